@@ -1,0 +1,127 @@
+// Parquet I/O shared by every loader and by the mini-data writer. Reading uses hyparquet with the
+// standard compressors; byte arrays without a UTF8 annotation stay Uint8Array (image bytes).
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { writeFileAtomic } from '../../src/util/fs.ts';
+import { DataError } from './types.ts';
+
+export type Row = Record<string, unknown>;
+
+/** All rows of one parquet file, as plain objects. */
+export async function readParquetRows(file: string): Promise<Row[]> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new DataError(`${file}: cannot read (${(e as Error).message})`);
+  }
+  if (bytes.length === 0) throw new DataError(`${file}: empty file`);
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  try {
+    return (await parquetReadObjects({ file: buf, compressors, utf8: false } as never)) as Row[];
+  } catch (e) {
+    throw new DataError(`${file}: not a readable parquet file (${(e as Error).message})`);
+  }
+}
+
+/** Parquet files in a directory (non-recursive) whose names start with `prefix`, sorted. */
+export function listParquet(dir: string, prefix = ''): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.parquet') && n.startsWith(prefix))
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((p) => statSync(p).isFile());
+}
+
+/** Checks that every required column is present in the first row; names the file and column. */
+export function requireColumns(file: string, rows: Row[], columns: readonly string[]): void {
+  if (rows.length === 0) throw new DataError(`${file}: no rows`);
+  const first = rows[0]!;
+  for (const c of columns) {
+    if (!(c in first)) throw new DataError(`${file}: missing column '${c}'`);
+  }
+}
+
+// ---- writing (mini datasets and test fixtures) ----
+
+/** Column kinds used by the Hugging Face schemas of the five benchmarks. */
+export type ColumnKind = 'string' | 'int64' | 'int32' | 'double' | 'bool' | 'image' | 'image_list' | 'string_list';
+
+export interface ColumnSpec {
+  name: string;
+  kind: ColumnKind;
+  data: unknown[];
+}
+
+type SchemaElement = Record<string, unknown>;
+
+function leaf(name: string, kind: Exclude<ColumnKind, 'image' | 'image_list' | 'string_list'>): SchemaElement {
+  const base = { name, repetition_type: 'OPTIONAL' };
+  switch (kind) {
+    case 'string':
+      return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
+    case 'int64':
+      return { ...base, type: 'INT64' };
+    case 'int32':
+      return { ...base, type: 'INT32' };
+    case 'double':
+      return { ...base, type: 'DOUBLE' };
+    case 'bool':
+      return { ...base, type: 'BOOLEAN' };
+  }
+}
+
+function imageStruct(name: string): SchemaElement[] {
+  return [
+    { name, repetition_type: 'OPTIONAL', num_children: 2 },
+    { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+    { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+  ];
+}
+
+function schemaFor(col: ColumnSpec): SchemaElement[] {
+  switch (col.kind) {
+    case 'image':
+      return imageStruct(col.name);
+    case 'image_list':
+      return [
+        { name: col.name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        ...imageStruct('element'),
+      ];
+    case 'string_list':
+      return [
+        { name: col.name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        leaf('element', 'string'),
+      ];
+    default:
+      return [leaf(col.name, col.kind)];
+  }
+}
+
+/** Encodes columns to parquet bytes with an explicit schema (structs and lists as Hugging Face writes them). */
+export function encodeParquet(columns: ColumnSpec[]): Uint8Array {
+  const schema: SchemaElement[] = [{ name: 'schema', num_children: columns.length }];
+  for (const c of columns) schema.push(...schemaFor(c));
+  const data = columns.map((c) => ({
+    name: c.name,
+    data: c.kind === 'int64' ? c.data.map((v) => (v == null ? null : BigInt(v as number))) : c.data,
+  }));
+  const buf = parquetWriteBuffer({ columnData: data, schema } as never) as ArrayBuffer;
+  return new Uint8Array(buf);
+}
+
+/** Writes a parquet file atomically (temporary name, then rename). */
+export function writeParquet(file: string, columns: ColumnSpec[]): void {
+  writeFileAtomic(file, encodeParquet(columns));
+}

@@ -1,0 +1,60 @@
+// The method contract (DESIGN.md §3). A method is a pure function over one rollout batch: it never
+// sees the loop, and the loop never tests a method's name — it reads the flags declared here.
+import type * as tf from '@tensorflow/tfjs';
+
+/** One rollout batch: B = prompts × G responses, T = padded response length, V = vocabulary size. */
+export interface MethodInputs {
+  /** [B,T] 1 on response tokens (including the EOS the policy emitted), 0 on padding. */
+  responseMask: tf.Tensor2D;
+  /** [B] which prompt (group) each response answers; responses of a group need not be contiguous. */
+  groupIds: Int32Array;
+  /** [B] verifier score in [0,1] (NaN is treated as a failed verification: 0). */
+  rewards: Float32Array;
+  /** [B,T] log π_θ(y_t | x, y_<t) of the sampled tokens under the current policy — differentiable. */
+  logProbs: tf.Tensor2D;
+  /** [B,T] the same at rollout time (constant). */
+  oldLogProbs: tf.Tensor2D;
+  /** [B,T] student logits over the vocabulary — differentiable; always provided (entropy is read from it). */
+  studentLogits: tf.Tensor3D;
+  /** [B,T] self-teacher log-probs of the sampled tokens with privileged context (constant). Only when needsTeacher. */
+  teacherLogProbs?: tf.Tensor2D;
+  /** [B,T,V] self-teacher logits (constant). Only when needsFullDistributions(cfg). */
+  teacherLogits?: tf.Tensor3D;
+  /** [B] 1 where the teacher actually had privileged context (SDPO: a group with a successful response), else 0. */
+  teacherAvailable?: Float32Array;
+  /** [B,T] log-probs under the frozen reference policy (constant). Only when needsReference(cfg). */
+  refLogProbs?: tf.Tensor2D;
+  /** Optimiser step index, starting at 0 (drives schedules such as RLSD's λ). */
+  step: number;
+}
+
+export interface MethodOutput {
+  /** The scalar to minimise. */
+  loss: tf.Scalar;
+  /** Scalars to log under stable names (e.g. 'actor/pg_loss', 'rlsd/lambda'). The loop reads and disposes them. */
+  metrics: Record<string, tf.Scalar>;
+}
+
+/** Where the self-teacher's privileged context comes from. */
+export type TeacherContext = 'reference' | 'group_success';
+
+export type MethodConfig = Record<string, number | string | boolean>;
+
+export interface Method<C extends MethodConfig = MethodConfig> {
+  name: string;
+  /** One line for `rlsd-bench methods`. */
+  summary: string;
+  /** False for `base`: the loop then performs no update at all. */
+  trains: boolean;
+  /** Privileged context the self-teacher sees, or null when the method uses no teacher. */
+  teacherContext(cfg: C): TeacherContext | null;
+  /** True when the method needs full [B,T,V] teacher logits (OPSD's vocabulary-level divergence). */
+  needsFullDistributions(cfg: C): boolean;
+  /** True when a KL term to the frozen reference policy is active. */
+  needsReference(cfg: C): boolean;
+  /** Every option with the paper's default. */
+  defaults: C;
+  /** Short help for each option (shown by `rlsd-bench methods --verbose`). */
+  optionHelp: Record<keyof C & string, string>;
+  loss(x: MethodInputs, cfg: C): MethodOutput;
+}
