@@ -1,0 +1,33 @@
+// Procedural mini tasks: the embedded default data of rlsd-bench (no downloads).
+// Each task carries a privileged reference solution for the self-teacher and an SFT target trace.
+
+export type FamilyName = 'count' | 'bars' | 'grid' | 'choice' | 'compose';
+
+export type MiniSplit = 'train' | 'eval';
+
+/** Side length of every mini image in pixels (RGB); the policy cuts it into PATCH×PATCH patches. */
+export const MINI_IMAGE_SIZE = 32;
+export const MINI_PATCH = 8;
+
+export interface MiniTask {
+  /** Stable id, unique across families and splits, e.g. 'count-eval-000123'. */
+  uid: string;
+  family: FamilyName;
+  split: MiniSplit;
+  /** PNG bytes, MINI_IMAGE_SIZE² RGB, pixel-identical on every machine. */
+  image: Uint8Array;
+  /** The question in the mini language (tokenisable by src/tokenizer.ts). */
+  question: string;
+  /** Gold answer: an integer as a string, or an option letter ('A'..'D') for multiple choice. */
+  answer: string;
+  /** Option texts in order (letters A, B, C, …) for multiple-choice tasks. */
+  options?: string[];
+  /** Step-by-step reference solution (the privileged information the self-teacher sees). */
+  reference: string;
+  /** The reasoning trace of a correct response, without the final answer statement. */
+  trace: string;
+  /** For compose tasks: the single-step sub-tasks this task composes (WeMath-style groups). */
+  substeps?: MiniTask[];
+  /** Family-specific metadata (counts, values, knowledge concept, difficulty …). */
+  meta: Record<string, string | number>;
+}
