@@ -1,0 +1,21 @@
+// Base: no post-training. The starting checkpoint is evaluated like every trained one; `trains`
+// false tells the loop to perform no update at all. Its loss is a valid zero scalar so that code
+// calling every method uniformly (tests, dry runs) never has to special-case it.
+import * as tf from '@tensorflow/tfjs';
+import type { Method } from './types.ts';
+
+export type BaseConfig = Record<string, never>;
+
+export const base: Method<BaseConfig> = {
+  name: 'base',
+  summary: 'Base: no update; the starting checkpoint evaluated like the others',
+  trains: false,
+  teacherContext: () => null,
+  needsFullDistributions: () => false,
+  needsReference: () => false,
+  defaults: {},
+  optionHelp: {},
+  loss() {
+    return { loss: tf.scalar(0), metrics: {} };
+  },
+};

@@ -1,0 +1,128 @@
+// OPSD — on-policy self-distillation. The student samples y from P_S(·|x); the self-teacher is the
+// same network that also sees privileged context c (the reference solution), and the student is
+// pulled towards it token by token, gradient through the student only.
+//
+// Default: generalised JSD over the full vocabulary, exactly TRL's `GKDTrainer.generalized_jsd_loss`
+// (Agarwal et al. 2024, eq. 1): β = 0 → KL(T‖S) (forward), β = 1 → KL(S‖T) (reverse); otherwise the
+// mixture M = β·T + (1−β)·S is formed in log space (logsumexp of log S + log(1−β) and log T + log β)
+// and JSD_β = β·KL(T‖M) + (1−β)·KL(S‖M). Logits of both sides are divided by `temperature` first.
+// Note that JSD_β does not tend to KL(T‖S) as β → 0 (it tends to 0): the endpoints are special
+// cases, as in TRL.
+// `variant: 'sampled-token'`: per token −sg(log P_T(y_t) − log P_S(y_t))·log P_S(y_t), whose gradient
+// is the single-sample reverse-KL policy gradient (TRL/SDPO `sampled_token` mode; β and temperature
+// do not apply — it uses the log-probs the loop computed).
+// `isClip` > 0 multiplies each token's loss by min(exp(sg(logp − old)), isClip), SDPO's importance
+// correction; 0 (default) = off, as in the RLSD repository's OPSD baseline.
+//
+// Departures: TRL reduces with a sum over the vocabulary and a mean over tokens; here the per-token
+// divergence goes through the shared aggregation (default token-mean, which is the same thing).
+// The RLSD repository's own OPSD JSD (opsd_algos.compute_opsd_jsd_loss, β = 0.5 only) clamps each
+// token's JSD to [0, 10] and floors the mixture at 1e-10; we follow TRL and do not clamp.
+import * as tf from '@tensorflow/tfjs';
+import { aggregateLoss, LOSS_AGG_MODES, logSoftmax, maskedMean, maskFill, meanEntropy, metric, requireShape, stopGradient, type LossAggMode } from './core.ts';
+import { batchShape } from './grpo.ts';
+import type { OptionRules } from './options.ts';
+import type { Method, MethodInputs, MethodOutput } from './types.ts';
+
+export type OpsdVariant = 'jsd' | 'sampled-token';
+export const OPSD_VARIANTS: readonly OpsdVariant[] = ['jsd', 'sampled-token'];
+
+export type OpsdConfig = {
+  variant: OpsdVariant;
+  beta: number;
+  temperature: number;
+  lossAgg: LossAggMode;
+  isClip: number;
+};
+
+export const opsdDefaults: OpsdConfig = {
+  variant: 'jsd',
+  beta: 0.5,
+  temperature: 1,
+  lossAgg: 'token-mean',
+  isClip: 0,
+};
+
+export const opsdOptionHelp: Record<keyof OpsdConfig, string> = {
+  variant: 'jsd (generalised JSD over the vocabulary) | sampled-token (−sg(log P_T − log P_S)·log P_S)',
+  beta: 'JSD interpolation β: 0 = KL(teacher‖student), 1 = KL(student‖teacher), else JSD_β (TRL convention)',
+  temperature: 'softmax temperature applied to student and teacher logits (jsd variant only)',
+  lossAgg: `loss aggregation: ${LOSS_AGG_MODES.join(' | ')}`,
+  isClip: 'importance weight cap: token loss × min(π/π_old, isClip) (SDPO); 0 = off',
+};
+
+export const opsdOptionRules: OptionRules<OpsdConfig> = {
+  variant: { kind: 'choice', choices: OPSD_VARIANTS },
+  beta: { kind: 'number', min: 0, max: 1 },
+  temperature: { kind: 'number', min: 0, minExclusive: true },
+  lossAgg: { kind: 'choice', choices: LOSS_AGG_MODES },
+  isClip: { kind: 'number', min: 0 },
+};
+
+/**
+ * [B,T] generalised JSD between teacher and student distributions, summed over the vocabulary
+ * (TRL `generalized_jsd_loss` with reduction 'none'). Teacher logits are detached here.
+ */
+export function generalizedJsd(studentLogits: tf.Tensor3D, teacherLogits: tf.Tensor3D, beta: number, temperature = 1): tf.Tensor2D {
+  const s = logSoftmax(tf.div(studentLogits, temperature) as tf.Tensor3D);
+  const t = logSoftmax(tf.div(stopGradient(teacherLogits), temperature) as tf.Tensor3D);
+  // KL(P‖Q) summed over the vocabulary, from log P and log Q (torch F.kl_div(logQ, logP, log_target=True).sum(-1)).
+  const kl = (logP: tf.Tensor, logQ: tf.Tensor): tf.Tensor2D => tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), -1) as tf.Tensor2D;
+  if (beta === 0) return kl(t, s);
+  if (beta === 1) return kl(s, t);
+  const mixture = tf.logSumExp(tf.stack([tf.add(s, Math.log1p(-beta)), tf.add(t, Math.log(beta))]), 0);
+  return tf.add(tf.mul(kl(t, mixture), beta), tf.mul(kl(s, mixture), 1 - beta)) as tf.Tensor2D;
+}
+
+/**
+ * The distillation loss over the tokens selected by `mask` (OPSD: the response mask; SDPO: the
+ * response mask of responses whose teacher had privileged context). Metric 'opsd/divergence' =
+ * masked mean of the per-token divergence (sampled-token: of log P_S − log P_T, the one-sample
+ * estimate of KL(S‖T)), before importance weighting.
+ */
+export function distillationLoss(x: MethodInputs, cfg: OpsdConfig, mask: tf.Tensor2D, method: string): MethodOutput {
+  const [B, T] = batchShape(x, method);
+  let perToken: tf.Tensor2D;
+  let divergence: tf.Tensor2D;
+  if (cfg.variant === 'jsd') {
+    const V = x.studentLogits.shape[2];
+    requireShape('teacherLogits', x.teacherLogits, [B, T, V], method);
+    perToken = maskFill(generalizedJsd(x.studentLogits, x.teacherLogits!, cfg.beta, cfg.temperature), mask);
+    divergence = perToken;
+  } else if (cfg.variant === 'sampled-token') {
+    requireShape('teacherLogProbs', x.teacherLogProbs, [B, T], method);
+    const studentLogp = maskFill(x.logProbs, mask);
+    const teacherLogp = stopGradient(maskFill(x.teacherLogProbs!, mask));
+    const gap = stopGradient(tf.sub(teacherLogp, studentLogp)); // sg(log P_T − log P_S)
+    perToken = tf.neg(tf.mul(gap, studentLogp)) as tf.Tensor2D;
+    divergence = tf.neg(gap) as tf.Tensor2D;
+  } else {
+    throw new Error(`method '${method}': unknown variant '${String(cfg.variant)}' (known: ${OPSD_VARIANTS.join(', ')})`);
+  }
+  if (cfg.isClip > 0) {
+    const logRatio = stopGradient(tf.clipByValue(maskFill(tf.sub(x.logProbs, x.oldLogProbs), mask), -20, 20));
+    perToken = tf.mul(perToken, tf.minimum(tf.exp(logRatio), cfg.isClip)) as tf.Tensor2D;
+  }
+  const loss = aggregateLoss(perToken, mask, cfg.lossAgg);
+  return {
+    loss,
+    metrics: {
+      'opsd/divergence': metric(maskedMean(divergence, mask)),
+      'actor/entropy': meanEntropy(x.studentLogits, x.responseMask),
+    },
+  };
+}
+
+export const opsd: Method<OpsdConfig> = {
+  name: 'opsd',
+  summary: 'OPSD: on-policy self-distillation towards the reference-conditioned self-teacher (generalised JSD)',
+  trains: true,
+  teacherContext: () => 'reference',
+  needsFullDistributions: (cfg) => cfg.variant === 'jsd',
+  needsReference: () => false,
+  defaults: opsdDefaults,
+  optionHelp: opsdOptionHelp,
+  loss(x, cfg) {
+    return distillationLoss(x, cfg, x.responseMask, 'opsd');
+  },
+};
