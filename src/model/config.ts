@@ -1,0 +1,44 @@
+// Policy model configuration. Defaults follow DESIGN.md §7 (d=64, 3 layers, 4 heads, MLP 4×, ~170k parameters).
+
+export interface ModelConfig {
+  vocabSize: number;
+  dModel: number;
+  nLayers: number;
+  nHeads: number;
+  mlpRatio: number;
+  /** Maximum sequence length: image tokens + context + response. */
+  maxPositions: number;
+  imageSize: number;
+  patchSize: number;
+  channels: number;
+}
+
+export const DEFAULT_MODEL: Omit<ModelConfig, 'vocabSize'> = {
+  dModel: 64,
+  nLayers: 3,
+  nHeads: 4,
+  mlpRatio: 4,
+  maxPositions: 160,
+  imageSize: 32,
+  patchSize: 8,
+  channels: 3,
+};
+
+export function numImageTokens(cfg: ModelConfig): number {
+  return (cfg.imageSize / cfg.patchSize) ** 2;
+}
+
+export function patchDim(cfg: ModelConfig): number {
+  return cfg.patchSize * cfg.patchSize * cfg.channels;
+}
+
+export function validateModelConfig(cfg: ModelConfig): void {
+  const ints: (keyof ModelConfig)[] = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'maxPositions', 'imageSize', 'patchSize', 'channels'];
+  for (const k of ints) {
+    const v = cfg[k];
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`model config: '${k}' must be a positive integer (got ${v})`);
+  }
+  if (cfg.dModel % cfg.nHeads !== 0) throw new Error(`model config: dModel ${cfg.dModel} is not divisible by nHeads ${cfg.nHeads}`);
+  if (cfg.imageSize % cfg.patchSize !== 0) throw new Error(`model config: imageSize ${cfg.imageSize} is not a multiple of patchSize ${cfg.patchSize}`);
+  if (numImageTokens(cfg) >= cfg.maxPositions) throw new Error('model config: maxPositions must exceed the number of image tokens');
+}

@@ -1,0 +1,116 @@
+// Batched sampling with a KV cache: one prefill over [image | context], then one decode step per new token.
+// Sampling (temperature, top-p, greedy) happens in JS with the run's seeded Rng, so it is reproducible on
+// every backend given the same logits.
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.ts';
+import type { ModelConfig } from './config.ts';
+import { layoutBatch, type SequenceInput } from './layout.ts';
+import type { Params } from './params.ts';
+import { decodeStep, prefill } from './transformer.ts';
+
+export interface SampleOptions {
+  maxNewTokens: number;
+  /** Sampling temperature; ignored when greedy. */
+  temperature: number;
+  /** Nucleus mass in (0,1]; 1 disables top-p. */
+  topP: number;
+  greedy: boolean;
+  rng: Rng;
+  eosId: number;
+  padId: number;
+}
+
+export interface Generation {
+  /** Response token ids per sequence, including the EOS when one was emitted. */
+  responses: number[][];
+  /** log π(y_t) of each sampled token under logits / temperature (the rollout's old log-probs). */
+  logProbs: Float32Array[];
+}
+
+/** Samples one index from a row of logits; returns [index, log-prob of that index under logits/temperature]. */
+export function sampleRow(row: Float32Array, temperature: number, topP: number, greedy: boolean, rng: Rng): [number, number] {
+  const V = row.length;
+  const tau = greedy ? 1 : temperature;
+  let max = -Infinity;
+  let argmax = 0;
+  for (let i = 0; i < V; i++)
+    if (row[i]! > max) {
+      max = row[i]!;
+      argmax = i;
+    }
+  let z = 0;
+  const probs = new Float64Array(V);
+  for (let i = 0; i < V; i++) {
+    probs[i] = Math.exp((row[i]! - max) / tau);
+    z += probs[i]!;
+  }
+  const logZ = Math.log(z);
+  const logProbOf = (i: number): number => (row[i]! - max) / tau - logZ;
+  if (greedy) return [argmax, logProbOf(argmax)];
+  let order: number[] | null = null;
+  let mass = 1;
+  if (topP < 1) {
+    order = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b]! - probs[a]! || a - b);
+    let cum = 0;
+    let keep = 0;
+    while (keep < V) {
+      cum += probs[order[keep]!]! / z;
+      keep++;
+      if (cum >= topP) break;
+    }
+    order = order.slice(0, keep);
+    mass = cum * z;
+  }
+  let u = rng.next() * (order ? mass : z);
+  const candidates = order ?? Array.from({ length: V }, (_, i) => i);
+  for (const i of candidates) {
+    u -= probs[i]!;
+    if (u < 0) return [i, logProbOf(i)];
+  }
+  const last = candidates[candidates.length - 1]!;
+  return [last, logProbOf(last)];
+}
+
+export function generate(params: Params, cfg: ModelConfig, seqs: readonly SequenceInput[], opts: SampleOptions): Generation {
+  const B = seqs.length;
+  const laid = layoutBatch(
+    cfg,
+    seqs.map((s) => ({ patches: s.patches, context: s.context })),
+    opts.padId,
+  );
+  const responses: number[][] = Array.from({ length: B }, () => []);
+  const logProbs: number[][] = Array.from({ length: B }, () => []);
+  const done = new Uint8Array(B);
+  const pos = laid.nextPos.slice();
+  const maxNew = Math.min(opts.maxNewTokens, cfg.maxPositions - Math.max(...pos));
+  const { cache, logits: first } = prefill(params, cfg, laid.batch);
+  let logits: tf.Tensor2D = first;
+  try {
+    for (let step = 0; step < maxNew; step++) {
+      const data = logits.dataSync() as Float32Array;
+      logits.dispose();
+      const V = cfg.vocabSize;
+      const next = new Int32Array(B).fill(opts.padId);
+      let alive = 0;
+      for (let b = 0; b < B; b++) {
+        if (done[b]) continue;
+        const [tok, lp] = sampleRow(data.subarray(b * V, (b + 1) * V), opts.temperature, opts.topP, opts.greedy, opts.rng);
+        responses[b]!.push(tok);
+        logProbs[b]!.push(lp);
+        next[b] = tok;
+        if (tok === opts.eosId) done[b] = 1;
+        else alive++;
+      }
+      if (alive === 0 || step === maxNew - 1) {
+        logits = tf.zeros([1, 1]);
+        break;
+      }
+      logits = decodeStep(params, cfg, cache, next, pos);
+      for (let b = 0; b < B; b++) pos[b]!++;
+    }
+  } finally {
+    logits.dispose();
+    cache.dispose();
+  }
+  return { responses, logProbs: logProbs.map((l) => Float32Array.from(l)) };
+}

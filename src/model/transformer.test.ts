@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim } from './config.ts';
+import { initParams, disposeParams } from './params.ts';
+import { layoutBatch, type SequenceInput } from './layout.ts';
+import { forwardLogits, prefill, decodeStep } from './transformer.ts';
+import { generate } from './generate.ts';
+import { Rng } from '../util/rng.ts';
+
+const cfg: ModelConfig = { ...DEFAULT_MODEL, vocabSize: 24, maxPositions: 64 };
+const PAD = 0;
+
+function randomSeqs(rng: Rng, n: number): SequenceInput[] {
+  const nImg = numImageTokens(cfg);
+  return Array.from({ length: n }, () => {
+    const patches = new Float32Array(nImg * patchDim(cfg)).map(() => rng.next());
+    const ctxLen = rng.int(3, 9);
+    const respLen = rng.int(2, 7);
+    return {
+      patches,
+      context: Array.from({ length: ctxLen }, () => rng.int(1, cfg.vocabSize - 1)),
+      response: Array.from({ length: respLen }, () => rng.int(1, cfg.vocabSize - 1)),
+    };
+  });
+}
+
+for (const backend of ['cpu', 'wasm']) {
+  test(`KV-cached decoding equals full recomputation to 1e-5 (${backend})`, async () => {
+    await tf.setBackend(backend);
+    await tf.ready();
+    const params = initParams(cfg, 7);
+    // Large weights make the check meaningful (tiny init would give near-uniform logits).
+    for (const v of params.values()) v.assign(v.mul(25));
+    const rng = new Rng(1);
+    const seqs = randomSeqs(rng, 5);
+    const before = tf.memory().numTensors;
+    const full = layoutBatch(cfg, seqs, PAD);
+    const fullLogits = tf.tidy(() => forwardLogits(params, cfg, full.batch, full.responseStart - 1, full.responseLen).arraySync()) as number[][][];
+    // Incremental: prefill the contexts, then feed the response tokens one by one.
+    const ctxOnly = layoutBatch(cfg, seqs.map((s) => ({ patches: s.patches, context: s.context })), PAD);
+    const { cache, logits } = prefill(params, cfg, ctxOnly.batch);
+    const steps: number[][][] = [logits.arraySync() as number[][]];
+    logits.dispose();
+    const pos = ctxOnly.nextPos.slice();
+    for (let t = 0; t < full.responseLen - 1; t++) {
+      const ids = new Int32Array(seqs.map((s) => (s.response![t] ?? PAD)));
+      const l = decodeStep(params, cfg, cache, ids, pos);
+      steps.push(l.arraySync() as number[][]);
+      l.dispose();
+      for (let b = 0; b < pos.length; b++) pos[b]!++;
+    }
+    cache.dispose();
+    let maxDiff = 0;
+    let maxAbs = 0;
+    seqs.forEach((s, b) => {
+      for (let t = 0; t < s.response!.length; t++)
+        for (let v = 0; v < cfg.vocabSize; v++) {
+          maxDiff = Math.max(maxDiff, Math.abs(fullLogits[b]![t]![v]! - steps[t]![b]![v]!));
+          maxAbs = Math.max(maxAbs, Math.abs(fullLogits[b]![t]![v]!));
+        }
+    });
+    assert.ok(maxAbs > 0.5, `logits too small to be a meaningful check (${maxAbs})`);
+    assert.ok(maxDiff < 1e-5 * Math.max(1, maxAbs), `max |Δlogit| ${maxDiff} (max |logit| ${maxAbs})`);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    disposeParams(params);
+  });
+}
+
+test('generate: greedy decoding is deterministic and stops at EOS; sampling is reproducible for a seed', async () => {
+  await tf.setBackend('cpu');
+  const params = initParams(cfg, 3);
+  const rng = new Rng(5);
+  const seqs = randomSeqs(rng, 4).map((s) => ({ patches: s.patches, context: s.context }));
+  const opts = { maxNewTokens: 6, temperature: 1, topP: 1, greedy: true, eosId: 2, padId: PAD };
+  const before = tf.memory().numTensors;
+  const a = generate(params, cfg, seqs, { ...opts, rng: new Rng(1) });
+  const b = generate(params, cfg, seqs, { ...opts, rng: new Rng(99) });
+  assert.deepEqual(a.responses, b.responses);
+  const s1 = generate(params, cfg, seqs, { ...opts, greedy: false, rng: new Rng(11) });
+  const s2 = generate(params, cfg, seqs, { ...opts, greedy: false, rng: new Rng(11) });
+  assert.deepEqual(s1.responses, s2.responses);
+  for (const r of s1.responses) {
+    assert.ok(r.length <= 6);
+    const eos = r.indexOf(2);
+    assert.ok(eos === -1 || eos === r.length - 1, 'nothing after EOS');
+  }
+  for (const lp of s1.logProbs) for (const x of lp) assert.ok(x <= 0 && Number.isFinite(x));
+  assert.equal(tf.memory().numTensors, before);
+  disposeParams(params);
+});

@@ -1,0 +1,211 @@
+// A tiny vision-language decoder: image patches (linear patch embedding) followed by text tokens, one causal
+// transformer over both, tied input/output embeddings. Written for TensorFlow.js backends without
+// `gather` gradients (WASM): lookups are one-hot × matrix, masks are additive constants.
+import * as tf from '@tensorflow/tfjs';
+import { type ModelConfig, numImageTokens, patchDim } from './config.ts';
+import type { Params } from './params.ts';
+import { bmm, embedLookup, linear, linearT } from './ops.ts';
+
+/**
+ * A batch of B sequences laid out on T columns: the image tokens first (columns 0..nImg-1), then text
+ * tokens. Text is aligned by the caller (contexts left-padded to end on one column, responses
+ * right-padded), so that the response window is the same slice of columns for every sequence.
+ */
+export interface SeqBatch {
+  B: number;
+  T: number;
+  /** [B*T] token id per column (ignored on image columns; PAD where keyMask is 0). */
+  tokenIds: Int32Array;
+  /** [B*T] position id per column (image tokens 0..nImg-1, text continues without counting pads). */
+  posIds: Int32Array;
+  /** [B*T] 1 on real tokens (image or text), 0 on padding. */
+  keyMask: Float32Array;
+  /** [B*nImg*patchDim] image patches in [0,1]. */
+  patches: Float32Array;
+}
+
+const NEG = -1e9;
+
+function p(params: Params, name: string): tf.Variable {
+  const v = params.get(name);
+  if (!v) throw new Error(`missing parameter '${name}'`);
+  return v;
+}
+
+function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(g).add(b) as tf.Tensor2D;
+}
+
+function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, activation?: 'relu'): tf.Tensor2D {
+  return linear(x, w as tf.Tensor2D, b as tf.Tensor1D, activation ?? 'linear');
+}
+
+/** Input embeddings [B*T, d]: patch embedding on image columns, token embedding on text columns, plus positions. */
+function embed(params: Params, cfg: ModelConfig, batch: SeqBatch): tf.Tensor2D {
+  const { B, T } = batch;
+  const nImg = numImageTokens(cfg);
+  const d = cfg.dModel;
+  const patches = tf.tensor2d(batch.patches, [B * nImg, patchDim(cfg)]);
+  const img = dense(patches, p(params, 'patch_w'), p(params, 'patch_b')).reshape([B, nImg, d]);
+  const textIds = new Int32Array(B * (T - nImg));
+  for (let b = 0; b < B; b++) textIds.set(batch.tokenIds.subarray(b * T + nImg, (b + 1) * T), b * (T - nImg));
+  const txt = embedLookup(textIds, p(params, 'tok_emb') as tf.Tensor2D).reshape([B, T - nImg, d]);
+  const pos = embedLookup(batch.posIds, p(params, 'pos_emb') as tf.Tensor2D);
+  return tf.concat([img, txt], 1).reshape([B * T, d]).add(pos) as tf.Tensor2D;
+}
+
+/** Additive attention mask [B,1,T,T]: causal, and padding keys excluded. */
+export function causalPadMask(batch: SeqBatch): tf.Tensor4D {
+  const { B, T, keyMask } = batch;
+  const m = new Float32Array(B * T * T);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < T; i++) {
+      const row = (b * T + i) * T;
+      for (let j = 0; j < T; j++) m[row + j] = j <= i && keyMask[b * T + j]! > 0 ? 0 : NEG;
+    }
+  }
+  return tf.tensor4d(m, [B, 1, T, T]);
+}
+
+interface LayerKV {
+  kT: tf.Tensor3D; // [B*H, dh, t] keys, stored transposed for the score product
+  v: tf.Tensor3D; // [B*H, t, dh]
+}
+
+/** Splits [B*T, 3d] into q [B*H,T,dh], kᵀ [B*H,dh,T], v [B*H,T,dh] using only 4-D transposes (fast on WASM). */
+function splitHeads(qkv: tf.Tensor2D, B: number, T: number, H: number, dh: number): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
+  const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[];
+  const heads = (x: tf.Tensor2D, perm: number[], shape: [number, number, number]): tf.Tensor3D =>
+    x.reshape([B, T, H, dh]).transpose(perm).reshape(shape);
+  return [
+    heads(q!, [0, 2, 1, 3], [B * H, T, dh]),
+    heads(k!, [0, 2, 3, 1], [B * H, dh, T]),
+    heads(v!, [0, 2, 1, 3], [B * H, T, dh]),
+  ];
+}
+
+function mergeHeads(o: tf.Tensor3D, B: number, T: number, H: number, dh: number): tf.Tensor2D {
+  return o.reshape([B, H, T, dh]).transpose([0, 2, 1, 3]).reshape([B * T, H * dh]);
+}
+
+function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, B: number, H: number): tf.Tensor3D {
+  const [, Tq, dh] = q.shape;
+  const Tk = kT.shape[2];
+  const scores = bmm(q.mul(1 / Math.sqrt(dh)), kT).reshape([B, H, Tq, Tk]).add(mask);
+  const probs = tf.softmax(scores).reshape([B * H, Tq, Tk]) as tf.Tensor3D;
+  return bmm(probs, v);
+}
+
+function block(params: Params, cfg: ModelConfig, l: number, x: tf.Tensor2D, mask: tf.Tensor4D, B: number, T: number, cache?: LayerKV[]): tf.Tensor2D {
+  const H = cfg.nHeads;
+  const dh = cfg.dModel / H;
+  const h = layerNorm(x, p(params, `l${l}.ln1_g`), p(params, `l${l}.ln1_b`));
+  const [q, kT, v] = splitHeads(dense(h, p(params, `l${l}.qkv_w`), p(params, `l${l}.qkv_b`)), B, T, H, dh);
+  let keys = kT;
+  let values = v;
+  if (cache) {
+    const prev = cache[l];
+    if (prev) {
+      keys = tf.concat([prev.kT, kT], 2);
+      values = tf.concat([prev.v, v], 1);
+    }
+    cache[l] = { kT: keys, v: values };
+  }
+  const att = mergeHeads(attention(q, keys, values, mask, B, H), B, T, H, dh);
+  const x1 = x.add(dense(att, p(params, `l${l}.out_w`), p(params, `l${l}.out_b`))) as tf.Tensor2D;
+  const h2 = layerNorm(x1, p(params, `l${l}.ln2_g`), p(params, `l${l}.ln2_b`));
+  const mlp = dense(dense(h2, p(params, `l${l}.fc_w`), p(params, `l${l}.fc_b`), 'relu'), p(params, `l${l}.proj_w`), p(params, `l${l}.proj_b`));
+  return x1.add(mlp) as tf.Tensor2D;
+}
+
+function unembed(params: Params, h: tf.Tensor2D): tf.Tensor2D {
+  const hn = layerNorm(h, p(params, 'lnf_g'), p(params, 'lnf_b'));
+  return linearT(hn, p(params, 'tok_emb') as tf.Tensor2D);
+}
+
+/**
+ * Full forward pass; returns logits [B, len, V] for the columns [from, from+len) — the positions whose
+ * next-token predictions are needed (the response window).
+ */
+export function forwardLogits(params: Params, cfg: ModelConfig, batch: SeqBatch, from: number, len: number): tf.Tensor3D {
+  const { B, T } = batch;
+  const mask = causalPadMask(batch);
+  let x = embed(params, cfg, batch);
+  for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, T);
+  const window = x.reshape([B, T, cfg.dModel]).slice([0, from, 0], [B, len, cfg.dModel]).reshape([B * len, cfg.dModel]) as tf.Tensor2D;
+  return unembed(params, window).reshape([B, len, cfg.vocabSize]);
+}
+
+/** KV cache for incremental decoding. Owns its tensors; call dispose(). */
+export class KVCache {
+  layers: LayerKV[] = [];
+  /** [B*t] key mask over all cached columns (1 real, 0 pad). */
+  keyMask: Float32Array;
+  length: number;
+  constructor(
+    readonly B: number,
+    keyMask: Float32Array,
+    length: number,
+  ) {
+    this.keyMask = keyMask;
+    this.length = length;
+  }
+  dispose(): void {
+    for (const l of this.layers) {
+      l.kT.dispose();
+      l.v.dispose();
+    }
+    this.layers = [];
+  }
+}
+
+/** Runs the prefix (image + left-padded context) and returns the cache and the last column's logits [B,V]. */
+export function prefill(params: Params, cfg: ModelConfig, batch: SeqBatch): { cache: KVCache; logits: tf.Tensor2D } {
+  const cache = new KVCache(batch.B, batch.keyMask.slice(), batch.T);
+  const logits = tf.tidy(() => {
+    const { B, T } = batch;
+    const mask = causalPadMask(batch);
+    let x = embed(params, cfg, batch);
+    for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, T, cache.layers);
+    for (const kv of cache.layers) {
+      tf.keep(kv.kT);
+      tf.keep(kv.v);
+    }
+    const last = x.reshape([B, T, cfg.dModel]).slice([0, T - 1, 0], [B, 1, cfg.dModel]).reshape([B, cfg.dModel]) as tf.Tensor2D;
+    return unembed(params, last);
+  });
+  return { cache, logits };
+}
+
+/** Appends one token per sequence at the given positions; returns logits [B,V] for the next token. */
+export function decodeStep(params: Params, cfg: ModelConfig, cache: KVCache, tokenIds: Int32Array, posIds: Int32Array): tf.Tensor2D {
+  const B = cache.B;
+  const t = cache.length;
+  // The new column is real for every sequence (finished ones keep decoding PAD; their output is ignored).
+  const newMask = new Float32Array(B * (t + 1));
+  for (let b = 0; b < B; b++) {
+    newMask.set(cache.keyMask.subarray(b * t, (b + 1) * t), b * (t + 1));
+    newMask[b * (t + 1) + t] = 1;
+  }
+  const old = cache.layers.slice();
+  const logits = tf.tidy(() => {
+    const add = new Float32Array(B * (t + 1));
+    for (let i = 0; i < add.length; i++) add[i] = newMask[i]! > 0 ? 0 : NEG;
+    const mask = tf.tensor4d(add, [B, 1, 1, t + 1]);
+    let x = embedLookup(tokenIds, p(params, 'tok_emb') as tf.Tensor2D).add(embedLookup(posIds, p(params, 'pos_emb') as tf.Tensor2D)) as tf.Tensor2D;
+    for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, 1, cache.layers);
+    for (const kv of cache.layers) {
+      tf.keep(kv.kT);
+      tf.keep(kv.v);
+    }
+    return unembed(params, x);
+  });
+  for (const kv of old) {
+    kv.kT.dispose();
+    kv.v.dispose();
+  }
+  cache.keyMask = newMask;
+  cache.length = t + 1;
+  return logits;
+}

@@ -1,0 +1,92 @@
+// Adam with linear warm-up and global-norm gradient clipping, written out so that its whole state
+// (moments and step) is saved in checkpoints and a resumed run continues bit-for-bit.
+import * as tf from '@tensorflow/tfjs';
+import type { Params } from './model/params.ts';
+
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  warmupSteps: number;
+  /** Global gradient-norm clip; 0 disables. */
+  gradClip: number;
+}
+
+export const DEFAULT_ADAM: AdamConfig = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, warmupSteps: 10, gradClip: 1.0 };
+
+export class Adam {
+  step = 0;
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+
+  constructor(
+    readonly params: Params,
+    readonly cfg: AdamConfig,
+  ) {
+    for (const [k, p] of params) {
+      this.m.set(k, tf.variable(tf.zerosLike(p), false));
+      this.v.set(k, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  lrAt(step: number): number {
+    const w = this.cfg.warmupSteps;
+    return w > 0 && step < w ? (this.cfg.lr * (step + 1)) / w : this.cfg.lr;
+  }
+
+  /** Applies one update; returns the pre-clip global gradient norm. Disposes nothing it does not own. */
+  apply(grads: Record<string, tf.Tensor>): number {
+    const { beta1, beta2, eps, weightDecay, gradClip } = this.cfg;
+    const lr = this.lrAt(this.step);
+    const t = this.step + 1;
+    const norm = tf.tidy(() => {
+      const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+      return tf.sqrt(tf.addN(sq)).dataSync()[0]!;
+    });
+    if (!Number.isFinite(norm)) return norm; // caller stops the run; no update applied
+    const scale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1;
+    const bc1 = 1 - beta1 ** t;
+    const bc2 = 1 - beta2 ** t;
+    tf.tidy(() => {
+      for (const [k, p] of this.params) {
+        const g0 = grads[k];
+        if (!g0) continue;
+        const g = scale === 1 ? g0 : g0.mul(scale);
+        const m = this.m.get(k)!;
+        const v = this.v.get(k)!;
+        m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
+        v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
+        let update = m.div(bc1).div(v.div(bc2).sqrt().add(eps));
+        if (weightDecay > 0) update = update.add(p.mul(weightDecay));
+        p.assign(p.sub(update.mul(lr)));
+      }
+    });
+    this.step++;
+    return norm;
+  }
+
+  state(): { step: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> } {
+    const dump = (src: Map<string, tf.Variable>): Map<string, Float32Array> => new Map([...src].map(([k, x]) => [k, x.dataSync() as Float32Array]));
+    return { step: this.step, m: dump(this.m), v: dump(this.v) };
+  }
+
+  load(state: { step: number; m: Map<string, Float32Array>; v: Map<string, Float32Array> }): void {
+    this.step = state.step;
+    for (const [dst, src] of [
+      [this.m, state.m],
+      [this.v, state.v],
+    ] as const) {
+      for (const [k, x] of dst) {
+        const vals = src.get(k);
+        if (!vals) throw new Error(`optimizer state lacks '${k}'`);
+        x.assign(tf.tensor(vals, x.shape));
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
+  }
+}
