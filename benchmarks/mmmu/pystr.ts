@@ -62,17 +62,20 @@ function decimalValue(cp: number): number {
 
 const FLOAT_SYNTAX = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
 const FLOAT_SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
-// Cheap pre-check: anything with a character outside this set cannot be a float.
+// Only strings with non-ASCII characters need the CPython transformation below.
 const NON_ASCII = /[^\x00-\x7f]/;
+
+const C_SPACE_EDGES = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
 
 /**
  * Python `float(s)` for a str: the value, or null where Python raises ValueError.
- * Like CPython, non-ASCII decimal digits count as digits and Unicode whitespace is stripped.
+ * Like CPython (_PyUnicode_TransformDecimalAndSpaceToASCII, then C-locale stripping): non-ASCII
+ * whitespace counts as space and non-ASCII decimal digits as digits, while ASCII characters are
+ * taken as they are — so '\x1c3' is not a number although '\x1c'.isspace() is true.
  */
 export function pyFloat(s: string): number | null {
   let t = s;
   if (NON_ASCII.test(t)) {
-    // _PyUnicode_TransformDecimalAndSpaceToASCII: spaces → ' ', decimal digits → ASCII, the rest → '?'.
     let out = '';
     for (const ch of t) {
       const cp = ch.codePointAt(0)!;
@@ -83,7 +86,7 @@ export function pyFloat(s: string): number | null {
     }
     t = out;
   }
-  t = pyStrip(t);
+  t = t.replace(C_SPACE_EDGES, '');
   if (FLOAT_SYNTAX.test(t)) return Number(t.replace(/_/g, ''));
   const special = FLOAT_SPECIAL.exec(t);
   if (special) {
