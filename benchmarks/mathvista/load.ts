@@ -118,9 +118,9 @@ function loadGithub(file: string, split: string, limit: number): MathVistaItem[]
       if (typeof q !== 'string') throw new DataError(`${queryFile}: no query for pid ${String(row.pid)}`);
       row.query = q;
     }
-    const item = itemFromRow(row, split, `${file} pid ${key}`);
+    const item = itemFromRow(row, split, file);
     if (haveImages) {
-      if (typeof entry.image !== 'string') throw new DataError(`${file} pid ${key}: missing field 'image'`);
+      if (typeof entry.image !== 'string') throw new DataError(`${file} (pid ${item.pid}): missing field 'image'`);
       const path = join(dir, entry.image);
       if (!existsSync(path)) throw new DataError(`${path}: missing image file (pid ${item.pid})`);
       item.images = [{ bytes: new Uint8Array(readFileSync(path)), path: entry.image }];
