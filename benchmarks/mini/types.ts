@@ -16,6 +16,8 @@ export interface MiniTask {
   split: MiniSplit;
   /** PNG bytes, MINI_IMAGE_SIZE² RGB, pixel-identical on every machine. */
   image: Uint8Array;
+  /** The same image as raw interleaved RGB (MINI_IMAGE_SIZE² × 3 bytes, row-major), no PNG decode needed. */
+  pixels?: Uint8Array;
   /** The question in the mini language (tokenisable by src/tokenizer.ts). */
   question: string;
   /** Gold answer: an integer as a string, or an option letter ('A'..'D') for multiple choice. */
@@ -31,3 +33,7 @@ export interface MiniTask {
   /** Family-specific metadata (counts, values, knowledge concept, difficulty …). */
   meta: Record<string, string | number>;
 }
+
+/** The five mini benchmarks (the embedded versions of MMMU, MathVista, MathVision, WeMath, ZeroBench). */
+export type MiniBenchmark = 'mmmu' | 'mathvista' | 'mathvision' | 'wemath' | 'zerobench';
+export const MINI_BENCHMARKS: readonly MiniBenchmark[] = ['mmmu', 'mathvista', 'mathvision', 'wemath', 'zerobench'];

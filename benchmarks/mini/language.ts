@@ -1,0 +1,111 @@
+// The mini task language: how traces (what a correct response says) and reference solutions (what the
+// self-teacher is shown) are phrased, and how leakage of the reference is recognised.
+//
+// A trace is   <preamble> [<restatement>] <readings> [so <combination>]
+//   e.g.       'in the image red 3 blue 2 so 3 plus 2 is 5'
+// The preamble (a few random variants) and the optional restatement decide nothing; the readings, the
+// combining step and the final answer decide the reward. A reference is
+//              '[ref] red 3 blue 2 hence 3 plus 2 is 5 answer 5 [/ref]'
+// Only references use the markers [ref] / [/ref] and the word 'hence' (a trace says 'so'): a student
+// response containing any of them has picked up the teacher's template (privileged-information leakage).
+import type { Rng } from '../../src/util/rng.ts';
+
+export const REF_OPEN = '[ref]';
+export const REF_CLOSE = '[/ref]';
+/** Template words that only reference solutions use (besides the markers). */
+export const REFERENCE_ONLY_WORDS: readonly string[] = ['hence'];
+
+// At most 4 tokens each: responses must stay short (trace + answer statement ≈ 24 tokens).
+const PREAMBLES = ['i see', 'in the image', 'i see the image', 'in the image i see'] as const;
+
+/** True when a response contains the reference markers or a word only the reference template uses. */
+export function mentionsReference(responseText: string): boolean {
+  if (responseText.includes(REF_OPEN) || responseText.includes(REF_CLOSE)) return true;
+  return REFERENCE_ONLY_WORDS.some((w) => new RegExp(`(^|\\s)${w}(?=\\s|$)`).test(responseText));
+}
+
+/** A labelled value read off the image, e.g. ['red', 3] or ['red circles', 2] or ['width', 4]. */
+export type Reading = readonly [label: string, value: number];
+
+export function readingsText(readings: readonly Reading[]): string {
+  return readings.map(([label, value]) => `${label} ${value}`).join(' ');
+}
+
+export type Op = 'plus' | 'minus' | 'times';
+
+export function applyOp(a: number, op: Op, b: number): number {
+  return op === 'plus' ? a + b : op === 'minus' ? a - b : a * b;
+}
+
+/** Left-to-right chain 'a op b is r r op c is s …' and its result. */
+export function chain(first: number, steps: ReadonlyArray<readonly [Op, number]>): { text: string; result: number } {
+  let acc = first;
+  const parts: string[] = [];
+  for (const [op, v] of steps) {
+    const next = applyOp(acc, op, v);
+    parts.push(`${acc} ${op} ${v} is ${next}`);
+    acc = next;
+  }
+  return { text: parts.join(' '), result: acc };
+}
+
+export interface Solution {
+  readings: readonly Reading[];
+  /** The combining step, without 'so'/'hence' (e.g. '3 plus 2 is 5', 'most is red'); absent for one reading. */
+  combination?: string;
+  /** Optional restatement of the question's core (decides nothing), e.g. 'red plus blue', 'the area'; at most 3 words are used. */
+  restatement?: string;
+}
+
+/** The trace of a correct response: preamble, optional restatement (probability 0.3), readings, combination. */
+export function traceText(rng: Rng, sol: Solution): string {
+  const preamble = rng.pick(PREAMBLES);
+  const restate = rng.next() < 0.3;
+  const parts: string[] = [preamble];
+  // Long restatements (3-step chains) are never used, to keep the response short.
+  if (sol.restatement && restate && sol.restatement.split(' ').length <= 3) parts.push(sol.restatement);
+  parts.push(readingsText(sol.readings));
+  if (sol.combination) parts.push('so', sol.combination);
+  return parts.join(' ');
+}
+
+/** The privileged reference solution: same steps in the teacher's template, ending with the answer. */
+export function referenceText(sol: Solution, answer: string): string {
+  const parts: string[] = [REF_OPEN, readingsText(sol.readings)];
+  if (sol.combination) parts.push('hence', sol.combination);
+  parts.push('answer', answer, REF_CLOSE);
+  return parts.join(' ');
+}
+
+/** A reference that holds only the final answer (the 'answer-only' privileged context of OPSD). */
+export function answerOnlyReference(answer: string): string {
+  return `${REF_OPEN} answer ${answer} ${REF_CLOSE}`;
+}
+
+export const OPTION_LETTERS = ['A', 'B', 'C', 'D'] as const;
+
+/** Options as they appear in a mini prompt: 'A red B blue C green'. */
+export function optionsText(options: readonly string[]): string {
+  return options.map((o, i) => `${OPTION_LETTERS[i]} ${o}`).join(' ');
+}
+
+/**
+ * Multiple-choice options for a numeric answer: the gold value and three distinct non-negative
+ * distractors within ±3, shuffled. Returns the option texts and the gold letter.
+ */
+export function numericOptions(rng: Rng, gold: number): { options: string[]; answer: string } {
+  const pool: number[] = [];
+  for (let d = -3; d <= 3; d++) if (d !== 0 && gold + d >= 0) pool.push(gold + d);
+  rng.shuffle(pool);
+  const values = rng.shuffle([gold, ...pool.slice(0, 3)]);
+  const idx = values.indexOf(gold);
+  return { options: values.map(String), answer: OPTION_LETTERS[idx]! };
+}
+
+/** Shuffles option texts and returns the letter of `gold`. */
+export function letteredOptions(rng: Rng, texts: readonly string[], gold: string): { options: string[]; answer: string } {
+  const options = rng.shuffle([...texts]);
+  const idx = options.indexOf(gold);
+  if (idx < 0) throw new Error(`letteredOptions: gold '${gold}' not among options`);
+  return { options, answer: OPTION_LETTERS[idx]! };
+}
