@@ -14,7 +14,6 @@ export {
   extractAnswer,
   getMostSimilar,
   GROUP_KEYS,
-  miniAnswerJudge,
   normalizeExtractedAnswer,
   safeEqual,
   scoreResponse,
@@ -24,9 +23,10 @@ export {
   type Problem,
 } from './score.ts';
 
-/** The official prompt; mini items (already in the tiny policy's language) keep their own question. */
+/** The official prompt is the row's `query`; mini rows keep their full mini prompt (question + format
+ *  hint, in the tiny policy's language) in the same column, so it is returned verbatim for both. */
 function prompt(item: MathVistaItem): PromptParts {
-  return { text: item.reference !== undefined ? item.question : item.query, images: item.images };
+  return { text: item.query, images: item.images };
 }
 
 export const mathvista: Benchmark<MathVistaItem> = {

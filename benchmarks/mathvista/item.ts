@@ -34,7 +34,8 @@ export interface MathVistaItem extends BenchItem {
   unit: string | null;
   /** Decimal places the answer is rounded to (float answers); null otherwise. */
   precision: number | null;
-  /** The official prompt (built by the authors' build_query.py; shipped as `query`). */
+  /** The official prompt (built by the authors' build_query.py; shipped as `query`). Mini rows keep
+   *  their mini prompt here (falls back to `question` when null). */
   query: string;
   metadata: MathVistaMetadata;
   /** Mini rows only: the generator family (`rlsd_family`). */
@@ -100,7 +101,7 @@ export function itemFromRow(row: Row, split: string, where = 'row'): MathVistaIt
   if (typeof rawPid !== 'string' && typeof rawPid !== 'number' && typeof rawPid !== 'bigint') fail(where, `field 'pid' must be a string`);
   const pid = String(rawPid);
   const at = `${where} (pid ${pid})`;
-  const isMini = typeof row.rlsd_reference === 'string';
+  const isMini = typeof row.rlsd_reference === 'string' || typeof row.rlsd_family === 'string';
 
   const question = reqString(row, 'question', at);
   const questionType = reqString(row, 'question_type', at);
@@ -167,7 +168,7 @@ export function itemFromRow(row: Row, split: string, where = 'row'): MathVistaIt
   };
   if (imagesMissing) item.imagesMissing = true;
   if (isMini) {
-    item.reference = row.rlsd_reference as string;
+    if (typeof row.rlsd_reference === 'string') item.reference = row.rlsd_reference;
     if (typeof row.rlsd_family === 'string') item.family = row.rlsd_family;
   }
   return item;

@@ -240,26 +240,30 @@ test('Hugging Face layout: splits by file prefix, original image bytes, metadata
   }
 });
 
-test('mini rows: HF schema + rlsd_reference/rlsd_family; prompt is the question itself', async () => {
+test('mini rows: HF schema + rlsd_reference/rlsd_family; prompt is the row\'s own mini prompt', async () => {
   const dir = tempDir();
   try {
-    const rows = (await fixtureRows()).slice(1, 2).map((r) => ({ ...r, question: 'count red then blue total', answer: '5', query: 'unused' }));
+    const miniPrompt = 'count red then blue total The answer is "';
+    const rows = (await fixtureRows()).slice(1, 2).map((r) => ({ ...r, question: 'count red then blue total', answer: '5', query: miniPrompt }));
     const file = join(dir, 'testmini-00000-of-00001.parquet');
     writeParquet(
       file,
       hfColumns(rows, {
         extra: [
-          { name: 'rlsd_reference', kind: 'string', data: ['red 3 blue 2 total 5 answer 5'] },
+          { name: 'rlsd_reference', kind: 'string', data: ['red 3 blue 2 total 5'] },
           { name: 'rlsd_family', kind: 'string', data: ['count'] },
         ],
       }),
     );
     const [it] = await load(dir);
-    assert.equal(it!.reference, 'red 3 blue 2 total 5 answer 5');
+    assert.equal(it!.reference, 'red 3 blue 2 total 5');
     assert.equal(it!.family, 'count');
-    assert.deepEqual(mathvista.prompt(it!), { text: 'count red then blue total', images: it!.images });
-    assert.equal(mathvista.score(it!, 'red 3 blue 2 total 5 answer 5').correct, true);
-    assert.equal(mathvista.score(it!, 'red 3 blue 2 total 6 answer 6').correct, false);
+    assert.deepEqual(mathvista.prompt(it!), { text: miniPrompt, images: it!.images });
+    assert.equal(mathvista.score(it!, 'red 3 blue 2 total 5 The answer is "5".').correct, true);
+    assert.equal(mathvista.score(it!, 'red 3 blue 2 total 6 The answer is "6".').correct, false);
+    // a mini row may leave metadata and query empty: the question is then the prompt
+    const bare = itemFromRow({ ...it!.raw, metadata: null, query: null }, 'testmini', 'mini row');
+    assert.deepEqual([bare.query, bare.metadata], ['count red then blue total', {}]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

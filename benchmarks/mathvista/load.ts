@@ -61,7 +61,8 @@ async function loadParquet(files: string[], split: string, limit: number): Promi
   for (const file of files) {
     const rows = await readParquetRows(file);
     requireColumns(file, rows, HF_COLUMNS);
-    if (!('rlsd_reference' in rows[0]!)) requireColumns(file, rows, ['metadata', 'query']);
+    const mini = 'rlsd_reference' in rows[0]! || 'rlsd_family' in rows[0]!;
+    if (!mini) requireColumns(file, rows, ['metadata', 'query']);
     for (let i = 0; i < rows.length && items.length < limit; i++) {
       items.push(itemFromRow(rows[i]!, split, `${file} row ${i + 1}`));
     }

@@ -140,21 +140,14 @@ test('edit distance counts code points like python-Levenshtein; ties go to the f
   assert.equal(getMostSimilar('😀😀', ['😀', 'ab']), '😀');
 });
 
-test('mini items: the judge takes the token after a final `answer`', () => {
-  const reference = 'count red 3 answer 3';
-  const count: MathVistaItem = { ...item({ questionType: 'free_form', answerType: 'integer', answer: '5' }), reference };
-  const choice: MathVistaItem = {
-    ...item({ questionType: 'multi_choice', answerType: 'text', choices: ['red', 'blue', 'green'], answer: 'blue' }),
-    reference,
-  };
-  const r1 = scoreResponse(count, 'red 3 blue 2 total 5 answer 5');
-  assert.deepEqual([r1.extracted, r1.extractor, r1.prediction, r1.correct], ['5', 'judge', '5', true]);
+test('mini items go through the same official rules (their answers use the quick-rule form)', () => {
+  const count: MathVistaItem = { ...item({ questionType: 'free_form', answerType: 'integer', answer: '5' }), reference: 'red 3 blue 2 total 5' };
+  const r1 = scoreResponse(count, 'red 3 blue 2 total 5 The answer is "5".');
+  assert.deepEqual([r1.extracted, r1.extractor, r1.prediction, r1.correct], ['5', 'answer_is_quoted', '5', true]);
   const r2 = scoreResponse(count, 'red 3 blue 2 total 5');
-  assert.deepEqual([r2.extracted, r2.extractor, r2.prediction, r2.correct], [null, 'judge_none', null, false]);
-  assert.equal(scoreResponse(count, '5').extractor, 'int_parse'); // the official rules still come first
-  assert.equal(scoreResponse(count, 'answer 5 then more').correct, false);
-  const r3 = scoreResponse(choice, 'options red blue green answer B');
-  assert.deepEqual([r3.extracted, r3.prediction, r3.correct], ['B', 'blue', true]);
+  assert.deepEqual([r2.extracted, r2.extractor, r2.prediction, r2.correct], ['red 3 blue 2 total 5', 'passthrough', null, false]);
+  assert.equal(scoreResponse(count, 'The answer is "6".').correct, false);
+  assert.equal(scoreResponse(count, '5').extractor, 'int_parse');
 });
 
 test('score records carry the group fields; empty response is wrong', () => {

@@ -9,8 +9,8 @@
 //   response goes on UNCHANGED to normalisation (multiple choice then snaps to the nearest option by
 //   edit distance; numbers usually fail to parse → wrong). A judge can be plugged in (`ExtractOptions.judge`).
 // - The quick rule (`The answer is "…".`) is on by default (the original's `--quick_extract` flag).
-// - Mini items (rows with `rlsd_reference`) use a built-in judge in the LLM's place: the token after a
-//   final `answer` (the mini language ends every response `… answer <x>`); no such ending → wrong.
+// - Mini items are scored by exactly this rule path (their responses end `The answer is "<x>".`, the
+//   quick rule), so the training reward is the official scorer.
 // - Inputs the original crashes on (free_form text answers, multiple choice without choices, a group
 //   value that is null) give a null prediction / are left out of that breakdown.
 import { distance as myersDistance } from 'fastest-levenshtein';
@@ -19,7 +19,7 @@ import type { MathVistaItem } from './item.ts';
 import { pyFloatRepr, pyIntFromFloat, pyIntFromNumber, pyRound, pyStr, pyStrip, tryPyFloat, tryPyFloatFromString, tryPyIntFromString } from './python.ts';
 
 /** The fields of a problem the scorer reads (a MathVistaItem has them all). */
-export type Problem = Pick<MathVistaItem, 'questionType' | 'answerType' | 'choices' | 'precision'> & { reference?: string };
+export type Problem = Pick<MathVistaItem, 'questionType' | 'answerType' | 'choices' | 'precision'>;
 
 /** Stand-in for the original's LLM extractor: returns the extracted answer, or null when it finds none. */
 export type ExtractJudge = (response: string, problem: Problem) => string | null;
@@ -27,22 +27,16 @@ export type ExtractJudge = (response: string, problem: Problem) => string | null
 export interface ExtractOptions {
   /** The `The answer is "…".` rule (`--quick_extract` in the original). Default true. */
   quickExtract?: boolean;
-  /** Called where the original calls the LLM. Default: none (the response passes through unchanged);
-   *  mini items default to `miniAnswerJudge`. */
+  /** Called where the original calls the LLM. Default: none (the response passes through unchanged). */
   judge?: ExtractJudge;
 }
 
 // extract_answer.py: re.search(r'The answer is "(.*)"\.', response). Python's `.` stops only at \n
 // (JS's also at \r, \u2028, \u2029), hence [^\n].
 const QUICK_ANSWER = /The answer is "([^\n]*)"\./;
-// The mini language: every response ends `answer <x>`.
-const MINI_ANSWER_TAIL = /(?:^|\s)answer\s+(\S+)\s*$/;
 // calculate_score.py: re.findall(r'\(([a-zA-Z])\)', extraction) — the first "(B)" wins.
 const PARENTHESISED_LETTER = /\(([a-zA-Z])\)/;
 const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** The mini items' judge: the token after a final `answer`, or null. */
-export const miniAnswerJudge: ExtractJudge = (response) => MINI_ANSWER_TAIL.exec(response)?.[1] ?? null;
 
 /** `extract_answer` (rule-based path). `extractor` names the rule that fired. */
 export function extractAnswer(response: string, problem: Problem, opts: ExtractOptions = {}): Extraction {
@@ -63,9 +57,8 @@ export function extractAnswer(response: string, problem: Problem, opts: ExtractO
     const m = QUICK_ANSWER.exec(response);
     if (m) return { extracted: m[1]!, extractor: 'answer_is_quoted' };
   }
-  const judge = opts.judge ?? (problem.reference !== undefined ? miniAnswerJudge : undefined);
-  if (judge) {
-    const found = judge(response, problem);
+  if (opts.judge) {
+    const found = opts.judge(response, problem);
     return found === null ? { extracted: null, extractor: 'judge_none' } : { extracted: found, extractor: 'judge' };
   }
   return { extracted: response, extractor: 'passthrough' };
