@@ -17,25 +17,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { itemFromRow, readJsonArray, readKnowledgeNodes } from '../benchmarks/wemath/index.ts';
 import { aggregateRecords, scoreResponse, type WeMathRecord } from '../benchmarks/wemath/score.ts';
-import { DataError, type Metrics } from '../benchmarks/common/types.ts';
-
-/** Python `format(x, '.2%')`: x*100 in floating point, then correctly rounded (half-even on the exact binary value). */
-export function pyPercent(x: number): string {
-  if (Number.isNaN(x)) return 'nan%';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf%' : '-inf%';
-  const v = x * 100;
-  const exact = Math.abs(v).toFixed(100); // exact decimal expansion for |v| < 1e21 with ≤ 100 fraction digits
-  const [intPart, frac] = exact.split('.') as [string, string];
-  const keep = frac.slice(0, 2);
-  const rest = frac.slice(2);
-  let digits = BigInt(intPart + keep);
-  const first = rest.charCodeAt(0) - 48;
-  const exactHalf = first === 5 && !/[1-9]/.test(rest.slice(1));
-  if (first > 5 || (first === 5 && (!exactHalf || digits % 2n === 1n))) digits += 1n;
-  const s = digits.toString().padStart(3, '0');
-  const out = `${s.slice(0, -2)}.${s.slice(-2)}`;
-  return `${v < 0 && digits !== 0n ? '-' : ''}${out}%`;
-}
+import { DataError } from '../benchmarks/common/types.ts';
+import { accuracyCells, fourDimensionalCells } from '../benchmarks/wemath/report.ts';
 
 /** Minimal CSV reader (RFC 4180 quoting) → header + rows. */
 export function parseCsv(text: string): string[][] {
@@ -75,38 +58,6 @@ function readCsvRow(file: string): Map<string, string> {
   if (rows.length < 2) throw new DataError(`${file}: expected a header and one result row`);
   const [header, values] = rows as [string[], string[]];
   return new Map(header.map((h, i) => [h, values[i] ?? '']));
-}
-
-const num = (m: Metrics, k: string): number => m[k] as number;
-const dim = (m: Metrics, k: string): { count: number; rate: number } => m[k] as unknown as { count: number; rate: number };
-
-/** The cells of four_dimensional_metrics.py's table, formatted as the original formats them. */
-export function fourDimensionalCells(m: Metrics): Record<string, string> {
-  const cell = (k: string) => `${pyPercent(dim(m, k).rate)} (${dim(m, k).count})`;
-  return {
-    'Score (Strict)': pyPercent(num(m, 'score_strict')),
-    'InsufficientKnowledge (Strict)': cell('IK'),
-    'InadequateGeneralization (Strict)': cell('IG'),
-    'CompleteMastery (Strict)': cell('CM_strict'),
-    'RoteMemorization (Strict)': cell('RM_strict'),
-    'Score (Loose)': pyPercent(num(m, 'score_loose')),
-    'InsufficientKnowledge (Loose)': cell('IK'),
-    'InadequateGeneralization (Loose)': cell('IG'),
-    'CompleteMastery (Loose)': cell('CM_loose'),
-    'RoteMemorization (Loose)': cell('RM_loose'),
-  };
-}
-
-/** The cells of accuracy.py's table. */
-export function accuracyCells(m: Metrics): Record<string, string> {
-  const out: Record<string, string> = {
-    'One-step(S1)': pyPercent(num(m, 'S1')),
-    'Two-step(S2)': pyPercent(num(m, 'S2')),
-    'Three-step(S3)': pyPercent(num(m, 'S3')),
-  };
-  const domains = (m.domains ?? {}) as Record<string, number>;
-  for (const [name, acc] of Object.entries(domains)) out[name] = pyPercent(acc);
-  return out;
 }
 
 function compareTable(label: string, file: string, ours: Record<string, string>): number {

@@ -19,6 +19,7 @@ export {
   classifyGroups,
   DOMAIN_ORDER,
 } from './score.ts';
+export { pyPercent, fourDimensionalCells, accuracyCells } from './report.ts';
 export type { WeMathRecord, WeMathExtraction, WeMathExtractor, FourDimensionalCounts, AggregateOptions } from './score.ts';
 
 export const wemath: Benchmark<WeMathItem> = {
