@@ -84,13 +84,15 @@ export function perTokenFromSequence(values: Float32Array, mask: tf.Tensor2D): t
 // ---------------------------------------------------------------------------------------------
 // Masks and aggregation
 
-/** Stop-gradient: the value of x, with a zero gradient (torch's `.detach()`). */
-const stopGradientOp = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
-  value: tf.clone(x as tf.Tensor),
-  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor),
-}));
+/**
+ * Stop-gradient (torch's `.detach()`): a copy of x that the gradient tape does not connect to x.
+ * Built as a custom-gradient op with no declared inputs (x is captured, and copied while the tape
+ * is paused inside the op), so nothing downstream is on a path from the differentiated variables —
+ * comparisons on it (which have no gradient in tfjs) may then feed a `where` in the loss.
+ */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return stopGradientOp(x) as T;
+  const detached = tf.customGrad(() => ({ value: tf.clone(x), gradFunc: () => [] }));
+  return detached() as T;
 }
 
 /** x where mask ≠ 0, else exactly 0 (safe even when x holds ±Inf/NaN on padding). Differentiable in x. */

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { base } from './base.ts';
+import { getMethod, methodNames, methodOptionRules, methods, resolveMethodConfig } from './index.ts';
+import { coerceOption } from './options.ts';
+
+await tf.setBackend('cpu');
+
+test('registry: the six methods, getMethod error lists the known names', () => {
+  assert.deepEqual([...methodNames], ['base', 'grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo']);
+  for (const name of methodNames) assert.equal(getMethod(name).name, name);
+  assert.throws(() => getMethod('x'), { message: "unknown method 'x' (known: base, grpo, opsd, hybrid, rlsd, sdpo)" });
+  assert.throws(() => getMethod('toString'), /unknown method 'toString'/);
+});
+
+test('every option of every method has a default, a help line and a rule, and the defaults pass their rules', () => {
+  for (const [name, method] of Object.entries(methods)) {
+    const keys = Object.keys(method.defaults).sort();
+    assert.deepEqual(Object.keys(method.optionHelp).sort(), keys, `${name} help`);
+    assert.deepEqual(Object.keys(methodOptionRules[name]!).sort(), keys, `${name} rules`);
+    for (const key of keys) {
+      const value = method.defaults[key]!;
+      assert.equal(coerceOption(name, key, value, methodOptionRules[name]![key]!), value, `${name}.${key}`);
+      assert.ok(method.optionHelp[key]!.length > 10, `${name}.${key} help`);
+    }
+    assert.equal(typeof method.summary, 'string');
+  }
+});
+
+test('resolveMethodConfig: defaults, string coercion from the command line, typed values', () => {
+  const rlsd = getMethod('rlsd');
+  assert.deepEqual(resolveMethodConfig(rlsd, {}), rlsd.defaults);
+  const cfg = resolveMethodConfig(rlsd, { lambdaInit: '0.25', lambdaDecaySteps: '60', stdNorm: 'false', lossAgg: 'seq-mean-token-mean', klCoef: 0.01 });
+  assert.equal(cfg.lambdaInit, 0.25);
+  assert.equal(cfg.lambdaDecaySteps, 60);
+  assert.equal(cfg.stdNorm, false);
+  assert.equal(cfg.lossAgg, 'seq-mean-token-mean');
+  assert.equal(cfg.klCoef, 0.01);
+  assert.equal(cfg.teacherSyncInterval, 10);
+  assert.equal(rlsd.defaults['lambdaInit'], 0.5, 'defaults untouched');
+  assert.equal(resolveMethodConfig(getMethod('grpo'), { stdNorm: true }).stdNorm, true);
+});
+
+test('resolveMethodConfig: one-line errors for unknown options, types and ranges', () => {
+  assert.throws(() => resolveMethodConfig(getMethod('grpo'), { lambda: 1 }), {
+    message: "unknown option 'lambda' for method 'grpo' (valid: stdNorm, clipLow, clipHigh, dualClipC, lossAgg, klCoef, klType)",
+  });
+  assert.throws(() => resolveMethodConfig(base, { beta: 1 }), { message: "unknown option 'beta' for method 'base' (valid: none)" });
+  const cases: Array<[string, string, string | number | boolean, RegExp]> = [
+    ['opsd', 'beta', 2, /option 'beta' of method 'opsd' must be a number in \[0, 1\], got 2/],
+    ['opsd', 'beta', 'half', /must be a number in \[0, 1\], got "half"/],
+    ['opsd', 'temperature', 0, /option 'temperature' of method 'opsd' must be a number > 0/],
+    ['opsd', 'variant', 'full', /must be one of jsd, sampled-token/],
+    ['grpo', 'clipLow', -0.1, /option 'clipLow' of method 'grpo' must be a number in \[0, 1\]/],
+    ['grpo', 'clipHigh', -1, /must be a number ≥ 0/],
+    ['grpo', 'dualClipC', 1, /must be a number > 1/],
+    ['grpo', 'stdNorm', 'yes', /must be true or false/],
+    ['grpo', 'klType', 'k2', /must be one of k1, k3/],
+    ['grpo', 'lossAgg', 'seq-mean', /must be one of token-mean, seq-mean-token-mean, seq-mean-token-sum/],
+    ['rlsd', 'lambdaDecaySteps', 2.5, /must be an integer ≥ 0/],
+    ['rlsd', 'lambdaInit', 1.5, /must be a number in \[0, 1\]/],
+    ['rlsd', 'weightClip', -0.2, /must be a number ≥ 0/],
+    ['rlsd', 'teacherSyncInterval', '', /must be an integer ≥ 0, got ""/],
+    ['hybrid', 'opsdWeight', -1, /must be a number ≥ 0/],
+    ['sdpo', 'isClip', 'NaN', /must be a number ≥ 0/],
+  ];
+  for (const [name, key, value, pattern] of cases) {
+    assert.throws(() => resolveMethodConfig(getMethod(name), { [key]: value }), (e: Error) => {
+      assert.match(e.message, pattern);
+      assert.ok(!e.message.includes('\n'), 'one line');
+      return true;
+    }, `${name}.${key}=${String(value)}`);
+  }
+});
+
+test('base: trains nothing, needs nothing, and its loss is a valid zero scalar', () => {
+  assert.equal(base.trains, false);
+  assert.equal(base.teacherContext(base.defaults), null);
+  assert.equal(base.needsFullDistributions(base.defaults), false);
+  assert.equal(base.needsReference(base.defaults), false);
+  const before = tf.memory().numTensors;
+  const out = tf.tidy(() => ({ ...base.loss({} as never, base.defaults) }));
+  assert.equal(out.loss.rank, 0);
+  assert.equal(out.loss.dataSync()[0], 0);
+  assert.deepEqual(out.metrics, {});
+  out.loss.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  for (const name of methodNames.filter((n) => n !== 'base')) assert.equal(getMethod(name).trains, true, name);
+});
