@@ -38,7 +38,7 @@ const SPACED_WORDS = [
 const TEXT_STARTS = ['how', 'what', 'which', 'i', 'in', '[ref]'];
 
 /** Punctuation and markers of the answer statements and the reference template. */
-const SYMBOLS = ['?', ':', ')', '}', '".', ' (', ' "', ' {', ' \\boxed{', ' [ref]', ' [/ref]', 's', ' '];
+const SYMBOLS = [' ?', ':', ')', '}', '".', ' (', ' "', ' {', ' \\boxed{', ' [ref]', ' [/ref]', 's', ' '];
 
 function defaultVocab(): string[] {
   const vocab: string[] = [...SPECIALS];

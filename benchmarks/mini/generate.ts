@@ -11,7 +11,7 @@
 // The substeps of a compose task share its scene, so a WeMath/ZeroBench group is never split.
 import { Rng, hashString } from '../../src/util/rng.ts';
 import type { FamilyName, MiniSplit, MiniTask } from './types.ts';
-import { renderScenePng, sceneKey, scenePixels, type Scene } from './scene.ts';
+import { encodeScenePng, sceneKey, scenePixels, type Scene } from './scene.ts';
 import type { FamilyGenerator, GenOptions, TaskDraft } from './families/common.ts';
 import { countFamily } from './families/count.ts';
 import { barsFamily } from './families/bars.ts';
@@ -89,14 +89,14 @@ export class PngCache {
   get(key: string, scene: Scene): Promise<Uint8Array> {
     let p = this.map.get(key);
     if (!p) {
-      p = renderScenePng(scene);
+      p = encodeScenePng(scene);
       this.map.set(key, p);
     }
     return p;
   }
 }
 
-/** Renders a draft's image (PNG via sharp from SVG, and raw pixels) into a MiniTask. */
+/** Renders a draft's image (PNG encoded by sharp, and raw pixels) into a MiniTask. */
 export async function finishTask(d: MiniTaskDraft, cache: PngCache = new PngCache()): Promise<MiniTask> {
   const image = await cache.get(d.key, d.scene);
   const pixels = scenePixels(d.scene);

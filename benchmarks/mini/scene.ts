@@ -2,6 +2,8 @@
 // on integer pixel coordinates (no text, no curves), so that
 //   - sharp renders the SVG to the same pixels on every machine (crisp edges, nothing to anti-alias), and
 //   - a plain JS rasteriser (scenePixels) produces exactly the same pixels without any PNG round trip.
+// The SVG is the specification of the picture (renderScenePng); since the raster is proven identical,
+// task PNGs are encoded by sharp from the raster (encodeScenePng), which is much faster.
 // Objects sit in the 4×4 grid of 8×8 patches the policy sees (one object per patch); bar charts use one
 // patch column per bar; grid tasks draw a checkerboard of 4×4-pixel unit cells.
 import sharp from 'sharp';
@@ -178,8 +180,18 @@ export function scenePixelsFloat(scene: Scene): Float32Array {
   return out;
 }
 
-/** PNG bytes rendered from the scene's SVG by sharp (RGB, no alpha, no metadata). */
+/** PNG bytes rendered from the scene's SVG by sharp (RGB, no alpha, no metadata): the reference renderer. */
 export async function renderScenePng(scene: Scene): Promise<Uint8Array> {
   const buf = await sharp(Buffer.from(sceneSvg(scene))).removeAlpha().png().toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/**
+ * PNG bytes encoded by sharp from the JS raster. Same pixels as renderScenePng (tested for every family)
+ * but about 7× faster, as it skips SVG parsing; the generators use this one.
+ */
+export async function encodeScenePng(scene: Scene): Promise<Uint8Array> {
+  const S = MINI_IMAGE_SIZE;
+  const buf = await sharp(scenePixels(scene), { raw: { width: S, height: S, channels: 3 } }).png().toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

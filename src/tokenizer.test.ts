@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Tokenizer } from './tokenizer.ts';
+import { draftTask, FAMILY_NAMES } from '../benchmarks/mini/generate.ts';
+import { MINI_BENCHMARKS, answerStatement, miniPrompt, miniTarget, miniTeacherPrompt } from '../benchmarks/mini/formats.ts';
+import type { MiniTaskDraft } from '../benchmarks/mini/generate.ts';
+
+const tok = Tokenizer.default();
+
+test('default vocabulary: size, special ids, no duplicates', () => {
+  assert.equal(tok.vocabSize, 88);
+  assert.deepEqual([tok.pad, tok.bos, tok.eos, tok.sep, tok.unk], [0, 1, 2, 3, 4]);
+  assert.deepEqual(tok.vocab.slice(0, 5), ['<pad>', '<bos>', '<eos>', '<sep>', '<unk>']);
+  assert.equal(new Set(tok.vocab).size, tok.vocab.length);
+  // digits without and with the leading space come right after the specials
+  assert.equal(tok.id('0'), 5);
+  assert.equal(tok.id(' 9'), 24);
+});
+
+test('golden encoding: greedy longest match, leading-space words, digits one by one', () => {
+  const text = 'i see red 12 so 3 plus 12 is 15 the answer is (B)';
+  const pieces = tok.encode(text).map((id) => tok.vocab[id]);
+  assert.deepEqual(pieces, ['i', ' see', ' red', ' 1', '2', ' so', ' 3', ' plus', ' 1', '2', ' is', ' 1', '5', ' the', ' answer', ' is', ' (', 'B', ')']);
+  assert.equal(tok.decode(tok.encode(text)), text);
+  // plural = word + 's'; ' is' beats ' i' + 's'
+  assert.deepEqual(tok.encode('how many circles ?').map((id) => tok.vocab[id]), ['how', ' many', ' circle', 's', ' ?']);
+});
+
+test('answer statements of every benchmark encode to the expected pieces', () => {
+  const pieces = (s: string) => tok.encode(' ' + s).map((id) => tok.vocab[id]);
+  assert.deepEqual(pieces(answerStatement('mmmu', 'C')), [' the', ' answer', ' is', ' (', 'C', ')']);
+  assert.deepEqual(pieces(answerStatement('mmmu', '14')), [' the', ' answer', ' is', ' 1', '4']);
+  assert.deepEqual(pieces(answerStatement('mathvista', '5')), [' The', ' answer', ' is', ' "', '5', '".']);
+  assert.deepEqual(pieces(answerStatement('mathvision', '24')), [' \\boxed{', '2', '4', '}']);
+  assert.deepEqual(pieces(answerStatement('wemath', 'D')), [' Answer', ':', ' D']);
+  assert.deepEqual(pieces(answerStatement('zerobench', '0')), [' {', '0', '}']);
+});
+
+test('round trip over thousands of prompts, targets, references and teacher prompts of every family and benchmark', () => {
+  let checked = 0;
+  let maxLen = 0;
+  const check = (s: string) => {
+    const ids = tok.encode(s);
+    assert.ok(!ids.includes(tok.unk));
+    assert.equal(tok.decode(ids), s);
+    maxLen = Math.max(maxLen, ids.length);
+    checked++;
+  };
+  for (const family of FAMILY_NAMES) {
+    for (const split of ['train', 'eval'] as const) {
+      for (let i = 0; i < 30; i++) {
+        for (const opts of [{}, { hard: true, multipleChoice: false }, { multipleChoice: true }]) {
+          const d = draftTask(family, split, i, 11, opts);
+          const tasks: MiniTaskDraft[] = [d, ...(d.substeps ?? [])];
+          for (const t of tasks) {
+            check(t.question);
+            check(t.trace);
+            check(t.reference);
+            for (const b of MINI_BENCHMARKS) {
+              check(miniPrompt(b, t));
+              check(miniTarget(b, t));
+              check(miniTeacherPrompt(b, t));
+              check(miniTeacherPrompt(b, t, 'answer'));
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.ok(checked > 10000, `checked ${checked}`);
+  assert.ok(maxLen <= 64, `longest teacher prompt ${maxLen} tokens`);
+});
+
+test('whitespace round-trips exactly (extra spaces become the bare space token)', () => {
+  for (const s of ['  how many red ?', 'i see  red 3 ', ' ', '']) assert.equal(tok.decode(tok.encode(s)), s);
+  assert.deepEqual(tok.encode('  red'), [tok.id(' '), tok.id(' red')]);
+});
+
+test('strict encoding names the first unencodable fragment and its offset', () => {
+  assert.throws(() => tok.encode('how many red balls ?'), { message: 'Tokenizer: cannot encode "balls" at offset 13' });
+  assert.throws(() => tok.encode('what is 3,5'), { message: 'Tokenizer: cannot encode ",5" at offset 9' });
+  // the failing fragment starts where greedy matching stopped ('Red' has no capitalised token)
+  assert.throws(() => tok.encode('Red'), { message: 'Tokenizer: cannot encode "Red" at offset 0' });
+});
+
+test('lenient encoding maps each unencodable word (with its leading space) to one UNK', () => {
+  const text = 'Please answer the question: how many red?\nOptions: (A) 3';
+  const ids = tok.encode(text, { lenient: true });
+  const pieces = ids.map((id) => tok.vocab[id]);
+  assert.deepEqual(pieces, ['<unk>', ' answer', ' the', '<unk>', ' how', ' many', '<unk>', '<unk>', ' (', 'A', ')', ' 3']);
+  assert.equal(tok.countUnknown(text), 4);
+  assert.equal(tok.countUnknown('how many red ?'), 0);
+  assert.equal(tok.countUnknown(''), 0);
+});
+
+test('decode skips PAD and BOS, stops at EOS, shows SEP and UNK', () => {
+  const red = tok.id(' red');
+  const three = tok.id(' 3');
+  assert.equal(tok.decode([tok.bos, tok.id('i'), tok.id(' see'), red, three, tok.eos, red, red]), 'i see red 3');
+  assert.equal(tok.decode([tok.pad, tok.pad, tok.id('i'), tok.sep, tok.unk]), 'i<sep><unk>');
+  assert.equal(tok.decode(new Int32Array([tok.id('how'), tok.id(' many')])), 'how many');
+  assert.throws(() => tok.decode([999]), /out of range/);
+});
+
+test('toJSON / fromJSON round trip and validation', () => {
+  const json = JSON.parse(JSON.stringify(tok.toJSON()));
+  const back = Tokenizer.fromJSON(json);
+  assert.deepEqual(back.vocab, tok.vocab);
+  assert.deepEqual(back.encode('what is the area ? \\boxed{}'), tok.encode('what is the area ? \\boxed{}'));
+  assert.throws(() => Tokenizer.fromJSON({ kind: 'other', version: 1, vocab: [] }), /not a saved rlsd-word-tokenizer/);
+  assert.throws(() => new Tokenizer(['<pad>', '<bos>', '<eos>', '<sep>', '<unk>', 'a', 'a']), /duplicate token 'a'/);
+  assert.throws(() => new Tokenizer(['<pad>', '<bos>', '<eos>', '<sep>', '<unk>', 'a b']), /whitespace inside a word/);
+  assert.throws(() => new Tokenizer(['<bos>', '<pad>', '<eos>', '<sep>', '<unk>']), /vocab\[0\] must be '<pad>'/);
+});
