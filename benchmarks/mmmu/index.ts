@@ -334,6 +334,12 @@ export function aggregateMmmu(records: readonly ItemRecord[]): Metrics {
 export interface MmmuOptions {
   /** Seed of the Python-identical random stream (default 42, as the authors). */
   seed?: number;
+  /**
+   * The official rule answers an unparseable multiple-choice response with a random letter (default
+   * true). As an RL reward that pays ~1/n for garbage; false makes such responses wrong instead
+   * (extractor 'no_answer'). Not the official metric — evaluation keeps the default.
+   */
+  randomFallback?: boolean;
 }
 
 export interface MmmuBenchmark extends Benchmark<MmmuItem> {
@@ -352,6 +358,9 @@ export function createMmmu(options: MmmuOptions = {}): MmmuBenchmark {
     if (item.questionType === 'multiple-choice') {
       const { index2ans, allChoices } = getMultiChoiceInfo(item.options);
       const parsed = parseMultiChoiceResponse(response, allChoices, index2ans, rng);
+      if (parsed.rule === 'random_fallback' && options.randomFallback === false) {
+        return { extraction: { extracted: null, extractor: 'no_answer' }, correct: false, candidates: [] };
+      }
       return {
         extraction: { extracted: parsed.pred, extractor: parsed.rule },
         correct: evalMultiChoice(item.gold, parsed.pred),

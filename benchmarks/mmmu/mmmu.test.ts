@@ -390,6 +390,8 @@ test('bad inputs: missing column, unknown field value, bad options, empty file, 
 
   const emptyResponse = createMmmu().score(items[0]!, '');
   assert.deepEqual([emptyResponse.extracted, emptyResponse.extractor, emptyResponse.correct], ['A', 'random_fallback', true]);
+  const noLottery = createMmmu({ randomFallback: false }).score(items[0]!, '');
+  assert.deepEqual([noLottery.extracted, noLottery.extractor, noLottery.correct], [null, 'no_answer', false]);
   const open = itemFromRow({ id: 'validation_Math_9', question: 'Q', options: '[]', answer: '5', question_type: 'open' }, 'validation');
   const openEmpty = mmmu.score(open, '');
   assert.deepEqual([openEmpty.extracted, openEmpty.extractor, openEmpty.correct], ['[""]', 'open_whole_response', false]);

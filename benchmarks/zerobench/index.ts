@@ -34,6 +34,11 @@ export const ZEROBENCH_PROMPT_SUFFIX = "\n\n\nLet's think step by step and give 
 
 const REQUIRED_COLUMNS = ['question_id', 'question_text', 'question_images_decoded', 'question_answer'] as const;
 
+/** 'zerobench_subquestions' (and the mini suite's 'train_subquestions'): items are steps of a main question. */
+export function isSubquestionSplit(split: string): boolean {
+  return split.endsWith('_subquestions');
+}
+
 export interface ZeroBenchItem extends BenchItem {
   split: string;
   /** For sub-questions, the main question they decompose (question_id before the first '_'). */
@@ -86,7 +91,7 @@ export function itemFromRow(row: Row, split: string, where: RowPlace = {}): Zero
     answer,
     raw: row,
     split,
-    mainQuestionId: split === 'zerobench_subquestions' ? id.split('_')[0]! : id,
+    mainQuestionId: isSubquestionSplit(split) ? id.split('_')[0]! : id,
     mini,
   };
   if (mini) {
@@ -173,7 +178,7 @@ export function aggregateZeroBench(records: readonly ItemRecord[]): Metrics {
   let sub = 0;
   for (const r of records) {
     const split = typeof r.split === 'string' ? r.split : '';
-    if (split === 'zerobench_subquestions') sub++;
+    if (isSubquestionSplit(split)) sub++;
     const key = `${split}\u0000${r.id}`;
     const g = byQuestion.get(key) ?? { n: 0, correct: 0 };
     g.n++;
@@ -214,11 +219,10 @@ interface SourceFile {
   split: string;
 }
 
+/** The split a Hugging Face shard name carries ('zerobench_subquestions-00000-of-00001.parquet'). */
 function splitOfFile(file: string): string | null {
-  const name = basename(file);
-  if (name.startsWith('zerobench_subquestions')) return 'zerobench_subquestions';
-  if (name.startsWith('zerobench')) return 'zerobench';
-  return null;
+  const m = /^(.+?)-\d{5}-of-\d{5}\.parquet$/.exec(basename(file));
+  return m ? m[1]! : null;
 }
 
 /** Finds the parquet files of a split in any supported layout. */
@@ -243,8 +247,8 @@ export function zerobenchFiles(source: string, split: string): SourceFile[] {
 }
 
 async function loadZeroBench(source: string, opts: LoadOptions = {}): Promise<ZeroBenchItem[]> {
+  // Any split name is accepted (the mini suite adds 'train' and 'train_subquestions').
   const split = opts.split ?? ZEROBENCH_SPLITS[0];
-  if (!(ZEROBENCH_SPLITS as readonly string[]).includes(split)) throw new DataError(`${source}: unknown ZeroBench split '${split}' (expected ${ZEROBENCH_SPLITS.join(' or ')})`);
   const limit = opts.limit ?? Infinity;
   const items: ZeroBenchItem[] = [];
   for (const { file, split: fileSplit } of zerobenchFiles(source, split)) {

@@ -173,7 +173,7 @@ test('mini rows: own question text and images, reference and family', async () =
   assert.deepEqual(zerobench.aggregate([r]).families, { compose: { 'pass@1': 1, 'pass@k': 1, 'k/k': 1, num_questions: 1 } });
 });
 
-test('bad inputs: missing column, wrong field type, unknown split, empty file, corrupt image', async () => {
+test('bad inputs: missing column, wrong field type, absent split, empty file, corrupt image', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'zerobench-bad-'));
   const ok = await png(1, 2, 3);
   const row: ZbRow = { id: '7', text: 'Q', answer: '1', images: [ok] };
@@ -186,7 +186,7 @@ test('bad inputs: missing column, wrong field type, unknown split, empty file, c
   writeParquet(wrongType, [...zbColumns([row], [], ['question_images_decoded']), { name: 'question_images_decoded', kind: 'string', data: ['not images'] }]);
   await assert.rejects(zerobench.load(wrongType), (e: Error) => e instanceof DataError && e.message === `${wrongType} row 1 (question_id 7): field 'question_images_decoded' is not a list of images`);
 
-  await assert.rejects(zerobench.load(dir, { split: 'validation' }), (e: Error) => e instanceof DataError && e.message.includes("unknown ZeroBench split 'validation'"));
+  await assert.rejects(zerobench.load(dir, { split: 'validation' }), (e: Error) => e instanceof DataError && e.message.includes("no parquet files for split 'validation'"));
   await assert.rejects(zerobench.load(join(dir, 'missing')), DataError);
   mkdirSync(join(dir, 'emptydir'));
   await assert.rejects(zerobench.load(join(dir, 'emptydir')), (e: Error) => e instanceof DataError && e.message.includes("no parquet files for split 'zerobench'"));
