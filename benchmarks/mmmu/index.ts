@@ -20,7 +20,8 @@
 // (subjects alphabetical, items in file order). Here the stream lives in the benchmark instance,
 // is seeded with 42 at creation and again by every `load()` (one load = one evaluation), and can be
 // reset with `resetRandom()`. Scoring the same responses in the same order reproduces the authors'
-// letters exactly (scripts/verify-mmmu.ts).
+// letters exactly (scripts/verify-mmmu.ts). `extract` draws from the same stream, so call `score`
+// (not `extract` and then `score`) once per response to stay in step with the original.
 //
 // Gold answers that are Python-literal lists ("['24/7', '3.429']") are parsed into lists, as in the
 // authors' answer_dict_val.json; lmms-eval passes the raw string instead (a known divergence).
