@@ -11,8 +11,9 @@
 //
 // Where the official code (iie-ycx/RLSD: dp_opsd_actor._build_stgca_advantages, opsd_trainer,
 // examples/visual_rl/rlsd_train.sh) departs from the paper, and what we follow:
-// - blend: the code mixes (1−λ) + λ·clip(w) with λ = 0.5 (`rlsd_lambda`) instead of using clip(w)
-//   alone; we follow the code (λ = 1 gives the pure form).
+// - blend: the paper (and the repository README) state Â = A·clip(w); the code mixes
+//   (1−λ) + λ·clip(w) with λ = 0.5 (`rlsd_lambda`). We follow the code; lambdaInit 1 with
+//   lambdaDecaySteps 0 gives the paper's form.
 // - anneal: the code decays λ linearly to 0 (`rlsd_lambda_decay_steps`), 60 steps in the released
 //   script; the paper says 50 — our default (`lambdaDecaySteps`).
 // - schedule origin: the code's global_step is 1 at the first update, so its first λ is λ0·(1 − 1/D);
