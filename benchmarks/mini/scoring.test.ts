@@ -1,0 +1,58 @@
+// Cross-check with the benchmark modules: a mini row loads through its benchmark's loader, the
+// benchmark's prompt() passes the mini prompt through verbatim, and the SFT target scores correct
+// under the benchmark's own scorer (which doubles as the RL reward) while a wrong answer does not.
+// (MathVision joins this list once benchmarks/mathvision exists.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Benchmark } from '../common/types.ts';
+import { miniTasks, writeMiniSuite } from './build.ts';
+import { answerStatement, EVAL_SPLIT, miniPrompt, miniTarget } from './formats.ts';
+import type { MiniBenchmark, MiniTask } from './types.ts';
+import { mmmu } from '../mmmu/index.ts';
+import { mathvista } from '../mathvista/index.ts';
+import { wemath } from '../wemath/index.ts';
+import { zerobench } from '../zerobench/index.ts';
+
+const BENCHMARKS: Array<[MiniBenchmark, Benchmark]> = [
+  ['mmmu', mmmu as unknown as Benchmark],
+  ['mathvista', mathvista as unknown as Benchmark],
+  ['wemath', wemath as unknown as Benchmark],
+  ['zerobench', zerobench as unknown as Benchmark],
+];
+const COUNT = 12;
+const SEED = 3;
+
+function wrongAnswer(answer: string): string {
+  return /^[A-D]$/.test(answer) ? (answer === 'A' ? 'B' : 'A') : String(Number(answer) + 1);
+}
+
+test('mini rows load through each benchmark, keep their prompt, and their SFT targets score correct', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mini-score-'));
+  try {
+    const counts = Object.fromEntries(BENCHMARKS.map(([b]) => [b, { train: 0, eval: COUNT }]));
+    await writeMiniSuite(dir, { seed: SEED, counts, benchmarks: BENCHMARKS.map(([b]) => b) });
+    for (const [name, bench] of BENCHMARKS) {
+      const split = EVAL_SPLIT[name];
+      const items = await bench.load(join(dir, name), { split });
+      const tasks = await miniTasks(name, split, COUNT, SEED);
+      const byPrompt = new Map<string, MiniTask>();
+      for (const t of tasks.flatMap((t) => [t, ...(t.substeps ?? [])])) byPrompt.set(`${miniPrompt(name, t)}|${t.reference}`, t);
+      assert.ok(items.length >= COUNT, `${name}: ${items.length} items`);
+      for (const item of items) {
+        const prompt = bench.prompt(item);
+        assert.equal(prompt.images.length, 1, `${name} ${item.id}: images`);
+        const task = byPrompt.get(`${prompt.text}|${item.reference}`);
+        assert.ok(task, `${name} ${item.id}: prompt '${prompt.text}' is not a mini prompt`);
+        const right = bench.score(item, miniTarget(name, task));
+        assert.equal(right.correct, true, `${name} ${item.id}: '${right.response}' → ${right.extracted} (${right.extractor}), gold ${right.gold}`);
+        const wrong = bench.score(item, `${task.trace} ${answerStatement(name, wrongAnswer(task.answer))}`);
+        assert.equal(wrong.correct, false, `${name} ${item.id}: wrong answer scored correct`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
