@@ -13,6 +13,11 @@
 // --total-groups the rate denominator; 525 is the original's constant (our default elsewhere is the
 //               number of groups found, identical on the full testmini).
 // Nothing is fetched: the files are local copies obtained beforehand. Exit code 1 on any disagreement.
+//
+// The We-Math repository publishes no model outputs (its README points to ../output/GPT-4o.json, which is
+// not in the repository or its history). To check the port, run the official scripts themselves (pandas)
+// on a result file and hand their CSVs to this script; to get per-item verdicts, dump the DataFrame of
+// `load_and_process_data(result.json)` (columns `processed_answer`, `joker`) back into the result entries.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { itemFromRow, readJsonArray, readKnowledgeNodes } from '../benchmarks/wemath/index.ts';
