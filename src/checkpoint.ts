@@ -1,0 +1,142 @@
+// Checkpoints: a directory with `checkpoint.json` (model config, tokenizer, metadata, tensor manifest) and
+// `weights.bin` (float32, little-endian, concatenated in manifest order). Training checkpoints add
+// `trainer.bin` (optimizer moments) and the trainer state in the JSON. Written to a temporary directory and
+// renamed, so a crash never leaves a half-written checkpoint.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { type ModelConfig, validateModelConfig } from './model/config.ts';
+import { paramSpecs, type Params } from './model/params.ts';
+
+export const CHECKPOINT_FORMAT = 'rlsd-bench-checkpoint/1';
+const CHECKPOINT_FILES = new Set(['checkpoint.json', 'weights.bin', 'trainer.bin']);
+
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  offset: number; // in floats
+}
+
+export interface CheckpointMeta {
+  format: string;
+  model: ModelConfig;
+  tokenizer: unknown;
+  tensors: TensorEntry[];
+  /** Free-form provenance: command, seed, backend, versions, commit, step, metrics. */
+  info: Record<string, unknown>;
+  /** Present in training checkpoints: everything needed to resume exactly. */
+  trainer?: { tensors: TensorEntry[]; state: unknown };
+}
+
+function pack(entries: [string, Float32Array, number[]][]): { manifest: TensorEntry[]; bytes: Buffer } {
+  let total = 0;
+  const manifest: TensorEntry[] = entries.map(([name, v, shape]) => {
+    const e = { name, shape, offset: total };
+    total += v.length;
+    return e;
+  });
+  const all = new Float32Array(total);
+  entries.forEach(([, v], i) => all.set(v, manifest[i]!.offset));
+  return { manifest, bytes: Buffer.from(all.buffer, all.byteOffset, all.byteLength) };
+}
+
+function unpack(file: string, bytes: Buffer, manifest: TensorEntry[]): Map<string, Float32Array> {
+  if (bytes.byteLength % 4 !== 0) throw new CheckpointError(`${file}: size ${bytes.byteLength} is not a multiple of 4 bytes`);
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const out = new Map<string, Float32Array>();
+  for (const e of manifest) {
+    const n = e.shape.reduce((a, b) => a * b, 1);
+    if (e.offset + n > all.length) throw new CheckpointError(`${file}: truncated (tensor '${e.name}' needs floats up to ${e.offset + n}, file has ${all.length})`);
+    out.set(e.name, all.subarray(e.offset, e.offset + n));
+  }
+  return out;
+}
+
+export interface SaveInput {
+  model: ModelConfig;
+  tokenizer: unknown;
+  params: Params;
+  info: Record<string, unknown>;
+  trainer?: { tensors: Map<string, Float32Array>; shapes: Map<string, number[]>; state: unknown };
+}
+
+export function saveCheckpoint(dir: string, input: SaveInput): void {
+  const weights = pack([...input.params].map(([k, v]) => [k, v.dataSync() as Float32Array, v.shape]));
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, model: input.model, tokenizer: input.tokenizer, tensors: weights.manifest, info: input.info };
+  let trainerBytes: Buffer | null = null;
+  if (input.trainer) {
+    const t = pack([...input.trainer.tensors].map(([k, v]) => [k, v, input.trainer!.shapes.get(k) ?? [v.length]]));
+    meta.trainer = { tensors: t.manifest, state: input.trainer.state };
+    trainerBytes = t.bytes;
+  }
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  writeFileSync(join(tmp, 'weights.bin'), weights.bytes);
+  if (trainerBytes) writeFileSync(join(tmp, 'trainer.bin'), trainerBytes);
+  writeFileSync(join(tmp, 'checkpoint.json'), JSON.stringify(meta, null, 1) + '\n');
+  const old = join(dirname(dir), `.${basename(dir)}.${process.pid}.old`);
+  if (existsSync(dir)) {
+    // Keep files that are not part of the checkpoint (logs a run writes beside it).
+    for (const name of readdirSync(dir)) if (!CHECKPOINT_FILES.has(name)) renameSync(join(dir, name), join(tmp, name));
+    renameSync(dir, old);
+  }
+  renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+export interface LoadedCheckpoint {
+  meta: CheckpointMeta;
+  weights: Map<string, Float32Array>;
+  trainer?: Map<string, Float32Array>;
+}
+
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const metaFile = join(dir, 'checkpoint.json');
+  if (!existsSync(metaFile)) throw new CheckpointError(`${metaFile}: checkpoint not found`);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(readFileSync(metaFile, 'utf8')) as CheckpointMeta;
+  } catch (e) {
+    throw new CheckpointError(`${metaFile}: corrupt checkpoint metadata (${(e as Error).message})`);
+  }
+  if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${metaFile}: unknown format '${String(meta.format)}' (expected ${CHECKPOINT_FORMAT})`);
+  for (const field of ['model', 'tokenizer', 'tensors'] as const)
+    if (meta[field] == null) throw new CheckpointError(`${metaFile}: missing field '${field}'`);
+  try {
+    validateModelConfig(meta.model);
+  } catch (e) {
+    throw new CheckpointError(`${metaFile}: ${(e as Error).message}`);
+  }
+  const expected = paramSpecs(meta.model);
+  const names = new Set(meta.tensors.map((t) => t.name));
+  for (const s of expected) if (!names.has(s.name)) throw new CheckpointError(`${metaFile}: missing tensor '${s.name}'`);
+  const wFile = join(dir, 'weights.bin');
+  if (!existsSync(wFile)) throw new CheckpointError(`${wFile}: weights file not found`);
+  const weights = unpack(wFile, readFileSync(wFile), meta.tensors);
+  for (const [k, v] of weights) if (v.some((x) => !Number.isFinite(x))) throw new CheckpointError(`${wFile}: tensor '${k}' holds NaN or infinite values`);
+  const out: LoadedCheckpoint = { meta, weights };
+  if (meta.trainer) {
+    const tFile = join(dir, 'trainer.bin');
+    if (!existsSync(tFile)) throw new CheckpointError(`${tFile}: trainer state file not found`);
+    out.trainer = unpack(tFile, readFileSync(tFile), meta.trainer.tensors);
+  }
+  return out;
+}
+
+/** Creates trainable variables from loaded weights, in the order of paramSpecs. */
+export function paramsFromWeights(cfg: ModelConfig, weights: Map<string, Float32Array>): Params {
+  const params: Params = new Map();
+  for (const s of paramSpecs(cfg)) {
+    const v = weights.get(s.name)!;
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (v.length !== n) throw new CheckpointError(`tensor '${s.name}' has ${v.length} values, expected ${n} for shape [${s.shape}]`);
+    params.set(s.name, tf.variable(tf.tensor(v, s.shape), true, `${s.name}_${Math.random().toString(36).slice(2)}`));
+  }
+  return params;
+}

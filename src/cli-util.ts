@@ -1,0 +1,40 @@
+// Flag validation and backend start-up shared by every command.
+import { initBackend, parseBackendName } from './backend.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Validates a numeric flag: finite, optionally integer, within [min, max]. */
+export function num(flag: string, v: unknown, opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {}): number {
+  const x = typeof v === 'number' ? v : Number(v);
+  const what = opts.integer ? 'an integer' : 'a number';
+  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || !Number.isFinite(x))
+    throw new UsageError(`--${flag} must be ${what} (got '${String(v)}')`);
+  if (opts.integer && !Number.isInteger(x)) throw new UsageError(`--${flag} must be an integer (got ${x})`);
+  if (opts.min !== undefined && (opts.minExclusive ? x <= opts.min : x < opts.min))
+    throw new UsageError(`--${flag} must be ${opts.minExclusive ? '>' : '≥'} ${opts.min} (got ${x})`);
+  if (opts.max !== undefined && x > opts.max) throw new UsageError(`--${flag} must be ≤ ${opts.max} (got ${x})`);
+  return x;
+}
+
+/** Parses repeated `--opt key=value` into a record (values stay strings; the method registry coerces). */
+export function parseOptions(flag: string, raw: unknown): Record<string, string> {
+  const list = raw == null ? [] : Array.isArray(raw) ? raw : [raw];
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const s = String(item);
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${flag} expects key=value (got '${s}')`);
+    out[s.slice(0, eq)] = s.slice(eq + 1);
+  }
+  return out;
+}
+
+export async function setupBackend(argv: { [flag: string]: unknown }): Promise<string> {
+  const info = await initBackend(parseBackendName(String(argv.backend ?? 'auto')));
+  const desc = `${info.name} (${info.provider}${info.simd !== undefined ? `, simd=${info.simd}, threads=${info.threads}` : ''}, tfjs ${info.tfjsVersion})`;
+  if (!argv.quiet) process.stderr.write(`rlsd-bench: backend ${desc}\n`);
+  return info.name;
+}
+

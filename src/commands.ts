@@ -1,0 +1,158 @@
+// The commands of rlsd-bench other than `methods`: each is a yargs builder that validates its flags and
+// calls into the library (src/pretrain.ts, src/train.ts, src/eval.ts, …).
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import cliProgress from 'cli-progress';
+import { getMethod, resolveMethodConfig } from '../methods/index.ts';
+import { num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
+import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
+import { DEFAULT_TRAIN, train, type ProgressSink, type StepMetrics } from './train.ts';
+
+/** The committed base checkpoint every run starts from by default. */
+export const DEFAULT_BASE = 'results/reference/base';
+
+type Builder = (cli: Argv) => Argv;
+
+function fmt(x: number | undefined, digits = 3): string {
+  return x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
+}
+
+function progressBar(label: string, quiet: boolean): ProgressSink {
+  if (quiet || !process.stderr.isTTY) {
+    // Not a terminal: one short line per evaluation instead of a bar.
+    return {
+      start: () => {},
+      update: (step, m) => {
+        if (!quiet && m['eval/accuracy'] !== undefined)
+          process.stderr.write(`${label} step ${step}: reward ${fmt(m['reward/mean'])} eval acc ${fmt(m['eval/accuracy'])}\n`);
+      },
+      stop: () => {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total} | reward {reward} | eval acc {acc} | {sps} s/step`, hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let acc = '—';
+  return {
+    start: (total, startStep) => bar.start(total, startStep, { reward: '—', acc, sps: '—' }),
+    update: (step: number, m: StepMetrics) => {
+      if (m['eval/accuracy'] !== undefined) acc = fmt(m['eval/accuracy']);
+      const s = (m['timing/rollout_s'] ?? 0) + (m['timing/teacher_s'] ?? 0) + (m['timing/update_s'] ?? 0);
+      bar.update(step, { reward: fmt(m['reward/mean']), acc, sps: fmt(s, 2) });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+const pretrainCommand: Builder = (cli) =>
+  cli.command(
+    'pretrain',
+    'supervised pre-training of the base policy on the mini suite (writes a checkpoint directory)',
+    (y) =>
+      y
+        .option('out', { type: 'string', default: DEFAULT_BASE, describe: 'checkpoint directory to write' })
+        .option('steps', { type: 'number', default: DEFAULT_PRETRAIN.steps })
+        .option('batch', { type: 'number', default: DEFAULT_PRETRAIN.batchSize })
+        .option('lr', { type: 'number', default: DEFAULT_PRETRAIN.lr })
+        .option('seed', { type: 'number', default: DEFAULT_PRETRAIN.seed })
+        .option('data-seed', { type: 'number', default: DEFAULT_PRETRAIN.dataSeed })
+        .option('train-items', { type: 'number', default: DEFAULT_PRETRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
+        .option('eval-items', { type: 'number', default: DEFAULT_PRETRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
+        .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery }),
+    async (argv) => {
+      const cfg = {
+        ...DEFAULT_PRETRAIN,
+        out: resolve(String(argv.out)),
+        steps: num('steps', argv.steps, { integer: true, min: 1 }),
+        batchSize: num('batch', argv.batch, { integer: true, min: 2 }),
+        lr: num('lr', argv.lr, { min: 0, minExclusive: true }),
+        seed: num('seed', argv.seed, { integer: true, min: 0 }),
+        dataSeed: num('data-seed', argv['data-seed'], { integer: true, min: 0 }),
+        trainPerBenchmark: num('train-items', argv['train-items'], { integer: true, min: 1 }),
+        evalPerBenchmark: num('eval-items', argv['eval-items'], { integer: true, min: 1 }),
+        evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
+        quiet: Boolean(argv.quiet),
+      };
+      await setupBackend(argv);
+      const t0 = performance.now();
+      const res = await pretrain(cfg, (step, m) => {
+        if (!cfg.quiet && m['eval/accuracy'] !== undefined)
+          process.stderr.write(
+            `pretrain step ${step}: loss ${fmt(m['sft/loss'])} held-out acc ${fmt(m['eval/accuracy'])} (with reference ${fmt(m['eval/accuracy_with_reference'])})\n`,
+          );
+      });
+      process.stdout.write(
+        `base checkpoint → ${cfg.out}\nheld-out greedy accuracy ${fmt(res.final['eval/accuracy'])} over ${res.final['eval/n']} items; with the reference in context ${fmt(res.finalWithReference['eval/accuracy'])}; ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+      );
+    },
+  );
+
+const trainCommand: Builder = (cli) =>
+  cli.command(
+    'train',
+    'post-train a checkpoint with one method on the mini suite (resumes from the last checkpoint in --out)',
+    (y) =>
+      y
+        .option('method', { type: 'string', demandOption: true, describe: 'base | grpo | opsd | hybrid | rlsd | sdpo' })
+        .option('base', { type: 'string', default: DEFAULT_BASE, describe: 'starting checkpoint' })
+        .option('out', { type: 'string', describe: 'run directory (default results/runs/<method>-s<seed>)' })
+        .option('opt', { type: 'string', array: true, describe: 'method option key=value (see `rlsd-bench methods --verbose`)' })
+        .option('steps', { type: 'number', default: DEFAULT_TRAIN.steps })
+        .option('prompts', { type: 'number', default: DEFAULT_TRAIN.promptsPerStep, describe: 'prompts per step' })
+        .option('samples', { type: 'number', default: DEFAULT_TRAIN.samplesPerPrompt, describe: 'responses per prompt (G)' })
+        .option('lr', { type: 'number', default: DEFAULT_TRAIN.lr })
+        .option('warmup', { type: 'number', default: DEFAULT_TRAIN.warmupSteps })
+        .option('grad-clip', { type: 'number', default: DEFAULT_TRAIN.gradClip })
+        .option('temperature', { type: 'number', default: DEFAULT_TRAIN.temperature })
+        .option('top-p', { type: 'number', default: DEFAULT_TRAIN.topP })
+        .option('max-new-tokens', { type: 'number', default: DEFAULT_TRAIN.maxNewTokens })
+        .option('teacher-sync', { type: 'number', default: DEFAULT_TRAIN.teacherSync, describe: "re-sync the self-teacher every N steps (0: the method's default, else 10)" })
+        .option('eval-every', { type: 'number', default: DEFAULT_TRAIN.evalEvery })
+        .option('eval-items', { type: 'number', default: DEFAULT_TRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
+        .option('train-items', { type: 'number', default: DEFAULT_TRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
+        .option('checkpoint-every', { type: 'number', default: DEFAULT_TRAIN.checkpointEvery })
+        .option('seed', { type: 'number', default: DEFAULT_TRAIN.seed })
+        .option('data-seed', { type: 'number', default: DEFAULT_TRAIN.dataSeed })
+        .option('shuffle-rewards', { type: 'boolean', default: false, describe: 'control: permute rewards within each batch' })
+        .option('stop-after', { type: 'number', default: 0, describe: 'stop after N steps in this process (resume later)' }),
+    async (argv) => {
+      const method = getMethod(String(argv.method));
+      const methodOptions = parseOptions('opt', argv.opt);
+      resolveMethodConfig(method, methodOptions); // validate before any work
+      const seed = num('seed', argv.seed, { integer: true, min: 0 });
+      const cfg = {
+        ...DEFAULT_TRAIN,
+        method: method.name,
+        methodOptions,
+        base: resolve(String(argv.base)),
+        out: resolve(argv.out ? String(argv.out) : `results/runs/${method.name}${argv['shuffle-rewards'] ? '-shuffled' : ''}-s${seed}`),
+        seed,
+        steps: num('steps', argv.steps, { integer: true, min: 1 }),
+        promptsPerStep: num('prompts', argv.prompts, { integer: true, min: 1 }),
+        samplesPerPrompt: num('samples', argv.samples, { integer: true, min: 1 }),
+        lr: num('lr', argv.lr, { min: 0 }),
+        warmupSteps: num('warmup', argv.warmup, { integer: true, min: 0 }),
+        gradClip: num('grad-clip', argv['grad-clip'], { min: 0 }),
+        temperature: num('temperature', argv.temperature, { min: 0, minExclusive: true }),
+        topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),
+        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'], { integer: true, min: 1 }),
+        teacherSync: num('teacher-sync', argv['teacher-sync'], { integer: true, min: 0 }),
+        evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
+        evalPerBenchmark: num('eval-items', argv['eval-items'], { integer: true, min: 1 }),
+        trainPerBenchmark: num('train-items', argv['train-items'], { integer: true, min: 1 }),
+        checkpointEvery: num('checkpoint-every', argv['checkpoint-every'], { integer: true, min: 0 }),
+        dataSeed: num('data-seed', argv['data-seed'], { integer: true, min: 0 }),
+        shuffleRewards: Boolean(argv['shuffle-rewards']),
+        stopAfter: num('stop-after', argv['stop-after'], { integer: true, min: 0 }),
+        quiet: Boolean(argv.quiet),
+      };
+      if (cfg.samplesPerPrompt < 2 && method.trains) throw new UsageError('--samples must be ≥ 2 for group-relative methods');
+      await setupBackend(argv);
+      const res = await train(cfg, progressBar(method.name, cfg.quiet));
+      const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  acc ${fmt(e['eval/accuracy'])}`);
+      process.stdout.write(`${method.name}: ${res.finalStep} steps → ${res.out}\nheld-out greedy accuracy:\n${rows.join('\n')}\n`);
+    },
+  );
+
+export const commandRegistry: Builder[] = [pretrainCommand, trainCommand];

@@ -1,0 +1,116 @@
+// The policy: model config + parameters + tokenizer, with the two operations the rest of the engine
+// needs — sampling responses for (image, context) inputs, and scoring given responses under a context
+// (the student sees the question; the self-teacher sees privileged context + question).
+import * as tf from '@tensorflow/tfjs';
+import { decodeImage } from '../benchmarks/common/images.ts';
+import type { EncodedImage } from '../benchmarks/common/types.ts';
+import { loadCheckpoint, paramsFromWeights, saveCheckpoint } from './checkpoint.ts';
+import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim, validateModelConfig } from './model/config.ts';
+import { generate, type Generation, type SampleOptions } from './model/generate.ts';
+import { layoutBatch, patchify, type SequenceInput, type LaidOutBatch } from './model/layout.ts';
+import { disposeParams, initParams, type Params } from './model/params.ts';
+import { forwardLogits } from './model/transformer.ts';
+import { Tokenizer } from './tokenizer.ts';
+import type { Rng } from './util/rng.ts';
+
+export interface PolicyInput {
+  patches: Float32Array;
+  /** Context ids: BOS … SEP. */
+  context: number[];
+}
+
+export interface EncodedContext {
+  ids: number[];
+  /** Words the closed vocabulary could not encode (mapped to UNK); 0 on the mini language. */
+  unknown: number;
+  /** Tokens dropped from the left to fit the model's context window. */
+  truncated: number;
+}
+
+export class Policy {
+  constructor(
+    readonly cfg: ModelConfig,
+    readonly params: Params,
+    readonly tokenizer: Tokenizer,
+  ) {}
+
+  static init(seed: number, overrides: Partial<ModelConfig> = {}, tokenizer = Tokenizer.default()): Policy {
+    const cfg: ModelConfig = { ...DEFAULT_MODEL, vocabSize: tokenizer.vocabSize, ...overrides };
+    validateModelConfig(cfg);
+    return new Policy(cfg, initParams(cfg, seed), tokenizer);
+  }
+
+  static load(dir: string): { policy: Policy; info: Record<string, unknown> } {
+    const ck = loadCheckpoint(dir);
+    const tokenizer = Tokenizer.fromJSON(ck.meta.tokenizer);
+    if (tokenizer.vocabSize !== ck.meta.model.vocabSize)
+      throw new Error(`${dir}/checkpoint.json: tokenizer has ${tokenizer.vocabSize} tokens but model.vocabSize is ${ck.meta.model.vocabSize}`);
+    return { policy: new Policy(ck.meta.model, paramsFromWeights(ck.meta.model, ck.weights), tokenizer), info: ck.meta.info };
+  }
+
+  save(dir: string, info: Record<string, unknown>, trainer?: Parameters<typeof saveCheckpoint>[1]['trainer']): void {
+    saveCheckpoint(dir, { model: this.cfg, tokenizer: this.tokenizer.toJSON(), params: this.params, info, ...(trainer ? { trainer } : {}) });
+  }
+
+  dispose(): void {
+    disposeParams(this.params);
+  }
+
+  get imageTokens(): number {
+    return numImageTokens(this.cfg);
+  }
+
+  /**
+   * [BOS] text [SEP]. Strict by default (the mini language must encode exactly); lenient maps unknown words
+   * to UNK and keeps the rightmost tokens that fit, leaving `reserve` positions for the response.
+   */
+  encodeContext(text: string, opts: { lenient?: boolean; reserve?: number } = {}): EncodedContext {
+    const body = this.tokenizer.encode(text, { lenient: opts.lenient ?? false });
+    const unknown = opts.lenient ? body.filter((t) => t === this.tokenizer.unk).length : 0;
+    const budget = this.cfg.maxPositions - this.imageTokens - (opts.reserve ?? 0) - 2;
+    const truncated = Math.max(0, body.length - budget);
+    if (truncated > 0 && !opts.lenient)
+      throw new Error(`context of ${body.length} tokens exceeds the model's budget of ${budget} (text: '${text.slice(0, 60)}…')`);
+    return { ids: [this.tokenizer.bos, ...body.slice(truncated), this.tokenizer.sep], unknown, truncated };
+  }
+
+  /** Pixels for the policy: the first image resized to the model's size (a blank image when there is none). */
+  async patches(images: readonly EncodedImage[], label = 'image'): Promise<Float32Array> {
+    const size = this.cfg.imageSize;
+    if (images.length === 0) return new Float32Array(numImageTokens(this.cfg) * patchDim(this.cfg));
+    const img = await decodeImage(images[0]!, { width: size, height: size }, label);
+    return patchify(img.data, size, this.cfg.patchSize);
+  }
+
+  sample(inputs: readonly PolicyInput[], opts: Omit<SampleOptions, 'eosId' | 'padId'>): Generation {
+    return generate(this.params, this.cfg, inputs, { ...opts, eosId: this.tokenizer.eos, padId: this.tokenizer.pad });
+  }
+
+  /** Greedy or sampled generation in chunks, decoded to text. */
+  generateText(inputs: readonly PolicyInput[], opts: { maxNewTokens: number; greedy: boolean; temperature: number; topP: number; rng: Rng; batchSize?: number }): string[] {
+    const out: string[] = [];
+    const bs = opts.batchSize ?? 128;
+    for (let i = 0; i < inputs.length; i += bs) {
+      const g = this.sample(inputs.slice(i, i + bs), opts);
+      for (const r of g.responses) out.push(this.tokenizer.decode(r));
+    }
+    return out;
+  }
+
+  layout(seqs: readonly SequenceInput[]): LaidOutBatch {
+    return layoutBatch(this.cfg, seqs, this.tokenizer.pad);
+  }
+
+  /** Logits [B,R,V] over the response window of a laid-out batch under `params` (defaults to this policy's). */
+  responseLogits(laid: LaidOutBatch, params: Params = this.params): tf.Tensor3D {
+    return forwardLogits(params, this.cfg, laid.batch, laid.responseStart - 1, laid.responseLen);
+  }
+}
+
+/** log-softmax of logits and the log-probs of the target tokens: ([B,R,V], [B,R]). */
+export function tokenLogProbs(logits: tf.Tensor3D, targets: Int32Array): { logp: tf.Tensor3D; tokenLogp: tf.Tensor2D } {
+  const [B, R, V] = logits.shape;
+  const logp = tf.logSoftmax(logits) as tf.Tensor3D;
+  const oneHot = tf.oneHot(tf.tensor1d(targets, 'int32'), V).reshape([B, R, V]);
+  return { logp, tokenLogp: logp.mul(oneHot).sum(-1) as tf.Tensor2D };
+}

@@ -1,0 +1,135 @@
+// Supervised pre-training of the base policy on the mini suite's solution traces. Half of every batch sees
+// the reference solution in its context (the self-teacher's format), half does not, so the same network
+// learns both to solve and to use privileged information — the starting point of every method.
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { backendInfo } from './backend.ts';
+import { Adam, DEFAULT_ADAM } from './optim.ts';
+import { Policy, tokenLogProbs } from './policy.ts';
+import { provenance } from './provenance.ts';
+import { evaluateTasks } from './train.ts';
+import { loadMiniTasks, type Task } from './tasks.ts';
+import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
+import { hashString, Rng } from './util/rng.ts';
+import type { ModelConfig } from './model/config.ts';
+
+export interface PretrainConfig {
+  out: string;
+  seed: number;
+  dataSeed: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  /** Fraction of each batch whose context holds the reference solution. */
+  referenceFraction: number;
+  trainPerBenchmark: number;
+  evalPerBenchmark: number;
+  evalEvery: number;
+  maxNewTokens: number;
+  model: Partial<ModelConfig>;
+  quiet: boolean;
+}
+
+export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
+  seed: 1,
+  dataSeed: 1,
+  steps: 400,
+  batchSize: 64,
+  lr: 1e-3,
+  warmupSteps: 20,
+  referenceFraction: 0.5,
+  trainPerBenchmark: 400,
+  evalPerBenchmark: 60,
+  evalEvery: 100,
+  maxNewTokens: 32,
+  model: {},
+  quiet: false,
+};
+
+/** Same tasks with the reference solution prepended to the context (the self-teacher's view). */
+export function withReference(policy: Policy, tasks: readonly Task[], reserve: number): Task[] {
+  return tasks
+    .filter((t) => t.reference)
+    .map((t) => ({ ...t, student: policy.encodeContext(`${t.reference} ${t.prompt}`, { reserve }).ids }));
+}
+
+export interface PretrainResult {
+  evals: Record<string, number>[];
+  final: Record<string, number>;
+  finalWithReference: Record<string, number>;
+}
+
+export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: Record<string, number>) => void): Promise<PretrainResult> {
+  const policy = Policy.init(cfg.seed, cfg.model);
+  const reserve = cfg.maxNewTokens;
+  const train = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
+  const evalTasks = await loadMiniTasks(policy, { split: 'eval', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
+  const evalWithRef = withReference(policy, evalTasks, reserve);
+  const examples = train.filter((t) => t.target);
+  if (examples.length === 0) throw new Error('pretrain: the mini training items carry no SFT target (rlsd_target)');
+  const targets = examples.map((t) => [...policy.tokenizer.encode(t.target!), policy.tokenizer.eos]);
+  const teacherCtx = examples.map((t) => (t.reference ? policy.encodeContext(`${t.reference} ${t.prompt}`, { reserve }).ids : t.student));
+  const adam = new Adam(policy.params, { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: 1.0 });
+  const rng = new Rng(hashString(`pretrain|${cfg.seed}`));
+  const varList = [...policy.params.values()];
+  const metricsFile = join(cfg.out, 'pretrain_metrics.jsonl');
+  const evals: Record<string, number>[] = [];
+  let order = rng.shuffle(Array.from({ length: examples.length }, (_, i) => i));
+  let cursor = 0;
+  try {
+    for (let step = 0; step < cfg.steps; step++) {
+      const t0 = performance.now();
+      const seqs = [];
+      for (let i = 0; i < cfg.batchSize; i++) {
+        if (cursor >= order.length) {
+          order = rng.shuffle(order);
+          cursor = 0;
+        }
+        const k = order[cursor++]!;
+        const useRef = i < Math.round(cfg.batchSize * cfg.referenceFraction);
+        seqs.push({ patches: examples[k]!.patches, context: useRef ? teacherCtx[k]! : examples[k]!.student, response: targets[k]! });
+      }
+      const laid = policy.layout(seqs);
+      const mask = tf.tensor2d(laid.responseMask, [seqs.length, laid.responseLen]);
+      const { value, grads } = tf.variableGrads(() => {
+        const { tokenLogp } = tokenLogProbs(policy.responseLogits(laid), laid.targets);
+        return tf.neg(tokenLogp.mul(mask).sum()).div(mask.sum()) as tf.Scalar;
+      }, varList);
+      const loss = value.dataSync()[0]!;
+      const named: Record<string, tf.Tensor> = {};
+      for (const [k, v] of policy.params) named[k] = grads[v.name]!;
+      const norm = adam.apply(named);
+      tf.dispose([value, mask, ...Object.values(grads)]);
+      if (!Number.isFinite(loss) || !Number.isFinite(norm)) throw new Error(`pretrain: non-finite loss at step ${step}`);
+      const m: Record<string, number> = { 'sft/loss': loss, 'actor/grad_norm': norm, 'timing/step_s': (performance.now() - t0) / 1000 };
+      const done = step + 1;
+      if (cfg.evalEvery > 0 && (done % cfg.evalEvery === 0 || done === cfg.steps)) {
+        const ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
+        const evRef = evaluateTasks(policy, evalWithRef, cfg.maxNewTokens);
+        Object.assign(m, ev, { 'eval/accuracy_with_reference': evRef['eval/accuracy']! });
+        evals.push({ step: done, ...ev, 'eval/accuracy_with_reference': evRef['eval/accuracy']! });
+      }
+      appendJsonLine(metricsFile, { step: done, ...m });
+      onStep?.(done, m);
+    }
+    const final = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
+    const finalWithReference = evaluateTasks(policy, evalWithRef, cfg.maxNewTokens);
+    const info = {
+      kind: 'base',
+      command: `rlsd-bench ${process.argv.slice(2).join(' ')}`,
+      config: cfg,
+      backend: backendInfo(),
+      provenance: provenance(),
+      eval: final,
+      evalWithReference: finalWithReference,
+      params: varList.reduce((a, v) => a + v.size, 0),
+    };
+    policy.save(cfg.out, info);
+    writeJsonAtomic(join(cfg.out, 'pretrain.json'), info);
+    return { evals, final, finalWithReference };
+  } finally {
+    adam.dispose();
+    policy.dispose();
+  }
+}

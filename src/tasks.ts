@@ -1,0 +1,69 @@
+// Training and held-out tasks of the embedded default: the five mini benchmarks, generated as rows of each
+// benchmark's Hugging Face schema and read back through that benchmark's own `itemFromRow`, so the reward of
+// the training loop is exactly the benchmark's official scorer (nanochat: a task's scorer is its reward).
+import type { BenchItem, ItemRecord } from '../benchmarks/common/types.ts';
+import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
+import { miniRows } from '../benchmarks/mini/build.ts';
+import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
+import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
+import type { Policy } from './policy.ts';
+
+export interface Task {
+  uid: string;
+  benchmark: string;
+  item: BenchItem;
+  /** The student's prompt text. */
+  prompt: string;
+  /** Student context ids (BOS prompt SEP). */
+  student: number[];
+  /** Privileged reference solution (with its markers), when the item has one. */
+  reference?: string;
+  /** SFT target response (mini items only). */
+  target?: string;
+  patches: Float32Array;
+  /** Verifier: the benchmark's official scorer. */
+  score(response: string): ItemRecord;
+  /** RL reward in [0,1] (the official verdict without random credit). */
+  reward(response: string): number;
+}
+
+export async function taskFromItem(policy: Policy, benchName: string, bench: BenchmarkModule, item: BenchItem, reserve: number): Promise<Task> {
+  const prompt = bench.prompt(item).text;
+  const student = policy.encodeContext(prompt, { lenient: item.reference == null, reserve }).ids;
+  const raw = item.raw as Record<string, unknown>;
+  const target = typeof raw['rlsd_target'] === 'string' ? (raw['rlsd_target'] as string) : undefined;
+  return {
+    uid: `${benchName}/${item.id}`,
+    benchmark: benchName,
+    item,
+    prompt,
+    student,
+    ...(item.reference ? { reference: item.reference } : {}),
+    ...(target ? { target } : {}),
+    patches: await policy.patches(bench.prompt(item).images, `${benchName} item ${item.id}`),
+    score: (response: string) => bench.score(item, response),
+    reward: (response: string) => bench.reward(item, response),
+  };
+}
+
+export interface MiniTaskOptions {
+  split: 'train' | 'eval';
+  /** Top-level problems per benchmark. */
+  perBenchmark: number;
+  seed: number;
+  benchmarks?: readonly MiniBenchmark[];
+  /** Positions reserved for the response when encoding contexts. */
+  reserve: number;
+}
+
+/** Mini tasks of all five benchmarks (WeMath/ZeroBench groups expand to their rows). */
+export async function loadMiniTasks(policy: Policy, opts: MiniTaskOptions): Promise<Task[]> {
+  const out: Task[] = [];
+  for (const name of opts.benchmarks ?? MINI_BENCHMARKS) {
+    const split = opts.split === 'train' ? 'train' : EVAL_SPLIT[name];
+    const bench = getBenchmark(name);
+    const rows = await miniRows(name, split, opts.perBenchmark, opts.seed);
+    for (const row of rows) out.push(await taskFromItem(policy, name, bench, bench.itemFromRow(row, split), opts.reserve));
+  }
+  return out;
+}

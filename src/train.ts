@@ -1,0 +1,429 @@
+// The shared post-training loop (DESIGN.md §1, §3). One step reads top to bottom:
+//   sample prompts → G responses each → verifier rewards → self-teacher pass (privileged context) →
+//   the method's loss → Adam with gradient clipping → metrics.
+// The loop reads only the flags a method declares (trains, teacherContext, needsFullDistributions,
+// needsReference); it never tests a method's name.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { mentionsReference, REF_CLOSE, REF_OPEN } from '../benchmarks/mini/language.ts';
+import { getMethod, resolveMethodConfig } from '../methods/index.ts';
+import type { Method, MethodConfig, MethodInputs, TeacherContext } from '../methods/types.ts';
+import { meanEntropy, stopGradient } from '../methods/core.ts';
+import { backendInfo } from './backend.ts';
+import { loadCheckpoint } from './checkpoint.ts';
+import { assignParams, cloneParams, disposeParams, type Params } from './model/params.ts';
+import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
+import { Policy, tokenLogProbs } from './policy.ts';
+import { provenance } from './provenance.ts';
+import { loadMiniTasks, type Task } from './tasks.ts';
+import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
+import { hashString, Rng, type RngState } from './util/rng.ts';
+
+export interface TrainConfig {
+  method: string;
+  /** Method options overriding its defaults (validated by the method registry). */
+  methodOptions: Record<string, string | number | boolean>;
+  base: string;
+  out: string;
+  seed: number;
+  steps: number;
+  promptsPerStep: number;
+  samplesPerPrompt: number;
+  lr: number;
+  warmupSteps: number;
+  gradClip: number;
+  temperature: number;
+  topP: number;
+  maxNewTokens: number;
+  /** Re-sync the frozen self-teacher every N steps; 0 = use the method's `teacherSyncInterval` (else 10). */
+  teacherSync: number;
+  evalEvery: number;
+  /** Held-out problems per mini benchmark for the periodic greedy evaluation. */
+  evalPerBenchmark: number;
+  checkpointEvery: number;
+  /** Training problems per mini benchmark (the pool cycled in a seeded order). */
+  trainPerBenchmark: number;
+  /** Control: permute rewards within the batch, so any gain cannot come from the verifier. */
+  shuffleRewards: boolean;
+  /** Data seed of the mini suite (train/eval items); fixed across runs so methods see the same items. */
+  dataSeed: number;
+  /** Stop after this many steps in this process (for tests of resume); 0 = run to `steps`. */
+  stopAfter: number;
+  quiet: boolean;
+}
+
+export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
+  methodOptions: {},
+  seed: 1,
+  steps: 200,
+  promptsPerStep: 16,
+  samplesPerPrompt: 8,
+  lr: 1e-4,
+  warmupSteps: 10,
+  gradClip: 1.0,
+  temperature: 1.0,
+  topP: 1.0,
+  maxNewTokens: 32,
+  teacherSync: 0,
+  evalEvery: 25,
+  evalPerBenchmark: 60,
+  checkpointEvery: 25,
+  trainPerBenchmark: 400,
+  shuffleRewards: false,
+  dataSeed: 1,
+  stopAfter: 0,
+  quiet: false,
+};
+
+export class TrainingError extends Error {
+  override name = 'TrainingError';
+}
+
+export type StepMetrics = Record<string, number>;
+
+interface DataOrder {
+  epoch: number;
+  cursor: number;
+}
+
+interface TrainerState {
+  step: number;
+  rng: RngState;
+  data: DataOrder;
+  adamStep: number;
+  lastEval?: Record<string, number>;
+}
+
+/** Seeded permutation of the training pool for one epoch. */
+function epochOrder(n: number, seed: number, epoch: number): number[] {
+  return new Rng(hashString(`order|${seed}|${epoch}`)).shuffle(Array.from({ length: n }, (_, i) => i));
+}
+
+function nextPrompts(pool: Task[], seed: number, order: DataOrder, count: number): Task[] {
+  const out: Task[] = [];
+  let perm = epochOrder(pool.length, seed, order.epoch);
+  while (out.length < count) {
+    if (order.cursor >= pool.length) {
+      order.epoch++;
+      order.cursor = 0;
+      perm = epochOrder(pool.length, seed, order.epoch);
+    }
+    out.push(pool[perm[order.cursor++]!]!);
+  }
+  return out;
+}
+
+/**
+ * Held-out greedy accuracy during training: overall (micro over items) and per benchmark, by the reward
+ * verdict (official rules without MMMU's random credit, so curves carry no lottery noise).
+ */
+export function evaluateTasks(policy: Policy, tasks: readonly Task[], maxNewTokens: number): Record<string, number> {
+  const texts = policy.generateText(
+    tasks.map((t) => ({ patches: t.patches, context: t.student })),
+    { maxNewTokens, greedy: true, temperature: 1, topP: 1, rng: new Rng(0) },
+  );
+  const per = new Map<string, [number, number]>();
+  let correct = 0;
+  tasks.forEach((t, i) => {
+    const ok = t.reward(texts[i]!);
+    correct += ok;
+    const e = per.get(t.benchmark) ?? [0, 0];
+    e[0] += ok;
+    e[1]++;
+    per.set(t.benchmark, e);
+  });
+  const out: Record<string, number> = { 'eval/accuracy': correct / Math.max(1, tasks.length), 'eval/n': tasks.length };
+  for (const [b, [c, n]] of per) out[`eval/${b}`] = c / n;
+  return out;
+}
+
+/** The self-teacher's context for each response, per the method's declaration. */
+function teacherContexts(
+  policy: Policy,
+  kind: TeacherContext,
+  prompts: Task[],
+  groupIds: Int32Array,
+  responseTexts: string[],
+  rewards: Float32Array,
+  reserve: number,
+): { contexts: number[][]; available: Float32Array } {
+  const B = groupIds.length;
+  const contexts: number[][] = [];
+  const available = new Float32Array(B);
+  for (let i = 0; i < B; i++) {
+    const task = prompts[groupIds[i]!]!;
+    let privileged: string | null = null;
+    if (kind === 'reference') {
+      privileged = task.reference ?? null;
+    } else {
+      // SDPO: another successful response of the same group, never the response itself.
+      for (let j = 0; j < B; j++)
+        if (j !== i && groupIds[j] === groupIds[i] && rewards[j]! >= 1) {
+          privileged = `${REF_OPEN} ${responseTexts[j]!.trim()} ${REF_CLOSE}`;
+          break;
+        }
+    }
+    available[i] = privileged ? 1 : 0;
+    const text = privileged ? `${privileged} ${task.prompt}` : task.prompt;
+    contexts.push(policy.encodeContext(text, { lenient: true, reserve }).ids);
+  }
+  return { contexts, available };
+}
+
+function findLatestCheckpoint(out: string): string | null {
+  const dir = join(out, 'checkpoints');
+  if (!existsSync(dir)) return null;
+  const steps = readdirSync(dir)
+    .filter((n) => /^step_\d+$/.test(n) && existsSync(join(dir, n, 'checkpoint.json')))
+    .sort();
+  return steps.length ? join(dir, steps[steps.length - 1]!) : null;
+}
+
+/** Drops metric lines beyond `step` (a resumed run rewrites them identically). */
+function truncateMetrics(file: string, step: number): void {
+  if (!existsSync(file)) return;
+  const kept = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step < step);
+  writeFileSync(file, kept.map((l) => l + '\n').join(''));
+}
+
+export interface TrainResult {
+  finalStep: number;
+  evals: Record<string, number>[];
+  out: string;
+}
+
+export interface ProgressSink {
+  start(total: number, startStep: number): void;
+  update(step: number, m: StepMetrics): void;
+  stop(): void;
+}
+
+export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
+  const method: Method = getMethod(cfg.method);
+  const mcfg: MethodConfig = resolveMethodConfig(method, cfg.methodOptions);
+  const teacherKind = method.teacherContext(mcfg);
+  const teacherSync = cfg.teacherSync > 0 ? cfg.teacherSync : typeof mcfg['teacherSyncInterval'] === 'number' ? (mcfg['teacherSyncInterval'] as number) : 10;
+  const adamCfg: AdamConfig = { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: cfg.gradClip };
+
+  // ---- start or resume ----
+  const resumeFrom = findLatestCheckpoint(cfg.out);
+  const { policy, info: baseInfo } = Policy.load(resumeFrom ?? cfg.base);
+  const G = cfg.samplesPerPrompt;
+  const reserve = cfg.maxNewTokens;
+  const trainPool = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
+  const evalTasks = await loadMiniTasks(policy, { split: 'eval', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
+  const adam = new Adam(policy.params, adamCfg);
+  let teacher: Params | null = teacherKind ? cloneParams(policy.params) : null;
+  let reference: Params | null = null;
+  // The KL reference is the starting (base) policy, frozen.
+  if (method.needsReference(mcfg)) reference = Policy.load(cfg.base).policy.params;
+  let state: TrainerState = { step: 0, rng: new Rng(hashString(`rollout|${cfg.seed}`)).state(), data: { epoch: 0, cursor: 0 }, adamStep: 0 };
+  const metricsFile = join(cfg.out, 'metrics.jsonl');
+  if (resumeFrom) {
+    const ck = loadCheckpoint(resumeFrom);
+    if (!ck.trainer || !ck.meta.trainer) throw new TrainingError(`${resumeFrom}: not a training checkpoint (no trainer state)`);
+    state = ck.meta.trainer.state as TrainerState;
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const [k, x] of ck.trainer) {
+      if (k.startsWith('adam_m/')) m.set(k.slice(7), x);
+      else if (k.startsWith('adam_v/')) v.set(k.slice(7), x);
+      else if (k.startsWith('teacher/') && teacher) teacher.get(k.slice(8))?.assign(tf.tensor(x, teacher.get(k.slice(8))!.shape));
+    }
+    adam.load({ step: state.adamStep, m, v });
+    truncateMetrics(metricsFile, state.step);
+  } else {
+    writeFileSync(metricsFile, '', { flag: 'w' });
+  }
+  const rng = new Rng(state.rng);
+  const runInfo = {
+    config: { ...cfg, methodConfig: mcfg, teacherSyncResolved: teacherSync, adam: adamCfg, model: policy.cfg },
+    backend: backendInfo(),
+    provenance: provenance(),
+    base: { path: cfg.base, info: baseInfo },
+    resumedFrom: resumeFrom,
+    trainItems: trainPool.length,
+    evalItems: evalTasks.length,
+  };
+  writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
+
+  const saveTraining = (step: number, lastEval?: Record<string, number>): void => {
+    const tensors = new Map<string, Float32Array>();
+    const shapes = new Map<string, number[]>();
+    const st = adam.state();
+    for (const [k, x] of st.m) {
+      tensors.set(`adam_m/${k}`, x);
+      shapes.set(`adam_m/${k}`, policy.params.get(k)!.shape);
+    }
+    for (const [k, x] of st.v) {
+      tensors.set(`adam_v/${k}`, x);
+      shapes.set(`adam_v/${k}`, policy.params.get(k)!.shape);
+    }
+    if (teacher)
+      for (const [k, x] of teacher) {
+        tensors.set(`teacher/${k}`, x.dataSync() as Float32Array);
+        shapes.set(`teacher/${k}`, x.shape);
+      }
+    const trainerState: TrainerState = { step, rng: rng.state(), data: { ...state.data }, adamStep: adam.step, ...(lastEval ? { lastEval } : {}) };
+    policy.save(
+      join(cfg.out, 'checkpoints', `step_${String(step).padStart(6, '0')}`),
+      { kind: 'training', method: cfg.method, step, seed: cfg.seed, eval: lastEval ?? null, backend: backendInfo().name },
+      { tensors, shapes, state: trainerState },
+    );
+  };
+
+  const evals: Record<string, number>[] = [];
+  const varList = [...policy.params.values()];
+  const endStep = cfg.stopAfter > 0 ? Math.min(cfg.steps, state.step + cfg.stopAfter) : cfg.steps;
+  progress?.start(cfg.steps, state.step);
+
+  // Step 0 evaluation: the starting point of every curve.
+  if (state.step === 0 && cfg.evalEvery > 0) {
+    const ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
+    evals.push({ step: 0, ...ev });
+    appendJsonLine(metricsFile, { step: 0, ...ev });
+    saveTraining(0, ev);
+  }
+
+  try {
+    for (let step = state.step; step < endStep; step++) {
+      const metrics: StepMetrics = {};
+      // ---- 1. rollout: P prompts × G responses ----
+      let t0 = performance.now();
+      const prompts = nextPrompts(trainPool, cfg.seed, state.data, cfg.promptsPerStep);
+      const inputs = prompts.flatMap((t) => Array.from({ length: G }, () => ({ patches: t.patches, context: t.student })));
+      const groupIds = Int32Array.from(prompts.flatMap((_, g) => Array.from({ length: G }, () => g)));
+      const gen = policy.sample(inputs, { maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, greedy: false, rng });
+      const texts = gen.responses.map((r) => policy.tokenizer.decode(r));
+      // ---- 2. verifier rewards (the benchmark's official scorer) ----
+      let rewards = Float32Array.from(texts.map((txt, i) => prompts[groupIds[i]!]!.reward(txt)));
+      const trueRewards = rewards;
+      if (cfg.shuffleRewards) rewards = Float32Array.from(rng.shuffle(Array.from(rewards)));
+      metrics['timing/rollout_s'] = (performance.now() - t0) / 1000;
+
+      const B = inputs.length;
+      const laid = policy.layout(inputs.map((x, i) => ({ ...x, response: gen.responses[i]! })));
+      const R = laid.responseLen;
+      const oldLogProbs = new Float32Array(B * R);
+      gen.logProbs.forEach((lp, b) => oldLogProbs.set(lp, b * R));
+
+      // ---- 3. self-teacher pass with privileged context (frozen copy; no gradient) ----
+      t0 = performance.now();
+      let teacherLogProbs: tf.Tensor2D | undefined;
+      let teacherLogits: tf.Tensor3D | undefined;
+      let teacherAvailable: Float32Array | undefined;
+      if (teacherKind && teacher && method.trains) {
+        const tc = teacherContexts(policy, teacherKind, prompts, groupIds, texts, trueRewards, reserve);
+        teacherAvailable = tc.available;
+        const tLaid = policy.layout(inputs.map((x, i) => ({ patches: x.patches, context: tc.contexts[i]!, response: gen.responses[i]! })));
+        const full = method.needsFullDistributions(mcfg);
+        [teacherLogProbs, teacherLogits] = tf.tidy(() => {
+          const logits = policy.responseLogits(tLaid, teacher!);
+          const scaled = cfg.temperature !== 1 ? (logits.div(cfg.temperature) as tf.Tensor3D) : logits;
+          const { tokenLogp } = tokenLogProbs(scaled, tLaid.targets);
+          return [tokenLogp, full ? scaled : undefined] as [tf.Tensor2D, tf.Tensor3D | undefined];
+        });
+      }
+      let refLogProbs: tf.Tensor2D | undefined;
+      if (reference && method.trains)
+        refLogProbs = tf.tidy(() => tokenLogProbs(policy.responseLogits(laid, reference!), laid.targets).tokenLogp);
+      metrics['timing/teacher_s'] = (performance.now() - t0) / 1000;
+
+      // ---- 4. the method's loss, 5. Adam with gradient clipping ----
+      t0 = performance.now();
+      const responseMask = tf.tensor2d(laid.responseMask, [B, R]);
+      const oldLp = tf.tensor2d(oldLogProbs, [B, R]);
+      const kept: Record<string, tf.Scalar> = {};
+      let lossValue = 0;
+      if (method.trains) {
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = policy.responseLogits(laid);
+          const scaled = cfg.temperature !== 1 ? (logits.div(cfg.temperature) as tf.Tensor3D) : logits;
+          const { tokenLogp } = tokenLogProbs(scaled, laid.targets);
+          const x: MethodInputs = {
+            responseMask,
+            groupIds,
+            rewards,
+            logProbs: tokenLogp,
+            oldLogProbs: oldLp,
+            studentLogits: scaled,
+            step,
+            ...(teacherLogProbs ? { teacherLogProbs } : {}),
+            ...(teacherLogits ? { teacherLogits } : {}),
+            ...(teacherAvailable ? { teacherAvailable } : {}),
+            ...(refLogProbs ? { refLogProbs } : {}),
+          };
+          const out = method.loss(x, mcfg);
+          for (const [k, v] of Object.entries(out.metrics)) kept[k] = tf.keep(v);
+          if (!kept['actor/entropy']) kept['actor/entropy'] = tf.keep(meanEntropy(stopGradient(scaled), responseMask));
+          return out.loss;
+        }, varList);
+        lossValue = value.dataSync()[0]!;
+        value.dispose();
+        if (!Number.isFinite(lossValue)) {
+          tf.dispose(Object.values(grads));
+          throw new TrainingError(`non-finite loss (${lossValue}) at step ${step}; stopping — the last good checkpoint is kept in ${join(cfg.out, 'checkpoints')}`);
+        }
+        const named: Record<string, tf.Tensor> = {};
+        for (const [k, v] of policy.params) if (grads[v.name]) named[k] = grads[v.name]!;
+        const norm = adam.apply(named);
+        tf.dispose(Object.values(grads));
+        if (!Number.isFinite(norm))
+          throw new TrainingError(`non-finite gradient norm at step ${step}; stopping — the last good checkpoint is kept in ${join(cfg.out, 'checkpoints')}`);
+        metrics['actor/grad_norm'] = norm;
+        metrics['actor/lr'] = adam.lrAt(adam.step - 1);
+      }
+      for (const [k, v] of Object.entries(kept)) {
+        metrics[k] = v.dataSync()[0]!;
+        v.dispose();
+      }
+      metrics['actor/loss'] = lossValue;
+      tf.dispose([responseMask, oldLp, ...[teacherLogProbs, teacherLogits, refLogProbs].filter((t) => t !== undefined)] as tf.Tensor[]);
+      metrics['timing/update_s'] = (performance.now() - t0) / 1000;
+
+      // ---- 6. metrics ----
+      const lens = gen.responses.map((r) => r.length);
+      const tokens = lens.reduce((a, b) => a + b, 0);
+      const mean = trueRewards.reduce((a, b) => a + b, 0) / B;
+      let zeroStd = 0;
+      for (let g = 0; g < prompts.length; g++) {
+        const rs = Array.from(rewards.subarray(g * G, (g + 1) * G));
+        if (rs.every((r) => r === rs[0])) zeroStd++;
+      }
+      Object.assign(metrics, {
+        'reward/mean': mean,
+        'reward/std': Math.sqrt(trueRewards.reduce((a, r) => a + (r - mean) ** 2, 0) / B),
+        'reward/frac_zero_std_groups': zeroStd / prompts.length,
+        'response_length/mean': tokens / B,
+        'leakage/rate': texts.filter(mentionsReference).length / B,
+        'perf/tokens_per_s': tokens / (metrics['timing/rollout_s']! + metrics['timing/teacher_s']! + metrics['timing/update_s']!),
+      });
+      if (cfg.shuffleRewards) metrics['reward/shuffled_mean'] = rewards.reduce((a, b) => a + b, 0) / B;
+
+      const done = step + 1;
+      // ---- teacher re-sync, evaluation, checkpoint ----
+      if (teacher && teacherSync > 0 && done % teacherSync === 0) assignParams(teacher, policy.params);
+      let ev: Record<string, number> | undefined;
+      if (cfg.evalEvery > 0 && (done % cfg.evalEvery === 0 || done === cfg.steps)) {
+        ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
+        evals.push({ step: done, ...ev });
+        Object.assign(metrics, ev);
+      }
+      appendJsonLine(metricsFile, { step: done, ...metrics });
+      progress?.update(done, metrics);
+      if ((cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0) || done === cfg.steps || done === endStep) saveTraining(done, ev);
+      state.step = done;
+    }
+  } finally {
+    progress?.stop();
+    adam.dispose();
+    if (teacher) disposeParams(teacher);
+    if (reference) disposeParams(reference);
+    teacher = null;
+    policy.dispose();
+  }
+  return { finalStep: state.step, evals, out: cfg.out };
+}
