@@ -1,12 +1,17 @@
 // The commands of rlsd-bench other than `methods`: each is a yargs builder that validates its flags and
 // calls into the library (src/pretrain.ts, src/train.ts, src/eval.ts, …).
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
 import { getMethod, resolveMethodConfig } from '../methods/index.ts';
 import { num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { DEFAULT_TRAIN, train, type ProgressSink, type StepMetrics } from './train.ts';
+import { evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
+import { scorePredictions } from './score.ts';
+import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
+import { writeMiniSuite } from '../benchmarks/mini/build.ts';
+import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 
 /** The committed base checkpoint every run starts from by default. */
 export const DEFAULT_BASE = 'results/reference/base';
@@ -155,4 +160,128 @@ const trainCommand: Builder = (cli) =>
     },
   );
 
-export const commandRegistry: Builder[] = [pretrainCommand, trainCommand];
+function evalProgress(quiet: boolean): EvalProgress {
+  if (quiet || !process.stderr.isTTY) return { start: () => {}, advance: () => {}, stop: () => {} };
+  let bar: cliProgress.SingleBar | null = null;
+  return {
+    start: (name, total, done) => {
+      bar?.stop();
+      bar = new cliProgress.SingleBar({ format: `${name.padEnd(10)} [{bar}] {value}/{total}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+      bar.start(total, done);
+    },
+    advance: (n) => bar?.increment(n),
+    stop: () => bar?.stop(),
+  };
+}
+
+function parseBenchmarkList(raw: unknown): string[] {
+  const names = String(raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new UsageError('--benchmarks is empty');
+  for (const n of names) getBenchmark(n);
+  return names;
+}
+
+const evalCommand: Builder = (cli) =>
+  cli.command(
+    'eval',
+    'evaluate a checkpoint on benchmarks with their official scoring (writes results.json and samples.jsonl per benchmark)',
+    (y) =>
+      y
+        .option('checkpoint', { type: 'string', default: DEFAULT_BASE })
+        .option('benchmarks', { type: 'string', default: benchmarkNames.join(','), describe: `comma-separated (${benchmarkNames.join(', ')})` })
+        .option('data', { type: 'string', default: MINI_DATA, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
+        .option('split', { type: 'string', describe: "split (default: the benchmark's evaluation split)" })
+        .option('limit', { type: 'number', describe: 'first N items per benchmark' })
+        .option('samples', { type: 'number', default: 1, describe: 'responses per item (k, for pass@k)' })
+        .option('temperature', { type: 'number', default: 0, describe: '0 = greedy (with --samples 1)' })
+        .option('top-p', { type: 'number', default: 1 })
+        .option('max-new-tokens', { type: 'number', default: 32 })
+        .option('batch', { type: 'number', default: 128 })
+        .option('seed', { type: 'number', default: 1 })
+        .option('mini-items', { type: 'number', default: 100, describe: 'problems per benchmark with --data mini' })
+        .option('mini-seed', { type: 'number', default: 1 })
+        .option('out', { type: 'string', describe: 'output directory (default results/eval/<checkpoint name>)' }),
+    async (argv) => {
+      const samples = num('samples', argv.samples, { integer: true, min: 1 });
+      const temperature = num('temperature', argv.temperature, { min: 0 });
+      if (samples > 1 && temperature === 0) throw new UsageError('--samples > 1 needs --temperature > 0');
+      const checkpoint = resolve(String(argv.checkpoint));
+      const cfg = {
+        checkpoint,
+        benchmarks: parseBenchmarkList(argv.benchmarks),
+        data: String(argv.data) === MINI_DATA ? MINI_DATA : resolve(String(argv.data)),
+        ...(argv.split ? { split: String(argv.split) } : {}),
+        ...(argv.limit !== undefined ? { limit: num('limit', argv.limit, { integer: true, min: 1 }) } : {}),
+        samples,
+        temperature,
+        topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),
+        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'], { integer: true, min: 1 }),
+        batchSize: num('batch', argv.batch, { integer: true, min: 1 }),
+        seed: num('seed', argv.seed, { integer: true, min: 0 }),
+        miniCount: num('mini-items', argv['mini-items'], { integer: true, min: 1 }),
+        miniSeed: num('mini-seed', argv['mini-seed'], { integer: true, min: 0 }),
+        out: resolve(argv.out ? String(argv.out) : join('results/eval', basename(checkpoint))),
+      };
+      await setupBackend(argv);
+      const results = await evaluate(cfg, evalProgress(Boolean(argv.quiet)));
+      const w = Math.max(10, ...results.map((r) => r.benchmark.length));
+      process.stdout.write(`${'benchmark'.padEnd(w)}  ${'split'.padEnd(22)}  ${'items'.padStart(5)}  metric          value\n`);
+      for (const r of results) {
+        const h = headline(r.metrics);
+        process.stdout.write(`${r.benchmark.padEnd(w)}  ${r.split.padEnd(22)}  ${String(r.n).padStart(5)}  ${h.name.padEnd(14)}  ${(100 * h.value).toFixed(2)}\n`);
+        if (r.unknownWords > 0) process.stdout.write(`${''.padEnd(w)}  note: ${r.unknownWords} prompt words outside the policy's vocabulary (mapped to UNK), ${r.truncatedPrompts} prompts truncated\n`);
+      }
+      process.stdout.write(`results → ${cfg.out}/results.json\n`);
+    },
+  );
+
+const scoreCommand: Builder = (cli) =>
+  cli.command(
+    'score',
+    're-score saved responses with a benchmark\'s official rules (no generation)',
+    (y) =>
+      y
+        .option('benchmark', { type: 'string', demandOption: true, describe: benchmarkNames.join(' | ') })
+        .option('data', { type: 'string', demandOption: true, describe: "the benchmark's files (Hugging Face parquet or the authors' GitHub layout)" })
+        .option('split', { type: 'string' })
+        .option('predictions', { type: 'string', demandOption: true, describe: 'JSONL: {"id": …, "response": …} per line; repeated ids are k samples' })
+        .option('out', { type: 'string', demandOption: true, describe: 'output JSON (items + metrics)' }),
+    async (argv) => {
+      const bench = getBenchmark(String(argv.benchmark));
+      const res = await scorePredictions({
+        benchmark: bench.name,
+        data: resolve(String(argv.data)),
+        ...(argv.split ? { split: String(argv.split) } : {}),
+        predictions: resolve(String(argv.predictions)),
+        out: resolve(String(argv.out)),
+      });
+      const h = headline(res.metrics);
+      process.stdout.write(`${bench.name}: ${res.items.length} responses over ${res.ids} items, ${h.name} ${(100 * h.value).toFixed(2)} → ${resolve(String(argv.out))}\n`);
+    },
+  );
+
+const dataCommand: Builder = (cli) =>
+  cli.command('data <kind>', 'write datasets (kind: mini — the five mini benchmarks as parquet in their Hugging Face schemas)', (y) =>
+    y
+      .positional('kind', { type: 'string', choices: ['mini'] })
+      .option('out', { type: 'string', demandOption: true })
+      .option('seed', { type: 'number', default: 1 })
+      .option('train', { type: 'number', default: 1000, describe: 'training problems per benchmark' })
+      .option('eval', { type: 'number', default: 300, describe: 'evaluation problems per benchmark' })
+      .option('benchmarks', { type: 'string', default: MINI_BENCHMARKS.join(',') }),
+    async (argv) => {
+      const seed = num('seed', argv.seed, { integer: true, min: 0 });
+      const trainN = num('train', argv.train, { integer: true, min: 0 });
+      const evalN = num('eval', argv.eval, { integer: true, min: 0 });
+      const names = parseBenchmarkList(argv.benchmarks) as MiniBenchmark[];
+      const out = resolve(String(argv.out));
+      const counts = Object.fromEntries(names.map((n) => [n, { train: trainN, eval: evalN }]));
+      const files = await writeMiniSuite(out, { seed, counts, benchmarks: names });
+      process.stdout.write(`${files.length} parquet files → ${out}\n${files.map((f) => '  ' + f.slice(out.length + 1)).join('\n')}\n`);
+    },
+  );
+
+export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand];

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Rng, hashString } from '../../src/util/rng.ts';
 import { writeParquet, type ColumnKind, type ColumnSpec, type Row, type StructField } from '../common/parquet.ts';
 import { MINI_IMAGE_SIZE, type FamilyName, type MiniBenchmark, type MiniSplit, type MiniTask } from './types.ts';
-import { EVAL_SPLIT, MINI_BENCHMARKS, miniPrompt } from './formats.ts';
+import { EVAL_SPLIT, MINI_BENCHMARKS, miniPrompt, miniTarget } from './formats.ts';
 import { draftTask, finishTask, PngCache, type GenOptions } from './generate.ts';
 import { OPTION_LETTERS } from './language.ts';
 
@@ -128,6 +128,7 @@ function mmmuRows(tasks: MiniTask[], split: string): Row[] {
       question_type: t.options ? 'multiple-choice' : 'open',
       subfield: area.subfield,
       rlsd_reference: t.reference,
+      rlsd_target: miniTarget('mmmu', t),
       rlsd_family: t.family,
     });
     return row;
@@ -163,6 +164,7 @@ function mathvistaRows(tasks: MiniTask[], split: string): Row[] {
       },
       query: miniPrompt('mathvista', t),
       rlsd_reference: t.reference,
+      rlsd_target: miniTarget('mathvista', t),
       rlsd_family: t.family,
     };
   });
@@ -182,6 +184,7 @@ function mathvisionRows(tasks: MiniTask[]): Row[] {
       level: Number(t.meta.level ?? 1),
       subject: t.meta.variant === 'area' ? 'metric geometry - area' : 'metric geometry - length',
       rlsd_reference: t.reference,
+      rlsd_target: miniTarget('mathvision', t),
       rlsd_family: t.family,
     };
   });
@@ -218,6 +221,7 @@ function wemathRows(tasks: MiniTask[], split: string): Row[] {
           'question number': ++questionNumber,
           'knowledge concept description': CONCEPT_DESCRIPTIONS[concept] ?? concept,
           rlsd_reference: t.reference,
+          rlsd_target: miniTarget('wemath', t),
           rlsd_family: t.family,
         });
       });
@@ -235,6 +239,7 @@ function zerobenchRow(t: MiniTask, qid: string): Row {
     question_images: [`${qid}.png`],
     image_attribution: 'rlsd-bench mini (procedural)',
     rlsd_reference: t.reference,
+    rlsd_target: miniTarget('zerobench', t),
     rlsd_family: t.family,
   };
 }
@@ -273,6 +278,7 @@ type ColumnDef = readonly [name: string, kind: ColumnKind, fields?: StructField[
 
 const EXTRA: ColumnDef[] = [
   ['rlsd_reference', 'string'],
+  ['rlsd_target', 'string'],
   ['rlsd_family', 'string'],
 ];
 
