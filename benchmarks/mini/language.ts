@@ -90,14 +90,43 @@ export function optionsText(options: readonly string[]): string {
 }
 
 /**
- * Multiple-choice options for a numeric answer: the gold value and three distinct non-negative
- * distractors within ±3, shuffled. Returns the option texts and the gold letter.
+ * Multiple-choice options for a numeric answer, built so that a policy that ignores the image cannot
+ * beat chance: one reading (drawn at random among those that give four distinct, non-negative
+ * answers) is replaced by each value of a window of 4 consecutive values of its range, taken
+ * cyclically (for range 1..7: 6, 7, 1, 2), and the options are the answers computed from those readings.
+ * Every value of the range lies in exactly four windows, so the window tells nothing about which of
+ * its values was read, and every option is a plausible answer. `range` is the range the readings are
+ * drawn from (uniformly); without one (or when no reading works) the options are four consecutive
+ * integers with the gold at a uniformly drawn rank. Options come in random order.
  */
-export function numericOptions(rng: Rng, gold: number): { options: string[]; answer: string } {
-  const pool: number[] = [];
-  for (let d = -3; d <= 3; d++) if (d !== 0 && gold + d >= 0) pool.push(gold + d);
-  rng.shuffle(pool);
-  const values = rng.shuffle([gold, ...pool.slice(0, 3)]);
+export function numericOptions(
+  rng: Rng,
+  readings: readonly number[],
+  compute: (readings: readonly number[]) => number,
+  range?: readonly [number, number],
+): { options: string[]; answer: string } {
+  const gold = compute(readings);
+  let values: number[] | null = null;
+  if (range && range[1] - range[0] >= 3) {
+    const [lo, hi] = range;
+    const n = hi - lo + 1;
+    for (const axis of rng.shuffle(readings.map((_, i) => i))) {
+      const r = readings[axis]!;
+      if (r < lo || r > hi) continue;
+      const offset = rng.int(0, 3); // position of the true reading inside its window
+      const window = [0, 1, 2, 3].map((k) => lo + ((((r - lo - offset + k) % n) + n) % n));
+      const candidate = window.map((v) => compute(readings.map((x, i) => (i === axis ? v : x))));
+      if (new Set(candidate).size === 4 && candidate.every((v) => Number.isInteger(v) && v >= 0)) {
+        values = candidate;
+        break;
+      }
+    }
+  }
+  if (!values) {
+    const start = rng.int(Math.max(0, gold - 3), gold);
+    values = [start, start + 1, start + 2, start + 3];
+  }
+  rng.shuffle(values);
   const idx = values.indexOf(gold);
   return { options: values.map(String), answer: OPTION_LETTERS[idx]! };
 }

@@ -96,14 +96,23 @@ export function makeDraft(
   return draft;
 }
 
-/** A draft whose answer is a number: open (the number) or multiple choice (lettered options around it). */
+/**
+ * A draft whose answer is a number computed from its readings: open (the number) or multiple choice
+ * (lettered options, see numericOptions). `range` is the range the readings were drawn from, when known.
+ */
 export function numericDraft(
   rng: Rng,
   parts: { family: FamilyName; scene: Scene; question: string; solution: Solution; meta: Record<string, string | number> },
-  value: number,
   multipleChoice: boolean,
+  compute: (readings: readonly number[]) => number,
+  range?: readonly [number, number],
 ): TaskDraft {
+  const readings = parts.solution.readings.map(([, v]) => v);
+  const value = compute(readings);
   if (!multipleChoice) return makeDraft(rng, { ...parts, answer: String(value), meta: { ...parts.meta, value } });
-  const { options, answer } = numericOptions(rng, value);
+  const { options, answer } = numericOptions(rng, readings, compute, range);
   return makeDraft(rng, { ...parts, answer, options, meta: { ...parts.meta, value } });
 }
+
+/** The value of a single reading. */
+export const single = (r: readonly number[]): number => r[0]!;

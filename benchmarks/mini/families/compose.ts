@@ -50,8 +50,8 @@ export const composeFamily: FamilyGenerator = (rng: Rng, opts) => {
     case 'count-plus': {
       const { scene, colours } = countScene(rng, rng.int(2, 3), 1, 4);
       const pair = colours.slice(0, 2);
-      const multi = askCountChain(rng, scene, pair, ['plus'], mc);
-      const steps = pair.map((colour) => askCount(rng, scene, { colour }, mc));
+      const multi = askCountChain(rng, scene, pair, ['plus'], mc, [1, 4]);
+      const steps = pair.map((colour) => askCount(rng, scene, { colour }, mc, [1, 4]));
       draft = group(multi, steps, { step: KNOWLEDGE_CONCEPTS.count, multi: KNOWLEDGE_CONCEPTS.arithmetic });
       break;
     }
@@ -82,10 +82,11 @@ export const composeFamily: FamilyGenerator = (rng: Rng, opts) => {
       break;
     }
     case 'count-3': {
-      const { scene, colours } = hard ? countScene(rng, 3, 2, 5) : countScene(rng, 3, 1, 4);
+      const range = hard ? ([2, 5] as const) : ([1, 4] as const);
+      const { scene, colours } = countScene(rng, 3, range[0], range[1]);
       const three = threeStepOrder(colours, (c) => countWhere(scene.objects, c));
-      const multi = askCountChain(rng, scene, three, ['plus', 'minus'], mc);
-      const steps = three.map((colour) => askCount(rng, scene, { colour }, mc));
+      const multi = askCountChain(rng, scene, three, ['plus', 'minus'], mc, range);
+      const steps = three.map((colour) => askCount(rng, scene, { colour }, mc, range));
       draft = group(multi, steps, { step: KNOWLEDGE_CONCEPTS.count, multi: KNOWLEDGE_CONCEPTS.arithmetic });
       break;
     }

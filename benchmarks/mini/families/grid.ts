@@ -3,7 +3,7 @@
 import type { Rng } from '../../../src/util/rng.ts';
 import { GRID_CELLS, type Scene } from '../scene.ts';
 import { chain } from '../language.ts';
-import { numericDraft, pickColours, pickVariant, type FamilyGenerator, type TaskDraft } from './common.ts';
+import { numericDraft, pickColours, single, pickVariant, type FamilyGenerator, type TaskDraft } from './common.ts';
 
 type GridScene = Extract<Scene, { kind: 'grid' }>;
 export type GridQuestion = 'area' | 'perimeter' | 'width' | 'height';
@@ -23,29 +23,31 @@ export function gridScene(rng: Rng, maxSide: number): GridScene {
   };
 }
 
-export function askGrid(rng: Rng, scene: GridScene, what: GridQuestion, multipleChoice: boolean): TaskDraft {
+/** `maxSide`: the rectangle's sides were drawn from 1..maxSide (multiple-choice options use it). */
+export function askGrid(rng: Rng, scene: GridScene, what: GridQuestion, multipleChoice: boolean, maxSide = 6): TaskDraft {
+  const range = [1, maxSide] as const;
   const { w, h } = scene.rect;
   const base = { family: 'grid' as const, scene, question: `what is the ${what} ?`, meta: { variant: what, level: GRID_LEVEL[what] } };
   switch (what) {
     case 'width':
-      return numericDraft(rng, { ...base, solution: { readings: [['width', w]] } }, w, multipleChoice);
+      return numericDraft(rng, { ...base, solution: { readings: [['width', w]] } }, multipleChoice, single, range);
     case 'height':
-      return numericDraft(rng, { ...base, solution: { readings: [['height', h]] } }, h, multipleChoice);
+      return numericDraft(rng, { ...base, solution: { readings: [['height', h]] } }, multipleChoice, single, range);
     case 'area': {
-      const { text, result } = chain(w, [['times', h]]);
-      const solution = { readings: [['width', w], ['height', h]] as const, combination: text, restatement: 'the area' };
-      return numericDraft(rng, { ...base, solution }, result, multipleChoice);
+      const area = (r: readonly number[]) => chain(r[0]!, [['times', r[1]!]]);
+      const solution = { readings: [['width', w], ['height', h]] as const, combination: area([w, h]).text, restatement: 'the area' };
+      return numericDraft(rng, { ...base, solution }, multipleChoice, (r) => area(r).result, range);
     }
     case 'perimeter': {
-      const { text, result } = chain(w, [['plus', h], ['times', 2]]);
-      const solution = { readings: [['width', w], ['height', h]] as const, combination: text, restatement: 'the perimeter' };
-      return numericDraft(rng, { ...base, solution }, result, multipleChoice);
+      const perimeter = (r: readonly number[]) => chain(r[0]!, [['plus', r[1]!], ['times', 2]]);
+      const solution = { readings: [['width', w], ['height', h]] as const, combination: perimeter([w, h]).text, restatement: 'the perimeter' };
+      return numericDraft(rng, { ...base, solution }, multipleChoice, (r) => perimeter(r).result, range);
     }
   }
 }
 
 export const gridFamily: FamilyGenerator = (rng, opts) => {
   const variant = pickVariant(rng, WEIGHTS, opts.variant, 'grid');
-  const scene = gridScene(rng, opts.hard ? GRID_CELLS : 6);
-  return askGrid(rng, scene, variant, opts.multipleChoice === true);
+  const maxSide = opts.hard ? GRID_CELLS : 6;
+  return askGrid(rng, gridScene(rng, maxSide), variant, opts.multipleChoice === true, maxSide);
 };
