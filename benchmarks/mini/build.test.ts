@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { readParquetRows } from '../common/parquet.ts';
 import { MINI_SCHEMAS, miniRows, miniTasks, writeMiniSuite } from './build.ts';
-import { miniPrompt } from './formats.ts';
+import { miniPrompt, miniTarget } from './formats.ts';
 
 const COUNTS = {
   mmmu: { train: 12, eval: 16 },
@@ -66,6 +66,7 @@ test('writeMiniSuite: HF layouts, exact columns, values read back, byte-identica
       assert.equal(r.choices, null);
       assert.equal(r.precision, null);
       assert.equal(r.rlsd_reference, t.reference);
+      assert.equal(r.rlsd_target, miniTarget('mathvista', t));
       assert.equal(r.rlsd_family, t.family);
       const img = r.decoded_image as { bytes: Uint8Array; path: string };
       assert.ok(Buffer.from(img.bytes).equals(Buffer.from(t.image)));

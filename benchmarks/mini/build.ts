@@ -1,6 +1,7 @@
 // The mini suite as Hugging Face datasets: rows with exactly the columns (and value types) of each
-// benchmark's HF parquet files, plus two extra columns `rlsd_reference` (the privileged reference
-// solution) and `rlsd_family`, written in each benchmark's HF file layout. Mini items carry the full
+// benchmark's HF parquet files, plus extra columns `rlsd_reference` (the privileged reference
+// solution), `rlsd_target` (the SFT target: trace + answer statement) and `rlsd_family`, written in
+// each benchmark's HF file layout. Mini items carry the full
 // mini prompt (question + options + format hint) where the benchmark keeps its prompt: `query` for
 // MathVista, `question` (`question_text` for ZeroBench) elsewhere; a benchmark's prompt() must use it
 // verbatim for mini rows (recognised by the `rlsd_family` column).
