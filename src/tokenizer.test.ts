@@ -4,6 +4,7 @@ import { Tokenizer } from './tokenizer.ts';
 import { draftTask, FAMILY_NAMES } from '../benchmarks/mini/generate.ts';
 import { MINI_BENCHMARKS, answerStatement, miniPrompt, miniTarget, miniTeacherPrompt } from '../benchmarks/mini/formats.ts';
 import type { MiniTaskDraft } from '../benchmarks/mini/generate.ts';
+import { BENCHMARK_MIX } from '../benchmarks/mini/build.ts';
 
 const tok = Tokenizer.default();
 
@@ -69,6 +70,30 @@ test('round trip over thousands of prompts, targets, references and teacher prom
   }
   assert.ok(checked > 10000, `checked ${checked}`);
   assert.ok(maxLen <= 64, `longest teacher prompt ${maxLen} tokens`);
+});
+
+test('sequence budgets per mini benchmark: question ≤ 8, prompt ≤ 22, target ≤ 28, reference ≤ 25 tokens', () => {
+  for (const b of MINI_BENCHMARKS) {
+    const lengths = { question: [] as number[], prompt: [] as number[], target: [] as number[], reference: [] as number[] };
+    for (const mix of BENCHMARK_MIX[b]) {
+      for (let i = 0; i < 300; i++) {
+        const d = draftTask(mix.family, i % 2 ? 'train' : 'eval', i, 9, mix.opts);
+        for (const t of [d, ...(d.substeps ?? [])]) {
+          lengths.question.push(tok.encode(t.question).length);
+          lengths.prompt.push(tok.encode(miniPrompt(b, t)).length);
+          lengths.target.push(tok.encode(miniTarget(b, t)).length);
+          lengths.reference.push(tok.encode(t.reference).length);
+        }
+      }
+    }
+    const max = (xs: number[]) => Math.max(...xs);
+    const mean = (xs: number[]) => xs.reduce((a, c) => a + c, 0) / xs.length;
+    assert.ok(max(lengths.question) <= 8, `${b} question ${max(lengths.question)}`);
+    assert.ok(max(lengths.prompt) <= 22, `${b} prompt ${max(lengths.prompt)}`);
+    assert.ok(max(lengths.target) <= 28, `${b} target ${max(lengths.target)}`);
+    assert.ok(max(lengths.reference) <= 25, `${b} reference ${max(lengths.reference)}`);
+    assert.ok(mean(lengths.target) <= 19, `${b} mean target ${mean(lengths.target).toFixed(1)}`);
+  }
 });
 
 test('whitespace round-trips exactly (extra spaces become the bare space token)', () => {

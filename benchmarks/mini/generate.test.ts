@@ -185,7 +185,7 @@ test('gold letters are spread over the options (no position bias)', () => {
   for (const l of ['A', 'B', 'C', 'D']) assert.ok(counts[l]! > 140, `letter ${l}: ${counts[l]}`);
 });
 
-test('response lengths stay short: trace ≤ 22 tokens worth of words, reference ≤ 26', () => {
+test('response lengths stay short in words (token budgets: src/tokenizer.test.ts)', () => {
   for (const [family, opts] of CONFIGS) {
     for (let i = 0; i < 200; i++) {
       const d = draftTask(family, 'train', i, 13, opts);

@@ -3,6 +3,8 @@
 //
 // A trace is   <preamble> [<restatement>] <readings> [so <combination>]
 //   e.g.       'in the image red 3 blue 2 so 3 plus 2 is 5'
+// (preamble: 'i see' | 'in the image' | 'i see the image'; restatement, with probability 0.3 when the
+// question's core is at most 3 words and the combination one step: e.g. 'red plus blue', 'the area')
 // The preamble (a few random variants) and the optional restatement decide nothing; the readings, the
 // combining step and the final answer decide the reward. A reference is
 //              '[ref] red 3 blue 2 hence 3 plus 2 is 5 answer 5 [/ref]'
@@ -16,7 +18,7 @@ export const REF_CLOSE = '[/ref]';
 export const REFERENCE_ONLY_WORDS: readonly string[] = ['hence'];
 
 // At most 4 tokens each: responses must stay short (trace + answer statement ≈ 24 tokens).
-const PREAMBLES = ['i see', 'in the image', 'i see the image', 'in the image i see'] as const;
+const PREAMBLES = ['i see', 'in the image', 'i see the image'] as const;
 
 /** True when a response contains the reference markers or a word only the reference template uses. */
 export function mentionsReference(responseText: string): boolean {
@@ -62,8 +64,9 @@ export function traceText(rng: Rng, sol: Solution): string {
   const preamble = rng.pick(PREAMBLES);
   const restate = rng.next() < 0.3;
   const parts: string[] = [preamble];
-  // Long restatements (3-step chains) are never used, to keep the response short.
-  if (sol.restatement && restate && sol.restatement.split(' ').length <= 3) parts.push(sol.restatement);
+  // Restatements are used only when short and before a one-step combination, to keep responses short.
+  const steps = sol.combination ? sol.combination.split(' is ').length - 1 : 0;
+  if (sol.restatement && restate && sol.restatement.split(' ').length <= 3 && steps <= 1) parts.push(sol.restatement);
   parts.push(readingsText(sol.readings));
   if (sol.combination) parts.push('so', sol.combination);
   return parts.join(' ');
