@@ -9,7 +9,7 @@ import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim, validateMode
 import { generate, type Generation, type SampleOptions } from './model/generate.ts';
 import { layoutBatch, patchify, type SequenceInput, type LaidOutBatch } from './model/layout.ts';
 import { disposeParams, initParams, type Params } from './model/params.ts';
-import { forwardLogits } from './model/transformer.ts';
+import { forwardGrouped, forwardLogits } from './model/transformer.ts';
 import { Tokenizer } from './tokenizer.ts';
 import type { Rng } from './util/rng.ts';
 
@@ -17,6 +17,17 @@ export interface PolicyInput {
   patches: Float32Array;
   /** Context ids: BOS … SEP. */
   context: number[];
+}
+
+export interface GroupedBatch {
+  prefix: LaidOutBatch;
+  G: number;
+  B: number;
+  R: number;
+  /** [B*R] response token ids (PAD-padded). */
+  targets: Int32Array;
+  /** [B*R] 1 on response tokens. */
+  responseMask: Float32Array;
 }
 
 export interface EncodedContext {
@@ -82,8 +93,31 @@ export class Policy {
     return patchify(img.data, size, this.cfg.patchSize);
   }
 
-  sample(inputs: readonly PolicyInput[], opts: Omit<SampleOptions, 'eosId' | 'padId'>): Generation {
-    return generate(this.params, this.cfg, inputs, { ...opts, eosId: this.tokenizer.eos, padId: this.tokenizer.pad });
+  /** Samples `groupSize` responses per input (response p·groupSize + j answers input p). */
+  sample(inputs: readonly PolicyInput[], opts: Omit<SampleOptions, 'eosId' | 'padId'>, groupSize = 1): Generation {
+    return generate(this.params, this.cfg, inputs, { ...opts, eosId: this.tokenizer.eos, padId: this.tokenizer.pad }, groupSize);
+  }
+
+  /** Lays out P prefixes shared by G responses each (responses[p·G + j] answers prefix p). */
+  groupedBatch(prefixes: readonly PolicyInput[], G: number, responses: readonly (readonly number[])[]): GroupedBatch {
+    const B = prefixes.length * G;
+    if (responses.length !== B) throw new Error(`groupedBatch: ${responses.length} responses for ${prefixes.length} prefixes × ${G}`);
+    const R = Math.max(1, ...responses.map((r) => r.length));
+    const targets = new Int32Array(B * R).fill(this.tokenizer.pad);
+    const responseMask = new Float32Array(B * R);
+    responses.forEach((r, b) => {
+      targets.set(r, b * R);
+      responseMask.fill(1, b * R, b * R + r.length);
+    });
+    for (const pfx of prefixes)
+      if (this.imageTokens + pfx.context.length + R > this.cfg.maxPositions)
+        throw new Error(`a sequence of ${this.imageTokens + pfx.context.length + R} positions exceeds the model's maxPositions ${this.cfg.maxPositions}`);
+    return { prefix: layoutBatch(this.cfg, prefixes, this.tokenizer.pad), G, B, R, targets, responseMask };
+  }
+
+  /** Logits [B,R,V] of a grouped batch under `params` (defaults to this policy's). */
+  groupedLogits(gb: GroupedBatch, params: Params = this.params): tf.Tensor3D {
+    return forwardGrouped(params, this.cfg, gb.prefix.batch, gb.prefix.nextPos, gb.G, gb.targets, gb.R);
   }
 
   /** Greedy or sampled generation in chunks, decoded to text. */

@@ -3,7 +3,7 @@
 //   the method's loss → Adam with gradient clipping → metrics.
 // The loop reads only the flags a method declares (trains, teacherContext, needsFullDistributions,
 // needsReference); it never tests a method's name.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { mentionsReference, REF_CLOSE, REF_OPEN } from '../benchmarks/mini/language.ts';
@@ -180,12 +180,12 @@ function findLatestCheckpoint(out: string): string | null {
   return steps.length ? join(dir, steps[steps.length - 1]!) : null;
 }
 
-/** Drops metric lines beyond `step` (a resumed run rewrites them identically). */
+/** Drops metric lines after `step` (a resumed run rewrites them identically). */
 function truncateMetrics(file: string, step: number): void {
   if (!existsSync(file)) return;
   const kept = readFileSync(file, 'utf8')
     .split('\n')
-    .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step < step);
+    .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
   writeFileSync(file, kept.map((l) => l + '\n').join(''));
 }
 
@@ -236,7 +236,8 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     adam.load({ step: state.adamStep, m, v });
     truncateMetrics(metricsFile, state.step);
   } else {
-    writeFileSync(metricsFile, '', { flag: 'w' });
+    mkdirSync(cfg.out, { recursive: true });
+    writeFileSync(metricsFile, '');
   }
   const rng = new Rng(state.rng);
   const runInfo = {
@@ -280,11 +281,13 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const endStep = cfg.stopAfter > 0 ? Math.min(cfg.steps, state.step + cfg.stopAfter) : cfg.steps;
   progress?.start(cfg.steps, state.step);
 
-  // Step 0 evaluation: the starting point of every curve.
-  if (state.step === 0 && cfg.evalEvery > 0) {
-    const ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
-    evals.push({ step: 0, ...ev });
-    appendJsonLine(metricsFile, { step: 0, ...ev });
+  // Step 0: the starting point of every curve, and a good checkpoint to fall back to.
+  if (state.step === 0) {
+    const ev = cfg.evalEvery > 0 ? evaluateTasks(policy, evalTasks, cfg.maxNewTokens) : undefined;
+    if (ev) {
+      evals.push({ step: 0, ...ev });
+      appendJsonLine(metricsFile, { step: 0, ...ev });
+    }
     saveTraining(0, ev);
   }
 
@@ -294,9 +297,9 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       // ---- 1. rollout: P prompts × G responses ----
       let t0 = performance.now();
       const prompts = nextPrompts(trainPool, cfg.seed, state.data, cfg.promptsPerStep);
-      const inputs = prompts.flatMap((t) => Array.from({ length: G }, () => ({ patches: t.patches, context: t.student })));
+      const promptInputs = prompts.map((t) => ({ patches: t.patches, context: t.student }));
       const groupIds = Int32Array.from(prompts.flatMap((_, g) => Array.from({ length: G }, () => g)));
-      const gen = policy.sample(inputs, { maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, greedy: false, rng });
+      const gen = policy.sample(promptInputs, { maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, greedy: false, rng }, G);
       const texts = gen.responses.map((r) => policy.tokenizer.decode(r));
       // ---- 2. verifier rewards (the benchmark's official scorer) ----
       let rewards = Float32Array.from(texts.map((txt, i) => prompts[groupIds[i]!]!.reward(txt)));
@@ -304,9 +307,9 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       if (cfg.shuffleRewards) rewards = Float32Array.from(rng.shuffle(Array.from(rewards)));
       metrics['timing/rollout_s'] = (performance.now() - t0) / 1000;
 
-      const B = inputs.length;
-      const laid = policy.layout(inputs.map((x, i) => ({ ...x, response: gen.responses[i]! })));
-      const R = laid.responseLen;
+      const B = groupIds.length;
+      const batch = policy.groupedBatch(promptInputs, G, gen.responses);
+      const R = batch.R;
       const oldLogProbs = new Float32Array(B * R);
       gen.logProbs.forEach((lp, b) => oldLogProbs.set(lp, b * R));
 
@@ -318,31 +321,35 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       if (teacherKind && teacher && method.trains) {
         const tc = teacherContexts(policy, teacherKind, prompts, groupIds, texts, trueRewards, reserve);
         teacherAvailable = tc.available;
-        const tLaid = policy.layout(inputs.map((x, i) => ({ patches: x.patches, context: tc.contexts[i]!, response: gen.responses[i]! })));
         const full = method.needsFullDistributions(mcfg);
+        // A group whose responses share one teacher context is run as one shared prefix.
+        const shared = prompts.every((_, g) => tc.contexts.slice(g * G, (g + 1) * G).every((c) => c.join() === tc.contexts[g * G]!.join()));
+        const tBatch = shared
+          ? policy.groupedBatch(prompts.map((t, g) => ({ patches: t.patches, context: tc.contexts[g * G]! })), G, gen.responses)
+          : policy.groupedBatch(tc.contexts.map((c, b) => ({ patches: prompts[groupIds[b]!]!.patches, context: c })), 1, gen.responses);
         [teacherLogProbs, teacherLogits] = tf.tidy(() => {
-          const logits = policy.responseLogits(tLaid, teacher!);
+          const logits = policy.groupedLogits(tBatch, teacher!);
           const scaled = cfg.temperature !== 1 ? (logits.div(cfg.temperature) as tf.Tensor3D) : logits;
-          const { tokenLogp } = tokenLogProbs(scaled, tLaid.targets);
+          const { tokenLogp } = tokenLogProbs(scaled, tBatch.targets);
           return [tokenLogp, full ? scaled : undefined] as [tf.Tensor2D, tf.Tensor3D | undefined];
         });
       }
       let refLogProbs: tf.Tensor2D | undefined;
       if (reference && method.trains)
-        refLogProbs = tf.tidy(() => tokenLogProbs(policy.responseLogits(laid, reference!), laid.targets).tokenLogp);
+        refLogProbs = tf.tidy(() => tokenLogProbs(policy.groupedLogits(batch, reference!), batch.targets).tokenLogp);
       metrics['timing/teacher_s'] = (performance.now() - t0) / 1000;
 
       // ---- 4. the method's loss, 5. Adam with gradient clipping ----
       t0 = performance.now();
-      const responseMask = tf.tensor2d(laid.responseMask, [B, R]);
+      const responseMask = tf.tensor2d(batch.responseMask, [B, R]);
       const oldLp = tf.tensor2d(oldLogProbs, [B, R]);
       const kept: Record<string, tf.Scalar> = {};
       let lossValue = 0;
       if (method.trains) {
         const { value, grads } = tf.variableGrads(() => {
-          const logits = policy.responseLogits(laid);
+          const logits = policy.groupedLogits(batch);
           const scaled = cfg.temperature !== 1 ? (logits.div(cfg.temperature) as tf.Tensor3D) : logits;
-          const { tokenLogp } = tokenLogProbs(scaled, laid.targets);
+          const { tokenLogp } = tokenLogProbs(scaled, batch.targets);
           const x: MethodInputs = {
             responseMask,
             groupIds,

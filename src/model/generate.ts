@@ -6,7 +6,7 @@ import type { Rng } from '../util/rng.ts';
 import type { ModelConfig } from './config.ts';
 import { layoutBatch, type SequenceInput } from './layout.ts';
 import type { Params } from './params.ts';
-import { decodeStep, prefill } from './transformer.ts';
+import { decodeStep, prefill, repeatCache, repeatGroups } from './transformer.ts';
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -71,8 +71,13 @@ export function sampleRow(row: Float32Array, temperature: number, topP: number, 
   return [last, logProbOf(last)];
 }
 
-export function generate(params: Params, cfg: ModelConfig, seqs: readonly SequenceInput[], opts: SampleOptions): Generation {
-  const B = seqs.length;
+/**
+ * Samples `groupSize` responses for each input (response b = p·groupSize + j answers input p). The prefix of
+ * each input is computed once and its KV cache shared by its group.
+ */
+export function generate(params: Params, cfg: ModelConfig, seqs: readonly SequenceInput[], opts: SampleOptions, groupSize = 1): Generation {
+  const G = groupSize;
+  const B = seqs.length * G;
   const laid = layoutBatch(
     cfg,
     seqs.map((s) => ({ patches: s.patches, context: s.context })),
@@ -81,10 +86,12 @@ export function generate(params: Params, cfg: ModelConfig, seqs: readonly Sequen
   const responses: number[][] = Array.from({ length: B }, () => []);
   const logProbs: number[][] = Array.from({ length: B }, () => []);
   const done = new Uint8Array(B);
-  const pos = laid.nextPos.slice();
+  const pos = Int32Array.from({ length: B }, (_, b) => laid.nextPos[Math.floor(b / G)]!);
   const maxNew = Math.min(opts.maxNewTokens, cfg.maxPositions - Math.max(...pos));
-  const { cache, logits: first } = prefill(params, cfg, laid.batch);
-  let logits: tf.Tensor2D = first;
+  const pre = prefill(params, cfg, laid.batch);
+  const cache = repeatCache(pre.cache, G, cfg.nHeads);
+  let logits: tf.Tensor2D = G === 1 ? pre.logits : tf.tidy(() => repeatGroups(pre.logits.reshape([seqs.length, 1, -1]) as tf.Tensor3D, seqs.length, G, 1).reshape([B, -1]) as tf.Tensor2D);
+  if (G !== 1) pre.logits.dispose();
   try {
     for (let step = 0; step < maxNew; step++) {
       const data = logits.dataSync() as Float32Array;

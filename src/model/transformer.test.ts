@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim } from './config.ts';
 import { initParams, disposeParams } from './params.ts';
 import { layoutBatch, type SequenceInput } from './layout.ts';
-import { forwardLogits, prefill, decodeStep } from './transformer.ts';
+import { forwardLogits, forwardGrouped, prefill, decodeStep } from './transformer.ts';
 import { generate } from './generate.ts';
 import { Rng } from '../util/rng.ts';
 
@@ -89,4 +89,35 @@ test('generate: greedy decoding is deterministic and stops at EOS; sampling is r
   for (const lp of s1.logProbs) for (const x of lp) assert.ok(x <= 0 && Number.isFinite(x));
   assert.equal(tf.memory().numTensors, before);
   disposeParams(params);
+});
+
+test('grouped forward (shared prefixes) equals full per-sequence forward; grouped sampling equals per-sequence sampling', async () => {
+  for (const backend of ['cpu', 'wasm']) {
+    await tf.setBackend(backend);
+    const params = initParams(cfg, 9);
+    for (const v of params.values()) v.assign(v.mul(20));
+    const rng = new Rng(4);
+    const prefixes = randomSeqs(rng, 3).map((s) => ({ patches: s.patches, context: s.context }));
+    const G = 3;
+    const responses = Array.from({ length: 9 }, () => Array.from({ length: rng.int(1, 6) }, () => rng.int(1, cfg.vocabSize - 1)));
+    const before = tf.memory().numTensors;
+    const full = layoutBatch(cfg, responses.map((r, b) => ({ ...prefixes[Math.floor(b / G)]!, response: r })), PAD);
+    const a = tf.tidy(() => forwardLogits(params, cfg, full.batch, full.responseStart - 1, full.responseLen).arraySync()) as number[][][];
+    const R = full.responseLen;
+    const targets = new Int32Array(9 * R).fill(PAD);
+    responses.forEach((r, b) => targets.set(r, b * R));
+    const pre = layoutBatch(cfg, prefixes, PAD);
+    const g = tf.tidy(() => forwardGrouped(params, cfg, pre.batch, pre.nextPos, G, targets, R).arraySync()) as number[][][];
+    let maxDiff = 0;
+    responses.forEach((r, b) => {
+      for (let t = 0; t < r.length; t++) for (let v = 0; v < cfg.vocabSize; v++) maxDiff = Math.max(maxDiff, Math.abs(a[b]![t]![v]! - g[b]![t]![v]!));
+    });
+    assert.ok(maxDiff < 1e-4, `${backend}: max |Δlogit| ${maxDiff}`);
+    const opts = { maxNewTokens: 5, temperature: 1, topP: 0.9, greedy: false, eosId: 2, padId: PAD };
+    const grouped = generate(params, cfg, prefixes, { ...opts, rng: new Rng(8) }, G);
+    const flat = generate(params, cfg, prefixes.flatMap((x) => [x, x, x]), { ...opts, rng: new Rng(8) });
+    assert.deepEqual(grouped.responses, flat.responses);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    disposeParams(params);
+  }
 });

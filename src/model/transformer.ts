@@ -97,21 +97,21 @@ function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Ten
   return bmm(probs, v);
 }
 
-function block(params: Params, cfg: ModelConfig, l: number, x: tf.Tensor2D, mask: tf.Tensor4D, B: number, T: number, cache?: LayerKV[]): tf.Tensor2D {
+interface BlockKV {
+  /** Keys/values of earlier columns to attend to (prefix or cache), prepended to this block's own. */
+  past?: LayerKV;
+  /** When given, receives the concatenated keys/values of this layer (KV caching). */
+  record?: LayerKV[];
+}
+
+function block(params: Params, cfg: ModelConfig, l: number, x: tf.Tensor2D, mask: tf.Tensor4D, B: number, T: number, kv: BlockKV = {}): tf.Tensor2D {
   const H = cfg.nHeads;
   const dh = cfg.dModel / H;
   const h = layerNorm(x, p(params, `l${l}.ln1_g`), p(params, `l${l}.ln1_b`));
   const [q, kT, v] = splitHeads(dense(h, p(params, `l${l}.qkv_w`), p(params, `l${l}.qkv_b`)), B, T, H, dh);
-  let keys = kT;
-  let values = v;
-  if (cache) {
-    const prev = cache[l];
-    if (prev) {
-      keys = tf.concat([prev.kT, kT], 2);
-      values = tf.concat([prev.v, v], 1);
-    }
-    cache[l] = { kT: keys, v: values };
-  }
+  const keys = kv.past ? tf.concat([kv.past.kT, kT], 2) : kT;
+  const values = kv.past ? tf.concat([kv.past.v, v], 1) : v;
+  if (kv.record) kv.record[l] = { kT: keys, v: values };
   const att = mergeHeads(attention(q, keys, values, mask, B, H), B, T, H, dh);
   const x1 = x.add(dense(att, p(params, `l${l}.out_w`), p(params, `l${l}.out_b`))) as tf.Tensor2D;
   const h2 = layerNorm(x1, p(params, `l${l}.ln2_g`), p(params, `l${l}.ln2_b`));
@@ -167,7 +167,7 @@ export function prefill(params: Params, cfg: ModelConfig, batch: SeqBatch): { ca
     const { B, T } = batch;
     const mask = causalPadMask(batch);
     let x = embed(params, cfg, batch);
-    for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, T, cache.layers);
+    for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, T, { record: cache.layers });
     for (const kv of cache.layers) {
       tf.keep(kv.kT);
       tf.keep(kv.v);
@@ -194,7 +194,7 @@ export function decodeStep(params: Params, cfg: ModelConfig, cache: KVCache, tok
     for (let i = 0; i < add.length; i++) add[i] = newMask[i]! > 0 ? 0 : NEG;
     const mask = tf.tensor4d(add, [B, 1, 1, t + 1]);
     let x = embedLookup(tokenIds, p(params, 'tok_emb') as tf.Tensor2D).add(embedLookup(posIds, p(params, 'pos_emb') as tf.Tensor2D)) as tf.Tensor2D;
-    for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, 1, cache.layers);
+    for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, 1, { past: old[l]!, record: cache.layers });
     for (const kv of cache.layers) {
       tf.keep(kv.kT);
       tf.keep(kv.v);
@@ -208,4 +208,78 @@ export function decodeStep(params: Params, cfg: ModelConfig, cache: KVCache, tok
   cache.keyMask = newMask;
   cache.length = t + 1;
   return logits;
+}
+
+/** Row ids [P*G] → p (b = p·G + j): which prefix each sequence of a grouped batch extends. */
+function groupRows(P: number, G: number): Int32Array {
+  return Int32Array.from({ length: P * G }, (_, b) => Math.floor(b / G));
+}
+
+/**
+ * Repeats each of P rows G times along the batch axis of a [P*H, a, b] tensor → [P*G*H, a, b], as a row
+ * lookup (one-hot product): WASM's Tile kernel took 29 ms for this shape, the lookup well under 1 ms.
+ */
+export function repeatGroups(t: tf.Tensor3D, P: number, G: number, H: number): tf.Tensor3D {
+  if (G === 1) return t;
+  const [, a, b] = t.shape;
+  return embedLookup(groupRows(P, G), t.reshape([P, H * a * b])).reshape([P * G * H, a, b]);
+}
+
+/**
+ * Grouped forward for training and teacher passes: the P prefixes ([image | context]) are computed once and
+ * shared by the G responses of each group (b = p·G + j), as a KV prefix — the same numbers as running every
+ * sequence in full, with the prefix work divided by G. Gradients flow through the shared prefix.
+ * `responses` holds [B*R] token ids (right-padded); returns logits [B,R,V] predicting response tokens 0..R-1.
+ */
+export function forwardGrouped(params: Params, cfg: ModelConfig, prefix: SeqBatch, nextPos: Int32Array, G: number, responses: Int32Array, R: number): tf.Tensor3D {
+  const P = prefix.B;
+  const B = P * G;
+  const Tp = prefix.T;
+  const d = cfg.dModel;
+  const V = cfg.vocabSize;
+  // 1. prefixes
+  const pastLayers: LayerKV[] = [];
+  let xp = embed(params, cfg, prefix);
+  const pmask = causalPadMask(prefix);
+  for (let l = 0; l < cfg.nLayers; l++) xp = block(params, cfg, l, xp, pmask, P, Tp, { record: pastLayers });
+  const lastHidden = xp.reshape([P, Tp, d]).slice([0, Tp - 1, 0], [P, 1, d]).reshape([P, d]) as tf.Tensor2D;
+  const first = embedLookup(groupRows(P, G), unembed(params, lastHidden)).reshape([B, 1, V]);
+  if (R === 1) return first as tf.Tensor3D;
+  // 2. responses (inputs: tokens 0..R-2, predicting tokens 1..R-1), attending to their group's prefix
+  const Rq = R - 1;
+  const ids = new Int32Array(B * Rq);
+  const pos = new Int32Array(B * Rq);
+  const add = new Float32Array(B * Rq * (Tp + Rq));
+  for (let b = 0; b < B; b++) {
+    const pi = Math.floor(b / G);
+    for (let t = 0; t < Rq; t++) {
+      ids[b * Rq + t] = responses[b * R + t]!;
+      pos[b * Rq + t] = Math.min(nextPos[pi]! + t, cfg.maxPositions - 1);
+      const row = (b * Rq + t) * (Tp + Rq);
+      for (let j = 0; j < Tp; j++) add[row + j] = prefix.keyMask[pi * Tp + j]! > 0 ? 0 : NEG;
+      for (let j = 0; j < Rq; j++) add[row + Tp + j] = j <= t ? 0 : NEG;
+    }
+  }
+  const mask = tf.tensor4d(add, [B, 1, Rq, Tp + Rq]);
+  const H = cfg.nHeads;
+  let x = embedLookup(ids, p(params, 'tok_emb') as tf.Tensor2D).add(embedLookup(pos, p(params, 'pos_emb') as tf.Tensor2D)) as tf.Tensor2D;
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const past = { kT: repeatGroups(pastLayers[l]!.kT, P, G, H), v: repeatGroups(pastLayers[l]!.v, P, G, H) };
+    x = block(params, cfg, l, x, mask, B, Rq, { past });
+  }
+  const rest = unembed(params, x).reshape([B, Rq, V]);
+  return tf.concat([first, rest], 1) as tf.Tensor3D;
+}
+
+/** Expands a cache over P prefixes to P·G sequences (each prefix repeated G times, b = p·G + j). */
+export function repeatCache(cache: KVCache, G: number, H: number): KVCache {
+  if (G === 1) return cache;
+  const P = cache.B;
+  const t = cache.length;
+  const mask = new Float32Array(P * G * t);
+  for (let pi = 0; pi < P; pi++) for (let j = 0; j < G; j++) mask.set(cache.keyMask.subarray(pi * t, (pi + 1) * t), (pi * G + j) * t);
+  const out = new KVCache(P * G, mask, t);
+  out.layers = cache.layers.map((kv) => tf.tidy(() => ({ kT: repeatGroups(kv.kT, P, G, H), v: repeatGroups(kv.v, P, G, H) })));
+  cache.dispose();
+  return out;
 }

@@ -16,12 +16,19 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   renameSync(tmp, file);
 }
 
+/** JSON replacer: parquet INT64 columns arrive as BigInt, which JSON cannot hold. */
+export function jsonSafe(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  return v;
+}
+
 export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(file, JSON.stringify(value, jsonSafe, 2) + '\n');
 }
 
 /** Appends one JSON line (used for per-step metrics and per-item samples, which resume by reading back). */
 export function appendJsonLine(file: string, value: unknown): void {
   mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, JSON.stringify(value) + '\n');
+  appendFileSync(file, JSON.stringify(value, jsonSafe) + '\n');
 }

@@ -1,0 +1,194 @@
+// `npm run bench`: the engine's speed figures on this machine, for the default model size.
+//   1. the backend's 256×256 matmul GFLOP/s (the yardstick)
+//   2. one update step (forward + backward + Adam) at the default batch: time and achieved GFLOP/s
+//   3. decoding tokens/s with the KV cache against full recomputation, 32 new tokens
+//   4. the step time of RLSD against GRPO (the real training loop, evaluation off)
+//   5. tensor count and resident memory across repeated update steps
+// Usage: npm run bench [-- --backend wasm --memory-steps 100 --loop-steps 6 --skip-loop]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, parseBackendName } from '../src/backend.ts';
+import { numImageTokens, patchDim } from '../src/model/config.ts';
+import { generate } from '../src/model/generate.ts';
+import { layoutBatch } from '../src/model/layout.ts';
+import { forwardLogits } from '../src/model/transformer.ts';
+import { Adam, DEFAULT_ADAM } from '../src/optim.ts';
+import { Policy, tokenLogProbs, type GroupedBatch } from '../src/policy.ts';
+import { DEFAULT_TRAIN, train } from '../src/train.ts';
+import { Rng } from '../src/util/rng.ts';
+import { cachedTensorCount } from '../src/model/ops.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const backend = await initBackend(parseBackendName(arg('backend', 'auto')));
+const memorySteps = Number(arg('memory-steps', '100'));
+const loopSteps = Number(arg('loop-steps', '6'));
+const skipLoop = process.argv.includes('--skip-loop');
+const base = arg('base', 'results/reference/base');
+const out: Record<string, unknown> = { backend: backend.name };
+const log = (s: string): void => void process.stdout.write(s + '\n');
+log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ? `, simd=${backend.simd}` : ''})`);
+
+function timeIt(f: () => void, minMs = 1500, warm = 2): number {
+  for (let i = 0; i < warm; i++) f();
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < minMs || n < 3) {
+    f();
+    n++;
+  }
+  return (performance.now() - t0) / n / 1000;
+}
+
+// ---- 1. matmul yardstick ----
+{
+  const a = tf.randomNormal([256, 256]);
+  const b = tf.randomNormal([256, 256]);
+  const s = timeIt(() => tf.tidy(() => void tf.matMul(a, b).dataSync()));
+  const gflops = (2 * 256 ** 3) / s / 1e9;
+  out['matmul256_gflops'] = gflops;
+  log(`matmul 256×256: ${(s * 1e3).toFixed(2)} ms, ${gflops.toFixed(1)} GFLOP/s`);
+  tf.dispose([a, b]);
+}
+
+// ---- the default model and a batch shaped like the mini suite (16 prompts × 8 responses) ----
+const policy = Policy.init(1);
+const cfg = policy.cfg;
+const P = DEFAULT_TRAIN.promptsPerStep;
+const G = DEFAULT_TRAIN.samplesPerPrompt;
+const CTX = 14; // BOS + ~12 prompt tokens + SEP
+const RESP = 24; // trace + answer statement + EOS
+const rng = new Rng(3);
+const nImg = numImageTokens(cfg);
+const prompts = Array.from({ length: P }, () => ({
+  patches: new Float32Array(nImg * patchDim(cfg)).map(() => rng.next()),
+  context: [policy.tokenizer.bos, ...Array.from({ length: CTX - 2 }, () => rng.int(5, cfg.vocabSize - 1)), policy.tokenizer.sep],
+}));
+const responses = Array.from({ length: P * G }, () => Array.from({ length: RESP }, () => rng.int(5, cfg.vocabSize - 1)));
+const batch: GroupedBatch = policy.groupedBatch(prompts, G, responses);
+
+/** Forward FLOPs of the grouped pass: every matmul counted as 2·m·n·k, attention over the keys actually used. */
+function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number {
+  const d = cfg.dModel;
+  const Tp = nImg + ctx;
+  const Rq = resp - 1;
+  const B = Pn * Gn;
+  const dense = 2 * d * (3 * d + d + 2 * cfg.mlpRatio * d); // qkv, out, fc, proj per token
+  const prefixTok = Pn * Tp;
+  const respTok = B * Rq;
+  let f = cfg.nLayers * (prefixTok * (dense + 4 * Tp * d) + respTok * (dense + 4 * (Tp + Rq) * d));
+  f += 2 * Pn * nImg * patchDim(cfg) * d; // patch embedding
+  f += 2 * (Pn * ctx + respTok) * (cfg.vocabSize + cfg.maxPositions) * d; // one-hot token + position lookups
+  f += 2 * (Pn + respTok) * d * cfg.vocabSize; // tied unembedding
+  return f;
+}
+
+// ---- 2. update step ----
+{
+  const adam = new Adam(policy.params, DEFAULT_ADAM);
+  const vars = [...policy.params.values()];
+  const mask = tf.tensor2d(batch.responseMask, [batch.B, batch.R]);
+  const step = (): void => {
+    const { value, grads } = tf.variableGrads(() => {
+      const { tokenLogp } = tokenLogProbs(policy.groupedLogits(batch), batch.targets);
+      return tf.neg(tokenLogp.mul(mask).sum()).div(mask.sum()) as tf.Scalar;
+    }, vars);
+    const named: Record<string, tf.Tensor> = {};
+    for (const [k, v] of policy.params) named[k] = grads[v.name]!;
+    adam.apply(named);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  const s = timeIt(step, 4000);
+  const flops = 3 * forwardFlops(P, G, CTX, RESP);
+  const gflops = flops / s / 1e9;
+  out['update_step_s'] = s;
+  out['update_gflops'] = gflops;
+  out['update_fraction_of_matmul'] = gflops / (out['matmul256_gflops'] as number);
+  log(
+    `update step (${P}×${G} sequences, context ${CTX}, response ${RESP}, ${policy.params.size} tensors / ${[...policy.params.values()].reduce((a, v) => a + v.size, 0)} params): ${(s * 1e3).toFixed(0)} ms, ${(flops / 1e9).toFixed(2)} GFLOP → ${gflops.toFixed(2)} GFLOP/s = ${(100 * (out['update_fraction_of_matmul'] as number)).toFixed(0)} % of matmul`,
+  );
+  // The same step without prefix sharing (every sequence run in full), for reference.
+  const flat = layoutBatch(cfg, responses.map((r, b) => ({ ...prompts[Math.floor(b / G)]!, response: r })), policy.tokenizer.pad);
+  const flatMask = tf.tensor2d(flat.responseMask, [batch.B, flat.responseLen]);
+  const flatStep = (): void => {
+    const { value, grads } = tf.variableGrads(() => {
+      const { tokenLogp } = tokenLogProbs(forwardLogits(policy.params, cfg, flat.batch, flat.responseStart - 1, flat.responseLen), flat.targets);
+      return tf.neg(tokenLogp.mul(flatMask).sum()).div(flatMask.sum()) as tf.Scalar;
+    }, vars);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  const sf = timeIt(flatStep, 3000, 1);
+  out['update_step_unshared_s'] = sf;
+  log(`  same step without prefix sharing (forward + backward only): ${(sf * 1e3).toFixed(0)} ms`);
+
+  // ---- 5. memory across steps ----
+  const tensors0 = tf.memory().numTensors;
+  const rss0 = process.memoryUsage().rss;
+  const rssSamples: number[] = [];
+  for (let i = 0; i < memorySteps; i++) {
+    step();
+    if (i % Math.max(1, Math.floor(memorySteps / 10)) === 0) rssSamples.push(process.memoryUsage().rss);
+  }
+  const tensors1 = tf.memory().numTensors;
+  const rss1 = process.memoryUsage().rss;
+  out['memory'] = { steps: memorySteps, tensorsBefore: tensors0, tensorsAfter: tensors1, cachedTensors: cachedTensorCount(), rssMiBBefore: rss0 / 2 ** 20, rssMiBAfter: rss1 / 2 ** 20, rssMiBSamples: rssSamples.map((r) => Math.round(r / 2 ** 20)) };
+  log(`memory over ${memorySteps} update steps: tensors ${tensors0} → ${tensors1}; RSS ${(rss0 / 2 ** 20).toFixed(0)} → ${(rss1 / 2 ** 20).toFixed(0)} MiB (samples ${rssSamples.map((r) => Math.round(r / 2 ** 20)).join(', ')})`);
+  tf.dispose([mask, flatMask]);
+  adam.dispose();
+}
+
+// ---- 3. decoding: KV cache against full recomputation ----
+{
+  const newTokens = 32;
+  const B = P * G;
+  const inputs = prompts.flatMap((p) => Array.from({ length: G }, () => p));
+  // Force exactly 32 tokens: EOS id that is never sampled.
+  const opts = { maxNewTokens: newTokens, temperature: 1, topP: 1, greedy: true, rng: new Rng(1), eosId: -1, padId: policy.tokenizer.pad };
+  const cached = timeIt(() => void generate(policy.params, cfg, inputs, opts), 3000, 1);
+  const recompute = (): void => {
+    const seqs = inputs.map((x) => ({ ...x, response: [] as number[] }));
+    for (let t = 0; t < newTokens; t++) {
+      const laid = layoutBatch(cfg, seqs, policy.tokenizer.pad);
+      const last = tf.tidy(() => {
+        const logits = forwardLogits(policy.params, cfg, laid.batch, laid.responseStart - 1 + t, 1);
+        return logits.argMax(-1).dataSync();
+      });
+      seqs.forEach((s, b) => s.response.push(last[b]!));
+    }
+  };
+  const full = timeIt(recompute, 3000, 1);
+  out['decode_tokens_per_s_kv'] = (B * newTokens) / cached;
+  out['decode_tokens_per_s_full'] = (B * newTokens) / full;
+  out['decode_speedup'] = full / cached;
+  log(`decode ${B} sequences × ${newTokens} new tokens: KV cache ${((B * newTokens) / cached).toFixed(0)} tok/s, full recomputation ${((B * newTokens) / full).toFixed(0)} tok/s → ${(full / cached).toFixed(1)}×`);
+}
+policy.dispose();
+
+// ---- 4. RLSD against GRPO in the real loop ----
+if (!skipLoop) {
+  const stepTimes: Record<string, number> = {};
+  for (const method of ['grpo', 'rlsd']) {
+    const dir = mkdtempSync(join(tmpdir(), `rlsd-bench-${method}-`));
+    try {
+      await train({ ...DEFAULT_TRAIN, method, base, out: dir, steps: loopSteps, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
+      const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+      const steps = lines.filter((l) => l['timing/rollout_s'] !== undefined).slice(1); // first step warms up
+      const total = (l: Record<string, number>): number => l['timing/rollout_s']! + l['timing/teacher_s']! + l['timing/update_s']!;
+      stepTimes[method] = steps.reduce((a, l) => a + total(l), 0) / steps.length;
+      const part = (k: string): string => (steps.reduce((a, l) => a + l[k]!, 0) / steps.length).toFixed(2);
+      log(`${method} step: ${stepTimes[method]!.toFixed(2)} s (rollout ${part('timing/rollout_s')}, teacher ${part('timing/teacher_s')}, update ${part('timing/update_s')}) over ${steps.length} steps`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  out['step_s'] = stepTimes;
+  out['rlsd_over_grpo'] = stepTimes['rlsd']! / stepTimes['grpo']!;
+  log(`RLSD / GRPO step time: ${(out['rlsd_over_grpo'] as number).toFixed(2)}×`);
+}
+log(JSON.stringify(out));

@@ -1,0 +1,107 @@
+// The command line as a user meets it: bad input gets one clear line and a non-zero exit; the data → eval →
+// score path works end to end on files the CLI writes itself.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BASE, REPO } from './fixtures.ts';
+
+const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
+
+function run(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, '--backend', 'wasm', '--quiet', ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The error line(s) of rlsd-bench on stderr (tfjs may print its own banner). */
+function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: error:'));
+}
+
+function expectError(args: string[], pattern: RegExp): void {
+  const r = run(args);
+  assert.notEqual(r.code, 0, `exit code for ${args.join(' ')}`);
+  const lines = errorLines(r.stderr);
+  assert.equal(lines.length, 1, `exactly one error line, got:\n${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+}
+
+test('methods lists the six methods, one line each', () => {
+  const r = run(['methods']);
+  assert.equal(r.code, 0);
+  const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+  assert.deepEqual(names, ['base', 'grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo']);
+});
+
+test('bad input: unknown method, backend, benchmark, option; bad flag values', () => {
+  expectError(['train', '--method', 'ppo'], /unknown method 'ppo' \(known: base, grpo, opsd, hybrid, rlsd, sdpo\)/);
+  expectError(['--backend', 'tpu', 'methods'], /unknown backend 'tpu' \(known: auto, tensorflow, wasm, cpu\)/);
+  expectError(['eval', '--benchmarks', 'mmmu,gsm8k'], /unknown benchmark 'gsm8k' \(known: .*mmmu.*\)/);
+  expectError(['train', '--method', 'rlsd', '--opt', 'lambda=2'], /unknown option 'lambda' for method 'rlsd' \(valid: .*lambdaInit/);
+  expectError(['train', '--method', 'rlsd', '--opt', 'lambdaInit=2'], /lambdaInit/);
+  expectError(['train', '--method', 'grpo', '--steps', 'abc'], /--steps must be an integer \(got 'NaN'\)|--steps must be an integer/);
+  expectError(['train', '--method', 'grpo', '--steps', '-3'], /--steps must be ≥ 1 \(got -3\)/);
+  expectError(['train', '--method', 'grpo', '--top-p', '1.5'], /--top-p must be ≤ 1/);
+  expectError(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);
+});
+
+test('bad input: missing and corrupt checkpoints name the file; nothing is written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-cli-ck-'));
+  try {
+    const out = join(dir, 'out');
+    expectError(['eval', '--checkpoint', join(dir, 'nope'), '--out', out], /nope\/checkpoint\.json: checkpoint not found/);
+    const bad = join(dir, 'bad');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'checkpoint.json'), '{"format": "rlsd-bench-checkpoint/1", "model": ');
+    expectError(['eval', '--checkpoint', bad, '--out', out], /bad\/checkpoint\.json: corrupt checkpoint metadata/);
+    const trunc = join(dir, 'trunc');
+    mkdirSync(trunc);
+    writeFileSync(join(trunc, 'checkpoint.json'), readFileSync(join(BASE, 'checkpoint.json')));
+    writeFileSync(join(trunc, 'weights.bin'), readFileSync(join(BASE, 'weights.bin')).subarray(0, 1000));
+    expectError(['eval', '--checkpoint', trunc, '--out', out], /trunc\/weights\.bin: truncated/);
+    assert.ok(!existsSync(out), 'no output directory for a failed run');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('data mini → eval → score, end to end on parquet files the CLI writes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-cli-e2e-'));
+  try {
+    const data = join(dir, 'mini');
+    const w = run(['data', 'mini', '--out', data, '--train', '0', '--eval', '8', '--benchmarks', 'mathvista,wemath']);
+    assert.equal(w.code, 0, w.stderr);
+    assert.ok(existsSync(join(data, 'mathvista', 'data', 'testmini-00000-of-00001.parquet')));
+    const out = join(dir, 'eval');
+    const e = run(['eval', '--checkpoint', BASE, '--benchmarks', 'mathvista,wemath', '--data', data, '--out', out]);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stdout, /mathvista\s+testmini\s+8\s+accuracy/);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { results: { benchmark: string; n: number }[]; provenance: { commit: string }; backend: { name: string } };
+    assert.deepEqual(results.results.map((r) => r.benchmark), ['mathvista', 'wemath']);
+    assert.equal(results.backend.name, 'wasm');
+    assert.ok(results.provenance.commit.length > 0);
+    const samples = readFileSync(join(out, 'mathvista', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; response: string; correct: boolean });
+    assert.equal(samples.length, 8);
+    assert.ok(!readdirSync(join(out, 'mathvista')).some((f) => f.endsWith('.tmp')));
+
+    // Re-score the saved responses: same verdicts without generating again.
+    const preds = join(dir, 'preds.jsonl');
+    writeFileSync(preds, samples.map((s) => JSON.stringify({ id: s.id, response: s.response })).join('\n') + '\n');
+    const scored = join(dir, 'scored.json');
+    const s = run(['score', '--benchmark', 'mathvista', '--data', join(data, 'mathvista'), '--predictions', preds, '--out', scored]);
+    assert.equal(s.code, 0, s.stderr);
+    const rescored = JSON.parse(readFileSync(scored, 'utf8')) as { items: { id: string; correct: boolean }[] };
+    assert.deepEqual(rescored.items.map((i) => i.correct), samples.map((x) => x.correct));
+
+    // Bad predictions: an unknown id and a malformed line are reported with their line numbers.
+    writeFileSync(preds, `${JSON.stringify({ id: samples[0]!.id, response: 'x' })}\n${JSON.stringify({ id: 'no-such-id', response: 'x' })}\n`);
+    expectError(['score', '--benchmark', 'mathvista', '--data', join(data, 'mathvista'), '--predictions', preds, '--out', join(dir, 'x.json')], /preds\.jsonl line 2: id 'no-such-id' is not in mathvista/);
+    writeFileSync(preds, `${JSON.stringify({ id: samples[0]!.id, response: 'x' })}\n{"id": 1, "response"\n`);
+    expectError(['score', '--benchmark', 'mathvista', '--data', join(data, 'mathvista'), '--predictions', preds, '--out', join(dir, 'x.json')], /preds\.jsonl line 2: not valid JSON/);
+    assert.ok(!existsSync(join(dir, 'x.json')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

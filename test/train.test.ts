@@ -1,0 +1,124 @@
+// The shared loop end to end on the committed base checkpoint, at a small batch: every method runs three
+// steps (and, except base, changes the weights), no tensors are left behind, a run resumed after step 2
+// equals an uninterrupted 4-step run exactly, and the same seed gives the same numbers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend.ts';
+import { loadCheckpoint } from '../src/checkpoint.ts';
+import { cachedTensorCount } from '../src/model/ops.ts';
+import { DEFAULT_TRAIN, train, TrainingError, type TrainConfig } from '../src/train.ts';
+import { methodNames } from '../methods/index.ts';
+import { BASE } from './fixtures.ts';
+
+await initBackend('wasm');
+
+const SMALL: Omit<TrainConfig, 'method' | 'out'> = {
+  ...DEFAULT_TRAIN,
+  base: BASE,
+  steps: 3,
+  promptsPerStep: 4,
+  samplesPerPrompt: 4,
+  trainPerBenchmark: 6,
+  evalPerBenchmark: 2,
+  evalEvery: 0,
+  checkpointEvery: 1,
+  lr: 1e-3,
+  warmupSteps: 0,
+  quiet: true,
+};
+
+function tmp(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `rlsd-test-${tag}-`));
+}
+
+function metricLines(dir: string): Record<string, number>[] {
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number>);
+}
+
+/** Metrics without wall-clock fields (which legitimately differ between runs). */
+function deterministic(m: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('timing/') && !k.startsWith('perf/')));
+}
+
+function maxWeightChange(a: string, b: string): number {
+  const wa = loadCheckpoint(a).weights;
+  const wb = loadCheckpoint(b).weights;
+  let d = 0;
+  for (const [k, x] of wa) {
+    const y = wb.get(k)!;
+    for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i]! - y[i]!));
+  }
+  return d;
+}
+
+for (const method of methodNames) {
+  test(`${method}: three steps run, ${method === 'base' ? 'leave the weights unchanged' : 'change the weights'}, and leave no tensors behind`, async () => {
+    const out = tmp(method);
+    try {
+      const before = tf.memory().numTensors - cachedTensorCount();
+      const res = await train({ ...SMALL, method, out });
+      assert.equal(res.finalStep, 3);
+      assert.equal(tf.memory().numTensors - cachedTensorCount(), before, 'tensor count after the run');
+      const lines = metricLines(out).filter((l) => l['reward/mean'] !== undefined);
+      assert.equal(lines.length, 3);
+      for (const l of lines) {
+        assert.ok(l['reward/mean']! >= 0 && l['reward/mean']! <= 1);
+        assert.ok(Number.isFinite(l['actor/loss']!), 'finite loss');
+        assert.ok(l['response_length/mean']! > 0);
+        for (const k of ['timing/rollout_s', 'timing/teacher_s', 'timing/update_s', 'perf/tokens_per_s', 'leakage/rate', 'reward/frac_zero_std_groups'])
+          assert.ok(k in l, `metric ${k}`);
+      }
+      const change = maxWeightChange(join(out, 'checkpoints', 'step_000000'), join(out, 'checkpoints', 'step_000003'));
+      if (method === 'base') assert.equal(change, 0);
+      else assert.ok(change > 1e-5, `weights moved by ${change}`);
+      if (method === 'rlsd') for (const k of ['rlsd/lambda', 'rlsd/delta_mean', 'rlsd/weight_clipfrac']) assert.ok(k in lines[0]!, k);
+      if (method === 'opsd') assert.ok('opsd/divergence' in lines[0]!);
+      if (method !== 'base') for (const k of ['actor/grad_norm', 'actor/entropy']) assert.ok(k in lines[0]!, k);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+}
+
+test('resume after step 2 equals an uninterrupted 4-step run exactly; the same seed gives the same numbers', async () => {
+  const full = tmp('full');
+  const again = tmp('again');
+  const split = tmp('split');
+  try {
+    const cfg = { ...SMALL, method: 'rlsd', steps: 4, teacherSync: 3 };
+    await train({ ...cfg, out: full });
+    await train({ ...cfg, out: again });
+    await train({ ...cfg, out: split, stopAfter: 2 });
+    assert.ok(existsSync(join(split, 'checkpoints', 'step_000002')));
+    assert.ok(!existsSync(join(split, 'checkpoints', 'step_000003')));
+    await train({ ...cfg, out: split });
+    const a = metricLines(full).map(deterministic);
+    assert.deepEqual(metricLines(again).map(deterministic), a, 'same seed, same numbers');
+    assert.deepEqual(metricLines(split).map(deterministic), a, 'resumed run equals the uninterrupted one');
+    assert.equal(maxWeightChange(join(full, 'checkpoints', 'step_000004'), join(split, 'checkpoints', 'step_000004')), 0);
+  } finally {
+    for (const d of [full, again, split]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('a non-finite loss stops the run with a clear message and keeps the last good checkpoint', async () => {
+  const out = tmp('nan');
+  try {
+    await assert.rejects(train({ ...SMALL, method: 'grpo', out, lr: 1e30, steps: 6 }), (e: Error) => {
+      assert.ok(e instanceof TrainingError, e.message);
+      assert.match(e.message, /non-finite (loss|gradient norm) at step \d+; stopping — the last good checkpoint is kept/);
+      return true;
+    });
+    const good = join(out, 'checkpoints', 'step_000000');
+    assert.doesNotThrow(() => loadCheckpoint(good));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
