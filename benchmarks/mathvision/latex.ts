@@ -611,11 +611,26 @@ class Parser {
     const name = this.take().text.slice(1);
     const { sup } = this.scripts();
     if (!this.accept('L_PAREN')) fail(`${name} without parentheses`); // .split on a parse tree: AttributeError
+    const first = this.k;
     const args = [this.expr()];
     while (this.accept('COMMA')) args.push(this.expr());
+    // convert_func re-parses getText().split(','): a comma inside an argument (a nested call, 1,234)
+    // cuts it into pieces that do not parse
+    for (let i = first; i < this.k; i++) {
+      const tok = this.lex.at(i);
+      if (tok.type !== 'COMMA' && tok.text.includes(',')) fail('comma inside an argument');
+    }
+    if (args.length !== this.countTopCommas(first) + 1) fail('comma inside an argument');
     this.expect('R_PAREN');
     const expr: Node = name === 'gcd' || name === 'lcm' ? { k: 'gcdlcm', name, args } : bad(name);
     return sup && !isNum(sup, 0n) ? { k: 'pow', a: expr, b: sup } : expr;
+  }
+
+  /** Commas between `from` and the current token (all of them, nested or not). */
+  private countTopCommas(from: number): number {
+    let commas = 0;
+    for (let i = from; i < this.k; i++) if (this.lex.at(i).type === 'COMMA') commas++;
+    return commas;
   }
 
   /** atom: atom_expr | SYMBOL | NUMBER | PERCENT_NUMBER | E_NOTATION | DIFFERENTIAL | mathit | VARIABLE */
@@ -692,8 +707,14 @@ function ceValue(tex: string): number {
   return re;
 }
 
-const par = (f: Folded): string => (('int' in f) ? (f.int < 0n ? `\\left(${f.int}\\right)` : `${f.int}`) : `\\left(${f.tex}\\right)`);
-const texOf = (f: Folded): string => ('int' in f ? `${f.int}` : f.tex);
+/** LaTeX of a folded value. Python converts an int operand of a float operation to float, which raises
+ *  OverflowError past ~1.8e308; true division of two ints and math.log are exact for any size. */
+function texOf(f: Folded, bigIntOk = false): string {
+  if (!('int' in f)) return f.tex;
+  if (!bigIntOk && !Number.isFinite(Number(f.int))) fail('OverflowError: int too large to convert to float');
+  return `${f.int}`;
+}
+const par = (f: Folded): string => ('int' in f && f.int >= 0n ? texOf(f) : `\\left(${texOf(f)}\\right)`);
 const valueOf = (f: Folded): number => ('int' in f ? Number(f.int) : ceValue(f.tex));
 
 function bitLength(n: bigint): number {
@@ -721,7 +742,10 @@ function fold(n: Node): Folded {
     case 'bin': {
       const a = fold(n.a);
       const b = fold(n.b);
-      if (n.op === '/') return { tex: `\\frac{${texOf(a)}}{${texOf(b)}}` };
+      if (n.op === '/') {
+        const exact = 'int' in a && 'int' in b;
+        return { tex: `\\frac{${texOf(a, exact)}}{${texOf(b, exact)}}` };
+      }
       if ('int' in a && 'int' in b) {
         if (n.op === '*' && bitLength(a.int) + bitLength(b.int) > MAX_BITS) fail('int too large');
         return { int: n.op === '+' ? a.int + b.int : n.op === '-' ? a.int - b.int : a.int * b.int };
@@ -765,11 +789,14 @@ function fold(n: Node): Folded {
     case 'fn':
       return { tex: `${FN_TEX[n.name]}\\left(${texOf(fold(n.a))}\\right)` };
     case 'log':
-      return { tex: `\\log_{${texOf(fold(n.base!))}}\\left(${texOf(fold(n.a))}\\right)` };
-    case 'exp':
-      if (isNum(n.a, 0n)) return { int: 1n };
+      return { tex: `\\log_{${texOf(fold(n.base!), true)}}\\left(${texOf(fold(n.a), true)}\\right)` };
+    case 'exp': {
+      // sympy.exp evaluates: exp(<zero>) → 1, exp(1) → E (printed 'E': NameError)
       if (isNum(n.a, 1n)) fail('NameError: E');
-      return { tex: `\\exp\\left(${texOf(fold(n.a))}\\right)` };
+      const a = fold(n.a);
+      if ('int' in a ? a.int === 0n : ceValue(a.tex) === 0) return { int: 1n };
+      return { tex: `\\exp\\left(${texOf(a)}\\right)` };
+    }
     case 'floor': {
       const a = fold(n.a);
       if ('int' in a) return a;
@@ -777,33 +804,48 @@ function fold(n: Node): Folded {
       return { int: BigInt(Math.floor(v)) };
     }
     case 'binom': {
+      // sympy.binomial evaluates integer arguments exactly (n(n-1)…(n-k+1)/k!, 0 for k < 0); other
+      // arguments go through gamma functions, which this port does not follow (counted as an error)
       const a = fold(n.a);
       const b = fold(n.b);
-      if (!('int' in a) || !('int' in b) || a.int < 0n || b.int < 0n || a.int > 100000n) fail('binomial');
-      if (b.int > a.int) return { int: 0n };
+      if ('int' in b && b.int < 0n) return { int: 0n };
+      if (!('int' in a) || !('int' in b)) fail('binomial of non-integers');
+      if (b.int > 100000n || bitLength(a.int) * Number(b.int) > MAX_BITS) fail('binomial too large');
       let r = 1n;
-      const k = b.int < a.int - b.int ? b.int : a.int - b.int;
-      for (let i = 1n; i <= k; i++) r = (r * (a.int - k + i)) / i;
+      for (let i = 1n; i <= b.int; i++) r = (r * (a.int - b.int + i)) / i;
       return { int: r };
     }
     case 'gcdlcm': {
-      const ints = n.args.map((x) => fold(x));
-      if (!ints.every((x) => 'int' in x)) fail(n.name);
-      const vals = ints.map((x) => (x as { int: bigint }).int);
-      let r = vals[0]!;
-      for (const v of vals.slice(1)) {
-        if (n.name === 'gcd') r = gcdBig(r, v);
-        else {
-          const g = gcdBig(r, v);
-          r = g === 0n ? 0n : (r / g) * v;
-          if (r < 0n) r = -r;
+      // handle_gcd_lcm: sympy.gcd/lcm of the nsimplify'd arguments
+      const args = n.args.map((x) => fold(x));
+      if (args.every((x) => 'int' in x)) {
+        const vals = args.map((x) => (x as { int: bigint }).int);
+        let r = vals[0]!;
+        for (const v of vals.slice(1)) {
+          if (n.name === 'gcd') r = gcdBig(r, v);
+          else {
+            const g = gcdBig(r, v);
+            r = g === 0n ? 0n : (r / g) * v;
+          }
         }
+        return { int: r < 0n ? -r : r };
       }
-      return { int: n.name === 'gcd' ? gcdBig(r, 0n) : r };
+      if (n.name === 'lcm') fail('lcm of non-integers');
+      // gcd(0, x) = |x|; of other numbers that are not all integers sympy answers 1 (a rational
+      // gcd would need the arguments' exact values, which only literal numbers give here)
+      const nonzero = args.filter((x) => ('int' in x ? x.int !== 0n : ceValue(x.tex) !== 0));
+      if (nonzero.length === 1) {
+        const only = nonzero[0]!;
+        return 'int' in only ? { int: only.int < 0n ? -only.int : only.int } : { tex: `\\left|${only.tex}\\right|` };
+      }
+      return { int: 1n };
     }
     case 'cmp': {
-      const a = valueOf(fold(n.a));
-      const b = valueOf(fold(n.b));
+      const fa = fold(n.a);
+      const fb = fold(n.b);
+      const exact = 'int' in fa && 'int' in fb;
+      const a: number | bigint = exact ? fa.int : valueOf(fa);
+      const b: number | bigint = exact ? (fb as { int: bigint }).int : valueOf(fb);
       const r = n.op === 'LT' ? a < b : n.op === 'LTE' ? a <= b : n.op === 'GT' ? a > b : a >= b;
       return { int: r ? 1n : 0n };
     }
