@@ -18,6 +18,7 @@
 // @cortex-js/compute-engine, which parses and evaluates a canonical LaTeX rendering of what latex2sympy
 // read. Integer-only parts (Python ints) are folded exactly with BigInt first, since compute-engine
 // loses exactness on very large rationals (e.g. (3^1008-1)/3^1009). Results are cached per string.
+// The rendering uses plain parentheses (compute-engine parses `\left(…\right)` three times slower).
 // Departures (not seen in the authors' outputs): matrices, integrals, sums, limits, derivatives and
 // \operatorname names other than floor/ceil/inverse hyperbolics always count as errors; a power is
 // evaluated by compute-engine in decimal arithmetic rather than Python's step-by-step doubles, which
@@ -279,6 +280,9 @@ function reduce(p: bigint, q: bigint): Node {
 
 const isNum = (n: Node, value: bigint): boolean => n.k === 'num' && n.q === 1n && n.p === value;
 
+/** A node whose evaluation raises in Python (a Symbol other than `tau`, or a `bad` construct). */
+const doomed = (n: Node): boolean => n.k === 'bad' || (n.k === 'sym' && n.name !== 'tau');
+
 /** The comp/atom tokens that can start a `postfix` (implicit multiplication continues while they come). */
 const POSTFIX_START = new Set([
   'L_PAREN', 'L_GROUP', 'L_BRACE', 'L_BRACE_VISUAL', 'L_BRACE_CMD', 'L_BRACKET', 'L_BRACK', 'L_LEFT', 'ML_LEFT', 'NORM',
@@ -387,6 +391,9 @@ class Parser {
     for (;;) {
       const next = this.peek().type;
       if (!POSTFIX_START.has(next) || (nofunc && FUNC_START.has(next))) return product;
+      // a factor that cannot evaluate dooms the product whatever follows (only a bare Symbol survives,
+      // as the left side of `=`): stop here instead of reading a whole sentence as a product of letters
+      if (doomed(product)) fail('symbol in a product');
       product = { k: 'bin', op: '*', a: product, b: this.postfix(nofunc) };
     }
   }
@@ -680,7 +687,7 @@ class Parser {
 // ---------------------------------------------------------------- evaluation
 
 /** Python names a sympy Symbol can print as and that `from math import *` defines. */
-const PY_SYMBOL_TEX: Record<string, string> = { tau: '\\left(2\\pi\\right)' };
+const PY_SYMBOL_TEX: Record<string, string> = { tau: '(2\\pi)' };
 
 const FN_TEX: Record<FnName, string> = {
   sin: '\\sin', cos: '\\cos', tan: '\\tan', asin: '\\arcsin', acos: '\\arccos', atan: '\\arctan',
@@ -714,7 +721,7 @@ function texOf(f: Folded, bigIntOk = false): string {
   if (!bigIntOk && !Number.isFinite(Number(f.int))) fail('OverflowError: int too large to convert to float');
   return `${f.int}`;
 }
-const par = (f: Folded): string => ('int' in f && f.int >= 0n ? texOf(f) : `\\left(${texOf(f)}\\right)`);
+const par = (f: Folded): string => ('int' in f && f.int >= 0n ? texOf(f) : `(${texOf(f)})`);
 const valueOf = (f: Folded): number => ('int' in f ? Number(f.int) : ceValue(f.tex));
 
 function bitLength(n: bigint): number {
@@ -787,15 +794,15 @@ function fold(n: Node): Folded {
       return { tex: `${par(a)}^{\\frac{1}{${texOf(r)}}}` };
     }
     case 'fn':
-      return { tex: `${FN_TEX[n.name]}\\left(${texOf(fold(n.a))}\\right)` };
+      return { tex: `${FN_TEX[n.name]}(${texOf(fold(n.a))})` };
     case 'log':
-      return { tex: `\\log_{${texOf(fold(n.base!), true)}}\\left(${texOf(fold(n.a), true)}\\right)` };
+      return { tex: `\\log_{${texOf(fold(n.base!), true)}}(${texOf(fold(n.a), true)})` };
     case 'exp': {
       // sympy.exp evaluates: exp(<zero>) → 1, exp(1) → E (printed 'E': NameError)
       if (isNum(n.a, 1n)) fail('NameError: E');
       const a = fold(n.a);
       if ('int' in a ? a.int === 0n : ceValue(a.tex) === 0) return { int: 1n };
-      return { tex: `\\exp\\left(${texOf(a)}\\right)` };
+      return { tex: `\\exp(${texOf(a)})` };
     }
     case 'floor': {
       const a = fold(n.a);
@@ -836,7 +843,7 @@ function fold(n: Node): Folded {
       const nonzero = args.filter((x) => ('int' in x ? x.int !== 0n : ceValue(x.tex) !== 0));
       if (nonzero.length === 1) {
         const only = nonzero[0]!;
-        return 'int' in only ? { int: only.int < 0n ? -only.int : only.int } : { tex: `\\left|${only.tex}\\right|` };
+        return 'int' in only ? { int: only.int < 0n ? -only.int : only.int } : { tex: `|${only.tex}|` };
       }
       return { int: 1n };
     }
@@ -875,9 +882,28 @@ const SIMPLE_INT = /^[ \t\r\n]*-?[0-9]{1,15}[ \t\r\n]*$/;
 const CACHE_LIMIT = 50_000;
 const cache = new Map<string, PyNum | null>();
 
+const SAFE = 2n ** 53n;
+const exactDouble = (n: bigint): boolean => n < SAFE && n > -SAFE;
+
+/**
+ * Python's value of an int/int true division (a Rational literal prints as `p/q`, `\frac{a}{b}` and
+ * `a:b` as `a/b`) without compute-engine: with both sides exact doubles, IEEE division is the
+ * correctly rounded quotient, which is what CPython returns. Null when the tree is anything else.
+ */
+function quotient(n: Node): number | null {
+  if (n.k === 'num') return n.q !== 1n && exactDouble(n.p) && exactDouble(n.q) ? Number(n.p) / Number(n.q) : null;
+  if (n.k === 'bin' && n.op === '/' && n.a.k === 'num' && n.b.k === 'num' && n.a.q === 1n && n.b.q === 1n) {
+    if (n.b.p === 0n || !exactDouble(n.a.p) || !exactDouble(n.b.p)) return null;
+    return Number(n.a.p) / Number(n.b.p);
+  }
+  return null;
+}
+
 function compute(s: string): PyNum | null {
   try {
     const tree = new Parser(new Lexer(prepare(s))).math();
+    const direct = quotient(tree);
+    if (direct !== null) return { kind: 'float', v: direct };
     const f = fold(tree);
     if ('int' in f) return { kind: 'int', v: f.int };
     return { kind: 'float', v: ceValue(f.tex) };
