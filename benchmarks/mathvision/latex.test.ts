@@ -110,6 +110,14 @@ test('constants and functions as Python evaluates sympy printouts', () => {
     ['|-2|', null], // Abs is not in math
     ['\\binom{5}{2}', '10'],
     ['{5 \\choose 2}', '10'],
+    ['\\binom{-2}{3}', '-4'],
+    ['\\binom{2+3}{2}', '10'],
+    ['\\binom{5}{1+1}', null], // k must be a literal Integer, else `binomial(5, 1 + 1)`: NameError
+    ['\\binom{\\lfloor 5 \\rfloor}{2}', '10.0'], // expanded to -floor(5)/2 + floor(5)**2/2
+    ['e^{\\ln 2}', '2'], // exp(log(x)) → x, so \\ln is fine inside e^{}
+    ['e^{3\\ln 2}', '8'],
+    ['e^{\\log 2}', '2'], // the base is ignored: log(2, 10).args[0]
+    ['e^{e^{0}}', null], // exp(exp(0)) = exp(1) = E
     ['\\max(1,2)', null],
     ['\\gcd(4,6)', '2'],
     ['2 \\mod 3', null],

@@ -241,6 +241,7 @@ type Node =
   | { k: 'sqrt'; a: Node }
   | { k: 'root'; a: Node; r: Node }
   | { k: 'fn'; name: FnName; a: Node }
+  /** base null: the natural log of `\\ln`, printed `log(x, E)` (E is a NameError). */
   | { k: 'log'; a: Node; base: Node | null }
   | { k: 'exp'; a: Node }
   | { k: 'floor'; a: Node }
@@ -279,6 +280,75 @@ function reduce(p: bigint, q: bigint): Node {
 }
 
 const isNum = (n: Node, value: bigint): boolean => n.k === 'num' && n.q === 1n && n.p === value;
+
+/** Only Integer literals, + - * and non-negative integer powers: sympy evaluates such a tree to an Integer. */
+function integerArithmetic(n: Node): boolean {
+  if (n.k === 'num') return n.q === 1n;
+  if (n.k === 'neg') return integerArithmetic(n.a);
+  if (n.k === 'bin') return n.op !== '/' && integerArithmetic(n.a) && integerArithmetic(n.b);
+  if (n.k === 'pow') return integerArithmetic(n.a) && n.b.k === 'num' && n.b.q === 1n && n.b.p >= 0n;
+  return false;
+}
+
+/** The factors of a product tree (implicit and explicit multiplication, as mul_flat flattens them). */
+function factorsOf(n: Node): Node[] {
+  return n.k === 'bin' && n.op === '*' ? [...factorsOf(n.a), ...factorsOf(n.b)] : [n];
+}
+
+/** A numeric factor sympy can compare (no symbols, no failing constructs). */
+function comparable(n: Node): boolean {
+  switch (n.k) {
+    case 'num':
+    case 'pi':
+      return true;
+    case 'sym':
+      return n.name === 'tau';
+    case 'bad':
+    case 'cmp':
+    case 'log':
+      return false;
+    case 'neg':
+    case 'fact':
+    case 'sqrt':
+    case 'fn':
+    case 'exp':
+    case 'floor':
+      return comparable(n.a);
+    case 'bin':
+    case 'pow':
+      return comparable(n.a) && comparable(n.b);
+    case 'root':
+      return comparable(n.a) && comparable(n.r);
+    default:
+      return false;
+  }
+}
+
+/** exp.eval's log rules: exp(log(x)) → x, exp(c1·c2·…·log(x)) → x**(c1·c2·…); null when they do not apply. */
+function expOfLog(arg: Node): Node | null {
+  const inner = arg.k === 'neg' ? [{ k: 'num', p: -1n, q: 1n } as Node, ...factorsOf(arg.a)] : factorsOf(arg);
+  const logs = inner.filter((f) => f.k === 'log');
+  if (logs.length !== 1) return null;
+  const coefficients = inner.filter((f) => f.k !== 'log');
+  if (!coefficients.every(comparable)) return null;
+  const x = (logs[0] as { a: Node }).a;
+  if (coefficients.length === 0) return x;
+  let c: Node = coefficients[0]!;
+  for (const f of coefficients.slice(1)) c = { k: 'bin', op: '*', a: c, b: f };
+  return { k: 'pow', a: x, b: c };
+}
+
+/** Exactly sympy's One: the literal 1, or exp(<zero>) which sympy already turned into 1. */
+function sympyOne(n: Node): boolean {
+  if (isNum(n, 1n)) return true;
+  if (n.k !== 'exp' || expOfLog(n.a)) return false;
+  try {
+    const a = fold(n.a);
+    return 'int' in a ? a.int === 0n : ceValue(a.tex) === 0;
+  } catch {
+    return false;
+  }
+}
 
 /** A node whose evaluation raises in Python (a Symbol other than `tau`, or a `bad` construct). */
 const doomed = (n: Node): boolean => n.k === 'bad' || (n.k === 'sym' && n.name !== 'tau');
@@ -602,7 +672,7 @@ class Parser {
     } else if (name === 'log') {
       expr = { k: 'log', a: arg, base: sub ?? { k: 'num', p: 10n, q: 1n } };
     } else if (name === 'ln') {
-      expr = sub ? { k: 'log', a: arg, base: sub } : bad('log(x, E)');
+      expr = { k: 'log', a: arg, base: sub }; // no subscript: log(x, E), a NameError unless exp() undoes it
     } else if (name === 'exp') {
       expr = { k: 'exp', a: arg };
     } else if (name === 'floor') {
@@ -796,10 +866,14 @@ function fold(n: Node): Folded {
     case 'fn':
       return { tex: `${FN_TEX[n.name]}(${texOf(fold(n.a))})` };
     case 'log':
+      if (!n.base) fail('NameError: E (log(x, E))');
       return { tex: `\\log_{${texOf(fold(n.base!), true)}}(${texOf(fold(n.a), true)})` };
     case 'exp': {
-      // sympy.exp evaluates: exp(<zero>) → 1, exp(1) → E (printed 'E': NameError)
-      if (isNum(n.a, 1n)) fail('NameError: E');
+      // sympy.exp evaluates its argument: exp(log(x, b)) → x and exp(c·log(x, b)) → x**c for a numeric c
+      // (the base is ignored, as log(x, b).args[0] is x); exp(<zero>) → 1; exp(1) → E, printed 'E': NameError
+      const logPower = expOfLog(n.a);
+      if (logPower) return fold(logPower);
+      if (sympyOne(n.a)) fail('NameError: E');
       const a = fold(n.a);
       if ('int' in a ? a.int === 0n : ceValue(a.tex) === 0) return { int: 1n };
       return { tex: `\\exp(${texOf(a)})` };
@@ -811,16 +885,25 @@ function fold(n: Node): Folded {
       return { int: BigInt(Math.floor(v)) };
     }
     case 'binom': {
-      // sympy.binomial evaluates integer arguments exactly (n(n-1)…(n-k+1)/k!, 0 for k < 0); other
-      // arguments go through gamma functions, which this port does not follow (counted as an error)
+      // sympy.binomial(n, k) evaluates only for a literal Integer k (else it prints `binomial(…)`:
+      // NameError): 0 for k < 0, exactly for an integer n built from + - * ^, otherwise the
+      // polynomial n(n-1)…(n-k+1)/k!, which Python evaluates with true division (a float)
+      if (n.b.k !== 'num' || n.b.q !== 1n) fail('binomial with a non-literal k');
+      const k = n.b.p;
+      if (k < 0n) return { int: 0n };
+      if (k > 10000n) fail('binomial too large');
       const a = fold(n.a);
-      const b = fold(n.b);
-      if ('int' in b && b.int < 0n) return { int: 0n };
-      if (!('int' in a) || !('int' in b)) fail('binomial of non-integers');
-      if (b.int > 100000n || bitLength(a.int) * Number(b.int) > MAX_BITS) fail('binomial too large');
-      let r = 1n;
-      for (let i = 1n; i <= b.int; i++) r = (r * (a.int - b.int + i)) / i;
-      return { int: r };
+      if ('int' in a && integerArithmetic(n.a)) {
+        if (bitLength(a.int) * Number(k) > MAX_BITS) fail('binomial too large');
+        let r = 1n;
+        for (let i = 1n; i <= k; i++) r = (r * (a.int - k + i)) / i;
+        return { int: r };
+      }
+      const factors: string[] = [];
+      for (let i = 0n; i < k; i++) factors.push(`(${texOf(a)}-${i})`);
+      let kFactorial = 1n;
+      for (let i = 2n; i <= k; i++) kFactorial *= i;
+      return { tex: `\\frac{${factors.join('\\cdot') || '1'}}{${kFactorial}}` };
     }
     case 'gcdlcm': {
       // handle_gcd_lcm: sympy.gcd/lcm of the nsimplify'd arguments
