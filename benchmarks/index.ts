@@ -1,6 +1,7 @@
 // The benchmark registry: name → module (load, prompt, extract, score, aggregate, itemFromRow).
 import type { Row } from './common/parquet.ts';
 import type { BenchItem, Benchmark } from './common/types.ts';
+import { mathvision, itemFromRow as mathvisionRow } from './mathvision/index.ts';
 import { mathvista, itemFromRow as mathvistaRow } from './mathvista/index.ts';
 import { createMmmu, mmmu, itemFromRow as mmmuRow } from './mmmu/index.ts';
 import { wemath, itemFromRow as wemathRow } from './wemath/index.ts';
@@ -35,6 +36,7 @@ function mod<I extends BenchItem>(b: Benchmark<I>, itemFromRow: (row: Row, split
 export const benchmarks: Record<string, BenchmarkModule> = {
   mmmu: mod(mmmu, (r, s) => mmmuRow(r, s), createMmmu({ randomFallback: false })),
   mathvista: mod(mathvista, (r, s) => mathvistaRow(r, s)),
+  mathvision: mod(mathvision, (r, s) => mathvisionRow(r, s)),
   wemath: mod(wemath, (r, s) => wemathRow(r, s)),
   zerobench: mod(zerobench, (r, s) => zerobenchRow(r, s)),
 };

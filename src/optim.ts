@@ -12,6 +12,9 @@ export interface AdamConfig {
   warmupSteps: number;
   /** Global gradient-norm clip; 0 disables. */
   gradClip: number;
+  /** After warm-up: constant, or cosine decay to 10 % of lr at `totalSteps`. */
+  schedule?: 'constant' | 'cosine';
+  totalSteps?: number;
 }
 
 export const DEFAULT_ADAM: AdamConfig = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, warmupSteps: 10, gradClip: 1.0 };
@@ -32,8 +35,13 @@ export class Adam {
   }
 
   lrAt(step: number): number {
-    const w = this.cfg.warmupSteps;
-    return w > 0 && step < w ? (this.cfg.lr * (step + 1)) / w : this.cfg.lr;
+    const { lr, warmupSteps: w, schedule, totalSteps } = this.cfg;
+    if (w > 0 && step < w) return (lr * (step + 1)) / w;
+    if (schedule === 'cosine' && totalSteps && totalSteps > w) {
+      const progress = Math.min(1, (step - w) / (totalSteps - w));
+      return lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    }
+    return lr;
   }
 
   /** Applies one update; returns the pre-clip global gradient norm. Disposes nothing it does not own. */

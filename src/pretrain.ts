@@ -34,16 +34,16 @@ export interface PretrainConfig {
 export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   seed: 1,
   dataSeed: 1,
-  steps: 400,
+  steps: 800,
   batchSize: 64,
-  lr: 1e-3,
+  lr: 3e-3,
   warmupSteps: 20,
   referenceFraction: 0.5,
   trainPerBenchmark: 400,
   evalPerBenchmark: 60,
-  evalEvery: 100,
+  evalEvery: 200,
   maxNewTokens: 32,
-  model: {},
+  model: { initStd: 0.1 },
   quiet: false,
 };
 
@@ -70,7 +70,7 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
   if (examples.length === 0) throw new Error('pretrain: the mini training items carry no SFT target (rlsd_target)');
   const targets = examples.map((t) => [...policy.tokenizer.encode(t.target!), policy.tokenizer.eos]);
   const teacherCtx = examples.map((t) => (t.reference ? policy.encodeContext(`${t.reference} ${t.prompt}`, { reserve }).ids : t.student));
-  const adam = new Adam(policy.params, { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: 1.0 });
+  const adam = new Adam(policy.params, { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: 1.0, schedule: 'cosine', totalSteps: cfg.steps });
   const rng = new Rng(hashString(`pretrain|${cfg.seed}`));
   const varList = [...policy.params.values()];
   const metricsFile = join(cfg.out, 'pretrain_metrics.jsonl');

@@ -2,7 +2,7 @@
 // benchmark's Hugging Face schema and read back through that benchmark's own `itemFromRow`, so the reward of
 // the training loop is exactly the benchmark's official scorer (nanochat: a task's scorer is its reward).
 import type { BenchItem, ItemRecord } from '../benchmarks/common/types.ts';
-import { benchmarkNames, getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
+import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
 import { miniRows } from '../benchmarks/mini/build.ts';
 import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
@@ -59,7 +59,7 @@ export interface MiniTaskOptions {
 /** Mini tasks of all five benchmarks (WeMath/ZeroBench groups expand to their rows). */
 export async function loadMiniTasks(policy: Policy, opts: MiniTaskOptions): Promise<Task[]> {
   const out: Task[] = [];
-  for (const name of opts.benchmarks ?? MINI_BENCHMARKS.filter((b) => benchmarkNames.includes(b))) {
+  for (const name of opts.benchmarks ?? MINI_BENCHMARKS) {
     const split = opts.split === 'train' ? 'train' : EVAL_SPLIT[name];
     const bench = getBenchmark(name);
     const rows = await miniRows(name, split, opts.perBenchmark, opts.seed);

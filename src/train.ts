@@ -210,7 +210,10 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
 
   // ---- start or resume ----
   const resumeFrom = findLatestCheckpoint(cfg.out);
-  const { policy, info: baseInfo } = Policy.load(resumeFrom ?? cfg.base);
+  const { policy, info: startInfo } = Policy.load(resumeFrom ?? cfg.base);
+  if (resumeFrom && startInfo['method'] !== cfg.method)
+    throw new TrainingError(`${resumeFrom} belongs to a '${String(startInfo['method'])}' run, not '${cfg.method}'; use another --out`);
+  const baseInfo = resumeFrom ? loadCheckpoint(cfg.base).meta.info : startInfo;
   const G = cfg.samplesPerPrompt;
   const reserve = cfg.maxNewTokens;
   const trainPool = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
@@ -231,7 +234,10 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     for (const [k, x] of ck.trainer) {
       if (k.startsWith('adam_m/')) m.set(k.slice(7), x);
       else if (k.startsWith('adam_v/')) v.set(k.slice(7), x);
-      else if (k.startsWith('teacher/') && teacher) teacher.get(k.slice(8))?.assign(tf.tensor(x, teacher.get(k.slice(8))!.shape));
+      else if (k.startsWith('teacher/') && teacher) {
+        const t = teacher.get(k.slice(8));
+        if (t) tf.tidy(() => t.assign(tf.tensor(x, t.shape)));
+      }
     }
     adam.load({ step: state.adamStep, m, v });
     truncateMetrics(metricsFile, state.step);
@@ -276,18 +282,14 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     );
   };
 
-  const evals: Record<string, number>[] = [];
   const varList = [...policy.params.values()];
   const endStep = cfg.stopAfter > 0 ? Math.min(cfg.steps, state.step + cfg.stopAfter) : cfg.steps;
   progress?.start(cfg.steps, state.step);
 
   // Step 0: the starting point of every curve, and a good checkpoint to fall back to.
-  if (state.step === 0) {
+  if (!resumeFrom) {
     const ev = cfg.evalEvery > 0 ? evaluateTasks(policy, evalTasks, cfg.maxNewTokens) : undefined;
-    if (ev) {
-      evals.push({ step: 0, ...ev });
-      appendJsonLine(metricsFile, { step: 0, ...ev });
-    }
+    if (ev) appendJsonLine(metricsFile, { step: 0, ...ev });
     saveTraining(0, ev);
   }
 
@@ -416,7 +418,6 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       let ev: Record<string, number> | undefined;
       if (cfg.evalEvery > 0 && (done % cfg.evalEvery === 0 || done === cfg.steps)) {
         ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
-        evals.push({ step: done, ...ev });
         Object.assign(metrics, ev);
       }
       appendJsonLine(metricsFile, { step: done, ...metrics });
@@ -432,5 +433,12 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     teacher = null;
     policy.dispose();
   }
-  return { finalStep: state.step, evals, out: cfg.out };
+  // The curve is rebuilt from the records on disk (a resumed run includes the evaluations of earlier processes).
+  const curve = readFileSync(metricsFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, number>)
+    .filter((m) => m['eval/accuracy'] !== undefined)
+    .map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k === 'step' || k.startsWith('eval/'))));
+  return { finalStep: state.step, evals: curve, out: cfg.out };
 }

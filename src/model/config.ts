@@ -11,6 +11,8 @@ export interface ModelConfig {
   imageSize: number;
   patchSize: number;
   channels: number;
+  /** Standard deviation of the normal initialisation (residual projections are scaled by 1/√(2·layers)). */
+  initStd?: number;
 }
 
 export const DEFAULT_MODEL: Omit<ModelConfig, 'vocabSize'> = {
@@ -33,11 +35,12 @@ export function patchDim(cfg: ModelConfig): number {
 }
 
 export function validateModelConfig(cfg: ModelConfig): void {
-  const ints: (keyof ModelConfig)[] = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'maxPositions', 'imageSize', 'patchSize', 'channels'];
+  const ints: Exclude<keyof ModelConfig, 'initStd'>[] = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'maxPositions', 'imageSize', 'patchSize', 'channels'];
   for (const k of ints) {
     const v = cfg[k];
     if (!Number.isInteger(v) || v <= 0) throw new Error(`model config: '${k}' must be a positive integer (got ${v})`);
   }
+  if (cfg.initStd !== undefined && !(cfg.initStd > 0)) throw new Error(`model config: 'initStd' must be positive (got ${cfg.initStd})`);
   if (cfg.dModel % cfg.nHeads !== 0) throw new Error(`model config: dModel ${cfg.dModel} is not divisible by nHeads ${cfg.nHeads}`);
   if (cfg.imageSize % cfg.patchSize !== 0) throw new Error(`model config: imageSize ${cfg.imageSize} is not a multiple of patchSize ${cfg.patchSize}`);
   if (numImageTokens(cfg) >= cfg.maxPositions) throw new Error('model config: maxPositions must exceed the number of image tokens');

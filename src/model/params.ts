@@ -16,24 +16,25 @@ export interface ParamSpec {
 export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
   const d = cfg.dModel;
   const h = d * cfg.mlpRatio;
-  const residStd = 0.02 / Math.sqrt(2 * cfg.nLayers);
+  const std = cfg.initStd ?? 0.02;
+  const residStd = std / Math.sqrt(2 * cfg.nLayers);
   const specs: ParamSpec[] = [
-    { name: 'tok_emb', shape: [cfg.vocabSize, d], init: 'normal', std: 0.02 },
-    { name: 'pos_emb', shape: [cfg.maxPositions, d], init: 'normal', std: 0.01 },
-    { name: 'patch_w', shape: [patchDim(cfg), d], init: 'normal', std: 0.02 },
+    { name: 'tok_emb', shape: [cfg.vocabSize, d], init: 'normal', std },
+    { name: 'pos_emb', shape: [cfg.maxPositions, d], init: 'normal', std: std / 2 },
+    { name: 'patch_w', shape: [patchDim(cfg), d], init: 'normal', std },
     { name: 'patch_b', shape: [d], init: 'zeros' },
   ];
   for (let l = 0; l < cfg.nLayers; l++) {
     specs.push(
       { name: `l${l}.ln1_g`, shape: [d], init: 'ones' },
       { name: `l${l}.ln1_b`, shape: [d], init: 'zeros' },
-      { name: `l${l}.qkv_w`, shape: [d, 3 * d], init: 'normal', std: 0.02 },
+      { name: `l${l}.qkv_w`, shape: [d, 3 * d], init: 'normal', std },
       { name: `l${l}.qkv_b`, shape: [3 * d], init: 'zeros' },
       { name: `l${l}.out_w`, shape: [d, d], init: 'normal', std: residStd },
       { name: `l${l}.out_b`, shape: [d], init: 'zeros' },
       { name: `l${l}.ln2_g`, shape: [d], init: 'ones' },
       { name: `l${l}.ln2_b`, shape: [d], init: 'zeros' },
-      { name: `l${l}.fc_w`, shape: [d, h], init: 'normal', std: 0.02 },
+      { name: `l${l}.fc_w`, shape: [d, h], init: 'normal', std },
       { name: `l${l}.fc_b`, shape: [h], init: 'zeros' },
       { name: `l${l}.proj_w`, shape: [h, d], init: 'normal', std: residStd },
       { name: `l${l}.proj_b`, shape: [d], init: 'zeros' },
