@@ -17,12 +17,16 @@
 // rules) and the conversion rules of latex2sympy2.py; the numbers themselves come from
 // @cortex-js/compute-engine, which parses and evaluates a canonical LaTeX rendering of what latex2sympy
 // read. Integer-only parts (Python ints) are folded exactly with BigInt first, since compute-engine
-// loses exactness on very large rationals (e.g. (3^1008-1)/3^1009). Results are cached per string.
+// loses exactness on very large rationals (e.g. (3^1008-1)/3^1009), and a bare int/int quotient (a
+// decimal literal, `\frac{a}{b}`, `a:b`) is the correctly rounded IEEE division CPython also returns;
+// compute-engine is created once, lazily, and only reached for the rest. Results are cached per string.
 // The rendering uses plain parentheses (compute-engine parses `\left(…\right)` three times slower).
-// Departures (not seen in the authors' outputs): matrices, integrals, sums, limits, derivatives and
-// \operatorname names other than floor/ceil/inverse hyperbolics always count as errors; a power is
-// evaluated by compute-engine in decimal arithmetic rather than Python's step-by-step doubles, which
-// can differ only at an exact 2-decimal rounding boundary.
+// Departures (differential tests against the original; none occurs in the authors' published outputs):
+// compute-engine's exact/decimal arithmetic instead of Python's step-by-step doubles (a value within an
+// ulp of a 2-decimal rounding boundary can round the other way: `4-2.675` → 1.32, Python 1.33); sympy's
+// printer dropping parentheses around some denominators (`\frac{1}{2^{-1}}` prints `1/1/2`, read here
+// as 2); matrices, integrals, sums, limits, derivatives, \max/\min, non-literal binomial k, gcd of
+// non-integers and \operatorname names other than floor/ceil/inverse hyperbolics count as errors.
 import { ComputeEngine } from '@cortex-js/compute-engine';
 import { pyFloatRepr, pyRound2 } from './python.ts';
 
