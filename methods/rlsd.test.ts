@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { grpo, grpoDefaults } from './grpo.ts';
-import { rlsd, rlsdDefaults, rlsdLambda } from './rlsd.ts';
+import { groupsWithSpread, rlsd, rlsdDefaults, rlsdLambda } from './rlsd.ts';
 import { close, readOutput, toInputs } from './test-batch.ts';
 import { makeBatch, mapMat, refAdvantages, refAggregate, refMaskedMean, refPpoToken, refRlsdAdvantage } from './test-reference.ts';
 
@@ -67,7 +67,7 @@ test('rlsd: Â = A·[(1−λ) + λ·clip(exp(sign(A)·Δ), 0.8, 1.2)] per token,
 });
 
 test('rlsd: metrics λ, Δ mean/abs mean, weight clip fractions (9 of 17 tokens: 4 low, 5 high), GRPO metrics', () => {
-  const out = tf.tidy(() => readOutput(rlsd.loss(toInputs(p, 10), rlsdDefaults)));
+  const out = tf.tidy(() => readOutput(rlsd.loss(toInputs(p, 10, { teacherAvailable: undefined }), rlsdDefaults)));
   close(out.metrics['rlsd/lambda']!, 0.4, 1e-7, 'lambda at step 10');
   close(out.metrics['rlsd/delta_mean']!, refMaskedMean(DELTA, p.mask), 1e-5, 'delta_mean');
   close(out.metrics['rlsd/delta_abs_mean']!, refMaskedMean(mapMat(DELTA, Math.abs), p.mask), 1e-5, 'delta_abs_mean');
@@ -154,4 +154,21 @@ test('rlsd: flags and no tensor leaks', () => {
   const before = tf.memory().numTensors;
   tf.tidy(() => { rlsd.loss(x, { ...rlsdDefaults, klCoef: 0.01 }); });
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('rlsd: groups whose rewards are all equal need no teacher pass; skipping them changes no loss value', () => {
+  assert.deepEqual(Array.from(groupsWithSpread(Float32Array.from([1, 1, 0, 1, NaN, 0]), Int32Array.from([0, 1, 0, 1, 2, 2]))), [1, 0, 1, 0, 0, 0]);
+  assert.deepEqual(Array.from(rlsd.teacherNeeded!(Float32Array.from([1, 1, 1, 0]), Int32Array.from([0, 0, 1, 1]), rlsdDefaults)), [0, 0, 1, 1]);
+  // A batch with one zero-variance group: replace that group's teacher log-probs by the student's (what the loop
+  // does when it skips the pass) — the loss is identical; Δ statistics cover only the responses with a pass.
+  const f = makeBatch();
+  f.rewards = [1, 1, 1, 0, 1, 1]; // group 0 (rows 0, 2, 4) constant → A = 0; group 1 (rows 1, 3, 5) varies
+  const need = groupsWithSpread(Float32Array.from(f.rewards), Int32Array.from(f.groupIds));
+  assert.deepEqual(Array.from(need), [0, 1, 0, 1, 0, 1]);
+  const skipped = { ...f, teacherLogp: f.teacherLogp.map((row, b) => (need[b] ? row : f.logp[b]!)), teacherAvailable: Array.from(need) };
+  const all = tf.tidy(() => readOutput(rlsd.loss(toInputs(f, 5, { teacherAvailable: undefined }), rlsdDefaults)));
+  const part = tf.tidy(() => readOutput(rlsd.loss(toInputs(skipped, 5), rlsdDefaults)));
+  assert.equal(part.loss, all.loss);
+  const passMask = f.mask.map((row, b) => row.map((m) => m * need[b]!));
+  close(part.metrics['rlsd/delta_mean']!, refMaskedMean(mapMat(f.teacherLogp, (t, b, i) => t - f.logp[b]![i]!), passMask), 1e-5, 'delta over passed responses');
 });

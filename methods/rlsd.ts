@@ -59,6 +59,19 @@ export const rlsdOptionRules: OptionRules<RlsdConfig> = {
   teacherSyncInterval: { kind: 'number', min: 0, integer: true },
 };
 
+/** 1 for every response of a group whose rewards are not all equal (NaN counts as 0, as in the advantage). */
+export function groupsWithSpread(rewards: Float32Array, groupIds: Int32Array): Uint8Array {
+  const lo = new Map<number, number>();
+  const hi = new Map<number, number>();
+  rewards.forEach((r0, i) => {
+    const r = Number.isNaN(r0) ? 0 : r0;
+    const g = groupIds[i]!;
+    lo.set(g, Math.min(lo.get(g) ?? Infinity, r));
+    hi.set(g, Math.max(hi.get(g) ?? -Infinity, r));
+  });
+  return Uint8Array.from(groupIds, (g) => (hi.get(g)! > lo.get(g)! ? 1 : 0));
+}
+
 /** λ at optimiser step `step` (0-based): λ0·max(0, 1 − step/D); D = 0 keeps λ0 for ever. */
 export function rlsdLambda(step: number, cfg: Pick<RlsdConfig, 'lambdaInit' | 'lambdaDecaySteps'>): number {
   if (cfg.lambdaDecaySteps <= 0) return cfg.lambdaInit;
@@ -73,6 +86,9 @@ export const rlsd: Method<RlsdConfig> = {
   teacherContext: () => 'reference',
   needsFullDistributions: () => false,
   needsReference: (cfg) => cfg.klCoef > 0,
+  // Â = A·(…) is exactly 0 in a group whose rewards are all equal (A = 0), whatever the teacher says: such
+  // groups need no teacher pass.
+  teacherNeeded: (rewards, groupIds) => groupsWithSpread(rewards, groupIds),
   defaults: rlsdDefaults,
   optionHelp: rlsdOptionHelp,
   loss(x, cfg) {
@@ -91,14 +107,16 @@ export const rlsd: Method<RlsdConfig> = {
     const rlsdAdvantages = stopGradient(tf.mul(advantages, reweight)) as tf.Tensor2D; // Â
 
     const out = policyGradientLoss(x, cfg, rlsdAdvantages, 'rlsd');
+    // Δ statistics over the responses that had a teacher pass (all of them unless the loop skipped some).
+    const statMask = x.teacherAvailable ? (tf.mul(mask, tf.tensor2d(x.teacherAvailable, [B, 1])) as tf.Tensor2D) : mask;
     const clippedLow = tf.cast(tf.less(weight, 1 - cfg.weightClip), 'float32');
     const clippedHigh = tf.cast(tf.greater(weight, 1 + cfg.weightClip), 'float32');
     out.metrics['rlsd/lambda'] = tf.scalar(lambda);
-    out.metrics['rlsd/delta_mean'] = metric(maskedMean(delta, mask));
-    out.metrics['rlsd/delta_abs_mean'] = metric(maskedMean(tf.abs(delta), mask));
-    out.metrics['rlsd/weight_clipfrac'] = metric(maskedMean(tf.add(clippedLow, clippedHigh), mask));
-    out.metrics['rlsd/weight_clipfrac_low'] = metric(maskedMean(clippedLow, mask));
-    out.metrics['rlsd/weight_clipfrac_high'] = metric(maskedMean(clippedHigh, mask));
+    out.metrics['rlsd/delta_mean'] = metric(maskedMean(delta, statMask));
+    out.metrics['rlsd/delta_abs_mean'] = metric(maskedMean(tf.abs(delta), statMask));
+    out.metrics['rlsd/weight_clipfrac'] = metric(maskedMean(tf.add(clippedLow, clippedHigh), statMask));
+    out.metrics['rlsd/weight_clipfrac_low'] = metric(maskedMean(clippedLow, statMask));
+    out.metrics['rlsd/weight_clipfrac_high'] = metric(maskedMean(clippedHigh, statMask));
     out.metrics['rlsd/adv_abs_mean'] = metric(maskedMean(tf.abs(rlsdAdvantages), mask));
     return out;
   },

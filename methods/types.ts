@@ -50,6 +50,12 @@ export interface Method<C extends MethodConfig = MethodConfig> {
   teacherContext(cfg: C): TeacherContext | null;
   /** True when the method needs full [B,T,V] teacher logits (OPSD's vocabulary-level divergence). */
   needsFullDistributions(cfg: C): boolean;
+  /**
+   * Optional: which responses need a teacher pass at all (1 = needed). The loop skips the others (their
+   * `teacherAvailable` is 0 and their teacher log-probs equal the rollout's), so a method declares here only
+   * responses whose loss cannot depend on the teacher. Absent = every response.
+   */
+  teacherNeeded?(rewards: Float32Array, groupIds: Int32Array, cfg: C): Uint8Array;
   /** True when a KL term to the frozen reference policy is active. */
   needsReference(cfg: C): boolean;
   /** Every option with the paper's default. */

@@ -14,7 +14,7 @@ import { backendInfo } from './backend.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { assignParams, cloneParams, disposeParams, type Params } from './model/params.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
-import { Policy, tokenLogProbs } from './policy.ts';
+import { Policy, tokenLogProbs, type GroupedBatch } from './policy.ts';
 import { provenance } from './provenance.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
@@ -321,20 +321,47 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       let teacherLogits: tf.Tensor3D | undefined;
       let teacherAvailable: Float32Array | undefined;
       if (teacherKind && teacher && method.trains) {
-        const tc = teacherContexts(policy, teacherKind, prompts, groupIds, texts, trueRewards, reserve);
-        teacherAvailable = tc.available;
+        const tc = teacherContexts(policy, teacherKind, prompts, groupIds, texts, rewards, reserve);
+        // Only responses that have privileged context and whose loss can depend on the teacher get a pass.
+        const needed = method.teacherNeeded?.(rewards, groupIds, mcfg);
+        teacherAvailable = Float32Array.from(tc.available, (a, b) => (a > 0 && (!needed || needed[b]) ? 1 : 0));
         const full = method.needsFullDistributions(mcfg);
-        // A group whose responses share one teacher context is run as one shared prefix.
+        const V = policy.cfg.vocabSize;
+        const lp = oldLogProbs.slice(); // skipped responses: teacher = student, so Δ = 0
+        const fullLogits = full ? new Float32Array(B * R * V) : null;
+        // A group whose responses share one teacher context runs as one shared prefix.
         const shared = prompts.every((_, g) => tc.contexts.slice(g * G, (g + 1) * G).every((c) => c.join() === tc.contexts[g * G]!.join()));
-        const tBatch = shared
-          ? policy.groupedBatch(prompts.map((t, g) => ({ patches: t.patches, context: tc.contexts[g * G]! })), G, gen.responses)
-          : policy.groupedBatch(tc.contexts.map((c, b) => ({ patches: prompts[groupIds[b]!]!.patches, context: c })), 1, gen.responses);
-        [teacherLogProbs, teacherLogits] = tf.tidy(() => {
-          const logits = policy.groupedLogits(tBatch, teacher!);
-          const scaled = cfg.temperature !== 1 ? (logits.div(cfg.temperature) as tf.Tensor3D) : logits;
-          const { tokenLogp } = tokenLogProbs(scaled, tBatch.targets);
-          return [tokenLogp, full ? scaled : undefined] as [tf.Tensor2D, tf.Tensor3D | undefined];
-        });
+        const rows: number[] = [];
+        let tBatch: GroupedBatch | null = null;
+        if (shared) {
+          const groups = prompts.map((_, g) => g).filter((g) => teacherAvailable!.subarray(g * G, (g + 1) * G).some((a) => a > 0));
+          for (const g of groups) for (let j = 0; j < G; j++) rows.push(g * G + j);
+          if (groups.length > 0)
+            tBatch = policy.groupedBatch(groups.map((g) => ({ patches: prompts[g]!.patches, context: tc.contexts[g * G]! })), G, rows.map((b) => gen.responses[b]!));
+        } else {
+          for (let b = 0; b < B; b++) if (teacherAvailable[b]! > 0) rows.push(b);
+          if (rows.length > 0)
+            tBatch = policy.groupedBatch(rows.map((b) => ({ patches: prompts[groupIds[b]!]!.patches, context: tc.contexts[b]! })), 1, rows.map((b) => gen.responses[b]!));
+        }
+        if (tBatch) {
+          const tb = tBatch;
+          let subLp: Float32Array = new Float32Array(0);
+          let subLogits = null as Float32Array | null;
+          tf.tidy(() => {
+            const logits = policy.groupedLogits(tb, teacher!);
+            const scaled = cfg.temperature !== 1 ? (logits.div(cfg.temperature) as tf.Tensor3D) : logits;
+            subLp = tokenLogProbs(scaled, tb.targets).tokenLogp.dataSync() as Float32Array;
+            if (full) subLogits = scaled.dataSync() as Float32Array;
+          });
+          rows.forEach((b, k) => {
+            const n = gen.responses[b]!.length;
+            lp.set(subLp.subarray(k * tb.R, k * tb.R + n), b * R);
+            if (fullLogits && subLogits) fullLogits.set(subLogits.subarray(k * tb.R * V, (k * tb.R + n) * V), b * R * V);
+          });
+        }
+        teacherLogProbs = tf.tensor2d(lp, [B, R]);
+        if (fullLogits) teacherLogits = tf.tensor3d(fullLogits, [B, R, V]);
+        metrics['teacher/pass_fraction'] = rows.length / B;
       }
       let refLogProbs: tf.Tensor2D | undefined;
       if (reference && method.trains)
