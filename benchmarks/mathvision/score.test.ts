@@ -101,24 +101,24 @@ test('evaluate.py extraction: option-letter endings, `is <number>`, answer flags
 // tests in the styles of the published outputs; verdicts from evaluate.py.
 const JUDGED: Array<[string, string[], string, string, boolean]> = [
   ["60", [], "90 - 30 = 60.\n\nThe answer is 60.\n\n\\boxed{60}", "60", true],
-  ["A", ["A", "B", "C", "D", "E"], "The bike with the highest price is bike A.\n\\boxed{A}", "a", true],
+  ["A", ["A", "B", "C", "D", "E"], "Bike A has the largest price tag.\n\\boxed{A}", "a", true],
   ["D", ["A", "B", "C", "D", "E"], "Comparing the ears, the kittens in picture D match. The answer is D.", "d", true],
-  ["C", ["Wednesday", "Thursday", "Friday", "Tuesday", "Sunday"], "Counting forward seven days we land on a Friday, so \\boxed{Friday}", "friday", true],
-  ["B", ["$2+4+3$", "$2 \\cdot 4+3$", "$2+4 \\cdot 3$", "$2 \\cdot 4 \\cdot 3$", "$2+4-3$"], "The expression is \\boxed{2\\cdot 4+3}", "2\\cdot4+3", true],
-  ["B", ["$2+4+3$", "$2 \\cdot 4+3$", "$2+4 \\cdot 3$", "$2 \\cdot 4 \\cdot 3$", "$2+4-3$"], "The value is 11, so \\boxed{11}", "11", true],
+  ["D", ["Monday", "Saturday", "Thursday", "Friday", "Sunday"], "Counting forward four days we land on a Friday, so \\boxed{Friday}", "friday", true],
+  ["B", ["$3+5+2$", "$3 \\cdot 5+2$", "$3+5 \\cdot 2$", "$3 \\cdot 5 \\cdot 2$", "$3+5-2$"], "The expression is \\boxed{3\\cdot 5+2}", "3\\cdot5+2", true],
+  ["B", ["$3+5+2$", "$3 \\cdot 5+2$", "$3+5 \\cdot 2$", "$3 \\cdot 5 \\cdot 2$", "$3+5-2$"], "The value is 17, so \\boxed{17}", "17", true],
   ["E", ["1", "2", "3", "4", "5"], "There are five of them: \\boxed{5}", "5", true],
-  ["\\frac{4}{3}", [], "The volume is \\boxed{1.33}", "1.33", true],
-  ["\\frac{4}{3}", [], "The volume is \\boxed{1.3}", "1.3", false],
-  ["$4 \\pi$", [], "The circumference is \\boxed{12.57}", "12.57", true],
-  ["$5 \\sqrt{3}$", [], "So the height is $5\\sqrt3$, i.e. \\boxed{5\\sqrt{3}}", "5\\sqrt{3}", true],
-  ["$\\frac{\\sqrt{6}}{6}$", [], "\\boxed{\\frac{1}{\\sqrt{6}}}", "\\frac{1}{\\sqrt{6}}", true],
-  ["1:2", [], "The ratio is \\boxed{0.5}", "\\frac{1}{2}", true],
-  ["1:2", [], "The ratio is \\boxed{1/2}", "\\frac{1}{2}", true],
-  ["(3,-4)", [], "The point is \\boxed{(3.0, -4)}", "(3.0,-4)", true],
-  ["(3,-4)", [], "The point is \\boxed{(3,-4.0)}", "(3,-4.0)", true],
-  ["7/3", [], "x = 7/3 so \\boxed{\\frac{7}{3}}", "\\frac{7}{3}", true],
-  ["45^2", [], "\\boxed{2025}", "2025", true],
-  ["11 ", [], "The answer is 11.", "11", true],
+  ["\\frac{7}{3}", [], "The volume is \\boxed{2.33}", "2.33", true],
+  ["\\frac{7}{3}", [], "The volume is \\boxed{2.3}", "2.3", false],
+  ["$6 \\pi$", [], "The circumference is \\boxed{18.85}", "18.85", true],
+  ["$3 \\sqrt{2}$", [], "So the height is $3\\sqrt2$, i.e. \\boxed{3\\sqrt{2}}", "3\\sqrt{2}", true],
+  ["$\\frac{\\sqrt{3}}{3}$", [], "\\boxed{\\frac{1}{\\sqrt{3}}}", "\\frac{1}{\\sqrt{3}}", true],
+  ["2:3", [], "The ratio is \\boxed{0.67}", "0.67", true],
+  ["2:3", [], "The ratio is \\boxed{2/3}", "\\frac{2}{3}", true],
+  ["(2,-5)", [], "The point is \\boxed{(2.0, -5)}", "(2.0,-5)", true],
+  ["(2,-5)", [], "The point is \\boxed{(2,-5.0)}", "(2,-5.0)", true],
+  ["5/3", [], "x = 5/3 so \\boxed{\\frac{5}{3}}", "\\frac{5}{3}", true],
+  ["35^2", [], "\\boxed{1225}", "1225", true],
+  ["12 ", [], "The answer is 12.", "12", true],
   ["12", [], "The area is \\boxed{12 \\text{ cm}^2}", "12{cm}^2", false],
   ["12", [], "The area is \\boxed{12 cm^2}", "12cm^2", false],
   ["30", [], "\\boxed{30^\\circ}", "30", true],
@@ -128,8 +128,8 @@ const JUDGED: Array<[string, string[], string, string, boolean]> = [
   ["6", [], "After checking again the answer is \\boxed{5}. Wait, \\boxed{6}", "6", true],
   ["C", ["A", "B", "C", "D", "E"], "I think (C)\nsince the cube folds that way", "ithinkcsincethecubefoldsthatway", false],
   ["2", [], "e^{\\ln 2}... the answer is \\boxed{\\sqrt{4}}", "\\sqrt{4}", true],
-  ["25\\pi", [], "Area = \\pi r^2 = 25\\pi \\approx \\boxed{78.54}", "78.54", true],
-  ["\\frac{3}{8}", [], "The probability is 0.375", "0.375", true],
+  ["16\\pi", [], "Area = \\pi r^2 = 16\\pi \\approx \\boxed{50.27}", "50.27", true],
+  ["\\frac{5}{8}", [], "The probability is 0.625", "0.625", true],
 ];
 
 test('30 responses: extraction and verdict agree with the original (incl. option text and numeric matches)', () => {
@@ -139,12 +139,12 @@ test('30 responses: extraction and verdict agree with the original (incl. option
     assert.equal(rec.extracted, extracted, `#${i} extracted`);
     assert.equal(rec.correct, correct, `#${i} ${JSON.stringify(response)} → ${rec.extracted} (${rec.rule})`);
   });
-  assert.deepEqual(judge('friday', 'C', ['Wednesday', 'Thursday', 'Friday', 'Tuesday', 'Sunday']), { correct: true, rule: 'option:string' });
-  assert.deepEqual(judge('11', 'B', ['$2+4+3$', '$2 \\cdot 4+3$', '$2+4 \\cdot 3$', '$2 \\cdot 4 \\cdot 3$', '$2+4-3$']), {
+  assert.deepEqual(judge('friday', 'D', ['Monday', 'Saturday', 'Thursday', 'Friday', 'Sunday']), { correct: true, rule: 'option:string' });
+  assert.deepEqual(judge('17', 'B', ['$3+5+2$', '$3 \\cdot 5+2$', '$3+5 \\cdot 2$', '$3 \\cdot 5 \\cdot 2$', '$3+5-2$']), {
     correct: true,
     rule: 'option:numeric',
   });
-  assert.deepEqual(judge('1.33', '\\frac{4}{3}', []), { correct: true, rule: 'answer:numeric' });
+  assert.deepEqual(judge('2.33', '\\frac{7}{3}', []), { correct: true, rule: 'answer:numeric' });
 });
 
 test('record fields; an empty response scores wrong without throwing', () => {
