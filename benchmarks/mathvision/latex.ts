@@ -17,7 +17,7 @@
 // rules) and the conversion rules of latex2sympy2.py; the numbers themselves come from
 // @cortex-js/compute-engine, which parses and evaluates a canonical LaTeX rendering of what latex2sympy
 // read. Integer-only parts (Python ints) are folded exactly with BigInt first, since compute-engine
-// loses exactness on very large rationals (e.g. (3^1008-1)/3^1009), and a bare int/int quotient (a
+// loses exactness on very large rationals (e.g. (2^1500-1)/2^1501), and a bare int/int quotient (a
 // decimal literal, `\frac{a}{b}`, `a:b`) is the correctly rounded IEEE division CPython also returns;
 // compute-engine is created once, lazily, and only reached for the rest. Results are cached per string.
 // The rendering uses plain parentheses (compute-engine parses `\left(…\right)` three times slower).
