@@ -1,0 +1,99 @@
+// `npm run bench:benchmarks`: the benchmark side's speed figures on this machine.
+//   1. load + decode all 1,740 WeMath testmini images (authors' GitHub layout in ../shared/benchmarks/wemath)
+//   2. scoring 10,000 predictions with each benchmark's official rules
+//   3. evaluating the committed base policy on the 304 MathVision testmini items (real data, greedy)
+// Usage: npm run bench:benchmarks [-- --shared ../shared/benchmarks --backend auto]
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { benchmarks } from '../benchmarks/index.ts';
+import { miniRows } from '../benchmarks/mini/build.ts';
+import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
+import { answerStatement } from '../benchmarks/mini/formats.ts';
+import type { MiniBenchmark } from '../benchmarks/mini/types.ts';
+import { initBackend, parseBackendName } from '../src/backend.ts';
+import { evaluate } from '../src/eval.ts';
+import { Rng } from '../src/util/rng.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const shared = resolve(arg('shared', '../shared/benchmarks'));
+const log = (s: string): void => void process.stdout.write(s + '\n');
+const out: Record<string, unknown> = {};
+
+// ---- 1. WeMath: load all items and decode every image ----
+const wemathDir = join(shared, 'wemath');
+if (existsSync(wemathDir)) {
+  sharp.concurrency(1);
+  const t0 = performance.now();
+  const items = await benchmarks['wemath']!.load(wemathDir, { split: 'testmini' });
+  const tLoad = performance.now();
+  let decoded = 0;
+  const queue = items.flatMap((it) => it.images);
+  const worker = async (): Promise<void> => {
+    for (let img = queue.pop(); img; img = queue.pop()) {
+      await sharp(img.bytes, { failOn: 'error' }).raw().toBuffer();
+      decoded++;
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const total = (performance.now() - t0) / 1000;
+  out['wemath_load_decode_s'] = total;
+  log(`WeMath testmini: ${items.length} items loaded in ${((tLoad - t0) / 1000).toFixed(2)} s, ${decoded} images decoded, ${total.toFixed(2)} s in all`);
+} else log(`WeMath: ${wemathDir} not found — skipped`);
+
+// ---- 2. scoring 10,000 predictions per benchmark (mini items; right and wrong answer statements mixed) ----
+const N = 10_000;
+for (const name of Object.keys(benchmarks)) {
+  const bench = benchmarks[name]!;
+  const split = EVAL_SPLIT[name as MiniBenchmark];
+  const rows = await miniRows(name as MiniBenchmark, split, 100, 1);
+  const items = rows.map((r) => bench.itemFromRow(r, split));
+  const rng = new Rng(5);
+  const responses = Array.from({ length: N }, (_, i) => {
+    const item = items[i % items.length]!;
+    const wrong = rng.next() < 0.5;
+    const answer = wrong ? (/^[A-D]$/.test(item.answer) ? 'C' : String(Number(item.answer) + 1)) : item.answer;
+    return `in the image i see red ${rng.int(0, 9)} so the total is ${answer}. ${answerStatement(name as MiniBenchmark, answer)}`;
+  });
+  const t0 = performance.now();
+  const records = responses.map((r, i) => bench.score(items[i % items.length]!, r));
+  bench.aggregate(records);
+  const s = (performance.now() - t0) / 1000;
+  out[`score_10k_${name}_s`] = s;
+  log(`scoring ${N} ${name} predictions + aggregate: ${s.toFixed(2)} s`);
+}
+
+// ---- 3. evaluation of the base policy on the real MathVision testmini ----
+const mvDir = join(shared, 'mathvision');
+const base = resolve(arg('base', 'results/reference/base'));
+if (existsSync(mvDir) && existsSync(base)) {
+  const info = await initBackend(parseBackendName(arg('backend', 'auto')));
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-bench-eval-'));
+  try {
+    const t0 = performance.now();
+    const [res] = await evaluate({
+      checkpoint: base,
+      benchmarks: ['mathvision'],
+      data: mvDir,
+      samples: 1,
+      temperature: 0,
+      topP: 1,
+      maxNewTokens: 32,
+      batchSize: 128,
+      seed: 1,
+      miniCount: 0,
+      miniSeed: 1,
+      out: dir,
+    });
+    const s = (performance.now() - t0) / 1000;
+    out['eval_mathvision_304_s'] = s;
+    log(`eval of the base policy on MathVision testmini (${res!.n} items, ${info.name}): ${s.toFixed(1)} s, accuracy ${(100 * (res!.metrics['accuracy'] as number)).toFixed(2)} %`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else log(`MathVision eval: ${mvDir} or ${base} not found — skipped`);
+log(JSON.stringify(out));
