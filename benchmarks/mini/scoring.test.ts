@@ -1,7 +1,6 @@
 // Cross-check with the benchmark modules: a mini row loads through its benchmark's loader, the
 // benchmark's prompt() passes the mini prompt through verbatim, and the SFT target scores correct
 // under the benchmark's own scorer (which doubles as the RL reward) while a wrong answer does not.
-// (MathVision joins this list once benchmarks/mathvision exists.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,12 +12,14 @@ import { answerStatement, EVAL_SPLIT, miniPrompt, miniTarget } from './formats.t
 import type { MiniBenchmark, MiniTask } from './types.ts';
 import { mmmu } from '../mmmu/index.ts';
 import { mathvista } from '../mathvista/index.ts';
+import { mathvision } from '../mathvision/index.ts';
 import { wemath } from '../wemath/index.ts';
 import { zerobench } from '../zerobench/index.ts';
 
 const BENCHMARKS: Array<[MiniBenchmark, Benchmark]> = [
   ['mmmu', mmmu as unknown as Benchmark],
   ['mathvista', mathvista as unknown as Benchmark],
+  ['mathvision', mathvision as unknown as Benchmark],
   ['wemath', wemath as unknown as Benchmark],
   ['zerobench', zerobench as unknown as Benchmark],
 ];
