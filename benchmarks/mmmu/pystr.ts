@@ -5,19 +5,18 @@
 // `round(x, 2)` (correctly rounded, ties to even on the exact binary value).
 // Lower-casing uses JS toLowerCase, which agrees with Python's str.lower for everything but a few
 // exotic code points (documented, not worth a Unicode table).
+// `str.strip()` and `float()` are shared with the other scorers (benchmarks/common/python.ts); `round(x, 2)`
+// stays here because it differs from MATH-V's (see pyRound2).
+import { pyStrip } from '../common/python.ts';
+
+export { pyStrip } from '../common/python.ts';
+/** Python `float(s)` for a str: the value, or null where Python raises ValueError. */
+export { tryPyFloatFromString as pyFloat } from '../common/python.ts';
 
 /** Characters for which Python's str.isspace() is true (differs from JS \s: \x1c-\x1f, \x85 yes; \ufeff no). */
 export const PY_WHITESPACE_CLASS = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 
-const LEADING_WS = new RegExp(`^[${PY_WHITESPACE_CLASS}]+`);
-const TRAILING_WS = new RegExp(`[${PY_WHITESPACE_CLASS}]+$`);
 const WS_RUN = new RegExp(`[${PY_WHITESPACE_CLASS}]+`);
-const IS_WS_CHAR = new RegExp(`^[${PY_WHITESPACE_CLASS}]$`);
-
-/** Python `s.strip()` (no argument). */
-export function pyStrip(s: string): string {
-  return s.replace(LEADING_WS, '').replace(TRAILING_WS, '');
-}
 
 /** Python `s.strip(chars)`: removes every leading and trailing character that is in `chars`. */
 export function pyStripChars(s: string, chars: string): string {
@@ -51,55 +50,11 @@ export function pyLen(s: string): number {
   return n;
 }
 
-const ND = /^\p{Nd}$/u;
-
-/** Digit value of a Unicode decimal digit (Nd blocks are contiguous runs that start at zero). */
-function decimalValue(cp: number): number {
-  let start = cp;
-  while (start > 0 && ND.test(String.fromCodePoint(start - 1))) start--;
-  return (cp - start) % 10;
-}
-
-const FLOAT_SYNTAX = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
-const FLOAT_SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
-// Only strings with non-ASCII characters need the CPython transformation below.
-const NON_ASCII = /[^\x00-\x7f]/;
-
-const C_SPACE_EDGES = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
-
-/**
- * Python `float(s)` for a str: the value, or null where Python raises ValueError.
- * Like CPython (_PyUnicode_TransformDecimalAndSpaceToASCII, then C-locale stripping): non-ASCII
- * whitespace counts as space and non-ASCII decimal digits as digits, while ASCII characters are
- * taken as they are — so '\x1c3' is not a number although '\x1c'.isspace() is true.
- */
-export function pyFloat(s: string): number | null {
-  let t = s;
-  if (NON_ASCII.test(t)) {
-    let out = '';
-    for (const ch of t) {
-      const cp = ch.codePointAt(0)!;
-      if (cp < 0x80) out += ch;
-      else if (IS_WS_CHAR.test(ch)) out += ' ';
-      else if (ND.test(ch)) out += String(decimalValue(cp));
-      else out += '?';
-    }
-    t = out;
-  }
-  t = t.replace(C_SPACE_EDGES, '');
-  if (FLOAT_SYNTAX.test(t)) return Number(t.replace(/_/g, ''));
-  const special = FLOAT_SPECIAL.exec(t);
-  if (special) {
-    if (special[2]!.toLowerCase() === 'nan') return NaN;
-    return special[1] === '-' ? -Infinity : Infinity;
-  }
-  return null;
-}
-
 /**
  * Python `round(x, 2)` for a float. toFixed already rounds the exact binary value correctly; the
  * only difference is exact ties (x = j/8 with j odd), which Python sends to the even neighbour and
- * toFixed away from zero.
+ * toFixed away from zero. Known departures from CPython (and from MATH-V's pyRound2, which is why the
+ * two are not shared): -0.0 comes back as 0, and ties with |x| ≥ 2^45 round away from zero.
  */
 export function pyRound2(x: number): number {
   if (!Number.isFinite(x)) return x;
