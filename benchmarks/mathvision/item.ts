@@ -3,7 +3,8 @@
 // fields without `decoded_image`; the loader attaches the image file) → a typed item. Shared by the
 // loader and the mini-data path; mini rows carry two extra columns, `rlsd_reference` and `rlsd_family`.
 import { toEncodedImage } from '../common/images.ts';
-import { DataError, type BenchItem, type EncodedImage } from '../common/types.ts';
+import { fail, reqString, type Row } from '../common/rows.ts';
+import type { BenchItem, EncodedImage } from '../common/types.ts';
 
 export interface MathVisionItem extends BenchItem {
   split: string;
@@ -20,20 +21,6 @@ export interface MathVisionItem extends BenchItem {
   mini: boolean;
   /** Mini rows only: the generator family (`rlsd_family`). */
   family?: string;
-}
-
-type Row = Record<string, unknown>;
-
-function fail(where: string, what: string): never {
-  throw new DataError(`${where}: ${what}`);
-}
-
-function reqString(row: Row, field: string, where: string): string {
-  const v = row[field];
-  if (v === undefined) fail(where, `missing field '${field}'`);
-  if (v === null) fail(where, `field '${field}' is null`);
-  if (typeof v !== 'string') fail(where, `field '${field}' must be a string, got ${typeof v}`);
-  return v;
 }
 
 /** evaluate.py uses `str(answer)`: numbers are accepted and printed as Python would for ints. */

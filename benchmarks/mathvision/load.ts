@@ -7,10 +7,11 @@
 // Splits: `test` (3,040) and `testmini` (304); any other name (`train` of the mini suite) selects files the
 // same way. Without a split, `test` is used when present, else `testmini`.
 // Images keep their original bytes; `validateImages` decodes each once with sharp to catch corrupt files.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeImage } from '../common/images.ts';
-import { listParquet, readParquetRows, requireColumns, type Row } from '../common/parquet.ts';
+import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
+import { isDir, type Row } from '../common/rows.ts';
 import { DataError, type LoadOptions } from '../common/types.ts';
 import { itemFromRow, type MathVisionItem } from './item.ts';
 
@@ -18,14 +19,6 @@ export const SPLITS = ['test', 'testmini'] as const;
 
 /** Columns every Hugging Face parquet file must have. */
 export const HF_COLUMNS = ['id', 'question', 'options', 'answer', 'level', 'subject', 'decoded_image'] as const;
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** `testmini-00000-of-00001.parquet` → testmini, `test.jsonl` → test, else the fallback. */
 function splitFromName(file: string, fallback: string): string {

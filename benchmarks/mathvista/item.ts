@@ -2,7 +2,8 @@
 // the same fields minus `decoded_image` and `query`) → a typed item. Shared by the loader and the
 // mini-data path; mini rows carry two extra columns, `rlsd_reference` and `rlsd_family`.
 import { toEncodedImage } from '../common/images.ts';
-import { DataError, type BenchItem, type EncodedImage } from '../common/types.ts';
+import { fail, reqString, type Row } from '../common/rows.ts';
+import type { BenchItem, EncodedImage } from '../common/types.ts';
 
 export type QuestionType = 'multi_choice' | 'free_form';
 export type AnswerType = 'text' | 'integer' | 'float' | 'list';
@@ -42,23 +43,10 @@ export interface MathVistaItem extends BenchItem {
   family?: string;
 }
 
-type Row = Record<string, unknown>;
-
-function fail(where: string, what: string): never {
-  throw new DataError(`${where}: ${what}`);
-}
-
 function optString(row: Row, field: string, where: string): string | null {
   const v = row[field];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') fail(where, `field '${field}' must be a string, got ${typeof v}`);
-  return v;
-}
-
-function reqString(row: Row, field: string, where: string): string {
-  if (!(field in row) || row[field] === undefined) fail(where, `missing field '${field}'`);
-  const v = optString(row, field, where);
-  if (v === null) fail(where, `field '${field}' is null`);
   return v;
 }
 

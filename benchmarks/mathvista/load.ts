@@ -6,10 +6,11 @@
 //   repository ships no images: items get `imagesMissing: true` unless an `images/` folder sits beside
 //   the JSON (then `image: "images/1.jpg"` is read from it and must exist).
 // Images stay encoded; `validateImages` decodes them once to catch corrupt bytes.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeImage } from '../common/images.ts';
 import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
+import { isDir } from '../common/rows.ts';
 import { DataError, type LoadOptions } from '../common/types.ts';
 import { itemFromRow, type MathVistaItem } from './item.ts';
 
@@ -17,14 +18,6 @@ export const SPLITS = ['testmini', 'test'] as const;
 
 /** Columns every Hugging Face row has (`metadata` and `query` too, except on mini rows). */
 const HF_COLUMNS = ['pid', 'question', 'decoded_image', 'choices', 'precision', 'answer', 'question_type', 'answer_type'];
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 function splitFromName(file: string, fallback: string): string {
   const name = basename(file);

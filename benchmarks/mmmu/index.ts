@@ -28,7 +28,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeImage, toEncodedImage } from '../common/images.ts';
-import { listParquet, readParquetRows, requireColumns, type Row } from '../common/parquet.ts';
+import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
+import { asText, isDir, placeOf, type Row, type RowPlace } from '../common/rows.ts';
 import { DataError, type BenchItem, type Benchmark, type EncodedImage, type Extraction, type ItemRecord, type LoadOptions, type Metrics, type PromptParts } from '../common/types.ts';
 import {
   calculateInsLevelAcc,
@@ -80,25 +81,9 @@ export interface MmmuItem extends BenchItem {
   family?: string;
 }
 
-interface RowPlace {
-  file?: string;
-  /** 0-based row index in the file. */
-  index?: number;
+interface MmmuRowPlace extends RowPlace {
   /** Subject to use when the id does not name one (the folder name). */
   subject?: string;
-}
-
-function placeOf(where: RowPlace, id?: string): string {
-  const file = where.file ?? '<row>';
-  const row = where.index !== undefined ? ` row ${where.index + 1}` : '';
-  return `${file}${row}${id ? ` (id ${id})` : ''}`;
-}
-
-function asText(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  return null;
 }
 
 /** Text of an `options` value: a Python-literal string (Hugging Face) or an already-parsed list. */
@@ -124,7 +109,7 @@ export function parseGold(answer: string): string | string[] {
 }
 
 /** Converts one Hugging Face parquet row to an item. Throws DataError naming file, row and field. */
-export function itemFromRow(row: Row, split: string, where: RowPlace = {}): MmmuItem {
+export function itemFromRow(row: Row, split: string, where: MmmuRowPlace = {}): MmmuItem {
   const id = asText(row.id);
   if (!id) throw new DataError(`${placeOf(where)}: missing field 'id'`);
   const at = placeOf(where, id);
@@ -202,14 +187,6 @@ export function referencedImages(item: MmmuItem, text: string): EncodedImage[] {
 
 // ---------------------------------------------------------------- loading
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 interface SourceFile {
   file: string;
   subject?: string;
@@ -250,7 +227,7 @@ async function loadMmmu(source: string, opts: LoadOptions = {}): Promise<MmmuIte
     const rows = await readParquetRows(file);
     requireColumns(file, rows, REQUIRED_COLUMNS);
     for (let i = 0; i < rows.length && items.length < limit; i++) {
-      const where: RowPlace = { file, index: i };
+      const where: MmmuRowPlace = { file, index: i };
       if (subject) where.subject = subject;
       items.push(itemFromRow(rows[i]!, split, where));
     }

@@ -8,7 +8,8 @@
 // in lmms-eval's wemath `use_requirements` option). It asks for `<Thought process>: … <Answer>: …`, which
 // is what the string-matching scorer (score.ts) expects.
 import { toEncodedImage } from '../common/images.ts';
-import { DataError, type BenchItem, type EncodedImage, type PromptParts } from '../common/types.ts';
+import { fail, reqString, type Row } from '../common/rows.ts';
+import type { BenchItem, EncodedImage, PromptParts } from '../common/types.ts';
 
 /** The seven `key` values of the official data (the scorer keys on them). */
 export const WEMATH_KEYS = ['2steps_1', '2steps_2', '2steps_multi', '3steps_1', '3steps_2', '3steps_3', '3steps_multi'] as const;
@@ -39,20 +40,6 @@ export interface WeMathItem extends BenchItem {
   domain?: string;
   /** Mini rows only: the generator family (`rlsd_family`). */
   family?: string;
-}
-
-type Row = Record<string, unknown>;
-
-function fail(where: string, what: string): never {
-  throw new DataError(`${where}: ${what}`);
-}
-
-function reqString(row: Row, field: string, where: string): string {
-  const v = row[field];
-  if (v === undefined) fail(where, `missing field '${field}'`);
-  if (v === null) fail(where, `field '${field}' is null`);
-  if (typeof v !== 'string') fail(where, `field '${field}' must be a string, got ${typeof v}`);
-  return v;
 }
 
 function optString(row: Row, field: string, where: string): string | undefined {

@@ -26,7 +26,8 @@
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { decodeImage, toEncodedImage } from '../common/images.ts';
-import { listParquet, readParquetRows, requireColumns, type Row } from '../common/parquet.ts';
+import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
+import { asText, placeOf, type Row, type RowPlace } from '../common/rows.ts';
 import { DataError, type BenchItem, type Benchmark, type EncodedImage, type Extraction, type ItemRecord, type LoadOptions, type Metrics } from '../common/types.ts';
 
 export const ZEROBENCH_SPLITS = ['zerobench', 'zerobench_subquestions'] as const;
@@ -47,30 +48,11 @@ export interface ZeroBenchItem extends BenchItem {
   family?: string;
 }
 
-interface RowPlace {
-  file?: string;
-  /** 0-based row index in the file. */
-  index?: number;
-}
-
-function placeOf(where: RowPlace, id?: string): string {
-  const file = where.file ?? '<row>';
-  const row = where.index !== undefined ? ` row ${where.index + 1}` : '';
-  return `${file}${row}${id ? ` (question_id ${id})` : ''}`;
-}
-
-function asText(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  return null;
-}
-
 /** Converts one Hugging Face parquet row to an item. Throws DataError naming file, row and field. */
 export function itemFromRow(row: Row, split: string, where: RowPlace = {}): ZeroBenchItem {
   const id = asText(row.question_id);
   if (!id) throw new DataError(`${placeOf(where)}: missing field 'question_id'`);
-  const at = placeOf(where, id);
+  const at = placeOf(where, id, 'question_id');
   for (const c of REQUIRED_COLUMNS) if (!(c in row)) throw new DataError(`${at}: missing field '${c}'`);
   const question = asText(row.question_text);
   if (question === null) throw new DataError(`${at}: field 'question_text' is not text`);
