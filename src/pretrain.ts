@@ -39,7 +39,8 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   lr: 3e-3,
   warmupSteps: 20,
   referenceFraction: 0.5,
-  trainPerBenchmark: 400,
+  // Many distinct items: with a few hundred per benchmark the student memorises the training images.
+  trainPerBenchmark: 2500,
   evalPerBenchmark: 60,
   evalEvery: 200,
   maxNewTokens: 32,
