@@ -60,7 +60,8 @@ for (const name of Object.keys(benchmarks)) {
     return `in the image i see red ${rng.int(0, 9)} so the total is ${answer}. ${answerStatement(name as MiniBenchmark, answer)}`;
   });
   const t0 = performance.now();
-  const records = responses.map((r, i) => bench.score(items[i % items.length]!, r));
+  // Item i % n, sample ⌊i / n⌋: repeated ids are k samples, as in a k-sample evaluation.
+  const records = responses.map((r, i) => ({ ...bench.score(items[i % items.length]!, r), sample: Math.floor(i / items.length) }));
   bench.aggregate(records);
   const s = (performance.now() - t0) / 1000;
   out[`score_10k_${name}_s`] = s;
@@ -79,6 +80,7 @@ if (existsSync(mvDir) && existsSync(base)) {
       checkpoint: base,
       benchmarks: ['mathvision'],
       data: mvDir,
+      split: 'testmini',
       samples: 1,
       temperature: 0,
       topP: 1,
