@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, validateModelConfig } from './model/config.ts';
-import { paramSpecs, type Params } from './model/params.ts';
+import { newVariable, paramSpecs, type Params } from './model/params.ts';
 
 export const CHECKPOINT_FORMAT = 'rlsd-bench-checkpoint/1';
 const CHECKPOINT_FILES = new Set(['checkpoint.json', 'weights.bin', 'trainer.bin']);
@@ -136,7 +136,7 @@ export function paramsFromWeights(cfg: ModelConfig, weights: Map<string, Float32
     const v = weights.get(s.name)!;
     const n = s.shape.reduce((a, b) => a * b, 1);
     if (v.length !== n) throw new CheckpointError(`tensor '${s.name}' has ${v.length} values, expected ${n} for shape [${s.shape}]`);
-    params.set(s.name, tf.variable(tf.tensor(v, s.shape), true, `${s.name}_${Math.random().toString(36).slice(2)}`));
+    params.set(s.name, newVariable(tf.tensor(v, s.shape), true, s.name));
   }
   return params;
 }

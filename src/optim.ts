@@ -1,7 +1,7 @@
 // Adam with linear warm-up and global-norm gradient clipping, written out so that its whole state
 // (moments and step) is saved in checkpoints and a resumed run continues bit-for-bit.
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from './model/params.ts';
+import { newVariable, type Params } from './model/params.ts';
 
 export interface AdamConfig {
   lr: number;
@@ -29,8 +29,8 @@ export class Adam {
     readonly cfg: AdamConfig,
   ) {
     for (const [k, p] of params) {
-      this.m.set(k, tf.variable(tf.zerosLike(p), false));
-      this.v.set(k, tf.variable(tf.zerosLike(p), false));
+      this.m.set(k, newVariable(tf.zerosLike(p), false, `adam_m_${k}`));
+      this.v.set(k, newVariable(tf.zerosLike(p), false, `adam_v_${k}`));
     }
   }
 
@@ -89,7 +89,7 @@ export class Adam {
       for (const [k, x] of dst) {
         const vals = src.get(k);
         if (!vals) throw new Error(`optimizer state lacks '${k}'`);
-        x.assign(tf.tensor(vals, x.shape));
+        tf.tidy(() => x.assign(tf.tensor(vals, x.shape)));
       }
     }
   }

@@ -57,6 +57,19 @@ function normalArray(n: number, std: number, rng: Rng): Float32Array {
   return out;
 }
 
+let variableCount = 0;
+
+/**
+ * A variable holding `init`'s values; `init` itself is disposed (tf.variable shares its data and would
+ * otherwise leave the initial tensor counted in tf.memory()). Names get a process-wide counter suffix
+ * because tfjs variable names must be unique.
+ */
+export function newVariable(init: tf.Tensor, trainable: boolean, name: string): tf.Variable {
+  const v = tf.variable(init, trainable, `${name}_${variableCount++}`);
+  init.dispose();
+  return v;
+}
+
 export function initParams(cfg: ModelConfig, seed: number): Params {
   const rng = new Rng(seed);
   const params: Params = new Map();
@@ -64,7 +77,7 @@ export function initParams(cfg: ModelConfig, seed: number): Params {
     const n = s.shape.reduce((a, b) => a * b, 1);
     const values =
       s.init === 'normal' ? normalArray(n, s.std ?? 0.02, rng) : s.init === 'ones' ? new Float32Array(n).fill(1) : new Float32Array(n);
-    params.set(s.name, tf.variable(tf.tensor(values, s.shape), true, s.name + '_' + Math.random().toString(36).slice(2)));
+    params.set(s.name, newVariable(tf.tensor(values, s.shape), true, s.name));
   }
   return params;
 }
@@ -85,7 +98,7 @@ export function paramValues(params: Params): Map<string, Float32Array> {
 /** A frozen, non-trainable copy (the self-teacher and the reference policy). */
 export function cloneParams(params: Params, trainable = false): Params {
   const out: Params = new Map();
-  for (const [k, v] of params) out.set(k, tf.variable(v.clone(), trainable, k + '_copy_' + Math.random().toString(36).slice(2)));
+  for (const [k, v] of params) out.set(k, newVariable(v.clone(), trainable, `${k}_copy`));
   return out;
 }
 
