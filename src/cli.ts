@@ -2,7 +2,7 @@
 // on bad input), prints the backend it runs on, and writes results atomically.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BACKENDS } from './backend.ts';
+import { BACKENDS, parseBackendName } from './backend.ts';
 import { UsageError } from './cli-util.ts';
 import { methodNames, methods } from '../methods/index.ts';
 import { commandRegistry } from './commands.ts';
@@ -25,7 +25,7 @@ export function buildCli(args: string[]): Argv {
   let cli: Argv = yargs(args)
     .scriptName('rlsd-bench')
     .usage('$0 <command> [options]')
-    .option('backend', { type: 'string', default: 'auto', describe: `tensor backend (${BACKENDS.join(' | ')})` })
+    .option('backend', { type: 'string', default: 'auto', describe: `tensor backend (${BACKENDS.join(' | ')})`, coerce: (v: unknown) => parseBackendName(String(Array.isArray(v) ? v[v.length - 1] : v)) })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars or banners' })
     .command(
       'methods',
