@@ -116,16 +116,22 @@ export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promis
       progress?.start(name, items.length * cfg.samples, items.length * cfg.samples - todo.length);
       let unknownWords = 0;
       let truncatedPrompts = 0;
+      const prepared = new Map<string, { patches: Float32Array; context: number[] }>();
       const greedy = cfg.samples === 1 && cfg.temperature === 0;
       for (let i = 0; i < todo.length; i += cfg.batchSize) {
         const chunk = todo.slice(i, i + cfg.batchSize);
         const inputs = [];
         for (const { item } of chunk) {
-          const p = bench.prompt(item);
-          const ctx = policy.encodeContext(p.text, { lenient: true, reserve: cfg.maxNewTokens });
-          unknownWords += ctx.unknown;
-          truncatedPrompts += ctx.truncated > 0 ? 1 : 0;
-          inputs.push({ patches: await policy.patches(p.images, `${name} item ${item.id}`), context: ctx.ids });
+          let input = prepared.get(item.id); // k samples of one item share its prompt and pixels
+          if (!input) {
+            const p = bench.prompt(item);
+            const ctx = policy.encodeContext(p.text, { lenient: true, reserve: cfg.maxNewTokens });
+            unknownWords += ctx.unknown;
+            truncatedPrompts += ctx.truncated > 0 ? 1 : 0;
+            input = { patches: await policy.patches(p.images, `${name} item ${item.id}`), context: ctx.ids };
+            prepared.set(item.id, input);
+          }
+          inputs.push(input);
         }
         // Seeded per chunk position so that a resumed evaluation draws the same samples.
         const rng = new Rng(hashString(`eval|${cfg.seed}|${name}|${i}`));

@@ -28,7 +28,8 @@ export interface Task {
 }
 
 export async function taskFromItem(policy: Policy, benchName: string, bench: BenchmarkModule, item: BenchItem, reserve: number): Promise<Task> {
-  const prompt = bench.prompt(item).text;
+  const parts = bench.prompt(item);
+  const prompt = parts.text;
   const student = policy.encodeContext(prompt, { lenient: item.reference == null, reserve }).ids;
   const raw = item.raw as Record<string, unknown>;
   const target = typeof raw['rlsd_target'] === 'string' ? (raw['rlsd_target'] as string) : undefined;
@@ -40,7 +41,7 @@ export async function taskFromItem(policy: Policy, benchName: string, bench: Ben
     student,
     ...(item.reference ? { reference: item.reference } : {}),
     ...(target ? { target } : {}),
-    patches: await policy.patches(bench.prompt(item).images, `${benchName} item ${item.id}`),
+    patches: await policy.patches(parts.images, `${benchName} item ${item.id}`),
     score: (response: string) => bench.score(item, response),
     reward: (response: string) => bench.reward(item, response),
   };
