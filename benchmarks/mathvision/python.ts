@@ -3,7 +3,7 @@
 // `round(x, 2)` on a float (half-even on the exact binary value) and `str(float)` (shortest
 // round-trip digits, `1e-05` / `1e+16` forms), which `eval_tuple` writes back into strings.
 // `str.strip()` and `str(float)` are shared with the other scorers (benchmarks/common/python.ts).
-import { pyStrip } from '../common/python.ts';
+import { tryPyFloatFromString } from '../common/python.ts';
 
 export { pyFloatRepr, pyStrip } from '../common/python.ts';
 
@@ -31,19 +31,9 @@ export function firstPart(s: string, sep: string): string {
   return i < 0 ? s : s.slice(0, i);
 }
 
-// float(str): optional sign, digits with single underscores between them, optional fraction and
-// exponent, or inf/infinity/nan; any Unicode decimal digit counts (Python converts them to ASCII).
-const FLOAT_BODY = /^[+-]?(?:(?:\p{Nd}(?:_?\p{Nd})*)(?:\.(?:\p{Nd}(?:_?\p{Nd})*)?)?|\.\p{Nd}(?:_?\p{Nd})*)(?:[eE][+-]?\p{Nd}(?:_?\p{Nd})*)?$/u;
-const FLOAT_SPECIAL = /^[+-]?(?:inf|infinity|nan)$/i;
-
-/**
- * Whether Python's `float(s)` accepts the string (MATH-V utils.py `is_number`). Unlike CPython (and
- * common/python.ts `tryPyFloatFromString`) it also strips ASCII \x1c–\x1f around the number, so
- * '\x1c3' counts as a number here (a known departure, not yet fixed).
- */
+/** Whether Python's `float(s)` accepts the string (MATH-V utils.py `is_number`). */
 export function pyIsFloat(s: string): boolean {
-  const t = pyStrip(s);
-  return FLOAT_BODY.test(t) || FLOAT_SPECIAL.test(t);
+  return tryPyFloatFromString(s) !== null;
 }
 
 /**
