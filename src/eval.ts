@@ -71,8 +71,9 @@ async function loadItems(name: string, bench: BenchmarkModule, cfg: EvalConfig):
   }
   const source = benchmarkSource(cfg.data, name);
   if (!existsSync(source)) throw new DataError(`${source}: no such file or directory (benchmark '${name}')`);
-  const split = cfg.split ?? bench.splits[0]!;
-  const items = await bench.load(source, { split, ...(cfg.limit ? { limit: cfg.limit } : {}) });
+  // Without --split the loader picks its default (e.g. MathVision: test when present, else testmini).
+  const items = await bench.load(source, { ...(cfg.split ? { split: cfg.split } : {}), ...(cfg.limit ? { limit: cfg.limit } : {}) });
+  const split = cfg.split ?? items[0]?.split ?? bench.splits[0]!;
   if (items.length === 0) throw new DataError(`${source}: no items for split '${split}'`);
   const missing = items.filter((i) => i.imagesMissing);
   if (missing.length > 0)

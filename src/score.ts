@@ -46,18 +46,19 @@ export async function scorePredictions(cfg: ScoreConfig): Promise<{ items: ItemR
   const bench = getBenchmark(cfg.benchmark);
   const preds = readPredictions(cfg.predictions);
   const items = await bench.load(cfg.data, cfg.split ? { split: cfg.split } : {});
+  const split = cfg.split ?? items[0]?.split ?? bench.splits[0];
   const byId = new Map(items.map((it) => [it.id, it]));
   const samples = new Map<string, number>();
   const records: ItemRecord[] = [];
   // In file order: MMMU's random fallback draws from one seeded stream, as the original does.
   for (const p of preds) {
     const item = byId.get(p.id);
-    if (!item) throw new DataError(`${cfg.predictions} line ${p.line}: id '${p.id}' is not in ${cfg.benchmark} ${cfg.split ?? bench.splits[0]} (${cfg.data})`);
+    if (!item) throw new DataError(`${cfg.predictions} line ${p.line}: id '${p.id}' is not in ${cfg.benchmark} ${split} (${cfg.data})`);
     const k = samples.get(p.id) ?? 0;
     samples.set(p.id, k + 1);
     records.push({ ...bench.score(item, p.response), sample: k });
   }
   const metrics = bench.aggregate(records);
-  writeJsonAtomic(cfg.out, { benchmark: cfg.benchmark, split: cfg.split ?? bench.splits[0], data: cfg.data, predictions: cfg.predictions, metrics, items: records });
+  writeJsonAtomic(cfg.out, { benchmark: cfg.benchmark, split, data: cfg.data, predictions: cfg.predictions, metrics, items: records });
   return { items: records, metrics, ids: samples.size };
 }

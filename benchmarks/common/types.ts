@@ -20,6 +20,8 @@ export interface LoadOptions {
 export interface BenchItem {
   /** The benchmark's own item id (DESIGN.md §5: MMMU `id`, MathVista `pid`, MathVision `id`, WeMath `question number`, ZeroBench `question_id`). */
   id: string;
+  /** The split the item was loaded from (every loader sets it). */
+  split?: string;
   /** The question text as the benchmark states it (before prompt templating). */
   question: string;
   /** Original images of the item. Empty when the layout ships none (see imagesMissing). */
