@@ -14,6 +14,7 @@ import { numImageTokens, patchDim } from '../src/model/config.ts';
 import { generate } from '../src/model/generate.ts';
 import { layoutBatch } from '../src/model/layout.ts';
 import { forwardLogits } from '../src/model/transformer.ts';
+import { countParams } from '../src/model/params.ts';
 import { Adam, DEFAULT_ADAM } from '../src/optim.ts';
 import { Policy, tokenLogProbs, type GroupedBatch } from '../src/policy.ts';
 import { DEFAULT_TRAIN, train } from '../src/train.ts';
@@ -110,7 +111,7 @@ function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number
   out['update_gflops'] = gflops;
   out['update_fraction_of_matmul'] = gflops / (out['matmul256_gflops'] as number);
   log(
-    `update step (${P}×${G} sequences, context ${CTX}, response ${RESP}, ${policy.params.size} tensors / ${[...policy.params.values()].reduce((a, v) => a + v.size, 0)} params): ${(s * 1e3).toFixed(0)} ms, ${(flops / 1e9).toFixed(2)} GFLOP → ${gflops.toFixed(2)} GFLOP/s = ${(100 * (out['update_fraction_of_matmul'] as number)).toFixed(0)} % of matmul`,
+    `update step (${P}×${G} sequences, context ${CTX}, response ${RESP}, ${policy.params.size} tensors / ${countParams(policy.params)} params): ${(s * 1e3).toFixed(0)} ms, ${(flops / 1e9).toFixed(2)} GFLOP → ${gflops.toFixed(2)} GFLOP/s = ${(100 * (out['update_fraction_of_matmul'] as number)).toFixed(0)} % of matmul`,
   );
   // The same step without prefix sharing (every sequence run in full), for reference.
   const flat = layoutBatch(cfg, responses.map((r, b) => ({ ...prompts[Math.floor(b / G)]!, response: r })), policy.tokenizer.pad);

@@ -12,6 +12,7 @@ import { loadMiniTasks, type Task } from './tasks.ts';
 import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng } from './util/rng.ts';
 import type { ModelConfig } from './model/config.ts';
+import { countParams } from './model/params.ts';
 
 export interface PretrainConfig {
   out: string;
@@ -124,7 +125,7 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
       provenance: provenance(),
       eval: final,
       evalWithReference: finalWithReference,
-      params: varList.reduce((a, v) => a + v.size, 0),
+      params: countParams(policy.params),
     };
     policy.save(cfg.out, info);
     writeJsonAtomic(join(cfg.out, 'pretrain.json'), info);

@@ -88,13 +88,6 @@ export function countParams(params: Params): number {
   return n;
 }
 
-/** Snapshot of every parameter's values (for checkpoints and teacher copies). */
-export function paramValues(params: Params): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, v] of params) out.set(k, v.dataSync() as Float32Array);
-  return out;
-}
-
 /** A frozen, non-trainable copy (the self-teacher and the reference policy). */
 export function cloneParams(params: Params, trainable = false): Params {
   const out: Params = new Map();
