@@ -95,6 +95,11 @@ interface TrainerState {
   lastEval?: Record<string, number>;
 }
 
+/** Logits at the rollout temperature: student, teacher and reference log-probs all use the same scaling (as veRL). */
+function atTemperature(logits: tf.Tensor3D, temperature: number): tf.Tensor3D {
+  return temperature !== 1 ? (logits.div(temperature) as tf.Tensor3D) : logits;
+}
+
 /** Seeded permutation of the training pool for one epoch. */
 function epochOrder(n: number, seed: number, epoch: number): number[] {
   return new Rng(hashString(`order|${seed}|${epoch}`)).shuffle(Array.from({ length: n }, (_, i) => i));
@@ -349,7 +354,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
           let subLogits = null as Float32Array | null;
           tf.tidy(() => {
             const logits = policy.groupedLogits(tb, teacher!);
-            const scaled = cfg.temperature !== 1 ? (logits.div(cfg.temperature) as tf.Tensor3D) : logits;
+            const scaled = atTemperature(logits, cfg.temperature);
             subLp = tokenLogProbs(scaled, tb.targets).tokenLogp.dataSync() as Float32Array;
             if (full) subLogits = scaled.dataSync() as Float32Array;
           });
@@ -365,7 +370,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       }
       let refLogProbs: tf.Tensor2D | undefined;
       if (reference && method.trains)
-        refLogProbs = tf.tidy(() => tokenLogProbs(policy.groupedLogits(batch, reference!), batch.targets).tokenLogp);
+        refLogProbs = tf.tidy(() => tokenLogProbs(atTemperature(policy.groupedLogits(batch, reference!), cfg.temperature), batch.targets).tokenLogp);
       metrics['timing/teacher_s'] = (performance.now() - t0) / 1000;
 
       // ---- 4. the method's loss, 5. Adam with gradient clipping ----
@@ -377,7 +382,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       if (method.trains) {
         const { value, grads } = tf.variableGrads(() => {
           const logits = policy.groupedLogits(batch);
-          const scaled = cfg.temperature !== 1 ? (logits.div(cfg.temperature) as tf.Tensor3D) : logits;
+          const scaled = atTemperature(logits, cfg.temperature);
           const { tokenLogp } = tokenLogProbs(scaled, batch.targets);
           const x: MethodInputs = {
             responseMask,
