@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { getMethod, resolveMethodConfig } from '../methods/index.ts';
 import { num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
+import { DEFAULT_MODEL } from './model/config.ts';
 import { DEFAULT_TRAIN, train, type ProgressSink, type StepMetrics } from './train.ts';
 import { evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
 import { scorePredictions } from './score.ts';
@@ -50,6 +51,11 @@ function progressBar(label: string, quiet: boolean): ProgressSink {
   };
 }
 
+function imageAttentionFlag(v: unknown): 'causal' | 'bidirectional' {
+  if (v === 'causal' || v === 'bidirectional') return v;
+  throw new UsageError(`--image-attention must be causal or bidirectional (got '${String(v)}')`);
+}
+
 const pretrainCommand: Builder = (cli) =>
   cli.command(
     'pretrain',
@@ -64,7 +70,14 @@ const pretrainCommand: Builder = (cli) =>
         .option('data-seed', { type: 'number', default: DEFAULT_PRETRAIN.dataSeed })
         .option('train-items', { type: 'number', default: DEFAULT_PRETRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
         .option('eval-items', { type: 'number', default: DEFAULT_PRETRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
-        .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery }),
+        .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery })
+        .option('ref-fraction', { type: 'number', default: DEFAULT_PRETRAIN.referenceFraction, describe: 'share of each batch with the reference solution in context' })
+        .option('d-model', { type: 'number', default: DEFAULT_PRETRAIN.model.dModel ?? DEFAULT_MODEL.dModel, describe: 'model width' })
+        .option('layers', { type: 'number', default: DEFAULT_PRETRAIN.model.nLayers ?? DEFAULT_MODEL.nLayers })
+        .option('heads', { type: 'number', default: DEFAULT_PRETRAIN.model.nHeads ?? DEFAULT_MODEL.nHeads })
+        .option('patch-hidden', { type: 'number', default: DEFAULT_PRETRAIN.model.patchHidden ?? 0, describe: 'hidden width of an MLP patch encoder (0: linear)' })
+        .option('image-attention', { type: 'string', default: DEFAULT_PRETRAIN.model.imageAttention ?? 'causal', describe: 'causal | bidirectional (image tokens see each other)' })
+        .option('patch-size', { type: 'number', default: DEFAULT_PRETRAIN.model.patchSize ?? DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' }),
     async (argv) => {
       const cfg = {
         ...DEFAULT_PRETRAIN,
@@ -77,8 +90,22 @@ const pretrainCommand: Builder = (cli) =>
         trainPerBenchmark: num('train-items', argv['train-items'], { integer: true, min: 1 }),
         evalPerBenchmark: num('eval-items', argv['eval-items'], { integer: true, min: 1 }),
         evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
+        referenceFraction: num('ref-fraction', argv['ref-fraction'], { min: 0, max: 1 }),
+        model: {
+          ...DEFAULT_PRETRAIN.model,
+          dModel: num('d-model', argv['d-model'], { integer: true, min: 1 }),
+          nLayers: num('layers', argv.layers, { integer: true, min: 1 }),
+          nHeads: num('heads', argv.heads, { integer: true, min: 1 }),
+          patchSize: num('patch-size', argv['patch-size'], { integer: true, min: 1 }),
+          patchHidden: num('patch-hidden', argv['patch-hidden'], { integer: true, min: 0 }),
+          imageAttention: imageAttentionFlag(argv['image-attention']),
+        },
         quiet: Boolean(argv.quiet),
       };
+      // Text positions stay as in the default model; smaller patches add image positions.
+      const patch = cfg.model.patchSize!;
+      if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
+      cfg.model.maxPositions = DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 + (DEFAULT_MODEL.imageSize / patch) ** 2;
       await setupBackend(argv);
       const t0 = performance.now();
       const res = await pretrain(cfg, (step, m) => {

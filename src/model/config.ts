@@ -11,6 +11,10 @@ export interface ModelConfig {
   imageSize: number;
   patchSize: number;
   channels: number;
+  /** 'bidirectional': image tokens attend to each other (prefix-LM vision block); absent/'causal': plain causal. */
+  imageAttention?: 'causal' | 'bidirectional';
+  /** Hidden width of a ReLU MLP patch encoder; 0 or absent: one linear patch projection. */
+  patchHidden?: number;
   /** Standard deviation of the normal initialisation (residual projections are scaled by 1/√(2·layers)). */
   initStd?: number;
 }
@@ -35,11 +39,15 @@ export function patchDim(cfg: ModelConfig): number {
 }
 
 export function validateModelConfig(cfg: ModelConfig): void {
-  const ints: Exclude<keyof ModelConfig, 'initStd'>[] = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'maxPositions', 'imageSize', 'patchSize', 'channels'];
+  const ints: Exclude<keyof ModelConfig, 'initStd' | 'patchHidden' | 'imageAttention'>[] = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'maxPositions', 'imageSize', 'patchSize', 'channels'];
   for (const k of ints) {
     const v = cfg[k];
     if (!Number.isInteger(v) || v <= 0) throw new Error(`model config: '${k}' must be a positive integer (got ${v})`);
   }
+  if (cfg.imageAttention !== undefined && cfg.imageAttention !== 'causal' && cfg.imageAttention !== 'bidirectional')
+    throw new Error(`model config: 'imageAttention' must be causal or bidirectional (got ${String(cfg.imageAttention)})`);
+  if (cfg.patchHidden !== undefined && !(Number.isInteger(cfg.patchHidden) && cfg.patchHidden >= 0))
+    throw new Error(`model config: 'patchHidden' must be a non-negative integer (got ${cfg.patchHidden})`);
   if (cfg.initStd !== undefined && !(cfg.initStd > 0)) throw new Error(`model config: 'initStd' must be positive (got ${cfg.initStd})`);
   if (cfg.dModel % cfg.nHeads !== 0) throw new Error(`model config: dModel ${cfg.dModel} is not divisible by nHeads ${cfg.nHeads}`);
   if (cfg.imageSize % cfg.patchSize !== 0) throw new Error(`model config: imageSize ${cfg.imageSize} is not a multiple of patchSize ${cfg.patchSize}`);

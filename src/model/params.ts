@@ -21,9 +21,10 @@ export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
   const specs: ParamSpec[] = [
     { name: 'tok_emb', shape: [cfg.vocabSize, d], init: 'normal', std },
     { name: 'pos_emb', shape: [cfg.maxPositions, d], init: 'normal', std: std / 2 },
-    { name: 'patch_w', shape: [patchDim(cfg), d], init: 'normal', std },
-    { name: 'patch_b', shape: [d], init: 'zeros' },
   ];
+  const ph = cfg.patchHidden ?? 0;
+  if (ph > 0) specs.push({ name: 'patch_hidden_w', shape: [patchDim(cfg), ph], init: 'normal', std }, { name: 'patch_hidden_b', shape: [ph], init: 'zeros' });
+  specs.push({ name: 'patch_w', shape: [ph > 0 ? ph : patchDim(cfg), d], init: 'normal', std }, { name: 'patch_b', shape: [d], init: 'zeros' });
   for (let l = 0; l < cfg.nLayers; l++) {
     specs.push(
       { name: `l${l}.ln1_g`, shape: [d], init: 'ones' },

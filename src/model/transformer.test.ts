@@ -10,6 +10,8 @@ import { generate } from './generate.ts';
 import { Rng } from '../util/rng.ts';
 
 const cfg: ModelConfig = { ...DEFAULT_MODEL, vocabSize: 24, maxPositions: 64 };
+/** The vision-block variant: an MLP patch encoder and image tokens that see each other. */
+const visionCfg: ModelConfig = { ...cfg, patchHidden: 32, imageAttention: 'bidirectional' };
 const PAD = 0;
 
 function randomSeqs(rng: Rng, n: number): SequenceInput[] {
@@ -26,8 +28,9 @@ function randomSeqs(rng: Rng, n: number): SequenceInput[] {
   });
 }
 
-for (const backend of ['cpu', 'wasm']) {
-  test(`KV-cached decoding equals full recomputation to 1e-5 (${backend})`, async () => {
+for (const [backend, caseCfg] of [['cpu', cfg], ['wasm', cfg], ['cpu', visionCfg], ['wasm', visionCfg]] as const) {
+  test(`KV-cached decoding equals full recomputation to 1e-5 (${backend}${caseCfg.imageAttention ? ', vision block' : ''})`, async () => {
+    const cfg = caseCfg;
     await tf.setBackend(backend);
     await tf.ready();
     const params = initParams(cfg, 7);
@@ -92,7 +95,8 @@ test('generate: greedy decoding is deterministic and stops at EOS; sampling is r
 });
 
 test('grouped forward (shared prefixes) equals full per-sequence forward; grouped sampling equals per-sequence sampling', async () => {
-  for (const backend of ['cpu', 'wasm']) {
+  for (const [backend, caseCfg] of [['cpu', cfg], ['wasm', cfg], ['wasm', visionCfg]] as const) {
+    const cfg = caseCfg;
     await tf.setBackend(backend);
     const params = initParams(cfg, 9);
     for (const v of params.values()) v.assign(v.mul(20));
@@ -118,6 +122,33 @@ test('grouped forward (shared prefixes) equals full per-sequence forward; groupe
     const flat = generate(params, cfg, prefixes.flatMap((x) => [x, x, x]), { ...opts, rng: new Rng(8) });
     assert.deepEqual(grouped.responses, flat.responses);
     assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    disposeParams(params);
+  }
+});
+
+test('vision block: image tokens see later patches only when bidirectional; text logits depend on every patch either way', async () => {
+  await tf.setBackend('cpu');
+  const rng = new Rng(12);
+  const [seq] = randomSeqs(rng, 1);
+  const nImg = numImageTokens(cfg);
+  const changed = { ...seq!, patches: seq!.patches.slice() };
+  changed.patches.fill(0.5, (nImg - 1) * patchDim(cfg)); // alter only the last patch
+  for (const c of [cfg, visionCfg]) {
+    const params = initParams(c, 5);
+    for (const v of params.values()) v.assign(v.mul(10));
+    const run = (s: SequenceInput) => {
+      const laid = layoutBatch(c, [s], PAD);
+      // Logits at column 0 (the first image token) and at the last response column.
+      const first = tf.tidy(() => forwardLogits(params, c, laid.batch, 0, 1).arraySync()) as number[][][];
+      const last = tf.tidy(() => forwardLogits(params, c, laid.batch, laid.responseStart - 1, laid.responseLen).arraySync()) as number[][][];
+      return { first: first[0]![0]!, last: last[0]!.at(-1)! };
+    };
+    const a = run(seq!);
+    const b = run(changed);
+    const diff = (x: number[], y: number[]) => Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
+    if (c.imageAttention === 'bidirectional') assert.ok(diff(a.first, b.first) > 1e-3, 'the first image token must see the last patch');
+    else assert.equal(diff(a.first, b.first), 0, 'causal: the first image token cannot see the last patch');
+    assert.ok(diff(a.last, b.last) > 1e-3, 'text sees every patch');
     disposeParams(params);
   }
 });

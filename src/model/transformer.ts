@@ -1,4 +1,4 @@
-// A tiny vision-language decoder: image patches (linear patch embedding) followed by text tokens, one causal
+// A tiny vision-language decoder: image patches (linear or small-MLP patch embedding) followed by text tokens, one causal
 // transformer over both, tied input/output embeddings. Written for TensorFlow.js backends without
 // `gather` gradients (WASM): lookups are one-hot × matrix, masks are additive constants.
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +26,11 @@ export interface SeqBatch {
 
 const NEG = -1e9;
 
+/** Number of leading image columns that attend to each other (0: fully causal). */
+function imageBlock(cfg: ModelConfig): number {
+  return cfg.imageAttention === 'bidirectional' ? numImageTokens(cfg) : 0;
+}
+
 function p(params: Params, name: string): tf.Variable {
   const v = params.get(name);
   if (!v) throw new Error(`missing parameter '${name}'`);
@@ -47,7 +52,8 @@ function embed(params: Params, cfg: ModelConfig, batch: SeqBatch): tf.Tensor2D {
   const nImg = numImageTokens(cfg);
   const d = cfg.dModel;
   const patches = tf.tensor2d(batch.patches, [B * nImg, patchDim(cfg)]);
-  const img = dense(patches, p(params, 'patch_w'), p(params, 'patch_b')).reshape([B, nImg, d]);
+  const hidden = (cfg.patchHidden ?? 0) > 0 ? dense(patches, p(params, 'patch_hidden_w'), p(params, 'patch_hidden_b'), 'relu') : patches;
+  const img = dense(hidden, p(params, 'patch_w'), p(params, 'patch_b')).reshape([B, nImg, d]);
   const textIds = new Int32Array(B * (T - nImg));
   for (let b = 0; b < B; b++) textIds.set(batch.tokenIds.subarray(b * T + nImg, (b + 1) * T), b * (T - nImg));
   const txt = embedLookup(textIds, p(params, 'tok_emb') as tf.Tensor2D).reshape([B, T - nImg, d]);
@@ -55,14 +61,19 @@ function embed(params: Params, cfg: ModelConfig, batch: SeqBatch): tf.Tensor2D {
   return tf.concat([img, txt], 1).reshape([B * T, d]).add(pos) as tf.Tensor2D;
 }
 
-/** Additive attention mask [B,1,T,T]: causal, and padding keys excluded. */
-export function causalPadMask(batch: SeqBatch): tf.Tensor4D {
+/**
+ * Additive attention mask [B,1,T,T]: causal, and padding keys excluded. With `imageBlock` = nImg the image
+ * columns 0..nImg-1 also see each other (a bidirectional vision block, as a VLM's vision encoder); text
+ * stays causal, so caching and decoding are unchanged.
+ */
+export function causalPadMask(batch: SeqBatch, imageBlock = 0): tf.Tensor4D {
   const { B, T, keyMask } = batch;
   const m = new Float32Array(B * T * T);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < T; i++) {
       const row = (b * T + i) * T;
-      for (let j = 0; j < T; j++) m[row + j] = j <= i && keyMask[b * T + j]! > 0 ? 0 : NEG;
+      const sees = i < imageBlock ? imageBlock - 1 : i;
+      for (let j = 0; j < T; j++) m[row + j] = j <= sees && keyMask[b * T + j]! > 0 ? 0 : NEG;
     }
   }
   return tf.tensor4d(m, [B, 1, T, T]);
@@ -130,7 +141,7 @@ function unembed(params: Params, h: tf.Tensor2D): tf.Tensor2D {
  */
 export function forwardLogits(params: Params, cfg: ModelConfig, batch: SeqBatch, from: number, len: number): tf.Tensor3D {
   const { B, T } = batch;
-  const mask = causalPadMask(batch);
+  const mask = causalPadMask(batch, imageBlock(cfg));
   let x = embed(params, cfg, batch);
   for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, T);
   const window = x.reshape([B, T, cfg.dModel]).slice([0, from, 0], [B, len, cfg.dModel]).reshape([B * len, cfg.dModel]) as tf.Tensor2D;
@@ -165,7 +176,7 @@ export function prefill(params: Params, cfg: ModelConfig, batch: SeqBatch): { ca
   const cache = new KVCache(batch.B, batch.keyMask.slice(), batch.T);
   const logits = tf.tidy(() => {
     const { B, T } = batch;
-    const mask = causalPadMask(batch);
+    const mask = causalPadMask(batch, imageBlock(cfg));
     let x = embed(params, cfg, batch);
     for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, T, { record: cache.layers });
     for (const kv of cache.layers) {
@@ -240,7 +251,7 @@ export function forwardGrouped(params: Params, cfg: ModelConfig, prefix: SeqBatc
   // 1. prefixes
   const pastLayers: LayerKV[] = [];
   let xp = embed(params, cfg, prefix);
-  const pmask = causalPadMask(prefix);
+  const pmask = causalPadMask(prefix, imageBlock(cfg));
   for (let l = 0; l < cfg.nLayers; l++) xp = block(params, cfg, l, xp, pmask, P, Tp, { record: pastLayers });
   const lastHidden = xp.reshape([P, Tp, d]).slice([0, Tp - 1, 0], [P, 1, d]).reshape([P, d]) as tf.Tensor2D;
   const first = embedLookup(groupRows(P, G), unembed(params, lastHidden)).reshape([B, 1, V]);
