@@ -45,6 +45,9 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['train', '--method', 'grpo', '--steps', '-3'], /--steps must be ≥ 1 \(got -3\)/);
   expectError(['train', '--method', 'grpo', '--top-p', '1.5'], /--top-p must be ≤ 1/);
   expectError(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);
+  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--patch-size', '5'], /--patch-size must divide the image side 32 \(got 5\)/);
+  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--image-attention', 'sideways'], /--image-attention must be causal or bidirectional/);
+  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--ref-fraction', '1.5'], /--ref-fraction must be ≤ 1/);
 });
 
 test('bad input: missing and corrupt checkpoints name the file; nothing is written', () => {

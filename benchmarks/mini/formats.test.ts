@@ -29,14 +29,14 @@ test('answer statements: the exact endings each official extractor reads', () =>
 });
 
 test('golden prompts and targets (question + options + hint; trace + statement)', () => {
-  assert.equal(miniPrompt('mmmu', choice), 'which colour has most ? A blue B red C green the answer is');
-  assert.equal(miniTarget('mmmu', choice), 'in the image blue 1 red 4 green 2 so most is red the answer is (B)');
+  assert.equal(miniPrompt('mmmu', choice), 'which colour has most ? blue (A) red (B) green (C) the answer is');
+  assert.equal(miniTarget('mmmu', choice), 'in the image blue 1 red 4 green 2 so most is red (B) the answer is (B)');
   assert.equal(miniPrompt('mathvista', open), 'how many red plus blue ? The answer is "');
   assert.equal(miniTarget('mathvista', open), 'i see red 3 blue 2 so 3 plus 2 is 5 The answer is "5".');
   assert.equal(miniPrompt('mathvision', open), 'how many red plus blue ? \\boxed{}');
   assert.equal(miniTarget('mathvision', open), 'i see red 3 blue 2 so 3 plus 2 is 5 \\boxed{5}');
-  assert.equal(miniPrompt('wemath', choice), 'which colour has most ? A blue B red C green Answer:');
-  assert.equal(miniTarget('wemath', choice), 'in the image blue 1 red 4 green 2 so most is red Answer: B');
+  assert.equal(miniPrompt('wemath', choice), 'which colour has most ? blue (A) red (B) green (C) Answer:');
+  assert.equal(miniTarget('wemath', choice), 'in the image blue 1 red 4 green 2 so most is red (B) Answer: B');
   assert.equal(miniPrompt('zerobench', open), 'how many red plus blue ? {}');
   assert.equal(miniTarget('zerobench', open), 'i see red 3 blue 2 so 3 plus 2 is 5 {5}');
   assert.equal(formatHint('mathvista'), 'The answer is "');
@@ -44,7 +44,7 @@ test('golden prompts and targets (question + options + hint; trace + statement)'
     miniTeacherPrompt('zerobench', open),
     '[ref] red 3 blue 2 hence 3 plus 2 is 5 answer 5 [/ref] how many red plus blue ? {}',
   );
-  assert.equal(miniTeacherPrompt('wemath', choice, 'answer'), '[ref] answer B [/ref] which colour has most ? A blue B red C green Answer:');
+  assert.equal(miniTeacherPrompt('wemath', choice, 'answer'), '[ref] answer B [/ref] which colour has most ? blue (A) red (B) green (C) Answer:');
   assert.deepEqual(EVAL_SPLIT, { mmmu: 'validation', mathvista: 'testmini', mathvision: 'test', wemath: 'testmini', zerobench: 'zerobench' });
 });
 

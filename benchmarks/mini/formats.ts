@@ -66,9 +66,14 @@ export function miniPrompt(benchmark: MiniBenchmark, task: FormattableTask): str
   return `${task.question}${options} ${formatHint(benchmark, task)}`;
 }
 
-/** The SFT target: the trace of a correct response followed by the answer statement. */
+/**
+ * The SFT target: the trace of a correct response followed by the answer statement. A multiple-choice
+ * trace ends with the chosen option's value, so it first names that option as the prompt does
+ * ('… most is red (B)') — the lookup step — and then states the letter.
+ */
 export function miniTarget(benchmark: MiniBenchmark, task: FormattableTask): string {
-  return `${task.trace} ${answerStatement(benchmark, task.answer)}`;
+  const lookup = task.options && task.options.length > 0 && isLetter(task.answer) ? ` (${task.answer})` : '';
+  return `${task.trace}${lookup} ${answerStatement(benchmark, task.answer)}`;
 }
 
 /**

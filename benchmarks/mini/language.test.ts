@@ -12,7 +12,7 @@ test('chain, readings and reference text (golden)', () => {
   assert.equal(referenceText({ readings: [['width', 4], ['height', 3]], combination: '4 times 3 is 12' }, '12'), '[ref] width 4 height 3 hence 4 times 3 is 12 answer 12 [/ref]');
   assert.equal(referenceText({ readings: [['red', 2]] }, 'B'), '[ref] red 2 answer B [/ref]');
   assert.equal(answerOnlyReference('7'), '[ref] answer 7 [/ref]');
-  assert.equal(optionsText(['red', '12']), 'A red B 12');
+  assert.equal(optionsText(['red', '12']), 'red (A) 12 (B)');
 });
 
 test('letteredOptions: the gold letter points at the gold text', () => {
