@@ -206,6 +206,21 @@ export interface ProgressSink {
   stop(): void;
 }
 
+/** Identity of a base checkpoint as recorded in its info (when and from which commit it was written). */
+function baseFingerprint(info: Record<string, unknown> | undefined): string {
+  const prov = (info?.['provenance'] ?? {}) as Record<string, unknown>;
+  return `${String(prov['time'])}|${String(prov['commit'])}|${String(info?.['command'])}`;
+}
+
+/** Resuming a run from a different base than the one it started from would silently mix two experiments. */
+function assertSameBase(out: string, basePath: string, baseInfo: Record<string, unknown>): void {
+  const runFile = join(out, 'run.json');
+  if (!existsSync(runFile)) return;
+  const recorded = (JSON.parse(readFileSync(runFile, 'utf8')) as { base?: { path?: string; info?: Record<string, unknown> } }).base;
+  if (recorded?.info && baseFingerprint(recorded.info) !== baseFingerprint(baseInfo))
+    throw new TrainingError(`${out} holds a run started from another base checkpoint (${recorded.path ?? '?'}, written ${String((recorded.info['provenance'] as Record<string, unknown> | undefined)?.['time'])}) than ${basePath}; use another --out`);
+}
+
 export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
   const method: Method = getMethod(cfg.method);
   const mcfg: MethodConfig = resolveMethodConfig(method, cfg.methodOptions);
@@ -219,6 +234,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   if (resumeFrom && startInfo['method'] !== cfg.method)
     throw new TrainingError(`${resumeFrom} belongs to a '${String(startInfo['method'])}' run, not '${cfg.method}'; use another --out`);
   const baseInfo = resumeFrom ? loadCheckpoint(cfg.base).meta.info : startInfo;
+  if (resumeFrom) assertSameBase(cfg.out, cfg.base, baseInfo);
   const G = cfg.samplesPerPrompt;
   const reserve = cfg.maxNewTokens;
   const trainPool = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
