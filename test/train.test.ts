@@ -3,7 +3,7 @@
 // equals an uninterrupted 4-step run exactly, and the same seed gives the same numbers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -120,5 +120,22 @@ test('a non-finite loss stops the run with a clear message and keeps the last go
     assert.doesNotThrow(() => loadCheckpoint(good));
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('resuming into a run directory started from another base checkpoint is refused', async () => {
+  const out = tmp('other-base');
+  const otherBase = tmp('base2');
+  try {
+    await train({ ...SMALL, method: 'grpo', out, stopAfter: 1 });
+    cpSync(join(out, 'checkpoints', 'step_000001'), otherBase, { recursive: true });
+    await assert.rejects(train({ ...SMALL, method: 'grpo', out, base: otherBase }), (e: Error) => {
+      assert.ok(e instanceof TrainingError, e.message);
+      assert.match(e.message, /holds a run started from another base checkpoint .* use another --out/);
+      return true;
+    });
+    assert.ok(!existsSync(join(out, 'checkpoints', 'step_000002')), 'nothing trained on the wrong base');
+  } finally {
+    for (const d of [out, otherBase]) rmSync(d, { recursive: true, force: true });
   }
 });
