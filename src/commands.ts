@@ -72,12 +72,12 @@ const pretrainCommand: Builder = (cli) =>
         .option('eval-items', { type: 'number', default: DEFAULT_PRETRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
         .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery })
         .option('ref-fraction', { type: 'number', default: DEFAULT_PRETRAIN.referenceFraction, describe: 'share of each batch with the reference solution in context' })
-        .option('d-model', { type: 'number', default: DEFAULT_PRETRAIN.model.dModel ?? DEFAULT_MODEL.dModel, describe: 'model width' })
-        .option('layers', { type: 'number', default: DEFAULT_PRETRAIN.model.nLayers ?? DEFAULT_MODEL.nLayers })
-        .option('heads', { type: 'number', default: DEFAULT_PRETRAIN.model.nHeads ?? DEFAULT_MODEL.nHeads })
-        .option('patch-hidden', { type: 'number', default: DEFAULT_PRETRAIN.model.patchHidden ?? DEFAULT_MODEL.patchHidden ?? 0, describe: 'hidden width of an MLP patch encoder (0: linear)' })
-        .option('image-attention', { type: 'string', default: DEFAULT_PRETRAIN.model.imageAttention ?? DEFAULT_MODEL.imageAttention ?? 'causal', describe: 'causal | bidirectional (image tokens see each other)' })
-        .option('patch-size', { type: 'number', default: DEFAULT_PRETRAIN.model.patchSize ?? DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' }),
+        .option('d-model', { type: 'number', default: DEFAULT_MODEL.dModel, describe: 'model width' })
+        .option('layers', { type: 'number', default: DEFAULT_MODEL.nLayers })
+        .option('heads', { type: 'number', default: DEFAULT_MODEL.nHeads })
+        .option('patch-hidden', { type: 'number', default: DEFAULT_MODEL.patchHidden ?? 0, describe: 'hidden width of an MLP patch encoder (0: linear)' })
+        .option('image-attention', { type: 'string', default: DEFAULT_MODEL.imageAttention ?? 'causal', describe: 'causal | bidirectional (image tokens see each other)' })
+        .option('patch-size', { type: 'number', default: DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' }),
     async (argv) => {
       const cfg = {
         ...DEFAULT_PRETRAIN,

@@ -206,19 +206,10 @@ export interface ProgressSink {
   stop(): void;
 }
 
-/** Identity of a base checkpoint as recorded in its info (when and from which commit it was written). */
-function baseFingerprint(info: Record<string, unknown> | undefined): string {
-  const prov = (info?.['provenance'] ?? {}) as Record<string, unknown>;
-  return `${String(prov['time'])}|${String(prov['commit'])}|${String(info?.['command'])}`;
-}
-
-/** Resuming a run from a different base than the one it started from would silently mix two experiments. */
-function assertSameBase(out: string, basePath: string, baseInfo: Record<string, unknown>): void {
-  const runFile = join(out, 'run.json');
-  if (!existsSync(runFile)) return;
-  const recorded = (JSON.parse(readFileSync(runFile, 'utf8')) as { base?: { path?: string; info?: Record<string, unknown> } }).base;
-  if (recorded?.info && baseFingerprint(recorded.info) !== baseFingerprint(baseInfo))
-    throw new TrainingError(`${out} holds a run started from another base checkpoint (${recorded.path ?? '?'}, written ${String((recorded.info['provenance'] as Record<string, unknown> | undefined)?.['time'])}) than ${basePath}; use another --out`);
+/** Identity of a base checkpoint as recorded in its info (when, from which commit and by which command it was written). */
+function baseIdentity(info: Record<string, unknown>): string {
+  const prov = (info['provenance'] ?? {}) as Record<string, unknown>;
+  return `written ${String(prov['time'])} at ${String(prov['commit'])} by '${String(info['command'])}'`;
 }
 
 export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
@@ -234,7 +225,9 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   if (resumeFrom && startInfo['method'] !== cfg.method)
     throw new TrainingError(`${resumeFrom} belongs to a '${String(startInfo['method'])}' run, not '${cfg.method}'; use another --out`);
   const baseInfo = resumeFrom ? loadCheckpoint(cfg.base).meta.info : startInfo;
-  if (resumeFrom) assertSameBase(cfg.out, cfg.base, baseInfo);
+  // Resuming from a different base than the run started from would silently mix two experiments.
+  if (resumeFrom && typeof startInfo['base'] === 'string' && startInfo['base'] !== baseIdentity(baseInfo))
+    throw new TrainingError(`${cfg.out} holds a run started from another base checkpoint (${startInfo['base']}) than ${cfg.base}; use another --out`);
   const G = cfg.samplesPerPrompt;
   const reserve = cfg.maxNewTokens;
   const trainPool = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
@@ -298,7 +291,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     const trainerState: TrainerState = { step, rng: rng.state(), data: { ...state.data }, adamStep: adam.step, ...(lastEval ? { lastEval } : {}) };
     policy.save(
       join(cfg.out, 'checkpoints', `step_${String(step).padStart(6, '0')}`),
-      { kind: 'training', method: cfg.method, step, seed: cfg.seed, eval: lastEval ?? null, backend: backendInfo().name },
+      { kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), step, seed: cfg.seed, eval: lastEval ?? null, backend: backendInfo().name },
       { tensors, shapes, state: trainerState },
     );
   };
