@@ -1,4 +1,7 @@
-// Prints the held-out accuracy curves of training runs side by side, rebuilt from their metrics.jsonl.
+// Prints the held-out accuracy curves of training runs side by side, rebuilt from their metrics.jsonl:
+// item-pooled accuracy, the unweighted mean over benchmarks (the paper's "Avg"), per-run statistics, and
+// the gain over step 0 at the last evaluated step, averaged over the seeds of each configuration (runs
+// whose directory names differ only in a trailing -s<seed>).
 // Usage: npx tsx scripts/curves.ts results/runs/grpo-s1 results/runs/rlsd-s1 …
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -8,26 +11,55 @@ if (dirs.length === 0) {
   process.stderr.write('usage: npx tsx scripts/curves.ts RUN_DIR [RUN_DIR …]\n');
   process.exit(2);
 }
+type Line = Record<string, number>;
+
+/** Unweighted mean over the per-benchmark accuracies of an evaluation line (recomputed for runs that predate the metric). */
+function benchmarkMean(l: Line): number | undefined {
+  if (l['eval/benchmark_mean'] !== undefined) return l['eval/benchmark_mean'];
+  const per = Object.entries(l).filter(([k]) => k.startsWith('eval/') && !['eval/accuracy', 'eval/n'].includes(k) && !k.startsWith('eval/accuracy_'));
+  return per.length ? per.reduce((a, [, v]) => a + v, 0) / per.length : undefined;
+}
+
 const runs = dirs.map((dir) => {
   const file = join(dir, 'metrics.jsonl');
   if (!existsSync(file)) {
     process.stderr.write(`curves: ${file}: no such file\n`);
     process.exit(1);
   }
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
   const evals = new Map(lines.filter((l) => l['eval/accuracy'] !== undefined).map((l) => [l['step']!, l]));
   const steps = lines.filter((l) => l['reward/mean'] !== undefined);
   const mean = (k: string): number => steps.reduce((a, l) => a + (l[k] ?? 0), 0) / Math.max(1, steps.length);
   const stepTime = mean('timing/rollout_s') + mean('timing/teacher_s') + mean('timing/update_s');
-  return { name: basename(dir), evals, steps, mean, stepTime };
+  const evalSteps = [...evals.keys()].sort((a, b) => a - b);
+  const first = evals.get(evalSteps[0]!)!;
+  const last = evals.get(evalSteps[evalSteps.length - 1]!)!;
+  const gain = { pooled: last['eval/accuracy']! - first['eval/accuracy']!, avg: (benchmarkMean(last) ?? NaN) - (benchmarkMean(first) ?? NaN), step: last['step']! };
+  return { name: basename(dir), evals, steps, mean, stepTime, gain };
 });
 const allSteps = [...new Set(runs.flatMap((r) => [...r.evals.keys()]))].sort((a, b) => a - b);
 const w = Math.max(10, ...runs.map((r) => r.name.length + 1));
-process.stdout.write(`held-out greedy accuracy\n${'step'.padStart(6)}${runs.map((r) => r.name.padStart(w)).join('')}\n`);
-for (const s of allSteps) process.stdout.write(`${String(s).padStart(6)}${runs.map((r) => (r.evals.get(s)?.['eval/accuracy']?.toFixed(3) ?? '—').padStart(w)).join('')}\n`);
+const header = `${'step'.padStart(6)}${runs.map((r) => r.name.padStart(w)).join('')}\n`;
+const table = (title: string, value: (l: Line) => number | undefined): void => {
+  process.stdout.write(`${title}\n${header}`);
+  for (const s of allSteps) {
+    const cells = runs.map((r) => {
+      const l = r.evals.get(s);
+      const v = l ? value(l) : undefined;
+      return (v === undefined ? '—' : v.toFixed(3)).padStart(w);
+    });
+    process.stdout.write(`${String(s).padStart(6)}${cells.join('')}\n`);
+  }
+  process.stdout.write('\n');
+};
+table('held-out greedy accuracy (pooled over items)', (l) => l['eval/accuracy']);
+table('held-out greedy accuracy (mean over benchmarks, the paper\'s Avg)', benchmarkMean);
+
 const row = (label: string, f: (r: (typeof runs)[number]) => string): void => void process.stdout.write(`${label.padEnd(22)}${runs.map((r) => f(r).padStart(w)).join('')}\n`);
-process.stdout.write('\n');
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 row('eval items', (r) => String([...r.evals.values()][0]?.['eval/n'] ?? '—'));
+row('gain, pooled', (r) => signed(r.gain.pooled));
+row('gain, benchmark mean', (r) => signed(r.gain.avg));
 row('mean reward', (r) => r.mean('reward/mean').toFixed(3));
 row('mean entropy', (r) => r.mean('actor/entropy').toFixed(3));
 row('mean leakage', (r) => r.mean('leakage/rate').toFixed(3));
@@ -35,3 +67,20 @@ row('mean |Δ| (rlsd)', (r) => (r.steps[0]?.['rlsd/delta_abs_mean'] !== undefine
 row('weight clipfrac (rlsd)', (r) => (r.steps[0]?.['rlsd/weight_clipfrac'] !== undefined ? r.mean('rlsd/weight_clipfrac').toFixed(3) : '—'));
 row('mean step s', (r) => r.stepTime.toFixed(2));
 row('steps', (r) => String(r.steps.length));
+
+// Seeds of one configuration: mean ± sample standard deviation of the last-step gain.
+const groups = new Map<string, (typeof runs)[number][]>();
+for (const r of runs) {
+  const key = r.name.replace(/-s\d+$/, '');
+  groups.set(key, [...(groups.get(key) ?? []), r]);
+}
+const meanSd = (xs: number[]): string => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) : NaN;
+  return `${signed(m)}${Number.isNaN(sd) ? '' : ` ± ${sd.toFixed(3)}`}`;
+};
+process.stdout.write(`\ngain over step 0 at the last evaluated step, per configuration (mean ± sd over seeds)\n`);
+const kw = Math.max(14, ...[...groups.keys()].map((k) => k.length + 1));
+process.stdout.write(`${'configuration'.padEnd(kw)}${'seeds'.padStart(6)}${'pooled'.padStart(18)}${'benchmark mean'.padStart(18)}\n`);
+for (const [key, rs] of groups)
+  process.stdout.write(`${key.padEnd(kw)}${String(rs.length).padStart(6)}${meanSd(rs.map((r) => r.gain.pooled)).padStart(18)}${meanSd(rs.map((r) => r.gain.avg)).padStart(18)}\n`);
