@@ -72,6 +72,7 @@ const pretrainCommand: Builder = (cli) =>
         .option('eval-items', { type: 'number', default: DEFAULT_PRETRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
         .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery })
         .option('ref-fraction', { type: 'number', default: DEFAULT_PRETRAIN.referenceFraction, describe: 'share of each batch with the reference solution in context' })
+        .option('lookup-drill', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillFraction, describe: 'share of each batch given to option-lookup drills (no image, no reference)' })
         .option('d-model', { type: 'number', default: DEFAULT_MODEL.dModel, describe: 'model width' })
         .option('layers', { type: 'number', default: DEFAULT_MODEL.nLayers })
         .option('heads', { type: 'number', default: DEFAULT_MODEL.nHeads })
@@ -91,6 +92,7 @@ const pretrainCommand: Builder = (cli) =>
         evalPerBenchmark: num('eval-items', argv['eval-items'], { integer: true, min: 1 }),
         evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
         referenceFraction: num('ref-fraction', argv['ref-fraction'], { min: 0, max: 1 }),
+        lookupDrillFraction: num('lookup-drill', argv['lookup-drill'], { min: 0, max: 0.9 }),
         model: {
           ...DEFAULT_PRETRAIN.model,
           dModel: num('d-model', argv['d-model'], { integer: true, min: 1 }),

@@ -48,6 +48,7 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--patch-size', '5'], /--patch-size must divide the image side 32 \(got 5\)/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--image-attention', 'sideways'], /--image-attention must be causal or bidirectional/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--ref-fraction', '1.5'], /--ref-fraction must be ≤ 1/);
+  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--lookup-drill', '0.95'], /--lookup-drill must be ≤ 0.9/);
 });
 
 test('bad input: missing and corrupt checkpoints name the file; nothing is written', () => {

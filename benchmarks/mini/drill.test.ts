@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lookupDrill } from './drill.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { Tokenizer } from '../../src/tokenizer.ts';
+import { OPTION_LETTERS } from './language.ts';
+
+test('lookup drills: the letter names the option holding the asked value, in WeMath or MMMU form', () => {
+  const tok = Tokenizer.default();
+  const rng = new Rng(7);
+  const forms = new Set<string>();
+  const letters = new Set<string>();
+  for (let i = 0; i < 500; i++) {
+    const d = lookupDrill(rng);
+    const asked = /^which is (\w+) \?/.exec(d.prompt)![1]!;
+    // options as written in the prompt: 'value (L)' pairs
+    const options = [...d.prompt.matchAll(/ (\w+) \(([A-D])\)/g)].map((m) => [m[1]!, m[2]!] as const);
+    assert.ok(options.length >= 2 && options.length <= 4, d.prompt);
+    assert.deepEqual(options.map(([, l]) => l), OPTION_LETTERS.slice(0, options.length));
+    assert.equal(options.filter(([v]) => v === asked).length, 1);
+    assert.equal(options.find(([v]) => v === asked)![1], d.answer);
+    if (d.prompt.endsWith(' Answer:')) {
+      assert.equal(d.target, `i see ${asked} (${d.answer}) Answer: ${d.answer}`);
+      forms.add('wemath');
+    } else {
+      assert.ok(d.prompt.endsWith(' the answer is'), d.prompt);
+      assert.equal(d.target, `i see ${asked} (${d.answer}) the answer is (${d.answer})`);
+      forms.add('mmmu');
+    }
+    letters.add(d.answer);
+    // the mini language encodes it exactly
+    assert.equal(tok.decode(tok.encode(d.prompt)), d.prompt);
+    assert.equal(tok.decode(tok.encode(d.target)), d.target);
+  }
+  assert.deepEqual([...forms].sort(), ['mmmu', 'wemath']);
+  assert.deepEqual([...letters].sort(), ['A', 'B', 'C', 'D']);
+});
+
+test('lookup drills are deterministic for a seed', () => {
+  const a = Array.from({ length: 20 }, ((r) => () => lookupDrill(r))(new Rng(3)));
+  const b = Array.from({ length: 20 }, ((r) => () => lookupDrill(r))(new Rng(3)));
+  assert.deepEqual(a, b);
+});
