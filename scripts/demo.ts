@@ -1,6 +1,7 @@
 // `npm run demo`: the main job on the embedded default. Post-trains the committed base with GRPO and RLSD
 // on the mini suite (same data, same seed) and prints held-out greedy accuracy per evaluated step.
 // Usage: npm run demo [-- --steps 60 --eval-every 20 --methods grpo,rlsd --backend auto]
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { initBackend, parseBackendName } from '../src/backend.ts';
 import { DEFAULT_TRAIN, train } from '../src/train.ts';
@@ -20,6 +21,8 @@ process.stdout.write(`rlsd-bench demo: backend ${info.name}; ${methods.join(', '
 const curves: Record<string, Map<number, number>> = {};
 for (const method of methods) {
   const out = resolve(`results/runs/demo-${method}`);
+  // The demo always starts afresh: resuming an earlier demo would replay its numbers, even after an upgrade.
+  rmSync(out, { recursive: true, force: true });
   const t0 = performance.now();
   const res = await train(
     { ...DEFAULT_TRAIN, method, base: resolve('results/reference/base'), out, steps, evalEvery, checkpointEvery: evalEvery, quiet: true },

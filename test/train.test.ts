@@ -139,3 +139,21 @@ test('resuming into a run directory started from another base checkpoint is refu
     for (const d of [out, otherBase]) rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('resuming a run with other trajectory settings is refused, naming them; cadence and length may change', async () => {
+  const out = tmp('other-settings');
+  try {
+    await train({ ...SMALL, method: 'rlsd', out, stopAfter: 1 });
+    await assert.rejects(train({ ...SMALL, method: 'rlsd', out, lr: 5e-4, methodOptions: { weightClip: 0.5 } }), (e: Error) => {
+      assert.ok(e instanceof TrainingError, e.message);
+      assert.match(e.message, /holds a run with other settings \(lr 0\.001 → 0\.0005; methodConfig .*"weightClip":0\.2.* → .*"weightClip":0\.5.*\); resume it with its own flags or use another --out/);
+      return true;
+    });
+    assert.ok(!existsSync(join(out, 'checkpoints', 'step_000002')), 'nothing trained with the wrong settings');
+    // a longer run with another evaluation / checkpoint cadence is the same experiment
+    await train({ ...SMALL, method: 'rlsd', out, steps: 2, checkpointEvery: 2, evalEvery: 2 });
+    assert.ok(existsSync(join(out, 'checkpoints', 'step_000002')));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
