@@ -218,12 +218,12 @@ function baseIdentity(info: Record<string, unknown>): string {
 }
 
 /**
- * The settings that decide a run's trajectory (everything but its length, evaluation and checkpoint cadence,
- * output and verbosity; the base is checked on its own). A resumed run must match them, or it would silently
- * continue another experiment — e.g. re-running a command after a default changed.
+ * The settings that decide a run's trajectory and its curve (everything but its length, evaluation and
+ * checkpoint cadence, output and verbosity; the base is checked on its own). A resumed run must match them, or
+ * it would silently continue another experiment — e.g. re-running a command after a default changed.
  */
 function trajectorySettings(cfg: TrainConfig, mcfg: MethodConfig): Record<string, unknown> {
-  const { steps: _s, stopAfter: _a, quiet: _q, out: _o, base: _b, evalEvery: _e, evalPerBenchmark: _n, checkpointEvery: _c, methodOptions: _m, ...rest } = cfg;
+  const { steps: _s, stopAfter: _a, quiet: _q, out: _o, base: _b, evalEvery: _e, checkpointEvery: _c, methodOptions: _m, ...rest } = cfg;
   return { ...rest, methodConfig: mcfg };
 }
 
