@@ -1,0 +1,94 @@
+// Teacher-forced diagnosis of a checkpoint on the mini suite: feed each held-out item's gold response (its
+// SFT target) and report, per benchmark, how often the arg-max next token is right at the option letter that
+// follows the chosen value (`… 3 (C)`, the lookup step) and at digit tokens (readings and arithmetic), with
+// the letter's chance level; then the same letter accuracy on 256 option-lookup drills (benchmarks/mini/drill.ts).
+// It isolates skills that greedy accuracy mixes: a letter at chance caps WeMath whatever the readings.
+// Usage: npx tsx scripts/teacher-forced.ts CHECKPOINT_DIR [--eval-items 60] [--backend wasm]
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, parseBackendName } from '../src/backend.ts';
+import { Policy } from '../src/policy.ts';
+import { loadMiniTasks } from '../src/tasks.ts';
+import { lookupDrill } from '../benchmarks/mini/drill.ts';
+import { Rng } from '../src/util/rng.ts';
+import type { SequenceInput } from '../src/model/layout.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const dir = process.argv[2];
+if (!dir || dir.startsWith('--')) {
+  process.stderr.write('usage: npx tsx scripts/teacher-forced.ts CHECKPOINT_DIR [--eval-items 60] [--backend wasm]\n');
+  process.exit(2);
+}
+const evalItems = Number(arg('eval-items', '60'));
+if (!Number.isInteger(evalItems) || evalItems < 1) {
+  process.stderr.write(`teacher-forced: --eval-items must be a positive integer (got ${arg('eval-items', '')})\n`);
+  process.exit(2);
+}
+await initBackend(parseBackendName(arg('backend', 'wasm')));
+let policy: Policy;
+try {
+  policy = Policy.load(dir).policy;
+} catch (e) {
+  process.stderr.write(`teacher-forced: ${(e as Error).message}\n`);
+  process.exit(1);
+}
+const tok = policy.tokenizer;
+const reserve = 32;
+// An option letter is 'C' after ' (' (the default vocabulary) or a fused ' (C)' token.
+const isLetter = (id: number): boolean => /^( \()?[A-D]\)?$/.test(tok.vocab[id]!);
+const isDigit = (id: number): boolean => /^ ?\d$/.test(tok.vocab[id]!);
+
+/** Arg-max next-token predictions [n][len] for each sequence given its gold response. */
+function argmaxes(seqs: { input: SequenceInput; response: number[] }[]): Int32Array[] {
+  const out: Int32Array[] = [];
+  for (let i = 0; i < seqs.length; i += 64) {
+    const chunk = seqs.slice(i, i + 64);
+    const gb = policy.groupedBatch(chunk.map((s) => s.input), 1, chunk.map((s) => s.response));
+    const am = tf.tidy(() => policy.groupedLogits(gb).argMax(-1).dataSync() as Int32Array);
+    chunk.forEach((s, k) => out.push(am.slice(k * gb.R, k * gb.R + s.response.length)));
+  }
+  return out;
+}
+
+const tasks = (await loadMiniTasks(policy, { split: 'eval', perBenchmark: evalItems, seed: 1, reserve })).filter((t) => t.target);
+const seqs = tasks.map((t) => ({ input: { patches: t.patches, context: t.student }, response: [...tok.encode(t.target!), tok.eos] }));
+const preds = argmaxes(seqs);
+const rows = new Map<string, { items: number; letter: [number, number]; chance: number; digits: [number, number] }>();
+tasks.forEach((t, k) => {
+  const r = rows.get(t.benchmark) ?? { items: 0, letter: [0, 0], chance: 0, digits: [0, 0] };
+  rows.set(t.benchmark, r);
+  r.items++;
+  const resp = seqs[k]!.response;
+  const letterAt = resp.findIndex(isLetter); // the first letter of a response is the lookup
+  if (letterAt >= 0) {
+    r.letter[0] += preds[k]![letterAt] === resp[letterAt] ? 1 : 0;
+    r.letter[1]++;
+    r.chance += 1 / Math.max(1, (t.prompt.match(/ \([A-D]\)/g) ?? []).length);
+  }
+  resp.forEach((id, j) => {
+    if (!isDigit(id)) return;
+    r.digits[0] += preds[k]![j] === id ? 1 : 0;
+    r.digits[1]++;
+  });
+});
+
+const rng = new Rng(99);
+const drills = Array.from({ length: 256 }, () => lookupDrill(rng));
+const blank = await policy.patches([]);
+const drillSeqs = drills.map((d) => ({ input: { patches: blank, context: policy.encodeContext(d.prompt, { reserve }).ids }, response: [...tok.encode(d.target), tok.eos] }));
+const drillPreds = argmaxes(drillSeqs);
+let drillOk = 0;
+let drillChance = 0;
+drillSeqs.forEach((s, k) => {
+  const j = s.response.findIndex(isLetter);
+  drillOk += drillPreds[k]![j] === s.response[j] ? 1 : 0;
+  drillChance += 1 / (drills[k]!.prompt.match(/ \([A-D]\)/g) ?? []).length;
+});
+
+const pct = ([a, n]: [number, number]): string => (n ? (a / n).toFixed(3) : '—').padStart(8);
+process.stdout.write(`teacher-forced arg-max accuracy of ${dir}\n${'benchmark'.padEnd(12)}${'items'.padStart(6)}${'letter'.padStart(8)}${'chance'.padStart(8)}${'digits'.padStart(8)}\n`);
+for (const [b, r] of rows)
+  process.stdout.write(`${b.padEnd(12)}${String(r.items).padStart(6)}${pct(r.letter)}${(r.letter[1] ? (r.chance / r.letter[1]).toFixed(3) : '—').padStart(8)}${pct(r.digits)}\n`);
+process.stdout.write(`${'drills'.padEnd(12)}${String(drills.length).padStart(6)}${pct([drillOk, drills.length])}${(drillChance / drills.length).toFixed(3).padStart(8)}${'—'.padStart(8)}\n`);
