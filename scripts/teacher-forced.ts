@@ -10,7 +10,7 @@ import { Policy } from '../src/policy.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
 import { lookupDrill } from '../benchmarks/mini/drill.ts';
 import { Rng } from '../src/util/rng.ts';
-import type { SequenceInput } from '../src/model/layout.ts';
+import type { PolicyInput } from '../src/policy.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,7 +41,7 @@ const isLetter = (id: number): boolean => /^( \()?[A-D]\)?$/.test(tok.vocab[id]!
 const isDigit = (id: number): boolean => /^ ?\d$/.test(tok.vocab[id]!);
 
 /** Arg-max next-token predictions [n][len] for each sequence given its gold response. */
-function argmaxes(seqs: { input: SequenceInput; response: number[] }[]): Int32Array[] {
+function argmaxes(seqs: { input: PolicyInput; response: number[] }[]): Int32Array[] {
   const out: Int32Array[] = [];
   for (let i = 0; i < seqs.length; i += 64) {
     const chunk = seqs.slice(i, i + 64);
