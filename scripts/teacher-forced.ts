@@ -6,11 +6,10 @@
 // Usage: npx tsx scripts/teacher-forced.ts CHECKPOINT_DIR [--eval-items 60] [--backend wasm]
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, parseBackendName } from '../src/backend.ts';
-import { Policy } from '../src/policy.ts';
+import { Policy, type PolicyInput } from '../src/policy.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
 import { lookupDrill } from '../benchmarks/mini/drill.ts';
 import { Rng } from '../src/util/rng.ts';
-import type { PolicyInput } from '../src/policy.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
