@@ -45,9 +45,9 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   // 0.3 rather than 0.5: more of each batch trains perception; copying from the reference is still learned
   // (with-reference accuracy ≥ 0.97 from step 500).
   referenceFraction: 0.3,
-  // Off by default: drills did not lift the option letter off chance (at 0.15 for 1,000 steps, or 0.9 for 400,
-  // the drills' own letter stayed at 0.26–0.29 teacher-forced), and that base scored lower (0.421 vs 0.454, one
-  // run each — rebuilds differ by more than that when only the vocabulary changes).
+  // Off by default: at 0.15 for 1,000 steps the option letter stayed at chance (drills too), and that base
+  // scored lower (0.421 vs 0.454, one run each). Drills alone are learned only after a long plateau (0.9 for
+  // 1,500 steps: letter 0.996) — see benchmarks/mini/drill.ts.
   lookupDrillFraction: 0,
   // Many distinct items: with a few hundred per benchmark the student memorises the training images.
   trainPerBenchmark: 2500,

@@ -5,8 +5,9 @@
 // A drill asks only the lookup: `which is 3 ? 5 (A) 4 (B) 3 (C) 6 (D) Answer:` → `i see 3 (C) Answer: C`,
 // with no image, the options drawn like the benchmarks' (four consecutive integers in random order, or
 // two to four colours) and the answer statement of WeMath or MMMU. Never evaluated, never rewarded.
-// Measured (results/reference/README.md): even at 90 % of each batch for 400 steps the drills' own letter
-// stayed at chance, so `pretrain --lookup-drill` is off by default; kept as a knob for that open problem.
+// Measured (results/reference/README.md): at 15 % for 1,000 steps, or 90 % for 400, the drills' own letter
+// stayed at chance; at 90 % for 1,500 steps it was learned (0.996) after a ~500-step plateau. Off by
+// default until a base shows the skill carrying over to the benchmarks' traces.
 import type { Rng } from '../../src/util/rng.ts';
 import { COLOURS } from './scene.ts';
 import { letteredOptions } from './language.ts';
