@@ -34,7 +34,7 @@ const runs = dirs.map((dir) => {
   const evalSteps = [...evals.keys()].sort((a, b) => a - b);
   const first = evals.get(evalSteps[0]!)!;
   const last = evals.get(evalSteps[evalSteps.length - 1]!)!;
-  const gain = { pooled: last['eval/accuracy']! - first['eval/accuracy']!, avg: (benchmarkMean(last) ?? NaN) - (benchmarkMean(first) ?? NaN), step: last['step']! };
+  const gain = { pooled: last['eval/accuracy']! - first['eval/accuracy']!, avg: (benchmarkMean(last) ?? NaN) - (benchmarkMean(first) ?? NaN) };
   return { name: basename(dir), evals, steps, mean, stepTime, gain };
 });
 const allSteps = [...new Set(runs.flatMap((r) => [...r.evals.keys()]))].sort((a, b) => a - b);

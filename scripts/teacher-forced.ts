@@ -35,9 +35,11 @@ try {
 }
 const tok = policy.tokenizer;
 const reserve = 32;
-// An option letter is 'C' after ' (' (the default vocabulary) or a fused ' (C)' token.
-const isLetter = (id: number): boolean => /^( \()?[A-D]\)?$/.test(tok.vocab[id]!);
+// An option letter is the token 'C' of ' (' 'C' ')' (a bare letter without the leading space).
+const isLetter = (id: number): boolean => /^[A-D]$/.test(tok.vocab[id]!);
 const isDigit = (id: number): boolean => /^ ?\d$/.test(tok.vocab[id]!);
+/** Chance of guessing the letter: one over the options written in the prompt ('value (L)'). */
+const chanceOf = (prompt: string): number => 1 / Math.max(1, (prompt.match(/ \([A-D]\)/g) ?? []).length);
 
 /** Arg-max next-token predictions [n][len] for each sequence given its gold response. */
 function argmaxes(seqs: { input: PolicyInput; response: number[] }[]): Int32Array[] {
@@ -64,7 +66,7 @@ tasks.forEach((t, k) => {
   if (letterAt >= 0) {
     r.letter[0] += preds[k]![letterAt] === resp[letterAt] ? 1 : 0;
     r.letter[1]++;
-    r.chance += 1 / Math.max(1, (t.prompt.match(/ \([A-D]\)/g) ?? []).length);
+    r.chance += chanceOf(t.prompt);
   }
   resp.forEach((id, j) => {
     if (!isDigit(id)) return;
@@ -83,7 +85,7 @@ let drillChance = 0;
 drillSeqs.forEach((s, k) => {
   const j = s.response.findIndex(isLetter);
   drillOk += drillPreds[k]![j] === s.response[j] ? 1 : 0;
-  drillChance += 1 / (drills[k]!.prompt.match(/ \([A-D]\)/g) ?? []).length;
+  drillChance += chanceOf(drills[k]!.prompt);
 });
 
 const pct = ([a, n]: [number, number]): string => (n ? (a / n).toFixed(3) : '—').padStart(8);
