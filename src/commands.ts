@@ -73,6 +73,8 @@ const pretrainCommand: Builder = (cli) =>
         .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery })
         .option('ref-fraction', { type: 'number', default: DEFAULT_PRETRAIN.referenceFraction, describe: 'share of each batch with the reference solution in context' })
         .option('lookup-drill', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillFraction, describe: 'share of each batch given to option-lookup drills (no image, no reference)' })
+        .option('drill-warmup-steps', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupSteps, describe: 'first steps with --drill-warmup-fraction drills (a curriculum: the lookup first)' })
+        .option('drill-warmup-fraction', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupFraction, describe: 'drill share during the warm-up steps' })
         .option('d-model', { type: 'number', default: DEFAULT_MODEL.dModel, describe: 'model width' })
         .option('layers', { type: 'number', default: DEFAULT_MODEL.nLayers })
         .option('heads', { type: 'number', default: DEFAULT_MODEL.nHeads })
@@ -93,6 +95,8 @@ const pretrainCommand: Builder = (cli) =>
         evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
         referenceFraction: num('ref-fraction', argv['ref-fraction'], { min: 0, max: 1 }),
         lookupDrillFraction: num('lookup-drill', argv['lookup-drill'], { min: 0, max: 0.9 }),
+        lookupDrillWarmupSteps: num('drill-warmup-steps', argv['drill-warmup-steps'], { integer: true, min: 0 }),
+        lookupDrillWarmupFraction: num('drill-warmup-fraction', argv['drill-warmup-fraction'], { min: 0, max: 0.9 }),
         model: {
           ...DEFAULT_PRETRAIN.model,
           dModel: num('d-model', argv['d-model'], { integer: true, min: 1 }),

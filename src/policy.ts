@@ -10,6 +10,7 @@ import { generate, type Generation, type SampleOptions } from './model/generate.
 import { layoutBatch, patchify, type SequenceInput, type LaidOutBatch } from './model/layout.ts';
 import { disposeParams, initParams, type Params } from './model/params.ts';
 import { forwardGrouped, forwardLogits } from './model/transformer.ts';
+import { planChunks, type ChunkCost } from './model/chunks.ts';
 import { Tokenizer } from './tokenizer.ts';
 import type { Rng } from './util/rng.ts';
 
@@ -118,6 +119,45 @@ export class Policy {
   /** Logits [B,R,V] of a grouped batch under `params` (defaults to this policy's). */
   groupedLogits(gb: GroupedBatch, params: Params = this.params): tf.Tensor3D {
     return forwardGrouped(params, this.cfg, gb.prefix.batch, gb.prefix.nextPos, gb.G, gb.targets, gb.R);
+  }
+
+  /**
+   * Log-probs of given responses (and their full temperature-scaled logits when `full`) under P prefixes
+   * shared by G responses each, without gradient — the self-teacher's and the KL reference's pass. Groups of
+   * similar lengths are scored together (model/chunks.ts) to spend less on padding; the numbers are those of
+   * one batch up to float rounding. Returns one array per response, as long as the response ([n·V] for logits).
+   */
+  scoreGrouped(
+    prefixes: readonly PolicyInput[],
+    G: number,
+    responses: readonly (readonly number[])[],
+    opts: { params?: Params; temperature: number; full: boolean; cost?: ChunkCost },
+  ): { logProbs: Float32Array[]; logits: Float32Array[] | null } {
+    if (responses.length !== prefixes.length * G) throw new Error(`scoreGrouped: ${responses.length} responses for ${prefixes.length} prefixes × ${G}`);
+    const V = this.cfg.vocabSize;
+    const logProbs: Float32Array[] = new Array(responses.length);
+    const logits: Float32Array[] | null = opts.full ? new Array(responses.length) : null;
+    const shapes = prefixes.map((pfx, g) => ({
+      prefixLen: this.imageTokens + pfx.context.length,
+      responseLen: Math.max(1, ...responses.slice(g * G, (g + 1) * G).map((r) => r.length)),
+      size: G,
+    }));
+    for (const chunk of planChunks(shapes, opts.cost)) {
+      const rows = chunk.flatMap((g) => Array.from({ length: G }, (_, j) => g * G + j));
+      const gb = this.groupedBatch(chunk.map((g) => prefixes[g]!), G, rows.map((b) => responses[b]!));
+      tf.tidy(() => {
+        const raw = this.groupedLogits(gb, opts.params ?? this.params);
+        const scaled = opts.temperature !== 1 ? (raw.div(opts.temperature) as tf.Tensor3D) : raw;
+        const lp = tokenLogProbs(scaled, gb.targets).tokenLogp.dataSync() as Float32Array;
+        const full = opts.full ? (scaled.dataSync() as Float32Array) : null;
+        rows.forEach((b, k) => {
+          const n = responses[b]!.length;
+          logProbs[b] = lp.slice(k * gb.R, k * gb.R + n);
+          if (logits && full) logits[b] = full.slice(k * gb.R * V, (k * gb.R + n) * V);
+        });
+      });
+    }
+    return { logProbs, logits };
   }
 
   /** Greedy or sampled generation in chunks, decoded to text. */

@@ -27,6 +27,9 @@ export interface PretrainConfig {
   referenceFraction: number;
   /** Fraction of each batch given to option-lookup drills (benchmarks/mini/drill.ts; no reference, no image). */
   lookupDrillFraction: number;
+  /** A first phase of this many steps with `lookupDrillWarmupFraction` drills (a curriculum: the lookup first). */
+  lookupDrillWarmupSteps: number;
+  lookupDrillWarmupFraction: number;
   trainPerBenchmark: number;
   evalPerBenchmark: number;
   evalEvery: number;
@@ -49,6 +52,8 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   // scored lower (0.421 vs 0.454, one run each). Drills alone are learned only after a long plateau (0.9 for
   // 1,500 steps: letter 0.996) — see benchmarks/mini/drill.ts.
   lookupDrillFraction: 0,
+  lookupDrillWarmupSteps: 0,
+  lookupDrillWarmupFraction: 0.9,
   // Many distinct items: with a few hundred per benchmark the student memorises the training images.
   trainPerBenchmark: 2500,
   evalPerBenchmark: 60,
@@ -86,8 +91,10 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
   // Drills draw from their own stream, so a run without them reproduces the data order of one with them.
   const drillRng = new Rng(hashString(`pretrain-drill|${cfg.seed}`));
   const blankImage = await policy.patches([]);
-  const drillsPerBatch = Math.round(cfg.batchSize * cfg.lookupDrillFraction);
-  if (drillsPerBatch >= cfg.batchSize) throw new Error(`pretrain: lookup drills (${drillsPerBatch}) would fill the whole batch of ${cfg.batchSize}`);
+  const drillsIn = (step: number): number =>
+    Math.round(cfg.batchSize * (step < cfg.lookupDrillWarmupSteps ? cfg.lookupDrillWarmupFraction : cfg.lookupDrillFraction));
+  for (const phaseStep of [0, cfg.steps - 1])
+    if (drillsIn(phaseStep) >= cfg.batchSize) throw new Error(`pretrain: lookup drills (${drillsIn(phaseStep)}) would fill the whole batch of ${cfg.batchSize}`);
   const varList = [...policy.params.values()];
   const metricsFile = join(cfg.out, 'pretrain_metrics.jsonl');
   const evals: Record<string, number>[] = [];
@@ -97,6 +104,7 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
     for (let step = 0; step < cfg.steps; step++) {
       const t0 = performance.now();
       const seqs = [];
+      const drillsPerBatch = drillsIn(step);
       for (let i = 0; i < drillsPerBatch; i++) {
         const d = lookupDrill(drillRng);
         seqs.push({ patches: blankImage, context: policy.encodeContext(d.prompt, { reserve }).ids, response: [...policy.tokenizer.encode(d.target), policy.tokenizer.eos] });

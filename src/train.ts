@@ -14,7 +14,7 @@ import { backendInfo } from './backend.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { assignParams, cloneParams, disposeParams, type Params } from './model/params.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
-import { Policy, tokenLogProbs, type GroupedBatch } from './policy.ts';
+import { Policy, tokenLogProbs, type PolicyInput } from './policy.ts';
 import { provenance } from './provenance.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
@@ -372,43 +372,37 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         const V = policy.cfg.vocabSize;
         const lp = oldLogProbs.slice(); // skipped responses: teacher = student, so Δ = 0
         const fullLogits = full ? new Float32Array(B * R * V) : null;
-        // A group whose responses share one teacher context runs as one shared prefix.
+        // A group whose responses share one teacher context runs as one shared prefix; else one prefix each.
         const shared = prompts.every((_, g) => tc.contexts.slice(g * G, (g + 1) * G).every((c) => c.join() === tc.contexts[g * G]!.join()));
         const rows: number[] = [];
-        let tBatch: GroupedBatch | null = null;
+        let teacherInputs: PolicyInput[];
+        let teacherG: number;
         if (shared) {
           const groups = prompts.map((_, g) => g).filter((g) => teacherAvailable!.subarray(g * G, (g + 1) * G).some((a) => a > 0));
           for (const g of groups) for (let j = 0; j < G; j++) rows.push(g * G + j);
-          if (groups.length > 0)
-            tBatch = policy.groupedBatch(groups.map((g) => ({ patches: prompts[g]!.patches, context: tc.contexts[g * G]! })), G, rows.map((b) => gen.responses[b]!));
+          teacherInputs = groups.map((g) => ({ patches: prompts[g]!.patches, context: tc.contexts[g * G]! }));
+          teacherG = G;
         } else {
           for (let b = 0; b < B; b++) if (teacherAvailable[b]! > 0) rows.push(b);
-          if (rows.length > 0)
-            tBatch = policy.groupedBatch(rows.map((b) => ({ patches: prompts[groupIds[b]!]!.patches, context: tc.contexts[b]! })), 1, rows.map((b) => gen.responses[b]!));
+          teacherInputs = rows.map((b) => ({ patches: prompts[groupIds[b]!]!.patches, context: tc.contexts[b]! }));
+          teacherG = 1;
         }
-        if (tBatch) {
-          const tb = tBatch;
-          let subLp: Float32Array = new Float32Array(0);
-          let subLogits = null as Float32Array | null;
-          tf.tidy(() => {
-            const logits = policy.groupedLogits(tb, teacher!);
-            const scaled = atTemperature(logits, cfg.temperature);
-            subLp = tokenLogProbs(scaled, tb.targets).tokenLogp.dataSync() as Float32Array;
-            if (full) subLogits = scaled.dataSync() as Float32Array;
-          });
-          rows.forEach((b, k) => {
-            const n = gen.responses[b]!.length;
-            lp.set(subLp.subarray(k * tb.R, k * tb.R + n), b * R);
-            if (fullLogits && subLogits) fullLogits.set(subLogits.subarray(k * tb.R * V, (k * tb.R + n) * V), b * R * V);
-          });
-        }
+        const scored = policy.scoreGrouped(teacherInputs, teacherG, rows.map((b) => gen.responses[b]!), { params: teacher, temperature: cfg.temperature, full });
+        rows.forEach((b, k) => {
+          lp.set(scored.logProbs[k]!, b * R);
+          if (fullLogits && scored.logits) fullLogits.set(scored.logits[k]!, b * R * V);
+        });
         teacherLogProbs = tf.tensor2d(lp, [B, R]);
         if (fullLogits) teacherLogits = tf.tensor3d(fullLogits, [B, R, V]);
         metrics['teacher/pass_fraction'] = rows.length / B;
       }
       let refLogProbs: tf.Tensor2D | undefined;
-      if (reference && method.trains)
-        refLogProbs = tf.tidy(() => tokenLogProbs(atTemperature(policy.groupedLogits(batch, reference!), cfg.temperature), batch.targets).tokenLogp);
+      if (reference && method.trains) {
+        const scored = policy.scoreGrouped(promptInputs, G, gen.responses, { params: reference, temperature: cfg.temperature, full: false });
+        const ref = new Float32Array(B * R);
+        scored.logProbs.forEach((x, b) => ref.set(x, b * R));
+        refLogProbs = tf.tensor2d(ref, [B, R]);
+      }
       metrics['timing/teacher_s'] = (performance.now() - t0) / 1000;
 
       // ---- 4. the method's loss, 5. Adam with gradient clipping ----
