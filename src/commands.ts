@@ -56,6 +56,11 @@ function imageAttentionFlag(v: unknown): 'causal' | 'bidirectional' {
   throw new UsageError(`--image-attention must be causal or bidirectional (got '${String(v)}')`);
 }
 
+function lrScheduleFlag(v: unknown): 'constant' | 'cosine' {
+  if (v === 'constant' || v === 'cosine') return v;
+  throw new UsageError(`--lr-schedule must be constant or cosine (got '${String(v)}')`);
+}
+
 const pretrainCommand: Builder = (cli) =>
   cli.command(
     'pretrain',
@@ -141,6 +146,7 @@ const trainCommand: Builder = (cli) =>
         .option('samples', { type: 'number', default: DEFAULT_TRAIN.samplesPerPrompt, describe: 'responses per prompt (G)' })
         .option('lr', { type: 'number', default: DEFAULT_TRAIN.lr })
         .option('warmup', { type: 'number', default: DEFAULT_TRAIN.warmupSteps })
+        .option('lr-schedule', { type: 'string', default: DEFAULT_TRAIN.lrSchedule, describe: 'after warm-up: constant | cosine (decay to 10 % of --lr at --steps)' })
         .option('grad-clip', { type: 'number', default: DEFAULT_TRAIN.gradClip })
         .option('temperature', { type: 'number', default: DEFAULT_TRAIN.temperature })
         .option('top-p', { type: 'number', default: DEFAULT_TRAIN.topP })
@@ -171,6 +177,7 @@ const trainCommand: Builder = (cli) =>
         samplesPerPrompt: num('samples', argv.samples, { integer: true, min: 1 }),
         lr: num('lr', argv.lr, { min: 0 }),
         warmupSteps: num('warmup', argv.warmup, { integer: true, min: 0 }),
+        lrSchedule: lrScheduleFlag(argv['lr-schedule']),
         gradClip: num('grad-clip', argv['grad-clip'], { min: 0 }),
         temperature: num('temperature', argv.temperature, { min: 0, minExclusive: true }),
         topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),

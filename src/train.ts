@@ -32,6 +32,8 @@ export interface TrainConfig {
   samplesPerPrompt: number;
   lr: number;
   warmupSteps: number;
+  /** After warm-up: constant, or cosine decay to 10 % of `lr` at the last step (then `steps` shapes the run). */
+  lrSchedule: 'constant' | 'cosine';
   gradClip: number;
   temperature: number;
   topP: number;
@@ -63,6 +65,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   // 1e-4 only held the base level (+0.016 GRPO, +0.011 RLSD, pooled) while 3e-5 gained +0.039 / +0.035.
   lr: 3e-5,
   warmupSteps: 10,
+  lrSchedule: 'constant',
   gradClip: 1.0,
   temperature: 1.0,
   topP: 1.0,
@@ -223,8 +226,9 @@ function baseIdentity(info: Record<string, unknown>): string {
  * it would silently continue another experiment — e.g. re-running a command after a default changed.
  */
 function trajectorySettings(cfg: TrainConfig, mcfg: MethodConfig): Record<string, unknown> {
-  const { steps: _s, stopAfter: _a, quiet: _q, out: _o, base: _b, evalEvery: _e, checkpointEvery: _c, methodOptions: _m, ...rest } = cfg;
-  return { ...rest, methodConfig: mcfg };
+  const { steps, stopAfter: _a, quiet: _q, out: _o, base: _b, evalEvery: _e, checkpointEvery: _c, methodOptions: _m, ...rest } = cfg;
+  // A cosine schedule is laid over `steps`, so then the length decides the trajectory too.
+  return { ...rest, ...(cfg.lrSchedule === 'cosine' ? { steps } : {}), methodConfig: mcfg };
 }
 
 /** Names and values of the settings that differ between a recorded run and this invocation. */
@@ -240,7 +244,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const mcfg: MethodConfig = resolveMethodConfig(method, cfg.methodOptions);
   const teacherKind = method.teacherContext(mcfg);
   const teacherSync = cfg.teacherSync > 0 ? cfg.teacherSync : typeof mcfg['teacherSyncInterval'] === 'number' ? (mcfg['teacherSyncInterval'] as number) : 10;
-  const adamCfg: AdamConfig = { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: cfg.gradClip };
+  const adamCfg: AdamConfig = { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: cfg.gradClip, schedule: cfg.lrSchedule, totalSteps: cfg.steps };
 
   // ---- start or resume ----
   const resumeFrom = findLatestCheckpoint(cfg.out);

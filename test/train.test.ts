@@ -157,3 +157,17 @@ test('resuming a run with other trajectory settings is refused, naming them; cad
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('a cosine learning-rate schedule is laid over --steps: it decays the lr, and a resumed run must keep its length', async () => {
+  const out = tmp('cosine');
+  try {
+    await train({ ...SMALL, method: 'grpo', out, lrSchedule: 'cosine', warmupSteps: 0, steps: 4, stopAfter: 2 });
+    const lrs = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).filter((m) => m['actor/lr'] !== undefined).map((m) => m['actor/lr']!);
+    // cosine to 10 % over 4 steps: lr·(0.1 + 0.9·(1 + cos(π·k/4))/2) at k = 0, 1
+    assert.equal(lrs.length, 2);
+    assert.ok(Math.abs(lrs[0]! - SMALL.lr) < 1e-12 && Math.abs(lrs[1]! - SMALL.lr * (0.1 + 0.45 * (1 + Math.cos(Math.PI / 4)))) < 1e-9, lrs.join(', '));
+    await assert.rejects(train({ ...SMALL, method: 'grpo', out, lrSchedule: 'cosine', warmupSteps: 0, steps: 6 }), /other settings \(steps 4 → 6\)/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
