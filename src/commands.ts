@@ -80,6 +80,7 @@ const pretrainCommand: Builder = (cli) =>
         .option('lookup-drill', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillFraction, describe: 'share of each batch given to option-lookup drills (no image, no reference)' })
         .option('drill-warmup-steps', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupSteps, describe: 'first steps with --drill-warmup-fraction drills (a curriculum: the lookup first)' })
         .option('drill-warmup-fraction', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupFraction, describe: 'drill share during the warm-up steps' })
+        .option('init', { type: 'string', describe: 'continue from this checkpoint (its model and tokenizer) instead of a fresh init' })
         .option('d-model', { type: 'number', default: DEFAULT_MODEL.dModel, describe: 'model width' })
         .option('layers', { type: 'number', default: DEFAULT_MODEL.nLayers })
         .option('heads', { type: 'number', default: DEFAULT_MODEL.nHeads })
@@ -102,6 +103,7 @@ const pretrainCommand: Builder = (cli) =>
         lookupDrillFraction: num('lookup-drill', argv['lookup-drill'], { min: 0, max: 0.9 }),
         lookupDrillWarmupSteps: num('drill-warmup-steps', argv['drill-warmup-steps'], { integer: true, min: 0 }),
         lookupDrillWarmupFraction: num('drill-warmup-fraction', argv['drill-warmup-fraction'], { min: 0, max: 0.9 }),
+        ...(argv.init ? { init: resolve(String(argv.init)) } : {}),
         model: {
           ...DEFAULT_PRETRAIN.model,
           dModel: num('d-model', argv['d-model'], { integer: true, min: 1 }),

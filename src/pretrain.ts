@@ -35,6 +35,8 @@ export interface PretrainConfig {
   evalEvery: number;
   maxNewTokens: number;
   model: Partial<ModelConfig>;
+  /** Continue from this checkpoint's weights (its model and tokenizer; `model` is then ignored) instead of a fresh init. */
+  init?: string;
   quiet: boolean;
 }
 
@@ -77,7 +79,7 @@ export interface PretrainResult {
 }
 
 export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: Record<string, number>) => void): Promise<PretrainResult> {
-  const policy = Policy.init(cfg.seed, cfg.model);
+  const policy = cfg.init ? Policy.load(cfg.init).policy : Policy.init(cfg.seed, cfg.model);
   const reserve = cfg.maxNewTokens;
   const train = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
   const evalTasks = await loadMiniTasks(policy, { split: 'eval', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
