@@ -178,23 +178,24 @@ if (!skipLoop) {
   for (const method of ['grpo', 'rlsd']) {
     const dir = mkdtempSync(join(tmpdir(), `rlsd-bench-${method}-`));
     try {
-      await train({ ...DEFAULT_TRAIN, method, base, out: dir, steps: loopSteps, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
+      // lr 0: the policy stays at the base, so both methods sample the same responses from the same seed and
+      // the comparison prices exactly the teacher pass and the loss (every kernel of an update still runs).
+      await train({ ...DEFAULT_TRAIN, method, base, out: dir, steps: loopSteps, lr: 0, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
       const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
       const steps = lines.filter((l) => l['timing/rollout_s'] !== undefined).slice(1); // first step warms up
       const total = (l: Record<string, number>): number => l['timing/rollout_s']! + l['timing/teacher_s']! + l['timing/update_s']!;
       stepTimes[method] = steps.reduce((a, l) => a + total(l), 0) / steps.length;
       teacherTimes[method] = steps.reduce((a, l) => a + l['timing/teacher_s']!, 0) / steps.length;
       const part = (k: string): string => (steps.reduce((a, l) => a + l[k]!, 0) / steps.length).toFixed(2);
-      log(`${method} step: ${stepTimes[method]!.toFixed(2)} s (rollout ${part('timing/rollout_s')}, teacher ${part('timing/teacher_s')}, update ${part('timing/update_s')}) over ${steps.length} steps`);
+      log(`${method} step: ${stepTimes[method]!.toFixed(2)} s (rollout ${part('timing/rollout_s')}, teacher ${part('timing/teacher_s')}, update ${part('timing/update_s')}; mean response ${part('response_length/mean')} tokens) over ${steps.length} steps`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   out['step_s'] = stepTimes;
   out['rlsd_over_grpo'] = stepTimes['rlsd']! / stepTimes['grpo']!;
-  // The two runs sample different responses after their first update (lengths differ by a few tokens), so
-  // the direct ratio carries that noise; the same-work ratio prices the teacher pass against the rest of
-  // RLSD's own steps — the paper's "one extra forward pass" on identical rollouts.
+  // The same-work ratio prices the teacher pass against the rest of RLSD's own steps (the paper's "one extra
+  // forward pass"); with lr 0 it should agree with the direct ratio up to timing noise.
   out['rlsd_over_grpo_same_work'] = stepTimes['rlsd']! / (stepTimes['rlsd']! - teacherTimes['rlsd']!);
   log(`RLSD / GRPO step time: ${(out['rlsd_over_grpo'] as number).toFixed(2)}× (same work: ${(out['rlsd_over_grpo_same_work'] as number).toFixed(2)}×)`);
 }
