@@ -173,24 +173,33 @@ policy.dispose();
 
 // ---- 4. RLSD against GRPO in the real loop ----
 if (!skipLoop) {
+  // Two alternating rounds (GRPO, RLSD, GRPO, RLSD) and per-step medians, so machine drift and the first
+  // run's warm-up fall on both methods alike.
+  const perStep: Record<string, Record<string, number>[]> = { grpo: [], rlsd: [] };
+  for (let round = 0; round < 2; round++)
+    for (const method of ['grpo', 'rlsd']) {
+      const dir = mkdtempSync(join(tmpdir(), `rlsd-bench-${method}-`));
+      try {
+        // lr 0: the policy stays at the base, so both methods sample the same responses from the same seed and
+        // the comparison prices exactly the teacher pass and the loss (every kernel of an update still runs).
+        await train({ ...DEFAULT_TRAIN, method, base, out: dir, steps: loopSteps, lr: 0, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
+        const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+        perStep[method]!.push(...lines.filter((l) => l['timing/rollout_s'] !== undefined).slice(1)); // each run's first step warms up
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  const median = (xs: number[]): number => {
+    const s = xs.slice().sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
   const stepTimes: Record<string, number> = {};
   const teacherTimes: Record<string, number> = {};
-  for (const method of ['grpo', 'rlsd']) {
-    const dir = mkdtempSync(join(tmpdir(), `rlsd-bench-${method}-`));
-    try {
-      // lr 0: the policy stays at the base, so both methods sample the same responses from the same seed and
-      // the comparison prices exactly the teacher pass and the loss (every kernel of an update still runs).
-      await train({ ...DEFAULT_TRAIN, method, base, out: dir, steps: loopSteps, lr: 0, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
-      const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-      const steps = lines.filter((l) => l['timing/rollout_s'] !== undefined).slice(1); // first step warms up
-      const total = (l: Record<string, number>): number => l['timing/rollout_s']! + l['timing/teacher_s']! + l['timing/update_s']!;
-      stepTimes[method] = steps.reduce((a, l) => a + total(l), 0) / steps.length;
-      teacherTimes[method] = steps.reduce((a, l) => a + l['timing/teacher_s']!, 0) / steps.length;
-      const part = (k: string): string => (steps.reduce((a, l) => a + l[k]!, 0) / steps.length).toFixed(2);
-      log(`${method} step: ${stepTimes[method]!.toFixed(2)} s (rollout ${part('timing/rollout_s')}, teacher ${part('timing/teacher_s')}, update ${part('timing/update_s')}; mean response ${part('response_length/mean')} tokens) over ${steps.length} steps`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  for (const [method, steps] of Object.entries(perStep)) {
+    const part = (k: string): number => median(steps.map((l) => l[k]!));
+    stepTimes[method] = median(steps.map((l) => l['timing/rollout_s']! + l['timing/teacher_s']! + l['timing/update_s']!));
+    teacherTimes[method] = part('timing/teacher_s');
+    log(`${method} step (median of ${steps.length}): ${stepTimes[method]!.toFixed(2)} s (rollout ${part('timing/rollout_s').toFixed(2)}, teacher ${part('timing/teacher_s').toFixed(2)}, update ${part('timing/update_s').toFixed(2)}; response ${part('response_length/mean').toFixed(1)} tokens)`);
   }
   out['step_s'] = stepTimes;
   out['rlsd_over_grpo'] = stepTimes['rlsd']! / stepTimes['grpo']!;
