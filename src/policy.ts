@@ -146,8 +146,7 @@ export class Policy {
       const rows = chunk.flatMap((g) => Array.from({ length: G }, (_, j) => g * G + j));
       const gb = this.groupedBatch(chunk.map((g) => prefixes[g]!), G, rows.map((b) => responses[b]!));
       tf.tidy(() => {
-        const raw = this.groupedLogits(gb, opts.params ?? this.params);
-        const scaled = opts.temperature !== 1 ? (raw.div(opts.temperature) as tf.Tensor3D) : raw;
+        const scaled = atTemperature(this.groupedLogits(gb, opts.params ?? this.params), opts.temperature);
         const lp = tokenLogProbs(scaled, gb.targets).tokenLogp.dataSync() as Float32Array;
         const full = opts.full ? (scaled.dataSync() as Float32Array) : null;
         rows.forEach((b, k) => {
@@ -179,6 +178,11 @@ export class Policy {
   responseLogits(laid: LaidOutBatch, params: Params = this.params): tf.Tensor3D {
     return forwardLogits(params, this.cfg, laid.batch, laid.responseStart - 1, laid.responseLen);
   }
+}
+
+/** Logits at the rollout temperature: student, teacher and reference log-probs all use the same scaling (as veRL). */
+export function atTemperature(logits: tf.Tensor3D, temperature: number): tf.Tensor3D {
+  return temperature !== 1 ? (logits.div(temperature) as tf.Tensor3D) : logits;
 }
 
 /** log-softmax of logits and the log-probs of the target tokens: ([B,R,V], [B,R]). */

@@ -14,7 +14,7 @@ import { backendInfo } from './backend.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { assignParams, cloneParams, disposeParams, type Params } from './model/params.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
-import { Policy, tokenLogProbs, type PolicyInput } from './policy.ts';
+import { atTemperature, Policy, tokenLogProbs, type PolicyInput } from './policy.ts';
 import { provenance } from './provenance.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
@@ -98,11 +98,6 @@ interface TrainerState {
   data: DataOrder;
   adamStep: number;
   lastEval?: Record<string, number>;
-}
-
-/** Logits at the rollout temperature: student, teacher and reference log-probs all use the same scaling (as veRL). */
-function atTemperature(logits: tf.Tensor3D, temperature: number): tf.Tensor3D {
-  return temperature !== 1 ? (logits.div(temperature) as tf.Tensor3D) : logits;
 }
 
 /** Seeded permutation of the training pool for one epoch. */
