@@ -12,6 +12,7 @@ import { evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
 import { writeMiniSuite } from '../benchmarks/mini/build.ts';
+import { DRILL_FORMS, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 
 /** The committed base checkpoint every run starts from by default. */
@@ -56,6 +57,12 @@ function imageAttentionFlag(v: unknown): 'causal' | 'bidirectional' {
   throw new UsageError(`--image-attention must be causal or bidirectional (got '${String(v)}')`);
 }
 
+function drillFormFlag(v: unknown): DrillForm {
+  const form = DRILL_FORMS.find((f) => f === v);
+  if (!form) throw new UsageError(`--drill-form must be one of ${DRILL_FORMS.join(', ')} (got '${String(v)}')`);
+  return form;
+}
+
 function lrScheduleFlag(v: unknown): 'constant' | 'cosine' {
   if (v === 'constant' || v === 'cosine') return v;
   throw new UsageError(`--lr-schedule must be constant or cosine (got '${String(v)}')`);
@@ -79,6 +86,7 @@ const pretrainCommand: Builder = (cli) =>
         .option('ref-fraction', { type: 'number', default: DEFAULT_PRETRAIN.referenceFraction, describe: 'share of each batch with the reference solution in context' })
         .option('lookup-drill', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillFraction, describe: 'share of each batch given to option-lookup drills (no image, no reference)' })
         .option('drill-warmup-steps', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupSteps, describe: 'first steps with --drill-warmup-fraction drills (a curriculum: the lookup first)' })
+        .option('drill-form', { type: 'string', default: DEFAULT_PRETRAIN.lookupDrillForm, describe: 'question (the value named in the question) | trace (only in the trace, as WeMath)' })
         .option('drill-warmup-fraction', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupFraction, describe: 'drill share during the warm-up steps' })
         .option('init', { type: 'string', describe: 'continue from this checkpoint (its model and tokenizer) instead of a fresh init' })
         .option('d-model', { type: 'number', default: DEFAULT_MODEL.dModel, describe: 'model width' })
@@ -103,6 +111,7 @@ const pretrainCommand: Builder = (cli) =>
         lookupDrillFraction: num('lookup-drill', argv['lookup-drill'], { min: 0, max: 0.9 }),
         lookupDrillWarmupSteps: num('drill-warmup-steps', argv['drill-warmup-steps'], { integer: true, min: 0 }),
         lookupDrillWarmupFraction: num('drill-warmup-fraction', argv['drill-warmup-fraction'], { min: 0, max: 0.9 }),
+        lookupDrillForm: drillFormFlag(argv['drill-form']),
         ...(argv.init ? { init: resolve(String(argv.init)) } : {}),
         model: {
           ...DEFAULT_PRETRAIN.model,

@@ -9,7 +9,7 @@ import { Policy, tokenLogProbs } from './policy.ts';
 import { provenance } from './provenance.ts';
 import { evaluateTasks } from './train.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
-import { lookupDrill } from '../benchmarks/mini/drill.ts';
+import { lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng } from './util/rng.ts';
 import type { ModelConfig } from './model/config.ts';
@@ -30,6 +30,8 @@ export interface PretrainConfig {
   /** A first phase of this many steps with `lookupDrillWarmupFraction` drills (a curriculum: the lookup first). */
   lookupDrillWarmupSteps: number;
   lookupDrillWarmupFraction: number;
+  /** Which drills (benchmarks/mini/drill.ts): the value named in the question, or only in the trace. */
+  lookupDrillForm: DrillForm;
   trainPerBenchmark: number;
   evalPerBenchmark: number;
   evalEvery: number;
@@ -56,6 +58,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   lookupDrillFraction: 0,
   lookupDrillWarmupSteps: 0,
   lookupDrillWarmupFraction: 0.9,
+  lookupDrillForm: 'question',
   // Many distinct items: with a few hundred per benchmark the student memorises the training images.
   trainPerBenchmark: 2500,
   evalPerBenchmark: 60,
@@ -108,7 +111,7 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
       const seqs = [];
       const drillsPerBatch = drillsIn(step);
       for (let i = 0; i < drillsPerBatch; i++) {
-        const d = lookupDrill(drillRng);
+        const d = lookupDrill(drillRng, cfg.lookupDrillForm);
         seqs.push({ patches: blankImage, context: policy.encodeContext(d.prompt, { reserve }).ids, response: [...policy.tokenizer.encode(d.target), policy.tokenizer.eos] });
       }
       for (let i = 0; i < cfg.batchSize - drillsPerBatch; i++) {

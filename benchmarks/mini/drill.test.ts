@@ -43,3 +43,19 @@ test('lookup drills are deterministic for a seed', () => {
   };
   assert.deepEqual(drills(3), drills(3));
 });
+
+test('trace-form drills: the question names no value; the trace holds one of the options and the letter follows it', () => {
+  const tok = Tokenizer.default();
+  const rng = new Rng(11);
+  for (let i = 0; i < 300; i++) {
+    const d = lookupDrill(rng, 'trace');
+    assert.match(d.prompt, /^(how many (red|green|blue|yellow) \?|which colour has the most \?) /);
+    const options = [...d.prompt.matchAll(/ (\w+) \(([A-D])\)/g)].map((m) => [m[1]!, m[2]!] as const);
+    const chosen = /^i see (?:\w+ |the most is )?(\w+) \(([A-D])\)/.exec(d.target)!;
+    assert.ok(chosen, d.target);
+    assert.equal(chosen[2], d.answer);
+    assert.equal(options.find(([v]) => v === chosen[1])![1], d.answer, `${d.prompt} → ${d.target}`);
+    assert.equal(tok.decode(tok.encode(d.prompt)), d.prompt);
+    assert.equal(tok.decode(tok.encode(d.target)), d.target);
+  }
+});

@@ -22,10 +22,20 @@ export interface LookupDrill {
   answer: string;
 }
 
-export function lookupDrill(rng: Rng): LookupDrill {
+/**
+ * `question`: the asked value is named in the question (`which is 3 ?`), so the lookup can key on the question.
+ * `trace`: a benchmark-shaped question that names no value (`how many red ?`, `which colour has the most ?`);
+ * the value appears only in the trace, as in WeMath, where it comes from reading the image (here there is no
+ * image, so the value is a draw from the options and only the lookup after it is predictable).
+ */
+export type DrillForm = 'question' | 'trace';
+export const DRILL_FORMS: readonly DrillForm[] = ['question', 'trace'];
+
+export function lookupDrill(rng: Rng, form: DrillForm = 'question'): LookupDrill {
   const benchmark = rng.next() < 0.5 ? 'wemath' : 'mmmu';
   let texts: string[];
-  if (rng.next() < 0.6) {
+  const numeric = rng.next() < 0.6;
+  if (numeric) {
     // four consecutive integers from 0..24 (the range of the benchmarks' numeric options)
     const start = rng.int(0, 21);
     texts = [0, 1, 2, 3].map((k) => String(start + k));
@@ -34,6 +44,13 @@ export function lookupDrill(rng: Rng): LookupDrill {
   }
   const gold = rng.pick(texts);
   const { options, answer } = letteredOptions(rng, texts, gold);
-  const task = { question: `which is ${gold} ?`, answer, options, trace: `i see ${gold}`, reference: '' };
+  let question = `which is ${gold} ?`;
+  let trace = `i see ${gold}`;
+  if (form === 'trace') {
+    const colour = rng.pick([...COLOURS]);
+    question = numeric ? `how many ${colour} ?` : 'which colour has the most ?';
+    trace = numeric ? `i see ${colour} ${gold}` : `i see the most is ${gold}`;
+  }
+  const task = { question, answer, options, trace, reference: '' };
   return { prompt: miniPrompt(benchmark, task), target: miniTarget(benchmark, task), answer };
 }
