@@ -1,14 +1,14 @@
 // Teacher-forced diagnosis of a checkpoint on the mini suite: feed each held-out item's gold response (its
 // SFT target) and report, per benchmark, how often the arg-max next token is right at the option letter that
 // follows the chosen value (`… 3 (C)`, the lookup step) and at digit tokens (readings and arithmetic), with
-// the letter's chance level; then the same letter accuracy on 256 option-lookup drills (benchmarks/mini/drill.ts).
+// the letter's chance level; then the same letter accuracy on 256 option-lookup drills of each form (benchmarks/mini/drill.ts).
 // It isolates skills that greedy accuracy mixes: a letter at chance caps WeMath whatever the readings.
 // Usage: npx tsx scripts/teacher-forced.ts CHECKPOINT_DIR [--eval-items 60] [--backend wasm]
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, parseBackendName } from '../src/backend.ts';
 import { Policy, type PolicyInput } from '../src/policy.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
-import { lookupDrill } from '../benchmarks/mini/drill.ts';
+import { DRILL_FORMS, lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { Rng } from '../src/util/rng.ts';
 
 function arg(name: string, fallback: string): string {
@@ -75,21 +75,27 @@ tasks.forEach((t, k) => {
   });
 });
 
-const rng = new Rng(99);
-const drills = Array.from({ length: 256 }, () => lookupDrill(rng));
 const blank = await policy.patches([]);
-const drillSeqs = drills.map((d) => ({ input: { patches: blank, context: policy.encodeContext(d.prompt, { reserve }).ids }, response: [...tok.encode(d.target), tok.eos] }));
-const drillPreds = argmaxes(drillSeqs);
-let drillOk = 0;
-let drillChance = 0;
-drillSeqs.forEach((s, k) => {
-  const j = s.response.findIndex(isLetter);
-  drillOk += drillPreds[k]![j] === s.response[j] ? 1 : 0;
-  drillChance += chanceOf(drills[k]!.prompt);
-});
+/** Letter accuracy (and chance) on 256 drills of one form. */
+function drillLetters(form: DrillForm): { ok: number; chance: number; n: number } {
+  const rng = new Rng(99);
+  const drills = Array.from({ length: 256 }, () => lookupDrill(rng, form));
+  const seqs = drills.map((d) => ({ input: { patches: blank, context: policy.encodeContext(d.prompt, { reserve }).ids }, response: [...tok.encode(d.target), tok.eos] }));
+  const preds = argmaxes(seqs);
+  let ok = 0;
+  let chance = 0;
+  seqs.forEach((s, k) => {
+    const j = s.response.findIndex(isLetter);
+    ok += preds[k]![j] === s.response[j] ? 1 : 0;
+    chance += chanceOf(drills[k]!.prompt);
+  });
+  return { ok, chance, n: drills.length };
+}
+const drillRows = DRILL_FORMS.map((form) => [form, drillLetters(form)] as const);
 
 const pct = ([a, n]: [number, number]): string => (n ? (a / n).toFixed(3) : '—').padStart(8);
 process.stdout.write(`teacher-forced arg-max accuracy of ${dir}\n${'benchmark'.padEnd(12)}${'items'.padStart(6)}${'letter'.padStart(8)}${'chance'.padStart(8)}${'digits'.padStart(8)}\n`);
 for (const [b, r] of rows)
   process.stdout.write(`${b.padEnd(12)}${String(r.items).padStart(6)}${pct(r.letter)}${(r.letter[1] ? (r.chance / r.letter[1]).toFixed(3) : '—').padStart(8)}${pct(r.digits)}\n`);
-process.stdout.write(`${'drills'.padEnd(12)}${String(drills.length).padStart(6)}${pct([drillOk, drills.length])}${(drillChance / drills.length).toFixed(3).padStart(8)}${'—'.padStart(8)}\n`);
+for (const [form, d] of drillRows)
+  process.stdout.write(`${`drills/${form}`.padEnd(16)}${String(d.n).padStart(2)}${pct([d.ok, d.n])}${(d.chance / d.n).toFixed(3).padStart(8)}${'—'.padStart(8)}\n`);
