@@ -18,6 +18,14 @@ export function num(flag: string, v: unknown, opts: { integer?: boolean; min?: n
   return x;
 }
 
+/** Validates a flag that takes one of a few words; the error lists them ('a or b', 'a, b or c'). */
+export function choice<T extends string>(flag: string, v: unknown, allowed: readonly T[]): T {
+  const hit = allowed.find((a) => a === v);
+  if (hit !== undefined) return hit;
+  const list = allowed.length > 1 ? `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}` : String(allowed[0]);
+  throw new UsageError(`--${flag} must be ${list} (got '${String(v)}')`);
+}
+
 /** Parses repeated `--opt key=value` into a record (values stay strings; the method registry coerces). */
 export function parseOptions(flag: string, raw: unknown): Record<string, string> {
   const list = raw == null ? [] : Array.isArray(raw) ? raw : [raw];

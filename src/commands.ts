@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
 import { getMethod, resolveMethodConfig } from '../methods/index.ts';
-import { num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
+import { choice, num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
 import { DEFAULT_TRAIN, train, type ProgressSink, type StepMetrics } from './train.ts';
@@ -12,7 +12,7 @@ import { evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
 import { writeMiniSuite } from '../benchmarks/mini/build.ts';
-import { DRILL_FORMS, type DrillForm } from '../benchmarks/mini/drill.ts';
+import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 
 /** The committed base checkpoint every run starts from by default. */
@@ -50,22 +50,6 @@ function progressBar(label: string, quiet: boolean): ProgressSink {
     },
     stop: () => bar.stop(),
   };
-}
-
-function imageAttentionFlag(v: unknown): 'causal' | 'bidirectional' {
-  if (v === 'causal' || v === 'bidirectional') return v;
-  throw new UsageError(`--image-attention must be causal or bidirectional (got '${String(v)}')`);
-}
-
-function drillFormFlag(v: unknown): DrillForm {
-  const form = DRILL_FORMS.find((f) => f === v);
-  if (!form) throw new UsageError(`--drill-form must be one of ${DRILL_FORMS.join(', ')} (got '${String(v)}')`);
-  return form;
-}
-
-function lrScheduleFlag(v: unknown): 'constant' | 'cosine' {
-  if (v === 'constant' || v === 'cosine') return v;
-  throw new UsageError(`--lr-schedule must be constant or cosine (got '${String(v)}')`);
 }
 
 const pretrainCommand: Builder = (cli) =>
@@ -111,7 +95,7 @@ const pretrainCommand: Builder = (cli) =>
         lookupDrillFraction: num('lookup-drill', argv['lookup-drill'], { min: 0, max: 0.9 }),
         lookupDrillWarmupSteps: num('drill-warmup-steps', argv['drill-warmup-steps'], { integer: true, min: 0 }),
         lookupDrillWarmupFraction: num('drill-warmup-fraction', argv['drill-warmup-fraction'], { min: 0, max: 0.9 }),
-        lookupDrillForm: drillFormFlag(argv['drill-form']),
+        lookupDrillForm: choice('drill-form', argv['drill-form'], DRILL_FORMS),
         ...(argv.init ? { init: resolve(String(argv.init)) } : {}),
         model: {
           ...DEFAULT_PRETRAIN.model,
@@ -120,7 +104,7 @@ const pretrainCommand: Builder = (cli) =>
           nHeads: num('heads', argv.heads, { integer: true, min: 1 }),
           patchSize: num('patch-size', argv['patch-size'], { integer: true, min: 1 }),
           patchHidden: num('patch-hidden', argv['patch-hidden'], { integer: true, min: 0 }),
-          imageAttention: imageAttentionFlag(argv['image-attention']),
+          imageAttention: choice('image-attention', argv['image-attention'], ['causal', 'bidirectional'] as const),
         },
         quiet: Boolean(argv.quiet),
       };
@@ -188,7 +172,7 @@ const trainCommand: Builder = (cli) =>
         samplesPerPrompt: num('samples', argv.samples, { integer: true, min: 1 }),
         lr: num('lr', argv.lr, { min: 0 }),
         warmupSteps: num('warmup', argv.warmup, { integer: true, min: 0 }),
-        lrSchedule: lrScheduleFlag(argv['lr-schedule']),
+        lrSchedule: choice('lr-schedule', argv['lr-schedule'], ['constant', 'cosine'] as const),
         gradClip: num('grad-clip', argv['grad-clip'], { min: 0 }),
         temperature: num('temperature', argv.temperature, { min: 0, minExclusive: true }),
         topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),

@@ -46,6 +46,7 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['train', '--method', 'grpo', '--top-p', '1.5'], /--top-p must be ≤ 1/);
   expectError(['train', '--method', 'grpo', '--lr-schedule', 'linear'], /--lr-schedule must be constant or cosine \(got 'linear'\)/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-warmup-fraction', '1'], /--drill-warmup-fraction must be ≤ 0.9/);
+  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-form', 'sideways'], /--drill-form must be question or trace \(got 'sideways'\)/);
   expectError(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--patch-size', '5'], /--patch-size must divide the image side 32 \(got 5\)/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--image-attention', 'sideways'], /--image-attention must be causal or bidirectional/);

@@ -23,15 +23,20 @@ const TOY: Omit<PretrainConfig, 'out'> = {
   quiet: true,
 };
 
+/** Runs `pretrain` into a fresh directory (recorded in `dirs` for clean-up); its weights file and per-step losses. */
+async function pretrainInto(dirs: string[], cfg: Omit<PretrainConfig, 'out'>): Promise<{ out: string; weights: Buffer; losses: number[] }> {
+  const out = mkdtempSync(join(tmpdir(), 'rlsd-test-pretrain-'));
+  dirs.push(out);
+  await pretrain({ ...cfg, out });
+  const losses = readFileSync(join(out, 'pretrain_metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { 'sft/loss': number })['sft/loss']);
+  return { out, weights: readFileSync(join(out, 'weights.bin')), losses };
+}
+
+const asFloats = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
 test('pretrain: finite losses, same seed → identical checkpoint, drills change the run', async () => {
   const dirs: string[] = [];
-  const once = async (cfg: Omit<PretrainConfig, 'out'>) => {
-    const out = mkdtempSync(join(tmpdir(), 'rlsd-test-pretrain-'));
-    dirs.push(out);
-    await pretrain({ ...cfg, out });
-    const losses = readFileSync(join(out, 'pretrain_metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { 'sft/loss': number })['sft/loss']);
-    return { weights: readFileSync(join(out, 'weights.bin')), losses };
-  };
+  const once = (cfg: Omit<PretrainConfig, 'out'>) => pretrainInto(dirs, cfg);
   try {
     const a = await once(TOY);
     const b = await once(TOY);
@@ -50,27 +55,20 @@ test('pretrain: finite losses, same seed → identical checkpoint, drills change
 
 test('pretrain --init continues from a checkpoint: its weights, not a fresh draw; drill warm-up shares count', async () => {
   const dirs: string[] = [];
-  const run = async (cfg: Omit<PretrainConfig, 'out'>) => {
-    const out = mkdtempSync(join(tmpdir(), 'rlsd-test-pretrain-init-'));
-    dirs.push(out);
-    await pretrain({ ...cfg, out });
-    const buf = readFileSync(join(out, 'weights.bin'));
-    return { out, weights: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) };
-  };
+  const run = (cfg: Omit<PretrainConfig, 'out'>) => pretrainInto(dirs, cfg);
   try {
     const first = await run(TOY);
     // A vanishing learning rate: continuing leaves the loaded weights (to float noise), a fresh init does not.
     const cont = await run({ ...TOY, seed: 2, steps: 1, lr: 1e-12, init: first.out });
     const fresh = await run({ ...TOY, seed: 2, steps: 1, lr: 1e-12 });
     const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
-    assert.equal(cont.weights.length, first.weights.length);
-    assert.ok(maxDiff(cont.weights, first.weights) < 1e-6, 'continued from the checkpoint');
-    assert.ok(maxDiff(fresh.weights, first.weights) > 1e-3, 'a fresh init differs');
+    assert.equal(asFloats(cont.weights).length, asFloats(first.weights).length);
+    assert.ok(maxDiff(asFloats(cont.weights), asFloats(first.weights)) < 1e-6, 'continued from the checkpoint');
+    assert.ok(maxDiff(asFloats(fresh.weights), asFloats(first.weights)) > 1e-3, 'a fresh init differs');
     // All drills in a warm-up phase (0.75 of 8) versus none: different losses from the first step.
     const warm = await run({ ...TOY, steps: 2, lookupDrillFraction: 0, lookupDrillWarmupSteps: 1, lookupDrillWarmupFraction: 0.75 });
     const none = await run({ ...TOY, steps: 2, lookupDrillFraction: 0 });
-    const losses = (d: string) => readFileSync(join(d, 'pretrain_metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { 'sft/loss': number })['sft/loss']);
-    assert.notEqual(losses(warm.out)[0], losses(none.out)[0]);
+    assert.notEqual(warm.losses[0], none.losses[0]);
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
