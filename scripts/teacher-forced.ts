@@ -94,8 +94,8 @@ function drillLetters(form: DrillForm): { ok: number; chance: number; n: number 
 const drillRows = DRILL_FORMS.map((form) => [form, drillLetters(form)] as const);
 
 const pct = ([a, n]: [number, number]): string => (n ? (a / n).toFixed(3) : '—').padStart(8);
-process.stdout.write(`teacher-forced arg-max accuracy of ${dir}\n${'benchmark'.padEnd(12)}${'items'.padStart(6)}${'letter'.padStart(8)}${'chance'.padStart(8)}${'digits'.padStart(8)}\n`);
+process.stdout.write(`teacher-forced arg-max accuracy of ${dir}\n${'benchmark'.padEnd(16)}${'items'.padStart(6)}${'letter'.padStart(8)}${'chance'.padStart(8)}${'digits'.padStart(8)}\n`);
 for (const [b, r] of rows)
-  process.stdout.write(`${b.padEnd(12)}${String(r.items).padStart(6)}${pct(r.letter)}${(r.letter[1] ? (r.chance / r.letter[1]).toFixed(3) : '—').padStart(8)}${pct(r.digits)}\n`);
+  process.stdout.write(`${b.padEnd(16)}${String(r.items).padStart(6)}${pct(r.letter)}${(r.letter[1] ? (r.chance / r.letter[1]).toFixed(3) : '—').padStart(8)}${pct(r.digits)}\n`);
 for (const [form, d] of drillRows)
-  process.stdout.write(`${`drills/${form}`.padEnd(16)}${String(d.n).padStart(2)}${pct([d.ok, d.n])}${(d.chance / d.n).toFixed(3).padStart(8)}${'—'.padStart(8)}\n`);
+  process.stdout.write(`${`drills/${form}`.padEnd(16)}${String(d.n).padStart(6)}${pct([d.ok, d.n])}${(d.chance / d.n).toFixed(3).padStart(8)}${'—'.padStart(8)}\n`);
