@@ -158,7 +158,11 @@ test('rlsd: flags and no tensor leaks', () => {
 
 test('rlsd: groups whose rewards are all equal need no teacher pass; skipping them changes no loss value', () => {
   assert.deepEqual(Array.from(groupsWithSpread(Float32Array.from([1, 1, 0, 1, NaN, 0]), Int32Array.from([0, 1, 0, 1, 2, 2]))), [1, 0, 1, 0, 0, 0]);
-  assert.deepEqual(Array.from(rlsd.teacherNeeded!(Float32Array.from([1, 1, 1, 0]), Int32Array.from([0, 0, 1, 1]), rlsdDefaults)), [0, 0, 1, 1]);
+  assert.deepEqual(Array.from(rlsd.teacherNeeded!(Float32Array.from([1, 1, 1, 0]), Int32Array.from([0, 0, 1, 1]), rlsdDefaults, 0)), [0, 0, 1, 1]);
+  // λ = 0 from step lambdaDecaySteps on (Â = A): no response needs the teacher; λ fixed (D = 0) keeps needing it.
+  assert.deepEqual(Array.from(rlsd.teacherNeeded!(Float32Array.from([1, 1, 1, 0]), Int32Array.from([0, 0, 1, 1]), rlsdDefaults, 49)), [0, 0, 1, 1]);
+  assert.deepEqual(Array.from(rlsd.teacherNeeded!(Float32Array.from([1, 1, 1, 0]), Int32Array.from([0, 0, 1, 1]), rlsdDefaults, 50)), [0, 0, 0, 0]);
+  assert.deepEqual(Array.from(rlsd.teacherNeeded!(Float32Array.from([1, 0]), Int32Array.from([0, 0]), { ...rlsdDefaults, lambdaInit: 1, lambdaDecaySteps: 0 }, 500)), [1, 1]);
   // A batch with one zero-variance group: replace that group's teacher log-probs by the student's (what the loop
   // does when it skips the pass) — the loss is identical; Δ statistics cover only the responses with a pass.
   const f = makeBatch();

@@ -87,8 +87,9 @@ export const rlsd: Method<RlsdConfig> = {
   needsFullDistributions: () => false,
   needsReference: (cfg) => cfg.klCoef > 0,
   // Â = A·(…) is exactly 0 in a group whose rewards are all equal (A = 0), whatever the teacher says: such
-  // groups need no teacher pass.
-  teacherNeeded: (rewards, groupIds) => groupsWithSpread(rewards, groupIds),
+  // groups need no teacher pass. Once λ has decayed to 0, Â = A for every token: no response needs one.
+  teacherNeeded: (rewards, groupIds, cfg, step) =>
+    rlsdLambda(step, cfg) > 0 ? groupsWithSpread(rewards, groupIds) : new Uint8Array(groupIds.length),
   defaults: rlsdDefaults,
   optionHelp: rlsdOptionHelp,
   loss(x, cfg) {

@@ -55,7 +55,7 @@ export interface Method<C extends MethodConfig = MethodConfig> {
    * `teacherAvailable` is 0 and their teacher log-probs equal the rollout's), so a method declares here only
    * responses whose loss cannot depend on the teacher. Absent = every response.
    */
-  teacherNeeded?(rewards: Float32Array, groupIds: Int32Array, cfg: C): Uint8Array;
+  teacherNeeded?(rewards: Float32Array, groupIds: Int32Array, cfg: C, step: number): Uint8Array;
   /** True when a KL term to the frozen reference policy is active. */
   needsReference(cfg: C): boolean;
   /** Every option with the paper's default. */

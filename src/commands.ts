@@ -7,7 +7,7 @@ import { getMethod, resolveMethodConfig } from '../methods/index.ts';
 import { choice, num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
-import { DEFAULT_TRAIN, train, type ProgressSink, type StepMetrics } from './train.ts';
+import { DEFAULT_TRAIN, TRAIN_MIXES, train, type ProgressSink, type StepMetrics } from './train.ts';
 import { evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
@@ -150,6 +150,7 @@ const trainCommand: Builder = (cli) =>
         .option('eval-every', { type: 'number', default: DEFAULT_TRAIN.evalEvery })
         .option('eval-items', { type: 'number', default: DEFAULT_TRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
         .option('train-items', { type: 'number', default: DEFAULT_TRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
+        .option('train-mix', { type: 'string', default: DEFAULT_TRAIN.trainMix, describe: 'balanced: every benchmark weighs the same in an epoch | rows: every training row once' })
         .option('checkpoint-every', { type: 'number', default: DEFAULT_TRAIN.checkpointEvery })
         .option('seed', { type: 'number', default: DEFAULT_TRAIN.seed })
         .option('data-seed', { type: 'number', default: DEFAULT_TRAIN.dataSeed })
@@ -181,6 +182,7 @@ const trainCommand: Builder = (cli) =>
         evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
         evalPerBenchmark: num('eval-items', argv['eval-items'], { integer: true, min: 1 }),
         trainPerBenchmark: num('train-items', argv['train-items'], { integer: true, min: 1 }),
+        trainMix: choice('train-mix', argv['train-mix'], TRAIN_MIXES),
         checkpointEvery: num('checkpoint-every', argv['checkpoint-every'], { integer: true, min: 0 }),
         dataSeed: num('data-seed', argv['data-seed'], { integer: true, min: 0 }),
         shuffleRewards: Boolean(argv['shuffle-rewards']),

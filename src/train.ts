@@ -46,6 +46,12 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** Training problems per mini benchmark (the pool cycled in a seeded order). */
   trainPerBenchmark: number;
+  /**
+   * How an epoch draws from the pool: `balanced` takes as many rows of every benchmark as the smallest one has
+   * (WeMath's problem groups expand to ~3.4 rows per problem, so row-uniform order gives it 46 % of the prompts);
+   * `rows` walks every row once.
+   */
+  trainMix: TrainMix;
   /** Control: permute rewards within the batch, so any gain cannot come from the verifier. */
   shuffleRewards: boolean;
   /** Data seed of the mini suite (train/eval items); fixed across runs so methods see the same items. */
@@ -75,11 +81,15 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   evalPerBenchmark: 60,
   checkpointEvery: 25,
   trainPerBenchmark: 400,
+  trainMix: 'balanced',
   shuffleRewards: false,
   dataSeed: 1,
   stopAfter: 0,
   quiet: false,
 };
+
+export const TRAIN_MIXES = ['balanced', 'rows'] as const;
+export type TrainMix = (typeof TRAIN_MIXES)[number];
 
 export class TrainingError extends Error {
   override name = 'TrainingError';
@@ -100,19 +110,32 @@ interface TrainerState {
   lastEval?: Record<string, number>;
 }
 
-/** Seeded permutation of the training pool for one epoch. */
-function epochOrder(n: number, seed: number, epoch: number): number[] {
-  return new Rng(hashString(`order|${seed}|${epoch}`)).shuffle(Array.from({ length: n }, (_, i) => i));
+/**
+ * One epoch's seeded order over the training pool. `rows`: every row once. `balanced`: from each benchmark, as many
+ * rows as the smallest benchmark has, a fresh seeded subset each epoch, so every benchmark weighs the same.
+ */
+export function epochOrder(pool: readonly Pick<Task, 'benchmark'>[], mix: TrainMix, seed: number, epoch: number): number[] {
+  const all = Array.from({ length: pool.length }, (_, i) => i);
+  if (mix === 'rows') return new Rng(hashString(`order|${seed}|${epoch}`)).shuffle(all);
+  const byBenchmark = new Map<string, number[]>();
+  for (const i of all) {
+    const list = byBenchmark.get(pool[i]!.benchmark) ?? [];
+    list.push(i);
+    byBenchmark.set(pool[i]!.benchmark, list);
+  }
+  const take = Math.min(...[...byBenchmark.values()].map((l) => l.length));
+  const chosen = [...byBenchmark.entries()].flatMap(([b, rows]) => new Rng(hashString(`subset|${seed}|${epoch}|${b}`)).shuffle(rows).slice(0, take));
+  return new Rng(hashString(`order|${seed}|${epoch}`)).shuffle(chosen.sort((a, b) => a - b));
 }
 
-function nextPrompts(pool: Task[], seed: number, order: DataOrder, count: number): Task[] {
+function nextPrompts(pool: Task[], mix: TrainMix, seed: number, order: DataOrder, count: number): Task[] {
   const out: Task[] = [];
-  let perm = epochOrder(pool.length, seed, order.epoch);
+  let perm = epochOrder(pool, mix, seed, order.epoch);
   while (out.length < count) {
-    if (order.cursor >= pool.length) {
+    if (order.cursor >= perm.length) {
       order.epoch++;
       order.cursor = 0;
-      perm = epochOrder(pool.length, seed, order.epoch);
+      perm = epochOrder(pool, mix, seed, order.epoch);
     }
     out.push(pool[perm[order.cursor++]!]!);
   }
@@ -340,7 +363,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       const metrics: StepMetrics = {};
       // ---- 1. rollout: P prompts × G responses ----
       let t0 = performance.now();
-      const prompts = nextPrompts(trainPool, cfg.seed, state.data, cfg.promptsPerStep);
+      const prompts = nextPrompts(trainPool, cfg.trainMix, cfg.seed, state.data, cfg.promptsPerStep);
       const promptInputs = prompts.map((t) => ({ patches: t.patches, context: t.student }));
       const groupIds = Int32Array.from(prompts.flatMap((_, g) => Array.from({ length: G }, () => g)));
       const gen = policy.sample(promptInputs, { maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, greedy: false, rng }, G);
@@ -363,16 +386,18 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       let teacherLogits: tf.Tensor3D | undefined;
       let teacherAvailable: Float32Array | undefined;
       if (teacherKind && teacher && method.trains) {
-        const tc = teacherContexts(policy, teacherKind, prompts, groupIds, texts, rewards, reserve);
         // Only responses that have privileged context and whose loss can depend on the teacher get a pass.
-        const needed = method.teacherNeeded?.(rewards, groupIds, mcfg);
+        const needed = method.teacherNeeded?.(rewards, groupIds, mcfg, step);
+        const tc = needed && needed.every((n) => n === 0)
+          ? { contexts: [] as number[][], available: new Float32Array(B) }
+          : teacherContexts(policy, teacherKind, prompts, groupIds, texts, rewards, reserve);
         teacherAvailable = Float32Array.from(tc.available, (a, b) => (a > 0 && (!needed || needed[b]) ? 1 : 0));
         const full = method.needsFullDistributions(mcfg);
         const V = policy.cfg.vocabSize;
         const lp = oldLogProbs.slice(); // skipped responses: teacher = student, so Δ = 0
         const fullLogits = full ? new Float32Array(B * R * V) : null;
         // A group whose responses share one teacher context runs as one shared prefix; else one prefix each.
-        const shared = prompts.every((_, g) => tc.contexts.slice(g * G, (g + 1) * G).every((c) => c.join() === tc.contexts[g * G]!.join()));
+        const shared = tc.contexts.length === 0 || prompts.every((_, g) => tc.contexts.slice(g * G, (g + 1) * G).every((c) => c.join() === tc.contexts[g * G]!.join()));
         const rows: number[] = [];
         let teacherInputs: PolicyInput[];
         let teacherG: number;

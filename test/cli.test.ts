@@ -45,6 +45,7 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['train', '--method', 'grpo', '--steps', '-3'], /--steps must be ≥ 1 \(got -3\)/);
   expectError(['train', '--method', 'grpo', '--top-p', '1.5'], /--top-p must be ≤ 1/);
   expectError(['train', '--method', 'grpo', '--lr-schedule', 'linear'], /--lr-schedule must be constant or cosine \(got 'linear'\)/);
+  expectError(['train', '--method', 'grpo', '--train-mix', 'uniform'], /--train-mix must be balanced or rows \(got 'uniform'\)/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-warmup-fraction', '1'], /--drill-warmup-fraction must be ≤ 0.9/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-form', 'sideways'], /--drill-form must be question or trace \(got 'sideways'\)/);
   expectError(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);

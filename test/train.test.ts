@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { cachedTensorCount } from '../src/model/ops.ts';
-import { DEFAULT_TRAIN, train, TrainingError, type TrainConfig } from '../src/train.ts';
+import { DEFAULT_TRAIN, epochOrder, train, TrainingError, type TrainConfig } from '../src/train.ts';
 import { methodNames } from '../methods/index.ts';
 import { BASE } from './fixtures.ts';
 
@@ -30,6 +30,23 @@ const SMALL: Omit<TrainConfig, 'method' | 'out'> = {
   warmupSteps: 0,
   quiet: true,
 };
+
+test('epoch order: rows walks every row once; balanced takes the smallest benchmark\'s count from each, seeded', () => {
+  // 3 rows of a, 7 of b (a WeMath-like expansion), 4 of c.
+  const pool = [...'aaabbbbbbbcccc'].map((benchmark) => ({ benchmark }));
+  const rows = epochOrder(pool, 'rows', 1, 0);
+  assert.deepEqual([...rows].sort((x, y) => x - y), pool.map((_, i) => i));
+  const bal = epochOrder(pool, 'balanced', 1, 0);
+  const counts = new Map<string, number>();
+  for (const i of bal) counts.set(pool[i]!.benchmark, (counts.get(pool[i]!.benchmark) ?? 0) + 1);
+  assert.deepEqual(Object.fromEntries(counts), { a: 3, b: 3, c: 3 });
+  assert.equal(new Set(bal).size, 9);
+  assert.deepEqual(epochOrder(pool, 'balanced', 1, 0), bal, 'same seed and epoch, same order');
+  // Over epochs the larger benchmark's rows rotate: b's 7 rows are all drawn within a few epochs.
+  const seenB = new Set<number>();
+  for (let e = 0; e < 8; e++) for (const i of epochOrder(pool, 'balanced', 1, e)) if (pool[i]!.benchmark === 'b') seenB.add(i);
+  assert.equal(seenB.size, 7);
+});
 
 function tmp(tag: string): string {
   return mkdtempSync(join(tmpdir(), `rlsd-test-${tag}-`));
