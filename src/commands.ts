@@ -78,7 +78,8 @@ const pretrainCommand: Builder = (cli) =>
         .option('heads', { type: 'number', default: DEFAULT_MODEL.nHeads })
         .option('patch-hidden', { type: 'number', default: DEFAULT_MODEL.patchHidden ?? 0, describe: 'hidden width of an MLP patch encoder (0: linear)' })
         .option('image-attention', { type: 'string', default: DEFAULT_MODEL.imageAttention ?? 'causal', describe: 'causal | bidirectional (image tokens see each other)' })
-        .option('patch-size', { type: 'number', default: DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' }),
+        .option('patch-size', { type: 'number', default: DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' })
+        .option('prev-token-embedding', { type: 'boolean', default: DEFAULT_MODEL.prevTokenEmbedding ?? false, describe: "add an embedding of each text token's previous token (eases the induction lookup)" }),
     async (argv) => {
       const cfg = {
         ...DEFAULT_PRETRAIN,
@@ -105,6 +106,7 @@ const pretrainCommand: Builder = (cli) =>
           patchSize: num('patch-size', argv['patch-size'], { integer: true, min: 1 }),
           patchHidden: num('patch-hidden', argv['patch-hidden'], { integer: true, min: 0 }),
           imageAttention: choice('image-attention', argv['image-attention'], ['causal', 'bidirectional'] as const),
+          prevTokenEmbedding: Boolean(argv['prev-token-embedding']),
         },
         quiet: Boolean(argv.quiet),
       };

@@ -16,6 +16,12 @@ export interface ModelConfig {
   imageAttention?: 'causal' | 'bidirectional';
   /** Hidden width of a ReLU MLP patch encoder; 0 or absent: one linear patch projection. */
   patchHidden?: number;
+  /**
+   * Each text token's input also carries an embedding of the token before it (a token shift, as the "smeared
+   * keys" of Olsson et al. 2022), so one attention layer can find "the token after an earlier copy of this one" —
+   * the induction lookup a multiple-choice letter needs. Absent/false: off (checkpoints before it).
+   */
+  prevTokenEmbedding?: boolean;
   /** Standard deviation of the normal initialisation (residual projections are scaled by 1/√(2·layers)). */
   initStd?: number;
 }
@@ -44,7 +50,7 @@ export function patchDim(cfg: ModelConfig): number {
 }
 
 export function validateModelConfig(cfg: ModelConfig): void {
-  const ints: Exclude<keyof ModelConfig, 'initStd' | 'patchHidden' | 'imageAttention'>[] = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'maxPositions', 'imageSize', 'patchSize', 'channels'];
+  const ints: Exclude<keyof ModelConfig, 'initStd' | 'patchHidden' | 'imageAttention' | 'prevTokenEmbedding'>[] = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'maxPositions', 'imageSize', 'patchSize', 'channels'];
   for (const k of ints) {
     const v = cfg[k];
     if (!Number.isInteger(v) || v <= 0) throw new Error(`model config: '${k}' must be a positive integer (got ${v})`);
@@ -53,6 +59,8 @@ export function validateModelConfig(cfg: ModelConfig): void {
     throw new Error(`model config: 'imageAttention' must be causal or bidirectional (got ${String(cfg.imageAttention)})`);
   if (cfg.patchHidden !== undefined && !(Number.isInteger(cfg.patchHidden) && cfg.patchHidden >= 0))
     throw new Error(`model config: 'patchHidden' must be a non-negative integer (got ${cfg.patchHidden})`);
+  if (cfg.prevTokenEmbedding !== undefined && typeof cfg.prevTokenEmbedding !== 'boolean')
+    throw new Error(`model config: 'prevTokenEmbedding' must be true or false (got ${String(cfg.prevTokenEmbedding)})`);
   if (cfg.initStd !== undefined && !(cfg.initStd > 0)) throw new Error(`model config: 'initStd' must be positive (got ${cfg.initStd})`);
   if (cfg.dModel % cfg.nHeads !== 0) throw new Error(`model config: dModel ${cfg.dModel} is not divisible by nHeads ${cfg.nHeads}`);
   if (cfg.imageSize % cfg.patchSize !== 0) throw new Error(`model config: imageSize ${cfg.imageSize} is not a multiple of patchSize ${cfg.patchSize}`);

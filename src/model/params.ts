@@ -42,6 +42,8 @@ export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
     );
   }
   specs.push({ name: 'lnf_g', shape: [d], init: 'ones' }, { name: 'lnf_b', shape: [d], init: 'zeros' });
+  // Last, so every other parameter draws the same initial values with or without it.
+  if (cfg.prevTokenEmbedding) specs.push({ name: 'prev_emb', shape: [cfg.vocabSize, d], init: 'normal', std });
   return specs;
 }
 

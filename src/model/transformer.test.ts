@@ -12,6 +12,9 @@ import { Rng } from '../util/rng.ts';
 const cfg: ModelConfig = { ...DEFAULT_MODEL, vocabSize: 24, maxPositions: 64, patchHidden: 0, imageAttention: 'causal' };
 /** The vision-block variant: an MLP patch encoder and image tokens that see each other. */
 const visionCfg: ModelConfig = { ...cfg, patchHidden: 32, imageAttention: 'bidirectional' };
+/** The vision block plus an embedding of each text token's previous token. */
+const prevCfg: ModelConfig = { ...visionCfg, prevTokenEmbedding: true };
+const tag = (c: ModelConfig): string => (c.prevTokenEmbedding ? ', vision block + previous-token embedding' : c.imageAttention === 'bidirectional' ? ', vision block' : '');
 const PAD = 0;
 
 function randomSeqs(rng: Rng, n: number): SequenceInput[] {
@@ -28,8 +31,8 @@ function randomSeqs(rng: Rng, n: number): SequenceInput[] {
   });
 }
 
-for (const [backend, caseCfg] of [['cpu', cfg], ['wasm', cfg], ['cpu', visionCfg], ['wasm', visionCfg]] as const) {
-  test(`KV-cached decoding equals full recomputation to 1e-5 (${backend}${caseCfg.imageAttention === 'bidirectional' ? ', vision block' : ''})`, async () => {
+for (const [backend, caseCfg] of [['cpu', cfg], ['wasm', cfg], ['cpu', visionCfg], ['wasm', visionCfg], ['cpu', prevCfg], ['wasm', prevCfg]] as const) {
+  test(`KV-cached decoding equals full recomputation to 1e-5 (${backend}${tag(caseCfg)})`, async () => {
     const cfg = caseCfg;
     await tf.setBackend(backend);
     await tf.ready();
@@ -95,7 +98,7 @@ test('generate: greedy decoding is deterministic and stops at EOS; sampling is r
 });
 
 test('grouped forward (shared prefixes) equals full per-sequence forward; grouped sampling equals per-sequence sampling', async () => {
-  for (const [backend, caseCfg] of [['cpu', cfg], ['wasm', cfg], ['wasm', visionCfg]] as const) {
+  for (const [backend, caseCfg] of [['cpu', cfg], ['wasm', cfg], ['wasm', visionCfg], ['wasm', prevCfg]] as const) {
     const cfg = caseCfg;
     await tf.setBackend(backend);
     const params = initParams(cfg, 9);
@@ -151,4 +154,30 @@ test('vision block: image tokens see later patches only when bidirectional; text
     assert.ok(diff(a.last, b.last) > 1e-3, 'text sees every patch');
     disposeParams(params);
   }
+});
+
+test('previous-token embedding: its table is the last parameter (the others initialise as without it); zeroed, the model is the plain one', async () => {
+  await tf.setBackend('cpu');
+  const rng = new Rng(21);
+  const seqs = randomSeqs(rng, 3);
+  const plain = initParams(visionCfg, 5);
+  const withPrev = initParams(prevCfg, 5);
+  assert.deepEqual([...withPrev.keys()], [...plain.keys(), 'prev_emb']);
+  for (const [k, v] of plain) {
+    assert.deepEqual(withPrev.get(k)!.dataSync(), v.dataSync(), k);
+    v.assign(v.mul(10));
+    withPrev.get(k)!.assign(withPrev.get(k)!.mul(10));
+  }
+  const logits = (c: ModelConfig, params: typeof plain): number[][][] => {
+    const laid = layoutBatch(c, seqs, PAD);
+    return tf.tidy(() => forwardLogits(params, c, laid.batch, laid.responseStart - 1, laid.responseLen).arraySync()) as number[][][];
+  };
+  const maxDiff = (a: number[][][], b: number[][][]): number => Math.max(...a.flat(2).map((x, i) => Math.abs(x - b.flat(2)[i]!)));
+  const prevTable = withPrev.get('prev_emb')!;
+  prevTable.assign(prevTable.mul(10));
+  assert.ok(maxDiff(logits(prevCfg, withPrev), logits(visionCfg, plain)) > 1e-3, 'the previous token changes the logits');
+  prevTable.assign(tf.zerosLike(prevTable));
+  assert.ok(maxDiff(logits(prevCfg, withPrev), logits(visionCfg, plain)) < 1e-5, 'a zero table adds nothing');
+  disposeParams(plain);
+  disposeParams(withPrev);
 });

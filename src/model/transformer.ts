@@ -56,9 +56,35 @@ function embed(params: Params, cfg: ModelConfig, batch: SeqBatch): tf.Tensor2D {
   const img = dense(hidden, p(params, 'patch_w'), p(params, 'patch_b')).reshape([B, nImg, d]);
   const textIds = new Int32Array(B * (T - nImg));
   for (let b = 0; b < B; b++) textIds.set(batch.tokenIds.subarray(b * T + nImg, (b + 1) * T), b * (T - nImg));
-  const txt = embedLookup(textIds, p(params, 'tok_emb') as tf.Tensor2D).reshape([B, T - nImg, d]);
+  let txt = embedLookup(textIds, p(params, 'tok_emb') as tf.Tensor2D);
+  if (cfg.prevTokenEmbedding) {
+    // The previous column's token where it is real text; none (a zero vector) after the image or padding.
+    const prevIds = new Int32Array(B * (T - nImg));
+    const hasPrev = new Float32Array(B * (T - nImg));
+    for (let b = 0; b < B; b++)
+      for (let c = nImg + 1; c < T; c++)
+        if (batch.keyMask[b * T + c - 1]! > 0) {
+          prevIds[b * (T - nImg) + c - nImg] = batch.tokenIds[b * T + c - 1]!;
+          hasPrev[b * (T - nImg) + c - nImg] = 1;
+        }
+    txt = txt.add(prevTokenEmbedding(params, prevIds, hasPrev)) as tf.Tensor2D;
+  }
   const pos = embedLookup(batch.posIds, p(params, 'pos_emb') as tf.Tensor2D);
-  return tf.concat([img, txt], 1).reshape([B * T, d]).add(pos) as tf.Tensor2D;
+  return tf.concat([img, txt.reshape([B, T - nImg, d])], 1).reshape([B * T, d]).add(pos) as tf.Tensor2D;
+}
+
+/** [N, d]: the embedding of each position's previous token (rows with `hasPrev` 0 get zeros). */
+function prevTokenEmbedding(params: Params, prevIds: Int32Array, hasPrev?: Float32Array): tf.Tensor2D {
+  const e = embedLookup(prevIds, p(params, 'prev_emb') as tf.Tensor2D);
+  return hasPrev ? (e.mul(tf.tensor2d(hasPrev, [prevIds.length, 1])) as tf.Tensor2D) : e;
+}
+
+/** Input embeddings [N, d] of single text tokens at given positions, with the token before each when the model uses it. */
+function embedTokens(params: Params, cfg: ModelConfig, ids: Int32Array, posIds: Int32Array, prevIds: Int32Array): tf.Tensor2D {
+  // Summed in embed()'s order (token, previous token, position), so both paths give the same floats.
+  let x = embedLookup(ids, p(params, 'tok_emb') as tf.Tensor2D);
+  if (cfg.prevTokenEmbedding) x = x.add(prevTokenEmbedding(params, prevIds)) as tf.Tensor2D;
+  return x.add(embedLookup(posIds, p(params, 'pos_emb') as tf.Tensor2D)) as tf.Tensor2D;
 }
 
 /**
@@ -154,13 +180,17 @@ export class KVCache {
   /** [B*t] key mask over all cached columns (1 real, 0 pad). */
   keyMask: Float32Array;
   length: number;
+  /** [B] the last token of each sequence (the next token's previous token). */
+  lastIds: Int32Array;
   constructor(
     readonly B: number,
     keyMask: Float32Array,
     length: number,
+    lastIds: Int32Array,
   ) {
     this.keyMask = keyMask;
     this.length = length;
+    this.lastIds = lastIds;
   }
   dispose(): void {
     for (const l of this.layers) {
@@ -173,7 +203,7 @@ export class KVCache {
 
 /** Runs the prefix (image + left-padded context) and returns the cache and the last column's logits [B,V]. */
 export function prefill(params: Params, cfg: ModelConfig, batch: SeqBatch): { cache: KVCache; logits: tf.Tensor2D } {
-  const cache = new KVCache(batch.B, batch.keyMask.slice(), batch.T);
+  const cache = new KVCache(batch.B, batch.keyMask.slice(), batch.T, Int32Array.from({ length: batch.B }, (_, b) => batch.tokenIds[b * batch.T + batch.T - 1]!));
   const logits = tf.tidy(() => {
     const { B, T } = batch;
     const mask = causalPadMask(batch, imageBlock(cfg));
@@ -204,7 +234,7 @@ export function decodeStep(params: Params, cfg: ModelConfig, cache: KVCache, tok
     const add = new Float32Array(B * (t + 1));
     for (let i = 0; i < add.length; i++) add[i] = newMask[i]! > 0 ? 0 : NEG;
     const mask = tf.tensor4d(add, [B, 1, 1, t + 1]);
-    let x = embedLookup(tokenIds, p(params, 'tok_emb') as tf.Tensor2D).add(embedLookup(posIds, p(params, 'pos_emb') as tf.Tensor2D)) as tf.Tensor2D;
+    let x = embedTokens(params, cfg, tokenIds, posIds, cache.lastIds);
     for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, 1, { past: old[l]!, record: cache.layers });
     for (const kv of cache.layers) {
       tf.keep(kv.kT);
@@ -218,6 +248,7 @@ export function decodeStep(params: Params, cfg: ModelConfig, cache: KVCache, tok
   }
   cache.keyMask = newMask;
   cache.length = t + 1;
+  cache.lastIds = tokenIds.slice();
   return logits;
 }
 
@@ -259,12 +290,14 @@ export function forwardGrouped(params: Params, cfg: ModelConfig, prefix: SeqBatc
   // 2. responses (inputs: tokens 0..R-2, predicting tokens 1..R-1), attending to their group's prefix
   const Rq = R - 1;
   const ids = new Int32Array(B * Rq);
+  const prev = new Int32Array(B * Rq);
   const pos = new Int32Array(B * Rq);
   const add = new Float32Array(B * Rq * (Tp + Rq));
   for (let b = 0; b < B; b++) {
     const pi = Math.floor(b / G);
     for (let t = 0; t < Rq; t++) {
       ids[b * Rq + t] = responses[b * R + t]!;
+      prev[b * Rq + t] = t === 0 ? prefix.tokenIds[pi * Tp + Tp - 1]! : responses[b * R + t - 1]!;
       pos[b * Rq + t] = Math.min(nextPos[pi]! + t, cfg.maxPositions - 1);
       const row = (b * Rq + t) * (Tp + Rq);
       for (let j = 0; j < Tp; j++) add[row + j] = prefix.keyMask[pi * Tp + j]! > 0 ? 0 : NEG;
@@ -273,7 +306,7 @@ export function forwardGrouped(params: Params, cfg: ModelConfig, prefix: SeqBatc
   }
   const mask = tf.tensor4d(add, [B, 1, Rq, Tp + Rq]);
   const H = cfg.nHeads;
-  let x = embedLookup(ids, p(params, 'tok_emb') as tf.Tensor2D).add(embedLookup(pos, p(params, 'pos_emb') as tf.Tensor2D)) as tf.Tensor2D;
+  let x = embedTokens(params, cfg, ids, pos, prev);
   for (let l = 0; l < cfg.nLayers; l++) {
     const past = { kT: repeatGroups(pastLayers[l]!.kT, P, G, H), v: repeatGroups(pastLayers[l]!.v, P, G, H) };
     x = block(params, cfg, l, x, mask, B, Rq, { past });
@@ -289,7 +322,7 @@ export function repeatCache(cache: KVCache, G: number, H: number): KVCache {
   const t = cache.length;
   const mask = new Float32Array(P * G * t);
   for (let pi = 0; pi < P; pi++) for (let j = 0; j < G; j++) mask.set(cache.keyMask.subarray(pi * t, (pi + 1) * t), (pi * G + j) * t);
-  const out = new KVCache(P * G, mask, t);
+  const out = new KVCache(P * G, mask, t, Int32Array.from({ length: P * G }, (_, b) => cache.lastIds[Math.floor(b / G)]!));
   out.layers = cache.layers.map((kv) => tf.tidy(() => ({ kT: repeatGroups(kv.kT, P, G, H), v: repeatGroups(kv.v, P, G, H) })));
   cache.dispose();
   return out;
