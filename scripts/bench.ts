@@ -176,16 +176,18 @@ policy.dispose();
 if (!skipLoop) {
   // Two alternating rounds (GRPO, RLSD, GRPO, RLSD) and per-step medians, so machine drift and the first
   // run's warm-up fall on both methods alike.
-  const perStep: Record<string, Record<string, number>[]> = { grpo: [], rlsd: [] };
+  // 'rlsd-in-turn': the teacher pass in the main thread between rollout and update (--no-teacher-worker).
+  const variants = { grpo: { method: 'grpo', teacherWorker: true }, rlsd: { method: 'rlsd', teacherWorker: true }, 'rlsd-in-turn': { method: 'rlsd', teacherWorker: false } };
+  const perStep: Record<string, Record<string, number>[]> = { grpo: [], rlsd: [], 'rlsd-in-turn': [] };
   for (let round = 0; round < 2; round++)
-    for (const method of ['grpo', 'rlsd']) {
-      const dir = mkdtempSync(join(tmpdir(), `rlsd-bench-${method}-`));
+    for (const [name, variant] of Object.entries(variants)) {
+      const dir = mkdtempSync(join(tmpdir(), `rlsd-bench-${name}-`));
       try {
         // lr 0: the policy stays at the base, so both methods sample the same responses from the same seed and
         // the comparison prices exactly the teacher pass and the loss (every kernel of an update still runs).
-        await train({ ...DEFAULT_TRAIN, method, base, out: dir, steps: loopSteps, lr: 0, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
+        await train({ ...DEFAULT_TRAIN, ...variant, base, out: dir, steps: loopSteps, lr: 0, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
         const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-        perStep[method]!.push(...lines.filter((l) => l['timing/rollout_s'] !== undefined).slice(1)); // each run's first step warms up
+        perStep[name]!.push(...lines.filter((l) => l['timing/rollout_s'] !== undefined).slice(1)); // each run's first step warms up
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -196,21 +198,24 @@ if (!skipLoop) {
   };
   const stepTimes: Record<string, number> = {};
   const teacherTimes: Record<string, number> = {};
-  for (const [method, steps] of Object.entries(perStep)) {
-    const part = (k: string): number => median(steps.map((l) => l[k]!));
-    stepTimes[method] = median(steps.map((l) => l['timing/rollout_s']! + l['timing/teacher_s']! + l['timing/update_s']!));
-    teacherTimes[method] = part('timing/teacher_s');
-    log(`${method} step (median of ${steps.length}): ${stepTimes[method]!.toFixed(2)} s (rollout ${part('timing/rollout_s').toFixed(2)}, teacher ${part('timing/teacher_s').toFixed(2)}, update ${part('timing/update_s').toFixed(2)}; response ${part('response_length/mean').toFixed(1)} tokens)`);
+  for (const [name, steps] of Object.entries(perStep)) {
+    const part = (k: string): number => median(steps.map((l) => l[k] ?? 0));
+    stepTimes[name] = median(steps.map((l) => l['timing/rollout_s']! + l['timing/teacher_s']! + l['timing/update_s']!));
+    teacherTimes[name] = part('timing/teacher_s');
+    const worker = steps.some((l) => l['timing/teacher_worker_s'] !== undefined) ? `, of which waiting for the worker ${part('timing/teacher_wait_s').toFixed(2)}; the worker's pass ${part('timing/teacher_worker_s').toFixed(2)}` : '';
+    log(`${name} step (median of ${steps.length}): ${stepTimes[name]!.toFixed(2)} s (rollout ${part('timing/rollout_s').toFixed(2)}, teacher ${part('timing/teacher_s').toFixed(2)}${worker}, update ${part('timing/update_s').toFixed(2)}; response ${part('response_length/mean').toFixed(1)} tokens)`);
   }
   out['step_s'] = stepTimes;
   out['rlsd_over_grpo'] = stepTimes['rlsd']! / stepTimes['grpo']!;
-  // The same-work ratio prices the teacher pass against the rest of RLSD's own steps (the paper's "one extra
-  // forward pass"); with lr 0 it should agree with the direct ratio up to timing noise.
-  out['rlsd_over_grpo_same_work'] = stepTimes['rlsd']! / (stepTimes['rlsd']! - teacherTimes['rlsd']!);
+  out['rlsd_in_turn_over_grpo'] = stepTimes['rlsd-in-turn']! / stepTimes['grpo']!;
+  // The same-work ratio prices the in-turn teacher pass against the rest of RLSD's own steps (the paper's "one
+  // extra forward pass"); with lr 0 it should agree with the direct ratio up to timing noise.
+  out['rlsd_in_turn_over_grpo_same_work'] = stepTimes['rlsd-in-turn']! / (stepTimes['rlsd-in-turn']! - teacherTimes['rlsd-in-turn']!);
   // RLSD skips the teacher pass once λ has decayed to 0 (Â = A), so over a default run only the first
   // lambdaDecaySteps steps pay for it; the loop above runs entirely before that point.
   const withTeacher = Math.min(rlsdDefaults.lambdaDecaySteps, DEFAULT_TRAIN.steps);
   out['rlsd_over_grpo_default_run'] = (withTeacher * stepTimes['rlsd']! + (DEFAULT_TRAIN.steps - withTeacher) * stepTimes['grpo']!) / (DEFAULT_TRAIN.steps * stepTimes['grpo']!);
-  log(`RLSD / GRPO step time: ${(out['rlsd_over_grpo'] as number).toFixed(2)}× (same work: ${(out['rlsd_over_grpo_same_work'] as number).toFixed(2)}×; over a default ${DEFAULT_TRAIN.steps}-step run, whose teacher pass stops when λ reaches 0 at step ${withTeacher}: ${(out['rlsd_over_grpo_default_run'] as number).toFixed(2)}×)`);
+  log(`RLSD / GRPO step time: ${(out['rlsd_over_grpo'] as number).toFixed(2)}× with the teacher in a worker thread (default); ${(out['rlsd_in_turn_over_grpo'] as number).toFixed(2)}× in turn (--no-teacher-worker; same work: ${(out['rlsd_in_turn_over_grpo_same_work'] as number).toFixed(2)}×)`);
+  log(`over a default ${DEFAULT_TRAIN.steps}-step run, whose teacher pass stops when λ reaches 0 at step ${withTeacher}: ${(out['rlsd_over_grpo_default_run'] as number).toFixed(2)}×`);
 }
 log(JSON.stringify(out));

@@ -157,7 +157,8 @@ const trainCommand: Builder = (cli) =>
         .option('seed', { type: 'number', default: DEFAULT_TRAIN.seed })
         .option('data-seed', { type: 'number', default: DEFAULT_TRAIN.dataSeed })
         .option('shuffle-rewards', { type: 'boolean', default: false, describe: 'control: permute rewards within each batch' })
-        .option('stop-after', { type: 'number', default: 0, describe: 'stop after N steps in this process (resume later)' }),
+        .option('stop-after', { type: 'number', default: 0, describe: 'stop after N steps in this process (resume later)' })
+        .option('teacher-worker', { type: 'boolean', default: DEFAULT_TRAIN.teacherWorker, describe: 'score the self-teacher in a worker thread during the student forward pass (wasm/cpu; same numbers); --no-teacher-worker: in turn' }),
     async (argv) => {
       const method = getMethod(String(argv.method));
       const methodOptions = parseOptions('opt', argv.opt);
@@ -189,6 +190,7 @@ const trainCommand: Builder = (cli) =>
         dataSeed: num('data-seed', argv['data-seed'], { integer: true, min: 0 }),
         shuffleRewards: Boolean(argv['shuffle-rewards']),
         stopAfter: num('stop-after', argv['stop-after'], { integer: true, min: 0 }),
+        teacherWorker: Boolean(argv['teacher-worker']),
         quiet: Boolean(argv.quiet),
       };
       if (cfg.samplesPerPrompt < 2 && method.trains) throw new UsageError('--samples must be ≥ 2 for group-relative methods');

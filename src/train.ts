@@ -16,6 +16,7 @@ import { assignParams, cloneParams, disposeParams, type Params } from './model/p
 import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
 import { atTemperature, Policy, tokenLogProbs, type PolicyInput } from './policy.ts';
 import { provenance } from './provenance.ts';
+import { TeacherWorker, type TeacherScores } from './teacher-worker.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng, type RngState } from './util/rng.ts';
@@ -58,6 +59,11 @@ export interface TrainConfig {
   dataSeed: number;
   /** Stop after this many steps in this process (for tests of resume); 0 = run to `steps`. */
   stopAfter: number;
+  /**
+   * Score the self-teacher in a worker thread (src/teacher-worker.ts) while the student's forward pass runs, on
+   * the single-threaded backends (wasm, cpu). Same numbers either way; off: in the main thread, in turn.
+   */
+  teacherWorker: boolean;
   quiet: boolean;
 }
 
@@ -87,6 +93,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   shuffleRewards: false,
   dataSeed: 1,
   stopAfter: 0,
+  teacherWorker: true,
   quiet: false,
 };
 
@@ -246,7 +253,7 @@ function baseIdentity(info: Record<string, unknown>): string {
  * it would silently continue another experiment — e.g. re-running a command after a default changed.
  */
 function trajectorySettings(cfg: TrainConfig, mcfg: MethodConfig): Record<string, unknown> {
-  const { steps, stopAfter: _a, quiet: _q, out: _o, base: _b, evalEvery: _e, checkpointEvery: _c, methodOptions: _m, ...rest } = cfg;
+  const { steps, stopAfter: _a, quiet: _q, out: _o, base: _b, evalEvery: _e, checkpointEvery: _c, methodOptions: _m, teacherWorker: _w, ...rest } = cfg;
   // A cosine schedule is laid over `steps`, so then the length decides the trajectory too.
   return { ...rest, ...(cfg.lrSchedule === 'cosine' ? { steps } : {}), methodConfig: mcfg };
 }
@@ -313,6 +320,13 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     writeFileSync(metricsFile, '');
   }
   const rng = new Rng(state.rng);
+  // The teacher's pass on the second core, where the backend itself uses one thread.
+  const backendName = backendInfo().name;
+  let teacherWorker: TeacherWorker | null = null;
+  if (teacher && method.trains && cfg.teacherWorker && (backendName === 'wasm' || backendName === 'cpu')) {
+    teacherWorker = await TeacherWorker.start(backendName, policy.cfg, policy.tokenizer.toJSON());
+    teacherWorker.setParams(teacher);
+  }
   const runInfo = {
     config: { ...cfg, methodConfig: mcfg, teacherSyncResolved: teacherSync, adam: adamCfg, model: policy.cfg },
     backend: backendInfo(),
@@ -384,8 +398,8 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
 
       // ---- 3. self-teacher pass with privileged context (frozen copy; no gradient) ----
       t0 = performance.now();
-      let teacherLogProbs: tf.Tensor2D | undefined;
-      let teacherLogits: tf.Tensor3D | undefined;
+      // The teacher's numbers as tensors, made inside the update (from the worker's answer when it has one).
+      let teacherTensors: (() => { logProbs: tf.Tensor2D; logits: tf.Tensor3D | undefined }) | undefined;
       let teacherAvailable: Float32Array | undefined;
       if (teacherKind && teacher && method.trains) {
         // Only responses that have privileged context and whose loss can depend on the teacher get a pass.
@@ -413,13 +427,27 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
           teacherInputs = rows.map((b) => ({ patches: prompts[groupIds[b]!]!.patches, context: tc.contexts[b]! }));
           teacherG = 1;
         }
-        const scored = policy.scoreGrouped(teacherInputs, teacherG, rows.map((b) => gen.responses[b]!), { params: teacher, temperature: cfg.temperature, full });
-        rows.forEach((b, k) => {
-          lp.set(scored.logProbs[k]!, b * R);
-          if (fullLogits && scored.logits) fullLogits.set(scored.logits[k]!, b * R * V);
-        });
-        teacherLogProbs = tf.tensor2d(lp, [B, R]);
-        if (fullLogits) teacherLogits = tf.tensor3d(fullLogits, [B, R, V]);
+        const place = (scored: Pick<TeacherScores, 'logProbs' | 'logits'>): void =>
+          rows.forEach((b, k) => {
+            lp.set(scored.logProbs[k]!, b * R);
+            if (fullLogits && scored.logits) fullLogits.set(scored.logits[k]!, b * R * V);
+          });
+        const responses = rows.map((b) => gen.responses[b]!);
+        if (teacherWorker && rows.length > 0) {
+          // Scored on the other core while the student's forward pass runs; collected where the loss needs it.
+          const pending = teacherWorker.submit(teacherInputs, teacherG, responses, { temperature: cfg.temperature, full });
+          teacherTensors = () => {
+            const t = performance.now();
+            const scored = pending.wait();
+            place(scored);
+            metrics['timing/teacher_wait_s'] = (performance.now() - t) / 1000;
+            metrics['timing/teacher_worker_s'] = scored.workerSeconds;
+            return { logProbs: tf.tensor2d(lp, [B, R]), logits: fullLogits ? tf.tensor3d(fullLogits, [B, R, V]) : undefined };
+          };
+        } else {
+          if (rows.length > 0) place(policy.scoreGrouped(teacherInputs, teacherG, responses, { params: teacher, temperature: cfg.temperature, full }));
+          teacherTensors = () => ({ logProbs: tf.tensor2d(lp, [B, R]), logits: fullLogits ? tf.tensor3d(fullLogits, [B, R, V]) : undefined });
+        }
         metrics['teacher/pass_fraction'] = rows.length / B;
       }
       let refLogProbs: tf.Tensor2D | undefined;
@@ -442,6 +470,9 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
           const logits = policy.groupedLogits(batch);
           const scaled = atTemperature(logits, cfg.temperature);
           const { tokenLogp } = tokenLogProbs(scaled, batch.targets);
+          const teacherOut = teacherTensors?.();
+          const teacherLogProbs = teacherOut?.logProbs;
+          const teacherLogits = teacherOut?.logits;
           const x: MethodInputs = {
             responseMask,
             groupIds,
@@ -480,8 +511,11 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         v.dispose();
       }
       metrics['actor/loss'] = lossValue;
-      tf.dispose([responseMask, oldLp, ...[teacherLogProbs, teacherLogits, refLogProbs].filter((t) => t !== undefined)] as tf.Tensor[]);
-      metrics['timing/update_s'] = (performance.now() - t0) / 1000;
+      tf.dispose([responseMask, oldLp, ...[refLogProbs].filter((t) => t !== undefined)] as tf.Tensor[]);
+      // Time blocked on the worker's answer is the teacher's, not the update's.
+      const waited = metrics['timing/teacher_wait_s'] ?? 0;
+      metrics['timing/update_s'] = (performance.now() - t0) / 1000 - waited;
+      metrics['timing/teacher_s'] = metrics['timing/teacher_s']! + waited;
 
       // ---- 6. metrics ----
       const lens = gen.responses.map((r) => r.length);
@@ -504,7 +538,10 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
 
       const done = step + 1;
       // ---- teacher re-sync, evaluation, checkpoint ----
-      if (teacher && teacherSync > 0 && done % teacherSync === 0) assignParams(teacher, policy.params);
+      if (teacher && teacherSync > 0 && done % teacherSync === 0) {
+        assignParams(teacher, policy.params);
+        teacherWorker?.setParams(teacher);
+      }
       let ev: Record<string, number> | undefined;
       if (cfg.evalEvery > 0 && (done % cfg.evalEvery === 0 || done === cfg.steps)) {
         ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
@@ -517,6 +554,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     }
   } finally {
     progress?.stop();
+    await teacherWorker?.close();
     adam.dispose();
     if (teacher) disposeParams(teacher);
     if (reference) disposeParams(reference);

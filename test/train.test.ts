@@ -125,6 +125,28 @@ test('resume after step 2 equals an uninterrupted 4-step run exactly; the same s
   }
 });
 
+test('the teacher pass in a worker thread gives the numbers of the in-process pass (rlsd; opsd with full distributions; sdpo)', async () => {
+  for (const method of ['rlsd', 'opsd', 'sdpo']) {
+    const inProcess = tmp(`${method}-inproc`);
+    const worker = tmp(`${method}-worker`);
+    try {
+      const cfg = { ...SMALL, method, teacherSync: 2 };
+      await train({ ...cfg, out: inProcess, teacherWorker: false });
+      const before = tf.memory().numTensors - cachedTensorCount();
+      await train({ ...cfg, out: worker, teacherWorker: true });
+      assert.equal(tf.memory().numTensors - cachedTensorCount(), before, 'tensor count after the run');
+      const w = metricLines(worker);
+      assert.ok(w.some((l) => l['timing/teacher_worker_s'] !== undefined), `${method}: the worker scored`);
+      assert.ok(metricLines(inProcess).every((l) => l['timing/teacher_worker_s'] === undefined), `${method}: in-process run used no worker`);
+      const strip = (m: Record<string, number>) => deterministic(m);
+      assert.deepEqual(w.map(strip), metricLines(inProcess).map(strip), `${method}: same metrics`);
+      assert.equal(maxWeightChange(join(inProcess, 'checkpoints', 'step_000003'), join(worker, 'checkpoints', 'step_000003')), 0, `${method}: same weights`);
+    } finally {
+      for (const d of [inProcess, worker]) rmSync(d, { recursive: true, force: true });
+    }
+  }
+});
+
 test('a non-finite loss stops the run with a clear message and keeps the last good checkpoint', async () => {
   const out = tmp('nan');
   try {

@@ -1,0 +1,184 @@
+// The self-teacher's scoring pass on the second core. WASM (and the cpu backend) run on one thread, so the
+// frozen teacher can score a step's responses in a worker thread while the main thread runs the student's
+// forward pass of the update; the loop blocks for the teacher's numbers only where the loss needs them. The
+// worker runs the same backend and the same code (Policy.scoreGrouped), so its numbers equal the in-process
+// pass bit for bit (test/train.test.ts runs a method both ways).
+import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { ModelConfig } from './model/config.ts';
+import type { Params } from './model/params.ts';
+import type { PolicyInput } from './policy.ts';
+
+interface InitMessage {
+  type: 'init';
+  backend: string;
+  model: ModelConfig;
+  tokenizer: unknown;
+  port: MessagePort;
+  signal: SharedArrayBuffer;
+}
+interface ParamsMessage {
+  type: 'params';
+  weights: [string, Float32Array][];
+}
+interface ScoreMessage {
+  type: 'score';
+  id: number;
+  prefixes: PolicyInput[];
+  G: number;
+  responses: number[][];
+  temperature: number;
+  full: boolean;
+}
+type ToWorker = InitMessage | ParamsMessage | ScoreMessage;
+
+interface ScoreResult {
+  id: number;
+  logProbs?: Float32Array[];
+  logits?: Float32Array[] | null;
+  seconds?: number;
+  error?: string;
+}
+
+export interface TeacherScores {
+  logProbs: Float32Array[];
+  logits: Float32Array[] | null;
+  /** Seconds the worker spent scoring. */
+  workerSeconds: number;
+}
+
+/** A submitted pass; `wait()` blocks the calling thread until the worker has answered. */
+export interface PendingScores {
+  wait(): TeacherScores;
+}
+
+export class TeacherWorkerError extends Error {
+  override name = 'TeacherWorkerError';
+}
+
+export class TeacherWorker {
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly results: MessagePort,
+    private readonly signal: Int32Array,
+  ) {}
+
+  /** Starts a worker on `backend` ('wasm' or 'cpu') holding a model of `model`'s shape; resolves once it is ready. */
+  static async start(backend: string, model: ModelConfig, tokenizer: unknown): Promise<TeacherWorker> {
+    const bootstrap = fileURLToPath(new URL('./util/ts-worker.mjs', import.meta.url));
+    const worker = new Worker(bootstrap, { workerData: { module: import.meta.url } });
+    const { port1, port2 } = new MessageChannel();
+    const signal = new SharedArrayBuffer(4);
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('error', (e) => reject(new TeacherWorkerError(`teacher worker failed to start: ${e.message}`)));
+      port1.once('message', (m: { ready?: boolean; error?: string }) =>
+        m.ready ? resolve() : reject(new TeacherWorkerError(`teacher worker failed to start: ${m.error ?? 'unknown error'}`)),
+      );
+    });
+    worker.postMessage({ type: 'init', backend, model, tokenizer, port: port2, signal } satisfies InitMessage, [port2]);
+    await ready;
+    port1.removeAllListeners('message');
+    port1.unref();
+    worker.unref();
+    return new TeacherWorker(worker, port1, new Int32Array(signal));
+  }
+
+  /** Sends the teacher's weights (at start, after each re-sync and after a resume); later passes use them. */
+  setParams(params: Params): void {
+    const weights: [string, Float32Array][] = [...params].map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]);
+    this.worker.postMessage({ type: 'params', weights } satisfies ParamsMessage, weights.map(([, w]) => w.buffer as ArrayBuffer));
+  }
+
+  /** Starts scoring `responses` under P prefixes shared by G responses each (as Policy.scoreGrouped). */
+  submit(prefixes: readonly PolicyInput[], G: number, responses: readonly (readonly number[])[], opts: { temperature: number; full: boolean }): PendingScores {
+    if (this.closed) throw new TeacherWorkerError('teacher worker is closed');
+    const id = this.nextId++;
+    const msg: ScoreMessage = {
+      type: 'score',
+      id,
+      prefixes: prefixes.map((p) => ({ patches: p.patches, context: p.context })),
+      G,
+      responses: responses.map((r) => [...r]),
+      temperature: opts.temperature,
+      full: opts.full,
+    };
+    this.worker.postMessage(msg);
+    let done: TeacherScores | null = null;
+    return {
+      wait: (): TeacherScores => {
+        if (done) return done;
+        for (;;) {
+          const got = receiveMessageOnPort(this.results);
+          if (got) {
+            const r = got.message as ScoreResult;
+            if (r.error) throw new TeacherWorkerError(`teacher worker: ${r.error}`);
+            if (r.id !== id) throw new TeacherWorkerError(`teacher worker answered pass ${r.id}, expected ${id}`);
+            done = { logProbs: r.logProbs!, logits: r.logits ?? null, workerSeconds: r.seconds! };
+            return done;
+          }
+          // Sleeps until the worker bumps the signal (or 50 ms pass, then checks the port again).
+          Atomics.wait(this.signal, 0, Atomics.load(this.signal, 0), 50);
+        }
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.results.close();
+    await this.worker.terminate();
+  }
+}
+
+// ---- the worker side ----
+async function serve(): Promise<void> {
+  const { initBackend, parseBackendName } = await import('./backend.ts');
+  const { Policy } = await import('./policy.ts');
+  const { Tokenizer } = await import('./tokenizer.ts');
+  const { paramsFromWeights } = await import('./checkpoint.ts');
+  const { initParams, assignParams } = await import('./model/params.ts');
+  let policy: InstanceType<typeof Policy> | null = null;
+  let port: MessagePort | null = null;
+  let signal: Int32Array | null = null;
+  const answer = (r: ScoreResult): void => {
+    port!.postMessage(r);
+    Atomics.add(signal!, 0, 1);
+    Atomics.notify(signal!, 0);
+  };
+  // One message at a time, in order (init is asynchronous; a pass must not start before it is done).
+  let queue: Promise<void> = Promise.resolve();
+  parentPort!.on('message', (m: ToWorker) => {
+    queue = queue.then(() => handle(m));
+  });
+  const handle = async (m: ToWorker): Promise<void> => {
+    if (m.type === 'init') {
+      port = m.port;
+      signal = new Int32Array(m.signal);
+      try {
+        await initBackend(parseBackendName(m.backend));
+        policy = new Policy(m.model, initParams(m.model, 0), Tokenizer.fromJSON(m.tokenizer));
+        port.postMessage({ ready: true });
+      } catch (e) {
+        port.postMessage({ error: (e as Error).message });
+      }
+    } else if (m.type === 'params') {
+      const loaded = paramsFromWeights(policy!.cfg, new Map(m.weights));
+      assignParams(policy!.params, loaded);
+      for (const v of loaded.values()) v.dispose();
+    } else {
+      const t0 = performance.now();
+      try {
+        const s = policy!.scoreGrouped(m.prefixes, m.G, m.responses, { temperature: m.temperature, full: m.full });
+        answer({ id: m.id, logProbs: s.logProbs, logits: s.logits, seconds: (performance.now() - t0) / 1000 });
+      } catch (e) {
+        answer({ id: m.id, error: (e as Error).message });
+      }
+    }
+  };
+}
+
+if (parentPort && (workerData as { module?: string } | null)?.module === import.meta.url) await serve();
