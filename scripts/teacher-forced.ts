@@ -35,8 +35,9 @@ try {
 }
 const tok = policy.tokenizer;
 const reserve = 32;
-// An option letter is the token 'C' of ' (' 'C' ')' (a bare letter without the leading space).
-const isLetter = (id: number): boolean => /^[A-D]$/.test(tok.vocab[id]!);
+// An option letter is the token 'C' of ' (' 'C' ')' (a bare letter without the leading space), or the fused
+// marker ' (C)' of a tokenizer made with --fused-option-markers.
+const isLetter = (id: number): boolean => /^(?:[A-D]| \([A-D]\))$/.test(tok.vocab[id]!);
 const isDigit = (id: number): boolean => /^ ?\d$/.test(tok.vocab[id]!);
 /** Chance of guessing the letter: one over the options written in the prompt ('value (L)'). */
 const chanceOf = (prompt: string): number => 1 / Math.max(1, (prompt.match(/ \([A-D]\)/g) ?? []).length);

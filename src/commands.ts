@@ -79,6 +79,7 @@ const pretrainCommand: Builder = (cli) =>
         .option('patch-hidden', { type: 'number', default: DEFAULT_MODEL.patchHidden ?? 0, describe: 'hidden width of an MLP patch encoder (0: linear)' })
         .option('image-attention', { type: 'string', default: DEFAULT_MODEL.imageAttention ?? 'causal', describe: 'causal | bidirectional (image tokens see each other)' })
         .option('patch-size', { type: 'number', default: DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' })
+        .option('fused-option-markers', { type: 'boolean', default: DEFAULT_PRETRAIN.fusedOptionMarkers, describe: "option markers ' (A)' … ' (D)' as single tokens (a one-token induction lookup)" })
         .option('prev-token-embedding', { type: 'boolean', default: DEFAULT_MODEL.prevTokenEmbedding ?? false, describe: "add an embedding of each text token's previous token (eases the induction lookup)" }),
     async (argv) => {
       const cfg = {
@@ -98,6 +99,7 @@ const pretrainCommand: Builder = (cli) =>
         lookupDrillWarmupFraction: num('drill-warmup-fraction', argv['drill-warmup-fraction'], { min: 0, max: 0.9 }),
         lookupDrillForm: choice('drill-form', argv['drill-form'], DRILL_FORMS),
         ...(argv.init ? { init: resolve(String(argv.init)) } : {}),
+        fusedOptionMarkers: Boolean(argv['fused-option-markers']),
         model: {
           ...DEFAULT_PRETRAIN.model,
           dModel: num('d-model', argv['d-model'], { integer: true, min: 1 }),

@@ -14,6 +14,7 @@ import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng } from './util/rng.ts';
 import type { ModelConfig } from './model/config.ts';
 import { countParams } from './model/params.ts';
+import { Tokenizer } from './tokenizer.ts';
 
 export interface PretrainConfig {
   out: string;
@@ -37,6 +38,8 @@ export interface PretrainConfig {
   evalEvery: number;
   maxNewTokens: number;
   model: Partial<ModelConfig>;
+  /** Option markers ' (A)' … ' (D)' as single tokens (Tokenizer.default); ignored with `init`. */
+  fusedOptionMarkers: boolean;
   /** Continue from this checkpoint's weights (its model and tokenizer; `model` is then ignored) instead of a fresh init. */
   init?: string;
   quiet: boolean;
@@ -65,6 +68,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   evalEvery: 250,
   maxNewTokens: 32,
   model: { initStd: 0.1 },
+  fusedOptionMarkers: false,
   quiet: false,
 };
 
@@ -82,7 +86,7 @@ export interface PretrainResult {
 }
 
 export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: Record<string, number>) => void): Promise<PretrainResult> {
-  const policy = cfg.init ? Policy.load(cfg.init).policy : Policy.init(cfg.seed, cfg.model);
+  const policy = cfg.init ? Policy.load(cfg.init).policy : Policy.init(cfg.seed, cfg.model, Tokenizer.default({ fusedOptionMarkers: cfg.fusedOptionMarkers }));
   const reserve = cfg.maxNewTokens;
   const train = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
   const evalTasks = await loadMiniTasks(policy, { split: 'eval', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });

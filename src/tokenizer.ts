@@ -84,8 +84,13 @@ export class Tokenizer {
     this.vocab = [...vocab];
   }
 
-  static default(): Tokenizer {
-    return new Tokenizer(defaultVocab());
+  /**
+   * The mini language's vocabulary. `fusedOptionMarkers` adds ' (A)' … ' (D)' as single tokens (after all
+   * others, so the other ids stay), making the option lookup a one-token induction: after the value in a
+   * trace, copy the token that followed the same value among the options.
+   */
+  static default(opts: { fusedOptionMarkers?: boolean } = {}): Tokenizer {
+    return new Tokenizer([...defaultVocab(), ...(opts.fusedOptionMarkers ? LETTERS.map((l) => ` (${l})`) : [])]);
   }
 
   get vocabSize(): number {
