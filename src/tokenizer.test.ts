@@ -137,3 +137,14 @@ test('toJSON / fromJSON round trip and validation', () => {
   assert.throws(() => new Tokenizer(['<pad>', '<bos>', '<eos>', '<sep>', '<unk>', 'a b']), /whitespace inside a word/);
   assert.throws(() => new Tokenizer(['<bos>', '<pad>', '<eos>', '<sep>', '<unk>']), /vocab\[0\] must be '<pad>'/);
 });
+
+test('fused option markers: " (A)" … " (D)" become single tokens appended after the default vocabulary', () => {
+  const fused = Tokenizer.default({ fusedOptionMarkers: true });
+  assert.deepEqual(fused.vocab.slice(0, tok.vocabSize), tok.vocab, 'the other ids stay');
+  assert.deepEqual(fused.vocab.slice(tok.vocabSize), [' (A)', ' (B)', ' (C)', ' (D)']);
+  const text = 'how many red ? 3 (A) 4 (B) Answer: i see red 4 (B) Answer: B';
+  const ids = fused.encode(text);
+  assert.equal(fused.decode(ids), text);
+  assert.deepEqual(ids.slice(4, 8).map((i) => fused.vocab[i]), [' 3', ' (A)', ' 4', ' (B)']);
+  assert.equal(tok.encode(text).length, ids.length + 6, 'each of the three markers was three tokens');
+});
