@@ -30,12 +30,15 @@ const runs = dirs.map((dir) => {
   const evals = new Map(lines.filter((l) => l['eval/accuracy'] !== undefined).map((l) => [l['step']!, l]));
   const steps = lines.filter((l) => l['reward/mean'] !== undefined);
   const mean = (k: string): number => steps.reduce((a, l) => a + (l[k] ?? 0), 0) / Math.max(1, steps.length);
+  // Teacher statistics over the steps that had a teacher pass (RLSD stops scoring once λ reaches 0).
+  const taught = steps.filter((l) => (l['teacher/pass_fraction'] ?? 1) > 0);
+  const teacherMean = (k: string): number => taught.reduce((a, l) => a + (l[k] ?? 0), 0) / Math.max(1, taught.length);
   const stepTime = mean('timing/rollout_s') + mean('timing/teacher_s') + mean('timing/update_s');
   const evalSteps = [...evals.keys()].sort((a, b) => a - b);
   const first = evals.get(evalSteps[0]!)!;
   const last = evals.get(evalSteps[evalSteps.length - 1]!)!;
   const gain = { pooled: last['eval/accuracy']! - first['eval/accuracy']!, avg: (benchmarkMean(last) ?? NaN) - (benchmarkMean(first) ?? NaN) };
-  return { name: basename(dir), evals, steps, mean, stepTime, gain };
+  return { name: basename(dir), evals, steps, mean, teacherMean, stepTime, gain };
 });
 const allSteps = [...new Set(runs.flatMap((r) => [...r.evals.keys()]))].sort((a, b) => a - b);
 const w = Math.max(10, ...runs.map((r) => r.name.length + 1));
@@ -63,8 +66,8 @@ row('gain, benchmark mean', (r) => signed(r.gain.avg));
 row('mean reward', (r) => r.mean('reward/mean').toFixed(3));
 row('mean entropy', (r) => r.mean('actor/entropy').toFixed(3));
 row('mean leakage', (r) => r.mean('leakage/rate').toFixed(3));
-row('mean |Δ| (rlsd)', (r) => (r.steps[0]?.['rlsd/delta_abs_mean'] !== undefined ? r.mean('rlsd/delta_abs_mean').toFixed(3) : '—'));
-row('weight clipfrac (rlsd)', (r) => (r.steps[0]?.['rlsd/weight_clipfrac'] !== undefined ? r.mean('rlsd/weight_clipfrac').toFixed(3) : '—'));
+row('mean |Δ| (rlsd)', (r) => (r.steps[0]?.['rlsd/delta_abs_mean'] !== undefined ? r.teacherMean('rlsd/delta_abs_mean').toFixed(3) : '—'));
+row('weight clipfrac (rlsd)', (r) => (r.steps[0]?.['rlsd/weight_clipfrac'] !== undefined ? r.teacherMean('rlsd/weight_clipfrac').toFixed(3) : '—'));
 row('mean step s', (r) => r.stepTime.toFixed(2));
 row('steps', (r) => String(r.steps.length));
 
