@@ -52,6 +52,9 @@ export interface PendingScores {
   wait(): TeacherScores;
 }
 
+/** How long the loop waits for one teacher pass before it gives up on the worker. */
+const ANSWER_TIMEOUT_MS = 600_000;
+
 export class TeacherWorkerError extends Error {
   override name = 'TeacherWorkerError';
 }
@@ -110,6 +113,7 @@ export class TeacherWorker {
     return {
       wait: (): TeacherScores => {
         if (done) return done;
+        const deadline = performance.now() + ANSWER_TIMEOUT_MS;
         for (;;) {
           const got = receiveMessageOnPort(this.results);
           if (got) {
@@ -119,6 +123,8 @@ export class TeacherWorker {
             done = { logProbs: r.logProbs!, logits: r.logits ?? null, workerSeconds: r.seconds! };
             return done;
           }
+          // A worker that died cannot answer, and its exit event cannot reach a thread blocked here.
+          if (performance.now() > deadline) throw new TeacherWorkerError(`teacher worker gave no answer in ${ANSWER_TIMEOUT_MS / 1000} s (use --no-teacher-worker)`);
           // Sleeps until the worker bumps the signal (or 50 ms pass, then checks the port again).
           Atomics.wait(this.signal, 0, Atomics.load(this.signal, 0), 50);
         }
