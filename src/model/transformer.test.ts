@@ -9,7 +9,7 @@ import { forwardLogits, forwardGrouped, prefill, decodeStep } from './transforme
 import { generate } from './generate.ts';
 import { Rng } from '../util/rng.ts';
 
-const cfg: ModelConfig = { ...DEFAULT_MODEL, vocabSize: 24, maxPositions: 64, patchHidden: 0, imageAttention: 'causal' };
+const cfg: ModelConfig = { ...DEFAULT_MODEL, vocabSize: 24, maxPositions: 64, patchHidden: 0, imageAttention: 'causal', prevTokenEmbedding: false };
 /** The vision-block variant: an MLP patch encoder and image tokens that see each other. */
 const visionCfg: ModelConfig = { ...cfg, patchHidden: 32, imageAttention: 'bidirectional' };
 /** The vision block plus an embedding of each text token's previous token. */
