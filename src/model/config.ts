@@ -39,8 +39,6 @@ export const DEFAULT_MODEL: Omit<ModelConfig, 'vocabSize'> = {
   // after 800 SFT steps, off-by-one readings); with it 0.44 after 750 (results/reference/README.md).
   patchHidden: 256,
   imageAttention: 'bidirectional',
-  // With fused option markers, the multiple-choice letter becomes learnable (held-out WeMath 0.23 → 0.66).
-  prevTokenEmbedding: true,
 };
 
 export function numImageTokens(cfg: ModelConfig): number {
