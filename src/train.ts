@@ -285,7 +285,8 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const settings = trajectorySettings(cfg, mcfg);
   const recorded = startInfo['settings'];
   if (resumeFrom && recorded && typeof recorded === 'object') {
-    const diff = settingsDiff(recorded as Record<string, unknown>, settings);
+    // Runs recorded before --train-mix existed walked the rows.
+    const diff = settingsDiff({ trainMix: 'rows', ...(recorded as Record<string, unknown>) }, settings);
     if (diff.length > 0) throw new TrainingError(`${cfg.out} holds a run with other settings (${diff.join('; ')}); resume it with its own flags or use another --out`);
   }
   const G = cfg.samplesPerPrompt;
