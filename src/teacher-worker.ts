@@ -115,6 +115,8 @@ export class TeacherWorker {
         if (done) return done;
         const deadline = performance.now() + ANSWER_TIMEOUT_MS;
         for (;;) {
+          // Read the signal before the port, so an answer that lands in between ends the wait below at once.
+          const seen = Atomics.load(this.signal, 0);
           const got = receiveMessageOnPort(this.results);
           if (got) {
             const r = got.message as ScoreResult;
@@ -126,7 +128,7 @@ export class TeacherWorker {
           // A worker that died cannot answer, and its exit event cannot reach a thread blocked here.
           if (performance.now() > deadline) throw new TeacherWorkerError(`teacher worker gave no answer in ${ANSWER_TIMEOUT_MS / 1000} s (use --no-teacher-worker)`);
           // Sleeps until the worker bumps the signal (or 50 ms pass, then checks the port again).
-          Atomics.wait(this.signal, 0, Atomics.load(this.signal, 0), 50);
+          Atomics.wait(this.signal, 0, seen, 50);
         }
       },
     };
