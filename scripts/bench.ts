@@ -174,8 +174,7 @@ policy.dispose();
 
 // ---- 4. RLSD against GRPO in the real loop ----
 if (!skipLoop) {
-  // Two alternating rounds (GRPO, RLSD, GRPO, RLSD) and per-step medians, so machine drift and the first
-  // run's warm-up fall on both methods alike.
+  // Per-step medians over rounds of all variants, so machine drift and warm-up fall on every variant alike.
   // 'rlsd-in-turn': the teacher pass in the main thread between rollout and update (--no-teacher-worker).
   const variants = { grpo: { method: 'grpo', teacherWorker: true }, rlsd: { method: 'rlsd', teacherWorker: true }, 'rlsd-in-turn': { method: 'rlsd', teacherWorker: false } };
   const perStep: Record<string, Record<string, number>[]> = { grpo: [], rlsd: [], 'rlsd-in-turn': [] };

@@ -148,7 +148,10 @@ async function serve(): Promise<void> {
   const { Policy } = await import('./policy.ts');
   const { Tokenizer } = await import('./tokenizer.ts');
   const { paramsFromWeights } = await import('./checkpoint.ts');
-  const { initParams, assignParams } = await import('./model/params.ts');
+  const { assignParams, disposeParams } = await import('./model/params.ts');
+  let model: ModelConfig | null = null;
+  let tokenizer: InstanceType<typeof Tokenizer> | null = null;
+  // Made from the first weights sent (no initial draw to overwrite), then updated in place.
   let policy: InstanceType<typeof Policy> | null = null;
   let port: MessagePort | null = null;
   let signal: Int32Array | null = null;
@@ -168,19 +171,24 @@ async function serve(): Promise<void> {
       signal = new Int32Array(m.signal);
       try {
         await initBackend(parseBackendName(m.backend));
-        policy = new Policy(m.model, initParams(m.model, 0), Tokenizer.fromJSON(m.tokenizer));
+        model = m.model;
+        tokenizer = Tokenizer.fromJSON(m.tokenizer);
         port.postMessage({ ready: true });
       } catch (e) {
         port.postMessage({ error: (e as Error).message });
       }
     } else if (m.type === 'params') {
-      const loaded = paramsFromWeights(policy!.cfg, new Map(m.weights));
-      assignParams(policy!.params, loaded);
-      for (const v of loaded.values()) v.dispose();
+      const loaded = paramsFromWeights(model!, new Map(m.weights));
+      if (!policy) policy = new Policy(model!, loaded, tokenizer!);
+      else {
+        assignParams(policy.params, loaded);
+        disposeParams(loaded);
+      }
     } else {
       const t0 = performance.now();
       try {
-        const s = policy!.scoreGrouped(m.prefixes, m.G, m.responses, { temperature: m.temperature, full: m.full });
+        if (!policy) throw new Error('no teacher weights received before the first pass');
+        const s = policy.scoreGrouped(m.prefixes, m.G, m.responses, { temperature: m.temperature, full: m.full });
         answer({ id: m.id, logProbs: s.logProbs, logits: s.logits, seconds: (performance.now() - t0) / 1000 });
       } catch (e) {
         answer({ id: m.id, error: (e as Error).message });

@@ -434,6 +434,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
             if (fullLogits && scored.logits) fullLogits.set(scored.logits[k]!, b * R * V);
           });
         const responses = rows.map((b) => gen.responses[b]!);
+        const asTensors = () => ({ logProbs: tf.tensor2d(lp, [B, R]), logits: fullLogits ? tf.tensor3d(fullLogits, [B, R, V]) : undefined });
         if (teacherWorker && rows.length > 0) {
           // Scored on the other core while the student's forward pass runs; collected where the loss needs it.
           const pending = teacherWorker.submit(teacherInputs, teacherG, responses, { temperature: cfg.temperature, full });
@@ -443,11 +444,11 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
             place(scored);
             metrics['timing/teacher_wait_s'] = (performance.now() - t) / 1000;
             metrics['timing/teacher_worker_s'] = scored.workerSeconds;
-            return { logProbs: tf.tensor2d(lp, [B, R]), logits: fullLogits ? tf.tensor3d(fullLogits, [B, R, V]) : undefined };
+            return asTensors();
           };
         } else {
           if (rows.length > 0) place(policy.scoreGrouped(teacherInputs, teacherG, responses, { params: teacher, temperature: cfg.temperature, full }));
-          teacherTensors = () => ({ logProbs: tf.tensor2d(lp, [B, R]), logits: fullLogits ? tf.tensor3d(fullLogits, [B, R, V]) : undefined });
+          teacherTensors = asTensors;
         }
         metrics['teacher/pass_fraction'] = rows.length / B;
       }
