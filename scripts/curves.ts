@@ -68,6 +68,24 @@ row('mean entropy', (r) => r.mean('actor/entropy').toFixed(3));
 row('mean leakage', (r) => r.mean('leakage/rate').toFixed(3));
 row('mean |Δ| (rlsd)', (r) => (r.steps[0]?.['rlsd/delta_abs_mean'] !== undefined ? r.teacherMean('rlsd/delta_abs_mean').toFixed(3) : '—'));
 row('weight clipfrac (rlsd)', (r) => (r.steps[0]?.['rlsd/weight_clipfrac'] !== undefined ? r.teacherMean('rlsd/weight_clipfrac').toFixed(3) : '—'));
+// Train reward at the start and end of a run (means over the first and last 25 steps), overall and per benchmark.
+const window = (r: (typeof runs)[number], k: string, from: 'first' | 'last'): number | undefined => {
+  const xs = r.steps.filter((l) => l[k] !== undefined);
+  const part = from === 'first' ? xs.slice(0, 25) : xs.slice(-25);
+  return part.length ? part.reduce((a, l) => a + l[k]!, 0) / part.length : undefined;
+};
+const firstLast = (r: (typeof runs)[number], k: string, digits = 3): string => {
+  const a = window(r, k, 'first');
+  const b = window(r, k, 'last');
+  return a === undefined || b === undefined ? '—' : `${a.toFixed(digits)}→${b.toFixed(digits)}`;
+};
+row('train reward 25→25', (r) => firstLast(r, 'reward/mean'));
+const rewardKeys = [...new Set(runs.flatMap((r) => r.steps.flatMap((l) => Object.keys(l))))].filter((k) => k.startsWith('reward/') && !['reward/mean', 'reward/std', 'reward/frac_zero_std_groups', 'reward/shuffled_mean'].includes(k)).sort();
+for (const k of rewardKeys) row(`  ${k.slice('reward/'.length)}`, (r) => firstLast(r, k));
+if (runs.some((r) => r.steps.some((l) => l['perf/rss_mib'] !== undefined))) {
+  row('tensors 25→25', (r) => firstLast(r, 'perf/num_tensors', 0));
+  row('RSS MiB 25→25', (r) => firstLast(r, 'perf/rss_mib', 0));
+}
 row('mean step s', (r) => r.stepTime.toFixed(2));
 row('steps', (r) => String(r.steps.length));
 

@@ -535,7 +535,18 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         'response_length/mean': tokens / B,
         'leakage/rate': texts.filter(mentionsReference).length / B,
         'perf/tokens_per_s': tokens / (metrics['timing/rollout_s']! + metrics['timing/teacher_s']! + metrics['timing/update_s']!),
+        // Leak watch: both must stay flat over a run (a growing count is a tensor not disposed).
+        'perf/num_tensors': tf.memory().numTensors,
+        'perf/rss_mib': process.memoryUsage().rss / 2 ** 20,
       });
+      // Per-benchmark train reward (veRL's per-data-source metrics): which skills the verifier's signal moves.
+      const perBench = new Map<string, [number, number]>();
+      trueRewards.forEach((r, i) => {
+        const name = prompts[groupIds[i]!]!.benchmark;
+        const e = perBench.get(name) ?? [0, 0];
+        perBench.set(name, [e[0] + r, e[1] + 1]);
+      });
+      for (const [name, [sum, n]] of perBench) metrics[`reward/${name}`] = sum / n;
       if (cfg.shuffleRewards) metrics['reward/shuffled_mean'] = rewards.reduce((a, b) => a + b, 0) / B;
 
       const done = step + 1;
