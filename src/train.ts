@@ -13,6 +13,7 @@ import { meanEntropy, stopGradient } from '../methods/core.ts';
 import { backendInfo } from './backend.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { assignParams, cloneParams, disposeParams, type Params } from './model/params.ts';
+import { cachedTensorCount } from './model/ops.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
 import { atTemperature, Policy, tokenLogProbs, type PolicyInput } from './policy.ts';
 import { provenance } from './provenance.ts';
@@ -535,8 +536,10 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         'response_length/mean': tokens / B,
         'leakage/rate': texts.filter(mentionsReference).length / B,
         'perf/tokens_per_s': tokens / (metrics['timing/rollout_s']! + metrics['timing/teacher_s']! + metrics['timing/update_s']!),
-        // Leak watch: both must stay flat over a run (a growing count is a tensor not disposed).
-        'perf/num_tensors': tf.memory().numTensors,
+        // Leak watch: both must stay flat over a run (a growing count is a tensor not disposed). The ones-row
+        // cache of the matmul kernels gains one small tensor per new batch shape, so it is counted apart.
+        'perf/num_tensors': tf.memory().numTensors - cachedTensorCount(),
+        'perf/cached_tensors': cachedTensorCount(),
         'perf/rss_mib': process.memoryUsage().rss / 2 ** 20,
       });
       // Per-benchmark train reward (veRL's per-data-source metrics): which skills the verifier's signal moves.
