@@ -41,7 +41,7 @@ const runs = dirs.map((dir) => {
   return { name: basename(dir), evals, steps, mean, teacherMean, stepTime, gain };
 });
 const allSteps = [...new Set(runs.flatMap((r) => [...r.evals.keys()]))].sort((a, b) => a - b);
-const w = Math.max(10, ...runs.map((r) => r.name.length + 1));
+const w = Math.max(13, ...runs.map((r) => r.name.length + 1)); // 13: room for "0.431→0.440"
 const header = `${'step'.padStart(6)}${runs.map((r) => r.name.padStart(w)).join('')}\n`;
 const table = (title: string, value: (l: Line) => number | undefined): void => {
   process.stdout.write(`${title}\n${header}`);
