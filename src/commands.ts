@@ -160,7 +160,7 @@ const trainCommand: Builder = (cli) =>
         .option('data-seed', { type: 'number', default: DEFAULT_TRAIN.dataSeed })
         .option('shuffle-rewards', { type: 'boolean', default: false, describe: 'control: permute rewards within each batch' })
         .option('stop-after', { type: 'number', default: 0, describe: 'stop after N steps in this process (resume later)' })
-        .option('teacher-worker', { type: 'boolean', default: DEFAULT_TRAIN.teacherWorker, describe: 'score the self-teacher in a worker thread during the student forward pass (wasm/cpu; same numbers); --no-teacher-worker: in turn' }),
+        .option('teacher-worker', { type: 'boolean', default: DEFAULT_TRAIN.teacherWorker, describe: 'score the self-teacher (and the KL reference, with --opt klCoef) in a worker thread during the student forward pass (wasm/cpu; same numbers); --no-teacher-worker: in turn' }),
     async (argv) => {
       const method = getMethod(String(argv.method));
       const methodOptions = parseOptions('opt', argv.opt);

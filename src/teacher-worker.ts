@@ -2,7 +2,8 @@
 // frozen teacher can score a step's responses in a worker thread while the main thread runs the student's
 // forward pass of the update; the loop blocks for the teacher's numbers only where the loss needs them. The
 // worker runs the same backend and the same code (Policy.scoreGrouped), so its numbers equal the in-process
-// pass bit for bit (test/train.test.ts runs a method both ways).
+// pass bit for bit (test/train.test.ts runs a method both ways). It holds one set of weights per slot: the
+// self-teacher's, and the frozen KL reference's when the method has a KL term.
 import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from './model/config.ts';
@@ -17,8 +18,11 @@ interface InitMessage {
   port: MessagePort;
   signal: SharedArrayBuffer;
 }
+/** Which frozen weights a pass uses: the self-teacher or the KL reference policy. */
+export type WeightSlot = 'teacher' | 'reference';
 interface ParamsMessage {
   type: 'params';
+  slot: WeightSlot;
   weights: [string, Float32Array][];
 }
 interface ScoreMessage {
@@ -29,6 +33,7 @@ interface ScoreMessage {
   responses: number[][];
   temperature: number;
   full: boolean;
+  slot: WeightSlot;
 }
 type ToWorker = InitMessage | ParamsMessage | ScoreMessage;
 
@@ -89,14 +94,14 @@ export class TeacherWorker {
     return new TeacherWorker(worker, port1, new Int32Array(signal));
   }
 
-  /** Sends the teacher's weights (at start, after each re-sync and after a resume); later passes use them. */
-  setParams(params: Params): void {
+  /** Sends a slot's weights (the teacher's at start, after each re-sync and after a resume; the reference's once); later passes use them. */
+  setParams(params: Params, slot: WeightSlot = 'teacher'): void {
     const weights: [string, Float32Array][] = [...params].map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]);
-    this.worker.postMessage({ type: 'params', weights } satisfies ParamsMessage, weights.map(([, w]) => w.buffer as ArrayBuffer));
+    this.worker.postMessage({ type: 'params', slot, weights } satisfies ParamsMessage, weights.map(([, w]) => w.buffer as ArrayBuffer));
   }
 
-  /** Starts scoring `responses` under P prefixes shared by G responses each (as Policy.scoreGrouped). */
-  submit(prefixes: readonly PolicyInput[], G: number, responses: readonly (readonly number[])[], opts: { temperature: number; full: boolean }): PendingScores {
+  /** Starts scoring `responses` under P prefixes shared by G responses each (as Policy.scoreGrouped) with a slot's weights (default the teacher's); passes run in submission order. */
+  submit(prefixes: readonly PolicyInput[], G: number, responses: readonly (readonly number[])[], opts: { temperature: number; full: boolean; slot?: WeightSlot }): PendingScores {
     if (this.closed) throw new TeacherWorkerError('teacher worker is closed');
     const id = this.nextId++;
     const msg: ScoreMessage = {
@@ -107,6 +112,7 @@ export class TeacherWorker {
       responses: responses.map((r) => [...r]),
       temperature: opts.temperature,
       full: opts.full,
+      slot: opts.slot ?? 'teacher',
     };
     this.worker.postMessage(msg);
     let done: TeacherScores | null = null;
@@ -151,8 +157,9 @@ async function serve(): Promise<void> {
   const { assignParams, disposeParams } = await import('./model/params.ts');
   let model: ModelConfig | null = null;
   let tokenizer: InstanceType<typeof Tokenizer> | null = null;
-  // Made from the first weights sent (no initial draw to overwrite), then updated in place.
+  // Made from the first weights sent (no initial draw to overwrite); each slot's weights are updated in place.
   let policy: InstanceType<typeof Policy> | null = null;
+  const slots = new Map<WeightSlot, Params>();
   let port: MessagePort | null = null;
   let signal: Int32Array | null = null;
   const answer = (r: ScoreResult): void => {
@@ -179,16 +186,20 @@ async function serve(): Promise<void> {
       }
     } else if (m.type === 'params') {
       const loaded = paramsFromWeights(model!, new Map(m.weights));
-      if (!policy) policy = new Policy(model!, loaded, tokenizer!);
-      else {
-        assignParams(policy.params, loaded);
+      const held = slots.get(m.slot);
+      if (held) {
+        assignParams(held, loaded);
         disposeParams(loaded);
+      } else {
+        slots.set(m.slot, loaded);
+        policy ??= new Policy(model!, loaded, tokenizer!);
       }
     } else {
       const t0 = performance.now();
       try {
-        if (!policy) throw new Error('no teacher weights received before the first pass');
-        const s = policy.scoreGrouped(m.prefixes, m.G, m.responses, { temperature: m.temperature, full: m.full });
+        const params = slots.get(m.slot);
+        if (!policy || !params) throw new Error(`no ${m.slot} weights received before the first pass`);
+        const s = policy.scoreGrouped(m.prefixes, m.G, m.responses, { params, temperature: m.temperature, full: m.full });
         answer({ id: m.id, logProbs: s.logProbs, logits: s.logits, seconds: (performance.now() - t0) / 1000 });
       } catch (e) {
         answer({ id: m.id, error: (e as Error).message });

@@ -17,7 +17,7 @@ import { cachedTensorCount } from './model/ops.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
 import { atTemperature, Policy, tokenLogProbs, type PolicyInput } from './policy.ts';
 import { provenance } from './provenance.ts';
-import { TeacherWorker, type TeacherScores } from './teacher-worker.ts';
+import { type PendingScores, TeacherWorker, type TeacherScores } from './teacher-worker.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng, type RngState } from './util/rng.ts';
@@ -322,12 +322,13 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     writeFileSync(metricsFile, '');
   }
   const rng = new Rng(state.rng);
-  // The teacher's pass on the second core, where the backend itself uses one thread.
+  // The teacher's (and the KL reference's) pass on the second core, where the backend itself uses one thread.
   const backendName = backendInfo().name;
   let teacherWorker: TeacherWorker | null = null;
-  if (teacher && method.trains && cfg.teacherWorker && (backendName === 'wasm' || backendName === 'cpu')) {
+  if ((teacher || reference) && method.trains && cfg.teacherWorker && (backendName === 'wasm' || backendName === 'cpu')) {
     teacherWorker = await TeacherWorker.start(backendName, policy.cfg, policy.tokenizer.toJSON());
-    teacherWorker.setParams(teacher);
+    if (teacher) teacherWorker.setParams(teacher, 'teacher');
+    if (reference) teacherWorker.setParams(reference, 'reference');
   }
   const runInfo = {
     config: { ...cfg, methodConfig: mcfg, teacherSyncResolved: teacherSync, adam: adamCfg, model: policy.cfg },
@@ -379,6 +380,14 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   try {
     for (let step = state.step; step < endStep; step++) {
       const metrics: StepMetrics = {};
+      // Blocks for a pass of the worker: the time waited counts as the teacher's (below); the worker's own time is logged.
+      const waitFor = (pending: PendingScores): TeacherScores => {
+        const t = performance.now();
+        const scored = pending.wait();
+        metrics['timing/teacher_wait_s'] = (metrics['timing/teacher_wait_s'] ?? 0) + (performance.now() - t) / 1000;
+        metrics['timing/teacher_worker_s'] = (metrics['timing/teacher_worker_s'] ?? 0) + scored.workerSeconds;
+        return scored;
+      };
       // ---- 1. rollout: P prompts × G responses ----
       let t0 = performance.now();
       const prompts = nextPrompts(trainPool, cfg.trainMix, cfg.seed, state.data, cfg.promptsPerStep);
@@ -440,11 +449,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
           // Scored on the other core while the student's forward pass runs; collected where the loss needs it.
           const pending = teacherWorker.submit(teacherInputs, teacherG, responses, { temperature: cfg.temperature, full });
           teacherTensors = () => {
-            const t = performance.now();
-            const scored = pending.wait();
-            place(scored);
-            metrics['timing/teacher_wait_s'] = (performance.now() - t) / 1000;
-            metrics['timing/teacher_worker_s'] = scored.workerSeconds;
+            place(waitFor(pending));
             return asTensors();
           };
         } else {
@@ -453,12 +458,21 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         }
         metrics['teacher/pass_fraction'] = rows.length / B;
       }
-      let refLogProbs: tf.Tensor2D | undefined;
+      // The frozen KL reference's log-probs (only with a KL term), as a tensor made inside the update.
+      let refTensor: (() => tf.Tensor2D) | undefined;
       if (reference && method.trains) {
-        const scored = policy.scoreGrouped(promptInputs, G, gen.responses, { params: reference, temperature: cfg.temperature, full: false });
-        const ref = new Float32Array(B * R);
-        scored.logProbs.forEach((x, b) => ref.set(x, b * R));
-        refLogProbs = tf.tensor2d(ref, [B, R]);
+        const asTensor = (scored: Pick<TeacherScores, 'logProbs'>): tf.Tensor2D => {
+          const ref = new Float32Array(B * R);
+          scored.logProbs.forEach((x, b) => ref.set(x, b * R));
+          return tf.tensor2d(ref, [B, R]);
+        };
+        if (teacherWorker) {
+          const pending = teacherWorker.submit(promptInputs, G, gen.responses, { temperature: cfg.temperature, full: false, slot: 'reference' });
+          refTensor = () => asTensor(waitFor(pending));
+        } else {
+          const scored = policy.scoreGrouped(promptInputs, G, gen.responses, { params: reference, temperature: cfg.temperature, full: false });
+          refTensor = () => asTensor(scored);
+        }
       }
       metrics['timing/teacher_s'] = (performance.now() - t0) / 1000;
 
@@ -476,6 +490,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
           const teacherOut = teacherTensors?.();
           const teacherLogProbs = teacherOut?.logProbs;
           const teacherLogits = teacherOut?.logits;
+          const refLogProbs = refTensor?.();
           const x: MethodInputs = {
             responseMask,
             groupIds,
@@ -514,7 +529,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         v.dispose();
       }
       metrics['actor/loss'] = lossValue;
-      tf.dispose([responseMask, oldLp, ...[refLogProbs].filter((t) => t !== undefined)] as tf.Tensor[]);
+      tf.dispose([responseMask, oldLp]);
       // Time blocked on the worker's answer is the teacher's, not the update's.
       const waited = metrics['timing/teacher_wait_s'] ?? 0;
       metrics['timing/update_s'] = (performance.now() - t0) / 1000 - waited;

@@ -125,12 +125,13 @@ test('resume after step 2 equals an uninterrupted 4-step run exactly; the same s
   }
 });
 
-test('the teacher pass in a worker thread gives the numbers of the in-process pass (rlsd; opsd with full distributions; sdpo)', async () => {
-  for (const method of ['rlsd', 'opsd', 'sdpo']) {
+test('the teacher pass in a worker thread gives the numbers of the in-process pass (rlsd; opsd with full distributions; sdpo; the KL reference pass alone and beside the teacher)', async () => {
+  const cases: [string, Record<string, number>][] = [['rlsd', {}], ['opsd', {}], ['sdpo', {}], ['grpo', { klCoef: 0.05 }], ['rlsd', { klCoef: 0.05 }]];
+  for (const [method, methodOptions] of cases) {
     const inProcess = tmp(`${method}-inproc`);
     const worker = tmp(`${method}-worker`);
     try {
-      const cfg = { ...SMALL, method, teacherSync: 2 };
+      const cfg = { ...SMALL, method, methodOptions, teacherSync: 2 };
       await train({ ...cfg, out: inProcess, teacherWorker: false });
       const before = tf.memory().numTensors - cachedTensorCount();
       await train({ ...cfg, out: worker, teacherWorker: true });
