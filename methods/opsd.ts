@@ -1,6 +1,7 @@
 // OPSD — on-policy self-distillation. The student samples y from P_S(·|x); the self-teacher is the
-// same network that also sees privileged context c (the reference solution), and the student is
-// pulled towards it token by token, gradient through the student only.
+// same network that also sees privileged context c (the reference solution, or with `privileged: 'answer'`
+// only the final answer, DESIGN.md §4), and the student is pulled towards it token by token, gradient
+// through the student only.
 //
 // Default: generalised JSD over the full vocabulary, exactly TRL's `GKDTrainer.generalized_jsd_loss`
 // (Agarwal et al. 2024, eq. 1): β = 0 → KL(T‖S) (forward), β = 1 → KL(S‖T) (reverse); otherwise the
@@ -22,7 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { aggregateLoss, LOSS_AGG_MODES, logSoftmax, maskedMean, maskFill, meanEntropy, metric, requireShape, stopGradient, type LossAggMode } from './core.ts';
 import { batchShape } from './grpo.ts';
 import type { OptionRules } from './options.ts';
-import type { Method, MethodInputs, MethodOutput } from './types.ts';
+import { PRIVILEGED_CONTEXTS, type Method, type MethodInputs, type MethodOutput, type PrivilegedContext } from './types.ts';
 
 export type OpsdVariant = 'jsd' | 'sampled-token';
 export const OPSD_VARIANTS: readonly OpsdVariant[] = ['jsd', 'sampled-token'];
@@ -33,6 +34,7 @@ export type OpsdConfig = {
   temperature: number;
   lossAgg: LossAggMode;
   isClip: number;
+  privileged: PrivilegedContext;
 };
 
 export const opsdDefaults: OpsdConfig = {
@@ -41,6 +43,7 @@ export const opsdDefaults: OpsdConfig = {
   temperature: 1,
   lossAgg: 'token-mean',
   isClip: 0,
+  privileged: 'reference',
 };
 
 export const opsdOptionHelp: Record<keyof OpsdConfig, string> = {
@@ -49,6 +52,7 @@ export const opsdOptionHelp: Record<keyof OpsdConfig, string> = {
   temperature: 'softmax temperature applied to student and teacher logits (jsd variant only)',
   lossAgg: `loss aggregation: ${LOSS_AGG_MODES.join(' | ')}`,
   isClip: 'importance weight cap: token loss × min(π/π_old, isClip) (SDPO); 0 = off',
+  privileged: "the self-teacher's privileged context: reference (the reference solution) | answer (only the gold answer)",
 };
 
 export const opsdOptionRules: OptionRules<OpsdConfig> = {
@@ -57,6 +61,7 @@ export const opsdOptionRules: OptionRules<OpsdConfig> = {
   temperature: { kind: 'number', min: 0, minExclusive: true },
   lossAgg: { kind: 'choice', choices: LOSS_AGG_MODES },
   isClip: { kind: 'number', min: 0 },
+  privileged: { kind: 'choice', choices: PRIVILEGED_CONTEXTS },
 };
 
 /**
@@ -86,7 +91,7 @@ export function generalizedJsd(studentLogits: tf.Tensor3D, teacherLogits: tf.Ten
  * masked mean of the per-token divergence (sampled-token: of log P_S − log P_T, the one-sample
  * estimate of KL(S‖T)), before importance weighting.
  */
-export function distillationLoss(x: MethodInputs, cfg: OpsdConfig, mask: tf.Tensor2D, method: string): MethodOutput {
+export function distillationLoss(x: MethodInputs, cfg: Omit<OpsdConfig, 'privileged'>, mask: tf.Tensor2D, method: string): MethodOutput {
   const [B, T] = batchShape(x, method);
   let perToken: tf.Tensor2D;
   let divergence: tf.Tensor2D;
@@ -123,7 +128,7 @@ export const opsd: Method<OpsdConfig> = {
   name: 'opsd',
   summary: 'OPSD: on-policy self-distillation towards the reference-conditioned self-teacher (generalised JSD)',
   trains: true,
-  teacherContext: () => 'reference',
+  teacherContext: (cfg) => cfg.privileged,
   needsFullDistributions: (cfg) => cfg.variant === 'jsd',
   needsReference: () => false,
   defaults: opsdDefaults,

@@ -26,13 +26,14 @@ import * as tf from '@tensorflow/tfjs';
 import { maskedMean, maskFill, metric, requireShape, stopGradient } from './core.ts';
 import { batchShape, grpoDefaults, grpoOptionHelp, grpoOptionRules, grpoTokenAdvantages, policyGradientLoss, type GrpoConfig } from './grpo.ts';
 import type { OptionRules } from './options.ts';
-import type { Method } from './types.ts';
+import { PRIVILEGED_CONTEXTS, type Method, type PrivilegedContext } from './types.ts';
 
 export type RlsdConfig = GrpoConfig & {
   lambdaInit: number;
   lambdaDecaySteps: number;
   weightClip: number;
   teacherSyncInterval: number;
+  privileged: PrivilegedContext;
 };
 
 export const rlsdDefaults: RlsdConfig = {
@@ -41,6 +42,7 @@ export const rlsdDefaults: RlsdConfig = {
   lambdaDecaySteps: 50,
   weightClip: 0.2,
   teacherSyncInterval: 10,
+  privileged: 'reference',
 };
 
 export const rlsdOptionHelp: Record<keyof RlsdConfig, string> = {
@@ -49,6 +51,7 @@ export const rlsdOptionHelp: Record<keyof RlsdConfig, string> = {
   lambdaDecaySteps: 'steps over which λ decays linearly to 0 (0 = keep λ constant; official script: 60)',
   weightClip: 'ε_w: token weights are clipped to [1−ε_w, 1+ε_w]',
   teacherSyncInterval: 're-sync the frozen self-teacher from the student every N steps (read by the loop; script: 20)',
+  privileged: "the self-teacher's privileged context: reference (the reference solution) | answer (only the gold answer)",
 };
 
 export const rlsdOptionRules: OptionRules<RlsdConfig> = {
@@ -57,6 +60,7 @@ export const rlsdOptionRules: OptionRules<RlsdConfig> = {
   lambdaDecaySteps: { kind: 'number', min: 0, integer: true },
   weightClip: { kind: 'number', min: 0 },
   teacherSyncInterval: { kind: 'number', min: 0, integer: true },
+  privileged: { kind: 'choice', choices: PRIVILEGED_CONTEXTS },
 };
 
 /** 1 for every response of a group whose rewards are not all equal (NaN counts as 0, as in the advantage). */
@@ -83,7 +87,7 @@ export const rlsd: Method<RlsdConfig> = {
   name: 'rlsd',
   summary: 'RLSD: GRPO whose token advantages are re-weighted by the self-teacher\'s evidence ratio',
   trains: true,
-  teacherContext: () => 'reference',
+  teacherContext: (cfg) => cfg.privileged,
   needsFullDistributions: () => false,
   needsReference: (cfg) => cfg.klCoef > 0,
   // Â = A·(…) is exactly 0 in a group whose rewards are all equal (A = 0), whatever the teacher says: such

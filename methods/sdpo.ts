@@ -28,7 +28,8 @@ import { distillationLoss, opsdOptionHelp, opsdOptionRules, type OpsdConfig } fr
 import type { OptionRules } from './options.ts';
 import type { Method } from './types.ts';
 
-export type SdpoConfig = OpsdConfig;
+/** OPSD's options without `privileged`: SDPO's teacher context is always a successful response of the group. */
+export type SdpoConfig = Omit<OpsdConfig, 'privileged'>;
 
 export const sdpoDefaults: SdpoConfig = {
   variant: 'jsd',
@@ -38,8 +39,10 @@ export const sdpoDefaults: SdpoConfig = {
   isClip: 2,
 };
 
-export const sdpoOptionHelp: Record<keyof SdpoConfig, string> = { ...opsdOptionHelp };
-export const sdpoOptionRules: OptionRules<SdpoConfig> = { ...opsdOptionRules };
+const { privileged: _help, ...opsdHelpShared } = opsdOptionHelp;
+const { privileged: _rule, ...opsdRulesShared } = opsdOptionRules;
+export const sdpoOptionHelp: Record<keyof SdpoConfig, string> = opsdHelpShared;
+export const sdpoOptionRules: OptionRules<SdpoConfig> = opsdRulesShared;
 
 export const sdpo: Method<SdpoConfig> = {
   name: 'sdpo',

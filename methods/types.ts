@@ -36,7 +36,10 @@ export interface MethodOutput {
 }
 
 /** Where the self-teacher's privileged context comes from. */
-export type TeacherContext = 'reference' | 'group_success';
+/** The self-teacher's privileged context: the reference solution, only the gold answer (both in `[ref] … [/ref]`), or a successful response of the group (SDPO). */
+export type TeacherContext = 'reference' | 'answer' | 'group_success';
+export type PrivilegedContext = 'reference' | 'answer';
+export const PRIVILEGED_CONTEXTS: readonly PrivilegedContext[] = ['reference', 'answer'];
 
 export type MethodConfig = Record<string, number | string | boolean>;
 

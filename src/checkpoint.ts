@@ -108,6 +108,8 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${metaFile}: unknown format '${String(meta.format)}' (expected ${CHECKPOINT_FORMAT})`);
   for (const field of ['model', 'tokenizer', 'tensors'] as const)
     if (meta[field] == null) throw new CheckpointError(`${metaFile}: missing field '${field}'`);
+  if (!Array.isArray(meta.tensors) || meta.tensors.some((t) => typeof t?.name !== 'string' || !Array.isArray(t.shape) || typeof t.offset !== 'number'))
+    throw new CheckpointError(`${metaFile}: field 'tensors' must be a list of {name, shape, offset}`);
   try {
     validateModelConfig(meta.model);
   } catch (e) {

@@ -3,7 +3,7 @@
 import { basename, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
-import { getMethod, resolveMethodConfig } from '../methods/index.ts';
+import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
 import { choice, num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
@@ -58,7 +58,7 @@ const pretrainCommand: Builder = (cli) =>
     'supervised pre-training of the base policy on the mini suite (writes a checkpoint directory)',
     (y) =>
       y
-        .option('out', { type: 'string', default: DEFAULT_BASE, describe: 'checkpoint directory to write' })
+        .option('out', { type: 'string', default: 'results/runs/pretrain', describe: 'checkpoint directory to write (the committed base is rebuilt only when named: --out results/reference/base)' })
         .option('steps', { type: 'number', default: DEFAULT_PRETRAIN.steps })
         .option('batch', { type: 'number', default: DEFAULT_PRETRAIN.batchSize })
         .option('lr', { type: 'number', default: DEFAULT_PRETRAIN.lr })
@@ -140,6 +140,7 @@ const trainCommand: Builder = (cli) =>
         .option('base', { type: 'string', default: DEFAULT_BASE, describe: 'starting checkpoint' })
         .option('out', { type: 'string', describe: 'run directory (default results/runs/<method>-s<seed>)' })
         .option('opt', { type: 'string', array: true, describe: 'method option key=value (see `rlsd-bench methods --verbose`)' })
+        .option('std-norm', { type: 'boolean', describe: 'group-normalise advantages by their std (the default); --no-std-norm gives Dr.GRPO (= --opt stdNorm=false)' })
         .option('steps', { type: 'number', default: DEFAULT_TRAIN.steps })
         .option('prompts', { type: 'number', default: DEFAULT_TRAIN.promptsPerStep, describe: 'prompts per step' })
         .option('samples', { type: 'number', default: DEFAULT_TRAIN.samplesPerPrompt, describe: 'responses per prompt (G)' })
@@ -164,6 +165,13 @@ const trainCommand: Builder = (cli) =>
     async (argv) => {
       const method = getMethod(String(argv.method));
       const methodOptions = parseOptions('opt', argv.opt);
+      if (argv['std-norm'] !== undefined) {
+        if (!('stdNorm' in method.defaults)) {
+          const withIt = Object.values(methods).filter((m) => 'stdNorm' in m.defaults).map((m) => m.name).join(', ');
+          throw new UsageError(`--std-norm / --no-std-norm: method '${method.name}' has no group-normalised advantage (${withIt} have)`);
+        }
+        methodOptions['stdNorm'] = String(Boolean(argv['std-norm']));
+      }
       resolveMethodConfig(method, methodOptions); // validate before any work
       const seed = num('seed', argv.seed, { integer: true, min: 0 });
       const cfg = {

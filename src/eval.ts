@@ -104,6 +104,7 @@ export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promis
   const { policy, info } = Policy.load(cfg.checkpoint);
   const results: BenchmarkResult[] = [];
   try {
+    policy.assertResponseFits(cfg.maxNewTokens);
     for (const name of cfg.benchmarks) {
       const bench = getBenchmark(name);
       const { items, split, source } = await loadItems(name, bench, cfg);

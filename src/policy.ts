@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { decodeImage } from '../benchmarks/common/images.ts';
 import type { EncodedImage } from '../benchmarks/common/types.ts';
-import { loadCheckpoint, paramsFromWeights, saveCheckpoint } from './checkpoint.ts';
+import { CheckpointError, loadCheckpoint, paramsFromWeights, saveCheckpoint } from './checkpoint.ts';
+import { join } from 'node:path';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim, validateModelConfig } from './model/config.ts';
 import { generate, type Generation, type SampleOptions } from './model/generate.ts';
 import { layoutBatch, patchify, type SequenceInput, type LaidOutBatch } from './model/layout.ts';
@@ -13,6 +14,7 @@ import { forwardGrouped, forwardLogits } from './model/transformer.ts';
 import { planChunks, type ChunkCost } from './model/chunks.ts';
 import { Tokenizer } from './tokenizer.ts';
 import type { Rng } from './util/rng.ts';
+import { UsageError } from './cli-util.ts';
 
 export interface PolicyInput {
   patches: Float32Array;
@@ -54,10 +56,22 @@ export class Policy {
 
   static load(dir: string): { policy: Policy; info: Record<string, unknown> } {
     const ck = loadCheckpoint(dir);
-    const tokenizer = Tokenizer.fromJSON(ck.meta.tokenizer);
+    const metaFile = join(dir, 'checkpoint.json');
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = Tokenizer.fromJSON(ck.meta.tokenizer);
+    } catch (e) {
+      throw new CheckpointError(`${metaFile}: field 'tokenizer': ${(e as Error).message}`);
+    }
     if (tokenizer.vocabSize !== ck.meta.model.vocabSize)
-      throw new Error(`${dir}/checkpoint.json: tokenizer has ${tokenizer.vocabSize} tokens but model.vocabSize is ${ck.meta.model.vocabSize}`);
-    return { policy: new Policy(ck.meta.model, paramsFromWeights(ck.meta.model, ck.weights), tokenizer), info: ck.meta.info };
+      throw new CheckpointError(`${metaFile}: tokenizer has ${tokenizer.vocabSize} tokens but model.vocabSize is ${ck.meta.model.vocabSize}`);
+    let params: Params;
+    try {
+      params = paramsFromWeights(ck.meta.model, ck.weights);
+    } catch (e) {
+      throw new CheckpointError(`${join(dir, 'weights.bin')}: ${(e as Error).message}`);
+    }
+    return { policy: new Policy(ck.meta.model, params, tokenizer), info: ck.meta.info };
   }
 
   save(dir: string, info: Record<string, unknown>, trainer?: Parameters<typeof saveCheckpoint>[1]['trainer']): void {
@@ -72,6 +86,17 @@ export class Policy {
     return numImageTokens(this.cfg);
   }
 
+  /** Positions left for a prompt's text when `reserve` are kept for the response (BOS and SEP take two). */
+  promptBudget(reserve: number): number {
+    return this.cfg.maxPositions - this.imageTokens - reserve - 2;
+  }
+
+  /** Refuses a response length that leaves a prompt no room, naming the flag that set it. */
+  assertResponseFits(reserve: number, flag = '--max-new-tokens'): void {
+    if (this.promptBudget(reserve) < 1)
+      throw new UsageError(`${flag} ${reserve} leaves no room for a prompt: the model has ${this.cfg.maxPositions} positions, ${this.imageTokens} of them image tokens (at most ${this.promptBudget(0) - 1})`);
+  }
+
   /**
    * [BOS] text [SEP]. Strict by default (the mini language must encode exactly); lenient maps unknown words
    * to UNK and keeps the rightmost tokens that fit, leaving `reserve` positions for the response.
@@ -79,7 +104,7 @@ export class Policy {
   encodeContext(text: string, opts: { lenient?: boolean; reserve?: number } = {}): EncodedContext {
     const body = this.tokenizer.encode(text, { lenient: opts.lenient ?? false });
     const unknown = opts.lenient ? body.filter((t) => t === this.tokenizer.unk).length : 0;
-    const budget = this.cfg.maxPositions - this.imageTokens - (opts.reserve ?? 0) - 2;
+    const budget = this.promptBudget(opts.reserve ?? 0);
     const truncated = Math.max(0, body.length - budget);
     if (truncated > 0 && !opts.lenient)
       throw new Error(`context of ${body.length} tokens exceeds the model's budget of ${budget} (text: '${text.slice(0, 60)}…')`);

@@ -1,7 +1,8 @@
 // Supervised pre-training of the base policy on the mini suite's solution traces. Half of every batch sees
 // the reference solution in its context (the self-teacher's format), half does not, so the same network
 // learns both to solve and to use privileged information — the starting point of every method.
-import { join } from 'node:path';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from './backend.ts';
 import { Adam, DEFAULT_ADAM } from './optim.ts';
@@ -107,7 +108,12 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
   for (const phaseStep of [0, cfg.steps - 1])
     if (drillsIn(phaseStep) >= cfg.batchSize) throw new Error(`pretrain: lookup drills (${drillsIn(phaseStep)}) would fill the whole batch of ${cfg.batchSize}`);
   const varList = [...policy.params.values()];
-  const metricsFile = join(cfg.out, 'pretrain_metrics.jsonl');
+  // Metrics go to a scratch file beside the output, renamed in place once the checkpoint is saved: a failed run
+  // leaves the output directory as it was, and a rebuild into it starts a fresh file rather than appending.
+  const metricsFile = `${cfg.out.replace(/\/+$/, '')}.pretrain_metrics.partial.jsonl`;
+  mkdirSync(dirname(metricsFile), { recursive: true });
+  writeFileSync(metricsFile, '');
+  let saved = false;
   const evals: Record<string, number>[] = [];
   let order = rng.shuffle(Array.from({ length: examples.length }, (_, i) => i));
   let cursor = 0;
@@ -157,7 +163,8 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
     const info = {
       kind: 'base',
       command: `rlsd-bench ${process.argv.slice(2).join(' ')}`,
-      config: cfg,
+      // With --init the model and tokenizer are the initial checkpoint's; record those, not the ignored flags.
+      config: cfg.init ? { ...cfg, model: policy.cfg, fusedOptionMarkers: policy.tokenizer.vocab.includes(' (A)') } : cfg,
       backend: backendInfo(),
       provenance: provenance(),
       eval: final,
@@ -166,8 +173,11 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
     };
     policy.save(cfg.out, info);
     writeJsonAtomic(join(cfg.out, 'pretrain.json'), info);
+    renameSync(metricsFile, join(cfg.out, 'pretrain_metrics.jsonl'));
+    saved = true;
     return { evals, final, finalWithReference };
   } finally {
+    if (!saved) rmSync(metricsFile, { force: true });
     adam.dispose();
     policy.dispose();
   }

@@ -7,6 +7,7 @@ import { miniRows } from '../benchmarks/mini/build.ts';
 import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 import type { Policy } from './policy.ts';
+import { UsageError } from './cli-util.ts';
 
 export interface Task {
   uid: string;
@@ -59,12 +60,23 @@ export interface MiniTaskOptions {
 
 /** Mini tasks of all five benchmarks (WeMath/ZeroBench groups expand to their rows). */
 export async function loadMiniTasks(policy: Policy, opts: MiniTaskOptions): Promise<Task[]> {
+  policy.assertResponseFits(opts.reserve);
   const out: Task[] = [];
   for (const name of opts.benchmarks ?? MINI_BENCHMARKS) {
     const split = opts.split === 'train' ? 'train' : EVAL_SPLIT[name];
     const bench = getBenchmark(name);
     const rows = await miniRows(name, split, opts.perBenchmark, opts.seed);
-    for (const row of rows) out.push(await taskFromItem(policy, name, bench, bench.itemFromRow(row, split), opts.reserve));
+    for (const row of rows) {
+      const item = bench.itemFromRow(row, split);
+      try {
+        out.push(await taskFromItem(policy, name, bench, item, opts.reserve));
+      } catch (e) {
+        // The mini prompts must fit whole; a response reserve that crowds one out is the flag's fault.
+        if (/exceeds the model's budget/.test((e as Error).message))
+          throw new UsageError(`--max-new-tokens ${opts.reserve} leaves ${policy.promptBudget(opts.reserve)} positions for the prompt, too few for ${name} item ${item.id}: ${(e as Error).message}`);
+        throw e;
+      }
+    }
   }
   return out;
 }

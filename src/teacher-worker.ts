@@ -167,10 +167,20 @@ async function serve(): Promise<void> {
     Atomics.add(signal!, 0, 1);
     Atomics.notify(signal!, 0);
   };
-  // One message at a time, in order (init is asynchronous; a pass must not start before it is done).
+  // One message at a time, in order (init is asynchronous; a pass must not start before it is done). A failure
+  // outside a pass (e.g. loading weights) is kept and given as the answer to every later pass, so the loop
+  // hears of it at once instead of waiting out its timeout.
+  let failure: string | null = null;
+  // An exception outside the queue would end the thread silently for a loop blocked on the signal: answer it.
+  process.on('uncaughtException', (e) => {
+    failure ??= `teacher worker crashed: ${e.message}`;
+    if (port && signal) answer({ id: -1, error: failure });
+  });
   let queue: Promise<void> = Promise.resolve();
   parentPort!.on('message', (m: ToWorker) => {
-    queue = queue.then(() => handle(m));
+    queue = queue.then(() => handle(m)).catch((e: unknown) => {
+      failure ??= (e as Error).message ?? String(e);
+    });
   });
   const handle = async (m: ToWorker): Promise<void> => {
     if (m.type === 'init') {
@@ -197,6 +207,7 @@ async function serve(): Promise<void> {
     } else {
       const t0 = performance.now();
       try {
+        if (failure) throw new Error(failure);
         const params = slots.get(m.slot);
         if (!policy || !params) throw new Error(`no ${m.slot} weights received before the first pass`);
         const s = policy.scoreGrouped(m.prefixes, m.G, m.responses, { params, temperature: m.temperature, full: m.full });

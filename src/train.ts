@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { mentionsReference, REF_CLOSE, REF_OPEN } from '../benchmarks/mini/language.ts';
+import { answerOnlyReference, mentionsReference, REF_CLOSE, REF_OPEN } from '../benchmarks/mini/language.ts';
 import { getMethod, resolveMethodConfig } from '../methods/index.ts';
 import type { Method, MethodConfig, MethodInputs, TeacherContext } from '../methods/types.ts';
 import { meanEntropy, stopGradient } from '../methods/core.ts';
@@ -19,7 +19,7 @@ import { atTemperature, Policy, tokenLogProbs, type PolicyInput } from './policy
 import { provenance } from './provenance.ts';
 import { type PendingScores, TeacherWorker, type TeacherScores } from './teacher-worker.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
-import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
+import { appendJsonLine, writeFileAtomic, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng, type RngState } from './util/rng.ts';
 
 export interface TrainConfig {
@@ -180,7 +180,7 @@ export function evaluateTasks(policy: Policy, tasks: readonly Task[], maxNewToke
 }
 
 /** The self-teacher's context for each response, per the method's declaration. */
-function teacherContexts(
+export function teacherContexts(
   policy: Policy,
   kind: TeacherContext,
   prompts: Task[],
@@ -188,15 +188,18 @@ function teacherContexts(
   responseTexts: string[],
   rewards: Float32Array,
   reserve: number,
-): { contexts: number[][]; available: Float32Array } {
+): { contexts: number[][]; available: Float32Array; truncated: number } {
   const B = groupIds.length;
   const contexts: number[][] = [];
   const available = new Float32Array(B);
+  let truncated = 0;
   for (let i = 0; i < B; i++) {
     const task = prompts[groupIds[i]!]!;
     let privileged: string | null = null;
     if (kind === 'reference') {
       privileged = task.reference ?? null;
+    } else if (kind === 'answer') {
+      privileged = answerOnlyReference(task.item.answer);
     } else {
       // SDPO: another successful response of the same group, never the response itself.
       for (let j = 0; j < B; j++)
@@ -207,9 +210,11 @@ function teacherContexts(
     }
     available[i] = privileged ? 1 : 0;
     const text = privileged ? `${privileged} ${task.prompt}` : task.prompt;
-    contexts.push(policy.encodeContext(text, { lenient: true, reserve }).ids);
+    const encoded = policy.encodeContext(text, { lenient: true, reserve });
+    if (privileged && encoded.truncated > 0) truncated++;
+    contexts.push(encoded.ids);
   }
-  return { contexts, available };
+  return { contexts, available, truncated };
 }
 
 function findLatestCheckpoint(out: string): string | null {
@@ -224,10 +229,22 @@ function findLatestCheckpoint(out: string): string | null {
 /** Drops metric lines after `step` (a resumed run rewrites them identically). */
 function truncateMetrics(file: string, step: number): void {
   if (!existsSync(file)) return;
-  const kept = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
-  writeFileSync(file, kept.map((l) => l + '\n').join(''));
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const kept: string[] = [];
+  lines.forEach((l, i) => {
+    if (!l.trim()) return;
+    let parsed: { step?: unknown };
+    try {
+      parsed = JSON.parse(l) as { step?: unknown };
+    } catch {
+      // A crash can tear the last line; it lies past the checkpoint anyway. Anything else is a corrupt file.
+      if (lines.slice(i + 1).every((rest) => !rest.trim())) return;
+      throw new TrainingError(`${file}: line ${i + 1} is not JSON; cannot resume (move the file away to start its metrics afresh)`);
+    }
+    if (typeof parsed.step !== 'number') throw new TrainingError(`${file}: line ${i + 1} has no numeric 'step'; cannot resume`);
+    if (parsed.step <= step) kept.push(l);
+  });
+  writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
 }
 
 export interface TrainResult {
@@ -283,6 +300,10 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   // Resuming from a different base than the run started from would silently mix two experiments.
   if (resumeFrom && typeof startInfo['base'] === 'string' && startInfo['base'] !== baseIdentity(baseInfo))
     throw new TrainingError(`${cfg.out} holds a run started from another base checkpoint (${startInfo['base']}) than ${cfg.base}; use another --out`);
+  // Another backend continues the run with other float rounding: allowed, but the resumed run no longer equals an
+  // uninterrupted one, so say it.
+  if (resumeFrom && typeof startInfo['backend'] === 'string' && startInfo['backend'] !== backendInfo().name)
+    process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written on the ${startInfo['backend']} backend, resuming on ${backendInfo().name}: the numbers will differ from an uninterrupted run\n`);
   const settings = trajectorySettings(cfg, mcfg);
   const recorded = startInfo['settings'];
   if (resumeFrom && recorded && typeof recorded === 'object') {
@@ -322,6 +343,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     writeFileSync(metricsFile, '');
   }
   const rng = new Rng(state.rng);
+  let warnedTruncation = false;
   // The teacher's (and the KL reference's) pass on the second core, where the backend itself uses one thread.
   const backendName = backendInfo().name;
   let teacherWorker: TeacherWorker | null = null;
@@ -416,8 +438,15 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         // Only responses that have privileged context and whose loss can depend on the teacher get a pass.
         const needed = method.teacherNeeded?.(rewards, groupIds, mcfg, step);
         const tc = needed && needed.every((n) => n === 0)
-          ? { contexts: [] as number[][], available: new Float32Array(B) }
+          ? { contexts: [] as number[][], available: new Float32Array(B), truncated: 0 }
           : teacherContexts(policy, teacherKind, prompts, groupIds, texts, rewards, reserve);
+        // A privileged context longer than the positions left by --max-new-tokens loses its leftmost tokens (the
+        // start of the reference): counted, and said once, since the teacher then sees less than it should.
+        if (tc.truncated > 0) {
+          metrics['teacher/context_truncated'] = tc.truncated / B;
+          if (!warnedTruncation) process.stderr.write(`rlsd-bench: warning: ${tc.truncated} of ${B} teacher contexts at step ${step + 1} did not fit the ${policy.promptBudget(reserve)} prompt positions left by --max-new-tokens ${reserve} and lost their first tokens (metric teacher/context_truncated)\n`);
+          warnedTruncation = true;
+        }
         teacherAvailable = Float32Array.from(tc.available, (a, b) => (a > 0 && (!needed || needed[b]) ? 1 : 0));
         const full = method.needsFullDistributions(mcfg);
         const V = policy.cfg.vocabSize;

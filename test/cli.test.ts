@@ -53,6 +53,12 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--image-attention', 'sideways'], /--image-attention must be causal or bidirectional/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--ref-fraction', '1.5'], /--ref-fraction must be ≤ 1/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--lookup-drill', '0.95'], /--lookup-drill must be ≤ 0.9/);
+  expectError(['train', '--method', 'opsd', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--std-norm \/ --no-std-norm: method 'opsd' has no group-normalised advantage \(grpo, hybrid, rlsd have\)/);
+  expectError(['train', '--method', 'sdpo', '--opt', 'privileged=answer'], /unknown option 'privileged' for method 'sdpo'/);
+  expectError(['train', '--method', 'grpo', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt: the model has 160 positions, 16 of them image tokens \(at most 141\)/);
+  expectError(['train', '--method', 'grpo', '--max-new-tokens', '120', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 120 leaves 22 positions for the prompt, too few for \w+ item/);
+  expectError(['eval', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt/);
+  assert.ok(!existsSync(join(tmpdir(), 'rlsd-never')), 'nothing written by the refused commands');
 });
 
 test('bad input: missing and corrupt checkpoints name the file; nothing is written', () => {
@@ -69,6 +75,14 @@ test('bad input: missing and corrupt checkpoints name the file; nothing is writt
     writeFileSync(join(trunc, 'checkpoint.json'), readFileSync(join(BASE, 'checkpoint.json')));
     writeFileSync(join(trunc, 'weights.bin'), readFileSync(join(BASE, 'weights.bin')).subarray(0, 1000));
     expectError(['eval', '--checkpoint', trunc, '--out', out], /trunc\/weights\.bin: truncated/);
+    const badTok = join(dir, 'badtok');
+    mkdirSync(badTok);
+    const meta = JSON.parse(readFileSync(join(BASE, 'checkpoint.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(badTok, 'checkpoint.json'), JSON.stringify({ ...meta, tokenizer: { words: 3 } }));
+    writeFileSync(join(badTok, 'weights.bin'), readFileSync(join(BASE, 'weights.bin')));
+    expectError(['eval', '--checkpoint', badTok, '--out', out], /badtok\/checkpoint\.json: field 'tokenizer'/);
+    writeFileSync(join(badTok, 'checkpoint.json'), JSON.stringify({ ...meta, tensors: 'all of them' }));
+    expectError(['eval', '--checkpoint', badTok, '--out', out], /badtok\/checkpoint\.json: field 'tensors' must be a list/);
     assert.ok(!existsSync(out), 'no output directory for a failed run');
   } finally {
     rmSync(dir, { recursive: true, force: true });

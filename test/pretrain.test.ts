@@ -2,7 +2,7 @@
 // rebuilds the same checkpoint byte for byte, and lookup drills change what it trains on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend.ts';
@@ -48,6 +48,13 @@ test('pretrain: finite losses, same seed → identical checkpoint, drills change
     assert.ok(a.weights.equals(b.weights), 'same seed, same backend → same weights');
     assert.notDeepEqual(noDrills.losses, a.losses);
     assert.ok(!noDrills.weights.equals(a.weights));
+    // A rebuild into an existing checkpoint starts its metrics afresh; a failed one leaves the checkpoint as it was.
+    await pretrain({ ...TOY, out: a.out });
+    assert.equal(readFileSync(join(a.out, 'pretrain_metrics.jsonl'), 'utf8').trim().split('\n').length, 3);
+    await assert.rejects(pretrain({ ...TOY, lr: 1e30, out: a.out }), /non-finite loss/);
+    assert.ok(readFileSync(join(a.out, 'weights.bin')).equals(a.weights), 'the failed run did not touch the checkpoint');
+    assert.equal(readFileSync(join(a.out, 'pretrain_metrics.jsonl'), 'utf8').trim().split('\n').length, 3);
+    assert.ok(!existsSync(`${a.out}.pretrain_metrics.partial.jsonl`), 'no partial metrics left behind');
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

@@ -3,14 +3,16 @@
 // equals an uninterrupted 4-step run exactly, and the same seed gives the same numbers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { cachedTensorCount } from '../src/model/ops.ts';
-import { DEFAULT_TRAIN, epochOrder, train, TrainingError, type TrainConfig } from '../src/train.ts';
+import { DEFAULT_TRAIN, epochOrder, teacherContexts, train, TrainingError, type TrainConfig } from '../src/train.ts';
+import { Policy } from '../src/policy.ts';
+import { loadMiniTasks } from '../src/tasks.ts';
 import { methodNames } from '../methods/index.ts';
 import { BASE } from './fixtures.ts';
 
@@ -122,6 +124,48 @@ test('resume after step 2 equals an uninterrupted 4-step run exactly; the same s
     assert.equal(maxWeightChange(join(full, 'checkpoints', 'step_000004'), join(split, 'checkpoints', 'step_000004')), 0);
   } finally {
     for (const d of [full, again, split]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('resume drops a torn last metrics line (a crash mid-write) and refuses a corrupt one elsewhere, naming file and line', async () => {
+  const out = tmp('torn');
+  try {
+    const cfg = { ...SMALL, method: 'grpo', steps: 3, out };
+    await train({ ...cfg, stopAfter: 2 });
+    const file = join(out, 'metrics.jsonl');
+    appendFileSync(file, '{"step":3,"reward/me');
+    await train(cfg);
+    const lines = metricLines(out);
+    assert.deepEqual(lines.map((l) => l['step']), [1, 2, 3]);
+    const text = readFileSync(file, 'utf8').split('\n');
+    text[1] = '{"step":1,';
+    writeFileSync(file, text.join('\n'));
+    rmSync(join(out, 'checkpoints', 'step_000003'), { recursive: true });
+    await assert.rejects(train(cfg), (e: Error) => e instanceof TrainingError && e.message.includes(`${file}: line 2 is not JSON`));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('teacher contexts: the reference solution, or only the gold answer, before the prompt', async () => {
+  const { policy } = Policy.load(BASE);
+  try {
+    const tasks = (await loadMiniTasks(policy, { split: 'train', perBenchmark: 1, seed: 1, reserve: 32 })).slice(0, 3);
+    const groupIds = Int32Array.from(tasks.map((_, g) => g));
+    const rewards = new Float32Array(tasks.length);
+    const texts = tasks.map(() => '');
+    const decode = (ids: number[]): string => policy.tokenizer.decode(ids.slice(1, -1)); // without BOS / SEP
+    const norm = (t: string): string => t.replace(/\s+/g, ' ').trim();
+    const withRef = teacherContexts(policy, 'reference', tasks, groupIds, texts, rewards, 32);
+    const withAnswer = teacherContexts(policy, 'answer', tasks, groupIds, texts, rewards, 32);
+    tasks.forEach((t, i) => {
+      assert.equal(norm(decode(withRef.contexts[i]!)), norm(`${t.reference} ${t.prompt}`));
+      assert.equal(norm(decode(withAnswer.contexts[i]!)), norm(`[ref] answer ${t.item.answer} [/ref] ${t.prompt}`));
+    });
+    assert.deepEqual(Array.from(withAnswer.available), [1, 1, 1]);
+    assert.equal(withRef.truncated + withAnswer.truncated, 0);
+  } finally {
+    policy.dispose();
   }
 });
 
