@@ -307,8 +307,10 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const settings = trajectorySettings(cfg, mcfg);
   const recorded = startInfo['settings'];
   if (resumeFrom && recorded && typeof recorded === 'object') {
-    // Runs recorded before --train-mix existed walked the rows.
-    const diff = settingsDiff({ trainMix: 'rows', ...(recorded as Record<string, unknown>) }, settings);
+    // Runs recorded before --train-mix existed walked the rows; method options added since took their defaults.
+    const rec: Record<string, unknown> = { trainMix: 'rows', ...(recorded as Record<string, unknown>) };
+    if (rec['methodConfig'] && typeof rec['methodConfig'] === 'object') rec['methodConfig'] = { ...method.defaults, ...(rec['methodConfig'] as object) };
+    const diff = settingsDiff(rec, settings);
     if (diff.length > 0) throw new TrainingError(`${cfg.out} holds a run with other settings (${diff.join('; ')}); resume it with its own flags or use another --out`);
   }
   const G = cfg.samplesPerPrompt;

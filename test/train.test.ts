@@ -234,6 +234,11 @@ test('resuming a run with other trajectory settings is refused, naming them; cad
       return true;
     });
     assert.ok(!existsSync(join(out, 'checkpoints', 'step_000002')), 'nothing trained with the wrong settings');
+    // a run recorded before a method option existed (here: RLSD's `privileged`) took its default and resumes
+    const ckFile = join(out, 'checkpoints', 'step_000001', 'checkpoint.json');
+    const meta = JSON.parse(readFileSync(ckFile, 'utf8')) as { info: { settings: { methodConfig: Record<string, unknown> } } };
+    delete meta.info.settings.methodConfig['privileged'];
+    writeFileSync(ckFile, JSON.stringify(meta));
     // a longer run with another evaluation / checkpoint cadence is the same experiment
     await train({ ...SMALL, method: 'rlsd', out, steps: 2, checkpointEvery: 2, evalEvery: 2 });
     assert.ok(existsSync(join(out, 'checkpoints', 'step_000002')));
