@@ -88,3 +88,13 @@ test('base: trains nothing, needs nothing, and its loss is a valid zero scalar',
   assert.equal(tf.memory().numTensors, before);
   for (const name of methodNames.filter((n) => n !== 'base')) assert.equal(getMethod(name).trains, true, name);
 });
+
+test("privileged=answer reaches the teacher context of opsd, hybrid and rlsd through the option parser; sdpo has no such option", () => {
+  for (const name of ['opsd', 'hybrid', 'rlsd']) {
+    const method = getMethod(name);
+    assert.equal(method.teacherContext(resolveMethodConfig(method, {})), 'reference', name);
+    assert.equal(method.teacherContext(resolveMethodConfig(method, { privileged: 'answer' })), 'answer', name);
+    assert.throws(() => resolveMethodConfig(method, { privileged: 'hint' }), /privileged/, name);
+  }
+  assert.throws(() => resolveMethodConfig(getMethod('sdpo'), { privileged: 'answer' }), /unknown option 'privileged' for method 'sdpo'/);
+});

@@ -170,7 +170,10 @@ const trainCommand: Builder = (cli) =>
           const withIt = Object.values(methods).filter((m) => 'stdNorm' in m.defaults).map((m) => m.name).join(', ');
           throw new UsageError(`--std-norm / --no-std-norm: method '${method.name}' has no group-normalised advantage (${withIt} have)`);
         }
-        methodOptions['stdNorm'] = String(Boolean(argv['std-norm']));
+        const flag = String(Boolean(argv['std-norm']));
+        if (methodOptions['stdNorm'] !== undefined && methodOptions['stdNorm'] !== flag)
+          throw new UsageError(`--opt stdNorm=${methodOptions['stdNorm']} contradicts --${flag === 'true' ? '' : 'no-'}std-norm`);
+        methodOptions['stdNorm'] = flag;
       }
       resolveMethodConfig(method, methodOptions); // validate before any work
       const seed = num('seed', argv.seed, { integer: true, min: 0 });

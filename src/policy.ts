@@ -69,7 +69,7 @@ export class Policy {
     try {
       params = paramsFromWeights(ck.meta.model, ck.weights);
     } catch (e) {
-      throw new CheckpointError(`${join(dir, 'weights.bin')}: ${(e as Error).message}`);
+      throw new CheckpointError(`${dir}: checkpoint.json's tensor list and weights.bin disagree (${(e as Error).message})`);
     }
     return { policy: new Policy(ck.meta.model, params, tokenizer), info: ck.meta.info };
   }

@@ -188,11 +188,11 @@ export function teacherContexts(
   responseTexts: string[],
   rewards: Float32Array,
   reserve: number,
-): { contexts: number[][]; available: Float32Array; truncated: number } {
+): { contexts: number[][]; available: Float32Array; truncated: Uint8Array } {
   const B = groupIds.length;
   const contexts: number[][] = [];
   const available = new Float32Array(B);
-  let truncated = 0;
+  const truncated = new Uint8Array(B);
   for (let i = 0; i < B; i++) {
     const task = prompts[groupIds[i]!]!;
     let privileged: string | null = null;
@@ -211,7 +211,7 @@ export function teacherContexts(
     available[i] = privileged ? 1 : 0;
     const text = privileged ? `${privileged} ${task.prompt}` : task.prompt;
     const encoded = policy.encodeContext(text, { lenient: true, reserve });
-    if (privileged && encoded.truncated > 0) truncated++;
+    if (privileged && encoded.truncated > 0) truncated[i] = 1;
     contexts.push(encoded.ids);
   }
   return { contexts, available, truncated };
@@ -440,16 +440,17 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         // Only responses that have privileged context and whose loss can depend on the teacher get a pass.
         const needed = method.teacherNeeded?.(rewards, groupIds, mcfg, step);
         const tc = needed && needed.every((n) => n === 0)
-          ? { contexts: [] as number[][], available: new Float32Array(B), truncated: 0 }
+          ? { contexts: [] as number[][], available: new Float32Array(B), truncated: new Uint8Array(B) }
           : teacherContexts(policy, teacherKind, prompts, groupIds, texts, rewards, reserve);
+        teacherAvailable = Float32Array.from(tc.available, (a, b) => (a > 0 && (!needed || needed[b]) ? 1 : 0));
         // A privileged context longer than the positions left by --max-new-tokens loses its leftmost tokens (the
-        // start of the reference): counted, and said once, since the teacher then sees less than it should.
-        if (tc.truncated > 0) {
-          metrics['teacher/context_truncated'] = tc.truncated / B;
-          if (!warnedTruncation) process.stderr.write(`rlsd-bench: warning: ${tc.truncated} of ${B} teacher contexts at step ${step + 1} did not fit the ${policy.promptBudget(reserve)} prompt positions left by --max-new-tokens ${reserve} and lost their first tokens (metric teacher/context_truncated)\n`);
+        // start of the reference): counted over the contexts the teacher scores, and said once.
+        const cut = tc.truncated.reduce((n, t, b) => n + (t && teacherAvailable![b]! > 0 ? 1 : 0), 0);
+        if (cut > 0) {
+          metrics['teacher/context_truncated'] = cut / B;
+          if (!warnedTruncation) process.stderr.write(`rlsd-bench: warning: ${cut} of ${B} teacher contexts at step ${step + 1} did not fit the ${policy.promptBudget(reserve)} prompt positions left by --max-new-tokens ${reserve} and lost their first tokens (metric teacher/context_truncated)\n`);
           warnedTruncation = true;
         }
-        teacherAvailable = Float32Array.from(tc.available, (a, b) => (a > 0 && (!needed || needed[b]) ? 1 : 0));
         const full = method.needsFullDistributions(mcfg);
         const V = policy.cfg.vocabSize;
         const lp = oldLogProbs.slice(); // skipped responses: teacher = student, so Δ = 0

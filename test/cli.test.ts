@@ -55,6 +55,7 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--lookup-drill', '0.95'], /--lookup-drill must be ≤ 0.9/);
   expectError(['train', '--method', 'opsd', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--std-norm \/ --no-std-norm: method 'opsd' has no group-normalised advantage \(grpo, hybrid, rlsd have\)/);
   expectError(['train', '--method', 'sdpo', '--opt', 'privileged=answer'], /unknown option 'privileged' for method 'sdpo'/);
+  expectError(['train', '--method', 'grpo', '--opt', 'stdNorm=true', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--opt stdNorm=true contradicts --no-std-norm/);
   expectError(['train', '--method', 'grpo', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt: the model has 160 positions, 16 of them image tokens \(at most 141\)/);
   expectError(['train', '--method', 'grpo', '--max-new-tokens', '120', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 120 leaves 22 positions for the prompt, too few for \w+ item/);
   expectError(['eval', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt/);
@@ -86,6 +87,18 @@ test('bad input: missing and corrupt checkpoints name the file; nothing is writt
     assert.ok(!existsSync(out), 'no output directory for a failed run');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('train --no-std-norm runs Dr.GRPO: the resolved method config has stdNorm false', () => {
+  const out = mkdtempSync(join(tmpdir(), 'rlsd-cli-drgrpo-'));
+  try {
+    const r = run(['train', '--method', 'grpo', '--no-std-norm', '--steps', '1', '--prompts', '2', '--samples', '2', '--eval-every', '0', '--train-items', '2', '--eval-items', '1', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const cfg = (JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { config: { methodConfig: { stdNorm: boolean } } }).config;
+    assert.equal(cfg.methodConfig.stdNorm, false);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });
 

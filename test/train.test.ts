@@ -147,10 +147,11 @@ test('resume drops a torn last metrics line (a crash mid-write) and refuses a co
   }
 });
 
-test('teacher contexts: the reference solution, or only the gold answer, before the prompt', async () => {
+test('teacher contexts: the reference solution, or only the gold answer, before the prompt; a long response reserve truncates them', async () => {
   const { policy } = Policy.load(BASE);
   try {
-    const tasks = (await loadMiniTasks(policy, { split: 'train', perBenchmark: 1, seed: 1, reserve: 32 })).slice(0, 3);
+    const tasks = await loadMiniTasks(policy, { split: 'train', perBenchmark: 1, seed: 1, reserve: 32 });
+    assert.deepEqual([...new Set(tasks.map((t) => t.benchmark))].sort(), ['mathvision', 'mathvista', 'mmmu', 'wemath', 'zerobench']);
     const groupIds = Int32Array.from(tasks.map((_, g) => g));
     const rewards = new Float32Array(tasks.length);
     const texts = tasks.map(() => '');
@@ -161,9 +162,13 @@ test('teacher contexts: the reference solution, or only the gold answer, before 
     tasks.forEach((t, i) => {
       assert.equal(norm(decode(withRef.contexts[i]!)), norm(`${t.reference} ${t.prompt}`));
       assert.equal(norm(decode(withAnswer.contexts[i]!)), norm(`[ref] answer ${t.item.answer} [/ref] ${t.prompt}`));
+      assert.ok(!withAnswer.contexts[i]!.includes(policy.tokenizer.unk), `${t.uid}: the answer encodes without <unk>`);
     });
-    assert.deepEqual(Array.from(withAnswer.available), [1, 1, 1]);
-    assert.equal(withRef.truncated + withAnswer.truncated, 0);
+    assert.ok(Array.from(withAnswer.available).every((a) => a === 1));
+    assert.ok([...withRef.truncated, ...withAnswer.truncated].every((t) => t === 0));
+    // With 120 positions kept for the response (22 left for the prompt), the references no longer fit.
+    const long = teacherContexts(policy, 'reference', tasks, groupIds, texts, rewards, 120);
+    assert.ok(long.truncated.some((t) => t === 1), 'some reference contexts truncated at reserve 120');
   } finally {
     policy.dispose();
   }
