@@ -41,6 +41,11 @@ export interface EncodedContext {
   truncated: number;
 }
 
+/** A context that does not fit the positions left for it (strict encoding); callers name the setting at fault. */
+export class ContextOverflowError extends Error {
+  override name = 'ContextOverflowError';
+}
+
 export class Policy {
   constructor(
     readonly cfg: ModelConfig,
@@ -107,7 +112,7 @@ export class Policy {
     const budget = this.promptBudget(opts.reserve ?? 0);
     const truncated = Math.max(0, body.length - budget);
     if (truncated > 0 && !opts.lenient)
-      throw new Error(`context of ${body.length} tokens exceeds the model's budget of ${budget} (text: '${text.slice(0, 60)}…')`);
+      throw new ContextOverflowError(`context of ${body.length} tokens exceeds the model's budget of ${budget} (text: '${text.slice(0, 60)}…')`);
     return { ids: [this.tokenizer.bos, ...body.slice(truncated), this.tokenizer.sep], unknown, truncated };
   }
 

@@ -164,7 +164,7 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
       kind: 'base',
       command: `rlsd-bench ${process.argv.slice(2).join(' ')}`,
       // With --init the model and tokenizer are the initial checkpoint's; record those, not the ignored flags.
-      config: cfg.init ? { ...cfg, model: policy.cfg, fusedOptionMarkers: policy.tokenizer.vocab.includes(' (A)') } : cfg,
+      config: cfg.init ? { ...cfg, model: policy.cfg, fusedOptionMarkers: policy.tokenizer.fusedOptionMarkers } : cfg,
       backend: backendInfo(),
       provenance: provenance(),
       eval: final,

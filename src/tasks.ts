@@ -6,7 +6,7 @@ import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
 import { miniRows } from '../benchmarks/mini/build.ts';
 import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
-import type { Policy } from './policy.ts';
+import { ContextOverflowError, type Policy } from './policy.ts';
 import { UsageError } from './cli-util.ts';
 
 export interface Task {
@@ -72,8 +72,8 @@ export async function loadMiniTasks(policy: Policy, opts: MiniTaskOptions): Prom
         out.push(await taskFromItem(policy, name, bench, item, opts.reserve));
       } catch (e) {
         // The mini prompts must fit whole; a response reserve that crowds one out is the flag's fault.
-        if (/exceeds the model's budget/.test((e as Error).message))
-          throw new UsageError(`--max-new-tokens ${opts.reserve} leaves ${policy.promptBudget(opts.reserve)} positions for the prompt, too few for ${name} item ${item.id}: ${(e as Error).message}`);
+        if (e instanceof ContextOverflowError)
+          throw new UsageError(`--max-new-tokens ${opts.reserve} leaves ${policy.promptBudget(opts.reserve)} positions for the prompt, too few for ${name} item ${item.id}: ${e.message}`);
         throw e;
       }
     }

@@ -142,6 +142,8 @@ test('fused option markers: " (A)" … " (D)" become single tokens appended afte
   const fused = Tokenizer.default({ fusedOptionMarkers: true });
   assert.deepEqual(fused.vocab.slice(0, tok.vocabSize), tok.vocab, 'the other ids stay');
   assert.deepEqual(fused.vocab.slice(tok.vocabSize), [' (A)', ' (B)', ' (C)', ' (D)']);
+  assert.equal(fused.fusedOptionMarkers, true);
+  assert.equal(tok.fusedOptionMarkers, false);
   const text = 'how many red ? 3 (A) 4 (B) Answer: i see red 4 (B) Answer: B';
   const ids = fused.encode(text);
   assert.equal(fused.decode(ids), text);

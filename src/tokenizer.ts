@@ -97,6 +97,11 @@ export class Tokenizer {
     return this.vocab.length;
   }
 
+  /** Whether the option markers ' (A)' … ' (D)' are single tokens (Tokenizer.default's `fusedOptionMarkers`). */
+  get fusedOptionMarkers(): boolean {
+    return LETTERS.every((l) => this.vocab.includes(` (${l})`));
+  }
+
   /** Longest token matching `text` at `pos`, or -1. */
   private matchAt(text: string, pos: number): number {
     const candidates = this.byFirstChar.get(text[pos]!);
