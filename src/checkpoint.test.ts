@@ -65,6 +65,12 @@ test('corrupt checkpoints are rejected with the file and field named', () => {
     assert.throws(() => loadCheckpoint(path), /checkpoint\.json: missing tensor 'lnf_g'/);
     write({ ...meta, model: { ...(meta['model'] as object), nHeads: 3 } });
     assert.throws(() => loadCheckpoint(path), /dModel 16 is not divisible by nHeads 3/);
+    // Weights that do not fit the recorded model name the checkpoint, and the failed load leaves no variables behind.
+    const model = meta['model'] as { maxPositions: number; dModel: number };
+    write({ ...meta, model: { ...model, maxPositions: model.maxPositions + 1 } });
+    const tensorsBefore = tf.memory().numTensors;
+    assert.throws(() => Policy.load(path), /ck: checkpoint\.json's tensor list and weights\.bin disagree \(tensor '\w+' has \d+ values, expected \d+/);
+    assert.equal(tf.memory().numTensors, tensorsBefore);
     write(meta);
     const w = readFileSync(join(path, 'weights.bin'));
     const nan = Buffer.from(w);

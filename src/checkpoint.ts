@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, validateModelConfig } from './model/config.ts';
-import { newVariable, paramSpecs, type Params } from './model/params.ts';
+import { disposeParams, newVariable, paramSpecs, type Params } from './model/params.ts';
 
 export const CHECKPOINT_FORMAT = 'rlsd-bench-checkpoint/1';
 const CHECKPOINT_FILES = new Set(['checkpoint.json', 'weights.bin', 'trainer.bin']);
@@ -134,11 +134,18 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
 /** Creates trainable variables from loaded weights, in the order of paramSpecs. */
 export function paramsFromWeights(cfg: ModelConfig, weights: Map<string, Float32Array>): Params {
   const params: Params = new Map();
-  for (const s of paramSpecs(cfg)) {
-    const v = weights.get(s.name)!;
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    if (v.length !== n) throw new CheckpointError(`tensor '${s.name}' has ${v.length} values, expected ${n} for shape [${s.shape}]`);
-    params.set(s.name, newVariable(tf.tensor(v, s.shape), true, s.name));
+  try {
+    for (const s of paramSpecs(cfg)) {
+      const v = weights.get(s.name);
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      if (!v) throw new CheckpointError(`no tensor '${s.name}' (shape [${s.shape}])`);
+      if (v.length !== n) throw new CheckpointError(`tensor '${s.name}' has ${v.length} values, expected ${n} for shape [${s.shape}]`);
+      params.set(s.name, newVariable(tf.tensor(v, s.shape), true, s.name));
+    }
+  } catch (e) {
+    // A failed load leaves no variables behind (a caller may go on, e.g. a sweep skipping a bad checkpoint).
+    disposeParams(params);
+    throw e;
   }
   return params;
 }

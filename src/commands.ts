@@ -144,6 +144,8 @@ const trainCommand: Builder = (cli) =>
         .option('steps', { type: 'number', default: DEFAULT_TRAIN.steps })
         .option('prompts', { type: 'number', default: DEFAULT_TRAIN.promptsPerStep, describe: 'prompts per step' })
         .option('samples', { type: 'number', default: DEFAULT_TRAIN.samplesPerPrompt, describe: 'responses per prompt (G)' })
+        .option('ppo-mini-batch', { type: 'number', default: DEFAULT_TRAIN.ppoMiniBatch, describe: 'prompts per optimiser update (veRL ppo_mini_batch_size); 0: the whole step in one on-policy update' })
+        .option('ppo-epochs', { type: 'number', default: DEFAULT_TRAIN.ppoEpochs, describe: 'passes over each step\'s batch (veRL ppo_epochs)' })
         .option('lr', { type: 'number', default: DEFAULT_TRAIN.lr })
         .option('warmup', { type: 'number', default: DEFAULT_TRAIN.warmupSteps })
         .option('lr-schedule', { type: 'string', default: DEFAULT_TRAIN.lrSchedule, describe: 'after warm-up: constant | cosine (decay to 10 % of --lr at --steps)' })
@@ -187,6 +189,8 @@ const trainCommand: Builder = (cli) =>
         steps: num('steps', argv.steps, { integer: true, min: 1 }),
         promptsPerStep: num('prompts', argv.prompts, { integer: true, min: 1 }),
         samplesPerPrompt: num('samples', argv.samples, { integer: true, min: 1 }),
+        ppoMiniBatch: num('ppo-mini-batch', argv['ppo-mini-batch'], { integer: true, min: 0 }),
+        ppoEpochs: num('ppo-epochs', argv['ppo-epochs'], { integer: true, min: 1 }),
         lr: num('lr', argv.lr, { min: 0 }),
         warmupSteps: num('warmup', argv.warmup, { integer: true, min: 0 }),
         lrSchedule: choice('lr-schedule', argv['lr-schedule'], ['constant', 'cosine'] as const),
@@ -207,6 +211,8 @@ const trainCommand: Builder = (cli) =>
         quiet: Boolean(argv.quiet),
       };
       if (cfg.samplesPerPrompt < 2 && method.trains) throw new UsageError('--samples must be ≥ 2 for group-relative methods');
+      if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
+        throw new UsageError(`--ppo-mini-batch ${cfg.ppoMiniBatch} must divide --prompts ${cfg.promptsPerStep} (every update sees whole groups of equal count)`);
       await setupBackend(argv);
       const res = await train(cfg, progressBar(method.name, cfg.quiet));
       const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  acc ${fmt(e['eval/accuracy'])}`);

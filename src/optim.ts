@@ -44,10 +44,14 @@ export class Adam {
     return lr;
   }
 
-  /** Applies one update; returns the pre-clip global gradient norm. Disposes nothing it does not own. */
-  apply(grads: Record<string, tf.Tensor>): number {
+  /**
+   * Applies one update; returns the pre-clip global gradient norm. Disposes nothing it does not own. The learning
+   * rate is the schedule's at `scheduleStep` (the training step, when a step makes several updates); bias
+   * correction counts updates.
+   */
+  apply(grads: Record<string, tf.Tensor>, scheduleStep = this.step): number {
     const { beta1, beta2, eps, weightDecay, gradClip } = this.cfg;
-    const lr = this.lrAt(this.step);
+    const lr = this.lrAt(scheduleStep);
     const t = this.step + 1;
     const norm = tf.tidy(() => {
       const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));

@@ -32,6 +32,14 @@ export interface TrainConfig {
   steps: number;
   promptsPerStep: number;
   samplesPerPrompt: number;
+  /**
+   * Prompts (with all their G responses) per optimiser update; 0 = the whole step's batch in one update (the
+   * paper's on-policy setting). Smaller values split the batch into several updates per step, veRL's
+   * `ppo_mini_batch_size`: every update after the first is off-policy, bounded by the clipped ratio.
+   */
+  ppoMiniBatch: number;
+  /** Passes over the step's batch (veRL's `ppo_epochs`). */
+  ppoEpochs: number;
   lr: number;
   warmupSteps: number;
   /** After warm-up: constant, or cosine decay to 10 % of `lr` at the last step (then `steps` shapes the run). */
@@ -74,6 +82,8 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   steps: 200,
   promptsPerStep: 16,
   samplesPerPrompt: 8,
+  ppoMiniBatch: 0,
+  ppoEpochs: 1,
   // DESIGN.md §7's prototype used 1e-4; from this project's base (3 seeds at 3e-5, 2 at 1e-4, 200 steps)
   // 1e-4 only held the base level (+0.016 GRPO, +0.011 RLSD, pooled) while 3e-5 gained +0.039 / +0.035.
   lr: 3e-5,
@@ -100,6 +110,19 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
 
 export const TRAIN_MIXES = ['balanced', 'rows'] as const;
 export type TrainMix = (typeof TRAIN_MIXES)[number];
+
+/** f, evaluated on the first call only. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
+}
 
 export class TrainingError extends Error {
   override name = 'TrainingError';
@@ -287,6 +310,8 @@ function settingsDiff(recorded: Record<string, unknown>, now: Record<string, unk
 export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
   const method: Method = getMethod(cfg.method);
   const mcfg: MethodConfig = resolveMethodConfig(method, cfg.methodOptions);
+  if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
+    throw new TrainingError(`ppoMiniBatch ${cfg.ppoMiniBatch} must divide promptsPerStep ${cfg.promptsPerStep}`);
   const teacherKind = method.teacherContext(mcfg);
   const teacherSync = cfg.teacherSync > 0 ? cfg.teacherSync : typeof mcfg['teacherSyncInterval'] === 'number' ? (mcfg['teacherSyncInterval'] as number) : 10;
   const adamCfg: AdamConfig = { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: cfg.gradClip, schedule: cfg.lrSchedule, totalSteps: cfg.steps };
@@ -307,8 +332,9 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const settings = trajectorySettings(cfg, mcfg);
   const recorded = startInfo['settings'];
   if (resumeFrom && recorded && typeof recorded === 'object') {
-    // Runs recorded before --train-mix existed walked the rows; method options added since took their defaults.
-    const rec: Record<string, unknown> = { trainMix: 'rows', ...(recorded as Record<string, unknown>) };
+    // Runs recorded before --train-mix / --ppo-mini-batch / --ppo-epochs existed walked the rows with one update per
+    // step; method options added since took their defaults.
+    const rec: Record<string, unknown> = { trainMix: 'rows', ppoMiniBatch: 0, ppoEpochs: 1, ...(recorded as Record<string, unknown>) };
     if (rec['methodConfig'] && typeof rec['methodConfig'] === 'object') rec['methodConfig'] = { ...method.defaults, ...(rec['methodConfig'] as object) };
     const diff = settingsDiff(rec, settings);
     if (diff.length > 0) throw new TrainingError(`${cfg.out} holds a run with other settings (${diff.join('; ')}); resume it with its own flags or use another --out`);
@@ -321,7 +347,8 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   let teacher: Params | null = teacherKind ? cloneParams(policy.params) : null;
   let reference: Params | null = null;
   // The KL reference is the starting (base) policy, frozen.
-  if (method.needsReference(mcfg)) reference = Policy.load(cfg.base).policy.params;
+  const needsReference = method.needsReference(mcfg);
+  if (needsReference) reference = Policy.load(cfg.base).policy.params;
   let state: TrainerState = { step: 0, rng: new Rng(hashString(`rollout|${cfg.seed}`)).state(), data: { epoch: 0, cursor: 0 }, adamStep: 0 };
   const metricsFile = join(cfg.out, 'metrics.jsonl');
   if (resumeFrom) {
@@ -352,7 +379,12 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   if ((teacher || reference) && method.trains && cfg.teacherWorker && (backendName === 'wasm' || backendName === 'cpu')) {
     teacherWorker = await TeacherWorker.start(backendName, policy.cfg, policy.tokenizer.toJSON());
     if (teacher) teacherWorker.setParams(teacher, 'teacher');
-    if (reference) teacherWorker.setParams(reference, 'reference');
+    if (reference) {
+      // The worker holds the only copy the run needs (nothing else reads or saves the reference).
+      teacherWorker.setParams(reference, 'reference');
+      disposeParams(reference);
+      reference = null;
+    }
   }
   const runInfo = {
     config: { ...cfg, methodConfig: mcfg, teacherSyncResolved: teacherSync, adam: adamCfg, model: policy.cfg },
@@ -433,8 +465,8 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
 
       // ---- 3. self-teacher pass with privileged context (frozen copy; no gradient) ----
       t0 = performance.now();
-      // The teacher's numbers as tensors, made inside the update (from the worker's answer when it has one).
-      let teacherTensors: (() => { logProbs: tf.Tensor2D; logits: tf.Tensor3D | undefined }) | undefined;
+      // The teacher's numbers, collected where the first update needs them (from the worker's answer when it has one).
+      let teacherArrays: (() => { logProbs: Float32Array; logits: Float32Array | null }) | undefined;
       let teacherAvailable: Float32Array | undefined;
       if (teacherKind && teacher && method.trains) {
         // Only responses that have privileged context and whose loss can depend on the teacher get a pass.
@@ -476,64 +508,74 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
             if (fullLogits && scored.logits) fullLogits.set(scored.logits[k]!, b * R * V);
           });
         const responses = rows.map((b) => gen.responses[b]!);
-        const asTensors = () => ({ logProbs: tf.tensor2d(lp, [B, R]), logits: fullLogits ? tf.tensor3d(fullLogits, [B, R, V]) : undefined });
+        const scores = { logProbs: lp, logits: fullLogits };
         if (teacherWorker && rows.length > 0) {
           // Scored on the other core while the student's forward pass runs; collected where the loss needs it.
           const pending = teacherWorker.submit(teacherInputs, teacherG, responses, { temperature: cfg.temperature, full });
-          teacherTensors = () => {
+          teacherArrays = once(() => {
             place(waitFor(pending));
-            return asTensors();
-          };
+            return scores;
+          });
         } else {
           if (rows.length > 0) place(policy.scoreGrouped(teacherInputs, teacherG, responses, { params: teacher, temperature: cfg.temperature, full }));
-          teacherTensors = asTensors;
+          teacherArrays = () => scores;
         }
         metrics['teacher/pass_fraction'] = rows.length / B;
       }
-      // The frozen KL reference's log-probs (only with a KL term), as a tensor made inside the update.
-      let refTensor: (() => tf.Tensor2D) | undefined;
-      if (reference && method.trains) {
-        const asTensor = (scored: Pick<TeacherScores, 'logProbs'>): tf.Tensor2D => {
+      // The frozen KL reference's log-probs (only with a KL term), collected where the first update needs them.
+      let refArrays: (() => Float32Array) | undefined;
+      if (needsReference && method.trains) {
+        const laidOut = (scored: Pick<TeacherScores, 'logProbs'>): Float32Array => {
           const ref = new Float32Array(B * R);
           scored.logProbs.forEach((x, b) => ref.set(x, b * R));
-          return tf.tensor2d(ref, [B, R]);
+          return ref;
         };
         if (teacherWorker) {
           const pending = teacherWorker.submit(promptInputs, G, gen.responses, { temperature: cfg.temperature, full: false, slot: 'reference' });
-          refTensor = () => asTensor(waitFor(pending));
+          refArrays = once(() => laidOut(waitFor(pending)));
         } else {
-          const scored = policy.scoreGrouped(promptInputs, G, gen.responses, { params: reference, temperature: cfg.temperature, full: false });
-          refTensor = () => asTensor(scored);
+          const scored = laidOut(policy.scoreGrouped(promptInputs, G, gen.responses, { params: reference!, temperature: cfg.temperature, full: false }));
+          refArrays = () => scored;
         }
       }
       metrics['timing/teacher_s'] = (performance.now() - t0) / 1000;
 
       // ---- 4. the method's loss, 5. Adam with gradient clipping ----
+      // One update per mini-batch of whole groups (--ppo-mini-batch prompts) in each of --ppo-epochs passes; by default
+      // a single on-policy update on the whole batch. Metrics are the mean over the updates.
       t0 = performance.now();
-      const responseMask = tf.tensor2d(batch.responseMask, [B, R]);
-      const oldLp = tf.tensor2d(oldLogProbs, [B, R]);
-      const kept: Record<string, tf.Scalar> = {};
-      let lossValue = 0;
-      if (method.trains) {
+      const update = (groups: number[]): StepMetrics => {
+        const whole = groups.length === prompts.length;
+        const rows = groups.flatMap((g) => Array.from({ length: G }, (_, j) => g * G + j));
+        const mb = whole ? batch : policy.groupedBatch(groups.map((g) => promptInputs[g]!), G, rows.map((b) => gen.responses[b]!));
+        const [Bm, Rm] = [mb.B, mb.R];
+        // The mini-batch's rows of a [B, R, width] array, cut to its own (shorter or equal) padded length.
+        const pick = (src: Float32Array, width = 1): Float32Array => {
+          if (whole) return src;
+          const out = new Float32Array(Bm * Rm * width);
+          rows.forEach((b, k) => out.set(src.subarray(b * R * width, (b * R + Rm) * width), k * Rm * width));
+          return out;
+        };
+        const responseMask = tf.tensor2d(mb.responseMask, [Bm, Rm]);
+        const oldLp = tf.tensor2d(pick(oldLogProbs), [Bm, Rm]);
+        const kept: Record<string, tf.Scalar> = {};
         const { value, grads } = tf.variableGrads(() => {
-          const logits = policy.groupedLogits(batch);
+          const logits = policy.groupedLogits(mb);
           const scaled = atTemperature(logits, cfg.temperature);
-          const { tokenLogp } = tokenLogProbs(scaled, batch.targets);
-          const teacherOut = teacherTensors?.();
-          const teacherLogProbs = teacherOut?.logProbs;
-          const teacherLogits = teacherOut?.logits;
-          const refLogProbs = refTensor?.();
+          const { tokenLogp } = tokenLogProbs(scaled, mb.targets);
+          const teacherOut = teacherArrays?.();
+          const refLogProbs = refArrays ? tf.tensor2d(pick(refArrays()), [Bm, Rm]) : undefined;
           const x: MethodInputs = {
             responseMask,
-            groupIds,
-            rewards,
+            groupIds: whole ? groupIds : Int32Array.from(rows, (b) => groupIds[b]! - groups[0]!),
+            rewards: whole ? rewards : Float32Array.from(rows, (b) => rewards[b]!),
             logProbs: tokenLogp,
             oldLogProbs: oldLp,
             studentLogits: scaled,
             step,
-            ...(teacherLogProbs ? { teacherLogProbs } : {}),
-            ...(teacherLogits ? { teacherLogits } : {}),
-            ...(teacherAvailable ? { teacherAvailable } : {}),
+            ...(teacherOut ? { teacherLogProbs: tf.tensor2d(pick(teacherOut.logProbs), [Bm, Rm]) } : {}),
+            ...(teacherOut?.logits ? { teacherLogits: tf.tensor3d(pick(teacherOut.logits, policy.cfg.vocabSize), [Bm, Rm, policy.cfg.vocabSize]) } : {}),
+            ...(teacherAvailable ? { teacherAvailable: whole ? teacherAvailable : Float32Array.from(rows, (b) => teacherAvailable![b]!) } : {}),
             ...(refLogProbs ? { refLogProbs } : {}),
           };
           const out = method.loss(x, mcfg);
@@ -541,27 +583,47 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
           if (!kept['actor/entropy']) kept['actor/entropy'] = tf.keep(meanEntropy(stopGradient(scaled), responseMask));
           return out.loss;
         }, varList);
-        lossValue = value.dataSync()[0]!;
+        tf.dispose([responseMask, oldLp]);
+        const loss = value.dataSync()[0]!;
         value.dispose();
-        if (!Number.isFinite(lossValue)) {
+        const read = (): StepMetrics => {
+          const m: StepMetrics = { 'actor/loss': loss };
+          for (const [k, v] of Object.entries(kept)) {
+            m[k] = v.dataSync()[0]!;
+            v.dispose();
+          }
+          return m;
+        };
+        if (!Number.isFinite(loss)) {
           tf.dispose(Object.values(grads));
-          throw new TrainingError(`non-finite loss (${lossValue}) at step ${step}; stopping — the last good checkpoint is kept in ${join(cfg.out, 'checkpoints')}`);
+          read();
+          throw new TrainingError(`non-finite loss (${loss}) at step ${step}; stopping — the last good checkpoint is kept in ${join(cfg.out, 'checkpoints')}`);
         }
         const named: Record<string, tf.Tensor> = {};
         for (const [k, v] of policy.params) if (grads[v.name]) named[k] = grads[v.name]!;
-        const norm = adam.apply(named);
+        // The learning-rate schedule runs over training steps, however many updates each makes.
+        const norm = adam.apply(named, step);
         tf.dispose(Object.values(grads));
+        const m = read();
         if (!Number.isFinite(norm))
           throw new TrainingError(`non-finite gradient norm at step ${step}; stopping — the last good checkpoint is kept in ${join(cfg.out, 'checkpoints')}`);
-        metrics['actor/grad_norm'] = norm;
-        metrics['actor/lr'] = adam.lrAt(adam.step - 1);
-      }
-      for (const [k, v] of Object.entries(kept)) {
-        metrics[k] = v.dataSync()[0]!;
-        v.dispose();
-      }
-      metrics['actor/loss'] = lossValue;
-      tf.dispose([responseMask, oldLp]);
+        m['actor/grad_norm'] = norm;
+        return m;
+      };
+      if (method.trains) {
+        const perUpdate = cfg.ppoMiniBatch > 0 ? cfg.ppoMiniBatch : prompts.length;
+        const sums: StepMetrics = {};
+        let updates = 0;
+        for (let epoch = 0; epoch < cfg.ppoEpochs; epoch++)
+          for (let first = 0; first < prompts.length; first += perUpdate) {
+            const groups = Array.from({ length: Math.min(perUpdate, prompts.length - first) }, (_, k) => first + k);
+            for (const [k, v] of Object.entries(update(groups))) sums[k] = (sums[k] ?? 0) + v;
+            updates++;
+          }
+        for (const [k, v] of Object.entries(sums)) metrics[k] = v / updates;
+        metrics['actor/lr'] = adam.lrAt(step);
+        if (updates > 1) metrics['actor/updates'] = updates;
+      } else metrics['actor/loss'] = 0;
       // Time blocked on the worker's answer is the teacher's, not the update's.
       const waited = metrics['timing/teacher_wait_s'] ?? 0;
       metrics['timing/update_s'] = (performance.now() - t0) / 1000 - waited;

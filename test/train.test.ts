@@ -265,3 +265,38 @@ test('a cosine learning-rate schedule is laid over --steps: it decays the lr, an
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('ppo mini-batches and epochs: one mini-batch of every prompt equals the default exactly; 2 prompts × 2 epochs make 4 updates a step, the later ones off-policy; resume stays exact', async () => {
+  const dflt = tmp('mb-default');
+  const whole = tmp('mb-whole');
+  const mb = tmp('mb');
+  const split = tmp('mb-split');
+  try {
+    const cfg = { ...SMALL, method: 'rlsd', steps: 3 };
+    await train({ ...cfg, out: dflt });
+    await train({ ...cfg, out: whole, ppoMiniBatch: SMALL.promptsPerStep });
+    assert.deepEqual(metricLines(whole).map(deterministic), metricLines(dflt).map(deterministic), 'ppoMiniBatch = promptsPerStep is the one-update default');
+
+    const mbCfg = { ...cfg, ppoMiniBatch: 2, ppoEpochs: 2, warmupSteps: 2 };
+    const before = tf.memory().numTensors - cachedTensorCount();
+    await train({ ...mbCfg, out: mb });
+    assert.equal(tf.memory().numTensors - cachedTensorCount(), before, 'tensor count after the run');
+    const lines = metricLines(mb).filter((l) => l['reward/mean'] !== undefined);
+    assert.deepEqual(lines.map((l) => l['actor/updates']), [4, 4, 4]);
+    // Bias correction counts updates; the warm-up counts training steps (lr·1/2, then lr).
+    assert.equal((loadCheckpoint(join(mb, 'checkpoints', 'step_000003')).meta.trainer!.state as { adamStep: number }).adamStep, 12);
+    assert.deepEqual(lines.map((l) => l['actor/lr']), [SMALL.lr / 2, SMALL.lr, SMALL.lr]);
+    // The first update of a step is on-policy (ratio 1 up to the sampler's rounding); later ones are not.
+    assert.ok(lines.some((l) => l['actor/ppo_kl']! > 1e-5), `ppo_kl ${lines.map((l) => l['actor/ppo_kl']).join(', ')}`);
+    assert.ok(maxWeightChange(join(mb, 'checkpoints', 'step_000000'), join(mb, 'checkpoints', 'step_000003')) > 1e-5);
+    assert.notDeepEqual(metricLines(mb).map(deterministic), metricLines(dflt).map(deterministic));
+
+    await train({ ...mbCfg, out: split, stopAfter: 2 });
+    await train({ ...mbCfg, out: split });
+    assert.deepEqual(metricLines(split).map(deterministic), metricLines(mb).map(deterministic), 'resumed run equals the uninterrupted one');
+    await assert.rejects(train({ ...cfg, out: split }), /other settings \(ppoEpochs 2 → 1; ppoMiniBatch 2 → 0; warmupSteps 2 → 0\)/);
+    await assert.rejects(train({ ...cfg, out: join(tmpdir(), 'rlsd-never'), ppoMiniBatch: 3 }), /ppoMiniBatch 3 must divide promptsPerStep 4/);
+  } finally {
+    for (const d of [dflt, whole, mb, split]) rmSync(d, { recursive: true, force: true });
+  }
+});
