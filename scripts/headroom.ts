@@ -1,0 +1,96 @@
+// Where post-training has room to move greedy accuracy, from two `rlsd-bench eval` outputs of one checkpoint on
+// the same items: a greedy one and one with k samples at temperature T (`--samples 16 --temperature 1`).
+// RL from verifiable rewards mostly sharpens the sampling distribution towards answers the policy already gives,
+// so the greedy-wrong items it samples correctly often ("near misses") are the gain within reach; items whose
+// sampled accuracy sits at the chance level of a lettered choice carry a verifier signal that is noise unless
+// the policy can find the letter at all.
+// Usage: npx tsx scripts/headroom.ts GREEDY_EVAL_DIR SAMPLED_EVAL_DIR
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface SampleRecord {
+  id: string;
+  correct: boolean | number;
+}
+
+function readSamples(file: string): Map<string, number[]> {
+  const byId = new Map<string, number[]>();
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      let r: SampleRecord;
+      try {
+        r = JSON.parse(line) as SampleRecord;
+      } catch {
+        throw new Error(`${file}: line ${i + 1} is not JSON`);
+      }
+      if (typeof r.id !== 'string' || (typeof r.correct !== 'boolean' && typeof r.correct !== 'number'))
+        throw new Error(`${file}: line ${i + 1} lacks 'id' or 'correct'`);
+      const list = byId.get(r.id) ?? [];
+      list.push(Number(r.correct));
+      byId.set(r.id, list);
+    });
+  return byId;
+}
+
+function main(args: string[]): number {
+  if (args.length !== 2) {
+    process.stderr.write('usage: npx tsx scripts/headroom.ts GREEDY_EVAL_DIR SAMPLED_EVAL_DIR\n');
+    return 2;
+  }
+  const [greedyDir, sampledDir] = args as [string, string];
+  const benchmarks = readdirSync(greedyDir).filter((b) => existsSync(join(greedyDir, b, 'samples.jsonl')));
+  if (benchmarks.length === 0) {
+    process.stderr.write(`${greedyDir}: no <benchmark>/samples.jsonl (write one with rlsd-bench eval --out)\n`);
+    return 1;
+  }
+  const bins = [
+    ['≥ 0.5', (p: number) => p >= 0.5],
+    ['0.25–0.5', (p: number) => p >= 0.25 && p < 0.5],
+    ['(0–0.25)', (p: number) => p > 0 && p < 0.25],
+    ['0', (p: number) => p === 0],
+  ] as const;
+  const header = ['benchmark', 'items', 'greedy', 'sampled', 'greedy wrong', ...bins.map(([n]) => `p ${n}`)];
+  const rows: string[][] = [];
+  const total = { items: 0, greedyRight: 0, wrong: 0, near: 0 };
+  for (const b of benchmarks) {
+    const sampledFile = join(sampledDir, b, 'samples.jsonl');
+    if (!existsSync(sampledFile)) {
+      process.stderr.write(`${sampledFile}: missing (evaluate the same checkpoint and benchmarks with --samples k)\n`);
+      return 1;
+    }
+    const greedy = readSamples(join(greedyDir, b, 'samples.jsonl'));
+    const sampled = readSamples(sampledFile);
+    let right = 0;
+    let sampledSum = 0;
+    const wrongP: number[] = [];
+    for (const [id, verdicts] of greedy) {
+      const s = sampled.get(id);
+      if (!s) {
+        process.stderr.write(`${sampledFile}: no samples for item '${id}' of the greedy run (not the same items)\n`);
+        return 1;
+      }
+      const p = s.reduce((a, x) => a + x, 0) / s.length;
+      sampledSum += p;
+      if (verdicts[0]! >= 1) right++;
+      else wrongP.push(p);
+    }
+    const n = greedy.size;
+    rows.push([b, String(n), (right / n).toFixed(3), (sampledSum / n).toFixed(3), String(wrongP.length), ...bins.map(([, f]) => String(wrongP.filter(f).length))]);
+    total.items += n;
+    total.greedyRight += right;
+    total.wrong += wrongP.length;
+    total.near += wrongP.filter((p) => p >= 0.5).length;
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  process.stdout.write(`greedy-wrong items by the fraction p of samples that are right\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(
+    `pooled: greedy ${(total.greedyRight / total.items).toFixed(3)} on ${total.items} items; ${total.near} greedy-wrong items ` +
+      `are sampled right at least half the time — flipping all of them would add ${(total.near / total.items).toFixed(3)}\n`,
+  );
+  return 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
