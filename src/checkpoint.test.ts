@@ -41,6 +41,20 @@ test('save → load gives identical parameters and identical outputs; the write 
     b.save(path, { note: 'again' });
     assert.equal(readFileSync(join(path, 'notes.txt'), 'utf8'), 'kept');
     assert.equal(loadCheckpoint(path).meta.info['note'], 'again');
+    // Files that belong with the weights are swapped in with them, replacing kept files of the same name.
+    const staged = join(dir, 'metrics.staged');
+    writeFileSync(staged, 'new curve');
+    writeFileSync(join(path, 'record.json'), 'old record');
+    b.save(path, { note: 'third' }, undefined, [
+      { name: 'record.json', text: 'new record' },
+      { name: 'curve.jsonl', moveFrom: staged },
+    ]);
+    assert.equal(readFileSync(join(path, 'record.json'), 'utf8'), 'new record');
+    assert.equal(readFileSync(join(path, 'curve.jsonl'), 'utf8'), 'new curve');
+    assert.equal(readFileSync(join(path, 'notes.txt'), 'utf8'), 'kept');
+    assert.deepEqual(readdirSync(dir), ['ck'], 'the staged file moved in; no temporary files left');
+    assert.throws(() => b.save(path, {}, undefined, [{ name: 'weights.bin', text: '' }]), /extra file 'weights\.bin' would replace part of the checkpoint/);
+    assert.deepEqual(readdirSync(dir), ['ck'], 'a refused save writes nothing');
     a.dispose();
     b.dispose();
   } finally {

@@ -62,9 +62,16 @@ export interface SaveInput {
   params: Params;
   info: Record<string, unknown>;
   trainer?: { tensors: Map<string, Float32Array>; shapes: Map<string, number[]>; state: unknown };
+  /**
+   * Files that belong with these weights (a base's pretrain.json and metrics), swapped in with them in the same
+   * rename: given as text, or moved from a path. They replace kept files of the same name.
+   */
+  extras?: { name: string; text?: string; moveFrom?: string }[];
 }
 
 export function saveCheckpoint(dir: string, input: SaveInput): void {
+  for (const extra of input.extras ?? [])
+    if (CHECKPOINT_FILES.has(extra.name)) throw new Error(`saveCheckpoint: extra file '${extra.name}' would replace part of the checkpoint`);
   const weights = pack([...input.params].map(([k, v]) => [k, v.dataSync() as Float32Array, v.shape]));
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, model: input.model, tokenizer: input.tokenizer, tensors: weights.manifest, info: input.info };
   let trainerBytes: Buffer | null = null;
@@ -80,10 +87,14 @@ export function saveCheckpoint(dir: string, input: SaveInput): void {
   writeFileSync(join(tmp, 'weights.bin'), weights.bytes);
   if (trainerBytes) writeFileSync(join(tmp, 'trainer.bin'), trainerBytes);
   writeFileSync(join(tmp, 'checkpoint.json'), JSON.stringify(meta, null, 1) + '\n');
+  for (const extra of input.extras ?? []) {
+    if (extra.moveFrom !== undefined) renameSync(extra.moveFrom, join(tmp, extra.name));
+    else writeFileSync(join(tmp, extra.name), extra.text ?? '');
+  }
   const old = join(dirname(dir), `.${basename(dir)}.${process.pid}.old`);
   if (existsSync(dir)) {
     // Keep files that are not part of the checkpoint (logs a run writes beside it).
-    for (const name of readdirSync(dir)) if (!CHECKPOINT_FILES.has(name)) renameSync(join(dir, name), join(tmp, name));
+    for (const name of readdirSync(dir)) if (!CHECKPOINT_FILES.has(name) && !existsSync(join(tmp, name))) renameSync(join(dir, name), join(tmp, name));
     renameSync(dir, old);
   }
   renameSync(tmp, dir);

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { decodeImage } from '../benchmarks/common/images.ts';
 import type { EncodedImage } from '../benchmarks/common/types.ts';
-import { CheckpointError, loadCheckpoint, paramsFromWeights, saveCheckpoint } from './checkpoint.ts';
+import { CheckpointError, loadCheckpoint, paramsFromWeights, saveCheckpoint, type SaveInput } from './checkpoint.ts';
 import { join } from 'node:path';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim, validateModelConfig } from './model/config.ts';
 import { generate, type Generation, type SampleOptions } from './model/generate.ts';
@@ -79,8 +79,8 @@ export class Policy {
     return { policy: new Policy(ck.meta.model, params, tokenizer), info: ck.meta.info };
   }
 
-  save(dir: string, info: Record<string, unknown>, trainer?: Parameters<typeof saveCheckpoint>[1]['trainer']): void {
-    saveCheckpoint(dir, { model: this.cfg, tokenizer: this.tokenizer.toJSON(), params: this.params, info, ...(trainer ? { trainer } : {}) });
+  save(dir: string, info: Record<string, unknown>, trainer?: SaveInput['trainer'], extras?: SaveInput['extras']): void {
+    saveCheckpoint(dir, { model: this.cfg, tokenizer: this.tokenizer.toJSON(), params: this.params, info, ...(trainer ? { trainer } : {}), ...(extras ? { extras } : {}) });
   }
 
   dispose(): void {

@@ -1,8 +1,8 @@
 // Supervised pre-training of the base policy on the mini suite's solution traces. Half of every batch sees
 // the reference solution in its context (the self-teacher's format), half does not, so the same network
 // learns both to solve and to use privileged information — the starting point of every method.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from './backend.ts';
 import { Adam, DEFAULT_ADAM } from './optim.ts';
@@ -11,7 +11,7 @@ import { provenance } from './provenance.ts';
 import { evaluateTasks } from './train.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
-import { appendJsonLine, writeJsonAtomic } from './util/fs.ts';
+import { appendJsonLine, jsonText } from './util/fs.ts';
 import { hashString, Rng } from './util/rng.ts';
 import type { ModelConfig } from './model/config.ts';
 import { countParams } from './model/params.ts';
@@ -171,9 +171,11 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
       evalWithReference: finalWithReference,
       params: countParams(policy.params),
     };
-    policy.save(cfg.out, info);
-    writeJsonAtomic(join(cfg.out, 'pretrain.json'), info);
-    renameSync(metricsFile, join(cfg.out, 'pretrain_metrics.jsonl'));
+    // Weights, their record and their training curve replace the old ones in one rename.
+    policy.save(cfg.out, info, undefined, [
+      { name: 'pretrain.json', text: jsonText(info) },
+      { name: 'pretrain_metrics.jsonl', moveFrom: metricsFile },
+    ]);
     saved = true;
     return { evals, final, finalWithReference };
   } finally {

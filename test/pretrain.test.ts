@@ -1,6 +1,7 @@
 // `pretrain` end to end at a toy size: it trains (the loss is finite and the weights move), the same seed
 // rebuilds the same checkpoint byte for byte, and lookup drills change what it trains on.
 import { test } from 'node:test';
+import { loadCheckpoint } from '../src/checkpoint.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,8 @@ test('pretrain: finite losses, same seed → identical checkpoint, drills change
     // A rebuild into an existing checkpoint starts its metrics afresh; a failed one leaves the checkpoint as it was.
     await pretrain({ ...TOY, out: a.out });
     assert.equal(readFileSync(join(a.out, 'pretrain_metrics.jsonl'), 'utf8').trim().split('\n').length, 3);
+    // Its record went in with the weights (one rename): pretrain.json is the checkpoint's own info.
+    assert.deepEqual(JSON.parse(readFileSync(join(a.out, 'pretrain.json'), 'utf8')), JSON.parse(JSON.stringify(loadCheckpoint(a.out).meta.info)));
     await assert.rejects(pretrain({ ...TOY, lr: 1e30, out: a.out }), /non-finite loss/);
     assert.ok(readFileSync(join(a.out, 'weights.bin')).equals(a.weights), 'the failed run did not touch the checkpoint');
     assert.equal(readFileSync(join(a.out, 'pretrain_metrics.jsonl'), 'utf8').trim().split('\n').length, 3);

@@ -23,8 +23,13 @@ export function jsonSafe(_key: string, v: unknown): unknown {
   return v;
 }
 
+/** The JSON text the project writes (non-finite numbers as strings, 2-space indent, final newline). */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, jsonSafe, 2) + '\n';
+}
+
 export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, jsonSafe, 2) + '\n');
+  writeFileAtomic(file, jsonText(value));
 }
 
 /** Appends one JSON line (used for per-step metrics and per-item samples, which resume by reading back). */
