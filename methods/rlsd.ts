@@ -76,7 +76,7 @@ export function groupsWithSpread(rewards: Float32Array, groupIds: Int32Array): U
   return Uint8Array.from(groupIds, (g) => (hi.get(g)! > lo.get(g)! ? 1 : 0));
 }
 
-/** λ at optimiser step `step` (0-based): λ0·max(0, 1 − step/D); D = 0 keeps λ0 for ever. */
+/** λ at training step `step` (0-based): λ0·max(0, 1 − step/D); D = 0 keeps λ0 for ever. */
 export function rlsdLambda(step: number, cfg: Pick<RlsdConfig, 'lambdaInit' | 'lambdaDecaySteps'>): number {
   if (cfg.lambdaDecaySteps <= 0) return cfg.lambdaInit;
   const progress = Math.min(Math.max(step / cfg.lambdaDecaySteps, 0), 1);

@@ -24,7 +24,7 @@ export interface MethodInputs {
   teacherAvailable?: Float32Array;
   /** [B,T] log-probs under the frozen reference policy (constant). Only when needsReference(cfg). */
   refLogProbs?: tf.Tensor2D;
-  /** Optimiser step index, starting at 0 (drives schedules such as RLSD's λ). */
+  /** Training step index, starting at 0 (drives schedules such as RLSD's λ; a step may make several optimiser updates). */
   step: number;
 }
 

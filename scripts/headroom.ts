@@ -11,9 +11,26 @@ import { join } from 'node:path';
 interface SampleRecord {
   id: string;
   correct: boolean | number;
+  sample?: number;
 }
 
-function readSamples(file: string): Map<string, number[]> {
+interface EvalConfig {
+  samples: number;
+  temperature: number;
+  checkpoint?: string;
+}
+
+/** The evaluation's own config (results.json), which says how many samples per item it drew and at what temperature. */
+function readConfig(dir: string): EvalConfig {
+  const file = join(dir, 'results.json');
+  if (!existsSync(file)) throw new Error(`${file}: missing (the evaluation did not finish)`);
+  const cfg = (JSON.parse(readFileSync(file, 'utf8')) as { config?: Partial<EvalConfig> }).config;
+  if (!cfg || typeof cfg.samples !== 'number' || typeof cfg.temperature !== 'number') throw new Error(`${file}: no config.samples / config.temperature`);
+  return cfg as EvalConfig;
+}
+
+/** Verdicts per item id, of samples 0 … k−1 (a directory reused with a larger --samples may hold more). */
+function readSamples(file: string, k: number): Map<string, number[]> {
   const byId = new Map<string, number[]>();
   readFileSync(file, 'utf8')
     .split('\n')
@@ -27,6 +44,7 @@ function readSamples(file: string): Map<string, number[]> {
       }
       if (typeof r.id !== 'string' || (typeof r.correct !== 'boolean' && typeof r.correct !== 'number'))
         throw new Error(`${file}: line ${i + 1} lacks 'id' or 'correct'`);
+      if ((r.sample ?? 0) >= k) return;
       const list = byId.get(r.id) ?? [];
       list.push(Number(r.correct));
       byId.set(r.id, list);
@@ -60,8 +78,14 @@ function main(args: string[]): number {
       process.stderr.write(`${sampledFile}: missing (evaluate the same checkpoint and benchmarks with --samples k)\n`);
       return 1;
     }
-    const greedy = readSamples(join(greedyDir, b, 'samples.jsonl'));
-    const sampled = readSamples(sampledFile);
+    const greedyCfg = readConfig(join(greedyDir, b));
+    const sampledCfg = readConfig(join(sampledDir, b));
+    if (greedyCfg.samples !== 1 || greedyCfg.temperature !== 0) throw new Error(`${join(greedyDir, b)}: not a greedy evaluation (samples ${greedyCfg.samples}, temperature ${greedyCfg.temperature})`);
+    if (sampledCfg.samples < 2 || sampledCfg.temperature <= 0) throw new Error(`${join(sampledDir, b)}: not a sampled evaluation (samples ${sampledCfg.samples}, temperature ${sampledCfg.temperature}); use --samples k --temperature T`);
+    if (greedyCfg.checkpoint !== sampledCfg.checkpoint) throw new Error(`${b}: the two evaluations are of different checkpoints (${greedyCfg.checkpoint} and ${sampledCfg.checkpoint})`);
+    const greedy = readSamples(join(greedyDir, b, 'samples.jsonl'), 1);
+    const sampled = readSamples(sampledFile, sampledCfg.samples);
+    if (greedy.size === 0) throw new Error(`${join(greedyDir, b, 'samples.jsonl')}: no records`);
     let right = 0;
     let sampledSum = 0;
     const wrongP: number[] = [];
@@ -93,4 +117,9 @@ function main(args: string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`headroom: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

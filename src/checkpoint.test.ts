@@ -55,6 +55,14 @@ test('save → load gives identical parameters and identical outputs; the write 
     assert.deepEqual(readdirSync(dir), ['ck'], 'the staged file moved in; no temporary files left');
     assert.throws(() => b.save(path, {}, undefined, [{ name: 'weights.bin', text: '' }]), /extra file 'weights\.bin' would replace part of the checkpoint/);
     assert.deepEqual(readdirSync(dir), ['ck'], 'a refused save writes nothing');
+    assert.throws(() => b.save(path, {}, undefined, [{ name: '../escape', text: '' }]), /'\.\.\/escape' is not a plain file name/);
+    // A save failing half-way (an extra to move that is not there) puts back what it moved and leaves no temporary files.
+    writeFileSync(staged, 'staged again');
+    assert.throws(() => b.save(path, { note: 'fourth' }, undefined, [{ name: 'curve.jsonl', moveFrom: staged }, { name: 'more.jsonl', moveFrom: join(dir, 'absent') }]), /ENOENT/);
+    assert.deepEqual(readdirSync(dir).sort(), ['ck', 'metrics.staged']);
+    assert.equal(readFileSync(staged, 'utf8'), 'staged again');
+    assert.equal(loadCheckpoint(path).meta.info['note'], 'third');
+    assert.equal(readFileSync(join(path, 'curve.jsonl'), 'utf8'), 'new curve');
     a.dispose();
     b.dispose();
   } finally {

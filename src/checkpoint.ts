@@ -70,8 +70,10 @@ export interface SaveInput {
 }
 
 export function saveCheckpoint(dir: string, input: SaveInput): void {
-  for (const extra of input.extras ?? [])
+  for (const extra of input.extras ?? []) {
+    if (!/^[^/\\]+$/.test(extra.name) || extra.name === '.' || extra.name === '..') throw new Error(`saveCheckpoint: extra file name '${extra.name}' is not a plain file name`);
     if (CHECKPOINT_FILES.has(extra.name)) throw new Error(`saveCheckpoint: extra file '${extra.name}' would replace part of the checkpoint`);
+  }
   const weights = pack([...input.params].map(([k, v]) => [k, v.dataSync() as Float32Array, v.shape]));
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, model: input.model, tokenizer: input.tokenizer, tensors: weights.manifest, info: input.info };
   let trainerBytes: Buffer | null = null;
@@ -82,22 +84,41 @@ export function saveCheckpoint(dir: string, input: SaveInput): void {
   }
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  writeFileSync(join(tmp, 'weights.bin'), weights.bytes);
-  if (trainerBytes) writeFileSync(join(tmp, 'trainer.bin'), trainerBytes);
-  writeFileSync(join(tmp, 'checkpoint.json'), JSON.stringify(meta, null, 1) + '\n');
-  for (const extra of input.extras ?? []) {
-    if (extra.moveFrom !== undefined) renameSync(extra.moveFrom, join(tmp, extra.name));
-    else writeFileSync(join(tmp, extra.name), extra.text ?? '');
-  }
   const old = join(dirname(dir), `.${basename(dir)}.${process.pid}.old`);
-  if (existsSync(dir)) {
-    // Keep files that are not part of the checkpoint (logs a run writes beside it).
-    for (const name of readdirSync(dir)) if (!CHECKPOINT_FILES.has(name) && !existsSync(join(tmp, name))) renameSync(join(dir, name), join(tmp, name));
-    renameSync(dir, old);
+  // Leftovers of a crashed save by an earlier process with the same pid would block the renames.
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(old, { recursive: true, force: true });
+  mkdirSync(tmp);
+  const keptMoved: string[] = [];
+  const extrasMoved: { name: string; from: string }[] = [];
+  try {
+    writeFileSync(join(tmp, 'weights.bin'), weights.bytes);
+    if (trainerBytes) writeFileSync(join(tmp, 'trainer.bin'), trainerBytes);
+    writeFileSync(join(tmp, 'checkpoint.json'), JSON.stringify(meta, null, 1) + '\n');
+    for (const extra of input.extras ?? []) {
+      if (extra.moveFrom !== undefined) {
+        renameSync(extra.moveFrom, join(tmp, extra.name));
+        extrasMoved.push({ name: extra.name, from: extra.moveFrom });
+      } else writeFileSync(join(tmp, extra.name), extra.text ?? '');
+    }
+    if (existsSync(dir)) {
+      // Keep files that are not part of the checkpoint (logs a run writes beside it).
+      for (const name of readdirSync(dir))
+        if (!CHECKPOINT_FILES.has(name) && !existsSync(join(tmp, name))) {
+          renameSync(join(dir, name), join(tmp, name));
+          keptMoved.push(name);
+        }
+      renameSync(dir, old);
+    }
+    renameSync(tmp, dir);
+  } catch (e) {
+    // Put back what was moved, so a failed save leaves the checkpoint and the caller's files as they were.
+    if (!existsSync(dir) && existsSync(old)) renameSync(old, dir);
+    for (const name of keptMoved) if (existsSync(join(tmp, name))) renameSync(join(tmp, name), join(dir, name));
+    for (const x of extrasMoved) if (existsSync(join(tmp, x.name))) renameSync(join(tmp, x.name), x.from);
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
   }
-  renameSync(tmp, dir);
   rmSync(old, { recursive: true, force: true });
 }
 

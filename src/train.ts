@@ -295,8 +295,9 @@ function baseIdentity(info: Record<string, unknown>): string {
  */
 function trajectorySettings(cfg: TrainConfig, mcfg: MethodConfig): Record<string, unknown> {
   const { steps, stopAfter: _a, quiet: _q, out: _o, base: _b, evalEvery: _e, checkpointEvery: _c, methodOptions: _m, teacherWorker: _w, ...rest } = cfg;
-  // A cosine schedule is laid over `steps`, so then the length decides the trajectory too.
-  return { ...rest, ...(cfg.lrSchedule === 'cosine' ? { steps } : {}), methodConfig: mcfg };
+  // A cosine schedule is laid over `steps`, so then the length decides the trajectory too. A mini-batch of every
+  // prompt is the single update of 0.
+  return { ...rest, ppoMiniBatch: cfg.ppoMiniBatch === cfg.promptsPerStep ? 0 : cfg.ppoMiniBatch, ...(cfg.lrSchedule === 'cosine' ? { steps } : {}), methodConfig: mcfg };
 }
 
 /** Names and values of the settings that differ between a recorded run and this invocation. */
@@ -310,6 +311,8 @@ function settingsDiff(recorded: Record<string, unknown>, now: Record<string, unk
 export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
   const method: Method = getMethod(cfg.method);
   const mcfg: MethodConfig = resolveMethodConfig(method, cfg.methodOptions);
+  if (!Number.isInteger(cfg.ppoEpochs) || cfg.ppoEpochs < 1) throw new TrainingError(`ppoEpochs must be an integer ≥ 1 (got ${cfg.ppoEpochs})`);
+  if (!Number.isInteger(cfg.ppoMiniBatch) || cfg.ppoMiniBatch < 0) throw new TrainingError(`ppoMiniBatch must be an integer ≥ 0 (got ${cfg.ppoMiniBatch})`);
   if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
     throw new TrainingError(`ppoMiniBatch ${cfg.ppoMiniBatch} must divide promptsPerStep ${cfg.promptsPerStep}`);
   const teacherKind = method.teacherContext(mcfg);
@@ -485,7 +488,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         }
         const full = method.needsFullDistributions(mcfg);
         const V = policy.cfg.vocabSize;
-        const lp = oldLogProbs.slice(); // skipped responses: teacher = student, so Δ = 0
+        const lp = oldLogProbs.slice(); // skipped responses: teacher = the rollout policy (Δ = 0 in the first update)
         const fullLogits = full ? new Float32Array(B * R * V) : null;
         // A group whose responses share one teacher context runs as one shared prefix; else one prefix each.
         const shared = tc.contexts.length === 0 || prompts.every((_, g) => tc.contexts.slice(g * G, (g + 1) * G).every((c) => c.join() === tc.contexts[g * G]!.join()));
@@ -559,7 +562,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
         const responseMask = tf.tensor2d(mb.responseMask, [Bm, Rm]);
         const oldLp = tf.tensor2d(pick(oldLogProbs), [Bm, Rm]);
         const kept: Record<string, tf.Scalar> = {};
-        const { value, grads } = tf.variableGrads(() => {
+        const lossOf = (): tf.Scalar => {
           const logits = policy.groupedLogits(mb);
           const scaled = atTemperature(logits, cfg.temperature);
           const { tokenLogp } = tokenLogProbs(scaled, mb.targets);
@@ -582,8 +585,17 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
           for (const [k, v] of Object.entries(out.metrics)) kept[k] = tf.keep(v);
           if (!kept['actor/entropy']) kept['actor/entropy'] = tf.keep(meanEntropy(stopGradient(scaled), responseMask));
           return out.loss;
-        }, varList);
-        tf.dispose([responseMask, oldLp]);
+        };
+        let result: ReturnType<typeof tf.variableGrads>;
+        try {
+          result = tf.variableGrads(lossOf, varList);
+        } catch (e) {
+          tf.dispose(Object.values(kept));
+          throw e;
+        } finally {
+          tf.dispose([responseMask, oldLp]);
+        }
+        const { value, grads } = result;
         const loss = value.dataSync()[0]!;
         value.dispose();
         const read = (): StepMetrics => {

@@ -276,6 +276,10 @@ test('ppo mini-batches and epochs: one mini-batch of every prompt equals the def
     await train({ ...cfg, out: dflt });
     await train({ ...cfg, out: whole, ppoMiniBatch: SMALL.promptsPerStep });
     assert.deepEqual(metricLines(whole).map(deterministic), metricLines(dflt).map(deterministic), 'ppoMiniBatch = promptsPerStep is the one-update default');
+    await train({ ...cfg, steps: 4, out: whole }); // and resumes as one: the settings do not differ
+    assert.equal(metricLines(whole).filter((l) => l['reward/mean'] !== undefined).length, 4);
+    await assert.rejects(train({ ...cfg, out: join(tmpdir(), 'rlsd-never'), ppoEpochs: 0 }), /ppoEpochs must be an integer ≥ 1 \(got 0\)/);
+    await assert.rejects(train({ ...cfg, out: join(tmpdir(), 'rlsd-never'), ppoMiniBatch: 0.5 }), /ppoMiniBatch must be an integer ≥ 0 \(got 0.5\)/);
 
     const mbCfg = { ...cfg, ppoMiniBatch: 2, ppoEpochs: 2, warmupSteps: 2 };
     const before = tf.memory().numTensors - cachedTensorCount();
