@@ -79,12 +79,14 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   methodOptions: {},
   seed: 1,
-  steps: 200,
+  // From the committed base, GRPO and RLSD still climb at step 200 and gain +0.052 ± 0.014 / +0.057 ± 0.002 pooled by
+  // step 500 (3 / 2 seeds, results/reference/README.md); 500 steps take ~19 min alone on 2 cores.
+  steps: 500,
   promptsPerStep: 16,
   samplesPerPrompt: 8,
   ppoMiniBatch: 0,
   ppoEpochs: 1,
-  // DESIGN.md §7's prototype used 1e-4; from this project's base (3 seeds at 3e-5, 2 at 1e-4, 200 steps)
+  // DESIGN.md §7's prototype used 1e-4; from the first committed base (base-v1; 3 seeds at 3e-5, 2 at 1e-4, 200 steps)
   // 1e-4 only held the base level (+0.016 GRPO, +0.011 RLSD, pooled) while 3e-5 gained +0.039 / +0.035.
   lr: 3e-5,
   warmupSteps: 10,
