@@ -59,7 +59,7 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['train', '--method', 'sdpo', '--opt', 'privileged=answer'], /unknown option 'privileged' for method 'sdpo'/);
   expectError(['train', '--method', 'grpo', '--opt', 'stdNorm=true', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--opt stdNorm=true contradicts --no-std-norm/);
   expectError(['train', '--method', 'grpo', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt: the model has 160 positions, 16 of them image tokens \(at most 141\)/);
-  expectError(['train', '--method', 'grpo', '--max-new-tokens', '120', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 120 leaves 22 positions for the prompt, too few for \w+ item/);
+  expectError(['train', '--method', 'grpo', '--max-new-tokens', '130', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 130 leaves 12 positions for the prompt, too few for \w+ item/);
   expectError(['eval', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt/);
   assert.ok(!existsSync(join(tmpdir(), 'rlsd-never')), 'nothing written by the refused commands');
 });
