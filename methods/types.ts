@@ -35,7 +35,6 @@ export interface MethodOutput {
   metrics: Record<string, tf.Scalar>;
 }
 
-/** Where the self-teacher's privileged context comes from. */
 /** The self-teacher's privileged context: the reference solution, only the gold answer (both in `[ref] … [/ref]`), or a successful response of the group (SDPO). */
 export type TeacherContext = 'reference' | 'answer' | 'group_success';
 export type PrivilegedContext = 'reference' | 'answer';

@@ -58,11 +58,9 @@ function main(args: string[]): number {
     return 2;
   }
   const [greedyDir, sampledDir] = args as [string, string];
+  for (const dir of [greedyDir, sampledDir]) if (!existsSync(dir)) throw new Error(`${dir}: no such evaluation directory`);
   const benchmarks = readdirSync(greedyDir).filter((b) => existsSync(join(greedyDir, b, 'samples.jsonl')));
-  if (benchmarks.length === 0) {
-    process.stderr.write(`${greedyDir}: no <benchmark>/samples.jsonl (write one with rlsd-bench eval --out)\n`);
-    return 1;
-  }
+  if (benchmarks.length === 0) throw new Error(`${greedyDir}: no <benchmark>/samples.jsonl (write one with rlsd-bench eval --out)`);
   const bins = [
     ['≥ 0.5', (p: number) => p >= 0.5],
     ['0.25–0.5', (p: number) => p >= 0.25 && p < 0.5],
@@ -71,13 +69,10 @@ function main(args: string[]): number {
   ] as const;
   const header = ['benchmark', 'items', 'greedy', 'sampled', 'greedy wrong', ...bins.map(([n]) => `p ${n}`)];
   const rows: string[][] = [];
-  const total = { items: 0, greedyRight: 0, wrong: 0, near: 0 };
+  const total = { items: 0, greedyRight: 0, near: 0 };
   for (const b of benchmarks) {
     const sampledFile = join(sampledDir, b, 'samples.jsonl');
-    if (!existsSync(sampledFile)) {
-      process.stderr.write(`${sampledFile}: missing (evaluate the same checkpoint and benchmarks with --samples k)\n`);
-      return 1;
-    }
+    if (!existsSync(sampledFile)) throw new Error(`${sampledFile}: missing (evaluate the same checkpoint and benchmarks with --samples k)`);
     const greedyCfg = readConfig(join(greedyDir, b));
     const sampledCfg = readConfig(join(sampledDir, b));
     if (greedyCfg.samples !== 1 || greedyCfg.temperature !== 0) throw new Error(`${join(greedyDir, b)}: not a greedy evaluation (samples ${greedyCfg.samples}, temperature ${greedyCfg.temperature})`);
@@ -91,10 +86,7 @@ function main(args: string[]): number {
     const wrongP: number[] = [];
     for (const [id, verdicts] of greedy) {
       const s = sampled.get(id);
-      if (!s) {
-        process.stderr.write(`${sampledFile}: no samples for item '${id}' of the greedy run (not the same items)\n`);
-        return 1;
-      }
+      if (!s) throw new Error(`${sampledFile}: no samples for item '${id}' of the greedy run (not the same items)`);
       const p = s.reduce((a, x) => a + x, 0) / s.length;
       sampledSum += p;
       if (verdicts[0]! >= 1) right++;
@@ -104,7 +96,6 @@ function main(args: string[]): number {
     rows.push([b, String(n), (right / n).toFixed(3), (sampledSum / n).toFixed(3), String(wrongP.length), ...bins.map(([, f]) => String(wrongP.filter(f).length))]);
     total.items += n;
     total.greedyRight += right;
-    total.wrong += wrongP.length;
     total.near += wrongP.filter((p) => p >= 0.5).length;
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
