@@ -3,22 +3,23 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { hybrid, hybridDefaults } from './hybrid.ts';
 import { close, readOutput, toInputs } from './test-batch.ts';
-import { makeBatch, refAggregate, refGrpoLoss, refJsdMatrix, refMaskedMean } from './test-reference.ts';
+import { makeBatch, refAggregate, refGrpoLoss, refJsdMatrix, refMaskedMean, teacherMaskOf } from './test-reference.ts';
 
 await tf.setBackend('cpu');
 
 const p = makeBatch();
+const tm = teacherMaskOf(p); // OPSD's term distils only rows with privileged context
 
 test('hybrid: loss = grpoWeight·GRPO + opsdWeight·OPSD against the independent formulas', () => {
   for (const [grpoWeight, opsdWeight] of [[1, 1], [0.3, 2]] as const) {
     const cfg = { ...hybridDefaults, grpoWeight, opsdWeight };
     const out = tf.tidy(() => readOutput(hybrid.loss(toInputs(p), cfg)));
     const g = refGrpoLoss(p, cfg);
-    const o = refAggregate(refJsdMatrix(p, 0.5), p.mask, 'token-mean');
+    const o = refAggregate(refJsdMatrix(p, 0.5), tm, 'token-mean');
     close(out.loss, grpoWeight * g.loss + opsdWeight * o, 1e-5, `loss ${grpoWeight}/${opsdWeight}`);
     close(out.metrics['actor/pg_loss']!, g.pg, 1e-5, 'pg_loss');
     close(out.metrics['actor/pg_clipfrac']!, g.clipfrac, 1e-6, 'clipfrac');
-    close(out.metrics['opsd/divergence']!, refMaskedMean(refJsdMatrix(p, 0.5), p.mask), 1e-5, 'divergence');
+    close(out.metrics['opsd/divergence']!, refMaskedMean(refJsdMatrix(p, 0.5), tm), 1e-5, 'divergence');
   }
 });
 
@@ -27,7 +28,7 @@ test('hybrid: shared lossAgg, sampled-token variant and KL pass through to the m
   const got = tf.tidy(() => readOutput(hybrid.loss(toInputs(p), cfg)));
   const g = refGrpoLoss(p, cfg);
   const perToken = p.logp.map((row, b) => row.map((s, t) => -(p.teacherLogp[b]![t]! - s) * s));
-  close(got.loss, g.loss + refAggregate(perToken, p.mask, 'seq-mean-token-sum'), 1e-5, 'loss');
+  close(got.loss, g.loss + refAggregate(perToken, tm, 'seq-mean-token-sum'), 1e-5, 'loss');
   close(got.metrics['actor/kl_loss']!, g.kl, 1e-5, 'kl_loss');
 });
 

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { generalizedJsd, opsd, opsdDefaults } from './opsd.ts';
 import { close, readOutput, toInputs } from './test-batch.ts';
-import { makeBatch, mapMat, refAggregate, refJsd, refKl, refMaskedMean, refSoftmax } from './test-reference.ts';
+import { makeBatch, mapMat, teacherMaskOf, refAggregate, refJsd, refKl, refMaskedMean, refSoftmax } from './test-reference.ts';
 
 await tf.setBackend('cpu');
 
-const p = makeBatch();
+const p = makeBatch(); // teacherAvailable = [0,1,1,1,1,1]: row 0 has no privileged context
+const tm = teacherMaskOf(p); // the tokens OPSD distils
 
 test('generalizedJsd: β = 0, 1 are KL(T‖S), KL(S‖T); hand-computed literals', () => {
   // S = uniform(3), T = softmax(ln2, 0, 0) = (.5, .25, .25)
@@ -39,9 +40,9 @@ test('opsd (jsd): loss = token-mean of the per-token JSD, metric opsd/divergence
   for (const beta of [0, 0.5, 1]) {
     const cfg = { ...opsdDefaults, beta };
     const out = tf.tidy(() => readOutput(opsd.loss(toInputs(p), cfg)));
-    const perToken = mapMat(p.mask, (_, b, t) => refJsd(p.studentLogits[b]![t]!, p.teacherLogits[b]![t]!, beta));
-    close(out.loss, refAggregate(perToken, p.mask, 'token-mean'), 1e-5, `loss β=${beta}`);
-    close(out.metrics['opsd/divergence']!, refMaskedMean(perToken, p.mask), 1e-5, `divergence β=${beta}`);
+    const perToken = mapMat(tm, (_, b, t) => refJsd(p.studentLogits[b]![t]!, p.teacherLogits[b]![t]!, beta));
+    close(out.loss, refAggregate(perToken, tm, 'token-mean'), 1e-5, `loss β=${beta}`);
+    close(out.metrics['opsd/divergence']!, refMaskedMean(perToken, tm), 1e-5, `divergence β=${beta}`);
     assert.ok(Number.isFinite(out.metrics['actor/entropy']!));
   }
   assert.equal(opsd.teacherContext(opsdDefaults), 'reference');
@@ -59,14 +60,14 @@ test('opsd (jsd): gradient flows to the student logits only; β=1 gradient is S_
   assert.throws(() => tf.tidy(() => tf.grad((tl: tf.Tensor) => f(x.studentLogits, tl))(x.teacherLogits!)), /Cannot compute gradient/);
   const gStudent = tf.tidy(() => Array.from(tf.grad((sl: tf.Tensor) => f(sl, x.teacherLogits!))(x.studentLogits).dataSync()));
   assert.deepEqual(Array.from(x.teacherLogits!.dataSync()), teacherBefore, 'teacher constants unchanged');
-  const n = p.mask.flat().reduce((a, b) => a + b, 0);
+  const n = tm.flat().reduce((a, b) => a + b, 0);
   let nonZero = 0;
   p.studentLogits.forEach((row, b) => row.forEach((sl, t) => {
     const S = refSoftmax(sl);
     const T = refSoftmax(p.teacherLogits[b]![t]!);
     const kl = refKl(S, T);
     S.forEach((si, i) => {
-      const expected = p.mask[b]![t]! ? (si * (Math.log(si) - Math.log(T[i]!) - kl)) / n : 0;
+      const expected = tm[b]![t]! ? (si * (Math.log(si) - Math.log(T[i]!) - kl)) / n : 0;
       close(gStudent[(b * p.T + t) * p.V + i]!, expected, 1e-5, `dL/dz[${b},${t},${i}]`);
       if (Math.abs(expected) > 1e-6) nonZero++;
     });
@@ -79,14 +80,14 @@ test('opsd (sampled-token): per-token −sg(log P_T − log P_S)·log P_S, its g
   const x = toInputs(p);
   const out = tf.tidy(() => readOutput(opsd.loss(x, cfg)));
   const perToken = mapMat(p.logp, (s, b, t) => -(p.teacherLogp[b]![t]! - s) * s);
-  close(out.loss, refAggregate(perToken, p.mask, 'token-mean'), 1e-5, 'loss');
-  close(out.metrics['opsd/divergence']!, refMaskedMean(mapMat(p.logp, (s, b, t) => s - p.teacherLogp[b]![t]!), p.mask), 1e-5, 'divergence');
-  const n = p.mask.flat().reduce((a, b) => a + b, 0);
+  close(out.loss, refAggregate(perToken, tm, 'token-mean'), 1e-5, 'loss');
+  close(out.metrics['opsd/divergence']!, refMaskedMean(mapMat(p.logp, (s, b, t) => s - p.teacherLogp[b]![t]!), tm), 1e-5, 'divergence');
+  const n = tm.flat().reduce((a, b) => a + b, 0);
   const f = (s: tf.Tensor, t: tf.Tensor) => opsd.loss({ ...x, logProbs: s as tf.Tensor2D, teacherLogProbs: t as tf.Tensor2D }, cfg).loss;
   assert.throws(() => tf.tidy(() => tf.grad((t: tf.Tensor) => f(x.logProbs, t))(x.teacherLogProbs!)), /Cannot compute gradient/);
   const gS = tf.tidy(() => Array.from(tf.grad((s: tf.Tensor) => f(s, x.teacherLogProbs!))(x.logProbs).dataSync()));
   p.logp.forEach((row, b) => row.forEach((s, t) => {
-    close(gS[b * p.T + t]!, p.mask[b]![t]! ? -(p.teacherLogp[b]![t]! - s) / n : 0, 1e-6, `grad[${b},${t}]`);
+    close(gS[b * p.T + t]!, tm[b]![t]! ? -(p.teacherLogp[b]![t]! - s) / n : 0, 1e-6, `grad[${b},${t}]`);
   }));
   tf.dispose(Object.values(x).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
 });
@@ -94,9 +95,9 @@ test('opsd (sampled-token): per-token −sg(log P_T − log P_S)·log P_S, its g
 test('opsd: importance cap isClip multiplies token losses by min(π/π_old, c)', () => {
   const cfg = { ...opsdDefaults, isClip: 1.1, lossAgg: 'seq-mean-token-mean' as const };
   const got = tf.tidy(() => opsd.loss(toInputs(p), cfg).loss.dataSync()[0]!);
-  const perToken = mapMat(p.mask, (_, b, t) =>
+  const perToken = mapMat(tm, (_, b, t) =>
     refJsd(p.studentLogits[b]![t]!, p.teacherLogits[b]![t]!, 0.5) * Math.min(Math.exp(p.logp[b]![t]! - p.oldLogp[b]![t]!), 1.1));
-  close(got, refAggregate(perToken, p.mask, 'seq-mean-token-mean'), 1e-5, 'loss');
+  close(got, refAggregate(perToken, tm, 'seq-mean-token-mean'), 1e-5, 'loss');
 });
 
 test('opsd: all-zero mask → 0; extreme logits (−1e4) finite, with finite gradient', () => {
@@ -117,10 +118,28 @@ test('opsd: all-zero mask → 0; extreme logits (−1e4) finite, with finite gra
       const r = tf.valueAndGrad((sl: tf.Tensor) => opsd.loss({ ...x, studentLogits: sl as tf.Tensor3D }, { ...opsdDefaults, beta }).loss)(x.studentLogits);
       return { loss: r.value.dataSync()[0]!, grad: Array.from(r.grad.dataSync()) };
     });
-    const perToken = mapMat(p.mask, (_, b, t) => refJsd(extreme.studentLogits[b]![t]!, extreme.teacherLogits[b]![t]!, beta));
-    close(loss, refAggregate(perToken, p.mask, 'token-mean'), 1e-4, `extreme β=${beta}`);
+    const perToken = mapMat(tm, (_, b, t) => refJsd(extreme.studentLogits[b]![t]!, extreme.teacherLogits[b]![t]!, beta));
+    close(loss, refAggregate(perToken, tm, 'token-mean'), 1e-4, `extreme β=${beta}`);
     assert.ok(grad.every(Number.isFinite), `finite gradient β=${beta}`);
   }
+});
+
+test('opsd: rows without privileged context are not distilled; without availability every row is', () => {
+  for (const variant of ['jsd', 'sampled-token'] as const) {
+    const cfg = { ...opsdDefaults, variant };
+    // Row 0 (teacherAvailable 0) gets what the loop leaves an unscored row: zero logits, the rollout's log-probs.
+    const unscored = { ...p, teacherLogits: p.teacherLogits.map((r, b) => (b === 0 ? r.map((l) => l.map(() => 0)) : r)), teacherLogp: p.teacherLogp.map((r, b) => (b === 0 ? p.oldLogp[0]! : r)) };
+    const a = tf.tidy(() => readOutput(opsd.loss(toInputs(p), cfg)));
+    const b = tf.tidy(() => readOutput(opsd.loss(toInputs(unscored), cfg)));
+    close(a.loss, b.loss, 1e-7, `${variant}: row 0's teacher values do not matter`);
+    const perToken = variant === 'jsd'
+      ? mapMat(p.mask, (_, r, t) => refJsd(p.studentLogits[r]![t]!, p.teacherLogits[r]![t]!, 0.5))
+      : mapMat(p.logp, (s, r, t) => -(p.teacherLogp[r]![t]! - s) * s);
+    const all = tf.tidy(() => readOutput(opsd.loss(toInputs(p, 0, { teacherAvailable: undefined }), cfg)));
+    close(all.loss, refAggregate(perToken, p.mask, 'token-mean'), 1e-5, `${variant}: no availability given → every row`);
+    assert.ok(Math.abs(all.loss - a.loss) > 1e-6, `${variant}: row 0 changes the loss when it counts`);
+  }
+  assert.throws(() => tf.tidy(() => { opsd.loss(toInputs(p, 0, { teacherAvailable: new Float32Array(5) }), opsdDefaults); }), /'teacherAvailable' has 5 entries for a batch of 6/);
 });
 
 test('opsd: no tensor leaks', () => {

@@ -19,6 +19,8 @@
 // divergence goes through the shared aggregation (default token-mean, which is the same thing).
 // The RLSD repository's own OPSD JSD (opsd_algos.compute_opsd_jsd_loss, β = 0.5 only) clamps each
 // token's JSD to [0, 10] and floors the mixture at 1e-10; we follow TRL and do not clamp.
+// A response whose self-teacher had no privileged context (`teacherAvailable` 0) is not distilled:
+// its teacher would be the student itself, so it is masked out rather than pulled anywhere.
 import * as tf from '@tensorflow/tfjs';
 import { aggregateLoss, LOSS_AGG_MODES, logSoftmax, maskedMean, maskFill, meanEntropy, metric, requireShape, stopGradient, type LossAggMode } from './core.ts';
 import { batchShape } from './grpo.ts';
@@ -124,6 +126,23 @@ export function distillationLoss(x: MethodInputs, cfg: Omit<OpsdConfig, 'privile
   };
 }
 
+/**
+ * The response mask restricted to responses the self-teacher scored with privileged context
+ * (`teacherAvailable` > 0; all of them when the loop gives no availability). The others carry no
+ * distillation signal: the loop leaves them the rollout's log-probs and zero logits, which would pull
+ * them towards the old policy or a uniform distribution.
+ */
+export function teacherMask(x: MethodInputs, method: string, required = false): tf.Tensor2D {
+  const [B] = batchShape(x, method);
+  const available = x.teacherAvailable;
+  if (available === undefined) {
+    if (required) throw new Error(`method '${method}': input 'teacherAvailable' is required but missing`);
+    return x.responseMask;
+  }
+  if (available.length !== B) throw new Error(`method '${method}': 'teacherAvailable' has ${available.length} entries for a batch of ${B}`);
+  return tf.mul(x.responseMask, tf.tensor2d(Float32Array.from(available, (a) => (a > 0 ? 1 : 0)), [B, 1])) as tf.Tensor2D;
+}
+
 export const opsd: Method<OpsdConfig> = {
   name: 'opsd',
   summary: 'OPSD: on-policy self-distillation towards the reference-conditioned self-teacher (generalised JSD)',
@@ -134,6 +153,6 @@ export const opsd: Method<OpsdConfig> = {
   defaults: opsdDefaults,
   optionHelp: opsdOptionHelp,
   loss(x, cfg) {
-    return distillationLoss(x, cfg, x.responseMask, 'opsd');
+    return distillationLoss(x, cfg, teacherMask(x, 'opsd'), 'opsd');
   },
 };

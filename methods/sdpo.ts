@@ -23,8 +23,7 @@
 // incorrect attempt as feedback); not ported.
 import * as tf from '@tensorflow/tfjs';
 import { metric } from './core.ts';
-import { batchShape } from './grpo.ts';
-import { distillationLoss, opsdOptionHelp, opsdOptionRules, type OpsdConfig } from './opsd.ts';
+import { distillationLoss, teacherMask, opsdOptionHelp, opsdOptionRules, type OpsdConfig } from './opsd.ts';
 import type { OptionRules } from './options.ts';
 import type { Method } from './types.ts';
 
@@ -54,14 +53,9 @@ export const sdpo: Method<SdpoConfig> = {
   defaults: sdpoDefaults,
   optionHelp: sdpoOptionHelp,
   loss(x, cfg) {
-    const [B] = batchShape(x, 'sdpo');
-    const available = x.teacherAvailable;
-    if (available === undefined) throw new Error(`method 'sdpo': input 'teacherAvailable' is required but missing`);
-    if (available.length !== B) throw new Error(`method 'sdpo': 'teacherAvailable' has ${available.length} entries for a batch of ${B}`);
-    const perResponse = Float32Array.from(available, (a) => (a > 0 ? 1 : 0));
-    const mask = tf.mul(x.responseMask, tf.tensor2d(perResponse, [B, 1])) as tf.Tensor2D;
+    const mask = teacherMask(x, 'sdpo', true);
     const out = distillationLoss(x, cfg, mask, 'sdpo');
-    out.metrics['sdpo/teacher_coverage'] = metric(tf.mean(tf.tensor1d(perResponse)));
+    out.metrics['sdpo/teacher_coverage'] = metric(tf.mean(tf.tensor1d(Float32Array.from(x.teacherAvailable!, (a) => (a > 0 ? 1 : 0)))));
     return out;
   },
 };

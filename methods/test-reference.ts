@@ -131,6 +131,11 @@ export interface PlainBatch {
   teacherAvailable: number[];
 }
 
+/** The response mask of the rows whose self-teacher had privileged context (OPSD / hybrid / SDPO distil only those). */
+export function teacherMaskOf(p: PlainBatch): Mat {
+  return p.mask.map((row, b) => row.map((m) => m * p.teacherAvailable[b]!));
+}
+
 export function makeBatch(): PlainBatch {
   const B = 6;
   const T = 4;

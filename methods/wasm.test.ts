@@ -8,13 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getMethod } from './index.ts';
 import { close, logProbsFromLogits, toInputs } from './test-batch.ts';
-import { makeBatch, refAggregate, refGrpoLoss, refJsdMatrix, refRlsdAdvantage, refAdvantages, refPpoToken, mapMat } from './test-reference.ts';
+import { makeBatch, refAggregate, refGrpoLoss, refJsdMatrix, refRlsdAdvantage, refAdvantages, refPpoToken, mapMat, teacherMaskOf } from './test-reference.ts';
 import type { MethodConfig } from './types.ts';
 
 await tf.setBackend('wasm');
 await tf.ready();
 
 const p = makeBatch();
+const tm = teacherMaskOf(p); // the distilled tokens (OPSD, hybrid's OPSD term, SDPO)
 let variableCount = 0;
 
 function lossAndGrad(name: string, cfg: MethodConfig): { loss: number; grad: number[] } {
@@ -37,11 +38,11 @@ function lossAndGrad(name: string, cfg: MethodConfig): { loss: number; grad: num
 const cases: Array<[string, MethodConfig, () => number]> = [
   ['grpo', {}, () => refGrpoLoss(p, getMethod('grpo').defaults as never).loss],
   ['grpo', { klCoef: 0.1, lossAgg: 'seq-mean-token-mean' }, () => refGrpoLoss(p, { ...getMethod('grpo').defaults, klCoef: 0.1, lossAgg: 'seq-mean-token-mean' } as never).loss],
-  ['opsd', {}, () => refAggregate(refJsdMatrix(p, 0.5), p.mask, 'token-mean')],
-  ['opsd', { beta: 0 }, () => refAggregate(refJsdMatrix(p, 0), p.mask, 'token-mean')],
-  ['opsd', { beta: 1, temperature: 2 }, () => refAggregate(refJsdMatrix(p, 1, 2), p.mask, 'token-mean')],
-  ['opsd', { variant: 'sampled-token' }, () => refAggregate(mapMat(p.logp, (s, b, t) => -(p.teacherLogp[b]![t]! - s) * s), p.mask, 'token-mean')],
-  ['hybrid', {}, () => refGrpoLoss(p, getMethod('grpo').defaults as never).loss + refAggregate(refJsdMatrix(p, 0.5), p.mask, 'token-mean')],
+  ['opsd', {}, () => refAggregate(refJsdMatrix(p, 0.5), tm, 'token-mean')],
+  ['opsd', { beta: 0 }, () => refAggregate(refJsdMatrix(p, 0), tm, 'token-mean')],
+  ['opsd', { beta: 1, temperature: 2 }, () => refAggregate(refJsdMatrix(p, 1, 2), tm, 'token-mean')],
+  ['opsd', { variant: 'sampled-token' }, () => refAggregate(mapMat(p.logp, (s, b, t) => -(p.teacherLogp[b]![t]! - s) * s), tm, 'token-mean')],
+  ['hybrid', {}, () => refGrpoLoss(p, getMethod('grpo').defaults as never).loss + refAggregate(refJsdMatrix(p, 0.5), tm, 'token-mean')],
   ['rlsd', {}, () => {
     const A = refAdvantages(p.rewards, p.groupIds, true);
     const tokenLoss = mapMat(p.logp, (l, b, t) =>
@@ -49,9 +50,8 @@ const cases: Array<[string, MethodConfig, () => number]> = [
     return refAggregate(tokenLoss, p.mask, 'token-mean');
   }],
   ['sdpo', {}, () => {
-    const m = p.mask.map((row, b) => row.map((v) => v * p.teacherAvailable[b]!));
     const w = mapMat(refJsdMatrix(p, 0.5), (v, b, t) => v * Math.min(Math.exp(p.logp[b]![t]! - p.oldLogp[b]![t]!), 2));
-    return refAggregate(w, m, 'token-mean');
+    return refAggregate(w, tm, 'token-mean');
   }],
 ];
 
