@@ -80,7 +80,7 @@ const pretrainCommand: Builder = (cli) =>
         .option('image-attention', { type: 'string', default: DEFAULT_MODEL.imageAttention ?? 'causal', describe: 'causal | bidirectional (image tokens see each other)' })
         .option('patch-size', { type: 'number', default: DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' })
         .option('fused-option-markers', { type: 'boolean', default: DEFAULT_PRETRAIN.fusedOptionMarkers, describe: "option markers ' (A)' … ' (D)' as single tokens (a one-token induction lookup)" })
-        .option('prev-token-embedding', { type: 'boolean', default: DEFAULT_MODEL.prevTokenEmbedding ?? false, describe: "add an embedding of each text token's previous token (eases the induction lookup)" }),
+        .option('prev-token-embedding', { type: 'boolean', default: DEFAULT_PRETRAIN.model.prevTokenEmbedding ?? false, describe: "add an embedding of each text token's previous token (eases the induction lookup)" }),
     async (argv) => {
       const cfg = {
         ...DEFAULT_PRETRAIN,

@@ -46,32 +46,36 @@ export interface PretrainConfig {
   quiet: boolean;
 }
 
+/**
+ * The committed base's recipe (`results/reference/base/`, 0.639 held-out): `rlsd-bench pretrain --out DIR` rebuilds
+ * it on the same backend. The first base (`base-v1/`, 0.454) is `--steps 1000 --lookup-drill 0
+ * --drill-form question --no-fused-option-markers --no-prev-token-embedding`.
+ */
 export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   seed: 1,
   dataSeed: 1,
-  steps: 1000,
+  // Stopped at 750: at 1,000 steps the same recipe reached 0.746 held-out and left RL little room (probe Q).
+  steps: 750,
   batchSize: 64,
   lr: 3e-3,
   warmupSteps: 20,
   // 0.3 rather than 0.5: more of each batch trains perception; copying from the reference is still learned
   // (with-reference accuracy ≥ 0.97 from step 500).
   referenceFraction: 0.3,
-  // Off by default: at 0.15 for 1,000 steps the option letter stayed at chance (drills too), and that base
-  // scored lower (0.421 vs 0.454, one run each). Drills alone are learned only after a long plateau (0.9 for
-  // 1,500 steps: letter 0.996) — see benchmarks/mini/drill.ts. With --fused-option-markers and
-  // --prev-token-embedding, 0.15 trace-form drills do teach the letter (WeMath 0.98 teacher-forced), but the
-  // committed base and its published runs predate that recipe (results/reference/README.md).
-  lookupDrillFraction: 0,
+  // Option-lookup drills whose value appears only in the trace (as in WeMath), with the fused markers and the
+  // previous-token embedding below, are what teaches the multiple-choice letter (teacher-forced WeMath 0.97;
+  // without them the letter stayed at chance) — see benchmarks/mini/drill.ts and results/reference/README.md.
+  lookupDrillFraction: 0.15,
   lookupDrillWarmupSteps: 0,
   lookupDrillWarmupFraction: 0.9,
-  lookupDrillForm: 'question',
+  lookupDrillForm: 'trace',
   // Many distinct items: with a few hundred per benchmark the student memorises the training images.
   trainPerBenchmark: 2500,
   evalPerBenchmark: 60,
   evalEvery: 250,
   maxNewTokens: 32,
-  model: { initStd: 0.1 },
-  fusedOptionMarkers: false,
+  model: { initStd: 0.1, prevTokenEmbedding: true },
+  fusedOptionMarkers: true,
   quiet: false,
 };
 
