@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { generalizedJsd, opsd, opsdDefaults } from './opsd.ts';
 import { close, readOutput, toInputs } from './test-batch.ts';
-import { makeBatch, mapMat, teacherMaskOf, refAggregate, refJsd, refKl, refMaskedMean, refSoftmax } from './test-reference.ts';
+import { makeBatch, mapMat, teacherMaskOf, refAggregate, refJsd, refJsdMatrix, refKl, refMaskedMean, refSoftmax } from './test-reference.ts';
 
 await tf.setBackend('cpu');
 
@@ -132,9 +132,7 @@ test('opsd: rows without privileged context are not distilled; without availabil
     const a = tf.tidy(() => readOutput(opsd.loss(toInputs(p), cfg)));
     const b = tf.tidy(() => readOutput(opsd.loss(toInputs(unscored), cfg)));
     close(a.loss, b.loss, 1e-7, `${variant}: row 0's teacher values do not matter`);
-    const perToken = variant === 'jsd'
-      ? mapMat(p.mask, (_, r, t) => refJsd(p.studentLogits[r]![t]!, p.teacherLogits[r]![t]!, 0.5))
-      : mapMat(p.logp, (s, r, t) => -(p.teacherLogp[r]![t]! - s) * s);
+    const perToken = variant === 'jsd' ? refJsdMatrix(p, 0.5) : mapMat(p.logp, (s, r, t) => -(p.teacherLogp[r]![t]! - s) * s);
     const all = tf.tidy(() => readOutput(opsd.loss(toInputs(p, 0, { teacherAvailable: undefined }), cfg)));
     close(all.loss, refAggregate(perToken, p.mask, 'token-mean'), 1e-5, `${variant}: no availability given → every row`);
     assert.ok(Math.abs(all.loss - a.loss) > 1e-6, `${variant}: row 0 changes the loss when it counts`);

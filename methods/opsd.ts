@@ -127,20 +127,27 @@ export function distillationLoss(x: MethodInputs, cfg: Omit<OpsdConfig, 'privile
 }
 
 /**
- * The response mask restricted to responses the self-teacher scored with privileged context
- * (`teacherAvailable` > 0; all of them when the loop gives no availability). The others carry no
- * distillation signal: the loop leaves them the rollout's log-probs and zero logits, which would pull
- * them towards the old policy or a uniform distribution.
+ * 1 for each response the self-teacher scored with privileged context (`teacherAvailable` > 0), else 0;
+ * null when the loop gives no availability (then every response counts).
  */
-export function teacherMask(x: MethodInputs, method: string, required = false): tf.Tensor2D {
+export function teacherRows(x: MethodInputs, method: string, required = false): Float32Array | null {
   const [B] = batchShape(x, method);
   const available = x.teacherAvailable;
   if (available === undefined) {
     if (required) throw new Error(`method '${method}': input 'teacherAvailable' is required but missing`);
-    return x.responseMask;
+    return null;
   }
   if (available.length !== B) throw new Error(`method '${method}': 'teacherAvailable' has ${available.length} entries for a batch of ${B}`);
-  return tf.mul(x.responseMask, tf.tensor2d(Float32Array.from(available, (a) => (a > 0 ? 1 : 0)), [B, 1])) as tf.Tensor2D;
+  return Float32Array.from(available, (a) => (a > 0 ? 1 : 0));
+}
+
+/**
+ * The response mask restricted to the `rows` the self-teacher scored. The others carry no distillation
+ * signal: the loop leaves them the rollout's log-probs and zero logits, which would pull them towards the
+ * old policy or a uniform distribution.
+ */
+export function teacherMask(x: MethodInputs, rows: Float32Array | null): tf.Tensor2D {
+  return rows ? (tf.mul(x.responseMask, tf.tensor2d(rows, [rows.length, 1])) as tf.Tensor2D) : x.responseMask;
 }
 
 export const opsd: Method<OpsdConfig> = {
@@ -153,6 +160,6 @@ export const opsd: Method<OpsdConfig> = {
   defaults: opsdDefaults,
   optionHelp: opsdOptionHelp,
   loss(x, cfg) {
-    return distillationLoss(x, cfg, teacherMask(x, 'opsd'), 'opsd');
+    return distillationLoss(x, cfg, teacherMask(x, teacherRows(x, 'opsd')), 'opsd');
   },
 };

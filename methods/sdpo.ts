@@ -23,7 +23,7 @@
 // incorrect attempt as feedback); not ported.
 import * as tf from '@tensorflow/tfjs';
 import { metric } from './core.ts';
-import { distillationLoss, teacherMask, opsdOptionHelp, opsdOptionRules, type OpsdConfig } from './opsd.ts';
+import { distillationLoss, teacherMask, teacherRows, opsdOptionHelp, opsdOptionRules, type OpsdConfig } from './opsd.ts';
 import type { OptionRules } from './options.ts';
 import type { Method } from './types.ts';
 
@@ -53,9 +53,9 @@ export const sdpo: Method<SdpoConfig> = {
   defaults: sdpoDefaults,
   optionHelp: sdpoOptionHelp,
   loss(x, cfg) {
-    const mask = teacherMask(x, 'sdpo', true);
-    const out = distillationLoss(x, cfg, mask, 'sdpo');
-    out.metrics['sdpo/teacher_coverage'] = metric(tf.mean(tf.tensor1d(Float32Array.from(x.teacherAvailable!, (a) => (a > 0 ? 1 : 0)))));
+    const rows = teacherRows(x, 'sdpo', true)!;
+    const out = distillationLoss(x, cfg, teacherMask(x, rows), 'sdpo');
+    out.metrics['sdpo/teacher_coverage'] = metric(tf.mean(tf.tensor1d(rows)));
     return out;
   },
 };
