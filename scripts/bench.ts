@@ -4,7 +4,7 @@
 //   3. decoding tokens/s with the KV cache against full recomputation, 32 new tokens
 //   4. the step time of RLSD against GRPO (the real training loop, evaluation off)
 //   5. tensor count and resident memory across repeated update steps
-// Usage: npm run bench [-- --backend wasm --memory-steps 100 --loop-steps 6 --skip-loop]
+// Usage: npm run bench [-- --backend wasm --attention-kernel conv --memory-steps 100 --loop-steps 6 --skip-loop]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,20 +20,21 @@ import { Policy, tokenLogProbs, type GroupedBatch } from '../src/policy.ts';
 import { DEFAULT_TRAIN, train } from '../src/train.ts';
 import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
-import { cachedTensorCount } from '../src/model/ops.ts';
+import { ATTENTION_KERNELS, cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
+import { choice } from '../src/cli-util.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
-const backend = await initBackend(parseBackendName(arg('backend', 'auto')));
+const backend = await initBackend(parseBackendName(arg('backend', 'auto')), choice('attention-kernel', arg('attention-kernel', 'conv'), ATTENTION_KERNELS));
 const memorySteps = Number(arg('memory-steps', '100'));
 const loopSteps = Number(arg('loop-steps', '6'));
 const skipLoop = process.argv.includes('--skip-loop');
 const base = arg('base', 'results/reference/base');
 const out: Record<string, unknown> = { backend: backend.name };
 const log = (s: string): void => void process.stdout.write(s + '\n');
-log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ? `, simd=${backend.simd}` : ''})`);
+log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ? `, simd=${backend.simd}` : ''}, attention kernel ${backend.attentionKernel})`);
 
 function timeIt(f: () => void, minMs = 1500, warm = 2): number {
   for (let i = 0; i < warm; i++) f();
@@ -114,6 +115,14 @@ function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number
   log(
     `update step (${P}×${G} sequences, context ${CTX}, response ${RESP}, ${policy.params.size} tensors / ${countParams(policy.params)} params): ${(s * 1e3).toFixed(0)} ms, ${(flops / 1e9).toFixed(2)} GFLOP → ${gflops.toFixed(2)} GFLOP/s = ${(100 * (out['update_fraction_of_matmul'] as number)).toFixed(0)} % of matmul`,
   );
+  // The same step with attention's batched products on tfjs's batched matMul (--attention-kernel matmul).
+  if (backend.name === 'wasm') {
+    setAttentionKernel('matmul');
+    const sm = timeIt(step, 4000);
+    setAttentionKernel(backend.attentionKernel);
+    out['update_step_matmul_kernel_s'] = sm;
+    log(`  same step with --attention-kernel matmul: ${(sm * 1e3).toFixed(0)} ms (${(sm / s).toFixed(2)}×)`);
+  }
   // The same step without prefix sharing (every sequence run in full), for reference.
   const flat = layoutBatch(cfg, responses.map((r, b) => ({ ...prompts[Math.floor(b / G)]!, response: r })), policy.tokenizer.pad);
   const flatMask = tf.tensor2d(flat.responseMask, [batch.B, flat.responseLen]);

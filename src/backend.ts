@@ -1,6 +1,7 @@
 // Backend selection at start-up. `auto` prefers native TensorFlow (tfjs-node-gpu, then tfjs-node) when
 // they load, else WASM (SIMD), else the pure-JS cpu backend. The backend in use is recorded in every run.
 import * as tf from '@tensorflow/tfjs';
+import { activeAttentionKernel, type AttentionKernel, setAttentionKernel } from './model/ops.ts';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -16,6 +17,8 @@ export interface BackendInfo {
   simd?: boolean;
   threads?: boolean;
   tfjsVersion: string;
+  /** How attention's batched products run (model/ops.ts): 'conv' or 'matmul' on WASM, 'matmul' elsewhere. */
+  attentionKernel: AttentionKernel;
 }
 
 let current: BackendInfo | null = null;
@@ -47,7 +50,8 @@ export function parseBackendName(s: string): BackendName {
 }
 
 /** Initialises the requested backend; throws BackendError with one line when it cannot. */
-export async function initBackend(requested: BackendName = 'auto'): Promise<BackendInfo> {
+export async function initBackend(requested: BackendName = 'auto', attentionKernel: AttentionKernel = 'conv'): Promise<BackendInfo> {
+  setAttentionKernel(attentionKernel);
   let provider = '';
   if (requested === 'tensorflow' || requested === 'auto') {
     const pkg = await tryNative();
@@ -71,6 +75,7 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Back
     name: tf.getBackend(),
     provider,
     tfjsVersion: tf.version.tfjs,
+    attentionKernel: activeAttentionKernel(),
     ...(tf.getBackend() === 'wasm'
       ? { simd: Boolean(flags['WASM_HAS_SIMD_SUPPORT']), threads: Boolean(flags['WASM_HAS_MULTITHREAD_SUPPORT']) }
       : {}),

@@ -1,5 +1,6 @@
 // Flag validation and backend start-up shared by every command.
 import { initBackend, parseBackendName } from './backend.ts';
+import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -39,9 +40,11 @@ export function parseOptions(flag: string, raw: unknown): Record<string, string>
   return out;
 }
 
-export async function setupBackend(argv: { [flag: string]: unknown }): Promise<string> {
-  const info = await initBackend(parseBackendName(String(argv.backend ?? 'auto')));
-  const desc = `${info.name} (${info.provider}${info.simd !== undefined ? `, simd=${info.simd}, threads=${info.threads}` : ''}, tfjs ${info.tfjsVersion})`;
+/** Initialises --backend with --attention-kernel (or the command's default kernel) and prints what runs. */
+export async function setupBackend(argv: { [flag: string]: unknown }, defaultKernel: AttentionKernel = 'conv'): Promise<string> {
+  const kernel = argv['attention-kernel'] === undefined ? defaultKernel : choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS);
+  const info = await initBackend(parseBackendName(String(argv.backend ?? 'auto')), kernel);
+  const desc = `${info.name} (${info.provider}${info.simd !== undefined ? `, simd=${info.simd}, threads=${info.threads}` : ''}, tfjs ${info.tfjsVersion}, attention kernel ${info.attentionKernel})`;
   if (!argv.quiet) process.stderr.write(`rlsd-bench: backend ${desc}\n`);
   return info.name;
 }

@@ -116,7 +116,8 @@ const pretrainCommand: Builder = (cli) =>
       const patch = cfg.model.patchSize!;
       if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
       cfg.model.maxPositions = DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 + (DEFAULT_MODEL.imageSize / patch) ** 2;
-      await setupBackend(argv);
+      // The committed base was built with tfjs's batched matMul: pretrain's defaults are its recipe.
+      await setupBackend(argv, 'matmul');
       const t0 = performance.now();
       const res = await pretrain(cfg, (step, m) => {
         if (!cfg.quiet && m['eval/accuracy'] !== undefined)

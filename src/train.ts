@@ -334,6 +334,10 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   // uninterrupted one, so say it.
   if (resumeFrom && typeof startInfo['backend'] === 'string' && startInfo['backend'] !== backendInfo().name)
     process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written on the ${startInfo['backend']} backend, resuming on ${backendInfo().name}: the numbers will differ from an uninterrupted run\n`);
+  // Likewise the attention kernel (checkpoints from before --attention-kernel used matmul).
+  const startKernel = typeof startInfo['attentionKernel'] === 'string' ? startInfo['attentionKernel'] : 'matmul';
+  if (resumeFrom && startInfo['backend'] === backendInfo().name && startKernel !== backendInfo().attentionKernel)
+    process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written with --attention-kernel ${startKernel}, resuming with ${backendInfo().attentionKernel}: the numbers will differ from an uninterrupted run (resume with --attention-kernel ${startKernel})\n`);
   const settings = trajectorySettings(cfg, mcfg);
   const recorded = startInfo['settings'];
   if (resumeFrom && recorded && typeof recorded === 'object') {
@@ -382,7 +386,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const backendName = backendInfo().name;
   let teacherWorker: TeacherWorker | null = null;
   if ((teacher || reference) && method.trains && cfg.teacherWorker && (backendName === 'wasm' || backendName === 'cpu')) {
-    teacherWorker = await TeacherWorker.start(backendName, policy.cfg, policy.tokenizer.toJSON());
+    teacherWorker = await TeacherWorker.start(backendName, backendInfo().attentionKernel, policy.cfg, policy.tokenizer.toJSON());
     if (teacher) teacherWorker.setParams(teacher, 'teacher');
     if (reference) {
       // The worker holds the only copy the run needs (nothing else reads or saves the reference).
@@ -422,7 +426,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     const trainerState: TrainerState = { step, rng: rng.state(), data: { ...state.data }, adamStep: adam.step, ...(lastEval ? { lastEval } : {}) };
     policy.save(
       join(cfg.out, 'checkpoints', `step_${String(step).padStart(6, '0')}`),
-      { kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval ?? null, backend: backendInfo().name },
+      { kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval ?? null, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel },
       { tensors, shapes, state: trainerState },
     );
   };
@@ -441,6 +445,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   try {
     for (let step = state.step; step < endStep; step++) {
       const metrics: StepMetrics = {};
+      const stepStart = performance.now();
       // Blocks for a pass of the worker: the time waited counts as the teacher's (below); the worker's own time is logged.
       const waitFor = (pending: PendingScores): TeacherScores => {
         const t = performance.now();
@@ -683,9 +688,14 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       }
       let ev: Record<string, number> | undefined;
       if (cfg.evalEvery > 0 && (done % cfg.evalEvery === 0 || done === cfg.steps)) {
+        const evalStart = performance.now();
         ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
         Object.assign(metrics, ev);
+        metrics['timing/eval_s'] = (performance.now() - evalStart) / 1000;
       }
+      // Wall time of the whole step: rollout, teacher, update, bookkeeping and this step's evaluation (not the
+      // checkpoint, written after the metrics line so that a resumed run never lacks a line).
+      metrics['timing/step_s'] = (performance.now() - stepStart) / 1000;
       appendJsonLine(metricsFile, { step: done, ...metrics });
       progress?.update(done, metrics);
       if ((cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0) || done === cfg.steps || done === endStep) saveTraining(done, ev);

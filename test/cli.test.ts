@@ -51,6 +51,7 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-warmup-fraction', '1'], /--drill-warmup-fraction must be ≤ 0.9/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-form', 'sideways'], /--drill-form must be question or trace \(got 'sideways'\)/);
   expectError(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);
+  expectError(['eval', '--attention-kernel', 'fft', '--out', join(tmpdir(), 'rlsd-never')], /--attention-kernel must be conv or matmul \(got 'fft'\)/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--patch-size', '5'], /--patch-size must divide the image side 32 \(got 5\)/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--image-attention', 'sideways'], /--image-attention must be causal or bidirectional/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--ref-fraction', '1.5'], /--ref-fraction must be ≤ 1/);
@@ -92,13 +93,30 @@ test('bad input: missing and corrupt checkpoints name the file; nothing is writt
   }
 });
 
+test('pretrain defaults to the matmul attention kernel (the committed base\'s recipe) and records the kernel', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-cli-pretrain-'));
+  try {
+    const tiny = ['pretrain', '--steps', '1', '--batch', '2', '--train-items', '2', '--eval-items', '1', '--eval-every', '0'];
+    for (const [flags, kernel] of [[[], 'matmul'], [['--attention-kernel', 'conv'], 'conv']] as const) {
+      const out = join(dir, kernel);
+      const r = run([...tiny, ...flags, '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      const info = JSON.parse(readFileSync(join(out, 'pretrain.json'), 'utf8')) as { backend: { attentionKernel: string } };
+      assert.equal(info.backend.attentionKernel, kernel);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('train --no-std-norm runs Dr.GRPO: the resolved method config has stdNorm false', () => {
   const out = mkdtempSync(join(tmpdir(), 'rlsd-cli-drgrpo-'));
   try {
     const r = run(['train', '--method', 'grpo', '--no-std-norm', '--steps', '1', '--prompts', '2', '--samples', '2', '--eval-every', '0', '--train-items', '2', '--eval-items', '1', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
-    const cfg = (JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { config: { methodConfig: { stdNorm: boolean } } }).config;
-    assert.equal(cfg.methodConfig.stdNorm, false);
+    const info = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { config: { methodConfig: { stdNorm: boolean } }; backend: { attentionKernel: string } };
+    assert.equal(info.config.methodConfig.stdNorm, false);
+    assert.equal(info.backend.attentionKernel, 'conv', 'train defaults to the convolution kernel');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -118,6 +136,7 @@ test('data mini → eval → score, end to end on parquet files the CLI writes',
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { results: { benchmark: string; n: number }[]; provenance: { commit: string }; backend: { name: string } };
     assert.deepEqual(results.results.map((r) => r.benchmark), ['mathvista', 'wemath']);
     assert.equal(results.backend.name, 'wasm');
+    assert.equal((results.backend as { attentionKernel?: string }).attentionKernel, 'conv');
     assert.ok(results.provenance.commit.length > 0);
     const samples = readFileSync(join(out, 'mathvista', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; response: string; correct: boolean });
     assert.equal(samples.length, 8);

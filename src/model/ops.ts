@@ -92,15 +92,59 @@ export function embedLookup(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
   return out;
 }
 
+/**
+ * y[i,c,m] = Σ_k x[i,k,c]·w[k,c,m] for x [I,K,C], w [K,C,M]: C independent products with the batch axis
+ * last, computed as a depthwise convolution (a 1×K filter per channel, multiplier M), which WASM runs on
+ * XNNPACK. No gradient of its own: bmm's gradient is written with it.
+ */
+function channelMatMul(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
+  const [I, K, C] = x.shape;
+  const M = w.shape[2];
+  return tf.depthwiseConv2d(x.reshape([I, 1, K, C]) as tf.Tensor4D, w.reshape([1, K, C, M]) as tf.Tensor4D, 1, 'valid').reshape([I, C, M]);
+}
+
+/**
+ * a [n,p,q] · b [n,q,r] → [n,p,r]. On WASM a batched matMul runs a naive loop (34 ms for the attention
+ * scores [512,23,16]·[512,16,53]); moving the batch axis last and convolving takes 6 ms, 14 ms with the
+ * transposes. With few rows (decoding's single query: 1 ms against 3 ms) the loop wins, and other backends
+ * keep matMul.
+ */
+/** Rows from which the convolution beats WASM's batched loop (measured: 8 rows 7 vs 8 ms, 16 rows 14 vs 10 ms). */
+const CONV_MIN_ROWS = 12;
+
+/**
+ * How attention's batched products run on WASM: 'conv' (the depthwise convolution, the default) or 'matmul' (tfjs's
+ * batched matMul, as before it existed). Both give the same products up to float rounding, which over hundreds of
+ * training steps makes different (equally valid) trajectories — so a checkpoint built with 'matmul', such as the
+ * committed base, is rebuilt bit for bit only with 'matmul'.
+ */
+export const ATTENTION_KERNELS = ['conv', 'matmul'] as const;
+export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
+let attentionKernel: AttentionKernel = 'conv';
+
+export function setAttentionKernel(k: AttentionKernel): void {
+  attentionKernel = k;
+}
+
+/** The kernel batched products use on the current backend ('matmul' on every backend but WASM). */
+export function activeAttentionKernel(): AttentionKernel {
+  return tf.getBackend() === 'wasm' ? attentionKernel : 'matmul';
+}
+
+function batchedProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  if (activeAttentionKernel() !== 'conv' || a.shape[1] < CONV_MIN_ROWS) return tf.matMul(a, b);
+  return channelMatMul(a.transpose([1, 2, 0]), b.transpose([1, 0, 2])).transpose([1, 0, 2]);
+}
+
 /** Batched product a [n,p,q] · b [n,q,r] with gradients built from explicit transposes. */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const f = tf.customGrad(((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([ai, bi]);
     return {
-      value: tf.matMul(ai as tf.Tensor3D, bi as tf.Tensor3D),
+      value: batchedProduct(ai as tf.Tensor3D, bi as tf.Tensor3D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [as, bs] = saved as [tf.Tensor3D, tf.Tensor3D];
-        return [tf.matMul(dy as tf.Tensor3D, bs.transpose([0, 2, 1])), tf.matMul(as.transpose([0, 2, 1]), dy as tf.Tensor3D)];
+        return [batchedProduct(dy as tf.Tensor3D, bs.transpose([0, 2, 1])), batchedProduct(as.transpose([0, 2, 1]), dy as tf.Tensor3D)];
       },
     };
   }) as never);
