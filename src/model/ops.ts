@@ -103,12 +103,6 @@ function channelMatMul(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
   return tf.depthwiseConv2d(x.reshape([I, 1, K, C]) as tf.Tensor4D, w.reshape([1, K, C, M]) as tf.Tensor4D, 1, 'valid').reshape([I, C, M]);
 }
 
-/**
- * a [n,p,q] · b [n,q,r] → [n,p,r]. On WASM a batched matMul runs a naive loop (34 ms for the attention
- * scores [512,23,16]·[512,16,53]); moving the batch axis last and convolving takes 6 ms, 14 ms with the
- * transposes. With few rows (decoding's single query: 1 ms against 3 ms) the loop wins, and other backends
- * keep matMul.
- */
 /** Rows from which the convolution beats WASM's batched loop (measured: 8 rows 7 vs 8 ms, 16 rows 14 vs 10 ms). */
 const CONV_MIN_ROWS = 12;
 
@@ -131,20 +125,38 @@ export function activeAttentionKernel(): AttentionKernel {
   return tf.getBackend() === 'wasm' ? attentionKernel : 'matmul';
 }
 
-function batchedProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  if (activeAttentionKernel() !== 'conv' || a.shape[1] < CONV_MIN_ROWS) return tf.matMul(a, b);
-  return channelMatMul(a.transpose([1, 2, 0]), b.transpose([1, 0, 2])).transpose([1, 0, 2]);
+/**
+ * On WASM a batched matMul runs a naive loop (34 ms for the attention scores [512,23,16]·[512,16,53]); with the
+ * batch axis moved last the depthwise convolution takes 6 ms, 14 ms with the transposes. With few rows (decoding's
+ * single query: 1 ms against 3 ms) the loop wins, and other backends keep matMul.
+ */
+function convolves(rows: number): boolean {
+  return activeAttentionKernel() === 'conv' && rows >= CONV_MIN_ROWS;
 }
 
-/** Batched product a [n,p,q] · b [n,q,r] with gradients built from explicit transposes. */
+/** The product [n,p,r] from a as [p,q,n] and b as [q,n,r]. */
+function convProduct(aPQN: tf.Tensor3D, bQNR: tf.Tensor3D): tf.Tensor3D {
+  return channelMatMul(aPQN, bQNR).transpose([1, 0, 2]);
+}
+
+/**
+ * Batched product a [n,p,q] · b [n,q,r] with gradients built from explicit transposes. Each operand goes to the
+ * convolution's layout in one transpose: ∂a = ∂y·bᵀ reads b as [r,n,q], ∂b = aᵀ·∂y reads a as [q,p,n].
+ */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const f = tf.customGrad(((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([ai, bi]);
+    const [x, y] = [ai as tf.Tensor3D, bi as tf.Tensor3D];
+    save([x, y]);
     return {
-      value: batchedProduct(ai as tf.Tensor3D, bi as tf.Tensor3D),
+      value: convolves(x.shape[1]) ? convProduct(x.transpose([1, 2, 0]), y.transpose([1, 0, 2])) : tf.matMul(x, y),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [as, bs] = saved as [tf.Tensor3D, tf.Tensor3D];
-        return [batchedProduct(dy as tf.Tensor3D, bs.transpose([0, 2, 1])), batchedProduct(as.transpose([0, 2, 1]), dy as tf.Tensor3D)];
+        const g = dy as tf.Tensor3D;
+        const [, p, q] = as.shape;
+        return [
+          convolves(p) ? convProduct(g.transpose([1, 2, 0]), bs.transpose([2, 0, 1])) : tf.matMul(g, bs.transpose([0, 2, 1])),
+          convolves(q) ? convProduct(as.transpose([2, 1, 0]), g.transpose([1, 0, 2])) : tf.matMul(as.transpose([0, 2, 1]), g),
+        ];
       },
     };
   }) as never);
