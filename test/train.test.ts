@@ -30,6 +30,8 @@ const SMALL: Omit<TrainConfig, 'method' | 'out'> = {
   checkpointEvery: 1,
   lr: 1e-3,
   warmupSteps: 0,
+  // A constant rate, so that runs of different lengths are one experiment (the cosine default is tested on its own).
+  lrSchedule: 'constant',
   quiet: true,
 };
 
@@ -91,8 +93,9 @@ for (const method of methodNames) {
         assert.ok(l['reward/mean']! >= 0 && l['reward/mean']! <= 1);
         assert.ok(Number.isFinite(l['actor/loss']!), 'finite loss');
         assert.ok(l['response_length/mean']! > 0);
-        for (const k of ['timing/rollout_s', 'timing/teacher_s', 'timing/update_s', 'perf/tokens_per_s', 'leakage/rate', 'reward/frac_zero_std_groups'])
+        for (const k of ['timing/rollout_s', 'timing/teacher_s', 'timing/update_s', 'timing/step_s', 'perf/tokens_per_s', 'leakage/rate', 'reward/frac_zero_std_groups'])
           assert.ok(k in l, `metric ${k}`);
+        assert.ok(l['timing/step_s']! >= l['timing/rollout_s']! + l['timing/update_s']!, 'the wall time of a step covers its parts');
       }
       const change = maxWeightChange(join(out, 'checkpoints', 'step_000000'), join(out, 'checkpoints', 'step_000003'));
       if (method === 'base') assert.equal(change, 0);
@@ -247,6 +250,8 @@ test('resuming a run with other trajectory settings is refused, naming them; cad
     // a longer run with another evaluation / checkpoint cadence is the same experiment
     await train({ ...SMALL, method: 'rlsd', out, steps: 2, checkpointEvery: 2, evalEvery: 2 });
     assert.ok(existsSync(join(out, 'checkpoints', 'step_000002')));
+    const last = metricLines(out).at(-1)!;
+    assert.ok(last['eval/accuracy'] !== undefined && last['timing/eval_s']! > 0 && last['timing/step_s']! >= last['timing/eval_s']!, 'the evaluation is timed, within the step');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
