@@ -80,7 +80,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   methodOptions: {},
   seed: 1,
   // From the committed base GRPO and RLSD climb until step ~350 and hold there (results/reference/README.md); 600
-  // steps take under 19 min on 2 cores with the convolution attention kernel, even with two runs sharing them.
+  // steps take 16–20 min on 2 cores with the convolution attention kernel, even with two runs sharing them.
   steps: 600,
   promptsPerStep: 16,
   samplesPerPrompt: 8,
