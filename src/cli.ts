@@ -28,7 +28,7 @@ export function buildCli(args: string[]): Argv {
     .option('backend', { type: 'string', default: 'auto', describe: `tensor backend (${BACKENDS.join(' | ')})`, coerce: (v: unknown) => parseBackendName(String(Array.isArray(v) ? v[v.length - 1] : v)) })
     .option('attention-kernel', {
       type: 'string',
-      describe: "WASM only: attention's batched products as a depthwise convolution ('conv', 1.5× faster update; default) or tfjs's batched matMul ('matmul', default of pretrain: the committed base's recipe)",
+      describe: "WASM only: attention's batched products as a depthwise convolution ('conv', a 1.1–1.5× faster update step; default) or tfjs's batched matMul ('matmul', default of pretrain: the committed base's recipe)",
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars or banners' })
     .command(
