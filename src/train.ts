@@ -333,14 +333,13 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   // Resuming from a different base than the run started from would silently mix two experiments.
   if (resumeFrom && typeof startInfo['base'] === 'string' && startInfo['base'] !== baseIdentity(baseInfo))
     throw new TrainingError(`${cfg.out} holds a run started from another base checkpoint (${startInfo['base']}) than ${cfg.base}; use another --out`);
-  // Another backend continues the run with other float rounding: allowed, but the resumed run no longer equals an
-  // uninterrupted one, so say it.
-  if (resumeFrom && typeof startInfo['backend'] === 'string' && startInfo['backend'] !== backendInfo().name)
-    process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written on the ${startInfo['backend']} backend, resuming on ${backendInfo().name}: the numbers will differ from an uninterrupted run\n`);
-  // Likewise the attention kernel (checkpoints from before --attention-kernel used matmul).
-  const startKernel = typeof startInfo['attentionKernel'] === 'string' ? startInfo['attentionKernel'] : 'matmul';
-  if (resumeFrom && startInfo['backend'] === backendInfo().name && startKernel !== backendInfo().attentionKernel)
-    process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written with --attention-kernel ${startKernel}, resuming with ${backendInfo().attentionKernel}: the numbers will differ from an uninterrupted run (resume with --attention-kernel ${startKernel})\n`);
+  // Another backend or attention kernel continues the run with other float rounding: allowed, but the resumed run no
+  // longer equals an uninterrupted one, so say it (checkpoints from before --attention-kernel used matmul).
+  const numerics = (backend: unknown, kernel: unknown): string => `${String(backend)} with --attention-kernel ${typeof kernel === 'string' ? kernel : 'matmul'}`;
+  const startNumerics = numerics(startInfo['backend'], startInfo['attentionKernel']);
+  const nowNumerics = numerics(backendInfo().name, backendInfo().attentionKernel);
+  if (resumeFrom && typeof startInfo['backend'] === 'string' && startNumerics !== nowNumerics)
+    process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written on ${startNumerics}, resuming on ${nowNumerics}: the numbers will differ from an uninterrupted run\n`);
   const settings = trajectorySettings(cfg, mcfg);
   const recorded = startInfo['settings'];
   if (resumeFrom && recorded && typeof recorded === 'object') {
