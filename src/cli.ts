@@ -56,7 +56,7 @@ export async function main(args = hideBin(process.argv)): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     const err = e as Error;
-    const known = ['UsageError', 'DataError', 'CheckpointError', 'BackendError', 'TrainingError', 'TeacherWorkerError', 'YError'];
+    const known = ['UsageError', 'DataError', 'CheckpointError', 'BackendError', 'TrainingError', 'TeacherWorkerError', 'LockError', 'YError'];
     const line = (err.message || String(err)).split('\n')[0];
     process.stderr.write(`rlsd-bench: error: ${line}\n`);
     if (!known.includes(err.name) && process.env['RLSD_DEBUG']) process.stderr.write(`${err.stack}\n`);
