@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
 import { choice, num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
+import { PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
 import { DEFAULT_TRAIN, TRAIN_MIXES, train, type ProgressSink, type StepMetrics } from './train.ts';
 import { evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
@@ -15,8 +16,10 @@ import { writeMiniSuite } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 
-/** The committed base checkpoint every run starts from by default. */
-export const DEFAULT_BASE = 'results/reference/base';
+/** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
+export const DEFAULT_BASE = PACKAGE_BASE;
+/** How --help shows DEFAULT_BASE (the absolute path differs per machine). */
+const DEFAULT_BASE_SHOWN = 'results/reference/base in the package';
 
 type Builder = (cli: Argv) => Argv;
 
@@ -138,7 +141,7 @@ const trainCommand: Builder = (cli) =>
     (y) =>
       y
         .option('method', { type: 'string', demandOption: true, describe: 'base | grpo | opsd | hybrid | rlsd | sdpo' })
-        .option('base', { type: 'string', default: DEFAULT_BASE, describe: 'starting checkpoint' })
+        .option('base', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'starting checkpoint (a path you give is relative to the working directory)' })
         .option('out', { type: 'string', describe: 'run directory (default results/runs/<method>-s<seed>)' })
         .option('opt', { type: 'string', array: true, describe: 'method option key=value (see `rlsd-bench methods --verbose`)' })
         .option('std-norm', { type: 'boolean', describe: 'group-normalise advantages by their std (the default); --no-std-norm gives Dr.GRPO (= --opt stdNorm=false)' })
@@ -251,7 +254,7 @@ const evalCommand: Builder = (cli) =>
     'evaluate a checkpoint on benchmarks with their official scoring (writes results.json and samples.jsonl per benchmark)',
     (y) =>
       y
-        .option('checkpoint', { type: 'string', default: DEFAULT_BASE })
+        .option('checkpoint', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' })
         .option('benchmarks', { type: 'string', default: benchmarkNames.join(','), describe: `comma-separated (${benchmarkNames.join(', ')})` })
         .option('data', { type: 'string', default: MINI_DATA, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
         .option('split', { type: 'string', describe: "split (default: the benchmark's evaluation split)" })
