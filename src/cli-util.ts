@@ -1,5 +1,6 @@
 // Flag validation and backend start-up shared by every command.
-import { initBackend, parseBackendName } from './backend.ts';
+import { BACKENDS, initBackend, parseBackendName } from './backend.ts';
+import type { Argv } from 'yargs';
 import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
 
 export class UsageError extends Error {
@@ -49,3 +50,26 @@ export async function setupBackend(argv: { [flag: string]: unknown }, defaultKer
   return info.name;
 }
 
+
+/** The commands that run the model; only they take --backend and --attention-kernel. */
+export const TENSOR_COMMANDS = ['pretrain', 'train', 'eval'] as const;
+
+/**
+ * --backend and --attention-kernel, for a command that does tensor work (pretrain, train, eval, the demo and
+ * the scripts that run the model). yargs accepts a command's options before its name too, so
+ * `rlsd-bench --backend wasm eval …` keeps working.
+ */
+export function tensorOptions<T>(y: Argv<T>, defaultKernel: AttentionKernel = 'conv') {
+  return y
+    .option('backend', {
+      type: 'string',
+      default: 'auto',
+      describe: `tensor backend (${BACKENDS.join(' | ')}; auto: tfjs-node-gpu or tfjs-node when they load, else wasm, else cpu)`,
+      coerce: (v: unknown) => parseBackendName(String(Array.isArray(v) ? v[v.length - 1] : v)),
+    })
+    .option('attention-kernel', {
+      type: 'string',
+      defaultDescription: defaultKernel,
+      describe: "WASM only: attention's batched products as a depthwise convolution ('conv', a 1.1–1.5× faster update step) or tfjs's batched matMul ('matmul', the committed base's recipe)",
+    });
+}

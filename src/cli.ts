@@ -2,8 +2,8 @@
 // on bad input), prints the backend it runs on, and writes results atomically.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BACKENDS, parseBackendName } from './backend.ts';
-import { UsageError } from './cli-util.ts';
+import { TENSOR_COMMANDS, UsageError } from './cli-util.ts';
+import { listBenchmarks } from './benchmark-info.ts';
 import { methodNames, methods } from '../methods/index.ts';
 import { commandRegistry } from './commands.ts';
 
@@ -21,22 +21,36 @@ function listMethods(verbose: boolean): void {
   }
 }
 
+/** A clearer line than yargs' 'Unknown argument: backend' when a tensor flag reaches a command that runs no model. */
+function tensorFlagMessage(msg: string, args: string[]): string | undefined {
+  const m = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (!m) return undefined;
+  const flag = m[1]!.split(', ').find((a) => a === 'backend' || a === 'attention-kernel');
+  if (!flag) return undefined;
+  const command = args.find((a) => ['methods', 'benchmarks', 'score', 'data'].includes(a)) ?? 'this command';
+  return `--${flag} applies only to the commands that run the model (${TENSOR_COMMANDS.join(', ')}); ${command === 'this command' ? command : `'${command}'`} does no tensor work`;
+}
+
 export function buildCli(args: string[]): Argv {
   let cli: Argv = yargs(args)
     .scriptName('rlsd-bench')
     .usage('$0 <command> [options]')
-    .option('backend', { type: 'string', default: 'auto', describe: `tensor backend (${BACKENDS.join(' | ')})`, coerce: (v: unknown) => parseBackendName(String(Array.isArray(v) ? v[v.length - 1] : v)) })
-    .option('attention-kernel', {
-      type: 'string',
-      describe: "WASM only: attention's batched products as a depthwise convolution ('conv', a 1.1–1.5× faster update step; default) or tfjs's batched matMul ('matmul', default of pretrain: the committed base's recipe)",
-    })
+    // --backend and --attention-kernel belong to the commands that run the model (cli-util.ts tensorOptions).
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars or banners' })
     .command(
       'methods',
       'list the post-training methods (with --verbose: their options and defaults)',
-      (y) => y.option('verbose', { type: 'boolean', default: false }),
+      (y) => y.option('verbose', { type: 'boolean', default: false, describe: 'add every method option with its default' }),
       (argv) => {
         listMethods(Boolean(argv.verbose));
+      },
+    )
+    .command(
+      'benchmarks',
+      'list the benchmarks: splits, metrics, where data is looked for, the file layouts each reads, mini versions',
+      (y) => y.option('verbose', { type: 'boolean', default: false, describe: 'add metrics, layouts and data locations' }),
+      (argv) => {
+        process.stdout.write(listBenchmarks(Boolean(argv.verbose)));
       },
     );
   for (const c of commandRegistry) cli = c(cli);
@@ -46,7 +60,7 @@ export function buildCli(args: string[]): Argv {
     .recommendCommands()
     .help()
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      throw err ?? new UsageError(tensorFlagMessage(msg, args) ?? msg);
     });
 }
 

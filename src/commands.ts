@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import cliProgress from 'cli-progress';
 import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
-import { choice, num, parseOptions, setupBackend, UsageError } from './cli-util.ts';
+import { choice, num, parseOptions, setupBackend, tensorOptions, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
@@ -60,16 +60,16 @@ const pretrainCommand: Builder = (cli) =>
     'pretrain',
     'supervised pre-training of the base policy on the mini suite (writes a checkpoint directory)',
     (y) =>
-      y
+      tensorOptions(y, 'matmul')
         .option('out', { type: 'string', default: 'results/runs/pretrain', describe: 'checkpoint directory to write (the committed base is rebuilt only when named: --out results/reference/base)' })
-        .option('steps', { type: 'number', default: DEFAULT_PRETRAIN.steps })
-        .option('batch', { type: 'number', default: DEFAULT_PRETRAIN.batchSize })
-        .option('lr', { type: 'number', default: DEFAULT_PRETRAIN.lr })
-        .option('seed', { type: 'number', default: DEFAULT_PRETRAIN.seed })
-        .option('data-seed', { type: 'number', default: DEFAULT_PRETRAIN.dataSeed })
+        .option('steps', { type: 'number', default: DEFAULT_PRETRAIN.steps, describe: 'optimiser steps' })
+        .option('batch', { type: 'number', default: DEFAULT_PRETRAIN.batchSize, describe: 'sequences per step' })
+        .option('lr', { type: 'number', default: DEFAULT_PRETRAIN.lr, describe: 'peak Adam learning rate (warm-up, then a cosine decay)' })
+        .option('seed', { type: 'number', default: DEFAULT_PRETRAIN.seed, describe: 'seed of the initial weights, batch order and drills' })
+        .option('data-seed', { type: 'number', default: DEFAULT_PRETRAIN.dataSeed, describe: 'seed of the generated mini suite (which problems)' })
         .option('train-items', { type: 'number', default: DEFAULT_PRETRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
         .option('eval-items', { type: 'number', default: DEFAULT_PRETRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
-        .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery })
+        .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery, describe: 'held-out greedy evaluation every N steps (0: only at the end)' })
         .option('ref-fraction', { type: 'number', default: DEFAULT_PRETRAIN.referenceFraction, describe: 'share of each batch with the reference solution in context' })
         .option('lookup-drill', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillFraction, describe: 'share of each batch given to option-lookup drills (no image, no reference)' })
         .option('drill-warmup-steps', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupSteps, describe: 'first steps with --drill-warmup-fraction drills (a curriculum: the lookup first)' })
@@ -77,8 +77,8 @@ const pretrainCommand: Builder = (cli) =>
         .option('drill-warmup-fraction', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupFraction, describe: 'drill share during the warm-up steps' })
         .option('init', { type: 'string', describe: 'continue from this checkpoint (its model and tokenizer) instead of a fresh init' })
         .option('d-model', { type: 'number', default: DEFAULT_MODEL.dModel, describe: 'model width' })
-        .option('layers', { type: 'number', default: DEFAULT_MODEL.nLayers })
-        .option('heads', { type: 'number', default: DEFAULT_MODEL.nHeads })
+        .option('layers', { type: 'number', default: DEFAULT_MODEL.nLayers, describe: 'decoder layers' })
+        .option('heads', { type: 'number', default: DEFAULT_MODEL.nHeads, describe: 'attention heads (divide --d-model)' })
         .option('patch-hidden', { type: 'number', default: DEFAULT_MODEL.patchHidden ?? 0, describe: 'hidden width of an MLP patch encoder (0: linear)' })
         .option('image-attention', { type: 'string', default: DEFAULT_MODEL.imageAttention ?? 'causal', describe: 'causal | bidirectional (image tokens see each other)' })
         .option('patch-size', { type: 'number', default: DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' })
@@ -139,32 +139,32 @@ const trainCommand: Builder = (cli) =>
     'train',
     'post-train a checkpoint with one method on the mini suite (resumes from the last checkpoint in --out)',
     (y) =>
-      y
+      tensorOptions(y)
         .option('method', { type: 'string', demandOption: true, describe: 'base | grpo | opsd | hybrid | rlsd | sdpo' })
         .option('base', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'starting checkpoint (a path you give is relative to the working directory)' })
         .option('out', { type: 'string', describe: 'run directory (default results/runs/<method>-s<seed>)' })
         .option('opt', { type: 'string', array: true, describe: 'method option key=value (see `rlsd-bench methods --verbose`)' })
         .option('std-norm', { type: 'boolean', describe: 'group-normalise advantages by their std (the default); --no-std-norm gives Dr.GRPO (= --opt stdNorm=false)' })
-        .option('steps', { type: 'number', default: DEFAULT_TRAIN.steps })
+        .option('steps', { type: 'number', default: DEFAULT_TRAIN.steps, describe: 'training steps (one rollout batch each); the cosine schedule decays over them' })
         .option('prompts', { type: 'number', default: DEFAULT_TRAIN.promptsPerStep, describe: 'prompts per step' })
         .option('samples', { type: 'number', default: DEFAULT_TRAIN.samplesPerPrompt, describe: 'responses per prompt (G)' })
         .option('ppo-mini-batch', { type: 'number', default: DEFAULT_TRAIN.ppoMiniBatch, describe: 'prompts per optimiser update (veRL ppo_mini_batch_size); 0: the whole step in one on-policy update' })
         .option('ppo-epochs', { type: 'number', default: DEFAULT_TRAIN.ppoEpochs, describe: 'passes over each step\'s batch (veRL ppo_epochs)' })
-        .option('lr', { type: 'number', default: DEFAULT_TRAIN.lr })
-        .option('warmup', { type: 'number', default: DEFAULT_TRAIN.warmupSteps })
+        .option('lr', { type: 'number', default: DEFAULT_TRAIN.lr, describe: 'peak Adam learning rate' })
+        .option('warmup', { type: 'number', default: DEFAULT_TRAIN.warmupSteps, describe: 'linear learning-rate warm-up steps' })
         .option('lr-schedule', { type: 'string', default: DEFAULT_TRAIN.lrSchedule, describe: 'after warm-up: constant | cosine (decay to 10 % of --lr at --steps)' })
-        .option('grad-clip', { type: 'number', default: DEFAULT_TRAIN.gradClip })
-        .option('temperature', { type: 'number', default: DEFAULT_TRAIN.temperature })
-        .option('top-p', { type: 'number', default: DEFAULT_TRAIN.topP })
-        .option('max-new-tokens', { type: 'number', default: DEFAULT_TRAIN.maxNewTokens })
+        .option('grad-clip', { type: 'number', default: DEFAULT_TRAIN.gradClip, describe: 'clip the global gradient norm to this (0: no clipping)' })
+        .option('temperature', { type: 'number', default: DEFAULT_TRAIN.temperature, describe: 'rollout sampling temperature' })
+        .option('top-p', { type: 'number', default: DEFAULT_TRAIN.topP, describe: 'rollout nucleus sampling (1: off)' })
+        .option('max-new-tokens', { type: 'number', default: DEFAULT_TRAIN.maxNewTokens, describe: 'longest response in tokens' })
         .option('teacher-sync', { type: 'number', default: DEFAULT_TRAIN.teacherSync, describe: "re-sync the self-teacher every N steps (0: the method's default, else 10)" })
-        .option('eval-every', { type: 'number', default: DEFAULT_TRAIN.evalEvery })
+        .option('eval-every', { type: 'number', default: DEFAULT_TRAIN.evalEvery, describe: 'held-out greedy evaluation every N steps and at step 0 (0: never)' })
         .option('eval-items', { type: 'number', default: DEFAULT_TRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
         .option('train-items', { type: 'number', default: DEFAULT_TRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
         .option('train-mix', { type: 'string', default: DEFAULT_TRAIN.trainMix, describe: 'balanced: every benchmark weighs the same in an epoch | rows: every training row once' })
-        .option('checkpoint-every', { type: 'number', default: DEFAULT_TRAIN.checkpointEvery })
-        .option('seed', { type: 'number', default: DEFAULT_TRAIN.seed })
-        .option('data-seed', { type: 'number', default: DEFAULT_TRAIN.dataSeed })
+        .option('checkpoint-every', { type: 'number', default: DEFAULT_TRAIN.checkpointEvery, describe: 'write a resumable checkpoint every N steps (and at the end; 0: only at the end)' })
+        .option('seed', { type: 'number', default: DEFAULT_TRAIN.seed, describe: 'seed of sampling and data order (names the default --out)' })
+        .option('data-seed', { type: 'number', default: DEFAULT_TRAIN.dataSeed, describe: 'seed of the generated mini suite (keep it fixed to compare methods on the same items)' })
         .option('shuffle-rewards', { type: 'boolean', default: false, describe: 'control: permute rewards within each batch' })
         .option('stop-after', { type: 'number', default: 0, describe: 'stop after N steps in this process (resume later)' })
         .option('teacher-worker', { type: 'boolean', default: DEFAULT_TRAIN.teacherWorker, describe: 'score the self-teacher (and the KL reference, with --opt klCoef) in a worker thread during the student forward pass (wasm/cpu; same numbers); --no-teacher-worker: in turn' }),
@@ -253,7 +253,7 @@ const evalCommand: Builder = (cli) =>
     'eval',
     'evaluate a checkpoint on benchmarks with their official scoring (writes results.json and samples.jsonl per benchmark)',
     (y) =>
-      y
+      tensorOptions(y)
         .option('checkpoint', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' })
         .option('benchmarks', { type: 'string', default: benchmarkNames.join(','), describe: `comma-separated (${benchmarkNames.join(', ')})` })
         .option('data', { type: 'string', default: MINI_DATA, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
@@ -261,12 +261,12 @@ const evalCommand: Builder = (cli) =>
         .option('limit', { type: 'number', describe: 'first N items per benchmark' })
         .option('samples', { type: 'number', default: 1, describe: 'responses per item (k, for pass@k)' })
         .option('temperature', { type: 'number', default: 0, describe: '0 = greedy (with --samples 1)' })
-        .option('top-p', { type: 'number', default: 1 })
-        .option('max-new-tokens', { type: 'number', default: 32 })
-        .option('batch', { type: 'number', default: 128 })
-        .option('seed', { type: 'number', default: 1 })
+        .option('top-p', { type: 'number', default: 1, describe: 'nucleus sampling with --temperature > 0 (1: off)' })
+        .option('max-new-tokens', { type: 'number', default: 32, describe: 'longest response in tokens' })
+        .option('batch', { type: 'number', default: 128, describe: 'sequences decoded together (speed only; results do not depend on it)' })
+        .option('seed', { type: 'number', default: 1, describe: 'sampling seed (with --temperature > 0)' })
         .option('mini-items', { type: 'number', default: 100, describe: 'problems per benchmark with --data mini' })
-        .option('mini-seed', { type: 'number', default: 1 })
+        .option('mini-seed', { type: 'number', default: 1, describe: 'seed of the mini suite with --data mini' })
         .option('out', { type: 'string', describe: 'output directory (default results/eval/<checkpoint name>)' }),
     async (argv) => {
       const samples = num('samples', argv.samples, { integer: true, min: 1 });
@@ -310,7 +310,7 @@ const scoreCommand: Builder = (cli) =>
       y
         .option('benchmark', { type: 'string', demandOption: true, describe: benchmarkNames.join(' | ') })
         .option('data', { type: 'string', demandOption: true, describe: "the benchmark's files (Hugging Face parquet or the authors' GitHub layout)" })
-        .option('split', { type: 'string' })
+        .option('split', { type: 'string', describe: "split (default: the benchmark's evaluation split)" })
         .option('predictions', { type: 'string', demandOption: true, describe: 'JSONL: {"id": …, "response": …} per line; repeated ids are k samples' })
         .option('out', { type: 'string', demandOption: true, describe: 'output JSON (items + metrics)' }),
     async (argv) => {
@@ -330,12 +330,12 @@ const scoreCommand: Builder = (cli) =>
 const dataCommand: Builder = (cli) =>
   cli.command('data <kind>', 'write datasets (kind: mini — the five mini benchmarks as parquet in their Hugging Face schemas)', (y) =>
     y
-      .positional('kind', { type: 'string', choices: ['mini'] })
-      .option('out', { type: 'string', demandOption: true })
-      .option('seed', { type: 'number', default: 1 })
+      .positional('kind', { type: 'string', choices: ['mini'], describe: 'what to write (mini: the five mini benchmarks)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'directory to write (one folder per benchmark)' })
+      .option('seed', { type: 'number', default: 1, describe: 'seed of the generated problems' })
       .option('train', { type: 'number', default: 1000, describe: 'training problems per benchmark' })
       .option('eval', { type: 'number', default: 300, describe: 'evaluation problems per benchmark' })
-      .option('benchmarks', { type: 'string', default: MINI_BENCHMARKS.join(',') }),
+      .option('benchmarks', { type: 'string', default: MINI_BENCHMARKS.join(','), describe: 'comma-separated mini benchmarks to write' }),
     async (argv) => {
       const seed = num('seed', argv.seed, { integer: true, min: 0 });
       const trainN = num('train', argv.train, { integer: true, min: 0 });
