@@ -6,10 +6,10 @@ import cliProgress from 'cli-progress';
 import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
 import { choice, num, parseOptions, setupBackend, tensorOptions, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
-import { PACKAGE_BASE } from './paths.ts';
+import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
 import { DEFAULT_TRAIN, TRAIN_MIXES, train, type ProgressSink, type StepMetrics } from './train.ts';
-import { evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
+import { benchmarkSource, evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
 import { writeMiniSuite } from '../benchmarks/mini/build.ts';
@@ -256,7 +256,7 @@ const evalCommand: Builder = (cli) =>
       tensorOptions(y)
         .option('checkpoint', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' })
         .option('benchmarks', { type: 'string', default: benchmarkNames.join(','), describe: `comma-separated (${benchmarkNames.join(', ')})` })
-        .option('data', { type: 'string', default: MINI_DATA, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
+        .option('data', { type: 'string', default: benchmarkDataRoot() ?? MINI_DATA, defaultDescription: `$${DATA_ENV} when set, else mini`, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
         .option('split', { type: 'string', describe: "split (default: the benchmark's evaluation split)" })
         .option('limit', { type: 'number', describe: 'first N items per benchmark' })
         .option('samples', { type: 'number', default: 1, describe: 'responses per item (k, for pass@k)' })
@@ -309,21 +309,24 @@ const scoreCommand: Builder = (cli) =>
     (y) =>
       y
         .option('benchmark', { type: 'string', demandOption: true, describe: benchmarkNames.join(' | ') })
-        .option('data', { type: 'string', demandOption: true, describe: "the benchmark's files (Hugging Face parquet or the authors' GitHub layout)" })
+        .option('data', { type: 'string', ...(benchmarkDataRoot() ? { default: benchmarkDataRoot() } : { demandOption: true }), describe: `the benchmark's files (Hugging Face parquet or the authors' GitHub layout), or a directory with one folder per benchmark; default $${DATA_ENV} when set` })
         .option('split', { type: 'string', describe: "split (default: the benchmark's evaluation split)" })
-        .option('predictions', { type: 'string', demandOption: true, describe: 'JSONL: {"id": …, "response": …} per line; repeated ids are k samples' })
-        .option('out', { type: 'string', demandOption: true, describe: 'output JSON (items + metrics)' }),
+        .option('predictions', { type: 'string', demandOption: true, describe: 'JSONL: {"id": …, "response": …} per line; repeated ids are k samples, the same k for every item' })
+        .option('out', { type: 'string', demandOption: true, describe: 'output JSON (items + metrics); not the predictions file, not a folder' }),
     async (argv) => {
       const bench = getBenchmark(String(argv.benchmark));
       const res = await scorePredictions({
         benchmark: bench.name,
-        data: resolve(String(argv.data)),
+        data: benchmarkSource(resolve(String(argv.data)), bench.name),
         ...(argv.split ? { split: String(argv.split) } : {}),
         predictions: resolve(String(argv.predictions)),
         out: resolve(String(argv.out)),
       });
+      for (const n of res.notices) process.stderr.write(`rlsd-bench: warning: ${n}\n`);
       const h = headline(res.metrics);
-      process.stdout.write(`${bench.name}: ${res.items.length} responses over ${res.ids} items, ${h.name} ${(100 * h.value).toFixed(2)} → ${resolve(String(argv.out))}\n`);
+      // The rule for repeated ids, stated: k samples per item, the same k for all (uneven repeats are refused).
+      const per = res.k === 1 ? 'one per item' : `k = ${res.k} samples per item`;
+      process.stdout.write(`${bench.name}: ${res.items.length} responses over ${res.ids} items (${per}), ${h.name} ${(100 * h.value).toFixed(2)} → ${resolve(String(argv.out))}\n`);
     },
   );
 
