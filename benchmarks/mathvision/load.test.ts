@@ -1,4 +1,4 @@
-// MathVision loader and prompt: the real GitHub layout in ../shared/benchmarks/mathvision (304 testmini
+// MathVision loader and prompt: the real GitHub layout in $RLSD_BENCH_DATA/mathvision (304 testmini
 // items, every image decodes), Hugging Face parquet files written here in the dataset's schema (real PNG
 // bytes), mini rows, the authors' prompt, and bad inputs.
 import { test } from 'node:test';
@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
 import { DataError } from '../common/types.ts';
 import { COT_INSTRUCTION, itemFromRow, load, mathvision, officialPrompt, validateImages, type MathVisionItem } from './index.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHARED = join(REPO_ROOT, '..', 'shared', 'benchmarks', 'mathvision');
+const SHARED = realData('mathvision');
 const skipShared = existsSync(join(SHARED, 'testmini.jsonl')) ? false : `real data absent (${SHARED}); skipping`;
 
 function tempDir(): string {

@@ -1,18 +1,17 @@
-// MathVista loader: the real GitHub layout in ../shared/benchmarks/mathvista, Hugging Face parquet
+// MathVista loader: the real GitHub layout in $RLSD_BENCH_DATA/mathvista, Hugging Face parquet
 // files written here in the dataset's schema, mini rows, and bad inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
 import { DataError } from '../common/types.ts';
 import { itemFromRow, load, mathvista, requireImages, validateImages } from './index.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHARED = join(REPO_ROOT, '..', 'shared', 'benchmarks', 'mathvista');
+const SHARED = realData('mathvista');
 const haveShared = existsSync(join(SHARED, 'testmini.json'));
 const skipShared = haveShared ? false : `real data absent (${SHARED}); skipping`;
 

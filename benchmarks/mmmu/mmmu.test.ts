@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
 import { DataError, type ItemRecord } from '../common/types.ts';
 import {
@@ -409,8 +409,8 @@ test('scoring 10,000 responses takes well under 2 s', () => {
   assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
 });
 
-const SHARED = fileURLToPath(new URL('../../../shared/benchmarks/mmmu', import.meta.url));
-test('real MMMU files in ../shared/benchmarks/mmmu (when present)', { skip: existsSync(SHARED) ? false : `no ${SHARED}: MMMU ships only on Hugging Face (see shared/benchmarks/README.md)` }, async () => {
+const SHARED = realData('mmmu');
+test('real MMMU files ($RLSD_BENCH_DATA/mmmu, when present)', { skip: existsSync(SHARED) ? false : `no ${SHARED}: MMMU ships only on Hugging Face (set RLSD_BENCH_DATA to a folder holding mmmu/)` }, async () => {
   const items = await mmmu.load(SHARED);
   assert.equal(items.length, 900); // 30 subjects × 30 validation questions
   assert.equal(new Set(items.map((i) => i.subject)).size, 30);

@@ -1,4 +1,4 @@
-// WeMath loader: the real GitHub layout in ../shared/benchmarks/wemath (1,740 items, 525 groups, every
+// WeMath loader: the real GitHub layout in $RLSD_BENCH_DATA/wemath (1,740 items, 525 groups, every
 // image decodes), Hugging Face parquet files written here in the dataset's schema, a GitHub-layout fixture,
 // mini rows, the official prompt, and bad inputs.
 import { test } from 'node:test';
@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
 import { DataError } from '../common/types.ts';
 import { itemFromRow, loadWeMath, officialPrompt, validateImages, wemath, type WeMathItem } from './index.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHARED = join(REPO_ROOT, '..', 'shared', 'benchmarks', 'wemath');
+const SHARED = realData('wemath');
 const haveShared = existsSync(join(SHARED, 'testmini.json'));
 const skipShared = haveShared ? false : `real data absent (${SHARED}); skipping`;
 

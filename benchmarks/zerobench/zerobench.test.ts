@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
 import { DataError, type ItemRecord } from '../common/types.ts';
 import { aggregateZeroBench, extractCurly, itemFromRow, judgeZeroBench, validateImages, zerobench, ZEROBENCH_PROMPT_SUFFIX, type ZeroBenchItem } from './index.ts';
@@ -214,8 +214,8 @@ test('scoring 10,000 responses takes well under 2 s', () => {
   assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
 });
 
-const SHARED = fileURLToPath(new URL('../../../shared/benchmarks/zerobench', import.meta.url));
-test('real ZeroBench files in ../shared/benchmarks/zerobench (when present)', { skip: existsSync(SHARED) ? false : `no ${SHARED}: ZeroBench ships only on Hugging Face (see shared/benchmarks/README.md)` }, async () => {
+const SHARED = realData('zerobench');
+test('real ZeroBench files ($RLSD_BENCH_DATA/zerobench, when present)', { skip: existsSync(SHARED) ? false : `no ${SHARED}: ZeroBench ships only on Hugging Face (set RLSD_BENCH_DATA to a folder holding zerobench/)` }, async () => {
   assert.equal((await zerobench.load(SHARED)).length, 100);
   assert.equal((await zerobench.load(SHARED, { split: 'zerobench_subquestions' })).length, 334);
 });
