@@ -54,7 +54,7 @@ function argmaxes(seqs: { input: PolicyInput; response: number[] }[]): Int32Arra
   return out;
 }
 
-const tasks = (await loadMiniTasks(policy, { split: 'eval', perBenchmark: evalItems, seed: 1, reserve })).filter((t) => t.target);
+const tasks = (await loadMiniTasks(policy, { split: 'test', perBenchmark: evalItems, seed: 1, reserve })).filter((t) => t.target);
 const seqs = tasks.map((t) => ({ input: { patches: t.patches, context: t.student }, response: [...tok.encode(t.target!), tok.eos] }));
 const preds = argmaxes(seqs);
 const rows = new Map<string, { items: number; letter: [number, number]; chance: number; digits: [number, number] }>();

@@ -190,11 +190,12 @@ export class Policy {
   }
 
   /** Greedy or sampled generation in chunks, decoded to text. */
-  generateText(inputs: readonly PolicyInput[], opts: { maxNewTokens: number; greedy: boolean; temperature: number; topP: number; rng: Rng; batchSize?: number }): string[] {
+  generateText(inputs: readonly PolicyInput[], opts: { maxNewTokens: number; greedy: boolean; temperature: number; topP: number; rng: Rng; rngs?: readonly Rng[]; batchSize?: number }): string[] {
     const out: string[] = [];
     const bs = opts.batchSize ?? 128;
     for (let i = 0; i < inputs.length; i += bs) {
-      const g = this.sample(inputs.slice(i, i + bs), opts);
+      const { rngs, ...rest } = opts;
+      const g = this.sample(inputs.slice(i, i + bs), rngs ? { ...rest, rngs: rngs.slice(i, i + bs) } : rest);
       for (const r of g.responses) out.push(this.tokenizer.decode(r));
     }
     return out;

@@ -3,8 +3,7 @@
 // the training loop is exactly the benchmark's official scorer (nanochat: a task's scorer is its reward).
 import type { BenchItem, ItemRecord } from '../benchmarks/common/types.ts';
 import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
-import { miniRows } from '../benchmarks/mini/build.ts';
-import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
+import { miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { ContextOverflowError, type Policy } from './policy.ts';
 import { UsageError } from './cli-util.ts';
@@ -49,7 +48,7 @@ export async function taskFromItem(policy: Policy, benchName: string, bench: Ben
 }
 
 export interface MiniTaskOptions {
-  split: 'train' | 'eval';
+  split: MiniSuiteSplit;
   /** Top-level problems per benchmark. */
   perBenchmark: number;
   seed: number;
@@ -63,7 +62,7 @@ export async function loadMiniTasks(policy: Policy, opts: MiniTaskOptions): Prom
   policy.assertResponseFits(opts.reserve);
   const out: Task[] = [];
   for (const name of opts.benchmarks ?? MINI_BENCHMARKS) {
-    const split = opts.split === 'train' ? 'train' : EVAL_SPLIT[name];
+    const split = miniSplitName(name, opts.split);
     const bench = getBenchmark(name);
     const rows = await miniRows(name, split, opts.perBenchmark, opts.seed);
     for (const row of rows) {

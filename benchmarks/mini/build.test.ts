@@ -141,5 +141,5 @@ test('miniRows: split names, WeMath counts groups, unknown split is an error', a
   const a = await miniRows('mathvision', 'eval', 3, 1);
   const b = await miniRows('mathvision', 'test', 3, 1);
   assert.deepEqual(a, b);
-  await assert.rejects(() => miniRows('mmmu', 'test', 3, 1), { message: "mini mmmu: unknown split 'test' (train or validation)" });
+  await assert.rejects(() => miniRows('mmmu', 'test', 3, 1), { message: "mini mmmu: unknown split 'test' (train, validation or dev)" });
 });

@@ -16,7 +16,7 @@ import { Rng, hashString } from '../../src/util/rng.ts';
 import { writeParquet, type ColumnKind, type ColumnSpec, type Row, type StructField } from '../common/parquet.ts';
 import { MINI_IMAGE_SIZE, type FamilyName, type MiniBenchmark, type MiniSplit, type MiniTask } from './types.ts';
 import { EVAL_SPLIT, MINI_BENCHMARKS, miniPrompt, miniTarget } from './formats.ts';
-import { draftTask, finishTask, PngCache, type GenOptions } from './generate.ts';
+import { draftTask, finishTask, PngCache, type GenOptions, type MiniTaskDraft } from './generate.ts';
 import { OPTION_LETTERS } from './language.ts';
 
 export type { Row } from '../common/parquet.ts';
@@ -45,12 +45,43 @@ export const BENCHMARK_MIX: Record<MiniBenchmark, MixEntry[]> = {
 
 const SUBQUESTIONS = '_subquestions';
 
-/** Maps a split name ('train', the benchmark's eval split name, or 'eval') to the mini split. */
+/**
+ * The split name the mini validation rows carry (MMMU's own tuning split is 'dev'; the mini suite uses it for
+ * every benchmark, since MMMU's 'validation' already names its test rows).
+ */
+export const MINI_VALIDATION_SPLIT = 'dev';
+
+/**
+ * Validation problems skip the scenes of this many test problems per benchmark (the default test set is the
+ * first MINI_EVAL_ITEMS; larger test sets beyond this may share scenes with validation).
+ */
+export const VALIDATION_EXCLUDES_TEST = 1000;
+
+/**
+ * The mini suite's three splits as the commands name them: 'train' (training prompts), 'validation' (for tuning)
+ * and 'test' (the held-out set the tables report; the in-run evaluation of train and pretrain uses it too).
+ */
+export const MINI_SPLITS = ['train', 'validation', 'test'] as const;
+export type MiniSuiteSplit = (typeof MINI_SPLITS)[number];
+
+/**
+ * Problems per benchmark of the mini test (and validation) set unless a flag says otherwise: the same number for
+ * train's and pretrain's in-run evaluation and `eval --data mini` (449 rows at data seed 1).
+ */
+export const MINI_EVAL_ITEMS = 60;
+
+/** The split name a mini benchmark's rows carry for a suite split (test: the benchmark's own evaluation split). */
+export function miniSplitName(benchmark: MiniBenchmark, split: MiniSuiteSplit): string {
+  return split === 'train' ? 'train' : split === 'test' ? EVAL_SPLIT[benchmark] : MINI_VALIDATION_SPLIT;
+}
+
+/** Maps a split name ('train', the benchmark's eval split name or 'eval', 'dev' for validation) to the mini split. */
 function miniSplitOf(benchmark: MiniBenchmark, split: string): MiniSplit {
   const base = benchmark === 'zerobench' && split.endsWith(SUBQUESTIONS) ? split.slice(0, -SUBQUESTIONS.length) : split;
   if (base === 'train') return 'train';
   if (base === 'eval' || base === EVAL_SPLIT[benchmark]) return 'eval';
-  throw new Error(`mini ${benchmark}: unknown split '${split}' (train or ${EVAL_SPLIT[benchmark]})`);
+  if (base === MINI_VALIDATION_SPLIT) return 'validation';
+  throw new Error(`mini ${benchmark}: unknown split '${split}' (train, ${EVAL_SPLIT[benchmark]} or ${MINI_VALIDATION_SPLIT})`);
 }
 
 function pickMix(rng: Rng, mix: MixEntry[]): MixEntry {
@@ -62,20 +93,27 @@ function pickMix(rng: Rng, mix: MixEntry[]): MixEntry {
   return mix[mix.length - 1]!;
 }
 
-/**
- * The first `count` tasks of a mini benchmark (top-level tasks; WeMath/ZeroBench tasks carry their
- * steps in `substeps`). Item i depends only on (benchmark, split, seed, i).
- */
-export async function miniTasks(benchmark: MiniBenchmark, split: string, count: number, seed: number): Promise<MiniTask[]> {
-  const miniSplit = miniSplitOf(benchmark, split);
+/** Drafts (no images) of the first `count` problems of a mini benchmark's split. */
+function miniDrafts(benchmark: MiniBenchmark, miniSplit: MiniSplit, count: number, seed: number, exclude?: ReadonlySet<string>): MiniTaskDraft[] {
   const mix = BENCHMARK_MIX[benchmark];
   const genSeed = hashString(`rlsd-mini-bench|${benchmark}|${seed}`);
   const mixRoot = hashString(`rlsd-mini-mix|${benchmark}|${miniSplit}|${seed}`);
-  const cache = new PngCache();
-  const drafts = Array.from({ length: count }, (_, i) => {
+  return Array.from({ length: count }, (_, i) => {
     const m = pickMix(new Rng(mixRoot).fork(i), mix);
-    return draftTask(m.family, miniSplit, i, genSeed, m.opts);
+    return draftTask(m.family, miniSplit, i, genSeed, m.opts, exclude);
   });
+}
+
+/**
+ * The first `count` tasks of a mini benchmark (top-level tasks; WeMath/ZeroBench tasks carry their
+ * steps in `substeps`). Item i depends only on (benchmark, split, seed, i) — and, for validation, on the
+ * scenes of the first VALIDATION_EXCLUDES_TEST test problems, which it skips.
+ */
+export async function miniTasks(benchmark: MiniBenchmark, split: string, count: number, seed: number): Promise<MiniTask[]> {
+  const miniSplit = miniSplitOf(benchmark, split);
+  const exclude = miniSplit === 'validation' ? new Set(miniDrafts(benchmark, 'eval', VALIDATION_EXCLUDES_TEST, seed).map((d) => d.key)) : undefined;
+  const drafts = miniDrafts(benchmark, miniSplit, count, seed, exclude);
+  const cache = new PngCache();
   const out: MiniTask[] = [];
   for (let i = 0; i < drafts.length; i += 64) out.push(...(await Promise.all(drafts.slice(i, i + 64).map((d) => finishTask(d, cache)))));
   return out;

@@ -9,6 +9,8 @@
 // 'train'. A generator redraws (from the item's own stream) until its scene falls in its own half, so
 // train and eval never share an image — and therefore never share an (image, question) pair either.
 // The substeps of a compose task share its scene, so a WeMath/ZeroBench group is never split.
+// 'validation' items draw from their own stream, keep only held-out-half scenes (so they share no image with
+// train either) and skip the scenes the caller excludes (the test problems' — benchmarks/mini/build.ts).
 import { Rng, hashString } from '../../src/util/rng.ts';
 import type { FamilyName, MiniSplit, MiniTask } from './types.ts';
 import { encodeScenePng, sceneKey, scenePixels, type Scene } from './scene.ts';
@@ -41,7 +43,7 @@ function mix32(h: number): number {
 }
 
 /** The split a scene key belongs to (see the rule at the top of this file). */
-export function splitOfKey(key: string): MiniSplit {
+export function splitOfKey(key: string): 'train' | 'eval' {
   return mix32(hashString('rlsd-mini-split|' + key)) >>> 31 === 1 ? 'eval' : 'train';
 }
 
@@ -68,15 +70,16 @@ function stamp(d: TaskDraft, uid: string, split: MiniSplit, key: string): MiniTa
 }
 
 /** Draws item `index` of a family and split, synchronously (no image yet). */
-export function draftTask(family: FamilyName, split: MiniSplit, index: number, seed: number, opts: GenOptions = {}): MiniTaskDraft {
+export function draftTask(family: FamilyName, split: MiniSplit, index: number, seed: number, opts: GenOptions = {}, exclude?: ReadonlySet<string>): MiniTaskDraft {
   const gen = FAMILIES[family];
   if (!gen) throw new Error(`unknown mini family '${family}' (known: ${FAMILY_NAMES.join(', ')})`);
-  if (split !== 'train' && split !== 'eval') throw new Error(`unknown mini split '${split}' (train or eval)`);
+  if (split !== 'train' && split !== 'eval' && split !== 'validation') throw new Error(`unknown mini split '${split}' (train, eval or validation)`);
   const rng = itemRng(family, split, index, seed);
+  const half = split === 'validation' ? 'eval' : split;
   for (let attempt = 0; attempt < MAX_REDRAWS; attempt++) {
     const draft = gen(rng, opts);
     const key = sceneKey(draft.scene);
-    if (splitOfKey(key) !== split) continue;
+    if (splitOfKey(key) !== half || exclude?.has(key)) continue;
     const tag = opts.hard ? `${family}-hard` : family;
     return stamp(draft, `${tag}-${split}-${String(index).padStart(6, '0')}`, split, key);
   }

@@ -3,7 +3,12 @@
 
 export type FamilyName = 'count' | 'bars' | 'grid' | 'choice' | 'compose';
 
-export type MiniSplit = 'train' | 'eval';
+/**
+ * 'train' and 'eval' (the held-out test problems) split the scenes in two halves by a hash of the scene (see
+ * generate.ts); 'validation' draws from the held-out half with a stream of its own and skips the scenes of the
+ * test problems (benchmarks/mini/build.ts), so tuning on it never touches the test set.
+ */
+export type MiniSplit = 'train' | 'eval' | 'validation';
 
 /** Side length of every mini image in pixels (RGB); the policy cuts it into PATCH×PATCH patches. */
 export const MINI_IMAGE_SIZE = 32;

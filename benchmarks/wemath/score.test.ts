@@ -191,9 +191,12 @@ test('pandas merge semantics: a missing partner is NaN, a duplicated partner mul
   const missing = mergeSteps(group('2steps_9', [T, null], T) as never, 2);
   assert.deepEqual(missing.map((r) => [r.steps, r.multi]), [[[true, null], true]]);
   assert.deepEqual(classifyGroups(missing), { IK: 0, IG: 0, CM_strict: 0, CM_loose: 1, RM_strict: 0, RM_loose: 0 });
-  // Missing composite: counted in no dimension, but still a merged row (a group in the denominator).
+  // Missing composite: a merged row the original counts as a group of no dimension (a perfect score); here an
+  // incomplete group is left out of the group metrics and reported.
   const noMulti = aggregateRecords(group('2steps_9', [F, F], null));
-  assert.equal(noMulti.groups, 1);
+  assert.equal(noMulti.groups, 0);
+  assert.equal(noMulti.groups_incomplete, 1);
+  assert.equal(noMulti.items_dropped, 2);
   assert.equal((noMulti.IK as { count: number }).count, 0);
   assert.ok(Number.isNaN(noMulti.S2 as number)); // mean of nothing: Python prints nan%
   // Missing step 1: the group does not exist for the merge (left side is steps_1).
@@ -295,7 +298,8 @@ test('speed: scoring 10,000 responses and aggregating takes well under 2 s', () 
   const m = aggregateRecords(records);
   const ms = performance.now() - t0;
   assert.equal(records.length, 10_000);
-  assert.equal(m.groups, 3334);
+  assert.equal(m.groups, 3333); // the 10,000th item opens a group whose partners are missing
+  assert.equal(m.groups_incomplete, 1);
   assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
 });
 

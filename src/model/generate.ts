@@ -16,6 +16,12 @@ export interface SampleOptions {
   topP: number;
   greedy: boolean;
   rng: Rng;
+  /**
+   * One stream per generated row (response b draws from rngs[b]) instead of the shared `rng`: a row's samples
+   * then do not depend on which other rows share its batch or when they stop (eval's resumable sampling).
+   * Training leaves it unset and keeps drawing from one stream in row order.
+   */
+  rngs?: readonly Rng[];
   eosId: number;
   padId: number;
 }
@@ -85,6 +91,7 @@ export function generate(params: Params, cfg: ModelConfig, seqs: readonly Sequen
   );
   const responses: number[][] = Array.from({ length: B }, () => []);
   const logProbs: number[][] = Array.from({ length: B }, () => []);
+  if (opts.rngs && opts.rngs.length !== B) throw new Error(`generate: ${opts.rngs.length} row streams for ${B} rows`);
   const done = new Uint8Array(B);
   const pos = Int32Array.from({ length: B }, (_, b) => laid.nextPos[Math.floor(b / G)]!);
   const maxNew = Math.min(opts.maxNewTokens, cfg.maxPositions - Math.max(...pos));
@@ -101,7 +108,7 @@ export function generate(params: Params, cfg: ModelConfig, seqs: readonly Sequen
       let alive = 0;
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
-        const [tok, lp] = sampleRow(data.subarray(b * V, (b + 1) * V), opts.temperature, opts.topP, opts.greedy, opts.rng);
+        const [tok, lp] = sampleRow(data.subarray(b * V, (b + 1) * V), opts.temperature, opts.topP, opts.greedy, opts.rngs ? opts.rngs[b]! : opts.rng);
         responses[b]!.push(tok);
         logProbs[b]!.push(lp);
         next[b] = tok;
