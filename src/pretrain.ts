@@ -10,6 +10,7 @@ import { Policy, tokenLogProbs } from './policy.ts';
 import { provenance } from './provenance.ts';
 import { evaluateTasks } from './train.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
+import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
 import { lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { appendJsonLine, jsonText } from './util/fs.ts';
 import { hashString, Rng } from './util/rng.ts';
@@ -71,7 +72,7 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   lookupDrillForm: 'trace',
   // Many distinct items: with a few hundred per benchmark the student memorises the training images.
   trainPerBenchmark: 2500,
-  evalPerBenchmark: 60,
+  evalPerBenchmark: MINI_EVAL_ITEMS,
   evalEvery: 250,
   maxNewTokens: 32,
   model: { initStd: 0.1, prevTokenEmbedding: true },
@@ -96,7 +97,7 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
   const policy = cfg.init ? Policy.load(cfg.init).policy : Policy.init(cfg.seed, cfg.model, Tokenizer.default({ fusedOptionMarkers: cfg.fusedOptionMarkers }));
   const reserve = cfg.maxNewTokens;
   const train = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
-  const evalTasks = await loadMiniTasks(policy, { split: 'eval', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
+  const evalTasks = await loadMiniTasks(policy, { split: 'test', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
   const evalWithRef = withReference(policy, evalTasks, reserve);
   const examples = train.filter((t) => t.target);
   if (examples.length === 0) throw new Error('pretrain: the mini training items carry no SFT target (rlsd_target)');

@@ -19,6 +19,7 @@ import { atTemperature, Policy, tokenLogProbs, type PolicyInput } from './policy
 import { provenance } from './provenance.ts';
 import { type PendingScores, TeacherWorker, type TeacherScores } from './teacher-worker.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
+import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
 import { appendJsonLine, writeFileAtomic, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng, type RngState } from './util/rng.ts';
 
@@ -53,6 +54,8 @@ export interface TrainConfig {
   evalEvery: number;
   /** Held-out problems per mini benchmark for the periodic greedy evaluation. */
   evalPerBenchmark: number;
+  /** Which mini split the periodic evaluation uses: the test set the tables report, or validation for tuning. */
+  evalSplit: 'test' | 'validation';
   checkpointEvery: number;
   /** Training problems per mini benchmark (the pool cycled in a seeded order). */
   trainPerBenchmark: number;
@@ -100,7 +103,8 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   // Each evaluation greedy-decodes the 449 held-out items (~3 s); every 50 steps keeps a 600-step run under 20 min
   // in the machine's slower hours, and leaves the trajectory as it is (evaluation draws nothing from the run's RNG).
   evalEvery: 50,
-  evalPerBenchmark: 60,
+  evalPerBenchmark: MINI_EVAL_ITEMS,
+  evalSplit: 'test',
   checkpointEvery: 25,
   trainPerBenchmark: 400,
   // Balanced was not better in 2 seeds per method (GRPO +0.056 / +0.009, RLSD +0.052 / +0.032 pooled at step 200,
@@ -343,9 +347,10 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const settings = trajectorySettings(cfg, mcfg);
   const recorded = startInfo['settings'];
   if (resumeFrom && recorded && typeof recorded === 'object') {
-    // Runs recorded before --train-mix / --ppo-mini-batch / --ppo-epochs existed walked the rows with one update per
-    // step; method options added since took their defaults.
-    const rec: Record<string, unknown> = { trainMix: 'rows', ppoMiniBatch: 0, ppoEpochs: 1, ...(recorded as Record<string, unknown>) };
+    // Runs recorded before --train-mix / --ppo-mini-batch / --ppo-epochs / --eval-split existed walked the rows with
+    // one update per step and evaluated on the test split; method options added since took their defaults. The
+    // evaluation split does not move the trajectory, but a change would mix two held-out sets in one curve.
+    const rec: Record<string, unknown> = { trainMix: 'rows', ppoMiniBatch: 0, ppoEpochs: 1, evalSplit: 'test', ...(recorded as Record<string, unknown>) };
     if (rec['methodConfig'] && typeof rec['methodConfig'] === 'object') rec['methodConfig'] = { ...method.defaults, ...(rec['methodConfig'] as object) };
     const diff = settingsDiff(rec, settings);
     if (diff.length > 0) throw new TrainingError(`${cfg.out} holds a run with other settings (${diff.join('; ')}); resume it with its own flags or use another --out`);
@@ -353,7 +358,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const G = cfg.samplesPerPrompt;
   const reserve = cfg.maxNewTokens;
   const trainPool = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
-  const evalTasks = await loadMiniTasks(policy, { split: 'eval', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
+  const evalTasks = await loadMiniTasks(policy, { split: cfg.evalSplit, perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
   const adam = new Adam(policy.params, adamCfg);
   let teacher: Params | null = teacherKind ? cloneParams(policy.params) : null;
   let reference: Params | null = null;
