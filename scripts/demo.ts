@@ -1,43 +1,58 @@
 // `npm run demo`: the main job on the embedded default. Post-trains the committed base with GRPO and RLSD
 // on the mini suite (same data, same seed) and prints held-out greedy accuracy per evaluated step.
-// Usage: npm run demo [-- --steps 60 --eval-every 20 --methods grpo,rlsd --backend auto]
+// Usage: npm run demo [-- --steps 60 --eval-every 20 --methods grpo,rlsd --backend auto --runs-dir results/runs]
+// Flags are validated before anything is deleted: the demo replaces its own earlier runs (<runs-dir>/demo-<method>)
+// only once they are all valid.
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { initBackend, parseBackendName } from '../src/backend.ts';
+import { join } from 'node:path';
 import { DEFAULT_TRAIN, train } from '../src/train.ts';
 import { getMethod } from '../methods/index.ts';
+import { num, setupBackend, tensorOptions, UsageError } from '../src/cli-util.ts';
+import { PACKAGE_BASE, userPath } from '../src/paths.ts';
+import { runScript, scriptCli } from '../src/script-cli.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const steps = Number(arg('steps', '60'));
-const evalEvery = Number(arg('eval-every', '20'));
-const methods = arg('methods', 'grpo,rlsd').split(',');
-methods.forEach((m) => getMethod(m));
-const info = await initBackend(parseBackendName(arg('backend', 'auto')));
-process.stdout.write(`rlsd-bench demo: backend ${info.name}; ${methods.join(', ')} × ${steps} steps from results/reference/base\n`);
+await runScript(async () => {
+  const argv = tensorOptions(
+    scriptCli(
+      'npm run demo -- [options]',
+      'Post-trains the committed base (results/reference/base) with each method on the mini suite and prints held-out greedy accuracy per evaluated step. Each run starts afresh: <runs-dir>/demo-<method> is replaced.',
+    ),
+  )
+    .option('steps', { type: 'number', default: 60, describe: 'training steps per method' })
+    .option('eval-every', { type: 'number', default: 20, describe: 'held-out evaluation (and checkpoint) every N steps, and at step 0' })
+    .option('methods', { type: 'string', default: 'grpo,rlsd', describe: 'comma-separated methods (see rlsd-bench methods)' })
+    .option('runs-dir', { type: 'string', default: 'results/runs', describe: 'where the demo-<method> run folders go (relative to the working directory)' })
+    .parseSync();
+  const steps = num('steps', argv.steps, { integer: true, min: 1, max: 100_000 });
+  const evalEvery = num('eval-every', argv['eval-every'], { integer: true, min: 1 });
+  const methods = String(argv.methods).split(',').map((m) => m.trim()).filter(Boolean);
+  if (methods.length === 0) throw new UsageError('--methods is empty');
+  methods.forEach((m) => getMethod(m));
+  const runsDir = userPath(String(argv['runs-dir']));
+  const backend = await setupBackend({ ...argv, quiet: true });
+  process.stdout.write(`rlsd-bench demo: backend ${backend}; ${methods.join(', ')} × ${steps} steps from results/reference/base\n`);
 
-const curves: Record<string, Map<number, number>> = {};
-for (const method of methods) {
-  const out = resolve(`results/runs/demo-${method}`);
-  // The demo always starts afresh: resuming an earlier demo would replay its numbers, even after an upgrade.
-  rmSync(out, { recursive: true, force: true });
-  const t0 = performance.now();
-  const res = await train(
-    { ...DEFAULT_TRAIN, method, base: resolve('results/reference/base'), out, steps, evalEvery, checkpointEvery: evalEvery, quiet: true },
-    {
-      start: () => {},
-      update: (step, m) => {
-        if (m['eval/accuracy'] !== undefined) process.stdout.write(`  ${method} step ${step}: reward ${m['reward/mean']!.toFixed(3)}, held-out accuracy ${m['eval/accuracy'].toFixed(3)}\n`);
+  const curves: Record<string, Map<number, number>> = {};
+  for (const method of methods) {
+    const out = join(runsDir, `demo-${method}`);
+    // The demo always starts afresh: resuming an earlier demo would replay its numbers, even after an upgrade.
+    rmSync(out, { recursive: true, force: true });
+    const t0 = performance.now();
+    const res = await train(
+      { ...DEFAULT_TRAIN, method, base: PACKAGE_BASE, out, steps, evalEvery, checkpointEvery: evalEvery, quiet: true },
+      {
+        start: () => {},
+        update: (step, m) => {
+          if (m['eval/accuracy'] !== undefined) process.stdout.write(`  ${method} step ${step}: reward ${m['reward/mean']!.toFixed(3)}, held-out accuracy ${m['eval/accuracy'].toFixed(3)}\n`);
+        },
+        stop: () => {},
       },
-      stop: () => {},
-    },
-  );
-  curves[method] = new Map(res.evals.map((e) => [e['step']!, e['eval/accuracy']!]));
-  process.stdout.write(`  ${method}: ${res.finalStep} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${out}\n`);
-}
+    );
+    curves[method] = new Map(res.evals.map((e) => [e['step']!, e['eval/accuracy']!]));
+    process.stdout.write(`  ${method}: ${res.finalStep} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${out}\n`);
+  }
 
-const stepsSeen = [...new Set(Object.values(curves).flatMap((c) => [...c.keys()]))].sort((a, b) => a - b);
-process.stdout.write(`\nheld-out greedy accuracy on the mini suite (step 0 = base)\n${'step'.padStart(6)}${methods.map((m) => m.padStart(8)).join('')}\n`);
-for (const s of stepsSeen) process.stdout.write(`${String(s).padStart(6)}${methods.map((m) => (curves[m]!.has(s) ? curves[m]!.get(s)!.toFixed(3) : '—').padStart(8)).join('')}\n`);
+  const stepsSeen = [...new Set(Object.values(curves).flatMap((c) => [...c.keys()]))].sort((a, b) => a - b);
+  process.stdout.write(`\nheld-out greedy accuracy on the mini suite (step 0 = base)\n${'step'.padStart(6)}${methods.map((m) => m.padStart(8)).join('')}\n`);
+  for (const s of stepsSeen) process.stdout.write(`${String(s).padStart(6)}${methods.map((m) => (curves[m]!.has(s) ? curves[m]!.get(s)!.toFixed(3) : '—').padStart(8)).join('')}\n`);
+});

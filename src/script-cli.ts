@@ -1,0 +1,43 @@
+// Flag parsing for the scripts in scripts/: the CLI's parser (yargs, strict, with --help) and the CLI's validation
+// helpers (num, choice in cli-util.ts), so a script refuses bad input with one line `rlsd-bench: error: …` and a
+// non-zero exit before it deletes or writes anything.
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UsageError } from './cli-util.ts';
+
+const KNOWN = ['UsageError', 'DataError', 'CheckpointError', 'BackendError', 'TrainingError', 'TeacherWorkerError', 'LockError', 'YError'];
+
+/** One error line on stderr and the exit code: 2 for bad flags, 1 for anything else. */
+export function reportError(e: unknown): number {
+  const err = e as Error;
+  const line = (err?.message || String(e)).split('\n')[0];
+  process.stderr.write(`rlsd-bench: error: ${line}\n`);
+  if (!KNOWN.includes(err?.name) && process.env['RLSD_DEBUG']) process.stderr.write(`${err?.stack}\n`);
+  return err?.name === 'UsageError' || err?.name === 'YError' ? 2 : 1;
+}
+
+/**
+ * A script's parser: `usage` is its synopsis (e.g. 'npm run demo -- [options]'), `describe` one sentence on what
+ * it does. Strict (unknown flags and extra positionals are refused), --help prints usage and exits 0.
+ */
+export function scriptCli(usage: string, describe: string, args: string[] = hideBin(process.argv)): Argv {
+  return yargs(args)
+    .usage(`${usage}\n\n${describe}`)
+    .strict()
+    .version(false)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+}
+
+/** Runs a script's main: any error becomes one line and a non-zero exit code. */
+export async function runScript(main: () => Promise<number | void> | number | void): Promise<void> {
+  try {
+    const code = await main();
+    if (typeof code === 'number') process.exitCode = code;
+  } catch (e) {
+    process.exitCode = reportError(e);
+  }
+}
