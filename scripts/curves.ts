@@ -5,12 +5,20 @@
 // Usage: npx tsx scripts/curves.ts results/runs/grpo-s1 results/runs/rlsd-s1 …
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { UsageError } from '../src/cli-util.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 
-const dirs = process.argv.slice(2);
-if (dirs.length === 0) {
-  process.stderr.write('usage: npx tsx scripts/curves.ts RUN_DIR [RUN_DIR …]\n');
-  process.exit(2);
-}
+const dirs = parseOrExit(
+  scriptCli(
+    'npx tsx scripts/curves.ts RUN_DIR [RUN_DIR …]',
+    "Prints the held-out accuracy curves of training runs side by side (from their metrics.jsonl), per-run statistics and the gain over step 0 per configuration (mean ± sd over seeds). Writes nothing.",
+    { positionals: true },
+  ),
+  (argv) => {
+    if (argv._.length === 0) throw new UsageError('give at least one RUN_DIR (see --help)');
+    return argv._.map(String);
+  },
+);
 type Line = Record<string, number>;
 
 /** Unweighted mean over the per-benchmark accuracies of an evaluation line (recomputed for runs that predate the metric). */
@@ -22,10 +30,7 @@ function benchmarkMean(l: Line): number | undefined {
 
 const runs = dirs.map((dir) => {
   const file = join(dir, 'metrics.jsonl');
-  if (!existsSync(file)) {
-    process.stderr.write(`curves: ${file}: no such file\n`);
-    process.exit(1);
-  }
+  if (!existsSync(file)) process.exit(reportError(new Error(`${file}: no such file`)));
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
   const evals = new Map(lines.filter((l) => l['eval/accuracy'] !== undefined).map((l) => [l['step']!, l]));
   const steps = lines.filter((l) => l['reward/mean'] !== undefined);

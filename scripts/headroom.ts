@@ -7,6 +7,8 @@
 // Usage: npx tsx scripts/headroom.ts GREEDY_EVAL_DIR SAMPLED_EVAL_DIR
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../src/cli-util.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 
 interface SampleRecord {
   id: string;
@@ -52,12 +54,7 @@ function readSamples(file: string, k: number): Map<string, number[]> {
   return byId;
 }
 
-function main(args: string[]): number {
-  if (args.length !== 2) {
-    process.stderr.write('usage: npx tsx scripts/headroom.ts GREEDY_EVAL_DIR SAMPLED_EVAL_DIR\n');
-    return 2;
-  }
-  const [greedyDir, sampledDir] = args as [string, string];
+function main([greedyDir, sampledDir]: [string, string]): number {
   for (const dir of [greedyDir, sampledDir]) if (!existsSync(dir)) throw new Error(`${dir}: no such evaluation directory`);
   const benchmarks = readdirSync(greedyDir).filter((b) => existsSync(join(greedyDir, b, 'samples.jsonl')));
   if (benchmarks.length === 0) throw new Error(`${greedyDir}: no <benchmark>/samples.jsonl (write one with rlsd-bench eval --out)`);
@@ -108,9 +105,19 @@ function main(args: string[]): number {
   return 0;
 }
 
+const dirs = parseOrExit(
+  scriptCli(
+    'npx tsx scripts/headroom.ts GREEDY_EVAL_DIR SAMPLED_EVAL_DIR',
+    'How much greedy accuracy post-training can reach from a checkpoint, from two `rlsd-bench eval` outputs of it on the same items: one greedy, one with --samples k --temperature T. Writes nothing.',
+    { positionals: true },
+  ),
+  (argv) => {
+    if (argv._.length !== 2) throw new UsageError(`give two evaluation folders, GREEDY_EVAL_DIR and SAMPLED_EVAL_DIR (got ${argv._.length}; see --help)`);
+    return argv._.map(String) as [string, string];
+  },
+);
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = main(dirs);
 } catch (e) {
-  process.stderr.write(`headroom: ${(e as Error).message}\n`);
-  process.exitCode = 1;
+  process.exitCode = reportError(e);
 }

@@ -5,33 +5,35 @@
 // It isolates skills that greedy accuracy mixes: a letter at chance caps WeMath whatever the readings.
 // Usage: npx tsx scripts/teacher-forced.ts CHECKPOINT_DIR [--eval-items 60] [--backend wasm]
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, parseBackendName } from '../src/backend.ts';
+import { setupBackend, tensorOptions, num, UsageError } from '../src/cli-util.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 import { Policy, type PolicyInput } from '../src/policy.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
 import { DRILL_FORMS, lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { Rng } from '../src/util/rng.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const dir = process.argv[2];
-if (!dir || dir.startsWith('--')) {
-  process.stderr.write('usage: npx tsx scripts/teacher-forced.ts CHECKPOINT_DIR [--eval-items 60] [--backend wasm]\n');
-  process.exit(2);
-}
-const evalItems = Number(arg('eval-items', '60'));
-if (!Number.isInteger(evalItems) || evalItems < 1) {
-  process.stderr.write(`teacher-forced: --eval-items must be a positive integer (got ${arg('eval-items', '')})\n`);
-  process.exit(2);
-}
-await initBackend(parseBackendName(arg('backend', 'wasm')));
+const opts = parseOrExit(
+  tensorOptions(
+    scriptCli(
+      'npx tsx scripts/teacher-forced.ts CHECKPOINT_DIR [options]',
+      "Feeds each held-out mini item its gold response and prints, per benchmark, the arg-max accuracy at the option letter (with its chance level) and at digit tokens, plus the letter on 256 lookup drills of each form. Writes nothing.",
+      { positionals: true },
+    ),
+  )
+    .option('backend', { default: 'wasm' })
+    .option('eval-items', { type: 'number', default: 60, describe: 'held-out problems per mini benchmark' }),
+  (argv) => {
+    if (argv._.length !== 1) throw new UsageError(`give one CHECKPOINT_DIR (got ${argv._.length}; see --help)`);
+    return { dir: String(argv._[0]), evalItems: num('eval-items', argv['eval-items'], { integer: true, min: 1, max: 100_000 }), argv };
+  },
+);
+const { dir, evalItems } = opts;
 let policy: Policy;
 try {
+  await setupBackend({ ...opts.argv, quiet: true });
   policy = Policy.load(dir).policy;
 } catch (e) {
-  process.stderr.write(`teacher-forced: ${(e as Error).message}\n`);
-  process.exit(1);
+  process.exit(reportError(e));
 }
 const tok = policy.tokenizer;
 const reserve = 32;

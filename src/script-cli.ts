@@ -20,10 +20,10 @@ export function reportError(e: unknown): number {
  * A script's parser: `usage` is its synopsis (e.g. 'npm run demo -- [options]'), `describe` one sentence on what
  * it does. Strict (unknown flags and extra positionals are refused), --help prints usage and exits 0.
  */
-export function scriptCli(usage: string, describe: string, args: string[] = hideBin(process.argv)): Argv {
-  return yargs(args)
-    .usage(`${usage}\n\n${describe}`)
-    .strict()
+export function scriptCli(usage: string, describe: string, opts: { positionals?: boolean } = {}, args: string[] = hideBin(process.argv)): Argv {
+  const y = yargs(args).usage(`${usage}\n\n${describe}`);
+  // strict() also refuses positionals; a script that takes some (RUN_DIR …) refuses only unknown flags.
+  return (opts.positionals ? y.strictOptions() : y.strict())
     .version(false)
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -39,5 +39,14 @@ export async function runScript(main: () => Promise<number | void> | number | vo
     if (typeof code === 'number') process.exitCode = code;
   } catch (e) {
     process.exitCode = reportError(e);
+  }
+}
+
+/** Parses a script's flags (and runs `validate` on them); on bad input prints one line and exits before any work. */
+export function parseOrExit<T>(y: Argv, validate: (argv: Record<string, unknown> & { _: (string | number)[] }) => T): T {
+  try {
+    return validate(y.parseSync() as Record<string, unknown> & { _: (string | number)[] });
+  } catch (e) {
+    process.exit(reportError(e));
   }
 }
