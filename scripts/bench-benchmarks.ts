@@ -1,32 +1,48 @@
 // `npm run bench:benchmarks`: the benchmark side's speed figures on this machine.
-//   1. load + decode all 1,740 WeMath testmini images (authors' GitHub layout in ../shared/benchmarks/wemath)
+//   1. load + decode all 1,740 WeMath testmini images (the authors' GitHub layout in <data>/wemath)
 //   2. scoring 10,000 predictions with each benchmark's official rules
 //   3. evaluating the committed base policy on the 304 MathVision testmini items (real data, greedy)
-// Usage: npm run bench:benchmarks [-- --shared ../shared/benchmarks --backend auto]
+// Usage: npm run bench:benchmarks [-- --data DIR --backend auto] (--data defaults to $RLSD_BENCH_DATA)
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { benchmarks } from '../benchmarks/index.ts';
 import { miniRows } from '../benchmarks/mini/build.ts';
 import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
 import { answerStatement } from '../benchmarks/mini/formats.ts';
 import type { MiniBenchmark } from '../benchmarks/mini/types.ts';
-import { initBackend, parseBackendName } from '../src/backend.ts';
+import { initBackend } from '../src/backend.ts';
+import { choice, tensorOptions, UsageError } from '../src/cli-util.ts';
+import { ATTENTION_KERNELS } from '../src/model/ops.ts';
+import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, userPath } from '../src/paths.ts';
+import { parseOrExit, scriptCli } from '../src/script-cli.ts';
 import { evaluate } from '../src/eval.ts';
 import { Rng } from '../src/util/rng.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const shared = resolve(arg('shared', '../shared/benchmarks'));
+const flags = parseOrExit(
+  tensorOptions(
+    scriptCli(
+      'npm run bench:benchmarks -- [options]',
+      "The benchmark side's figures: loading and decoding every WeMath testmini image, scoring 10,000 predictions with each benchmark's rules, and evaluating the base policy on the real MathVision testmini. Parts whose data is absent are skipped. Writes nothing.",
+    ),
+  )
+    .option('data', { type: 'string', alias: 'shared', defaultDescription: `$${DATA_ENV}`, describe: 'real benchmark files, one folder per benchmark (wemath/, mathvision/)' })
+    .option('base', { type: 'string', defaultDescription: 'results/reference/base in the package', describe: 'checkpoint to evaluate' }),
+  (argv) => {
+    const data = argv['data'] !== undefined ? userPath(String(argv['data'])) : benchmarkDataRoot();
+    if (argv['data'] !== undefined && String(argv['data']).trim() === '') throw new UsageError('--data is empty');
+    return { data, base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])), backend: String(argv['backend']), kernel: choice('attention-kernel', argv['attention-kernel'] ?? 'conv', ATTENTION_KERNELS) };
+  },
+);
+const shared = flags.data;
 const log = (s: string): void => void process.stdout.write(s + '\n');
+if (shared === undefined) log(`no real data (--data not given, $${DATA_ENV} unset): the WeMath and MathVision parts are skipped`);
 const out: Record<string, unknown> = {};
 
 // ---- 1. WeMath: load all items and decode every image ----
-const wemathDir = join(shared, 'wemath');
-if (existsSync(wemathDir)) {
+const wemathDir = shared === undefined ? undefined : join(shared, 'wemath');
+if (wemathDir !== undefined && existsSync(wemathDir)) {
   sharp.concurrency(1);
   const t0 = performance.now();
   const items = await benchmarks['wemath']!.load(wemathDir, { split: 'testmini' });
@@ -43,7 +59,7 @@ if (existsSync(wemathDir)) {
   const total = (performance.now() - t0) / 1000;
   out['wemath_load_decode_s'] = total;
   log(`WeMath testmini: ${items.length} items loaded in ${((tLoad - t0) / 1000).toFixed(2)} s, ${decoded} images decoded, ${total.toFixed(2)} s in all`);
-} else log(`WeMath: ${wemathDir} not found — skipped`);
+} else if (wemathDir !== undefined) log(`WeMath: ${wemathDir} not found — skipped`);
 
 // ---- 2. scoring 10,000 predictions per benchmark (mini items; right and wrong answer statements mixed) ----
 const N = 10_000;
@@ -69,10 +85,10 @@ for (const name of Object.keys(benchmarks)) {
 }
 
 // ---- 3. evaluation of the base policy on the real MathVision testmini ----
-const mvDir = join(shared, 'mathvision');
-const base = resolve(arg('base', 'results/reference/base'));
-if (existsSync(mvDir) && existsSync(base)) {
-  const info = await initBackend(parseBackendName(arg('backend', 'auto')));
+const mvDir = shared === undefined ? undefined : join(shared, 'mathvision');
+const base = flags.base;
+if (mvDir !== undefined && existsSync(mvDir) && existsSync(base)) {
+  const info = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel);
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-bench-eval-'));
   try {
     const t0 = performance.now();
@@ -97,5 +113,5 @@ if (existsSync(mvDir) && existsSync(base)) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-} else log(`MathVision eval: ${mvDir} or ${base} not found — skipped`);
+} else if (mvDir !== undefined) log(`MathVision eval: ${mvDir} or ${base} not found — skipped`);
 log(JSON.stringify(out));

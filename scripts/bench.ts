@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, parseBackendName } from '../src/backend.ts';
+import { initBackend } from '../src/backend.ts';
 import { numImageTokens, patchDim } from '../src/model/config.ts';
 import { generate } from '../src/model/generate.ts';
 import { layoutBatch } from '../src/model/layout.ts';
@@ -21,17 +21,32 @@ import { DEFAULT_TRAIN, train } from '../src/train.ts';
 import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
 import { ATTENTION_KERNELS, cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
-import { choice } from '../src/cli-util.ts';
+import { choice, num, tensorOptions } from '../src/cli-util.ts';
+import { PACKAGE_BASE, userPath } from '../src/paths.ts';
+import { parseOrExit, scriptCli } from '../src/script-cli.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const backend = await initBackend(parseBackendName(arg('backend', 'auto')), choice('attention-kernel', arg('attention-kernel', 'conv'), ATTENTION_KERNELS));
-const memorySteps = Number(arg('memory-steps', '100'));
-const loopSteps = Number(arg('loop-steps', '6'));
-const skipLoop = process.argv.includes('--skip-loop');
-const base = arg('base', 'results/reference/base');
+const flags = parseOrExit(
+  tensorOptions(
+    scriptCli(
+      'npm run bench -- [options]',
+      "Prints the engine's speed figures on this machine: matmul GFLOP/s, the update step, KV-cached decoding, RLSD's step time against GRPO's in the real loop, and tensors / memory across update steps. Writes nothing; the last line is the figures as JSON.",
+    ),
+  )
+    .option('memory-steps', { type: 'number', default: 100, describe: 'update steps over which tensor count and resident memory are watched' })
+    .option('loop-steps', { type: 'number', default: 6, describe: 'training steps per run of the RLSD-against-GRPO loop (the first warms up)' })
+    .option('skip-loop', { type: 'boolean', default: false, describe: 'skip the RLSD-against-GRPO loop' })
+    .option('base', { type: 'string', defaultDescription: 'results/reference/base in the package', describe: 'checkpoint the loop starts from' }),
+  (argv) => ({
+    backend: String(argv['backend']),
+    kernel: choice('attention-kernel', argv['attention-kernel'] ?? 'conv', ATTENTION_KERNELS),
+    memorySteps: num('memory-steps', argv['memory-steps'], { integer: true, min: 0, max: 1_000_000 }),
+    loopSteps: num('loop-steps', argv['loop-steps'], { integer: true, min: 2, max: 10_000 }),
+    skipLoop: Boolean(argv['skip-loop']),
+    base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])),
+  }),
+);
+const backend = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel);
+const { memorySteps, loopSteps, skipLoop, base } = flags;
 const out: Record<string, unknown> = { backend: backend.name };
 const log = (s: string): void => void process.stdout.write(s + '\n');
 log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ? `, simd=${backend.simd}` : ''}, attention kernel ${backend.attentionKernel})`);
