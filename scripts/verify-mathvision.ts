@@ -12,6 +12,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { resultTable, scoreResponse, type ScorableItem } from '../benchmarks/mathvision/index.ts';
+import { num, UsageError } from '../src/cli-util.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
 
 interface Args {
   gold: string;
@@ -19,21 +21,20 @@ interface Args {
   show: number;
 }
 
-function parseArgs(argv: string[]): Args {
-  const files: string[] = [];
-  let gold = '';
-  let show = 20;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--gold') gold = argv[++i] ?? '';
-    else if (a === '--show') show = Number(argv[++i]);
-    else files.push(a);
-  }
-  if (!gold || files.length === 0) {
-    console.error('usage: verify-mathvision.ts --gold test.jsonl <outputs.jsonl> [...] [--show N]');
-    process.exit(2);
-  }
-  return { gold, files, show };
+function parseArgs(): Args {
+  return parseOrExit(
+    scriptCli(
+      'npx tsx scripts/verify-mathvision.ts --gold test.jsonl OUTPUTS.jsonl [OUTPUTS.jsonl …] [--show N]',
+      "Re-scores the MATH-V authors' published outputs with benchmarks/mathvision and prints how often our verdicts agree with theirs. Fetches nothing.",
+      { positionals: true },
+    )
+      .option('gold', { type: 'string', demandOption: true, describe: "the authors' data/test.jsonl (gold answers)" })
+      .option('show', { type: 'number', default: 20, describe: 'disagreements to list per file' }),
+    (argv) => {
+      if (argv._.length === 0) throw new UsageError('give at least one outputs .jsonl file (see --help)');
+      return { gold: String(argv['gold']), files: argv._.map(String), show: num('show', argv['show'], { integer: true, min: 0 }) };
+    },
+  );
 }
 
 function readJsonl(file: string): Record<string, unknown>[] {
@@ -50,7 +51,7 @@ function readJsonl(file: string): Record<string, unknown>[] {
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs();
   const gold = new Map<string, ScorableItem>();
   for (const r of readJsonl(args.gold)) {
     const id = String(r.id);
@@ -108,4 +109,4 @@ function main(): void {
   }
 }
 
-main();
+await runScript(main);

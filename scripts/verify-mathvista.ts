@@ -10,21 +10,22 @@ import { readFileSync } from 'node:fs';
 import { itemFromRow, type MathVistaItem } from '../benchmarks/mathvista/item.ts';
 import { aggregate, GROUP_KEYS, normalizeExtractedAnswer, safeEqual, scoreResponse } from '../benchmarks/mathvista/score.ts';
 import type { ItemRecord, Metrics } from '../benchmarks/common/types.ts';
+import { num, UsageError } from '../src/cli-util.ts';
+import { parseOrExit, scriptCli } from '../src/script-cli.ts';
 
-function usage(): never {
-  console.error('usage: npx tsx scripts/verify-mathvista.ts <output.json> [--scores <scores.json>] [--show <n>]');
-  process.exit(2);
-}
-
-const args = process.argv.slice(2);
-const outputPath = args[0];
-if (!outputPath || outputPath.startsWith('--')) usage();
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const scoresPath = flag('--scores');
-const show = Number(flag('--show') ?? 15);
+const { outputPath, scoresPath, show } = parseOrExit(
+  scriptCli(
+    'npx tsx scripts/verify-mathvista.ts OUTPUT.json [--scores SCORES.json] [--show N]',
+    "Checks the MathVista scorer against the authors' published verdicts (one of their results/<model>/output_*.json, a local copy). Fetches nothing.",
+    { positionals: true },
+  )
+    .option('scores', { type: 'string', describe: 'the matching scores_*.json, to compare the aggregate' })
+    .option('show', { type: 'number', default: 15, describe: 'disagreements to list' }),
+  (argv) => {
+    if (argv._.length !== 1) throw new UsageError(`give one OUTPUT.json (got ${argv._.length}; see --help)`);
+    return { outputPath: String(argv._[0]), scoresPath: argv['scores'] === undefined ? undefined : String(argv['scores']), show: num('show', argv['show'], { integer: true, min: 0 }) };
+  },
+);
 
 type Entry = Record<string, unknown> & { response?: unknown; extraction?: unknown; prediction?: unknown; true_false?: unknown };
 const results = JSON.parse(readFileSync(outputPath, 'utf8')) as Record<string, Entry>;

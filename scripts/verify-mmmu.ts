@@ -29,6 +29,8 @@ import {
   type OpenPred,
 } from '../benchmarks/mmmu/index.ts';
 import type { ItemRecord } from '../benchmarks/common/types.ts';
+import { UsageError } from '../src/cli-util.ts';
+import { parseOrExit, scriptCli } from '../src/script-cli.ts';
 
 /** Published validation accuracy (%) of the two example models, MMMU paper (CVPR 2024) Table 2. */
 const PUBLISHED_VAL_ACCURACY: Record<string, { label: string; accuracy: number }> = {
@@ -71,14 +73,23 @@ function pct(x: number): string {
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const dir = args.find((a) => !a.startsWith('--'));
-  const modelArg = args.includes('--model') ? args[args.indexOf('--model') + 1] : undefined;
-  const officialArg = args.includes('--official') ? args[args.indexOf('--official') + 1] : undefined;
-  if (!dir) {
-    console.error('usage: npx tsx scripts/verify-mmmu.ts <path/to/MMMU/mmmu> [--model NAME] [--official dump.json]');
-    process.exit(2);
-  }
+  const { dir, modelArg, officialArg } = parseOrExit(
+    scriptCli(
+      'npx tsx scripts/verify-mmmu.ts path/to/MMMU/mmmu [--model NAME] [--official dump.json]',
+      "Re-parses the MMMU authors' example outputs with benchmarks/mmmu and compares letters, verdicts and accuracy with theirs (a local copy of the repository's mmmu/ folder). Fetches nothing.",
+      { positionals: true },
+    )
+      .option('model', { type: 'string', describe: 'one model folder of example_outputs/ (default: every model)' })
+      .option('official', { type: 'string', describe: "JSON dump of the authors' eval_utils.py run on the same responses ({model} is replaced)" }),
+    (argv) => {
+      if (argv._.length !== 1) throw new UsageError(`give the path of MMMU's mmmu/ folder (got ${argv._.length} paths; see --help)`);
+      return {
+        dir: String(argv._[0]),
+        modelArg: argv['model'] === undefined ? undefined : String(argv['model']),
+        officialArg: argv['official'] === undefined ? undefined : String(argv['official']),
+      };
+    },
+  );
   const outputsDir = join(dir, 'example_outputs');
   const answerDict = readJson<Record<string, { question_type: string; ground_truth: string | string[] }>>(join(dir, 'answer_dict_val.json'));
   const models = modelArg ? [modelArg] : readdirSync(outputsDir).filter((m) => existsSync(join(outputsDir, m, 'total_val_output.json')) && existsSync(join(outputsDir, m, 'Accounting')));

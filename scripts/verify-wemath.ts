@@ -19,11 +19,12 @@
 // on a result file and hand their CSVs to this script; to get per-item verdicts, dump the DataFrame of
 // `load_and_process_data(result.json)` (columns `processed_answer`, `joker`) back into the result entries.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { itemFromRow, readJsonArray, readKnowledgeNodes } from '../benchmarks/wemath/index.ts';
 import { aggregateRecords, scoreResponse, type WeMathRecord } from '../benchmarks/wemath/score.ts';
 import { DataError } from '../benchmarks/common/types.ts';
 import { accuracyCells, fourDimensionalCells } from '../benchmarks/wemath/report.ts';
+import { num } from '../src/cli-util.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 
 /** Minimal CSV reader (RFC 4180 quoting) → header + rows. */
 export function parseCsv(text: string): string[][] {
@@ -83,20 +84,26 @@ function compareTable(label: string, file: string, ours: Record<string, string>)
 }
 
 function main(): number {
-  const { values } = parseArgs({
-    options: {
-      results: { type: 'string' },
-      'four-dim': { type: 'string' },
-      accuracy: { type: 'string' },
-      nodes: { type: 'string' },
-      'total-groups': { type: 'string', default: '525' },
-      show: { type: 'string', default: '20' },
-    },
-  });
-  if (!values.results) {
-    console.error('usage: verify-wemath.ts --results <result.json> [--four-dim csv] [--accuracy csv] [--nodes json] [--total-groups 525] [--show 20]');
-    return 2;
-  }
+  const values = parseOrExit(
+    scriptCli(
+      'npx tsx scripts/verify-wemath.ts --results RESULT.json [--four-dim CSV] [--accuracy CSV] [--nodes JSON] [--total-groups 525] [--show 20]',
+      "Re-scores a WeMath result file with this project's scorer and compares with the official verdicts and tables. Exit code 1 on any disagreement.",
+    )
+      .option('results', { type: 'string', demandOption: true, describe: "a JSON array in the authors' result format (testmini fields plus `response`)" })
+      .option('four-dim', { type: 'string', describe: 'the CSV of evaluation/four_dimensional_metrics.py' })
+      .option('accuracy', { type: 'string', describe: 'the CSV of evaluation/accuracy.py (per-domain columns need --nodes)' })
+      .option('nodes', { type: 'string', describe: 'knowledge_structure_nodes.json' })
+      .option('total-groups', { type: 'number', default: 525, describe: "the rates' denominator (the original's constant)" })
+      .option('show', { type: 'number', default: 20, describe: 'disagreements to list' }),
+    (argv) => ({
+      results: String(argv['results']),
+      'four-dim': argv['four-dim'] === undefined ? undefined : String(argv['four-dim']),
+      accuracy: argv['accuracy'] === undefined ? undefined : String(argv['accuracy']),
+      nodes: argv['nodes'] === undefined ? undefined : String(argv['nodes']),
+      'total-groups': num('total-groups', argv['total-groups'], { integer: true, min: 1 }),
+      show: num('show', argv['show'], { integer: true, min: 0 }),
+    }),
+  );
   const nodes = values.nodes ? readKnowledgeNodes(values.nodes) : null;
   const { rows, where } = readJsonArray(values.results);
   const records: WeMathRecord[] = [];
@@ -142,9 +149,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     process.exitCode = main();
   } catch (e) {
-    if (e instanceof DataError) {
-      console.error(e.message);
-      process.exitCode = 1;
-    } else throw e;
+    process.exitCode = reportError(e);
   }
 }
