@@ -297,6 +297,7 @@ const evalCommand: Builder = (cli) =>
         const h = headline(r.metrics);
         process.stdout.write(`${r.benchmark.padEnd(w)}  ${r.split.padEnd(22)}  ${String(r.n).padStart(5)}  ${h.name.padEnd(14)}  ${(100 * h.value).toFixed(2)}\n`);
         if (r.unknownWords > 0) process.stdout.write(`${''.padEnd(w)}  note: ${r.unknownWords} prompt words outside the policy's vocabulary (mapped to UNK), ${r.truncatedPrompts} prompts truncated\n`);
+        if (r.unresolvedImages > 0) process.stdout.write(`${''.padEnd(w)}  note: ${r.unresolvedImages === 1 ? '1 item names images its row does' : `${r.unresolvedImages} items name images their rows do`} not have (shown the images that exist)\n`);
       }
       process.stdout.write(`results → ${cfg.out}/results.json\n`);
     },
@@ -326,7 +327,8 @@ const scoreCommand: Builder = (cli) =>
       const h = headline(res.metrics);
       // The rule for repeated ids, stated: k samples per item, the same k for all (uneven repeats are refused).
       const per = res.k === 1 ? 'one per item' : `k = ${res.k} samples per item`;
-      process.stdout.write(`${bench.name}: ${res.items.length} responses over ${res.ids} items (${per}), ${h.name} ${(100 * h.value).toFixed(2)} → ${resolve(String(argv.out))}\n`);
+      const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+      process.stdout.write(`${bench.name}: ${plural(res.items.length, 'response')} over ${plural(res.ids, 'item')} (${per}), ${h.name} ${(100 * h.value).toFixed(2)} → ${resolve(String(argv.out))}\n`);
     },
   );
 

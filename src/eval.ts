@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { BenchItem, ItemRecord, Metrics } from '../benchmarks/common/types.ts';
 import { DataError } from '../benchmarks/common/types.ts';
 import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
+import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/common/unresolved.ts';
 import { miniRows } from '../benchmarks/mini/build.ts';
 import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
 import type { MiniBenchmark } from '../benchmarks/mini/types.ts';
@@ -53,6 +54,8 @@ export interface BenchmarkResult {
   /** Words of the prompts the policy's closed vocabulary could not encode (mapped to UNK). */
   unknownWords: number;
   truncatedPrompts: number;
+  /** Items whose text names images their row does not have (evaluated with the images that exist). */
+  unresolvedImages: number;
 }
 
 /** Where a benchmark's files are under --data: `<data>/<name>` when it exists, else `<data>` itself. */
@@ -108,6 +111,9 @@ export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promis
     for (const name of cfg.benchmarks) {
       const bench = getBenchmark(name);
       const { items, split, source } = await loadItems(name, bench, cfg);
+      const unresolved = unresolvedImageItems(items);
+      const notice = unresolvedImagesNotice(name, unresolved);
+      if (notice) process.stderr.write(`rlsd-bench: warning: ${notice}\n`);
       const samplesFile = join(cfg.out, name, 'samples.jsonl');
       const existing = readRecords(samplesFile);
       const done = new Set(existing.map((r) => `${r.id}#${r.sample ?? 0}`));
@@ -148,7 +154,7 @@ export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promis
       const wanted = new Set(items.map((it) => it.id));
       const records = readRecords(samplesFile).filter((r) => wanted.has(r.id) && (r.sample ?? 0) < cfg.samples);
       const metrics = bench.aggregate(records);
-      const result: BenchmarkResult = { benchmark: name, split, source, n: items.length, metrics, unknownWords, truncatedPrompts };
+      const result: BenchmarkResult = { benchmark: name, split, source, n: items.length, metrics, unknownWords, truncatedPrompts, unresolvedImages: Object.keys(unresolved).length };
       writeJsonAtomic(join(cfg.out, name, 'results.json'), {
         ...result,
         config: { ...cfg, benchmarks: undefined, benchmark: name },

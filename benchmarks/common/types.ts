@@ -28,6 +28,11 @@ export interface BenchItem {
   images: EncodedImage[];
   /** True when the item has images but this layout does not ship them (MathVista's GitHub layout). */
   imagesMissing?: boolean;
+  /**
+   * Image tags the text names that the row has no image for (MMMU validation_Math_7 names <image 8>…<image 30>
+   * with only image_1…image_7 in the schema). Scoring reads only the text; evaluation shows the images that exist.
+   */
+  unresolvedImages?: string[];
   /** The gold answer as stored in the data. */
   answer: string;
   /** Privileged reference solution, when the data has one (the mini versions always do). */

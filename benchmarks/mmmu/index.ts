@@ -13,7 +13,9 @@
 //   "{question}\nAnswer the question using a single word or phrase."
 // (the YAML's blank lines fold to single newlines). Images: the ones the prompt refers to with
 // `<image N>`, sorted, as lmms-eval's mmmu_doc_to_visual does — the authors' LLaVA script could only
-// pass image_1. Departure: an item whose text names no image gets all of its images.
+// pass image_1. Departure: an item whose text names no image it has gets all of its images. A row whose
+// text names images it has no field for (validation_Math_7: <image 8>…<image 30>) loads with
+// `unresolvedImages` set and is scored from its text, as the authors' scorer never needs images.
 //
 // Random fallback: the original seeds Python's `random` with 42 when eval_utils is imported and
 // draws from that one stream for every unparseable multiple-choice answer, in evaluation order
@@ -136,11 +138,15 @@ export function itemFromRow(row: Row, split: string, where: MmmuRowPlace = {}): 
     imageSlots.push(img);
   }
   const mini = 'rlsd_reference' in row && row.rlsd_reference != null;
+  // Real rows may name images the schema cannot hold (validation_Math_7's options name <image 7>…<image 30>,
+  // the schema has image_1…image_7). The authors' scorer reads only the text, so the row loads; the loader
+  // counts such rows and evaluation shows the images that exist.
+  const unresolved: number[] = [];
   if (!mini) {
     const text = question + '\n' + options.join('\n');
     for (const m of text.matchAll(IMAGE_TAG)) {
       const k = Number(m[1]);
-      if (k < 1 || k > MMMU_IMAGE_SLOTS || !imageSlots[k - 1]) throw new DataError(`${at}: the text refers to <image ${k}> but field 'image_${k}' is empty`);
+      if ((k < 1 || k > MMMU_IMAGE_SLOTS || !imageSlots[k - 1]) && !unresolved.includes(k)) unresolved.push(k);
     }
   }
   const fromId = subjectFromId(id);
@@ -158,6 +164,7 @@ export function itemFromRow(row: Row, split: string, where: MmmuRowPlace = {}): 
     imageSlots,
     mini,
   };
+  if (unresolved.length > 0) item.unresolvedImages = unresolved.sort((a, b) => a - b).map((k) => `<image ${k}>`);
   if (mini) {
     item.reference = asText(row.rlsd_reference) ?? '';
     const family = asText(row.rlsd_family);
@@ -178,11 +185,14 @@ export function buildMmmuPromptText(question: string, questionType: MmmuQuestion
   return `${question}\n${OPEN_INSTRUCTION}`;
 }
 
-/** Images named by `<image N>` in the prompt, sorted and de-duplicated (lmms-eval mmmu_doc_to_visual). */
+/**
+ * Images named by `<image N>` in the prompt, sorted and de-duplicated (lmms-eval mmmu_doc_to_visual); named
+ * images the row does not have are skipped. A text that names no image the row has gets all of its images.
+ */
 export function referencedImages(item: MmmuItem, text: string): EncodedImage[] {
   const slots = [...new Set([...text.matchAll(IMAGE_TAG)].map((m) => Number(m[1])))].sort((a, b) => a - b);
-  if (slots.length === 0) return item.images;
-  return slots.map((k) => item.imageSlots[k - 1]).filter((x): x is EncodedImage => !!x);
+  const named = slots.map((k) => item.imageSlots[k - 1]).filter((x): x is EncodedImage => !!x);
+  return named.length > 0 ? named : item.images;
 }
 
 // ---------------------------------------------------------------- loading
@@ -384,6 +394,7 @@ export function createMmmu(options: MmmuOptions = {}): MmmuBenchmark {
       if (d.candidates) record.candidates = d.candidates;
       if (d.parsedPred) record.parsed_pred = d.parsedPred;
       if (item.family) record.family = item.family;
+      if (item.unresolvedImages) record.unresolved_images = item.unresolvedImages;
       return record;
     },
     aggregate: aggregateMmmu,
