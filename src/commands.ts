@@ -1,18 +1,19 @@
 // The commands of rlsd-bench other than `methods`: each is a yargs builder that validates its flags and
 // calls into the library (src/pretrain.ts, src/train.ts, src/eval.ts, …).
-import { basename, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import cliProgress from 'cli-progress';
 import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
 import { choice, num, parseOptions, setupBackend, tensorOptions, UsageError } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
 import { DEFAULT_TRAIN, TRAIN_MIXES, train, type ProgressSink, type StepMetrics } from './train.ts';
-import { benchmarkSource, evaluate, headline, MINI_DATA, type EvalProgress } from './eval.ts';
+import { benchmarkAverage, benchmarkSource, evaluate, headline, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalProgress } from './eval.ts';
+import { pct, startProgress, type ProgressTask } from './progress.ts';
+import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
-import { writeMiniSuite } from '../benchmarks/mini/build.ts';
+import { MINI_EVAL_ITEMS, writeMiniSuite } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 
@@ -27,31 +28,22 @@ function fmt(x: number | undefined, digits = 3): string {
   return x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
 }
 
-function progressBar(label: string, quiet: boolean): ProgressSink {
-  if (quiet || !process.stderr.isTTY) {
-    // Not a terminal: one short line per evaluation instead of a bar.
-    return {
-      start: () => {},
-      update: (step, m) => {
-        if (!quiet && m['eval/accuracy'] !== undefined)
-          process.stderr.write(`${label} step ${step}: reward ${fmt(m['reward/mean'])} eval acc ${fmt(m['eval/accuracy'])}\n`);
-      },
-      stop: () => {},
-    };
-  }
-  const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} | reward {reward} | eval acc {acc} | {sps} s/step`, hideCursor: true, stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
+/** Train's progress (src/progress.ts): steps with rate and ETA, and a line of its own at each evaluation. */
+function trainProgress(label: string, quiet: boolean): ProgressSink {
+  let task: ProgressTask | null = null;
   let acc = '—';
   return {
-    start: (total, startStep) => bar.start(total, startStep, { reward: '—', acc, sps: '—' }),
-    update: (step: number, m: StepMetrics) => {
-      if (m['eval/accuracy'] !== undefined) acc = fmt(m['eval/accuracy']);
-      const s = (m['timing/rollout_s'] ?? 0) + (m['timing/teacher_s'] ?? 0) + (m['timing/update_s'] ?? 0);
-      bar.update(step, { reward: fmt(m['reward/mean']), acc, sps: fmt(s, 2) });
+    start: (total, startStep) => {
+      task = startProgress({ label, total, done: startStep, unit: 'steps', quiet });
     },
-    stop: () => bar.stop(),
+    update: (step: number, m: StepMetrics) => {
+      if (m['eval/accuracy'] !== undefined) {
+        acc = pct(m['eval/accuracy']);
+        task?.log(`${label} step ${step}: reward ${pct(m['reward/mean'])} %, held-out accuracy ${acc} % (benchmark mean ${pct(m['eval/benchmark_mean'])} %)`);
+      }
+      task?.update(step, `reward ${pct(m['reward/mean'])} % | eval acc ${acc} %`);
+    },
+    stop: () => task?.stop(),
   };
 }
 
@@ -122,14 +114,19 @@ const pretrainCommand: Builder = (cli) =>
       // The committed base was built with tfjs's batched matMul: pretrain's defaults are its recipe.
       await setupBackend(argv, 'matmul');
       const t0 = performance.now();
-      const res = await pretrain(cfg, (step, m) => {
-        if (!cfg.quiet && m['eval/accuracy'] !== undefined)
-          process.stderr.write(
-            `pretrain step ${step}: loss ${fmt(m['sft/loss'])} held-out acc ${fmt(m['eval/accuracy'])} (with reference ${fmt(m['eval/accuracy_with_reference'])})\n`,
-          );
-      });
+      const task = startProgress({ label: 'pretrain', total: cfg.steps, unit: 'steps', quiet: cfg.quiet });
+      let res;
+      try {
+        res = await pretrain(cfg, (step, m) => {
+          if (m['eval/accuracy'] !== undefined)
+            task.log(`pretrain step ${step}: loss ${fmt(m['sft/loss'])}, held-out accuracy ${pct(m['eval/accuracy'])} % (with the reference ${pct(m['eval/accuracy_with_reference'])} %)`);
+          task.update(step, `loss ${fmt(m['sft/loss'])}`);
+        });
+      } finally {
+        task.stop();
+      }
       process.stdout.write(
-        `base checkpoint → ${cfg.out}\nheld-out greedy accuracy ${fmt(res.final['eval/accuracy'])} over ${res.final['eval/n']} items; with the reference in context ${fmt(res.finalWithReference['eval/accuracy'])}; ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+        `base checkpoint → ${cfg.out}\nheld-out greedy accuracy ${pct(res.final['eval/accuracy'])} % over ${res.final['eval/n']} items; with the reference in context ${pct(res.finalWithReference['eval/accuracy'])} %; ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
       );
     },
   );
@@ -160,6 +157,7 @@ const trainCommand: Builder = (cli) =>
         .option('teacher-sync', { type: 'number', default: DEFAULT_TRAIN.teacherSync, describe: "re-sync the self-teacher every N steps (0: the method's default, else 10)" })
         .option('eval-every', { type: 'number', default: DEFAULT_TRAIN.evalEvery, describe: 'held-out greedy evaluation every N steps and at step 0 (0: never)' })
         .option('eval-items', { type: 'number', default: DEFAULT_TRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
+        .option('eval-split', { type: 'string', default: DEFAULT_TRAIN.evalSplit, describe: 'mini split of the in-run evaluation: test (the set tables report) | validation (for tuning)' })
         .option('train-items', { type: 'number', default: DEFAULT_TRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
         .option('train-mix', { type: 'string', default: DEFAULT_TRAIN.trainMix, describe: 'balanced: every benchmark weighs the same in an epoch | rows: every training row once' })
         .option('checkpoint-every', { type: 'number', default: DEFAULT_TRAIN.checkpointEvery, describe: 'write a resumable checkpoint every N steps (and at the end; 0: only at the end)' })
@@ -205,6 +203,7 @@ const trainCommand: Builder = (cli) =>
         teacherSync: num('teacher-sync', argv['teacher-sync'], { integer: true, min: 0 }),
         evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
         evalPerBenchmark: num('eval-items', argv['eval-items'], { integer: true, min: 1 }),
+        evalSplit: choice('eval-split', argv['eval-split'], ['test', 'validation'] as const),
         trainPerBenchmark: num('train-items', argv['train-items'], { integer: true, min: 1 }),
         trainMix: choice('train-mix', argv['train-mix'], TRAIN_MIXES),
         checkpointEvery: num('checkpoint-every', argv['checkpoint-every'], { integer: true, min: 0 }),
@@ -218,25 +217,20 @@ const trainCommand: Builder = (cli) =>
       if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
         throw new UsageError(`--ppo-mini-batch ${cfg.ppoMiniBatch} must divide --prompts ${cfg.promptsPerStep} (every update sees whole groups of equal count)`);
       await setupBackend(argv);
-      const res = await train(cfg, progressBar(method.name, cfg.quiet));
-      const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  acc ${fmt(e['eval/accuracy'])}`);
-      process.stdout.write(`${method.name}: ${res.finalStep} steps → ${res.out}\nheld-out greedy accuracy:\n${rows.join('\n')}\n`);
+      const res = await train(cfg, trainProgress(method.name, cfg.quiet));
+      const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  ${pct(e['eval/accuracy']).padStart(6)}  ${pct(e['eval/benchmark_mean']).padStart(6)}`);
+      process.stdout.write(
+        `${method.name}: ${res.finalStep} steps → ${res.out}\nheld-out greedy accuracy on the mini ${cfg.evalSplit} split, % (pooled over items, mean over benchmarks):\n${rows.join('\n')}\n`,
+      );
     },
   );
 
 function evalProgress(quiet: boolean): EvalProgress {
-  if (quiet || !process.stderr.isTTY) return { start: () => {}, advance: () => {}, stop: () => {} };
-  let bar: cliProgress.SingleBar | null = null;
-  return {
-    start: (name, total, done) => {
-      bar?.stop();
-      bar = new cliProgress.SingleBar({ format: `${name.padEnd(10)} [{bar}] {value}/{total}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
-      bar.start(total, done);
-    },
-    advance: (n) => bar?.increment(n),
-    stop: () => bar?.stop(),
-  };
+  return { start: (name, total, done) => startProgress({ label: name.padEnd(10), total, done, unit: 'responses', quiet }) };
 }
+
+/** Upper bounds of eval's size flags: beyond them a run cannot fit in memory or time on any machine it targets. */
+export const EVAL_BOUNDS = { samples: 1024, batch: 4096, miniItems: 100_000, maxNewTokens: 4096, limit: 1_000_000 } as const;
 
 function parseBenchmarkList(raw: unknown): string[] {
   const names = String(raw ?? '')
@@ -257,47 +251,60 @@ const evalCommand: Builder = (cli) =>
         .option('checkpoint', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' })
         .option('benchmarks', { type: 'string', default: benchmarkNames.join(','), describe: `comma-separated (${benchmarkNames.join(', ')})` })
         .option('data', { type: 'string', default: benchmarkDataRoot() ?? MINI_DATA, defaultDescription: `$${DATA_ENV} when set, else mini`, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
-        .option('split', { type: 'string', describe: "split (default: the benchmark's evaluation split)" })
-        .option('limit', { type: 'number', describe: 'first N items per benchmark' })
+        .option('split', { type: 'string', describe: "mini: test (default; the set tables report) | validation (for tuning) | train; real data: the benchmark's own split name (default: its evaluation split)" })
+        .option('limit', { type: 'number', describe: 'first N items per benchmark (for testing only: metrics over a subset are not comparable)' })
         .option('samples', { type: 'number', default: 1, describe: 'responses per item (k, for pass@k)' })
         .option('temperature', { type: 'number', default: 0, describe: '0 = greedy (with --samples 1)' })
         .option('top-p', { type: 'number', default: 1, describe: 'nucleus sampling with --temperature > 0 (1: off)' })
         .option('max-new-tokens', { type: 'number', default: 32, describe: 'longest response in tokens' })
         .option('batch', { type: 'number', default: 128, describe: 'sequences decoded together (speed only; results do not depend on it)' })
         .option('seed', { type: 'number', default: 1, describe: 'sampling seed (with --temperature > 0)' })
-        .option('mini-items', { type: 'number', default: 100, describe: 'problems per benchmark with --data mini' })
+        .option('mini-items', { type: 'number', default: MINI_EVAL_ITEMS, describe: "problems per benchmark with --data mini (the default is train's in-run evaluation set)" })
         .option('mini-seed', { type: 'number', default: 1, describe: 'seed of the mini suite with --data mini' })
-        .option('out', { type: 'string', describe: 'output directory (default results/eval/<checkpoint name>)' }),
+        .option('out', { type: 'string', describe: 'output directory (default results/eval/<run>/<step> for a run\'s checkpoint, else results/eval/<checkpoint folder name>)' })
+        .option('overwrite', { type: 'boolean', default: false, describe: '--out holds an evaluation with other settings: start it afresh (without it such a run refuses)' }),
     async (argv) => {
-      const samples = num('samples', argv.samples, { integer: true, min: 1 });
+      const samples = num('samples', argv.samples, { integer: true, min: 1, max: EVAL_BOUNDS.samples });
       const temperature = num('temperature', argv.temperature, { min: 0 });
       if (samples > 1 && temperature === 0) throw new UsageError('--samples > 1 needs --temperature > 0');
-      const checkpoint = resolve(String(argv.checkpoint));
+      const resolved = resolveCheckpoint(String(argv.checkpoint));
+      const checkpoint = resolved.checkpoint;
       const cfg = {
         checkpoint,
         benchmarks: parseBenchmarkList(argv.benchmarks),
         data: String(argv.data) === MINI_DATA ? MINI_DATA : resolve(String(argv.data)),
         ...(argv.split ? { split: String(argv.split) } : {}),
-        ...(argv.limit !== undefined ? { limit: num('limit', argv.limit, { integer: true, min: 1 }) } : {}),
+        ...(argv.limit !== undefined ? { limit: num('limit', argv.limit, { integer: true, min: 1, max: EVAL_BOUNDS.limit }) } : {}),
         samples,
         temperature,
         topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),
-        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'], { integer: true, min: 1 }),
-        batchSize: num('batch', argv.batch, { integer: true, min: 1 }),
+        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'], { integer: true, min: 1, max: EVAL_BOUNDS.maxNewTokens }),
+        batchSize: num('batch', argv.batch, { integer: true, min: 1, max: EVAL_BOUNDS.batch }),
         seed: num('seed', argv.seed, { integer: true, min: 0 }),
-        miniCount: num('mini-items', argv['mini-items'], { integer: true, min: 1 }),
+        miniCount: num('mini-items', argv['mini-items'], { integer: true, min: 1, max: EVAL_BOUNDS.miniItems }),
         miniSeed: num('mini-seed', argv['mini-seed'], { integer: true, min: 0 }),
-        out: resolve(argv.out ? String(argv.out) : join('results/eval', basename(checkpoint))),
+        out: argv.out ? resolve(String(argv.out)) : defaultEvalOut(checkpoint),
+        overwrite: Boolean(argv.overwrite),
       };
+      if (cfg.data === MINI_DATA) miniSuiteSplit(cfg.split);
+      if (resolved.note) process.stderr.write(`rlsd-bench: ${resolved.note}\n`);
+      if (cfg.limit !== undefined) process.stderr.write(`rlsd-bench: warning: ${LIMIT_WARNING}\n`);
       await setupBackend(argv);
       const results = await evaluate(cfg, evalProgress(Boolean(argv.quiet)));
       const w = Math.max(10, ...results.map((r) => r.benchmark.length));
       process.stdout.write(`${'benchmark'.padEnd(w)}  ${'split'.padEnd(22)}  ${'items'.padStart(5)}  metric          value\n`);
       for (const r of results) {
         const h = headline(r.metrics);
-        process.stdout.write(`${r.benchmark.padEnd(w)}  ${r.split.padEnd(22)}  ${String(r.n).padStart(5)}  ${h.name.padEnd(14)}  ${(100 * h.value).toFixed(2)}\n`);
+        process.stdout.write(`${r.benchmark.padEnd(w)}  ${r.split.padEnd(22)}  ${String(r.n).padStart(5)}  ${h.name.padEnd(14)}  ${pct(h.value)}\n`);
+        const m = r.metrics;
+        if (typeof m['items_dropped'] === 'number' && m['items_dropped'] > 0)
+          process.stdout.write(`${''.padEnd(w)}  note: group metrics over ${String(m['groups'])} complete groups; ${String(m['groups_incomplete'])} incomplete groups (${m['items_dropped']} items) left out\n`);
         if (r.unknownWords > 0) process.stdout.write(`${''.padEnd(w)}  note: ${r.unknownWords} prompt words outside the policy's vocabulary (mapped to UNK), ${r.truncatedPrompts} prompts truncated\n`);
         if (r.unresolvedImages > 0) process.stdout.write(`${''.padEnd(w)}  note: ${r.unresolvedImages === 1 ? '1 item names images its row does' : `${r.unresolvedImages} items name images their rows do`} not have (shown the images that exist)\n`);
+      }
+      if (results.length > 1) {
+        const avg = benchmarkAverage(results);
+        process.stdout.write(`${'Avg'.padEnd(w)}  ${''.padEnd(22)}  ${''.padStart(5)}  ${'headline mean'.padEnd(14)}  ${pct(avg.value)}\n`);
       }
       process.stdout.write(`results → ${cfg.out}/results.json\n`);
     },

@@ -1,18 +1,22 @@
 // The evaluation runner (lmms-eval style): for each benchmark, load items, prompt the policy, score every
 // response with the benchmark's official rules, append one record per (item, sample) to samples.jsonl,
 // and rebuild the metrics from those records into results.json. An interrupted evaluation resumes and
-// skips the records already written.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// skips the records already written. The folder records what produced it (eval.json: checkpoint weights, data,
+// sampling, backend, scorer code); a run with other settings refuses instead of mixing its samples in.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { BenchItem, ItemRecord, Metrics } from '../benchmarks/common/types.ts';
 import { DataError } from '../benchmarks/common/types.ts';
 import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
 import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/common/unresolved.ts';
-import { miniRows } from '../benchmarks/mini/build.ts';
-import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
+import { MINI_SPLITS, miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
 import type { MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { MINI_BENCHMARKS } from '../benchmarks/mini/types.ts';
 import { backendInfo } from './backend.ts';
+import { UsageError } from './cli-util.ts';
+import { PACKAGE_ROOT } from './paths.ts';
+import { LOCK_NAME, lockDir } from './util/lock.ts';
 import { Policy } from './policy.ts';
 import { provenance } from './provenance.ts';
 import { appendJsonLine, writeFileAtomic, writeJsonAtomic } from './util/fs.ts';
@@ -37,13 +41,17 @@ export interface EvalConfig {
   miniCount: number;
   miniSeed: number;
   out: string;
+  /** Start the folder afresh when it holds an evaluation with other settings (else such a run refuses). */
+  overwrite?: boolean;
 }
 
+/** Reports one benchmark's progress (src/progress.ts in the CLI). */
 export interface EvalProgress {
-  start(benchmark: string, total: number, done: number): void;
-  advance(n: number): void;
-  stop(): void;
+  start(benchmark: string, total: number, done: number): { increment(n: number): void; stop(): void };
 }
+
+/** What lm-evaluation-harness says of --limit; printed by the CLI and recorded in the results. */
+export const LIMIT_WARNING = '--limit is for testing only; metrics over a subset are not comparable';
 
 export interface BenchmarkResult {
   benchmark: string;
@@ -56,6 +64,156 @@ export interface BenchmarkResult {
   truncatedPrompts: number;
   /** Items whose text names images their row does not have (evaluated with the images that exist). */
   unresolvedImages: number;
+  /** --limit, when the items are a subset. */
+  limit?: number;
+}
+
+/** The mini suite's split named by --split (default: test, the set the tables report). */
+export function miniSuiteSplit(split: string | undefined): MiniSuiteSplit {
+  const s = split ?? 'test';
+  if (!(MINI_SPLITS as readonly string[]).includes(s)) throw new UsageError(`--split '${s}': the mini suite's splits are ${MINI_SPLITS.join(', ')}`);
+  return s as MiniSuiteSplit;
+}
+
+/** What produced an evaluation folder; two runs with different identities never share one. */
+export interface EvalIdentity {
+  checkpoint: { path: string; weightsSha256: string };
+  data: { data: string; split: string | null; limit: number | null; miniSeed?: number; miniItems?: number };
+  /** Every setting that can change a response; the batch shapes float rounding, so it is one of them. */
+  sampling: { samples: number; temperature: number; topP: number; maxNewTokens: number; seed: number; batchSize: number };
+  /** Backend and attention kernel: another one rounds differently. */
+  backend: string;
+  /** Per benchmark: a hash of its code (loader, prompt, extraction, scoring) and the shared code it uses. */
+  scorers: Record<string, string>;
+}
+
+const IDENTITY_FILE = 'eval.json';
+const IDENTITY_FORMAT = 'rlsd-bench-eval/1';
+
+function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/**
+ * The scorer version of a benchmark: a hash of the code that turns its data into prompts and its responses into
+ * verdicts and metrics (its folder and benchmarks/common; the mini generators too for mini data). Any edit to
+ * that code is a new version — simpler and more honest than a number someone has to remember to bump.
+ */
+export function scorerVersion(name: string, mini: boolean): string {
+  const root = join(PACKAGE_ROOT, 'benchmarks');
+  const files = [...sourceFiles(join(root, name)), ...sourceFiles(join(root, 'common')), ...(mini ? sourceFiles(join(root, 'mini')) : [])];
+  const h = createHash('sha256');
+  for (const f of files) h.update(`${relative(root, f)}\0`).update(readFileSync(f)).update('\0');
+  return `sha256:${h.digest('hex').slice(0, 16)}`;
+}
+
+export function evalIdentity(cfg: EvalConfig): EvalIdentity {
+  const mini = cfg.data === MINI_DATA;
+  const b = backendInfo();
+  return {
+    checkpoint: { path: cfg.checkpoint, weightsSha256: sha256File(join(cfg.checkpoint, 'weights.bin')) },
+    data: {
+      data: cfg.data,
+      split: mini ? miniSuiteSplit(cfg.split) : (cfg.split ?? null),
+      limit: cfg.limit ?? null,
+      ...(mini ? { miniSeed: cfg.miniSeed, miniItems: cfg.miniCount } : {}),
+    },
+    sampling: { samples: cfg.samples, temperature: cfg.temperature, topP: cfg.topP, maxNewTokens: cfg.maxNewTokens, seed: cfg.seed, batchSize: cfg.batchSize },
+    backend: b.attentionKernel ? `${b.name}/${b.attentionKernel}` : b.name,
+    scorers: Object.fromEntries(cfg.benchmarks.map((n) => [n, scorerVersion(n, mini)])),
+  };
+}
+
+/** The settings of two identities that differ, as 'name old → new' (the flag's name where there is one). */
+export function identityDiff(old: EvalIdentity, now: EvalIdentity): string[] {
+  const show = (v: unknown): string => (v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
+  const out: string[] = [];
+  const cmp = (name: string, a: unknown, b: unknown) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${name} ${show(a)} → ${show(b)}`);
+  };
+  if (old.checkpoint?.weightsSha256 !== now.checkpoint.weightsSha256)
+    out.push(`checkpoint ${show(old.checkpoint?.path)} (weights sha256 ${String(old.checkpoint?.weightsSha256).slice(0, 8)}…) → ${now.checkpoint.path} (${now.checkpoint.weightsSha256.slice(0, 8)}…)`);
+  const od = old.data ?? ({} as EvalIdentity['data']);
+  cmp('--data', od.data, now.data.data);
+  cmp('--split', od.split, now.data.split);
+  cmp('--limit', od.limit, now.data.limit);
+  cmp('--mini-seed', od.miniSeed, now.data.miniSeed);
+  cmp('--mini-items', od.miniItems, now.data.miniItems);
+  const os = old.sampling ?? ({} as EvalIdentity['sampling']);
+  cmp('--samples', os.samples, now.sampling.samples);
+  cmp('--temperature', os.temperature, now.sampling.temperature);
+  cmp('--top-p', os.topP, now.sampling.topP);
+  cmp('--max-new-tokens', os.maxNewTokens, now.sampling.maxNewTokens);
+  cmp('--seed', os.seed, now.sampling.seed);
+  cmp('--batch', os.batchSize, now.sampling.batchSize);
+  cmp('backend', old.backend, now.backend);
+  for (const [name, v] of Object.entries(now.scorers)) if (old.scorers?.[name] !== undefined) cmp(`${name} scorer code`, old.scorers[name], v);
+  return out;
+}
+
+/**
+ * Checks the folder's recorded identity against this run's before any work (refusing with one line that names
+ * every difference), and writes it when the run first writes into the folder — so a refused or failed run
+ * leaves the folder as it was. `claim(benchmark)` is called before a benchmark's first write.
+ */
+function openEvalFolder(cfg: EvalConfig, identity: EvalIdentity): { claim(benchmark: string): void } {
+  const file = join(cfg.out, IDENTITY_FILE);
+  const others = existsSync(cfg.out) ? readdirSync(cfg.out).filter((f) => f !== LOCK_NAME && f !== IDENTITY_FILE && !f.startsWith(`${LOCK_NAME}.`)) : [];
+  let recorded: EvalIdentity | null = null;
+  if (existsSync(file)) {
+    try {
+      const raw = JSON.parse(readFileSync(file, 'utf8')) as EvalIdentity & { format?: string };
+      if (raw.format !== IDENTITY_FORMAT || typeof raw.checkpoint !== 'object') throw new Error('not an evaluation record');
+      recorded = raw;
+    } catch {
+      if (!cfg.overwrite) throw new UsageError(`${file} is not a readable evaluation record; use --overwrite to start ${cfg.out} afresh (or another --out)`);
+    }
+  } else if (others.length > 0 && !cfg.overwrite) {
+    throw new UsageError(`${cfg.out} holds files (${others.slice(0, 3).join(', ')}) but no record of the settings that produced them (${IDENTITY_FILE}); use --overwrite to start it afresh (or another --out)`);
+  }
+  if (recorded && !cfg.overwrite) {
+    const diff = identityDiff(recorded, identity);
+    if (diff.length > 0) throw new UsageError(`${cfg.out} holds an evaluation with other settings: ${diff.join('; ')}; use --overwrite to start it afresh (or another --out)`);
+  }
+  let current: EvalIdentity | null = cfg.overwrite ? null : recorded;
+  return {
+    claim(benchmark) {
+      if (current === null) {
+        // First write of a fresh (or overwritten) folder: clear what was there, then record what produces it.
+        if (cfg.overwrite && existsSync(cfg.out))
+          for (const f of readdirSync(cfg.out)) if (f !== LOCK_NAME) rmSync(join(cfg.out, f), { recursive: true, force: true });
+        current = { ...identity, scorers: { [benchmark]: identity.scorers[benchmark]! } };
+      } else if (current.scorers[benchmark] === undefined) {
+        current = { ...current, scorers: { ...current.scorers, [benchmark]: identity.scorers[benchmark]! } };
+      } else return;
+      writeJsonAtomic(file, { format: IDENTITY_FORMAT, ...current });
+    },
+  };
+}
+
+/** Each generated row's own stream: its samples do not depend on the batch it is in or on what was done before. */
+export function sampleRng(seed: number, benchmark: string, itemId: string, sample: number): Rng {
+  return new Rng(hashString(`eval-sample|${seed}|${benchmark}|${itemId}|${sample}`));
+}
+
+/** Test hook: SIGKILL this process after N records (RLSD_TEST_KILL_AFTER_RECORDS), to test kill-and-resume. */
+function testKillHook(): number {
+  const n = Number(process.env['RLSD_TEST_KILL_AFTER_RECORDS']);
+  return Number.isInteger(n) && n > 0 ? n : -1;
+}
+
+/** The paper's Avg: the unweighted mean of the benchmarks' headline metrics. */
+export function benchmarkAverage(results: readonly BenchmarkResult[]): { metric: string; value: number; benchmarks: number } {
+  const values = results.map((r) => headline(r.metrics).value);
+  return { metric: 'mean of the headline metrics', value: values.reduce((a, b) => a + b, 0) / Math.max(1, values.length), benchmarks: values.length };
 }
 
 /** Where a benchmark's files are under --data: `<data>/<name>` when it exists, else `<data>` itself. */
@@ -67,10 +225,11 @@ export function benchmarkSource(data: string, name: string): string {
 async function loadItems(name: string, bench: BenchmarkModule, cfg: EvalConfig): Promise<{ items: BenchItem[]; split: string; source: string }> {
   if (cfg.data === MINI_DATA) {
     if (!(MINI_BENCHMARKS as readonly string[]).includes(name)) throw new DataError(`no mini version of '${name}'`);
-    const split = cfg.split ?? EVAL_SPLIT[name as MiniBenchmark];
-    const rows = await miniRows(name as MiniBenchmark, split, cfg.miniCount, cfg.miniSeed);
-    const items = rows.map((r) => bench.itemFromRow(r, split));
-    return { items: cfg.limit ? items.slice(0, cfg.limit) : items, split, source: `mini(seed=${cfg.miniSeed}, n=${cfg.miniCount})` };
+    const split = miniSuiteSplit(cfg.split);
+    const rowSplit = miniSplitName(name as MiniBenchmark, split);
+    const rows = await miniRows(name as MiniBenchmark, rowSplit, cfg.miniCount, cfg.miniSeed);
+    const items = rows.map((r) => bench.itemFromRow(r, rowSplit));
+    return { items: cfg.limit ? items.slice(0, cfg.limit) : items, split, source: `mini(seed=${cfg.miniSeed}, n=${cfg.miniCount}, rows '${rowSplit}')` };
   }
   const source = benchmarkSource(cfg.data, name);
   if (!existsSync(source)) throw new DataError(`${source}: no such file or directory (benchmark '${name}')`);
@@ -104,70 +263,110 @@ function readRecords(file: string): ItemRecord[] {
 }
 
 export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
+  // One writer per folder; a second evaluation into it refuses, naming the holder.
+  const lock = lockDir(cfg.out, `eval ${cfg.checkpoint}`);
+  try {
+    return await evaluateLocked(cfg, progress);
+  } finally {
+    lock.release();
+  }
+}
+
+async function evaluateLocked(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
   const { policy, info } = Policy.load(cfg.checkpoint);
   const results: BenchmarkResult[] = [];
   try {
+    // Every refusal comes before anything is written: the response length, then the folder's recorded settings.
     policy.assertResponseFits(cfg.maxNewTokens);
+    const identity = evalIdentity(cfg);
+    const folder = openEvalFolder(cfg, identity);
+    const stopAfterRecords = testKillHook();
+    let written = 0;
     for (const name of cfg.benchmarks) {
       const bench = getBenchmark(name);
       const { items, split, source } = await loadItems(name, bench, cfg);
       const unresolved = unresolvedImageItems(items);
       const notice = unresolvedImagesNotice(name, unresolved);
       if (notice) process.stderr.write(`rlsd-bench: warning: ${notice}\n`);
+      folder.claim(name);
       const samplesFile = join(cfg.out, name, 'samples.jsonl');
       const existing = readRecords(samplesFile);
       const done = new Set(existing.map((r) => `${r.id}#${r.sample ?? 0}`));
       // Rewrite the file without a possibly cut last line before appending.
       if (existsSync(samplesFile)) writeJsonLines(samplesFile, existing);
-      const todo: { item: BenchItem; sample: number }[] = [];
-      for (const item of items) for (let s = 0; s < cfg.samples; s++) if (!done.has(`${item.id}#${s}`)) todo.push({ item, sample: s });
-      progress?.start(name, items.length * cfg.samples, items.length * cfg.samples - todo.length);
+      // The work is cut into chunks over the whole list, never over what is left, so a resumed evaluation runs
+      // every unfinished chunk with the same rows as an uninterrupted one (the batch shape can change float
+      // rounding), and each row draws from its own stream keyed by (seed, benchmark, item, sample).
+      const work: { item: BenchItem; sample: number }[] = [];
+      for (const item of items) for (let s = 0; s < cfg.samples; s++) work.push({ item, sample: s });
+      const task = progress?.start(name, work.length, work.filter((w) => done.has(`${w.item.id}#${w.sample}`)).length);
       let unknownWords = 0;
       let truncatedPrompts = 0;
+      for (const item of items) {
+        const ctx = policy.encodeContext(bench.prompt(item).text, { lenient: true, reserve: cfg.maxNewTokens });
+        unknownWords += ctx.unknown;
+        truncatedPrompts += ctx.truncated > 0 ? 1 : 0;
+      }
       const prepared = new Map<string, { patches: Float32Array; context: number[] }>();
       const greedy = cfg.samples === 1 && cfg.temperature === 0;
-      for (let i = 0; i < todo.length; i += cfg.batchSize) {
-        const chunk = todo.slice(i, i + cfg.batchSize);
+      for (let i = 0; i < work.length; i += cfg.batchSize) {
+        const chunk = work.slice(i, i + cfg.batchSize);
+        const missing = chunk.filter((w) => !done.has(`${w.item.id}#${w.sample}`));
+        if (missing.length === 0) continue;
         const inputs = [];
         for (const { item } of chunk) {
           let input = prepared.get(item.id); // k samples of one item share its prompt and pixels
           if (!input) {
             const p = bench.prompt(item);
             const ctx = policy.encodeContext(p.text, { lenient: true, reserve: cfg.maxNewTokens });
-            unknownWords += ctx.unknown;
-            truncatedPrompts += ctx.truncated > 0 ? 1 : 0;
             input = { patches: await policy.patches(p.images, `${name} item ${item.id}`), context: ctx.ids };
             prepared.set(item.id, input);
           }
           inputs.push(input);
         }
-        // Seeded per chunk position so that a resumed evaluation draws the same samples.
-        const rng = new Rng(hashString(`eval|${cfg.seed}|${name}|${i}`));
-        const texts = policy.generateText(inputs, { maxNewTokens: cfg.maxNewTokens, greedy, temperature: cfg.temperature || 1, topP: cfg.topP, rng, batchSize: cfg.batchSize });
+        const rngs = chunk.map(({ item, sample }) => sampleRng(cfg.seed, name, item.id, sample));
+        const texts = policy.generateText(inputs, { maxNewTokens: cfg.maxNewTokens, greedy, temperature: cfg.temperature || 1, topP: cfg.topP, rng: rngs[0]!, rngs, batchSize: cfg.batchSize });
         chunk.forEach(({ item, sample }, j) => {
-          const record = { ...bench.score(item, texts[j]!), sample };
-          appendJsonLine(samplesFile, record);
+          if (done.has(`${item.id}#${sample}`)) return;
+          appendJsonLine(samplesFile, { ...bench.score(item, texts[j]!), sample });
+          done.add(`${item.id}#${sample}`);
+          if (++written === stopAfterRecords) process.kill(process.pid, 'SIGKILL');
         });
-        progress?.advance(chunk.length);
+        task?.increment(missing.length);
       }
+      task?.stop();
       // Metrics are rebuilt from the records on disk, never from memory.
       const wanted = new Set(items.map((it) => it.id));
       const records = readRecords(samplesFile).filter((r) => wanted.has(r.id) && (r.sample ?? 0) < cfg.samples);
       const metrics = bench.aggregate(records);
-      const result: BenchmarkResult = { benchmark: name, split, source, n: items.length, metrics, unknownWords, truncatedPrompts, unresolvedImages: Object.keys(unresolved).length };
+      const result: BenchmarkResult = {
+        benchmark: name,
+        split,
+        source,
+        n: items.length,
+        metrics,
+        unknownWords,
+        truncatedPrompts,
+        unresolvedImages: Object.keys(unresolved).length,
+        ...(cfg.limit !== undefined ? { limit: cfg.limit } : {}),
+      };
       writeJsonAtomic(join(cfg.out, name, 'results.json'), {
         ...result,
+        ...(cfg.limit !== undefined ? { warning: LIMIT_WARNING } : {}),
         config: { ...cfg, benchmarks: undefined, benchmark: name },
+        identity: { ...identity, scorer: identity.scorers[name] },
         checkpoint: { path: cfg.checkpoint, info },
         backend: backendInfo(),
         provenance: provenance(),
       });
       results.push(result);
     }
-    progress?.stop();
     writeJsonAtomic(join(cfg.out, 'results.json'), {
       results,
+      average: benchmarkAverage(results),
+      ...(cfg.limit !== undefined ? { limit: cfg.limit, warning: LIMIT_WARNING } : {}),
       config: cfg,
+      identity,
       checkpoint: { path: cfg.checkpoint, info },
       backend: backendInfo(),
       provenance: provenance(),

@@ -110,12 +110,14 @@ export function startProgress(opts: ProgressOptions): ProgressTask {
 
   const every = intervalMs();
   let last = performance.now();
+  let printed = -1; // the count of the last plain line, so the end does not repeat it
   const line = (): string =>
     `${opts.label}: ${done}/${total} ${unit} (${total > 0 ? ((100 * done) / total).toFixed(1) : '100.0'} %), ${done > first ? rate().toFixed(2) : '—'} ${unit}/s, ETA ${eta()}, ${formatDuration((performance.now() - t0) / 1000)} elapsed${info ? ` | ${info}` : ''}\n`;
   const maybe = (): void => {
     const now = performance.now();
     if (now - last >= every) {
       last = now;
+      printed = done;
       stream.write(line());
     }
   };
@@ -136,7 +138,7 @@ export function startProgress(opts: ProgressOptions): ProgressTask {
     stop: () => {
       if (stopped) return;
       stopped = true;
-      stream.write(line());
+      if (printed !== done) stream.write(line());
     },
   };
 }
