@@ -1,6 +1,6 @@
 // OPSD — on-policy self-distillation. The student samples y from P_S(·|x); the self-teacher is the
 // same network that also sees privileged context c (the reference solution, or with `privileged: 'answer'`
-// only the final answer, DESIGN.md §4), and the student is pulled towards it token by token, gradient
+// only the final answer, docs/design.md §4.2), and the student is pulled towards it token by token, gradient
 // through the student only.
 //
 // Default: generalised JSD over the full vocabulary, exactly TRL's `GKDTrainer.generalized_jsd_loss`

@@ -1,4 +1,4 @@
-// The method contract (DESIGN.md §3). A method is a pure function over one rollout batch: it never
+// The method contract (docs/design.md §3.1). A method is a pure function over one rollout batch: it never
 // sees the loop, and the loop never tests a method's name — it reads the flags declared here.
 import type * as tf from '@tensorflow/tfjs';
 

@@ -1,4 +1,4 @@
-// The shared post-training loop (DESIGN.md §1, §3). One step reads top to bottom:
+// The shared post-training loop (docs/design.md §1, §3). One step reads top to bottom:
 //   sample prompts → G responses each → verifier rewards → self-teacher pass (privileged context) →
 //   the method's loss → Adam with gradient clipping → metrics.
 // The loop reads only the flags a method declares (trains, teacherContext, needsFullDistributions,
@@ -89,7 +89,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   samplesPerPrompt: 8,
   ppoMiniBatch: 0,
   ppoEpochs: 1,
-  // DESIGN.md §7's 1e-4, decayed by a cosine to 10 % over the run. At a constant 1e-4 the held-out accuracy swung by
+  // docs/design.md §7's 1e-4, decayed by a cosine to 10 % over the run. At a constant 1e-4 the held-out accuracy swung by
   // ±0.05 between evaluations late in a run, and a constant 3e-5 climbed more slowly and still wandered by ±0.015
   // at the end; the decay keeps the early pace and settles the end (results/reference/README.md).
   lr: 1e-4,

@@ -1,4 +1,4 @@
-// The benchmark contract (DESIGN.md §3, lmms-eval style): load → prompt → extract → score → aggregate.
+// The benchmark contract (docs/design.md §3.2, lmms-eval style): load → prompt → extract → score → aggregate.
 // A benchmark returns per-item records; every table is rebuilt from records, never from memory.
 
 /** Bad or missing input data. The CLI prints `message` as one line and exits non-zero. */
@@ -18,7 +18,7 @@ export interface LoadOptions {
 }
 
 export interface BenchItem {
-  /** The benchmark's own item id (DESIGN.md §5: MMMU `id`, MathVista `pid`, MathVision `id`, WeMath `question number`, ZeroBench `question_id`). */
+  /** The benchmark's own item id (docs/design.md §5: MMMU `id`, MathVista `pid`, MathVision `id`, WeMath `question number`, ZeroBench `question_id`). */
   id: string;
   /** The split the item was loaded from (every loader sets it). */
   split?: string;

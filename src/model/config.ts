@@ -1,4 +1,4 @@
-// Policy model configuration. Defaults follow DESIGN.md §7 (d=64, 3 layers, 4 heads, MLP 4×) plus a small vision
+// Policy model configuration. Defaults as docs/design.md §6.2 (d=64, 3 layers, 4 heads, MLP 4×) plus a small vision
 // block (MLP patch encoder, image tokens attending to each other).
 
 export interface ModelConfig {
