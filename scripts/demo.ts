@@ -10,6 +10,7 @@ import { getMethod } from '../methods/index.ts';
 import { num, setupBackend, tensorOptions, UsageError } from '../src/cli-util.ts';
 import { PACKAGE_BASE, userPath } from '../src/paths.ts';
 import { runScript, scriptCli } from '../src/script-cli.ts';
+import { pct, startProgress, type ProgressTask } from '../src/progress.ts';
 
 await runScript(async () => {
   const argv = tensorOptions(
@@ -22,6 +23,7 @@ await runScript(async () => {
     .option('eval-every', { type: 'number', default: 20, describe: 'held-out evaluation (and checkpoint) every N steps, and at step 0' })
     .option('methods', { type: 'string', default: 'grpo,rlsd', describe: 'comma-separated methods (see rlsd-bench methods)' })
     .option('runs-dir', { type: 'string', default: 'results/runs', describe: 'where the demo-<method> run folders go (relative to the working directory)' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar or lines (the table still prints)' })
     .parseSync();
   const steps = num('steps', argv.steps, { integer: true, min: 1, max: 100_000 });
   const evalEvery = num('eval-every', argv['eval-every'], { integer: true, min: 1 });
@@ -38,14 +40,18 @@ await runScript(async () => {
     // The demo always starts afresh: resuming an earlier demo would replay its numbers, even after an upgrade.
     rmSync(out, { recursive: true, force: true });
     const t0 = performance.now();
+    let task: ProgressTask | null = null;
     const res = await train(
       { ...DEFAULT_TRAIN, method, base: PACKAGE_BASE, out, steps, evalEvery, checkpointEvery: evalEvery, quiet: true },
       {
-        start: () => {},
-        update: (step, m) => {
-          if (m['eval/accuracy'] !== undefined) process.stdout.write(`  ${method} step ${step}: reward ${m['reward/mean']!.toFixed(3)}, held-out accuracy ${m['eval/accuracy'].toFixed(3)}\n`);
+        start: (total, done) => {
+          task = startProgress({ label: `  ${method}`, total, done, unit: 'steps', quiet: Boolean(argv.quiet) });
         },
-        stop: () => {},
+        update: (step, m) => {
+          if (m['eval/accuracy'] !== undefined) task?.log(`  ${method} step ${step}: reward ${pct(m['reward/mean'])} %, held-out accuracy ${pct(m['eval/accuracy'])} %`);
+          task?.update(step);
+        },
+        stop: () => task?.stop(),
       },
     );
     curves[method] = new Map(res.evals.map((e) => [e['step']!, e['eval/accuracy']!]));
@@ -53,6 +59,6 @@ await runScript(async () => {
   }
 
   const stepsSeen = [...new Set(Object.values(curves).flatMap((c) => [...c.keys()]))].sort((a, b) => a - b);
-  process.stdout.write(`\nheld-out greedy accuracy on the mini suite (step 0 = base)\n${'step'.padStart(6)}${methods.map((m) => m.padStart(8)).join('')}\n`);
-  for (const s of stepsSeen) process.stdout.write(`${String(s).padStart(6)}${methods.map((m) => (curves[m]!.has(s) ? curves[m]!.get(s)!.toFixed(3) : '—').padStart(8)).join('')}\n`);
+  process.stdout.write(`\nheld-out greedy accuracy on the mini test split, % (step 0 = base)\n${'step'.padStart(6)}${methods.map((m) => m.padStart(8)).join('')}\n`);
+  for (const s of stepsSeen) process.stdout.write(`${String(s).padStart(6)}${methods.map((m) => (curves[m]!.has(s) ? pct(curves[m]!.get(s)!) : '—').padStart(8)).join('')}\n`);
 });

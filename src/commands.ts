@@ -257,7 +257,7 @@ const evalCommand: Builder = (cli) =>
         .option('temperature', { type: 'number', default: 0, describe: '0 = greedy (with --samples 1)' })
         .option('top-p', { type: 'number', default: 1, describe: 'nucleus sampling with --temperature > 0 (1: off)' })
         .option('max-new-tokens', { type: 'number', default: 32, describe: 'longest response in tokens' })
-        .option('batch', { type: 'number', default: 128, describe: 'sequences decoded together (speed only; results do not depend on it)' })
+        .option('batch', { type: 'number', default: 128, describe: 'sequences decoded together (a batch of other rows rounds differently, so it is one of the settings the output folder records)' })
         .option('seed', { type: 'number', default: 1, describe: 'sampling seed (with --temperature > 0)' })
         .option('mini-items', { type: 'number', default: MINI_EVAL_ITEMS, describe: "problems per benchmark with --data mini (the default is train's in-run evaluation set)" })
         .option('mini-seed', { type: 'number', default: 1, describe: 'seed of the mini suite with --data mini' })
