@@ -128,6 +128,15 @@ export interface LoadedCheckpoint {
   trainer?: Map<string, Float32Array>;
 }
 
+/** A tensor manifest: names with shapes and offsets of non-negative integers (else unpack would read nonsense). */
+function validManifest(list: unknown): list is TensorEntry[] {
+  const nat = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
+  return (
+    Array.isArray(list) &&
+    list.every((t: Partial<TensorEntry> | null) => typeof t?.name === 'string' && Array.isArray(t.shape) && t.shape.every(nat) && nat(t.offset))
+  );
+}
+
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const metaFile = join(dir, 'checkpoint.json');
   if (!existsSync(metaFile)) throw new CheckpointError(`${metaFile}: checkpoint not found`);
@@ -137,11 +146,13 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   } catch (e) {
     throw new CheckpointError(`${metaFile}: corrupt checkpoint metadata (${(e as Error).message})`);
   }
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new CheckpointError(`${metaFile}: corrupt checkpoint metadata (not a JSON object)`);
   if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${metaFile}: unknown format '${String(meta.format)}' (expected ${CHECKPOINT_FORMAT})`);
   for (const field of ['model', 'tokenizer', 'tensors'] as const)
     if (meta[field] == null) throw new CheckpointError(`${metaFile}: missing field '${field}'`);
-  if (!Array.isArray(meta.tensors) || meta.tensors.some((t) => typeof t?.name !== 'string' || !Array.isArray(t.shape) || typeof t.offset !== 'number'))
-    throw new CheckpointError(`${metaFile}: field 'tensors' must be a list of {name, shape, offset}`);
+  if (!validManifest(meta.tensors)) throw new CheckpointError(`${metaFile}: field 'tensors' must be a list of {name, shape, offset}`);
+  if (meta.trainer != null && (typeof meta.trainer !== 'object' || !validManifest(meta.trainer.tensors)))
+    throw new CheckpointError(`${metaFile}: field 'trainer.tensors' must be a list of {name, shape, offset}`);
   try {
     validateModelConfig(meta.model);
   } catch (e) {

@@ -3,16 +3,16 @@
 //   the method's loss → Adam with gradient clipping → metrics.
 // The loop reads only the flags a method declares (trains, teacherContext, needsFullDistributions,
 // needsReference); it never tests a method's name.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { answerOnlyReference, mentionsReference, REF_CLOSE, REF_OPEN } from '../benchmarks/mini/language.ts';
 import { getMethod, resolveMethodConfig } from '../methods/index.ts';
 import type { Method, MethodConfig, MethodInputs, TeacherContext } from '../methods/types.ts';
 import { meanEntropy, stopGradient } from '../methods/core.ts';
 import { backendInfo } from './backend.ts';
-import { loadCheckpoint } from './checkpoint.ts';
-import { assignParams, cloneParams, disposeParams, type Params } from './model/params.ts';
+import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from './checkpoint.ts';
+import { assignParams, cloneParams, disposeParams, paramSpecs, type Params } from './model/params.ts';
 import { cachedTensorCount } from './model/ops.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
 import { atTemperature, Policy, tokenLogProbs, type PolicyInput } from './policy.ts';
@@ -20,7 +20,9 @@ import { provenance } from './provenance.ts';
 import { type PendingScores, TeacherWorker, type TeacherScores } from './teacher-worker.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
-import { appendJsonLine, writeFileAtomic, writeJsonAtomic } from './util/fs.ts';
+import { appendJsonLine, cleanCrashLitter, jsonSafe, writeFileAtomic, writeJsonAtomic } from './util/fs.ts';
+import { lockDir } from './util/lock.ts';
+import { setActivity, updateActivity, yieldToEvents } from './util/activity.ts';
 import { hashString, Rng, type RngState } from './util/rng.ts';
 
 export interface TrainConfig {
@@ -249,13 +251,95 @@ export function teacherContexts(
   return { contexts, available, truncated };
 }
 
-function findLatestCheckpoint(out: string): string | null {
+/** The pointer file beside a run's checkpoints: the step of the latest one (as veRL's), for readers such as `eval`. */
+export const LATEST_CHECKPOINT_POINTER = 'latest_checkpointed_iteration.txt';
+
+/** What a run's checkpoints must hold to resume it (derived from the method and the batch layout). */
+interface TrainerExpectations {
+  method: string;
+  teacher: boolean;
+  /** Most optimiser updates a step makes (0 for a method that does not train). */
+  updatesPerStep: number;
+}
+
+interface ResumePoint {
+  dir: string;
+  ck: LoadedCheckpoint;
+  state: TrainerState;
+}
+
+/**
+ * Reads a training checkpoint and checks every field of its trainer state and every tensor the resume assigns, so
+ * that a corrupt one is named (file and field) instead of resuming from nonsense ("banana steps").
+ */
+function loadTrainingCheckpoint(dir: string, expect: TrainerExpectations): ResumePoint {
+  const ck = loadCheckpoint(dir);
+  const file = join(dir, 'checkpoint.json');
+  const bad = (field: string, why: string): CheckpointError => new CheckpointError(`${file}: field '${field}' ${why}`);
+  if (!ck.trainer || !ck.meta.trainer) throw new CheckpointError(`${file}: not a training checkpoint (no trainer state)`);
+  // Another method's run is not a corrupt checkpoint: refused outright (its tensors differ by design).
+  if (ck.meta.info['method'] !== expect.method) throw new TrainingError(`${dir} belongs to a '${String(ck.meta.info['method'])}' run, not '${expect.method}'; use another --out`);
+  const raw = ck.meta.trainer.state as Partial<Record<keyof TrainerState, unknown>> | null;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('trainer.state', 'must be an object');
+  const nat = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+  const show = (x: unknown): string => JSON.stringify(x)?.slice(0, 40) ?? String(x);
+  if (!nat(raw.step)) throw bad('trainer.state.step', `must be a whole number ≥ 0 (got ${show(raw.step)})`);
+  const named = /^step_(\d+)$/.exec(basename(dir));
+  if (named && Number(named[1]) !== raw.step) throw bad('trainer.state.step', `is ${raw.step}, but the folder is ${basename(dir)}`);
+  // sfc32's words, some kept as signed 32-bit values.
+  if (!Array.isArray(raw.rng) || raw.rng.length !== 4 || !raw.rng.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32))
+    throw bad('trainer.state.rng', `must be 4 32-bit integers (got ${show(raw.rng)})`);
+  const data = raw.data as Partial<DataOrder> | null;
+  if (data === null || typeof data !== 'object' || !nat(data.epoch) || !nat(data.cursor))
+    throw bad('trainer.state.data', `must be {epoch, cursor} of whole numbers ≥ 0 (got ${show(raw.data)})`);
+  if (!nat(raw.adamStep) || raw.adamStep > raw.step * expect.updatesPerStep)
+    throw bad('trainer.state.adamStep', `must be a whole number from 0 to ${raw.step * expect.updatesPerStep} at step ${raw.step} (got ${show(raw.adamStep)})`);
+  if (raw.lastEval !== undefined && (raw.lastEval === null || typeof raw.lastEval !== 'object' || !Object.values(raw.lastEval).every((v) => typeof v === 'number' && Number.isFinite(v))))
+    throw bad('trainer.state.lastEval', `must map metric names to finite numbers (got ${show(raw.lastEval)})`);
+  // The optimiser's moments (and the frozen teacher) for every parameter, of its shape and finite.
+  const tFile = join(dir, 'trainer.bin');
+  const shapes = new Map(ck.meta.trainer.tensors.map((t) => [t.name, t.shape]));
+  const prefixes = ['adam_m/', 'adam_v/', ...(expect.teacher ? ['teacher/'] : [])];
+  for (const spec of paramSpecs(ck.meta.model))
+    for (const prefix of prefixes) {
+      const name = `${prefix}${spec.name}`;
+      const shape = shapes.get(name);
+      if (!shape) throw new CheckpointError(`${file}: trainer tensor '${name}' is missing`);
+      if (shape.join() !== spec.shape.join()) throw new CheckpointError(`${file}: trainer tensor '${name}' has shape [${shape}], expected [${spec.shape}]`);
+      if (ck.trainer.get(name)!.some((x) => !Number.isFinite(x))) throw new CheckpointError(`${tFile}: tensor '${name}' holds NaN or infinite values`);
+    }
+  return { dir, ck, state: raw as TrainerState };
+}
+
+/**
+ * The checkpoint to resume from: the latest that is whole and valid. A corrupt latest one (unreadable, a bad
+ * field, short weights) is named in a notice and the previous good one taken; none good is refused.
+ */
+function chooseResumePoint(out: string, expect: TrainerExpectations, notice: (line: string) => void): ResumePoint | null {
   const dir = join(out, 'checkpoints');
   if (!existsSync(dir)) return null;
   const steps = readdirSync(dir)
-    .filter((n) => /^step_\d+$/.test(n) && existsSync(join(dir, n, 'checkpoint.json')))
-    .sort();
-  return steps.length ? join(dir, steps[steps.length - 1]!) : null;
+    .filter((n) => /^step_\d+$/.test(n))
+    .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
+  const problems: string[] = [];
+  for (const name of steps) {
+    try {
+      const point = loadTrainingCheckpoint(join(dir, name), expect);
+      for (const p of problems) notice(`rlsd-bench: notice: ${p}; resuming from the previous good checkpoint ${point.dir}`);
+      return point;
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      problems.push(e.message.split('\n')[0]!);
+    }
+  }
+  if (problems.length === 0) return null;
+  const older = problems.length > 1 ? ` (and ${problems.length - 1} older checkpoint${problems.length > 2 ? 's are' : ' is'} unusable too)` : '';
+  throw new TrainingError(`no usable checkpoint to resume in ${dir}: ${problems[0]}${older}; move ${out} away to start afresh`);
+}
+
+/** One line of metrics.jsonl (as appendJsonLine writes it). */
+function metricsLine(value: Record<string, unknown>): string {
+  return `${JSON.stringify(value, jsonSafe)}\n`;
 }
 
 /** Drops metric lines after `step` (a resumed run rewrites them identically). */
@@ -317,7 +401,17 @@ function settingsDiff(recorded: Record<string, unknown>, now: Record<string, unk
     .map((k) => `${k} ${JSON.stringify(recorded[k])} → ${JSON.stringify(now[k])}`);
 }
 
+/** Runs (or resumes) a training run, holding the lock of its folder: one writer per run. */
 export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
+  const lock = lockDir(cfg.out, `train --method ${cfg.method}`);
+  try {
+    return await trainLocked(cfg, progress);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
   const method: Method = getMethod(cfg.method);
   const mcfg: MethodConfig = resolveMethodConfig(method, cfg.methodOptions);
   if (!Number.isInteger(cfg.ppoEpochs) || cfg.ppoEpochs < 1) throw new TrainingError(`ppoEpochs must be an integer ≥ 1 (got ${cfg.ppoEpochs})`);
@@ -329,7 +423,18 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   const adamCfg: AdamConfig = { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: cfg.gradClip, schedule: cfg.lrSchedule, totalSteps: cfg.steps };
 
   // ---- start or resume ----
-  const resumeFrom = findLatestCheckpoint(cfg.out);
+  const notice = (line: string): void => void process.stderr.write(`${line}\n`);
+  // Saves killed mid-way leave temporaries (and, between their two renames, a set-aside checkpoint); under the
+  // folder's lock any of a dead process is litter.
+  for (const dir of [cfg.out, join(cfg.out, 'checkpoints')]) for (const line of cleanCrashLitter(dir)) notice(`rlsd-bench: notice: ${line}`);
+  const updatesPerStep = method.trains ? cfg.ppoEpochs * (cfg.ppoMiniBatch > 0 ? cfg.promptsPerStep / cfg.ppoMiniBatch : 1) : 0;
+  const resumePoint = chooseResumePoint(cfg.out, { method: cfg.method, teacher: Boolean(teacherKind), updatesPerStep }, notice);
+  const resumeFrom = resumePoint?.dir ?? null;
+  // A run's records appear only with its first checkpoint (below), so records without one are another run's.
+  if (!resumePoint)
+    for (const name of ['metrics.jsonl', 'run.json'])
+      if (existsSync(join(cfg.out, name)))
+        throw new TrainingError(`${join(cfg.out, name)} exists but ${join(cfg.out, 'checkpoints')} holds no checkpoint to resume from; move it (or the folder) away or use another --out — nothing was changed`);
   const { policy, info: startInfo } = Policy.load(resumeFrom ?? cfg.base);
   if (resumeFrom && startInfo['method'] !== cfg.method)
     throw new TrainingError(`${resumeFrom} belongs to a '${String(startInfo['method'])}' run, not '${cfg.method}'; use another --out`);
@@ -367,13 +472,15 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
   if (needsReference) reference = Policy.load(cfg.base).policy.params;
   let state: TrainerState = { step: 0, rng: new Rng(hashString(`rollout|${cfg.seed}`)).state(), data: { epoch: 0, cursor: 0 }, adamStep: 0 };
   const metricsFile = join(cfg.out, 'metrics.jsonl');
-  if (resumeFrom) {
-    const ck = loadCheckpoint(resumeFrom);
-    if (!ck.trainer || !ck.meta.trainer) throw new TrainingError(`${resumeFrom}: not a training checkpoint (no trainer state)`);
-    state = ck.meta.trainer.state as TrainerState;
+  if (resumePoint) {
+    const { ck } = resumePoint;
+    state = resumePoint.state;
+    const epochLength = epochOrder(trainPool, cfg.trainMix, cfg.seed, state.data.epoch).length;
+    if (state.data.cursor > epochLength)
+      throw new TrainingError(`${join(resumePoint.dir, 'checkpoint.json')}: field 'trainer.state.data' has cursor ${state.data.cursor}, past the ${epochLength} prompts of an epoch`);
     const m = new Map<string, Float32Array>();
     const v = new Map<string, Float32Array>();
-    for (const [k, x] of ck.trainer) {
+    for (const [k, x] of ck.trainer!) {
       if (k.startsWith('adam_m/')) m.set(k.slice(7), x);
       else if (k.startsWith('adam_v/')) v.set(k.slice(7), x);
       else if (k.startsWith('teacher/') && teacher) {
@@ -382,10 +489,12 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       }
     }
     adam.load({ step: state.adamStep, m, v });
-    truncateMetrics(metricsFile, state.step);
-  } else {
-    mkdirSync(cfg.out, { recursive: true });
-    writeFileSync(metricsFile, '');
+    // At step 0 the file holds only the step-0 evaluation, which the checkpoint keeps (it may have been killed
+    // before the file was written).
+    if (state.step === 0) writeFileAtomic(metricsFile, state.lastEval ? metricsLine({ step: 0, ...state.lastEval }) : '');
+    else truncateMetrics(metricsFile, state.step);
+    // After a fall-back to an earlier checkpoint the pointer names the one the run goes on from.
+    writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_CHECKPOINT_POINTER), `${state.step}\n`);
   }
   const rng = new Rng(state.rng);
   let warnedTruncation = false;
@@ -411,7 +520,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
     trainItems: trainPool.length,
     evalItems: evalTasks.length,
   };
-  writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
+  if (resumePoint) writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
 
   const saveTraining = (step: number, lastEval?: Record<string, number>): void => {
     const tensors = new Map<string, Float32Array>();
@@ -436,21 +545,26 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       { kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval ?? null, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel },
       { tensors, shapes, state: trainerState },
     );
+    writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_CHECKPOINT_POINTER), `${step}\n`);
+    updateActivity({ checkpointStep: step });
   };
 
   const varList = [...policy.params.values()];
   const endStep = cfg.stopAfter > 0 ? Math.min(cfg.steps, state.step + cfg.stopAfter) : cfg.steps;
   progress?.start(cfg.steps, state.step);
+  setActivity({ command: 'train', step: state.step, checkpointStep: state.step });
 
   // Step 0: the starting point of every curve, and a good checkpoint to fall back to.
   if (!resumeFrom) {
     const ev = cfg.evalEvery > 0 ? evaluateTasks(policy, evalTasks, cfg.maxNewTokens) : undefined;
-    if (ev) appendJsonLine(metricsFile, { step: 0, ...ev });
     saveTraining(0, ev);
+    writeFileAtomic(metricsFile, ev ? metricsLine({ step: 0, ...ev }) : '');
+    writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
   }
 
   try {
     for (let step = state.step; step < endStep; step++) {
+      await yieldToEvents(); // a Ctrl-C is handled here, between steps
       const metrics: StepMetrics = {};
       const stepStart = performance.now();
       // Blocks for a pass of the worker: the time waited counts as the teacher's (below); the worker's own time is logged.
@@ -707,6 +821,7 @@ export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<
       progress?.update(done, metrics);
       if ((cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0) || done === cfg.steps || done === endStep) saveTraining(done, ev);
       state.step = done;
+      updateActivity({ step: done });
     }
   } finally {
     progress?.stop();

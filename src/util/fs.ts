@@ -1,19 +1,73 @@
 // Atomic file writes: write to a temporary sibling, then rename, so that an interrupted run never
-// leaves a half-written result behind.
-import { mkdirSync, renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+// leaves a half-written result behind. Writes into a read-only folder fail with one line naming the folder.
+import { mkdirSync, renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
+
+/** A write the file system refused (read-only folder, no permission): one line for the user. */
+export class WriteError extends Error {
+  override name = 'WriteError';
+}
+
+const READ_ONLY_CODES = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/** Runs a write, turning "read-only" errors of `dir` into a WriteError that names it. */
+export function mapWriteError<T>(dir: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && READ_ONLY_CODES.has(code)) throw new WriteError(`${dir} is read-only (cannot write ${what}; ${code})`);
+    throw e;
+  }
+}
+
+/**
+ * mkdir -p that names the folder it could not write in. Node's own recursive mkdir reports ENOENT on a read-only
+ * file system and never returns under /proc, so the missing components are made one by one from the nearest
+ * existing ancestor.
+ */
+export function ensureDir(dir: string): void {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  let at = target;
+  while (!existsSync(at)) {
+    missing.push(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (missing.length === 0) {
+    if (!statSync(target).isDirectory()) throw new WriteError(`${target} is not a folder`);
+    return;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      // ENOENT with an existing parent: a pseudo file system (procfs) that takes no new folders.
+      if (code !== undefined && (READ_ONLY_CODES.has(code) || code === 'ENOENT')) throw new WriteError(`${dirname(d)} is read-only (cannot create ${basename(d)}; ${code})`);
+      if (code === 'ENOTDIR') throw new WriteError(`${dirname(d)} is not a folder`);
+      throw e;
+    }
+  }
+}
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data);
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  const dir = dirname(file);
+  ensureDir(dir);
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
+  mapWriteError(dir, basename(file), () => {
+    writeFileSync(tmp, data);
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  });
 }
 
 /** JSON replacer: parquet INT64 columns arrive as BigInt, which JSON cannot hold. */
@@ -34,6 +88,51 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 
 /** Appends one JSON line (used for per-step metrics and per-item samples, which resume by reading back). */
 export function appendJsonLine(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, JSON.stringify(value, jsonSafe) + '\n');
+  ensureDir(dirname(file));
+  mapWriteError(dirname(file), basename(file), () => appendFileSync(file, JSON.stringify(value, jsonSafe) + '\n'));
+}
+
+/** What a writer leaves beside its target while saving: `.<name>.<pid>.tmp` (being written), `.<name>.<pid>.old` (set aside). */
+const LITTER = /^\.(.+)\.(\d+)\.(tmp|old)$/;
+
+/** Whether a process of this host may still be writing (pid reuse errs on the side of keeping). */
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Cleans up after writers that were killed mid-save in `dir`: their temporaries are removed, and a target that a
+ * save had set aside (`.<name>.<pid>.old`) but not yet replaced — killed between its two renames — is put back.
+ * Only entries of processes that are gone; a live writer's are never touched. `only` limits it to some targets
+ * (a folder shared with other outputs). Returns one line per action, for a notice.
+ */
+export function cleanCrashLitter(dir: string, only?: (name: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  const done: string[] = [];
+  const entries = readdirSync(dir)
+    .map((n) => ({ n, m: LITTER.exec(n) }))
+    .filter((e): e is { n: string; m: RegExpExecArray } => e.m !== null && (!only || only(e.m[1]!)) && !pidAlive(Number(e.m[2])));
+  // Newest set-aside copy first: it is the one the interrupted save replaced.
+  const olds = entries.filter((e) => e.m[3] === 'old').sort((a, b) => statSync(join(dir, b.n)).mtimeMs - statSync(join(dir, a.n)).mtimeMs);
+  for (const e of olds) {
+    const target = join(dir, e.m[1]!);
+    if (!existsSync(target)) {
+      mapWriteError(dir, e.m[1]!, () => renameSync(join(dir, e.n), target));
+      done.push(`restored ${target} from ${e.n}, set aside by a save of pid ${e.m[2]} that was interrupted`);
+    } else {
+      mapWriteError(dir, e.n, () => rmSync(join(dir, e.n), { recursive: true, force: true }));
+      done.push(`removed ${join(dir, e.n)}, left by pid ${e.m[2]}`);
+    }
+  }
+  for (const e of entries.filter((x) => x.m[3] === 'tmp')) {
+    mapWriteError(dir, e.n, () => rmSync(join(dir, e.n), { recursive: true, force: true }));
+    done.push(`removed ${join(dir, e.n)}, left by pid ${e.m[2]}`);
+  }
+  return done;
 }

@@ -3,9 +3,10 @@
 // line naming the holder; a lock whose process is gone (same host, no such pid) is taken over with a notice.
 // Locks are released on exit, including an exit forced by Ctrl-C or an error; a SIGKILLed holder leaves its
 // lock, which the next run then takes over.
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { ensureDir } from './fs.ts';
 
 export class LockError extends Error {
   override name = 'LockError';
@@ -88,7 +89,7 @@ function tryCreate(file: string, me: LockHolder): boolean {
 export function acquireLock(file: string, command: string, notice: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Lock {
   const existing = held.get(file);
   if (existing) return existing;
-  mkdirSync(dirname(file), { recursive: true });
+  ensureDir(dirname(file));
   const me: LockHolder = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(file, me)) {
