@@ -1,6 +1,22 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript CLI through tsx (a runtime dependency), so no build step is needed.
+// Launcher: runs the TypeScript CLI through tsx (a runtime dependency), so no build step is needed, in this very
+// process — so a signal sent to it reaches the CLI's handler (src/cli.ts) directly.
 import { register } from 'tsx/esm/api';
+
+// Under `npx` (npm exec) this process is npm's grandchild, and a SIGTERM sent to npm ends npm and its shell without
+// passing the signal on: the command would run on as an orphan, holding its folder's lock. So when the parent that
+// started it goes away, it acts as if it had received the SIGTERM itself. (Only under npm: a shell's `cmd &` may
+// outlive its shell on purpose.)
+if (process.env.npm_command === 'exec' || process.env.npm_lifecycle_event === 'npx') {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(watch);
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }, 500);
+  watch.unref();
+}
 
 register();
 const { main } = await import('../src/cli.ts');

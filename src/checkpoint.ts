@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, validateModelConfig } from './model/config.ts';
+import { ensureDir, mapWriteError } from './util/fs.ts';
 import { disposeParams, newVariable, paramSpecs, type Params } from './model/params.ts';
 
 export const CHECKPOINT_FORMAT = 'rlsd-bench-checkpoint/1';
@@ -82,13 +83,13 @@ export function saveCheckpoint(dir: string, input: SaveInput): void {
     meta.trainer = { tensors: t.manifest, state: input.trainer.state };
     trainerBytes = t.bytes;
   }
-  mkdirSync(dirname(dir), { recursive: true });
+  ensureDir(dirname(dir));
   const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
   const old = join(dirname(dir), `.${basename(dir)}.${process.pid}.old`);
   // Leftovers of a crashed save by an earlier process with the same pid would block the renames.
   rmSync(tmp, { recursive: true, force: true });
   rmSync(old, { recursive: true, force: true });
-  mkdirSync(tmp);
+  mapWriteError(dirname(dir), basename(dir), () => mkdirSync(tmp));
   const keptMoved: string[] = [];
   const extrasMoved: { name: string; from: string }[] = [];
   try {

@@ -6,6 +6,8 @@ import { TENSOR_COMMANDS, UsageError } from './cli-util.ts';
 import { listBenchmarks } from './benchmark-info.ts';
 import { methodNames, methods } from '../methods/index.ts';
 import { commandRegistry } from './commands.ts';
+import { stopAllProgress } from './progress.ts';
+import { currentActivity } from './util/activity.ts';
 
 function listMethods(verbose: boolean): void {
   const width = Math.max(...methodNames.map((n) => n.length));
@@ -64,13 +66,48 @@ export function buildCli(args: string[]): Argv {
     });
 }
 
+/** What an interrupted command says: where it stopped, and what rerunning it does. */
+export function interruptedLine(): string {
+  const a = currentActivity();
+  if (a?.command === 'train' && a.step !== undefined) {
+    const from = a.checkpointStep !== undefined && a.checkpointStep < a.step ? ` (from its checkpoint at step ${a.checkpointStep})` : '';
+    return `rlsd-bench: interrupted at step ${a.step} — rerun the same command to resume${from}`;
+  }
+  // Pretrain keeps no checkpoints on the way: --out is written once, at the end, so there is nothing to resume.
+  if (a?.command === 'pretrain' && a.step !== undefined)
+    return `rlsd-bench: interrupted at step ${a.step} — pretrain saves only at its end, so --out is unchanged; rerun the same command to start again`;
+  if (a?.command === 'eval') return 'rlsd-bench: interrupted — rerun the same command to resume; finished items are kept';
+  return 'rlsd-bench: interrupted';
+}
+
+let interruptHandlerInstalled = false;
+
+/**
+ * Ctrl-C / SIGTERM: put the terminal cursor back (a progress bar hides it), say where the command stopped, and exit
+ * 128 + signal through process.exit, so that 'exit' handlers (lock release) run. Long loops yield between steps,
+ * so the handler runs at a step boundary, with every file whole.
+ */
+export function installInterruptHandler(): void {
+  if (interruptHandlerInstalled) return;
+  interruptHandlerInstalled = true;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    stopAllProgress();
+    process.stderr.write(`${interruptedLine()}\n`);
+    process.exit(code);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
 export async function main(args = hideBin(process.argv)): Promise<number> {
+  installInterruptHandler();
   try {
     await buildCli(args).parseAsync();
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     const err = e as Error;
-    const known = ['UsageError', 'DataError', 'CheckpointError', 'BackendError', 'TrainingError', 'TeacherWorkerError', 'LockError', 'YError'];
+    const known = ['UsageError', 'DataError', 'CheckpointError', 'BackendError', 'TrainingError', 'TeacherWorkerError', 'LockError', 'WriteError', 'YError'];
     const line = (err.message || String(err)).split('\n')[0];
     process.stderr.write(`rlsd-bench: error: ${line}\n`);
     if (!known.includes(err.name) && process.env['RLSD_DEBUG']) process.stderr.write(`${err.stack}\n`);

@@ -24,6 +24,28 @@ const DEFAULT_BASE_SHOWN = 'results/reference/base in the package';
 
 type Builder = (cli: Argv) => Argv;
 
+/**
+ * Upper bounds of train's and pretrain's size flags, checked before anything is written: past them a run does
+ * not fail cleanly but exhausts memory mid-run. Measured on the default model: a training problem per benchmark
+ * holds ~185 KiB of images and tokens (the five benchmarks, WeMath's groups expanded), a response of the update
+ * ~6 MB of activations (64 prompts × 8 samples took 3.0 GB).
+ */
+export const TRAIN_BOUNDS = {
+  items: { max: 20_000, why: 'problems per benchmark held in memory, ~185 KiB each: 20000 ≈ 3.6 GB' },
+  responses: { max: 1024, why: 'responses per step whose activations the update holds at once, ~6 MB each: 1024 ≈ 6 GB' },
+  dModel: { max: 512, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
+  layers: { max: 24, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
+  heads: { max: 64, why: 'attention scores per head are held for every position pair' },
+  patchHidden: { max: 4096, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
+} as const;
+
+/** A whole-number size flag within [min, bound.max]; the error says why the bound is there. */
+function sizeFlag(flag: string, v: unknown, min: number, bound: { max: number; why: string }): number {
+  const x = num(flag, v, { integer: true, min });
+  if (x > bound.max) throw new UsageError(`--${flag} must be ≤ ${bound.max} (got ${x}): ${bound.why}`);
+  return x;
+}
+
 function fmt(x: number | undefined, digits = 3): string {
   return x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
 }
@@ -81,12 +103,12 @@ const pretrainCommand: Builder = (cli) =>
         ...DEFAULT_PRETRAIN,
         out: resolve(String(argv.out)),
         steps: num('steps', argv.steps, { integer: true, min: 1 }),
-        batchSize: num('batch', argv.batch, { integer: true, min: 2 }),
+        batchSize: sizeFlag('batch', argv.batch, 2, { max: TRAIN_BOUNDS.responses.max, why: 'sequences per step whose activations the update holds at once, ~6 MB each: 1024 ≈ 6 GB' }),
         lr: num('lr', argv.lr, { min: 0, minExclusive: true }),
         seed: num('seed', argv.seed, { integer: true, min: 0 }),
         dataSeed: num('data-seed', argv['data-seed'], { integer: true, min: 0 }),
-        trainPerBenchmark: num('train-items', argv['train-items'], { integer: true, min: 1 }),
-        evalPerBenchmark: num('eval-items', argv['eval-items'], { integer: true, min: 1 }),
+        trainPerBenchmark: sizeFlag('train-items', argv['train-items'], 1, TRAIN_BOUNDS.items),
+        evalPerBenchmark: sizeFlag('eval-items', argv['eval-items'], 1, TRAIN_BOUNDS.items),
         evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
         referenceFraction: num('ref-fraction', argv['ref-fraction'], { min: 0, max: 1 }),
         lookupDrillFraction: num('lookup-drill', argv['lookup-drill'], { min: 0, max: 0.9 }),
@@ -97,11 +119,11 @@ const pretrainCommand: Builder = (cli) =>
         fusedOptionMarkers: Boolean(argv['fused-option-markers']),
         model: {
           ...DEFAULT_PRETRAIN.model,
-          dModel: num('d-model', argv['d-model'], { integer: true, min: 1 }),
-          nLayers: num('layers', argv.layers, { integer: true, min: 1 }),
-          nHeads: num('heads', argv.heads, { integer: true, min: 1 }),
+          dModel: sizeFlag('d-model', argv['d-model'], 1, TRAIN_BOUNDS.dModel),
+          nLayers: sizeFlag('layers', argv.layers, 1, TRAIN_BOUNDS.layers),
+          nHeads: sizeFlag('heads', argv.heads, 1, TRAIN_BOUNDS.heads),
           patchSize: num('patch-size', argv['patch-size'], { integer: true, min: 1 }),
-          patchHidden: num('patch-hidden', argv['patch-hidden'], { integer: true, min: 0 }),
+          patchHidden: sizeFlag('patch-hidden', argv['patch-hidden'], 0, TRAIN_BOUNDS.patchHidden),
           imageAttention: choice('image-attention', argv['image-attention'], ['causal', 'bidirectional'] as const),
           prevTokenEmbedding: Boolean(argv['prev-token-embedding']),
         },
@@ -189,8 +211,8 @@ const trainCommand: Builder = (cli) =>
         out: resolve(argv.out ? String(argv.out) : `results/runs/${method.name}${argv['shuffle-rewards'] ? '-shuffled' : ''}-s${seed}`),
         seed,
         steps: num('steps', argv.steps, { integer: true, min: 1 }),
-        promptsPerStep: num('prompts', argv.prompts, { integer: true, min: 1 }),
-        samplesPerPrompt: num('samples', argv.samples, { integer: true, min: 1 }),
+        promptsPerStep: sizeFlag('prompts', argv.prompts, 1, TRAIN_BOUNDS.responses),
+        samplesPerPrompt: sizeFlag('samples', argv.samples, 1, TRAIN_BOUNDS.responses),
         ppoMiniBatch: num('ppo-mini-batch', argv['ppo-mini-batch'], { integer: true, min: 0 }),
         ppoEpochs: num('ppo-epochs', argv['ppo-epochs'], { integer: true, min: 1 }),
         lr: num('lr', argv.lr, { min: 0 }),
@@ -202,9 +224,9 @@ const trainCommand: Builder = (cli) =>
         maxNewTokens: num('max-new-tokens', argv['max-new-tokens'], { integer: true, min: 1 }),
         teacherSync: num('teacher-sync', argv['teacher-sync'], { integer: true, min: 0 }),
         evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
-        evalPerBenchmark: num('eval-items', argv['eval-items'], { integer: true, min: 1 }),
+        evalPerBenchmark: sizeFlag('eval-items', argv['eval-items'], 1, TRAIN_BOUNDS.items),
         evalSplit: choice('eval-split', argv['eval-split'], ['test', 'validation'] as const),
-        trainPerBenchmark: num('train-items', argv['train-items'], { integer: true, min: 1 }),
+        trainPerBenchmark: sizeFlag('train-items', argv['train-items'], 1, TRAIN_BOUNDS.items),
         trainMix: choice('train-mix', argv['train-mix'], TRAIN_MIXES),
         checkpointEvery: num('checkpoint-every', argv['checkpoint-every'], { integer: true, min: 0 }),
         dataSeed: num('data-seed', argv['data-seed'], { integer: true, min: 0 }),
@@ -214,6 +236,8 @@ const trainCommand: Builder = (cli) =>
         quiet: Boolean(argv.quiet),
       };
       if (cfg.samplesPerPrompt < 2 && method.trains) throw new UsageError('--samples must be ≥ 2 for group-relative methods');
+      if (cfg.promptsPerStep * cfg.samplesPerPrompt > TRAIN_BOUNDS.responses.max)
+        throw new UsageError(`--prompts × --samples must be ≤ ${TRAIN_BOUNDS.responses.max} (got ${cfg.promptsPerStep} × ${cfg.samplesPerPrompt} = ${cfg.promptsPerStep * cfg.samplesPerPrompt}): ${TRAIN_BOUNDS.responses.why}`);
       if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
         throw new UsageError(`--ppo-mini-batch ${cfg.ppoMiniBatch} must divide --prompts ${cfg.promptsPerStep} (every update sees whole groups of equal count)`);
       await setupBackend(argv);

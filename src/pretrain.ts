@@ -1,8 +1,8 @@
 // Supervised pre-training of the base policy on the mini suite's solution traces. Half of every batch sees
 // the reference solution in its context (the self-teacher's format), half does not, so the same network
 // learns both to solve and to use privileged information — the starting point of every method.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from './backend.ts';
 import { Adam, DEFAULT_ADAM } from './optim.ts';
@@ -12,7 +12,9 @@ import { evaluateTasks } from './train.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
 import { lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
-import { appendJsonLine, jsonText } from './util/fs.ts';
+import { appendJsonLine, cleanCrashLitter, ensureDir, jsonText, mapWriteError } from './util/fs.ts';
+import { acquireLock } from './util/lock.ts';
+import { setActivity, updateActivity, yieldToEvents } from './util/activity.ts';
 import { hashString, Rng } from './util/rng.ts';
 import type { ModelConfig } from './model/config.ts';
 import { countParams } from './model/params.ts';
@@ -93,7 +95,20 @@ export interface PretrainResult {
   finalWithReference: Record<string, number>;
 }
 
+/** Pre-trains a base into `cfg.out`, holding `<out>.lock`: the output folder itself is replaced by renames, so its lock lives beside it. */
 export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: Record<string, number>) => void): Promise<PretrainResult> {
+  const out = cfg.out.replace(/\/+$/, '');
+  const lock = acquireLock(`${out}.lock`, 'pretrain');
+  try {
+    // A rebuild killed between its two renames left --out set aside as .<name>.<pid>.old: put it back first.
+    for (const line of cleanCrashLitter(dirname(out), (name) => name === basename(out))) process.stderr.write(`rlsd-bench: notice: ${line}\n`);
+    return await pretrainLocked(cfg, onStep);
+  } finally {
+    lock.release();
+  }
+}
+
+async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Record<string, number>) => void): Promise<PretrainResult> {
   const policy = cfg.init ? Policy.load(cfg.init).policy : Policy.init(cfg.seed, cfg.model, Tokenizer.default({ fusedOptionMarkers: cfg.fusedOptionMarkers }));
   const reserve = cfg.maxNewTokens;
   const train = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
@@ -116,14 +131,16 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
   // Metrics go to a scratch file beside the output, renamed in place once the checkpoint is saved: a failed run
   // leaves the output directory as it was, and a rebuild into it starts a fresh file rather than appending.
   const metricsFile = `${cfg.out.replace(/\/+$/, '')}.pretrain_metrics.partial.jsonl`;
-  mkdirSync(dirname(metricsFile), { recursive: true });
-  writeFileSync(metricsFile, '');
+  ensureDir(dirname(metricsFile));
+  mapWriteError(dirname(metricsFile), basename(metricsFile), () => writeFileSync(metricsFile, ''));
   let saved = false;
   const evals: Record<string, number>[] = [];
   let order = rng.shuffle(Array.from({ length: examples.length }, (_, i) => i));
   let cursor = 0;
+  setActivity({ command: 'pretrain', step: 0 });
   try {
     for (let step = 0; step < cfg.steps; step++) {
+      await yieldToEvents(); // a Ctrl-C is handled here, between steps
       const t0 = performance.now();
       const seqs = [];
       const drillsPerBatch = drillsIn(step);
@@ -161,6 +178,7 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
         evals.push({ step: done, ...ev, 'eval/accuracy_with_reference': evRef['eval/accuracy']! });
       }
       appendJsonLine(metricsFile, { step: done, ...m });
+      updateActivity({ step: done });
       onStep?.(done, m);
     }
     const final = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
