@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
+import { MINI_SPLITS } from '../benchmarks/mini/build.ts';
 import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { benchmarkDataRoot, DATA_ENV } from './paths.ts';
@@ -93,7 +94,9 @@ export function listBenchmarks(verbose: boolean, env: NodeJS.ProcessEnv = proces
     if (!verbose) continue;
     const pad = ' '.repeat(w + 2);
     lines.push(`${pad}${info.title}`);
-    lines.push(`${pad}evaluated split: ${info.evalSplit}${mini ? `; the mini version's: ${EVAL_SPLIT[name as MiniBenchmark]}` : ''}`);
+    lines.push(
+      `${pad}evaluated split: ${info.evalSplit}${mini ? `; mini: --data mini --split ${MINI_SPLITS.join('|')} (test by default; its test rows are '${EVAL_SPLIT[name as MiniBenchmark]}' files in data mini's output)` : ''}`,
+    );
     lines.push(`${pad}metrics: ${info.headline} (headline), ${info.others.join(', ')} — benchmarks/${name}/METRICS.md`);
     for (const l of info.layouts) lines.push(`${pad}reads: ${l}`);
     lines.push(
