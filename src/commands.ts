@@ -10,6 +10,7 @@ import { DEFAULT_MODEL } from './model/config.ts';
 import { DEFAULT_TRAIN, TRAIN_MIXES, train, type ProgressSink, type StepMetrics } from './train.ts';
 import { benchmarkAverage, benchmarkSource, evaluate, headline, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalProgress } from './eval.ts';
 import { pct, startProgress, type ProgressTask } from './progress.ts';
+import { setActivity } from './util/activity.ts';
 import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
@@ -314,6 +315,7 @@ const evalCommand: Builder = (cli) =>
       if (resolved.note) process.stderr.write(`rlsd-bench: ${resolved.note}\n`);
       if (cfg.limit !== undefined) process.stderr.write(`rlsd-bench: warning: ${LIMIT_WARNING}\n`);
       await setupBackend(argv);
+      setActivity({ command: 'eval' }); // for the Ctrl-C line (src/cli.ts)
       const results = await evaluate(cfg, evalProgress(Boolean(argv.quiet)));
       const w = Math.max(10, ...results.map((r) => r.benchmark.length));
       process.stdout.write(`${'benchmark'.padEnd(w)}  ${'split'.padEnd(22)}  ${'items'.padStart(5)}  metric          value\n`);
