@@ -109,6 +109,7 @@ export async function main(args = hideBin(process.argv)): Promise<number> {
     const err = e as Error;
     const known = ['UsageError', 'DataError', 'CheckpointError', 'BackendError', 'TrainingError', 'TeacherWorkerError', 'LockError', 'WriteError', 'YError'];
     const line = (err.message || String(err)).split('\n')[0];
+    stopAllProgress(); // a bar cut short by the error: end its line and show the cursor again
     process.stderr.write(`rlsd-bench: error: ${line}\n`);
     if (!known.includes(err.name) && process.env['RLSD_DEBUG']) process.stderr.write(`${err.stack}\n`);
     return known.includes(err.name) && err.name !== 'UsageError' && err.name !== 'YError' ? 1 : 2;
