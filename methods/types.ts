@@ -1,6 +1,7 @@
 // The method contract (docs/design.md §3.1). A method is a pure function over one rollout batch: it never
 // sees the loop, and the loop never tests a method's name — it reads the flags declared here.
 import type * as tf from '@tensorflow/tfjs';
+import type { TeacherRegime } from './teacher-regime.ts';
 
 /** One rollout batch: B = prompts × G responses, T = padded response length, V = vocabulary size. */
 export interface MethodInputs {
@@ -50,6 +51,8 @@ export interface Method<C extends MethodConfig = MethodConfig> {
   trains: boolean;
   /** Privileged context the self-teacher sees, or null when the method uses no teacher. */
   teacherContext(cfg: C): TeacherContext | null;
+  /** How the self-teacher's weights are kept (methods/teacher-regime.ts); present when teacherContext can be non-null. */
+  teacherRegime?(cfg: C): TeacherRegime;
   /** True when the method needs full [B,T,V] teacher logits (OPSD's vocabulary-level divergence). */
   needsFullDistributions(cfg: C): boolean;
   /**

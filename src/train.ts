@@ -17,6 +17,7 @@ import { cachedTensorCount } from './model/ops.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from './optim.ts';
 import { atTemperature, Policy, tokenLogProbs, type PolicyInput } from './policy.ts';
 import { provenance } from './provenance.ts';
+import { LATEST_POINTER, stepDirName } from './run-dir.ts';
 import { type PendingScores, TeacherWorker, type TeacherScores } from './teacher-worker.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
@@ -250,9 +251,6 @@ export function teacherContexts(
   }
   return { contexts, available, truncated };
 }
-
-/** The pointer file beside a run's checkpoints: the step of the latest one (as veRL's), for readers such as `eval`. */
-export const LATEST_CHECKPOINT_POINTER = 'latest_checkpointed_iteration.txt';
 
 /** What a run's checkpoints must hold to resume it (derived from the method and the batch layout). */
 interface TrainerExpectations {
@@ -494,7 +492,7 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
     if (state.step === 0) writeFileAtomic(metricsFile, state.lastEval ? metricsLine({ step: 0, ...state.lastEval }) : '');
     else truncateMetrics(metricsFile, state.step);
     // After a fall-back to an earlier checkpoint the pointer names the one the run goes on from.
-    writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_CHECKPOINT_POINTER), `${state.step}\n`);
+    writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_POINTER), `${state.step}\n`);
   }
   const rng = new Rng(state.rng);
   let warnedTruncation = false;
@@ -541,11 +539,11 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
       }
     const trainerState: TrainerState = { step, rng: rng.state(), data: { ...state.data }, adamStep: adam.step, ...(lastEval ? { lastEval } : {}) };
     policy.save(
-      join(cfg.out, 'checkpoints', `step_${String(step).padStart(6, '0')}`),
+      join(cfg.out, 'checkpoints', stepDirName(step)),
       { kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval ?? null, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel },
       { tensors, shapes, state: trainerState },
     );
-    writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_CHECKPOINT_POINTER), `${step}\n`);
+    writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_POINTER), `${step}\n`);
     updateActivity({ checkpointStep: step });
   };
 
