@@ -13,12 +13,13 @@ import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
 import { answerStatement } from '../benchmarks/mini/formats.ts';
 import type { MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { initBackend } from '../src/backend.ts';
-import { choice, tensorOptions, UsageError } from '../src/cli-util.ts';
+import { choice, tensorOptions } from '../src/cli-util.ts';
 import { ATTENTION_KERNELS } from '../src/model/ops.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, userPath } from '../src/paths.ts';
 import { parseOrExit, scriptCli } from '../src/script-cli.ts';
 import { evaluate } from '../src/eval.ts';
 import { Rng } from '../src/util/rng.ts';
+import { UsageError } from '../src/util/errors.ts';
 
 const flags = parseOrExit(
   tensorOptions(

@@ -5,8 +5,8 @@
 // Usage: npx tsx scripts/curves.ts results/runs/grpo-s1 results/runs/rlsd-s1 …
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../src/cli-util.ts';
 import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
+import { UsageError } from '../src/util/errors.ts';
 
 const dirs = parseOrExit(
   scriptCli(

@@ -7,10 +7,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TRAIN, train } from '../src/train.ts';
 import { getMethod } from '../methods/index.ts';
-import { num, setupBackend, tensorOptions, UsageError } from '../src/cli-util.ts';
+import { num, setupBackend, tensorOptions } from '../src/cli-util.ts';
 import { PACKAGE_BASE, userPath } from '../src/paths.ts';
 import { runScript, scriptCli } from '../src/script-cli.ts';
 import { pct, startProgress, type ProgressTask } from '../src/progress.ts';
+import { UsageError } from '../src/util/errors.ts';
 
 await runScript(async () => {
   const argv = tensorOptions(

@@ -7,8 +7,8 @@
 // Usage: npx tsx scripts/headroom.ts GREEDY_EVAL_DIR SAMPLED_EVAL_DIR
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../src/cli-util.ts';
 import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
+import { UsageError } from '../src/util/errors.ts';
 
 interface SampleRecord {
   id: string;

@@ -29,8 +29,8 @@ import {
   type OpenPred,
 } from '../benchmarks/mmmu/index.ts';
 import type { ItemRecord } from '../benchmarks/common/types.ts';
-import { UsageError } from '../src/cli-util.ts';
 import { parseOrExit, scriptCli } from '../src/script-cli.ts';
+import { UsageError } from '../src/util/errors.ts';
 
 /** Published validation accuracy (%) of the two example models, MMMU paper (CVPR 2024) Table 2. */
 const PUBLISHED_VAL_ACCURACY: Record<string, { label: string; accuracy: number }> = {

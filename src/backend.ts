@@ -2,13 +2,10 @@
 // they load, else WASM (SIMD), else the pure-JS cpu backend. The backend in use is recorded in every run.
 import * as tf from '@tensorflow/tfjs';
 import { activeAttentionKernel, type AttentionKernel, setAttentionKernel } from './model/ops.ts';
+import { BackendError } from './util/errors.ts';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
-
-export class BackendError extends Error {
-  override name = 'BackendError';
-}
 
 export interface BackendInfo {
   name: string;

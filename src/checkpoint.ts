@@ -8,13 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, validateModelConfig } from './model/config.ts';
 import { ensureDir, mapWriteError } from './util/fs.ts';
 import { disposeParams, newVariable, paramSpecs, type Params } from './model/params.ts';
+import { CheckpointError } from './util/errors.ts';
+
+// Moved to src/util/errors.ts; remove when src/train.ts / src/train/ import CheckpointError from there.
+export { CheckpointError } from './util/errors.ts';
 
 export const CHECKPOINT_FORMAT = 'rlsd-bench-checkpoint/1';
 const CHECKPOINT_FILES = new Set(['checkpoint.json', 'weights.bin', 'trainer.bin']);
-
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
 
 interface TensorEntry {
   name: string;

@@ -2,10 +2,7 @@
 import { BACKENDS, initBackend, parseBackendName } from './backend.ts';
 import type { Argv } from 'yargs';
 import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from './util/errors.ts';
 
 /** Validates a numeric flag: finite, optionally integer, within [min, max]. */
 export function num(flag: string, v: unknown, opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {}): number {

@@ -2,12 +2,13 @@
 // on bad input), prints the backend it runs on, and writes results atomically.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { TENSOR_COMMANDS, UsageError } from './cli-util.ts';
+import { TENSOR_COMMANDS } from './cli-util.ts';
 import { listBenchmarks } from './benchmark-info.ts';
 import { methodNames, methods } from '../methods/index.ts';
 import { commandRegistry } from './commands.ts';
 import { stopAllProgress } from './progress.ts';
 import { currentActivity } from './util/activity.ts';
+import { exitCodeOf, UsageError } from './util/errors.ts';
 
 function listMethods(verbose: boolean): void {
   const width = Math.max(...methodNames.map((n) => n.length));
@@ -107,12 +108,13 @@ export async function main(args = hideBin(process.argv)): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     const err = e as Error;
-    const known = ['UsageError', 'DataError', 'CheckpointError', 'BackendError', 'TrainingError', 'TeacherWorkerError', 'LockError', 'WriteError', 'YError'];
     const line = (err.message || String(err)).split('\n')[0];
     stopAllProgress(); // a bar cut short by the error: end its line and show the cursor again
     process.stderr.write(`rlsd-bench: error: ${line}\n`);
-    if (!known.includes(err.name) && process.env['RLSD_DEBUG']) process.stderr.write(`${err.stack}\n`);
-    return known.includes(err.name) && err.name !== 'UsageError' && err.name !== 'YError' ? 1 : 2;
+    const code = exitCodeOf(err);
+    if (code === undefined && process.env['RLSD_DEBUG']) process.stderr.write(`${err.stack}\n`);
+    // Anything unforeseen exits 2, as a refusal of the command line does.
+    return code ?? 2;
   }
 }
 

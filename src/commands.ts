@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
-import { choice, num, parseOptions, setupBackend, tensorOptions, UsageError } from './cli-util.ts';
+import { choice, num, parseOptions, setupBackend, tensorOptions } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
@@ -17,6 +17,7 @@ import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
 import { MINI_EVAL_ITEMS, writeMiniSuite } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
+import { UsageError } from './util/errors.ts';
 
 /** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
 export const DEFAULT_BASE = PACKAGE_BASE;

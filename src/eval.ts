@@ -7,20 +7,19 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { BenchItem, ItemRecord, Metrics } from '../benchmarks/common/types.ts';
-import { DataError } from '../benchmarks/common/types.ts';
 import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
 import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/common/unresolved.ts';
 import { MINI_SPLITS, miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
 import type { MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { MINI_BENCHMARKS } from '../benchmarks/mini/types.ts';
 import { backendInfo } from './backend.ts';
-import { UsageError } from './cli-util.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { LOCK_NAME, lockDir } from './util/lock.ts';
 import { Policy } from './policy.ts';
 import { provenance } from './provenance.ts';
 import { appendJsonLine, writeFileAtomic, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng } from './util/rng.ts';
+import { DataError, UsageError } from './util/errors.ts';
 
 /** `--data mini` evaluates the built-in mini suite, generated in memory (no files, no downloads). */
 export const MINI_DATA = 'mini';

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { decodeImage } from '../benchmarks/common/images.ts';
 import type { EncodedImage } from '../benchmarks/common/types.ts';
-import { CheckpointError, loadCheckpoint, paramsFromWeights, saveCheckpoint, type SaveInput } from './checkpoint.ts';
+import { loadCheckpoint, paramsFromWeights, saveCheckpoint, type SaveInput } from './checkpoint.ts';
 import { join } from 'node:path';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim, validateModelConfig } from './model/config.ts';
 import { generate, type Generation, type SampleOptions } from './model/generate.ts';
@@ -14,7 +14,7 @@ import { forwardGrouped, forwardLogits } from './model/transformer.ts';
 import { planChunks, type ChunkCost } from './model/chunks.ts';
 import { Tokenizer } from './tokenizer.ts';
 import type { Rng } from './util/rng.ts';
-import { UsageError } from './cli-util.ts';
+import { CheckpointError, ContextOverflowError, UsageError } from './util/errors.ts';
 
 export interface PolicyInput {
   patches: Float32Array;
@@ -39,11 +39,6 @@ export interface EncodedContext {
   unknown: number;
   /** Tokens dropped from the left to fit the model's context window. */
   truncated: number;
-}
-
-/** A context that does not fit the positions left for it (strict encoding); callers name the setting at fault. */
-export class ContextOverflowError extends Error {
-  override name = 'ContextOverflowError';
 }
 
 export class Policy {

@@ -3,7 +3,7 @@
 // veRL writes), else the highest checkpoints/step_N that holds a checkpoint.json.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from './cli-util.ts';
+import { UsageError } from './util/errors.ts';
 
 /** The pointer file a run folder keeps beside its checkpoints (the step number of the latest one). */
 export const LATEST_POINTER = 'latest_checkpointed_iteration.txt';

@@ -2,11 +2,11 @@
 import { existsSync, readFileSync, realpathSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { ItemRecord, Metrics } from '../benchmarks/common/types.ts';
-import { DataError } from '../benchmarks/common/types.ts';
 import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/common/unresolved.ts';
 import { getBenchmark } from '../benchmarks/index.ts';
 import { writeJsonAtomic } from './util/fs.ts';
 import { acquireLock } from './util/lock.ts';
+import { DataError } from './util/errors.ts';
 
 export interface ScoreConfig {
   benchmark: string;

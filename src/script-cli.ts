@@ -3,17 +3,16 @@
 // non-zero exit before it deletes or writes anything.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError } from './cli-util.ts';
+import { exitCodeOf, UsageError } from './util/errors.ts';
 
-const KNOWN = ['UsageError', 'DataError', 'CheckpointError', 'BackendError', 'TrainingError', 'TeacherWorkerError', 'LockError', 'YError'];
-
-/** One error line on stderr and the exit code: 2 for bad flags, 1 for anything else. */
+/** One error line on stderr and the exit code: 2 for bad flags, the error's own code for the others, else 1. */
 export function reportError(e: unknown): number {
   const err = e as Error;
   const line = (err?.message || String(e)).split('\n')[0];
   process.stderr.write(`rlsd-bench: error: ${line}\n`);
-  if (!KNOWN.includes(err?.name) && process.env['RLSD_DEBUG']) process.stderr.write(`${err?.stack}\n`);
-  return err?.name === 'UsageError' || err?.name === 'YError' ? 2 : 1;
+  const code = exitCodeOf(e);
+  if (code === undefined && process.env['RLSD_DEBUG']) process.stderr.write(`${err?.stack}\n`);
+  return code ?? 1;
 }
 
 /**

@@ -5,8 +5,8 @@ import type { BenchItem, ItemRecord } from '../benchmarks/common/types.ts';
 import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
 import { miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
 import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
-import { ContextOverflowError, type Policy } from './policy.ts';
-import { UsageError } from './cli-util.ts';
+import { type Policy } from './policy.ts';
+import { ContextOverflowError, UsageError } from './util/errors.ts';
 
 export interface Task {
   uid: string;

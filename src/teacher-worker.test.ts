@@ -6,8 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
 import { patchDim } from './model/config.ts';
 import { Policy } from './policy.ts';
-import { TeacherWorker, TeacherWorkerError } from './teacher-worker.ts';
+import { TeacherWorker } from './teacher-worker.ts';
 import { BASE } from '../test/fixtures.ts';
+import { TeacherWorkerError } from './util/errors.ts';
 
 await initBackend('wasm');
 

@@ -10,6 +10,7 @@ import type { ModelConfig } from './model/config.ts';
 import type { AttentionKernel } from './model/ops.ts';
 import type { Params } from './model/params.ts';
 import type { PolicyInput } from './policy.ts';
+import { TeacherWorkerError } from './util/errors.ts';
 
 interface InitMessage {
   type: 'init';
@@ -62,10 +63,6 @@ export interface PendingScores {
 
 /** How long the loop waits for one teacher pass before it gives up on the worker. */
 const ANSWER_TIMEOUT_MS = 600_000;
-
-export class TeacherWorkerError extends Error {
-  override name = 'TeacherWorkerError';
-}
 
 export class TeacherWorker {
   private nextId = 1;

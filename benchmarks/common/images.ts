@@ -1,7 +1,8 @@
 // Image decoding with sharp. Items keep their original bytes; pixels for the policy are produced
 // only here, at the model's edge.
 import sharp from 'sharp';
-import { DataError, type EncodedImage } from './types.ts';
+import { type EncodedImage } from './types.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 export interface RgbImage {
   width: number;

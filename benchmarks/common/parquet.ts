@@ -6,7 +6,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { writeFileAtomic } from '../../src/util/fs.ts';
-import { DataError } from './types.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 export type Row = Record<string, unknown>;
 

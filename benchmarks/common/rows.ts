@@ -3,7 +3,7 @@
 // and telling a dataset folder from a single file (`isDir`).
 import { statSync } from 'node:fs';
 import type { Row } from './parquet.ts';
-import { DataError } from './types.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 export type { Row } from './parquet.ts';
 

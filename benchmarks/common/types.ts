@@ -1,11 +1,6 @@
 // The benchmark contract (docs/design.md §3.2, lmms-eval style): load → prompt → extract → score → aggregate.
 // A benchmark returns per-item records; every table is rebuilt from records, never from memory.
 
-/** Bad or missing input data. The CLI prints `message` as one line and exits non-zero. */
-export class DataError extends Error {
-  override name = 'DataError';
-}
-
 /** An image as distributed: the original encoded bytes (PNG/JPEG/…), decoded only at the model's edge. */
 export interface EncodedImage {
   bytes: Uint8Array;

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
-import { DataError } from '../common/types.ts';
 import { COT_INSTRUCTION, itemFromRow, load, mathvision, officialPrompt, validateImages, type MathVisionItem } from './index.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 const SHARED = realData('mathvision');
 const skipShared = existsSync(join(SHARED, 'testmini.jsonl')) ? false : `real data absent (${SHARED}); skipping`;

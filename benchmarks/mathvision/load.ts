@@ -12,8 +12,9 @@ import { basename, dirname, join } from 'node:path';
 import { decodeImage } from '../common/images.ts';
 import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
 import { isDir, type Row } from '../common/rows.ts';
-import { DataError, type LoadOptions } from '../common/types.ts';
+import { type LoadOptions } from '../common/types.ts';
 import { itemFromRow, type MathVisionItem } from './item.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 export const SPLITS = ['test', 'testmini'] as const;
 

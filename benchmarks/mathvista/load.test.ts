@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
-import { DataError } from '../common/types.ts';
 import { itemFromRow, load, mathvista, requireImages, validateImages } from './index.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 const SHARED = realData('mathvista');
 const haveShared = existsSync(join(SHARED, 'testmini.json'));

@@ -11,8 +11,9 @@ import { basename, dirname, join } from 'node:path';
 import { decodeImage } from '../common/images.ts';
 import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
 import { isDir } from '../common/rows.ts';
-import { DataError, type LoadOptions } from '../common/types.ts';
+import { type LoadOptions } from '../common/types.ts';
 import { itemFromRow, type MathVistaItem } from './item.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 export const SPLITS = ['testmini', 'test'] as const;
 

@@ -32,7 +32,7 @@ import { basename, dirname, join } from 'node:path';
 import { decodeImage, toEncodedImage } from '../common/images.ts';
 import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
 import { asText, isDir, placeOf, type Row, type RowPlace } from '../common/rows.ts';
-import { DataError, type BenchItem, type Benchmark, type EncodedImage, type Extraction, type ItemRecord, type LoadOptions, type Metrics, type PromptParts } from '../common/types.ts';
+import { type BenchItem, type Benchmark, type EncodedImage, type Extraction, type ItemRecord, type LoadOptions, type Metrics, type PromptParts } from '../common/types.ts';
 import {
   calculateInsLevelAcc,
   domainOf,
@@ -49,6 +49,7 @@ import {
 } from './eval_utils.ts';
 import { PyRandom } from './pyrandom.ts';
 import { looksLikePythonList, parsePythonStringList, PyLiteralError, tryParsePythonStringList } from './pyliteral.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 export * from './eval_utils.ts';
 export { PyRandom } from './pyrandom.ts';

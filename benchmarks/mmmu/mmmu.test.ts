@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
-import { DataError, type ItemRecord } from '../common/types.ts';
+import { type ItemRecord } from '../common/types.ts';
 import {
   buildMmmuPromptText,
   createMmmu,
@@ -26,6 +26,7 @@ import {
   validateImages,
   type MmmuItem,
 } from './index.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 function mc(response: string, options: string[], rng = new PyRandom(42)) {
   const { index2ans, allChoices } = getMultiChoiceInfo(options);

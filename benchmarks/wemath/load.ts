@@ -12,8 +12,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { listParquet, readParquetRows, requireColumns, type Row } from '../common/parquet.ts';
-import { DataError, type LoadOptions } from '../common/types.ts';
+import { type LoadOptions } from '../common/types.ts';
 import { itemFromRow, type WeMathItem } from './item.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 export const WEMATH_SPLITS = ['testmini'] as const;
 export const NODES_FILE = 'knowledge_structure_nodes.json';

@@ -28,7 +28,8 @@ import { basename, join } from 'node:path';
 import { decodeImage, toEncodedImage } from '../common/images.ts';
 import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
 import { asText, placeOf, type Row, type RowPlace } from '../common/rows.ts';
-import { DataError, type BenchItem, type Benchmark, type EncodedImage, type Extraction, type ItemRecord, type LoadOptions, type Metrics } from '../common/types.ts';
+import { type BenchItem, type Benchmark, type EncodedImage, type Extraction, type ItemRecord, type LoadOptions, type Metrics } from '../common/types.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 export const ZEROBENCH_SPLITS = ['zerobench', 'zerobench_subquestions'] as const;
 export const ZEROBENCH_PROMPT_SUFFIX = "\n\n\nLet's think step by step and give the final answer in curly braces, like this: {final answer}";

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { realData } from '../../test/fixtures.ts';
 import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
-import { DataError, type ItemRecord } from '../common/types.ts';
+import { type ItemRecord } from '../common/types.ts';
 import { aggregateZeroBench, extractCurly, itemFromRow, judgeZeroBench, validateImages, zerobench, ZEROBENCH_PROMPT_SUFFIX, type ZeroBenchItem } from './index.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 /** [response, ground truth, parsed answer, verdict] — written for this test in the style of ZeroBench answers. */
 const CASES: [string, string, string, boolean][] = [

@@ -2,11 +2,7 @@
 // leaves a half-written result behind. Writes into a read-only folder fail with one line naming the folder.
 import { mkdirSync, renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
-
-/** A write the file system refused (read-only folder, no permission): one line for the user. */
-export class WriteError extends Error {
-  override name = 'WriteError';
-}
+import { WriteError } from './errors.ts';
 
 const READ_ONLY_CODES = new Set(['EROFS', 'EACCES', 'EPERM']);
 

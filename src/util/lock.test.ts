@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock, LOCK_NAME, LockError, lockDir } from './lock.ts';
+import { acquireLock, LOCK_NAME, lockDir } from './lock.ts';
+import { LockError } from './errors.ts';
 
 test('a second holder is refused with one line naming the first; release frees the lock', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-lock-'));

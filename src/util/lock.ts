@@ -7,10 +7,7 @@ import { closeSync, existsSync, linkSync, openSync, readFileSync, readdirSync, r
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ensureDir } from './fs.ts';
-
-export class LockError extends Error {
-  override name = 'LockError';
-}
+import { LockError } from './errors.ts';
 
 export interface LockHolder {
   pid: number;
