@@ -2,6 +2,7 @@
 // false tells the loop to perform no update at all. Its loss is a valid zero scalar so that code
 // calling every method uniformly (tests, dry runs) never has to special-case it.
 import * as tf from '@tensorflow/tfjs';
+import { GRPO_RLSD_LR } from './grpo.ts';
 import type { Method } from './types.ts';
 
 export type BaseConfig = Record<string, never>;
@@ -13,8 +14,12 @@ export const base: Method<BaseConfig> = {
   teacherContext: () => null,
   needsFullDistributions: () => false,
   needsReference: () => false,
+  needsThoughtMask: () => false,
+  options: {},
   defaults: {},
   optionHelp: {},
+  // Never used (no update); the GRPO/RLSD value, so that a base run records the same --lr as the others.
+  recommendedLr: { value: GRPO_RLSD_LR.value, source: 'unused: base makes no update' },
   loss() {
     return { loss: tf.scalar(0), metrics: {} };
   },

@@ -25,7 +25,7 @@ import {
   KL_KINDS,
   LOSS_AGG_MODES,
 } from './core.ts';
-import type { OptionRules } from './options.ts';
+import { defaultsOf, helpOf, rulesOf, type OptionRules, type OptionSpecs, type Sourced } from './options.ts';
 import type { Method, MethodInputs, MethodOutput } from './types.ts';
 
 export type GrpoConfig = {
@@ -38,34 +38,66 @@ export type GrpoConfig = {
   klType: KlKind;
 };
 
-export const grpoDefaults: GrpoConfig = {
-  stdNorm: true,
-  clipLow: 0.2,
-  clipHigh: 0.28,
-  dualClipC: 3,
-  lossAgg: 'token-mean',
-  klCoef: 0,
-  klType: 'k3',
+/** GRPO's options, each declared once (methods/options.ts); defaults from the RLSD paper's released GRPO/RLSD recipe. */
+export const grpoOptions: OptionSpecs<GrpoConfig> = {
+  stdNorm: {
+    default: true,
+    help: 'divide the group-centred reward by the group std (false = Dr.GRPO)',
+    rule: { kind: 'boolean' },
+    source: 'GRPO (Shao et al. 2024); veRL compute_grpo_outcome_advantage norm_adv_by_std_in_grpo=True',
+  },
+  clipLow: {
+    default: 0.2,
+    help: 'lower clip range ε_low of the ratio (1 − ε_low)',
+    rule: { kind: 'number', min: 0, max: 1 },
+    source: 'iie-ycx/RLSD examples/visual_rl/rlsd_train.sh worker.actor.clip_ratio_low=0.2',
+  },
+  clipHigh: {
+    default: 0.28,
+    help: 'upper clip range ε_high of the ratio (1 + ε_high; DAPO clip-higher)',
+    rule: { kind: 'number', min: 0 },
+    source: 'iie-ycx/RLSD rlsd_train.sh worker.actor.clip_ratio_high=0.28 (DAPO clip-higher)',
+  },
+  dualClipC: {
+    default: 3,
+    help: 'dual-clip constant c > 1: for A < 0 the token loss is capped at −A·c',
+    rule: { kind: 'number', min: 1, minExclusive: true },
+    source: 'iie-ycx/RLSD verl/workers/actor/config.py clip_ratio_dual=3.0 (veRL clip_ratio_c)',
+  },
+  lossAgg: {
+    default: 'token-mean',
+    help: `loss aggregation: ${LOSS_AGG_MODES.join(' | ')}`,
+    rule: { kind: 'choice', choices: LOSS_AGG_MODES },
+    source: 'iie-ycx/RLSD verl/workers/actor/config.py loss_avg_mode="token"',
+  },
+  klCoef: {
+    default: 0,
+    help: 'coefficient of the KL-to-reference loss (0 = off, as in the paper)',
+    rule: { kind: 'number', min: 0 },
+    source: 'iie-ycx/RLSD rlsd_train.sh algorithm.disable_kl=True',
+  },
+  klType: {
+    default: 'k3',
+    help: 'KL estimator: k3 (veRL low_var_kl) | k1',
+    rule: { kind: 'choice', choices: KL_KINDS },
+    source: 'iie-ycx/RLSD examples/visual_rl/rlsd_config.yaml kl_penalty: low_var_kl (unused there: disable_kl)',
+  },
 };
 
-export const grpoOptionHelp: Record<keyof GrpoConfig, string> = {
-  stdNorm: 'divide the group-centred reward by the group std (false = Dr.GRPO)',
-  clipLow: 'lower clip range ε_low of the ratio (1 − ε_low)',
-  clipHigh: 'upper clip range ε_high of the ratio (1 + ε_high; DAPO clip-higher)',
-  dualClipC: 'dual-clip constant c > 1: for A < 0 the token loss is capped at −A·c',
-  lossAgg: `loss aggregation: ${LOSS_AGG_MODES.join(' | ')}`,
-  klCoef: 'coefficient of the KL-to-reference loss (0 = off, as in the paper)',
-  klType: `KL estimator: k3 (veRL low_var_kl) | k1`,
+export const grpoDefaults: GrpoConfig = defaultsOf(grpoOptions);
+export const grpoOptionHelp = helpOf(grpoOptions);
+export const grpoOptionRules: OptionRules<GrpoConfig> = rulesOf(grpoOptions);
+
+/** The learning rate the GRPO and RLSD runs settled on (train's `--lr` default for both). */
+export const GRPO_RLSD_LR: Sourced<number> = {
+  value: 1e-4,
+  source: 'GRPO and RLSD runs at 3e-5, 5e-5 and 1e-4, cosine decay to 10 % (results/reference/README.md); no validation grid yet',
 };
 
-export const grpoOptionRules: OptionRules<GrpoConfig> = {
-  stdNorm: { kind: 'boolean' },
-  clipLow: { kind: 'number', min: 0, max: 1 },
-  clipHigh: { kind: 'number', min: 0 },
-  dualClipC: { kind: 'number', min: 1, minExclusive: true },
-  lossAgg: { kind: 'choice', choices: LOSS_AGG_MODES },
-  klCoef: { kind: 'number', min: 0 },
-  klType: { kind: 'choice', choices: KL_KINDS },
+/** The learning rate of a method that has no runs of its own yet. */
+export const UNTUNED_LR: Sourced<number> = {
+  value: GRPO_RLSD_LR.value,
+  source: 'not yet tuned: the GRPO/RLSD default (results/reference/README.md)',
 };
 
 /** Checks the inputs every policy-gradient method needs and returns [B, T]. */
@@ -124,8 +156,11 @@ export const grpo: Method<GrpoConfig> = {
   teacherContext: () => null,
   needsFullDistributions: () => false,
   needsReference: (cfg) => cfg.klCoef > 0,
+  needsThoughtMask: () => false,
+  options: grpoOptions,
   defaults: grpoDefaults,
   optionHelp: grpoOptionHelp,
+  recommendedLr: GRPO_RLSD_LR,
   loss(x, cfg) {
     batchShape(x, 'grpo');
     return policyGradientLoss(x, cfg, grpoTokenAdvantages(x, cfg), 'grpo');

@@ -33,7 +33,9 @@ test('hybrid: shared lossAgg, sampled-token variant and KL pass through to the m
 });
 
 test('hybrid: flags follow the active terms; a zero weight skips its term entirely', () => {
-  assert.equal(hybrid.teacherContext(hybridDefaults), 'reference');
+  assert.equal(hybrid.teacherContext(hybridDefaults), 'answer');
+  assert.deepEqual(hybrid.teacherRegime!(hybridDefaults), { kind: 'live' }, "OPSD's regime");
+  assert.deepEqual(hybrid.teacherRegime!({ ...hybridDefaults, teacher: 'sync:20' }), { kind: 'sync', every: 20 });
   assert.equal(hybrid.needsFullDistributions(hybridDefaults), true);
   assert.equal(hybrid.needsFullDistributions({ ...hybridDefaults, variant: 'sampled-token' }), false);
   assert.equal(hybrid.needsReference({ ...hybridDefaults, klCoef: 0.1 }), true);

@@ -1,32 +1,47 @@
 // GRPO + OPSD (the paper's "GRPO+OPSD" row): L = grpoWeight·L_GRPO + opsdWeight·L_OPSD, built by
 // calling the two modules' own `loss` functions — no maths of its own. The options are the union of
-// both modules' options plus the two weights; `lossAgg` is shared by both terms. Metrics are both
+// both modules' options plus the two weights; `lossAgg` is shared by both terms. The OPSD term is set up as
+// OPSD is (methods/opsd.ts): privileged context `answer` (iie-ycx/RLSD rlsd_train.sh
+// `data.trajectory_key=answer`) and teacher regime `live` (opsd_config.py `freeze_teacher_model=False`). The 1:1
+// weighting is not from a reference and has not been tuned. Metrics are both
 // modules' metrics under their own names (actor/*, opsd/*). A term whose weight is 0 is not
 // computed at all (so grpoWeight 0 needs no rewards signal and opsdWeight 0 needs no teacher).
 import * as tf from '@tensorflow/tfjs';
-import { grpo, grpoDefaults, grpoOptionHelp, grpoOptionRules, type GrpoConfig } from './grpo.ts';
-import { opsd, opsdDefaults, opsdOptionHelp, opsdOptionRules, type OpsdConfig } from './opsd.ts';
-import type { OptionRules } from './options.ts';
+import { LOSS_AGG_MODES } from './core.ts';
+import { grpo, grpoOptions, UNTUNED_LR, type GrpoConfig } from './grpo.ts';
+import { opsd, opsdOptions, type OpsdConfig } from './opsd.ts';
+import { defaultsOf, helpOf, rulesOf, type OptionRules, type OptionSpecs } from './options.ts';
 import type { Method, MethodOutput } from './types.ts';
 
 export type HybridConfig = GrpoConfig & OpsdConfig & { grpoWeight: number; opsdWeight: number };
 
-export const hybridDefaults: HybridConfig = { ...grpoDefaults, ...opsdDefaults, grpoWeight: 1, opsdWeight: 1 };
-
-export const hybridOptionHelp: Record<keyof HybridConfig, string> = {
-  ...grpoOptionHelp,
-  ...opsdOptionHelp,
-  lossAgg: 'loss aggregation of both terms: token-mean | seq-mean-token-mean | seq-mean-token-sum',
-  grpoWeight: 'weight of the GRPO loss',
-  opsdWeight: 'weight of the OPSD loss',
+/**
+ * The union of both modules' option declarations plus the two weights. The OPSD term's setup is OPSD's own:
+ * `privileged=answer` and `teacher=live` (methods/opsd.ts cites both).
+ */
+export const hybridOptions: OptionSpecs<HybridConfig> = {
+  ...grpoOptions,
+  ...opsdOptions,
+  lossAgg: { ...grpoOptions.lossAgg, help: `loss aggregation of both terms: ${LOSS_AGG_MODES.join(' | ')}` },
+  privileged: { ...opsdOptions.privileged, source: `as OPSD: ${opsdOptions.privileged.source}` },
+  teacher: { ...opsdOptions.teacher, source: `as OPSD: ${opsdOptions.teacher.source}` },
+  grpoWeight: {
+    default: 1,
+    help: 'weight of the GRPO loss',
+    rule: { kind: 'number', min: 0 },
+    source: 'not yet tuned: the plain sum of the two losses',
+  },
+  opsdWeight: {
+    default: 1,
+    help: 'weight of the OPSD loss',
+    rule: { kind: 'number', min: 0 },
+    source: 'not yet tuned: the plain sum of the two losses',
+  },
 };
 
-export const hybridOptionRules: OptionRules<HybridConfig> = {
-  ...grpoOptionRules,
-  ...opsdOptionRules,
-  grpoWeight: { kind: 'number', min: 0 },
-  opsdWeight: { kind: 'number', min: 0 },
-};
+export const hybridDefaults: HybridConfig = defaultsOf(hybridOptions);
+export const hybridOptionHelp = helpOf(hybridOptions);
+export const hybridOptionRules: OptionRules<HybridConfig> = rulesOf(hybridOptions);
 
 /** Adds `part`'s metrics to `into`; a name both define (actor/entropy) keeps the first and disposes the copy. */
 function mergeMetrics(into: Record<string, tf.Scalar>, part: Record<string, tf.Scalar>): void {
@@ -41,10 +56,14 @@ export const hybrid: Method<HybridConfig> = {
   summary: 'GRPO+OPSD: weighted sum of the GRPO and OPSD losses',
   trains: true,
   teacherContext: (cfg) => (cfg.opsdWeight > 0 ? opsd.teacherContext(cfg) : null),
+  teacherRegime: (cfg) => opsd.teacherRegime!(cfg),
   needsFullDistributions: (cfg) => cfg.opsdWeight > 0 && opsd.needsFullDistributions(cfg),
   needsReference: (cfg) => cfg.grpoWeight > 0 && grpo.needsReference(cfg),
+  needsThoughtMask: () => false,
+  options: hybridOptions,
   defaults: hybridDefaults,
   optionHelp: hybridOptionHelp,
+  recommendedLr: UNTUNED_LR,
   loss(x, cfg) {
     const terms: MethodOutput[] = [];
     const weights: number[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { base } from './base.ts';
 import { getMethod, methodNames, methodOptionRules, methods, resolveMethodConfig } from './index.ts';
-import { coerceOption } from './options.ts';
+import { coerceOption, type OptionSpec } from './options.ts';
 
 await tf.setBackend('cpu');
 
@@ -37,7 +37,7 @@ test('resolveMethodConfig: defaults, string coercion from the command line, type
   assert.equal(cfg.stdNorm, false);
   assert.equal(cfg.lossAgg, 'seq-mean-token-mean');
   assert.equal(cfg.klCoef, 0.01);
-  assert.equal(cfg.teacherSyncInterval, 10);
+  assert.equal(cfg.teacher, 'sync:10');
   assert.equal(rlsd.defaults['lambdaInit'], 0.5, 'defaults untouched');
   assert.equal(resolveMethodConfig(getMethod('grpo'), { stdNorm: true }).stdNorm, true);
 });
@@ -61,7 +61,11 @@ test('resolveMethodConfig: one-line errors for unknown options, types and ranges
     ['rlsd', 'lambdaDecaySteps', 2.5, /must be an integer ≥ 0/],
     ['rlsd', 'lambdaInit', 1.5, /must be a number in \[0, 1\]/],
     ['rlsd', 'weightClip', -0.2, /must be a number ≥ 0/],
-    ['rlsd', 'teacherSyncInterval', '', /must be an integer ≥ 0, got ""/],
+    ['rlsd', 'negativeOnly', 'maybe', /option 'negativeOnly' of method 'rlsd' must be true or false/],
+    ['rlsd', 'teacher', 'sync:0', /^option 'teacher' of method 'rlsd' must be live \| frozen \| sync:N \(N ≥ 1 steps\) \| ema:RATE \(0 < RATE ≤ 1\), got "sync:0"$/],
+    ['opsd', 'teacher', 'ema:1.5', /option 'teacher' of method 'opsd' must be live \| frozen .*, got "ema:1.5"/],
+    ['sdpo', 'teacher', 'every:10', /option 'teacher' of method 'sdpo' must be live/],
+    ['hybrid', 'teacher', 5, /option 'teacher' of method 'hybrid' must be live .*, got 5/],
     ['hybrid', 'opsdWeight', -1, /must be a number ≥ 0/],
     ['sdpo', 'isClip', 'NaN', /must be a number ≥ 0/],
   ];
@@ -89,12 +93,65 @@ test('base: trains nothing, needs nothing, and its loss is a valid zero scalar',
   for (const name of methodNames.filter((n) => n !== 'base')) assert.equal(getMethod(name).trains, true, name);
 });
 
-test("privileged=answer reaches the teacher context of opsd, hybrid and rlsd through the option parser; sdpo has no such option", () => {
+test("privileged (default answer) reaches the teacher context of opsd, hybrid and rlsd through the option parser; sdpo has no such option", () => {
   for (const name of ['opsd', 'hybrid', 'rlsd']) {
     const method = getMethod(name);
-    assert.equal(method.teacherContext(resolveMethodConfig(method, {})), 'reference', name);
-    assert.equal(method.teacherContext(resolveMethodConfig(method, { privileged: 'answer' })), 'answer', name);
+    assert.equal(method.teacherContext(resolveMethodConfig(method, {})), 'answer', name);
+    assert.equal(method.teacherContext(resolveMethodConfig(method, { privileged: 'reference' })), 'reference', name);
     assert.throws(() => resolveMethodConfig(method, { privileged: 'hint' }), /privileged/, name);
   }
   assert.throws(() => resolveMethodConfig(getMethod('sdpo'), { privileged: 'answer' }), /unknown option 'privileged' for method 'sdpo'/);
+});
+
+test('teacher regimes: each default from its reference, overridable, canonical, read back by teacherRegime', () => {
+  const expected: Record<string, string> = { opsd: 'live', hybrid: 'live', rlsd: 'sync:10', sdpo: 'ema:0.05' };
+  for (const name of methodNames) {
+    const method = getMethod(name);
+    const cfg = resolveMethodConfig(method, {});
+    if (method.teacherContext(cfg) === null && !(name in expected)) {
+      assert.equal(method.teacherRegime, undefined, `${name} has no teacher`);
+      assert.throws(() => resolveMethodConfig(method, { teacher: 'live' }), /unknown option 'teacher'/, name);
+      continue;
+    }
+    assert.equal(cfg['teacher'], expected[name], name);
+    assert.ok(method.teacherRegime, name);
+    for (const [text, regime, canonical] of [
+      ['live', { kind: 'live' }, 'live'],
+      ['frozen', { kind: 'frozen' }, 'frozen'],
+      ['sync:020', { kind: 'sync', every: 20 }, 'sync:20'],
+      [' ema:0.1 ', { kind: 'ema', rate: 0.1 }, 'ema:0.1'],
+      ['ema:1e-2', { kind: 'ema', rate: 0.01 }, 'ema:0.01'],
+    ] as const) {
+      const c = resolveMethodConfig(method, { teacher: text });
+      assert.equal(c['teacher'], canonical, `${name} ${text}`);
+      assert.deepEqual(method.teacherRegime!(c), regime, `${name} ${text}`);
+    }
+  }
+  // a config built by hand with a bad regime fails when the loop reads it, in one line
+  assert.throws(() => getMethod('rlsd').teacherRegime!({ ...getMethod('rlsd').defaults, teacher: 'sync' }), {
+    message: 'option \'teacher\' of method \'rlsd\' must be live | frozen | sync:N (N ≥ 1 steps) | ema:RATE (0 < RATE ≤ 1), got "sync"',
+  });
+});
+
+test('options are declared once: defaults, help and rules are the declarations; every default and lr has a source', () => {
+  for (const [name, method] of Object.entries(methods)) {
+    const specs = method.options as Record<string, OptionSpec>;
+    assert.deepEqual(Object.keys(method.defaults), Object.keys(specs), name);
+    for (const [key, spec] of Object.entries(specs)) {
+      assert.equal(method.defaults[key], spec.default, `${name}.${key} default`);
+      assert.equal((method.optionHelp as Record<string, string>)[key], spec.help, `${name}.${key} help`);
+      assert.equal(methodOptionRules[name]![key], spec.rule, `${name}.${key} rule`);
+      assert.ok(spec.source.length > 10, `${name}.${key} source`);
+    }
+    assert.ok(method.recommendedLr.value > 0 && method.recommendedLr.value < 1e-2, `${name} lr`);
+    assert.ok(method.recommendedLr.source.length > 10, `${name} lr source`);
+    assert.equal(typeof method.needsThoughtMask(method.defaults), 'boolean', name);
+  }
+  assert.equal(getMethod('rlsd').recommendedLr.value, 1e-4);
+  assert.match(getMethod('opsd').recommendedLr.source, /not yet tuned/);
+  assert.equal(getMethod('sdpo').options['isClip']!.default, 2);
+  assert.match(getMethod('sdpo').options['teacher']!.source, /lasgroup\/SDPO .*actor\.yaml .*teacher_update_rate: 0\.05/);
+  assert.match(getMethod('rlsd').options['teacher']!.source, /rlsd_teacher_sync_interval=20/);
+  assert.match(getMethod('opsd').options['teacher']!.source, /opsd_config\.py freeze_teacher_model=False/);
+  for (const name of ['opsd', 'hybrid', 'rlsd']) assert.match(getMethod(name).options['privileged']!.source, /trajectory_key=answer/, name);
 });

@@ -2,25 +2,20 @@
 // overrides, coerced and range-checked) and from then on reads only the flags of the `Method`
 // contract — it never tests a method's name.
 import { base } from './base.ts';
-import { grpo, grpoOptionRules } from './grpo.ts';
-import { hybrid, hybridOptionRules } from './hybrid.ts';
-import { opsd, opsdOptionRules } from './opsd.ts';
-import { coerceOption, type OptionRules } from './options.ts';
-import { rlsd, rlsdOptionRules } from './rlsd.ts';
-import { sdpo, sdpoOptionRules } from './sdpo.ts';
+import { grpo } from './grpo.ts';
+import { hybrid } from './hybrid.ts';
+import { opsd } from './opsd.ts';
+import { coerceOption, rulesOf, type OptionRules, type OptionSpec } from './options.ts';
+import { rlsd } from './rlsd.ts';
+import { sdpo } from './sdpo.ts';
 import type { Method, MethodConfig } from './types.ts';
 
 export const methods: Record<string, Method> = { base, grpo, opsd, hybrid, rlsd, sdpo };
 
-/** Type and range of every option of every method, by method name. */
-export const methodOptionRules: Record<string, OptionRules> = {
-  base: {},
-  grpo: grpoOptionRules,
-  opsd: opsdOptionRules,
-  hybrid: hybridOptionRules,
-  rlsd: rlsdOptionRules,
-  sdpo: sdpoOptionRules,
-};
+/** Type and range of every option of every method, by method name (derived from each method's `options`). */
+export const methodOptionRules: Record<string, OptionRules> = Object.fromEntries(
+  Object.entries(methods).map(([name, m]) => [name, rulesOf(m.options)]),
+);
 
 export const methodNames: readonly string[] = Object.keys(methods);
 
@@ -36,17 +31,15 @@ export function getMethod(name: string): Method {
  * command line) are coerced to the option's type.
  */
 export function resolveMethodConfig<C extends MethodConfig>(method: Method<C>, overrides: Record<string, string | number | boolean>): C {
-  const rules = methodOptionRules[method.name] ?? {};
-  const valid = Object.keys(method.defaults);
+  const specs = method.options as Record<string, OptionSpec>;
+  const valid = Object.keys(specs);
   const config: MethodConfig = { ...method.defaults };
   for (const [key, raw] of Object.entries(overrides)) {
     if (!valid.includes(key)) {
       const list = valid.length > 0 ? valid.join(', ') : 'none';
       throw new Error(`unknown option '${key}' for method '${method.name}' (valid: ${list})`);
     }
-    const rule = rules[key];
-    if (!rule) throw new Error(`method '${method.name}': option '${key}' has no validation rule`);
-    config[key] = coerceOption(method.name, key, raw, rule);
+    config[key] = coerceOption(method.name, key, raw, specs[key]!.rule);
   }
   return config as C;
 }

@@ -45,7 +45,9 @@ test('opsd (jsd): loss = token-mean of the per-token JSD, metric opsd/divergence
     close(out.metrics['opsd/divergence']!, refMaskedMean(perToken, tm), 1e-5, `divergence β=${beta}`);
     assert.ok(Number.isFinite(out.metrics['actor/entropy']!));
   }
-  assert.equal(opsd.teacherContext(opsdDefaults), 'reference');
+  assert.equal(opsd.teacherContext(opsdDefaults), 'answer');
+  assert.deepEqual(opsd.teacherRegime!(opsdDefaults), { kind: 'live' });
+  assert.equal(opsd.needsThoughtMask(opsdDefaults), false);
   assert.equal(opsd.needsFullDistributions(opsdDefaults), true);
   assert.equal(opsd.needsFullDistributions({ ...opsdDefaults, variant: 'sampled-token' }), false);
   assert.equal(opsd.needsReference(opsdDefaults), false);

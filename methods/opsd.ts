@@ -1,7 +1,19 @@
 // OPSD — on-policy self-distillation. The student samples y from P_S(·|x); the self-teacher is the
-// same network that also sees privileged context c (the reference solution, or with `privileged: 'answer'`
-// only the final answer, docs/design.md §4.2), and the student is pulled towards it token by token, gradient
-// through the student only.
+// same network that also sees privileged context c, and the student is pulled towards it token by token,
+// gradient through the student only.
+//
+// Setup, each default with its reference (declared once in `opsdOptions`; `rlsd-bench methods --verbose`):
+// - privileged context `privileged=answer`: the released RLSD script's `data.trajectory_key=answer`
+//   (iie-ycx/RLSD examples/visual_rl/rlsd_train.sh; rlsd_config.yaml `use_gt_as_hint: true`), as the paper
+//   says. On the mini suite the self-teacher then sees '[ref] answer X [/ref] <the student's prompt>'
+//   (benchmarks/mini/language.ts answerOnlyReference; X = the item's gold answer: a number, or the option
+//   letter of a multiple-choice item), i.e. the question, its options and format hint, and the gold answer —
+//   none of the solution's steps. `privileged=reference` shows the full reference solution
+//   ('[ref] red 3 blue 2 hence 3 plus 2 is 5 answer 5 [/ref]'), which on the mini suite is nearly the target
+//   response word for word: the teacher is then an oracle and OPSD close to SFT on gold traces (an ablation).
+// - teacher regime `teacher=live`: iie-ycx/RLSD verl/trainer/opsd_config.py `freeze_teacher_model=False` (the
+//   default; the actor module scores the teacher pass, dp_opsd_actor._get_teacher_module): the live student
+//   is its own teacher, no second copy. `frozen`, `sync:N` and `ema:RATE` are options (methods/teacher-regime.ts).
 //
 // Default: generalised JSD over the full vocabulary, exactly TRL's `GKDTrainer.generalized_jsd_loss`
 // (Agarwal et al. 2024, eq. 1): β = 0 → KL(T‖S) (forward), β = 1 → KL(S‖T) (reverse); otherwise the
@@ -15,17 +27,21 @@
 // `isClip` > 0 multiplies each token's loss by min(exp(sg(logp − old)), isClip), SDPO's importance
 // correction; 0 (default) = off, as in the RLSD repository's OPSD baseline.
 //
-// Departures: TRL reduces with a sum over the vocabulary and a mean over tokens; here the per-token
+// Departures: the RLSD repository's OPSD defaults to `distillation_loss_type='kl'`, the k1 value
+// sg(log P_T) − log P_S on the sampled token taken as the loss (opsd_algos.compute_opsd_kl_loss); we default
+// to TRL's generalised JSD (the two have not been compared here).
+// TRL reduces with a sum over the vocabulary and a mean over tokens; here the per-token
 // divergence goes through the shared aggregation (default token-mean, which is the same thing).
 // The RLSD repository's own OPSD JSD (opsd_algos.compute_opsd_jsd_loss, β = 0.5 only) clamps each
 // token's JSD to [0, 10] and floors the mixture at 1e-10; we follow TRL and do not clamp.
 // A response whose self-teacher had no privileged context (`teacherAvailable` 0) is not distilled:
 // its teacher would be the student itself, so it is masked out rather than pulled anywhere.
 import * as tf from '@tensorflow/tfjs';
-import { aggregateLoss, LOSS_AGG_MODES, logSoftmax, maskedMean, maskFill, meanEntropy, metric, requireShape, stopGradient, type LossAggMode } from './core.ts';
-import { batchShape } from './grpo.ts';
-import type { OptionRules } from './options.ts';
-import { PRIVILEGED_CONTEXTS, type Method, type MethodInputs, type MethodOutput, type PrivilegedContext } from './types.ts';
+import { aggregateLoss, logSoftmax, maskedMean, maskFill, meanEntropy, metric, requireShape, stopGradient, type LossAggMode } from './core.ts';
+import { batchShape, grpoOptions, UNTUNED_LR } from './grpo.ts';
+import { defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
+import { requireTeacherRegime } from './teacher-regime.ts';
+import { type Method, type MethodInputs, type MethodOutput, type PrivilegedContext } from './types.ts';
 
 export type OpsdVariant = 'jsd' | 'sampled-token';
 export const OPSD_VARIANTS: readonly OpsdVariant[] = ['jsd', 'sampled-token'];
@@ -37,34 +53,43 @@ export type OpsdConfig = {
   lossAgg: LossAggMode;
   isClip: number;
   privileged: PrivilegedContext;
+  teacher: string;
 };
 
-export const opsdDefaults: OpsdConfig = {
-  variant: 'jsd',
-  beta: 0.5,
-  temperature: 1,
-  lossAgg: 'token-mean',
-  isClip: 0,
-  privileged: 'reference',
+/** OPSD's options, each declared once (methods/options.ts). */
+export const opsdOptions: OptionSpecs<OpsdConfig> = {
+  variant: {
+    default: 'jsd',
+    help: 'jsd (generalised JSD over the vocabulary) | sampled-token (−sg(log P_T − log P_S)·log P_S)',
+    rule: { kind: 'choice', choices: OPSD_VARIANTS },
+    source: "TRL GKDTrainer.generalized_jsd_loss (iie-ycx/RLSD opsd_config.py defaults to distillation_loss_type='kl', a sampled-token k1)",
+  },
+  beta: {
+    default: 0.5,
+    help: 'JSD interpolation β: 0 = KL(teacher‖student), 1 = KL(student‖teacher), else JSD_β (TRL convention)',
+    rule: { kind: 'number', min: 0, max: 1 },
+    source: 'TRL GKDConfig beta=0.5; iie-ycx/RLSD opsd_algos.compute_opsd_jsd_loss fixes β = 0.5',
+  },
+  temperature: {
+    default: 1,
+    help: 'softmax temperature applied to student and teacher logits (jsd variant only)',
+    rule: { kind: 'number', min: 0, minExclusive: true },
+    source: 'the temperature the loop samples at (1); iie-ycx/RLSD divides both sides\' logits by the rollout temperature',
+  },
+  lossAgg: { ...grpoOptions.lossAgg },
+  isClip: {
+    default: 0,
+    help: 'importance weight cap: token loss × min(π/π_old, isClip) (SDPO); 0 = off',
+    rule: { kind: 'number', min: 0 },
+    source: "off, as iie-ycx/RLSD's OPSD loss (opsd_algos.py has no importance weight)",
+  },
+  privileged: privilegedOption('answer', 'iie-ycx/RLSD rlsd_train.sh data.trajectory_key=answer (rlsd_config.yaml use_gt_as_hint: true); the paper: the gold answer'),
+  teacher: teacherOption('live', 'iie-ycx/RLSD verl/trainer/opsd_config.py freeze_teacher_model=False: the live student is its own teacher'),
 };
 
-export const opsdOptionHelp: Record<keyof OpsdConfig, string> = {
-  variant: 'jsd (generalised JSD over the vocabulary) | sampled-token (−sg(log P_T − log P_S)·log P_S)',
-  beta: 'JSD interpolation β: 0 = KL(teacher‖student), 1 = KL(student‖teacher), else JSD_β (TRL convention)',
-  temperature: 'softmax temperature applied to student and teacher logits (jsd variant only)',
-  lossAgg: `loss aggregation: ${LOSS_AGG_MODES.join(' | ')}`,
-  isClip: 'importance weight cap: token loss × min(π/π_old, isClip) (SDPO); 0 = off',
-  privileged: "the self-teacher's privileged context: reference (the reference solution) | answer (only the gold answer)",
-};
-
-export const opsdOptionRules: OptionRules<OpsdConfig> = {
-  variant: { kind: 'choice', choices: OPSD_VARIANTS },
-  beta: { kind: 'number', min: 0, max: 1 },
-  temperature: { kind: 'number', min: 0, minExclusive: true },
-  lossAgg: { kind: 'choice', choices: LOSS_AGG_MODES },
-  isClip: { kind: 'number', min: 0 },
-  privileged: { kind: 'choice', choices: PRIVILEGED_CONTEXTS },
-};
+export const opsdDefaults: OpsdConfig = defaultsOf(opsdOptions);
+export const opsdOptionHelp = helpOf(opsdOptions);
+export const opsdOptionRules: OptionRules<OpsdConfig> = rulesOf(opsdOptions);
 
 /**
  * [B,T] generalised JSD between teacher and student distributions, summed over the vocabulary
@@ -93,7 +118,7 @@ export function generalizedJsd(studentLogits: tf.Tensor3D, teacherLogits: tf.Ten
  * masked mean of the per-token divergence (sampled-token: of log P_S − log P_T, the one-sample
  * estimate of KL(S‖T)), before importance weighting.
  */
-export function distillationLoss(x: MethodInputs, cfg: Omit<OpsdConfig, 'privileged'>, mask: tf.Tensor2D, method: string): MethodOutput {
+export function distillationLoss(x: MethodInputs, cfg: Omit<OpsdConfig, 'privileged' | 'teacher'>, mask: tf.Tensor2D, method: string): MethodOutput {
   const [B, T] = batchShape(x, method);
   let perToken: tf.Tensor2D;
   let divergence: tf.Tensor2D;
@@ -152,13 +177,17 @@ export function teacherMask(x: MethodInputs, rows: Float32Array | null): tf.Tens
 
 export const opsd: Method<OpsdConfig> = {
   name: 'opsd',
-  summary: 'OPSD: on-policy self-distillation towards the reference-conditioned self-teacher (generalised JSD)',
+  summary: 'OPSD: on-policy self-distillation towards the self-teacher given the gold answer (generalised JSD)',
   trains: true,
   teacherContext: (cfg) => cfg.privileged,
+  teacherRegime: (cfg) => requireTeacherRegime(cfg.teacher, 'opsd'),
   needsFullDistributions: (cfg) => cfg.variant === 'jsd',
   needsReference: () => false,
+  needsThoughtMask: () => false,
+  options: opsdOptions,
   defaults: opsdDefaults,
   optionHelp: opsdOptionHelp,
+  recommendedLr: UNTUNED_LR,
   loss(x, cfg) {
     return distillationLoss(x, cfg, teacherMask(x, teacherRows(x, 'opsd')), 'opsd');
   },

@@ -1,13 +1,74 @@
-// Option rules for method configs: each method file declares the type and range of its options
-// next to their defaults; methods/index.ts coerces command-line strings and checks values here.
-import type { MethodConfig } from './types.ts';
+// Method options, each declared once: its default, help line, type/range rule and where the default comes from
+// (`OptionSpec`). A method's `defaults` and `optionHelp`, and the rules `resolveMethodConfig` (methods/index.ts)
+// checks command-line values against, are derived from these declarations — never stated a second time.
+import { parseTeacherRegime, formatTeacherRegime, TEACHER_REGIME_FORMS } from './teacher-regime.ts';
+import { PRIVILEGED_CONTEXTS, type MethodConfig, type PrivilegedContext } from './types.ts';
 
 export type OptionRule =
   | { kind: 'number'; min?: number; max?: number; minExclusive?: boolean; integer?: boolean }
   | { kind: 'boolean' }
-  | { kind: 'choice'; choices: readonly string[] };
+  | { kind: 'choice'; choices: readonly string[] }
+  /** A self-teacher regime in the text form of methods/teacher-regime.ts (live | frozen | sync:N | ema:RATE). */
+  | { kind: 'teacher-regime' };
 
 export type OptionRules<C extends MethodConfig = MethodConfig> = Record<keyof C & string, OptionRule>;
+
+export type OptionValue = string | number | boolean;
+
+/** One option of one method, declared once. */
+export interface OptionSpec<V extends OptionValue = OptionValue> {
+  default: V;
+  /** One line for `rlsd-bench methods --verbose`. */
+  help: string;
+  rule: OptionRule;
+  /** Where the default comes from: the reference's file and setting, or why it was chosen here. */
+  source: string;
+}
+
+export type OptionSpecs<C extends MethodConfig = MethodConfig> = { [K in keyof C & string]: OptionSpec<C[K]> };
+
+/** A value with where it comes from (a method's recommended learning rate). */
+export interface Sourced<V> {
+  value: V;
+  source: string;
+}
+
+export function defaultsOf<C extends MethodConfig>(specs: OptionSpecs<C>): C {
+  return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, (s as OptionSpec).default])) as C;
+}
+
+export function helpOf<C extends MethodConfig>(specs: OptionSpecs<C>): Record<keyof C & string, string> {
+  return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, (s as OptionSpec).help])) as Record<keyof C & string, string>;
+}
+
+export function rulesOf<C extends MethodConfig>(specs: OptionSpecs<C>): OptionRules<C> {
+  return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, (s as OptionSpec).rule])) as OptionRules<C>;
+}
+
+/** The `teacher` option of a teacher method: how the self-teacher's weights are kept (methods/teacher-regime.ts). */
+export function teacherOption(defaultRegime: string, source: string): OptionSpec<string> {
+  if (parseTeacherRegime(defaultRegime) === null) throw new Error(`teacherOption: '${defaultRegime}' is not a teacher regime`);
+  return {
+    default: defaultRegime,
+    help: "how the self-teacher's weights are kept: live (the student itself) | frozen (the start) | sync:N (a frozen copy re-synced every N steps) | ema:RATE",
+    rule: { kind: 'teacher-regime' },
+    source,
+  };
+}
+
+/**
+ * The `privileged` option of OPSD, hybrid and RLSD: what the self-teacher sees before the prompt. On the mini
+ * suite `answer` is '[ref] answer X [/ref]' (benchmarks/mini/language.ts answerOnlyReference, X the gold answer:
+ * a number, or the option letter), `reference` the full reference solution '[ref] … hence … answer X [/ref]'.
+ */
+export function privilegedOption(defaultContext: PrivilegedContext, source: string): OptionSpec<PrivilegedContext> {
+  return {
+    default: defaultContext,
+    help: "the self-teacher's privileged context: answer (only the gold answer) | reference (the full reference solution)",
+    rule: { kind: 'choice', choices: PRIVILEGED_CONTEXTS },
+    source,
+  };
+}
 
 function describeRange(rule: Extract<OptionRule, { kind: 'number' }>): string {
   const what = rule.integer ? 'an integer' : 'a number';
@@ -19,9 +80,10 @@ function describeRange(rule: Extract<OptionRule, { kind: 'number' }>): string {
 
 /**
  * Turns a raw override (a CLI string or an already-typed value) into the option's type and checks
- * its range; throws one line naming the method, the option and what is allowed.
+ * its range; throws one line naming the method, the option and what is allowed. A teacher regime comes
+ * back in its canonical text ('sync:010' → 'sync:10').
  */
-export function coerceOption(method: string, key: string, raw: string | number | boolean, rule: OptionRule): string | number | boolean {
+export function coerceOption(method: string, key: string, raw: OptionValue, rule: OptionRule): OptionValue {
   const fail = (expected: string): never => {
     throw new Error(`option '${key}' of method '${method}' must be ${expected}, got ${JSON.stringify(raw)}`);
   };
@@ -34,6 +96,10 @@ export function coerceOption(method: string, key: string, raw: string | number |
   if (rule.kind === 'choice') {
     if (typeof raw === 'string' && rule.choices.includes(raw)) return raw;
     return fail(`one of ${rule.choices.join(', ')}`);
+  }
+  if (rule.kind === 'teacher-regime') {
+    const regime = typeof raw === 'string' ? parseTeacherRegime(raw) : null;
+    return regime ? formatTeacherRegime(regime) : fail(TEACHER_REGIME_FORMS);
   }
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   const ok =

@@ -44,6 +44,8 @@ test('sdpo: sampled-token variant; no teacher anywhere → loss 0; missing teach
 
 test('sdpo: flags, defaults and no tensor leaks', () => {
   assert.equal(sdpo.teacherContext(sdpoDefaults), 'group_success');
+  assert.deepEqual(sdpo.teacherRegime!(sdpoDefaults), { kind: 'ema', rate: 0.05 });
+  assert.equal(sdpoDefaults.teacher, 'ema:0.05');
   assert.equal(sdpo.needsFullDistributions(sdpoDefaults), true);
   assert.equal(sdpo.needsReference(sdpoDefaults), false);
   assert.equal(sdpoDefaults.isClip, 2);

@@ -34,3 +34,10 @@ export function formatTeacherRegime(r: TeacherRegime): string {
 export function teacherUpdatesAfter(r: TeacherRegime, done: number): boolean {
   return r.kind === 'ema' || (r.kind === 'sync' && done % r.every === 0);
 }
+
+/** The regime of a method's `teacher` option; throws one line when the text is none of the forms (a config built by hand). */
+export function requireTeacherRegime(text: string, method: string): TeacherRegime {
+  const regime = parseTeacherRegime(text);
+  if (!regime) throw new Error(`option 'teacher' of method '${method}' must be ${TEACHER_REGIME_FORMS}, got ${JSON.stringify(text)}`);
+  return regime;
+}

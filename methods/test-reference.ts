@@ -105,6 +105,81 @@ export function refRlsdAdvantage(A: number, delta: number, lambda: number, eps: 
   return { adv: A * (1 - lambda + lambda * cw), clipped: w < 1 - eps || w > 1 + eps };
 }
 
+/**
+ * iie-ycx/RLSD dp_opsd_actor._build_stgca_advantages restated on plain arrays: per-token Â with the negative-only
+ * and thought-only ablations, and the official `grpo_opsd/stgca_*` metrics (every mean over all valid response
+ * tokens, weights before the ablations). `A` per response, `delta` = log P_T − log P_S per token.
+ */
+export function refStgca(
+  A: number[],
+  delta: Mat,
+  mask: Mat,
+  lambda: number,
+  eps: number,
+  opts: { negativeOnly?: boolean; thought?: Mat } = {},
+): { adv: Mat; metrics: Record<string, number> } {
+  let n = 0;
+  const sums: Record<string, number> = { delta: 0, weight: 0, clipped: 0, low: 0, high: 0, adv: 0, absAdv: 0 };
+  let negTokens = 0;
+  let negDelta = 0;
+  let negRows = 0;
+  let thoughtTokens = 0;
+  const adv = delta.map((row, b) => {
+    let rowNeg = false;
+    const out = row.map((d, t) => {
+      const m = mask[b]![t]!;
+      const a = A[b]! * m;
+      const w = m ? Math.exp(Math.sign(a) * d) : 0;
+      const cw = Math.min(1 + eps, Math.max(1 - eps, w));
+      let r = m ? 1 - lambda + lambda * cw : 0;
+      if (opts.negativeOnly && !(A[b]! < 0 && m)) r = m;
+      const th = opts.thought ? opts.thought[b]![t]! * m : 1;
+      if (opts.thought) r = th * r + (1 - th) * m;
+      const hat = a * r;
+      if (m) {
+        n++;
+        sums.delta! += d;
+        sums.weight! += w;
+        sums.clipped! += cw;
+        sums.low! += w < 1 - eps ? 1 : 0;
+        sums.high! += w > 1 + eps ? 1 : 0;
+        sums.adv! += hat;
+        sums.absAdv! += Math.abs(hat);
+        thoughtTokens += th;
+        if (a < 0) {
+          negTokens++;
+          negDelta += d;
+          rowNeg = true;
+        }
+      }
+      return hat;
+    });
+    if (rowNeg) negRows++;
+    return out;
+  });
+  const mean = (x: number): number => (n === 0 ? 0 : x / n);
+  const metrics: Record<string, number> = {
+    'grpo_opsd/stgca_delta_mean': mean(sums.delta!),
+    'grpo_opsd/stgca_weight_mean': mean(sums.weight!),
+    'grpo_opsd/stgca_clipped_weight_mean': mean(sums.clipped!),
+    'grpo_opsd/stgca_clip_low_ratio': mean(sums.low!),
+    'grpo_opsd/stgca_clip_high_ratio': mean(sums.high!),
+    'grpo_opsd/stgca_adv_mean': mean(sums.adv!),
+    'grpo_opsd/stgca_adv_abs_mean': mean(sums.absAdv!),
+    'grpo_opsd/stgca_effective_lambda': lambda,
+  };
+  if (opts.negativeOnly) {
+    metrics['grpo_opsd/stgca_negative_only'] = 1;
+    metrics['grpo_opsd/stgca_neg_seq_ratio'] = negRows / delta.length;
+    metrics['grpo_opsd/stgca_neg_delta_mean'] = negDelta / Math.max(negTokens, 1);
+  }
+  if (opts.thought) {
+    metrics['grpo_opsd/stgca_thought_only'] = 1;
+    metrics['grpo_opsd/stgca_thought_token_ratio'] = thoughtTokens / Math.max(n, 1);
+  }
+  return { adv, metrics };
+}
+
 export function mapMat(a: Mat, f: (v: number, b: number, t: number) => number): Mat {
   return a.map((row, b) => row.map((v, t) => f(v, b, t)));
 }

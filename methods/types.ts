@@ -1,6 +1,7 @@
 // The method contract (docs/design.md §3.1). A method is a pure function over one rollout batch: it never
 // sees the loop, and the loop never tests a method's name — it reads the flags declared here.
 import type * as tf from '@tensorflow/tfjs';
+import type { OptionSpecs, Sourced } from './options.ts';
 import type { TeacherRegime } from './teacher-regime.ts';
 
 /** One rollout batch: B = prompts × G responses, T = padded response length, V = vocabulary size. */
@@ -25,6 +26,11 @@ export interface MethodInputs {
   teacherAvailable?: Float32Array;
   /** [B,T] log-probs under the frozen reference policy (constant). Only when needsReference(cfg). */
   refLogProbs?: tf.Tensor2D;
+  /**
+   * [B,T] 1 on the tokens of each response's reasoning span, 0 elsewhere (constant). Only when needsThoughtMask(cfg).
+   * On the mini suite: every token before the response's final answer statement (benchmarks/mini/thought-span.ts).
+   */
+  thoughtMask?: tf.Tensor2D;
   /** Training step index, starting at 0 (drives schedules such as RLSD's λ; a step may make several optimiser updates). */
   step: number;
 }
@@ -63,9 +69,17 @@ export interface Method<C extends MethodConfig = MethodConfig> {
   teacherNeeded?(rewards: Float32Array, groupIds: Int32Array, cfg: C, step: number): Uint8Array;
   /** True when a KL term to the frozen reference policy is active. */
   needsReference(cfg: C): boolean;
-  /** Every option with the paper's default. */
+  /** True when the loss reads `thoughtMask` (RLSD's thoughtOnly ablation). */
+  needsThoughtMask(cfg: C): boolean;
+  /** Every option declared once: default, help, rule and where the default comes from (methods/options.ts). */
+  options: OptionSpecs<C>;
+  /** Every option's default (derived from `options`). */
   defaults: C;
-  /** Short help for each option (shown by `rlsd-bench methods --verbose`). */
+  /** Every option's help line (derived from `options`; shown by `rlsd-bench methods --verbose`). */
   optionHelp: Record<keyof C & string, string>;
+  /** Where a privileged context that is not an option comes from (SDPO's group success); shown by `methods --verbose`. */
+  teacherContextSource?: string;
+  /** The learning rate to train this method with (the default of train's `--lr`), and where it comes from. */
+  recommendedLr: Sourced<number>;
   loss(x: MethodInputs, cfg: C): MethodOutput;
 }
