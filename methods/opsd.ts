@@ -39,7 +39,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { aggregateLoss, logSoftmax, maskedMean, maskFill, meanEntropy, metric, requireShape, stopGradient, type LossAggMode } from './core.ts';
 import { batchShape, grpoOptions, UNTUNED_LR } from './grpo.ts';
-import { defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
+import { ANSWER_CONTEXT_SOURCE, defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import { type Method, type MethodInputs, type MethodOutput, type PrivilegedContext } from './types.ts';
 
@@ -83,7 +83,7 @@ export const opsdOptions: OptionSpecs<OpsdConfig> = {
     rule: { kind: 'number', min: 0 },
     source: "off, as iie-ycx/RLSD's OPSD loss (opsd_algos.py has no importance weight)",
   },
-  privileged: privilegedOption('answer', 'iie-ycx/RLSD rlsd_train.sh data.trajectory_key=answer (rlsd_config.yaml use_gt_as_hint: true); the paper: the gold answer'),
+  privileged: privilegedOption('answer', ANSWER_CONTEXT_SOURCE),
   teacher: teacherOption('live', 'iie-ycx/RLSD verl/trainer/opsd_config.py freeze_teacher_model=False: the live student is its own teacher'),
 };
 

@@ -61,6 +61,10 @@ export function teacherOption(defaultRegime: string, source: string): OptionSpec
  * suite `answer` is '[ref] answer X [/ref]' (benchmarks/mini/language.ts answerOnlyReference, X the gold answer:
  * a number, or the option letter), `reference` the full reference solution '[ref] … hence … answer X [/ref]'.
  */
+/** Where the `answer` default of OPSD, hybrid and RLSD comes from. */
+export const ANSWER_CONTEXT_SOURCE =
+  'iie-ycx/RLSD examples/visual_rl/rlsd_train.sh data.trajectory_key=answer (rlsd_config.yaml use_gt_as_hint: true), as the paper says';
+
 export function privilegedOption(defaultContext: PrivilegedContext, source: string): OptionSpec<PrivilegedContext> {
   return {
     default: defaultContext,

@@ -66,7 +66,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { groupAdvantages, maskedMean, maskFill, metric, perTokenFromSequence, requireShape, stopGradient } from './core.ts';
 import { batchShape, GRPO_RLSD_LR, grpoOptions, policyGradientLoss, type GrpoConfig } from './grpo.ts';
-import { defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
+import { ANSWER_CONTEXT_SOURCE, defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import type { Method, PrivilegedContext } from './types.ts';
 
@@ -116,7 +116,7 @@ export const rlsdOptions: OptionSpecs<RlsdConfig> = {
     rule: { kind: 'boolean' },
     source: `${CONFIG} rlsd_thought_only=False (not set by the script)`,
   },
-  privileged: privilegedOption('answer', `${SCRIPT} data.trajectory_key=answer (rlsd_config.yaml use_gt_as_hint: true); the paper`),
+  privileged: privilegedOption('answer', ANSWER_CONTEXT_SOURCE),
   teacher: teacherOption('sync:10', `the paper: re-synced every 10 steps (${SCRIPT}: freeze_teacher_model=True, rlsd_teacher_sync_interval=20)`),
 };
 

@@ -4,24 +4,17 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TENSOR_COMMANDS } from './cli-util.ts';
 import { listBenchmarks } from './benchmark-info.ts';
-import { methodNames, methods } from '../methods/index.ts';
+import { formatMethods } from '../methods/describe.ts';
+import { getMethod, methodNames, methods } from '../methods/index.ts';
 import { commandRegistry } from './commands.ts';
 import { stopAllProgress } from './progress.ts';
 import { currentActivity } from './util/activity.ts';
 import { exitCodeOf, UsageError } from './util/errors.ts';
 
-function listMethods(verbose: boolean): void {
-  const width = Math.max(...methodNames.map((n) => n.length));
-  for (const name of methodNames) {
-    const m = methods[name]!;
-    process.stdout.write(`${name.padEnd(width)}  ${m.summary}\n`);
-    if (verbose) {
-      for (const [k, v] of Object.entries(m.defaults)) {
-        const help = (m.optionHelp as Record<string, string>)[k] ?? '';
-        process.stdout.write(`${' '.repeat(width)}    --opt ${k}=${String(v)}  ${help}\n`);
-      }
-    }
-  }
+/** `rlsd-bench methods [METHOD] [--verbose]`: the text comes from the method declarations (methods/describe.ts). */
+function listMethods(verbose: boolean, only?: string): void {
+  const chosen = only === undefined ? methodNames.map((n) => methods[n]!) : [getMethod(only)];
+  process.stdout.write(formatMethods(chosen, verbose));
 }
 
 /** A clearer line than yargs' 'Unknown argument: backend' when a tensor flag reaches a command that runs no model. */
@@ -41,11 +34,14 @@ export function buildCli(args: string[]): Argv {
     // --backend and --attention-kernel belong to the commands that run the model (cli-util.ts tensorOptions).
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars or banners' })
     .command(
-      'methods',
-      'list the post-training methods (with --verbose: their options and defaults)',
-      (y) => y.option('verbose', { type: 'boolean', default: false, describe: 'add every method option with its default' }),
+      'methods [method]',
+      'list the post-training methods (with --verbose: teacher regime, privileged context, lr and every option, with their sources)',
+      (y) =>
+        y
+          .positional('method', { type: 'string', describe: 'show only this method' })
+          .option('verbose', { type: 'boolean', default: false, describe: "add each method's teacher regime, privileged context and learning rate, and every option with its default, help and source" }),
       (argv) => {
-        listMethods(Boolean(argv.verbose));
+        listMethods(Boolean(argv.verbose), argv.method === undefined ? undefined : String(argv.method));
       },
     )
     .command(

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeMethod, formatLr, formatMethods } from './describe.ts';
+import { getMethod, methodNames, methods } from './index.ts';
+
+test('formatLr writes rates as on the command line', () => {
+  assert.equal(formatLr(1e-4), '1e-4');
+  assert.equal(formatLr(3e-5), '3e-5');
+  assert.equal(formatLr(2.5e-4), '2.5e-4');
+  assert.equal(formatLr(0.001), '1e-3');
+  assert.equal(formatLr(1), '1e0');
+});
+
+test('describeMethod: each method\'s teacher regime, privileged context and lr at its defaults, with sources', () => {
+  const setup = Object.fromEntries(methodNames.map((n) => {
+    const c = describeMethod(getMethod(n));
+    return [n, [c.teacher?.value ?? null, c.context?.value ?? null, c.lr.value]];
+  }));
+  assert.deepEqual(setup, {
+    base: [null, null, 1e-4],
+    grpo: [null, null, 1e-4],
+    opsd: ['live', 'answer', 1e-4],
+    hybrid: ['live', 'answer', 1e-4],
+    rlsd: ['sync:10', 'answer', 1e-4],
+    sdpo: ['ema:0.05', 'group_success', 1e-4],
+  });
+  const rlsd = describeMethod(getMethod('rlsd'));
+  assert.match(rlsd.teacher!.source, /rlsd_train\.sh: freeze_teacher_model=True, rlsd_teacher_sync_interval=20/);
+  assert.match(rlsd.context!.source, /data\.trajectory_key=answer/);
+  assert.match(describeMethod(getMethod('sdpo')).context!.source, /lasgroup\/SDPO .*successful response/);
+  assert.deepEqual(rlsd.options.map((o) => o.key), Object.keys(getMethod('rlsd').defaults));
+});
+
+test('formatMethods: one line per method; verbose adds the setup block and two lines per option', () => {
+  const all = methodNames.map((n) => methods[n]!);
+  const plain = formatMethods(all, false).trimEnd().split('\n');
+  assert.deepEqual(plain.map((l) => l.split(/\s+/)[0]), [...methodNames]);
+  assert.equal(plain[4], "rlsd    RLSD: GRPO whose token advantages are re-weighted by the self-teacher's evidence ratio");
+  const verbose = formatMethods([getMethod('sdpo')], true).trimEnd().split('\n');
+  assert.equal(verbose[0], 'sdpo  SDPO: self-distillation towards a teacher that sees a successful response of the same group');
+  assert.match(verbose[1]!, /^ {6}teacher regime {6}ema:0\.05 {7}lasgroup\/SDPO verl\/trainer\/config\/actor\/actor\.yaml self_distillation\.teacher_regularization: ema, teacher_update_rate: 0\.05$/);
+  assert.match(verbose[2]!, /^ {6}privileged context {2}group_success {2}lasgroup\/SDPO/);
+  assert.match(verbose[3]!, /^ {6}learning rate {7}1e-4 {11}not yet tuned/);
+  assert.equal(verbose[4], '      options (--opt key=value):');
+  assert.equal(verbose.length, 5 + 2 * Object.keys(getMethod('sdpo').defaults).length);
+  assert.match(verbose[5]!, /^ {8}variant=jsd +jsd \(generalised JSD/);
+  assert.match(verbose[6]!, /^ {8} +default: lasgroup\/SDPO .*full_logit_distillation: True$/);
+  const base = formatMethods([getMethod('base')], true).trimEnd().split('\n');
+  assert.deepEqual(base.slice(1).map((l) => l.trim().replace(/\s+/g, ' ')), [
+    'teacher regime none no self-teacher',
+    'privileged context none no self-teacher',
+    'learning rate 1e-4 unused: base makes no update',
+    'options: none',
+  ]);
+});
