@@ -5,7 +5,7 @@
 //   4. the step time of RLSD against GRPO (the real training loop, evaluation off)
 //   5. tensor count and resident memory across repeated update steps
 // Usage: npm run bench [-- --backend wasm --attention-kernel conv --memory-steps 100 --loop-steps 6 --skip-loop]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +24,7 @@ import { ATTENTION_KERNELS, cachedTensorCount, setAttentionKernel } from '../src
 import { choice, num, tensorOptions } from '../src/cli-util.ts';
 import { PACKAGE_BASE, userPath } from '../src/paths.ts';
 import { parseOrExit, scriptCli } from '../src/script-cli.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 const flags = parseOrExit(
   tensorOptions(
@@ -213,7 +214,7 @@ if (!skipLoop) {
         // lr 0: the policy stays at the base, so both methods sample the same responses from the same seed and
         // the comparison prices exactly the teacher pass and the loss (every kernel of an update still runs).
         await train({ ...DEFAULT_TRAIN, ...variant, base, out: dir, steps: loopSteps, lr: 0, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
-        const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+        const lines = readJsonl(join(dir, 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
         perStep[name]!.push(...lines.filter((l) => l['timing/rollout_s'] !== undefined).slice(1)); // each run's first step warms up
       } finally {
         rmSync(dir, { recursive: true, force: true });

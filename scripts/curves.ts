@@ -3,10 +3,10 @@
 // the gain over step 0 at the last evaluated step, averaged over the seeds of each configuration (runs
 // whose directory names differ only in a trailing -s<seed>).
 // Usage: npx tsx scripts/curves.ts results/runs/grpo-s1 results/runs/rlsd-s1 …
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 import { UsageError } from '../src/util/errors.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 const dirs = parseOrExit(
   scriptCli(
@@ -30,8 +30,12 @@ function benchmarkMean(l: Line): number | undefined {
 
 const runs = dirs.map((dir) => {
   const file = join(dir, 'metrics.jsonl');
-  if (!existsSync(file)) process.exit(reportError(new Error(`${file}: no such file`)));
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+  let lines: Line[];
+  try {
+    lines = readJsonl(file).map((l) => l.value as Line);
+  } catch (e) {
+    process.exit(reportError(e));
+  }
   const evals = new Map(lines.filter((l) => l['eval/accuracy'] !== undefined).map((l) => [l['step']!, l]));
   const steps = lines.filter((l) => l['reward/mean'] !== undefined);
   const mean = (k: string): number => steps.reduce((a, l) => a + (l[k] ?? 0), 0) / Math.max(1, steps.length);

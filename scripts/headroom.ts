@@ -8,7 +8,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
-import { UsageError } from '../src/util/errors.ts';
+import { DataError, UsageError } from '../src/util/errors.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 interface SampleRecord {
   id: string;
@@ -34,23 +35,15 @@ function readConfig(dir: string): EvalConfig {
 /** Verdicts per item id, of samples 0 … k−1 (a directory reused with a larger --samples may hold more). */
 function readSamples(file: string, k: number): Map<string, number[]> {
   const byId = new Map<string, number[]>();
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
-      let r: SampleRecord;
-      try {
-        r = JSON.parse(line) as SampleRecord;
-      } catch {
-        throw new Error(`${file}: line ${i + 1} is not JSON`);
-      }
-      if (typeof r.id !== 'string' || (typeof r.correct !== 'boolean' && typeof r.correct !== 'number'))
-        throw new Error(`${file}: line ${i + 1} lacks 'id' or 'correct'`);
-      if ((r.sample ?? 0) >= k) return;
-      const list = byId.get(r.id) ?? [];
-      list.push(Number(r.correct));
-      byId.set(r.id, list);
-    });
+  for (const { line, value } of readJsonl(file)) {
+    const r = value as Partial<SampleRecord>;
+    if (typeof r.id !== 'string' || (typeof r.correct !== 'boolean' && typeof r.correct !== 'number'))
+      throw new DataError(`${file} line ${line}: lacks 'id' or 'correct'`);
+    if ((r.sample ?? 0) >= k) continue;
+    const list = byId.get(r.id) ?? [];
+    list.push(Number(r.correct));
+    byId.set(r.id, list);
+  }
   return byId;
 }
 

@@ -15,6 +15,7 @@ import { resultTable, scoreResponse, type ScorableItem } from '../benchmarks/mat
 import { num } from '../src/cli-util.ts';
 import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
 import { UsageError } from '../src/util/errors.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 interface Args {
   gold: string;
@@ -38,30 +39,17 @@ function parseArgs(): Args {
   );
 }
 
-function readJsonl(file: string): Record<string, unknown>[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        throw new Error(`${file} line ${i + 1}: malformed JSON`);
-      }
-    });
-}
-
 function main(): void {
   const args = parseArgs();
   const gold = new Map<string, ScorableItem>();
-  for (const r of readJsonl(args.gold)) {
+  for (const r of readJsonl(args.gold).map((l) => l.value)) {
     const id = String(r.id);
     gold.set(id, { id, answer: String(r.answer), options: (r.options as string[]) ?? [], level: Number(r.level), subject: String(r.subject) });
   }
   let allAgree = 0;
   let allTotal = 0;
   for (const file of args.files) {
-    const lines = readJsonl(file);
+    const lines = readJsonl(file).map((l) => l.value);
     const t0 = performance.now();
     const records = [];
     let agree = 0;

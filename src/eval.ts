@@ -20,6 +20,7 @@ import { provenance } from './provenance.ts';
 import { appendJsonLine, writeFileAtomic, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng } from './util/rng.ts';
 import { DataError, UsageError } from './util/errors.ts';
+import { readJsonl } from './util/jsonl.ts';
 
 /** `--data mini` evaluates the built-in mini suite, generated in memory (no files, no downloads). */
 export const MINI_DATA = 'mini';
@@ -244,21 +245,10 @@ async function loadItems(name: string, bench: BenchmarkModule, cfg: EvalConfig):
   return { items, split, source };
 }
 
+/** The records a killed run left; the last line an interruption cut short is dropped (its item is redone). */
 function readRecords(file: string): ItemRecord[] {
   if (!existsSync(file)) return [];
-  const out: ItemRecord[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        out.push(JSON.parse(line) as ItemRecord);
-      } catch {
-        // Only a line cut by an interruption (the last one) may be partial: it is dropped and redone.
-        if (i < lines.length - 2 || (i === lines.length - 2 && lines[lines.length - 1] !== ''))
-          throw new DataError(`${file} line ${i + 1}: malformed record`);
-      }
-    });
-  return out;
+  return readJsonl(file, { tornLastLine: true }).map((l) => l.value as ItemRecord);
 }
 
 export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {

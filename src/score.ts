@@ -1,5 +1,5 @@
 // `rlsd-bench score`: re-score saved responses with a benchmark's official rules, without generating.
-import { existsSync, readFileSync, realpathSync, rmdirSync, statSync, type Stats } from 'node:fs';
+import { existsSync, realpathSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { ItemRecord, Metrics } from '../benchmarks/common/types.ts';
 import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/common/unresolved.ts';
@@ -7,6 +7,7 @@ import { getBenchmark } from '../benchmarks/index.ts';
 import { writeJsonAtomic } from './util/fs.ts';
 import { acquireLock } from './util/lock.ts';
 import { DataError } from './util/errors.ts';
+import { readJsonl } from './util/jsonl.ts';
 
 export interface ScoreConfig {
   benchmark: string;
@@ -43,76 +44,19 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
-/** Offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1 (RFC 3629 ranges). */
-export function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i]!;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let n: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) n = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      n = 2;
-      if (b === 0xe0) lo = 0xa0; // no overlong forms
-      if (b === 0xed) hi = 0x9f; // no surrogates
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      n = 3;
-      if (b === 0xf0) lo = 0x90;
-      if (b === 0xf4) hi = 0x8f; // nothing above U+10FFFF
-    } else return i;
-    for (let j = 1; j <= n; j++) {
-      const c = bytes[i + j];
-      if (c === undefined) return i;
-      if (j === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
-    }
-    i += n + 1;
-  }
-  return -1;
-}
-
-const UTF8_BOM = [0xef, 0xbb, 0xbf];
-
 /**
- * Reads `{"id", "response"}` lines; names the file and line of anything malformed. A leading UTF-8 BOM is
- * skipped; bytes that are not UTF-8 are refused with their line and offset rather than read as U+FFFD.
+ * Reads `{"id", "response"}` lines (src/util/jsonl.ts: file and line of anything malformed, a leading BOM skipped,
+ * bytes that are not UTF-8 refused with their offset rather than read as U+FFFD).
  */
 export function readPredictions(file: string): Prediction[] {
   const st = statOrNull(file);
   if (!st) throw new DataError(`${file}: no such file`);
   if (st.isDirectory()) throw new DataError(`${file} is a directory, expected a JSONL file (--predictions)`);
-  const bytes = new Uint8Array(readFileSync(file));
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let start = UTF8_BOM.every((b, i) => bytes[i] === b) ? UTF8_BOM.length : 0;
   const out: Prediction[] = [];
-  for (let lineNo = 1; start < bytes.length; lineNo++) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end < 0) end = bytes.length;
-    const raw = bytes.subarray(start, end);
-    let line: string;
-    try {
-      line = decoder.decode(raw);
-    } catch {
-      const at = firstInvalidUtf8(raw);
-      throw new DataError(`${file} line ${lineNo}: not valid UTF-8 at byte offset ${start + at} (0x${raw[at]!.toString(16).padStart(2, '0')}); save the file as UTF-8`);
-    }
-    start = end + 1;
-    if (!line.trim()) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      throw new DataError(`${file} line ${lineNo}: not valid JSON`);
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DataError(`${file} line ${lineNo}: expected a JSON object`);
-    const o = v as Record<string, unknown>;
-    if (o['id'] === undefined || o['id'] === null) throw new DataError(`${file} line ${lineNo}: missing field 'id'`);
-    if (typeof o['response'] !== 'string') throw new DataError(`${file} line ${lineNo}: field 'response' must be a string`);
-    out.push({ id: String(o['id']), response: o['response'], line: lineNo });
+  for (const { line, value: o } of readJsonl(file)) {
+    if (o['id'] === undefined || o['id'] === null) throw new DataError(`${file} line ${line}: missing field 'id'`);
+    if (typeof o['response'] !== 'string') throw new DataError(`${file} line ${line}: field 'response' must be a string`);
+    out.push({ id: String(o['id']), response: o['response'], line });
   }
   if (out.length === 0) throw new DataError(`${file}: no predictions`);
   return out;

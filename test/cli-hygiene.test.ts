@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO } from './fixtures.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
 
@@ -165,7 +166,7 @@ test('item 19: eval --data and score --data default to $RLSD_BENCH_DATA', () => 
     assert.equal(ev.code, 0, ev.stderr);
     const res = JSON.parse(readFileSync(join(dir, 'eval', 'mathvision', 'results.json'), 'utf8')) as Record<string, unknown>;
     assert.ok(JSON.stringify(res).includes(join(data, 'mathvision')), 'eval read $RLSD_BENCH_DATA/mathvision');
-    const samples = readFileSync(join(dir, 'eval', 'mathvision', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+    const samples = readJsonl(join(dir, 'eval', 'mathvision', 'samples.jsonl')).map((l) => l.value as { id: string });
     const preds = join(dir, 'preds.jsonl');
     writeFileSync(preds, samples.map((s) => JSON.stringify({ id: s.id, response: '\\boxed{3}' })).join('\n') + '\n');
     const sc = cli(['score', '--benchmark', 'mathvision', '--predictions', preds, '--out', join(dir, 'scored.json')], { env });

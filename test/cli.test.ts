@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE, REPO } from './fixtures.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
 
@@ -140,7 +141,7 @@ test('data mini → eval → score, end to end on parquet files the CLI writes',
     assert.equal(results.backend.name, 'wasm');
     assert.equal((results.backend as { attentionKernel?: string }).attentionKernel, 'conv');
     assert.ok(results.provenance.commit.length > 0);
-    const samples = readFileSync(join(out, 'mathvista', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; response: string; correct: boolean });
+    const samples = readJsonl(join(out, 'mathvista', 'samples.jsonl')).map((l) => l.value as { id: string; response: string; correct: boolean });
     assert.equal(samples.length, 8);
     assert.ok(!readdirSync(join(out, 'mathvista')).some((f) => f.endsWith('.tmp')));
 

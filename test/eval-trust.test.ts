@@ -13,6 +13,7 @@ import { DEFAULT_PRETRAIN } from '../src/pretrain.ts';
 import { MINI_EVAL_ITEMS, miniRows, miniTasks, VALIDATION_EXCLUDES_TEST } from '../benchmarks/mini/build.ts';
 import { splitOfKey } from '../benchmarks/mini/generate.ts';
 import { MINI_BENCHMARKS } from '../benchmarks/mini/types.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
 
@@ -249,7 +250,7 @@ test('eval: --split validation on mini, percents with an Avg row; train prints p
     assert.match(t.stdout, /step {4}1 +\d+\.\d\d +\d+\.\d\d/);
     const info = JSON.parse(readFileSync(join(dir, 'run', 'run.json'), 'utf8')) as { config: { evalSplit: string } };
     assert.equal(info.config.evalSplit, 'validation');
-    const metrics = readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    const metrics = readJsonl(join(dir, 'run', 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
     assert.ok(metrics.every((m) => m['eval/accuracy'] === undefined || (m['eval/accuracy'] >= 0 && m['eval/accuracy'] <= 1)), 'metrics.jsonl keeps fractions');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend.ts';
 import { DEFAULT_PRETRAIN, pretrain, type PretrainConfig } from '../src/pretrain.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 await initBackend('wasm');
 
@@ -29,7 +30,7 @@ async function pretrainInto(dirs: string[], cfg: Omit<PretrainConfig, 'out'>): P
   const out = mkdtempSync(join(tmpdir(), 'rlsd-test-pretrain-'));
   dirs.push(out);
   await pretrain({ ...cfg, out });
-  const losses = readFileSync(join(out, 'pretrain_metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { 'sft/loss': number })['sft/loss']);
+  const losses = readJsonl(join(out, 'pretrain_metrics.jsonl')).map((l) => (l.value as { 'sft/loss': number })['sft/loss']);
   return { out, weights: readFileSync(join(out, 'weights.bin')), losses };
 }
 

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE, REPO } from './fixtures.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 
 const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
 const SMALL = ['--method', 'grpo', '--prompts', '2', '--samples', '2', '--eval-items', '2', '--train-items', '4', '--lr-schedule', 'constant'];
@@ -48,7 +49,7 @@ function snapshot(dir: string): Map<string, string> {
 }
 
 function metrics(dir: string): Record<string, number>[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  return readJsonl(join(dir, 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
 }
 
 const deterministic = (m: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('timing/') && !k.startsWith('perf/')));

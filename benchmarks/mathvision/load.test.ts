@@ -214,7 +214,7 @@ test('bad inputs: missing column, missing field, corrupt image, empty files, mal
     writeFileSync(jsonl, '{"id": "1", "question": "q", "options": [], "answer": "1", "level": 1, "subject": "s", "image": "images/1.jpg"}\n{"id": 2,\n');
     mkdirSync(join(dir, 'images'));
     writeFileSync(join(dir, 'images', '1.jpg'), rows[0]!.image!);
-    await expectDataError(load(jsonl), /testmini\.jsonl line 2: malformed JSON/);
+    await expectDataError(load(jsonl), /testmini\.jsonl line 2: not valid JSON/);
     writeFileSync(jsonl, '{"id": "1", "question": "q", "options": [], "level": 1, "subject": "s", "image": "images/1.jpg"}\n');
     await expectDataError(load(jsonl), /testmini\.jsonl line 1 \(id 1\): missing field 'answer'/);
     writeFileSync(jsonl, '{"id": "3", "question": "q", "options": [], "answer": "1", "level": 1, "subject": "s", "image": "images/3.jpg"}\n');

@@ -15,6 +15,7 @@ import { isDir, type Row } from '../common/rows.ts';
 import { type LoadOptions } from '../common/types.ts';
 import { itemFromRow, type MathVisionItem } from './item.ts';
 import { DataError } from '../../src/util/errors.ts';
+import { jsonlLines, readJsonlBytes } from '../../src/util/jsonl.ts';
 
 export const SPLITS = ['test', 'testmini'] as const;
 
@@ -73,34 +74,20 @@ async function loadParquet(files: string[], split: string, limit: number): Promi
 }
 
 function loadJsonl(file: string, split: string, limit: number): MathVisionItem[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DataError(`${file}: cannot read (${(e as Error).message})`);
-  }
-  if (text.trim() === '') throw new DataError(`${file}: empty file`);
+  const bytes = readJsonlBytes(file);
+  if (new TextDecoder().decode(bytes).trim() === '') throw new DataError(`${file}: empty file`);
   const here = dirname(file);
   const roots = [here, dirname(here)];
   const items: MathVisionItem[] = [];
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length && items.length < limit; n++) {
-    const line = lines[n]!.trim();
-    if (line === '') continue;
-    const where = `${file} line ${n + 1}`;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (e) {
-      throw new DataError(`${where}: malformed JSON (${(e as Error).message.split('\n')[0]})`);
-    }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new DataError(`${where}: expected a JSON object`);
-    const item = itemFromRow(row as Row, split, where);
+  for (const { line, value } of limit > 0 ? jsonlLines(bytes, file) : []) {
+    const where = `${file} line ${line}`;
+    const item = itemFromRow(value as Row, split, where);
     if (item.imagePath === null) throw new DataError(`${where} (id ${item.id}): missing field 'image'`);
     const path = roots.map((r) => join(r, item.imagePath!)).find((p) => existsSync(p));
     if (!path) throw new DataError(`${join(here, item.imagePath)}: missing image file (id ${item.id}, ${where})`);
     item.images = [{ bytes: new Uint8Array(readFileSync(path)), path: item.imagePath }];
     items.push(item);
+    if (items.length >= limit) break; // the lines after the limit are not read
   }
   if (items.length === 0 && limit > 0) throw new DataError(`${file}: no items`);
   return items;
