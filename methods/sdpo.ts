@@ -14,14 +14,13 @@
 // - the teacher is an exponential moving average of the student, θ_T ← (1 − 0.05)·θ_T + 0.05·θ_S after every
 //   training step (`teacher=ema:0.05`: actor.yaml `teacher_regularization: ema`, `teacher_update_rate: 0.05`;
 //   their math config uses 0.01), starting from the initial weights.
-// Left to the loop (documented for it): the teacher's demonstration is another response of the
-// group with reward ≥ the success threshold (actor.yaml `success_reward_threshold: 0.5`, 1.0 in their math
-// config; the loop uses ≥ 1), never the response itself
-// (`dont_reprompt_on_self_success`), in the template "…Correct solution: … Correctly solve the
-// original question."
+// Left to the loop (documented for it): the teacher's demonstration is another response of the group with
+// reward ≥ the success threshold (actor.yaml `success_reward_threshold: 0.5`, 1.0 in their math config; the
+// loop uses ≥ 1), never the response itself (`dont_reprompt_on_self_success`), in the template "…Correct
+// solution: … Correctly solve the original question."
 // Not matched: SDPO distils over the student's top-100 logits plus a tail bucket — we use the exact
-// full vocabulary (ours is tiny); no rich environment feedback exists here (scalar rewards only). The RLSD repository's own SDPO
-// mode differs again (it samples 8 extra candidates per prompt and also shows the shortest
+// full vocabulary (ours is tiny); no rich environment feedback exists here (scalar rewards only). The RLSD
+// repository's own SDPO mode differs again (it samples 8 extra candidates per prompt and also shows the shortest
 // incorrect attempt as feedback); not ported.
 import * as tf from '@tensorflow/tfjs';
 import { metric } from './core.ts';
