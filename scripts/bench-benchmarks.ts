@@ -7,11 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { benchmarks } from '../benchmarks/index.ts';
+import { benchmarkNames, benchmarks, getBenchmark } from '../benchmarks/index.ts';
 import { miniRows } from '../benchmarks/mini/build.ts';
-import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
-import { answerStatement } from '../benchmarks/mini/formats.ts';
-import type { MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { initBackend } from '../src/backend.ts';
 import { choice, tensorOptions } from '../src/cli-util.ts';
 import { ATTENTION_KERNELS } from '../src/model/ops.ts';
@@ -46,7 +43,7 @@ const wemathDir = shared === undefined ? undefined : join(shared, 'wemath');
 if (wemathDir !== undefined && existsSync(wemathDir)) {
   sharp.concurrency(1);
   const t0 = performance.now();
-  const items = await benchmarks['wemath']!.load(wemathDir, { split: 'testmini' });
+  const items = await benchmarks.wemath.load(wemathDir, { split: 'testmini' });
   const tLoad = performance.now();
   let decoded = 0;
   const queue = items.flatMap((it) => it.images);
@@ -64,17 +61,17 @@ if (wemathDir !== undefined && existsSync(wemathDir)) {
 
 // ---- 2. scoring 10,000 predictions per benchmark (mini items; right and wrong answer statements mixed) ----
 const N = 10_000;
-for (const name of Object.keys(benchmarks)) {
-  const bench = benchmarks[name]!;
-  const split = EVAL_SPLIT[name as MiniBenchmark];
-  const rows = await miniRows(name as MiniBenchmark, split, 100, 1);
+for (const name of benchmarkNames) {
+  const bench = getBenchmark(name);
+  const split = bench.mini.evalSplit;
+  const rows = await miniRows(name, split, 100, 1);
   const items = rows.map((r) => bench.itemFromRow(r, split));
   const rng = new Rng(5);
   const responses = Array.from({ length: N }, (_, i) => {
     const item = items[i % items.length]!;
     const wrong = rng.next() < 0.5;
     const answer = wrong ? (/^[A-D]$/.test(item.answer) ? 'C' : String(Number(item.answer) + 1)) : item.answer;
-    return `in the image i see red ${rng.int(0, 9)} so the total is ${answer}. ${answerStatement(name as MiniBenchmark, answer)}`;
+    return `in the image i see red ${rng.int(0, 9)} so the total is ${answer}. ${bench.mini.answerStatement(answer)}`;
   });
   const t0 = performance.now();
   // Item i % n, sample ⌊i / n⌋: repeated ids are k samples, as in a k-sample evaluation.

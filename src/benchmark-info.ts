@@ -3,10 +3,8 @@
 // ($RLSD_BENCH_DATA) and whether the built-in mini suite has a version of it. Writes nothing.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
+import { benchmarkNames, getBenchmark, isBenchmarkName, MINI_BENCHMARKS, miniSpec } from '../benchmarks/index.ts';
 import { MINI_SPLITS } from '../benchmarks/mini/build.ts';
-import { EVAL_SPLIT } from '../benchmarks/mini/formats.ts';
-import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { benchmarkDataRoot, DATA_ENV } from './paths.ts';
 
 export interface BenchmarkInfo {
@@ -87,7 +85,7 @@ export function listBenchmarks(verbose: boolean, env: NodeJS.ProcessEnv = proces
   for (const name of benchmarkNames) {
     const info = BENCHMARK_INFO[name]!;
     const bench = getBenchmark(name);
-    const mini = (MINI_BENCHMARKS as readonly string[]).includes(name);
+    const mini = isBenchmarkName(name) && MINI_BENCHMARKS.includes(name);
     const loc = dataLocation(name, env);
     const data = loc ? `${loc.path}${loc.exists ? '' : ' (missing)'}` : 'mini';
     lines.push(`${name.padEnd(w)}  splits ${bench.splits.join(', ')}; headline ${info.headline}; mini ${mini ? 'yes' : 'no'}; data ${data}`);
@@ -95,7 +93,7 @@ export function listBenchmarks(verbose: boolean, env: NodeJS.ProcessEnv = proces
     const pad = ' '.repeat(w + 2);
     lines.push(`${pad}${info.title}`);
     lines.push(
-      `${pad}evaluated split: ${info.evalSplit}${mini ? `; mini: --data mini --split ${MINI_SPLITS.join('|')} (test by default; its test rows are '${EVAL_SPLIT[name as MiniBenchmark]}' files in data mini's output)` : ''}`,
+      `${pad}evaluated split: ${info.evalSplit}${mini ? `; mini: --data mini --split ${MINI_SPLITS.join('|')} (test by default; its test rows are '${miniSpec(name).evalSplit}' files in data mini's output)` : ''}`,
     );
     lines.push(`${pad}metrics: ${info.headline} (headline), ${info.others.join(', ')} — benchmarks/${name}/METRICS.md`);
     for (const l of info.layouts) lines.push(`${pad}reads: ${l}`);

@@ -13,10 +13,9 @@ import { pct, startProgress, type ProgressTask } from './progress.ts';
 import { setActivity } from './util/activity.ts';
 import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
 import { scorePredictions } from './score.ts';
-import { benchmarkNames, getBenchmark } from '../benchmarks/index.ts';
+import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/index.ts';
 import { MINI_EVAL_ITEMS, writeMiniSuite } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
-import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { UsageError } from './util/errors.ts';
 
 /** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */

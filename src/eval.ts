@@ -5,13 +5,11 @@
 // sampling, backend, scorer code); a run with other settings refuses instead of mixing its samples in.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { BenchItem, ItemRecord, Metrics } from '../benchmarks/common/types.ts';
-import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
+import { getBenchmark, isBenchmarkName, MINI_BENCHMARKS, type BenchmarkModule } from '../benchmarks/index.ts';
 import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/common/unresolved.ts';
 import { MINI_SPLITS, miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
-import type { MiniBenchmark } from '../benchmarks/mini/types.ts';
-import { MINI_BENCHMARKS } from '../benchmarks/mini/types.ts';
 import { backendInfo } from './backend.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { LOCK_NAME, lockDir } from './util/lock.ts';
@@ -104,12 +102,14 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * The scorer version of a benchmark: a hash of the code that turns its data into prompts and its responses into
- * verdicts and metrics (its folder and benchmarks/common; the mini generators too for mini data). Any edit to
- * that code is a new version — simpler and more honest than a number someone has to remember to bump.
+ * verdicts and metrics (its folder and benchmarks/common; for mini data also its mini.ts and the mini generators,
+ * which real data never reads). Any edit to that code is a new version — simpler and more honest than a number
+ * someone has to remember to bump.
  */
 export function scorerVersion(name: string, mini: boolean): string {
   const root = join(PACKAGE_ROOT, 'benchmarks');
-  const files = [...sourceFiles(join(root, name)), ...sourceFiles(join(root, 'common')), ...(mini ? sourceFiles(join(root, 'mini')) : [])];
+  const own = sourceFiles(join(root, name)).filter((f) => mini || basename(f) !== 'mini.ts');
+  const files = [...own, ...sourceFiles(join(root, 'common')), ...(mini ? sourceFiles(join(root, 'mini')) : [])];
   const h = createHash('sha256');
   for (const f of files) h.update(`${relative(root, f)}\0`).update(readFileSync(f)).update('\0');
   return `sha256:${h.digest('hex').slice(0, 16)}`;
@@ -224,10 +224,10 @@ export function benchmarkSource(data: string, name: string): string {
 
 async function loadItems(name: string, bench: BenchmarkModule, cfg: EvalConfig): Promise<{ items: BenchItem[]; split: string; source: string }> {
   if (cfg.data === MINI_DATA) {
-    if (!(MINI_BENCHMARKS as readonly string[]).includes(name)) throw new DataError(`no mini version of '${name}'`);
+    if (!isBenchmarkName(name) || !MINI_BENCHMARKS.includes(name)) throw new DataError(`no mini version of '${name}'`);
     const split = miniSuiteSplit(cfg.split);
-    const rowSplit = miniSplitName(name as MiniBenchmark, split);
-    const rows = await miniRows(name as MiniBenchmark, rowSplit, cfg.miniCount, cfg.miniSeed);
+    const rowSplit = miniSplitName(name, split);
+    const rows = await miniRows(name, rowSplit, cfg.miniCount, cfg.miniSeed);
     const items = rows.map((r) => bench.itemFromRow(r, rowSplit));
     return { items: cfg.limit ? items.slice(0, cfg.limit) : items, split, source: `mini(seed=${cfg.miniSeed}, n=${cfg.miniCount}, rows '${rowSplit}')` };
   }

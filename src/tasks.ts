@@ -2,9 +2,8 @@
 // benchmark's Hugging Face schema and read back through that benchmark's own `itemFromRow`, so the reward of
 // the training loop is exactly the benchmark's official scorer (nanochat: a task's scorer is its reward).
 import type { BenchItem, ItemRecord } from '../benchmarks/common/types.ts';
-import { getBenchmark, type BenchmarkModule } from '../benchmarks/index.ts';
+import { getBenchmark, MINI_BENCHMARKS, type BenchmarkModule, type MiniBenchmark } from '../benchmarks/index.ts';
 import { miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
-import { MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/mini/types.ts';
 import { type Policy } from './policy.ts';
 import { ContextOverflowError, UsageError } from './util/errors.ts';
 

@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokenizer } from './tokenizer.ts';
 import { draftTask, FAMILY_NAMES } from '../benchmarks/mini/generate.ts';
-import { MINI_BENCHMARKS, answerStatement, miniPrompt, miniTarget, miniTeacherPrompt } from '../benchmarks/mini/formats.ts';
+import { MINI_BENCHMARKS, answerStatement, miniPrompt, miniSpec, miniTarget, miniTeacherPrompt } from '../benchmarks/mini/formats.ts';
 import type { MiniTaskDraft } from '../benchmarks/mini/generate.ts';
-import { BENCHMARK_MIX } from '../benchmarks/mini/build.ts';
 
 const tok = Tokenizer.default();
 
@@ -75,7 +74,7 @@ test('round trip over thousands of prompts, targets, references and teacher prom
 test('sequence budgets per mini benchmark: question ≤ 8, prompt ≤ 30, target ≤ 31 (+ EOS ≤ 32 new tokens), reference ≤ 25 tokens', () => {
   for (const b of MINI_BENCHMARKS) {
     const lengths = { question: [] as number[], prompt: [] as number[], target: [] as number[], reference: [] as number[] };
-    for (const mix of BENCHMARK_MIX[b]) {
+    for (const mix of miniSpec(b).mix) {
       for (let i = 0; i < 300; i++) {
         const d = draftTask(mix.family, i % 2 ? 'train' : 'eval', i, 9, mix.opts);
         for (const t of [d, ...(d.substeps ?? [])]) {

@@ -12,7 +12,7 @@ import { DEFAULT_TRAIN } from '../src/train.ts';
 import { DEFAULT_PRETRAIN } from '../src/pretrain.ts';
 import { MINI_EVAL_ITEMS, miniRows, miniTasks, VALIDATION_EXCLUDES_TEST } from '../benchmarks/mini/build.ts';
 import { splitOfKey } from '../benchmarks/mini/generate.ts';
-import { MINI_BENCHMARKS } from '../benchmarks/mini/types.ts';
+import { MINI_BENCHMARKS } from '../benchmarks/index.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
 const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerStatement, EVAL_SPLIT, formatHint, MINI_BENCHMARKS, miniPrompt, miniTarget, miniTeacherPrompt, type FormattableTask } from './formats.ts';
+import { answerStatement, formatHint, MINI_BENCHMARKS, miniPrompt, miniSpec, miniTarget, miniTeacherPrompt, type FormattableTask } from './formats.ts';
 import { draftTask } from './generate.ts';
-import { BENCHMARK_MIX } from './build.ts';
 
 const open: FormattableTask = {
   question: 'how many red plus blue ?',
@@ -45,7 +44,7 @@ test('golden prompts and targets (question + options + hint; trace + statement)'
     '[ref] red 3 blue 2 hence 3 plus 2 is 5 answer 5 [/ref] how many red plus blue ? {}',
   );
   assert.equal(miniTeacherPrompt('wemath', choice, 'answer'), '[ref] answer B [/ref] which colour has most ? blue (A) red (B) green (C) Answer:');
-  assert.deepEqual(EVAL_SPLIT, { mmmu: 'validation', mathvista: 'testmini', mathvision: 'test', wemath: 'testmini', zerobench: 'zerobench' });
+  assert.deepEqual(Object.fromEntries(MINI_BENCHMARKS.map((b) => [b, miniSpec(b).evalSplit])), { mmmu: 'validation', mathvista: 'testmini', mathvision: 'test', wemath: 'testmini', zerobench: 'zerobench' });
 });
 
 // Minimal re-statements of the official extraction rules (the full ports live in benchmarks/<name>/).
@@ -64,7 +63,7 @@ const extractors: Record<string, (response: string) => string | null> = {
 
 test('the SFT target of every generated item extracts to its gold answer under each benchmark rule', () => {
   for (const b of MINI_BENCHMARKS) {
-    for (const mix of BENCHMARK_MIX[b]) {
+    for (const mix of miniSpec(b).mix) {
       for (let i = 0; i < 60; i++) {
         const d = draftTask(mix.family, 'eval', i, 31, mix.opts);
         for (const t of [d, ...(d.substeps ?? [])]) {
@@ -78,9 +77,9 @@ test('the SFT target of every generated item extracts to its gold answer under e
 
 test('WeMath is multiple choice only; ZeroBench open; MMMU mixes both', () => {
   for (let i = 0; i < 30; i++) {
-    const w = draftTask('compose', 'eval', i, 2, BENCHMARK_MIX.wemath[0]!.opts);
+    const w = draftTask('compose', 'eval', i, 2, miniSpec('wemath').mix[0]!.opts);
     for (const t of [w, ...w.substeps!]) assert.match(t.answer, /^[A-D]$/);
-    const z = draftTask('compose', 'eval', i, 2, BENCHMARK_MIX.zerobench[0]!.opts);
+    const z = draftTask('compose', 'eval', i, 2, miniSpec('zerobench').mix[0]!.opts);
     for (const t of [z, ...z.substeps!]) assert.match(t.answer, /^\d+$/);
   }
 });

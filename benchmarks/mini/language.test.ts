@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.ts';
 import { answerOnlyReference, chain, letteredOptions, numericOptions, optionsText, readingsText, referenceText } from './language.ts';
 import { draftTask } from './generate.ts';
-import { BENCHMARK_MIX } from './build.ts';
+import { miniSpec } from './formats.ts';
 
 test('chain, readings and reference text (golden)', () => {
   assert.deepEqual(chain(3, [['plus', 2], ['minus', 4]]), { text: '3 plus 2 is 5 5 minus 4 is 1', result: 1 });
@@ -49,7 +49,7 @@ test('numericOptions: a cyclic window of the reading range, mapped through the c
 
 test('WeMath options are uninformative: a policy blind to the image stays near chance', () => {
   // The best blind policy: for each (question, option set) seen in training, the most frequent gold.
-  const mix = BENCHMARK_MIX.wemath[0]!;
+  const mix = miniSpec('wemath').mix[0]!;
   const key = (q: string, options: readonly string[]) => `${q}|${[...options].sort().join(',')}`;
   const table = new Map<string, Map<string, number>>();
   const gold = (t: { options?: string[]; answer: string }) => t.options!['ABCD'.indexOf(t.answer)]!;

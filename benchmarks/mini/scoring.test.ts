@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark } from '../common/types.ts';
 import { miniTasks, writeMiniSuite } from './build.ts';
-import { answerStatement, EVAL_SPLIT, miniPrompt, miniTarget } from './formats.ts';
-import type { MiniBenchmark, MiniTask } from './types.ts';
+import { answerStatement, miniPrompt, miniSpec, miniTarget, type MiniBenchmark } from './formats.ts';
+import type { MiniTask } from './types.ts';
 import { mmmu } from '../mmmu/index.ts';
 import { mathvista } from '../mathvista/index.ts';
 import { mathvision } from '../mathvision/index.ts';
@@ -36,7 +36,7 @@ test('mini rows load through each benchmark, keep their prompt, and their SFT ta
     const counts = Object.fromEntries(BENCHMARKS.map(([b]) => [b, { train: 0, eval: COUNT }]));
     await writeMiniSuite(dir, { seed: SEED, counts, benchmarks: BENCHMARKS.map(([b]) => b) });
     for (const [name, bench] of BENCHMARKS) {
-      const split = EVAL_SPLIT[name];
+      const split = miniSpec(name).evalSplit;
       const items = await bench.load(join(dir, name), { split });
       const tasks = await miniTasks(name, split, COUNT, SEED);
       const byPrompt = new Map<string, MiniTask>();

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokenizer } from '../../src/tokenizer.ts';
-import { BENCHMARK_MIX } from './build.ts';
-import { answerStatement, MINI_BENCHMARKS, miniTarget } from './formats.ts';
+import { answerStatement, MINI_BENCHMARKS, miniSpec, miniTarget } from './formats.ts';
 import { draftTask } from './generate.ts';
 import { reasoningSpan, thoughtMaskRows } from './thought-span.ts';
 
@@ -45,7 +44,7 @@ test('reasoningSpan: no statement → reasoning to the end (an unclosed <thought
 test('reasoningSpan of every generated SFT target is exactly its trace (and lookup), under every benchmark format', () => {
   let checked = 0;
   for (const b of MINI_BENCHMARKS) {
-    for (const mix of BENCHMARK_MIX[b]) {
+    for (const mix of miniSpec(b).mix) {
       for (let i = 0; i < 25; i++) {
         const d = draftTask(mix.family, 'eval', i, 7, mix.opts);
         for (const t of [d, ...(d.substeps ?? [])]) {

@@ -6,7 +6,7 @@ export type FamilyName = 'count' | 'bars' | 'grid' | 'choice' | 'compose';
 /**
  * 'train' and 'eval' (the held-out test problems) split the scenes in two halves by a hash of the scene (see
  * generate.ts); 'validation' draws from the held-out half with a stream of its own and skips the scenes of the
- * test problems (benchmarks/mini/build.ts), so tuning on it never touches the test set.
+ * test problems (build.ts), so tuning on it never touches the test set.
  */
 export type MiniSplit = 'train' | 'eval' | 'validation';
 
@@ -38,7 +38,3 @@ export interface MiniTask {
   /** Family-specific metadata (counts, values, knowledge concept, difficulty …). */
   meta: Record<string, string | number>;
 }
-
-/** The five mini benchmarks (the embedded versions of MMMU, MathVista, MathVision, WeMath, ZeroBench). */
-export type MiniBenchmark = 'mmmu' | 'mathvista' | 'mathvision' | 'wemath' | 'zerobench';
-export const MINI_BENCHMARKS: readonly MiniBenchmark[] = ['mmmu', 'mathvista', 'mathvision', 'wemath', 'zerobench'];
