@@ -17,7 +17,7 @@ import { forwardLogits } from '../src/model/transformer.ts';
 import { countParams } from '../src/model/params.ts';
 import { Adam, DEFAULT_ADAM } from '../src/optim.ts';
 import { Policy, tokenLogProbs, type GroupedBatch } from '../src/policy.ts';
-import { DEFAULT_TRAIN, train } from '../src/train.ts';
+import { DEFAULT_TRAIN, train } from '../src/train/index.ts';
 import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
 import { ATTENTION_KERNELS, cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';

@@ -5,7 +5,7 @@
 // only once they are all valid.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_TRAIN, train } from '../src/train.ts';
+import { DEFAULT_TRAIN, train } from '../src/train/index.ts';
 import { getMethod } from '../methods/index.ts';
 import { num, setupBackend, tensorOptions } from '../src/cli-util.ts';
 import { PACKAGE_BASE, userPath } from '../src/paths.ts';

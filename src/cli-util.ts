@@ -3,17 +3,15 @@ import { BACKENDS, initBackend, parseBackendName } from './backend.ts';
 import type { Argv } from 'yargs';
 import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
 import { UsageError } from './util/errors.ts';
+import { checkNumber, type NumberRule } from './util/number-rule.ts';
 
-/** Validates a numeric flag: finite, optionally integer, within [min, max]. */
-export function num(flag: string, v: unknown, opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {}): number {
-  const x = typeof v === 'number' ? v : Number(v);
-  const what = opts.integer ? 'an integer' : 'a number';
-  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || !Number.isFinite(x))
-    throw new UsageError(`--${flag} must be ${what} (got '${String(v)}')`);
-  if (opts.integer && !Number.isInteger(x)) throw new UsageError(`--${flag} must be an integer (got ${x})`);
-  if (opts.min !== undefined && (opts.minExclusive ? x <= opts.min : x < opts.min))
-    throw new UsageError(`--${flag} must be ${opts.minExclusive ? '>' : '≥'} ${opts.min} (got ${x})`);
-  if (opts.max !== undefined && x > opts.max) throw new UsageError(`--${flag} must be ≤ ${opts.max} (got ${x})`);
+/** Validates a numeric flag: finite, optionally integer, within [min, max] (the rule's check: src/util/number-rule.ts). */
+export function num(flag: string, v: unknown, opts: NumberRule = {}): number {
+  const { value: x, broken } = checkNumber(v, opts);
+  if (broken === 'not-a-number') throw new UsageError(`--${flag} must be ${opts.integer ? 'an integer' : 'a number'} (got '${String(v)}')`);
+  if (broken === 'integer') throw new UsageError(`--${flag} must be an integer (got ${x})`);
+  if (broken === 'min') throw new UsageError(`--${flag} must be ${opts.minExclusive ? '>' : '≥'} ${opts.min} (got ${x})`);
+  if (broken === 'max') throw new UsageError(`--${flag} must be ≤ ${opts.max} (got ${x})`);
   return x;
 }
 

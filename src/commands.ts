@@ -1,13 +1,13 @@
 // The commands of rlsd-bench other than `methods`: each is a yargs builder that validates its flags and
-// calls into the library (src/pretrain.ts, src/train.ts, src/eval.ts, …).
+// calls into the library (src/pretrain.ts, src/train/, src/eval.ts, …).
 import { resolve } from 'node:path';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
 import { choice, num, parseOptions, setupBackend, tensorOptions } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
-import { DEFAULT_TRAIN, TRAIN_MIXES, train, type ProgressSink, type StepMetrics } from './train.ts';
+import { DEFAULT_TRAIN, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type StepMetrics, type TrainConfig, type TrainOption } from './train/index.ts';
 import { benchmarkAverage, benchmarkSource, evaluate, headline, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalProgress } from './eval.ts';
 import { pct, startProgress, type ProgressTask } from './progress.ts';
 import { setActivity } from './util/activity.ts';
@@ -25,20 +25,8 @@ const DEFAULT_BASE_SHOWN = 'results/reference/base in the package';
 
 type Builder = (cli: Argv) => Argv;
 
-/**
- * Upper bounds of train's and pretrain's size flags, checked before anything is written: past them a run does
- * not fail cleanly but exhausts memory mid-run. Measured on the default model: a training problem per benchmark
- * holds ~185 KiB of images and tokens (the five benchmarks, WeMath's groups expanded), a response of the update
- * ~6 MB of activations (64 prompts × 8 samples took 3.0 GB).
- */
-export const TRAIN_BOUNDS = {
-  items: { max: 20_000, why: 'problems per benchmark held in memory, ~185 KiB each: 20000 ≈ 3.6 GB' },
-  responses: { max: 1024, why: 'responses per step whose activations the update holds at once, ~6 MB each: 1024 ≈ 6 GB' },
-  dModel: { max: 512, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
-  layers: { max: 24, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
-  heads: { max: 64, why: 'attention scores per head are held for every position pair' },
-  patchHidden: { max: 4096, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
-} as const;
+/** Upper bounds of train's and pretrain's size flags (declared with train's options, src/train/config.ts). */
+export { TRAIN_BOUNDS };
 
 /** A whole-number size flag within [min, bound.max]; the error says why the bound is there. */
 function sizeFlag(flag: string, v: unknown, min: number, bound: { max: number; why: string }): number {
@@ -154,6 +142,33 @@ const pretrainCommand: Builder = (cli) =>
     },
   );
 
+/** Train's yargs flags, each from its one declaration in TRAIN_OPTIONS (src/train/config.ts). */
+function trainFlags(): Record<string, Options> {
+  const out: Record<string, Options> = {};
+  for (const o of TRAIN_OPTIONS) {
+    const type = o.rule.kind === 'boolean' ? 'boolean' : o.rule.kind === 'number' ? 'number' : 'string';
+    // --lr takes the method's recommendation when not given, so yargs must not fill it in.
+    out[o.flag] = o.field === 'lr' ? { type, defaultDescription: "the method's recommended lr (methods --verbose)", describe: o.help } : { type, default: o.default, describe: o.help };
+  }
+  return out;
+}
+
+/** One flag read and checked against its rule (the wording of num, choice and sizeFlag). */
+function readFlag(o: TrainOption, v: unknown): number | string | boolean {
+  const r = o.rule;
+  if (r.kind === 'boolean') return Boolean(v);
+  if (r.kind === 'choice') return choice(o.flag, v, r.choices);
+  if (r.why !== undefined && r.max !== undefined) return sizeFlag(o.flag, v, r.min ?? 0, { max: r.max, why: r.why });
+  return num(o.flag, v, r);
+}
+
+/** Train's flags as TrainConfig fields (--lr only when given). */
+function readTrainFlags(argv: Record<string, unknown>): Partial<TrainConfig> {
+  const cfg: Record<string, unknown> = {};
+  for (const o of TRAIN_OPTIONS) if (!(o.field === 'lr' && argv[o.flag] === undefined)) cfg[o.field] = readFlag(o, argv[o.flag]);
+  return cfg as Partial<TrainConfig>;
+}
+
 const trainCommand: Builder = (cli) =>
   cli.command(
     'train',
@@ -165,30 +180,8 @@ const trainCommand: Builder = (cli) =>
         .option('out', { type: 'string', describe: 'run directory (default results/runs/<method>-s<seed>)' })
         .option('opt', { type: 'string', array: true, describe: 'method option key=value (see `rlsd-bench methods --verbose`)' })
         .option('std-norm', { type: 'boolean', describe: 'group-normalise advantages by their std (the default); --no-std-norm gives Dr.GRPO (= --opt stdNorm=false)' })
-        .option('steps', { type: 'number', default: DEFAULT_TRAIN.steps, describe: 'training steps (one rollout batch each); the cosine schedule decays over them' })
-        .option('prompts', { type: 'number', default: DEFAULT_TRAIN.promptsPerStep, describe: 'prompts per step' })
-        .option('samples', { type: 'number', default: DEFAULT_TRAIN.samplesPerPrompt, describe: 'responses per prompt (G)' })
-        .option('ppo-mini-batch', { type: 'number', default: DEFAULT_TRAIN.ppoMiniBatch, describe: 'prompts per optimiser update (veRL ppo_mini_batch_size); 0: the whole step in one on-policy update' })
-        .option('ppo-epochs', { type: 'number', default: DEFAULT_TRAIN.ppoEpochs, describe: 'passes over each step\'s batch (veRL ppo_epochs)' })
-        .option('lr', { type: 'number', default: DEFAULT_TRAIN.lr, describe: 'peak Adam learning rate' })
-        .option('warmup', { type: 'number', default: DEFAULT_TRAIN.warmupSteps, describe: 'linear learning-rate warm-up steps' })
-        .option('lr-schedule', { type: 'string', default: DEFAULT_TRAIN.lrSchedule, describe: 'after warm-up: constant | cosine (decay to 10 % of --lr at --steps)' })
-        .option('grad-clip', { type: 'number', default: DEFAULT_TRAIN.gradClip, describe: 'clip the global gradient norm to this (0: no clipping)' })
-        .option('temperature', { type: 'number', default: DEFAULT_TRAIN.temperature, describe: 'rollout sampling temperature' })
-        .option('top-p', { type: 'number', default: DEFAULT_TRAIN.topP, describe: 'rollout nucleus sampling (1: off)' })
-        .option('max-new-tokens', { type: 'number', default: DEFAULT_TRAIN.maxNewTokens, describe: 'longest response in tokens' })
-        .option('teacher-sync', { type: 'number', default: DEFAULT_TRAIN.teacherSync, describe: "re-sync the self-teacher every N steps (0: the method's default, else 10)" })
-        .option('eval-every', { type: 'number', default: DEFAULT_TRAIN.evalEvery, describe: 'held-out greedy evaluation every N steps and at step 0 (0: never)' })
-        .option('eval-items', { type: 'number', default: DEFAULT_TRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
-        .option('eval-split', { type: 'string', default: DEFAULT_TRAIN.evalSplit, describe: 'mini split of the in-run evaluation: test (the set tables report) | validation (for tuning)' })
-        .option('train-items', { type: 'number', default: DEFAULT_TRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
-        .option('train-mix', { type: 'string', default: DEFAULT_TRAIN.trainMix, describe: 'balanced: every benchmark weighs the same in an epoch | rows: every training row once' })
-        .option('checkpoint-every', { type: 'number', default: DEFAULT_TRAIN.checkpointEvery, describe: 'write a resumable checkpoint every N steps (and at the end; 0: only at the end)' })
-        .option('seed', { type: 'number', default: DEFAULT_TRAIN.seed, describe: 'seed of sampling and data order (names the default --out)' })
-        .option('data-seed', { type: 'number', default: DEFAULT_TRAIN.dataSeed, describe: 'seed of the generated mini suite (keep it fixed to compare methods on the same items)' })
-        .option('shuffle-rewards', { type: 'boolean', default: false, describe: 'control: permute rewards within each batch' })
-        .option('stop-after', { type: 'number', default: 0, describe: 'stop after N steps in this process (resume later)' })
-        .option('teacher-worker', { type: 'boolean', default: DEFAULT_TRAIN.teacherWorker, describe: 'score the self-teacher (and the KL reference, with --opt klCoef) in a worker thread during the student forward pass (wasm/cpu; same numbers); --no-teacher-worker: in turn' }),
+        .option('teacher-sync', { type: 'number', hidden: true, describe: 'gone: the self-teacher regime is a method option (--opt teacher=sync:N)' })
+        .options(trainFlags()),
     async (argv) => {
       const method = getMethod(String(argv.method));
       const methodOptions = parseOptions('opt', argv.opt);
@@ -202,38 +195,21 @@ const trainCommand: Builder = (cli) =>
           throw new UsageError(`--opt stdNorm=${methodOptions['stdNorm']} contradicts --${flag === 'true' ? '' : 'no-'}std-norm`);
         methodOptions['stdNorm'] = flag;
       }
+      if (argv['teacher-sync'] !== undefined)
+        throw new UsageError(`--teacher-sync is gone: the self-teacher's regime is a method option, --opt teacher=sync:N (or live, frozen, ema:RATE; see \`rlsd-bench methods --verbose\`)`);
       resolveMethodConfig(method, methodOptions); // validate before any work
-      const seed = num('seed', argv.seed, { integer: true, min: 0 });
-      const cfg = {
+      const flags = readTrainFlags(argv);
+      // --lr defaults to the method's recommended rate (its source goes to run.json).
+      const lr = argv.lr !== undefined ? { value: flags.lr!, source: '--lr' } : method.recommendedLr ? { value: method.recommendedLr.value, source: `method '${method.name}': ${method.recommendedLr.source}` } : { value: DEFAULT_TRAIN.lr, source: 'DEFAULT_TRAIN' };
+      const cfg: TrainConfig = {
         ...DEFAULT_TRAIN,
+        ...flags,
+        lr: lr.value,
+        lrSource: lr.source,
         method: method.name,
         methodOptions,
         base: resolve(String(argv.base)),
-        out: resolve(argv.out ? String(argv.out) : `results/runs/${method.name}${argv['shuffle-rewards'] ? '-shuffled' : ''}-s${seed}`),
-        seed,
-        steps: num('steps', argv.steps, { integer: true, min: 1 }),
-        promptsPerStep: sizeFlag('prompts', argv.prompts, 1, TRAIN_BOUNDS.responses),
-        samplesPerPrompt: sizeFlag('samples', argv.samples, 1, TRAIN_BOUNDS.responses),
-        ppoMiniBatch: num('ppo-mini-batch', argv['ppo-mini-batch'], { integer: true, min: 0 }),
-        ppoEpochs: num('ppo-epochs', argv['ppo-epochs'], { integer: true, min: 1 }),
-        lr: num('lr', argv.lr, { min: 0 }),
-        warmupSteps: num('warmup', argv.warmup, { integer: true, min: 0 }),
-        lrSchedule: choice('lr-schedule', argv['lr-schedule'], ['constant', 'cosine'] as const),
-        gradClip: num('grad-clip', argv['grad-clip'], { min: 0 }),
-        temperature: num('temperature', argv.temperature, { min: 0, minExclusive: true }),
-        topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),
-        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'], { integer: true, min: 1 }),
-        teacherSync: num('teacher-sync', argv['teacher-sync'], { integer: true, min: 0 }),
-        evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
-        evalPerBenchmark: sizeFlag('eval-items', argv['eval-items'], 1, TRAIN_BOUNDS.items),
-        evalSplit: choice('eval-split', argv['eval-split'], ['test', 'validation'] as const),
-        trainPerBenchmark: sizeFlag('train-items', argv['train-items'], 1, TRAIN_BOUNDS.items),
-        trainMix: choice('train-mix', argv['train-mix'], TRAIN_MIXES),
-        checkpointEvery: num('checkpoint-every', argv['checkpoint-every'], { integer: true, min: 0 }),
-        dataSeed: num('data-seed', argv['data-seed'], { integer: true, min: 0 }),
-        shuffleRewards: Boolean(argv['shuffle-rewards']),
-        stopAfter: num('stop-after', argv['stop-after'], { integer: true, min: 0 }),
-        teacherWorker: Boolean(argv['teacher-worker']),
+        out: resolve(argv.out ? String(argv.out) : `results/runs/${method.name}${flags.shuffleRewards ? '-shuffled' : ''}-s${flags.seed}`),
         quiet: Boolean(argv.quiet),
       };
       if (cfg.samplesPerPrompt < 2 && method.trains) throw new UsageError('--samples must be ≥ 2 for group-relative methods');

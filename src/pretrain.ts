@@ -8,7 +8,7 @@ import { backendInfo } from './backend.ts';
 import { Adam, DEFAULT_ADAM } from './optim.ts';
 import { Policy, tokenLogProbs } from './policy.ts';
 import { provenance } from './provenance.ts';
-import { evaluateTasks } from './train.ts';
+import { evaluateTasks } from './train/index.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
 import { lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE, REPO } from './fixtures.ts';
-import { DEFAULT_TRAIN } from '../src/train.ts';
+import { DEFAULT_TRAIN } from '../src/train/index.ts';
 import { DEFAULT_PRETRAIN } from '../src/pretrain.ts';
 import { MINI_EVAL_ITEMS, miniRows, miniTasks, VALIDATION_EXCLUDES_TEST } from '../benchmarks/mini/build.ts';
 import { splitOfKey } from '../benchmarks/mini/generate.ts';

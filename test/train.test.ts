@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { cachedTensorCount } from '../src/model/ops.ts';
-import { DEFAULT_TRAIN, epochOrder, teacherContexts, train, TrainingError, type TrainConfig } from '../src/train.ts';
+import { DEFAULT_TRAIN, epochOrder, teacherContexts, train, TrainingError, type TrainConfig } from '../src/train/index.ts';
 import { Policy } from '../src/policy.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
 import { methodNames } from '../methods/index.ts';
@@ -100,7 +100,7 @@ for (const method of methodNames) {
       const change = maxWeightChange(join(out, 'checkpoints', 'step_000000'), join(out, 'checkpoints', 'step_000003'));
       if (method === 'base') assert.equal(change, 0);
       else assert.ok(change > 1e-5, `weights moved by ${change}`);
-      if (method === 'rlsd') for (const k of ['rlsd/lambda', 'rlsd/delta_mean', 'rlsd/weight_clipfrac']) assert.ok(k in lines[0]!, k);
+      if (method === 'rlsd') for (const k of ['grpo_opsd/stgca_effective_lambda', 'grpo_opsd/stgca_clip_low_ratio', 'rlsd/delta_mean', 'rlsd/weight_clipfrac']) assert.ok(k in lines[0]!, k);
       if (method === 'opsd') assert.ok('opsd/divergence' in lines[0]!);
       if (method !== 'base') for (const k of ['actor/grad_norm', 'actor/entropy']) assert.ok(k in lines[0]!, k);
     } finally {
@@ -114,7 +114,7 @@ test('resume after step 2 equals an uninterrupted 4-step run exactly; the same s
   const again = tmp('again');
   const split = tmp('split');
   try {
-    const cfg = { ...SMALL, method: 'rlsd', steps: 4, teacherSync: 3 };
+    const cfg = { ...SMALL, method: 'rlsd', steps: 4, methodOptions: { teacher: 'sync:3' } };
     await train({ ...cfg, out: full });
     await train({ ...cfg, out: again });
     await train({ ...cfg, out: split, stopAfter: 2 });
@@ -177,13 +177,13 @@ test('teacher contexts: the reference solution, or only the gold answer, before 
   }
 });
 
-test('the teacher pass in a worker thread gives the numbers of the in-process pass (rlsd; opsd with full distributions; sdpo; the KL reference pass alone and beside the teacher)', async () => {
-  const cases: [string, Record<string, number>][] = [['rlsd', {}], ['opsd', {}], ['sdpo', {}], ['grpo', { klCoef: 0.05 }], ['rlsd', { klCoef: 0.05 }]];
+test('the teacher pass in a worker thread gives the numbers of the in-process pass (rlsd re-synced; opsd live with full distributions; sdpo under EMA; the KL reference pass alone and beside the teacher)', async () => {
+  const cases: [string, Record<string, number | string>][] = [['rlsd', { teacher: 'sync:2' }], ['opsd', { teacher: 'live' }], ['sdpo', { teacher: 'ema:0.05' }], ['grpo', { klCoef: 0.05 }], ['rlsd', { klCoef: 0.05 }]];
   for (const [method, methodOptions] of cases) {
     const inProcess = tmp(`${method}-inproc`);
     const worker = tmp(`${method}-worker`);
     try {
-      const cfg = { ...SMALL, method, methodOptions, teacherSync: 2 };
+      const cfg = { ...SMALL, method, methodOptions };
       await train({ ...cfg, out: inProcess, teacherWorker: false });
       const before = tf.memory().numTensors - cachedTensorCount();
       await train({ ...cfg, out: worker, teacherWorker: true });

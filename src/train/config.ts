@@ -1,0 +1,161 @@
+// A training run's settings, each train flag declared once (TRAIN_OPTIONS: field, flag, default, help, rule).
+// DEFAULT_TRAIN, the library's check of a TrainConfig, and the CLI's flags, --help and range checks
+// (src/commands.ts) are all derived from the table — no option is stated a second time.
+import { MINI_EVAL_ITEMS } from '../../benchmarks/mini/build.ts';
+import { checkNumber, describeNumberRule, type NumberRule } from '../util/number-rule.ts';
+import { TrainingError } from '../util/errors.ts';
+
+export const TRAIN_MIXES = ['balanced', 'rows'] as const;
+export type TrainMix = (typeof TRAIN_MIXES)[number];
+export const LR_SCHEDULES = ['constant', 'cosine'] as const;
+export const EVAL_SPLITS = ['test', 'validation'] as const;
+
+export interface TrainConfig {
+  method: string;
+  /** Method options overriding its defaults (validated by the method registry; the teacher regime is one). */
+  methodOptions: Record<string, string | number | boolean>;
+  base: string;
+  out: string;
+  seed: number;
+  steps: number;
+  promptsPerStep: number;
+  samplesPerPrompt: number;
+  /**
+   * Prompts (with all their G responses) per optimiser update; 0 = the whole step's batch in one update (the
+   * paper's on-policy setting). Smaller values split the batch into several updates per step, veRL's
+   * `ppo_mini_batch_size`: every update after the first is off-policy, bounded by the clipped ratio.
+   */
+  ppoMiniBatch: number;
+  /** Passes over the step's batch (veRL's `ppo_epochs`). */
+  ppoEpochs: number;
+  lr: number;
+  /** Where `lr` comes from (recorded in run.json, not part of the trajectory): e.g. '--lr', or the method's recommendation. */
+  lrSource?: string;
+  warmupSteps: number;
+  /** After warm-up: constant, or cosine decay to 10 % of `lr` at the last step (then `steps` shapes the run). */
+  lrSchedule: (typeof LR_SCHEDULES)[number];
+  gradClip: number;
+  temperature: number;
+  topP: number;
+  maxNewTokens: number;
+  evalEvery: number;
+  /** Held-out problems per mini benchmark for the periodic greedy evaluation. */
+  evalPerBenchmark: number;
+  /** Which mini split the periodic evaluation uses: the test set the tables report, or validation for tuning. */
+  evalSplit: (typeof EVAL_SPLITS)[number];
+  checkpointEvery: number;
+  /** Training problems per mini benchmark (the pool cycled in a seeded order). */
+  trainPerBenchmark: number;
+  /**
+   * How an epoch draws from the pool: `balanced` takes as many rows of every benchmark as the smallest one has
+   * (WeMath's problem groups expand to ~3.4 rows per problem, so row-uniform order gives it 46 % of the prompts);
+   * `rows` walks every row once.
+   */
+  trainMix: TrainMix;
+  /** Control: permute rewards within the batch, so any gain cannot come from the verifier. */
+  shuffleRewards: boolean;
+  /** Data seed of the mini suite (train/eval items); fixed across runs so methods see the same items. */
+  dataSeed: number;
+  /** Stop after this many steps in this process (for tests of resume); 0 = run to `steps`. */
+  stopAfter: number;
+  /**
+   * Score the self-teacher in a worker thread (src/teacher-worker.ts) while the student's forward pass runs, on
+   * the single-threaded backends (wasm, cpu). Same numbers either way; off: in the main thread, in turn.
+   */
+  teacherWorker: boolean;
+  quiet: boolean;
+}
+
+/**
+ * Upper bounds of train's and pretrain's size flags, checked before anything is written: past them a run does
+ * not fail cleanly but exhausts memory mid-run. Measured on the default model: a training problem per benchmark
+ * holds ~185 KiB of images and tokens (the five benchmarks, WeMath's groups expanded), a response of the update
+ * ~6 MB of activations (64 prompts × 8 samples took 3.0 GB).
+ */
+export const TRAIN_BOUNDS = {
+  items: { max: 20_000, why: 'problems per benchmark held in memory, ~185 KiB each: 20000 ≈ 3.6 GB' },
+  responses: { max: 1024, why: 'responses per step whose activations the update holds at once, ~6 MB each: 1024 ≈ 6 GB' },
+  dModel: { max: 512, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
+  layers: { max: 24, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
+  heads: { max: 64, why: 'attention scores per head are held for every position pair' },
+  patchHidden: { max: 4096, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
+} as const;
+
+/** How a flag's value is checked: a number in a range (a size bound says why it is there), one of a few words, or a switch. */
+export type OptionRule = ({ kind: 'number'; why?: string } & NumberRule) | { kind: 'choice'; choices: readonly string[] } | { kind: 'boolean' };
+
+/** Fields a flag sets (the method, base, output and options are the command's own arguments). */
+type FlagField = Exclude<keyof TrainConfig, 'method' | 'methodOptions' | 'base' | 'out' | 'lrSource' | 'quiet'>;
+
+export interface TrainOption<K extends FlagField = FlagField> {
+  field: K;
+  flag: string;
+  default: TrainConfig[K];
+  help: string;
+  rule: OptionRule;
+}
+
+const int = (min: number): OptionRule => ({ kind: 'number', integer: true, min });
+const size = (bound: { max: number; why: string }): OptionRule => ({ kind: 'number', integer: true, min: 1, max: bound.max, why: bound.why });
+const option = <K extends FlagField>(o: TrainOption<K>): TrainOption => o as unknown as TrainOption;
+
+/** Every train flag, in the order `train --help` lists them. */
+export const TRAIN_OPTIONS: readonly TrainOption[] = [
+  // From the committed base GRPO and RLSD climb until step ~350 and hold there (results/reference/README.md); 600
+  // steps take 16–20 min on 2 cores with the convolution attention kernel, even with two runs sharing them.
+  option({ field: 'steps', flag: 'steps', default: 600, rule: int(1), help: 'training steps (one rollout batch each); the cosine schedule decays over them' }),
+  option({ field: 'promptsPerStep', flag: 'prompts', default: 16, rule: size(TRAIN_BOUNDS.responses), help: 'prompts per step' }),
+  option({ field: 'samplesPerPrompt', flag: 'samples', default: 8, rule: size(TRAIN_BOUNDS.responses), help: 'responses per prompt (G)' }),
+  option({ field: 'ppoMiniBatch', flag: 'ppo-mini-batch', default: 0, rule: int(0), help: 'prompts per optimiser update (veRL ppo_mini_batch_size); 0: the whole step in one on-policy update' }),
+  option({ field: 'ppoEpochs', flag: 'ppo-epochs', default: 1, rule: int(1), help: "passes over each step's batch (veRL ppo_epochs)" }),
+  // docs/design.md §7's 1e-4, decayed by a cosine to 10 % over the run. At a constant 1e-4 the held-out accuracy swung by
+  // ±0.05 between evaluations late in a run, and a constant 3e-5 climbed more slowly and still wandered by ±0.015
+  // at the end; the decay keeps the early pace and settles the end (results/reference/README.md). The CLI takes a
+  // method's own recommendation when it declares one.
+  option({ field: 'lr', flag: 'lr', default: 1e-4, rule: { kind: 'number', min: 0 }, help: 'peak Adam learning rate' }),
+  option({ field: 'warmupSteps', flag: 'warmup', default: 10, rule: int(0), help: 'linear learning-rate warm-up steps' }),
+  option({ field: 'lrSchedule', flag: 'lr-schedule', default: 'cosine', rule: { kind: 'choice', choices: LR_SCHEDULES }, help: 'after warm-up: constant | cosine (decay to 10 % of --lr at --steps)' }),
+  option({ field: 'gradClip', flag: 'grad-clip', default: 1.0, rule: { kind: 'number', min: 0 }, help: 'clip the global gradient norm to this (0: no clipping)' }),
+  option({ field: 'temperature', flag: 'temperature', default: 1.0, rule: { kind: 'number', min: 0, minExclusive: true }, help: 'rollout sampling temperature' }),
+  option({ field: 'topP', flag: 'top-p', default: 1.0, rule: { kind: 'number', min: 0, max: 1, minExclusive: true }, help: 'rollout nucleus sampling (1: off)' }),
+  option({ field: 'maxNewTokens', flag: 'max-new-tokens', default: 32, rule: int(1), help: 'longest response in tokens' }),
+  // Each evaluation greedy-decodes the 449 held-out items (~3 s); every 50 steps keeps a 600-step run under 20 min
+  // in the machine's slower hours, and leaves the trajectory as it is (evaluation draws nothing from the run's RNG).
+  option({ field: 'evalEvery', flag: 'eval-every', default: 50, rule: int(0), help: 'held-out greedy evaluation every N steps and at step 0 (0: never)' }),
+  option({ field: 'evalPerBenchmark', flag: 'eval-items', default: MINI_EVAL_ITEMS, rule: size(TRAIN_BOUNDS.items), help: 'held-out problems per mini benchmark' }),
+  option({ field: 'evalSplit', flag: 'eval-split', default: 'test', rule: { kind: 'choice', choices: EVAL_SPLITS }, help: 'mini split of the in-run evaluation: test (the set tables report) | validation (for tuning)' }),
+  option({ field: 'trainPerBenchmark', flag: 'train-items', default: 400, rule: size(TRAIN_BOUNDS.items), help: 'training problems per mini benchmark' }),
+  // Balanced was not better in 2 seeds per method (GRPO +0.056 / +0.009, RLSD +0.052 / +0.032 pooled at step 200,
+  // results/runs/*-bal-s*), so the published row-order runs stay the default.
+  option({ field: 'trainMix', flag: 'train-mix', default: 'rows', rule: { kind: 'choice', choices: TRAIN_MIXES }, help: 'balanced: every benchmark weighs the same in an epoch | rows: every training row once' }),
+  option({ field: 'checkpointEvery', flag: 'checkpoint-every', default: 25, rule: int(0), help: 'write a resumable checkpoint every N steps (and at the end; 0: only at the end)' }),
+  option({ field: 'seed', flag: 'seed', default: 1, rule: int(0), help: 'seed of sampling and data order (names the default --out)' }),
+  option({ field: 'dataSeed', flag: 'data-seed', default: 1, rule: int(0), help: 'seed of the generated mini suite (keep it fixed to compare methods on the same items)' }),
+  option({ field: 'shuffleRewards', flag: 'shuffle-rewards', default: false, rule: { kind: 'boolean' }, help: 'control: permute rewards within each batch' }),
+  option({ field: 'stopAfter', flag: 'stop-after', default: 0, rule: int(0), help: 'stop after N steps in this process (resume later)' }),
+  option({ field: 'teacherWorker', flag: 'teacher-worker', default: true, rule: { kind: 'boolean' }, help: 'score the self-teacher (and the KL reference, with --opt klCoef) in a worker thread during the student forward pass (wasm/cpu; same numbers); --no-teacher-worker: in turn' }),
+];
+
+export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
+  methodOptions: {},
+  quiet: false,
+  ...(Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.field, o.default])) as Pick<TrainConfig, FlagField>),
+};
+
+/** Why `value` breaks `rule` (e.g. 'must be an integer ≥ 1 (got 0)'), or null when it keeps it. */
+export function ruleProblem(rule: OptionRule, value: unknown): string | null {
+  if (rule.kind === 'boolean') return typeof value === 'boolean' ? null : `must be true or false (got ${JSON.stringify(value)})`;
+  if (rule.kind === 'choice') return rule.choices.includes(value as string) ? null : `must be ${rule.choices.join(' or ')} (got ${JSON.stringify(value)})`;
+  const { broken } = checkNumber(value, rule);
+  return broken === null && typeof value === 'number' ? null : `must be ${describeNumberRule(rule)} (got ${String(value)})`;
+}
+
+/** A library caller's TrainConfig checked against the same table the CLI's flags come from (names are the fields). */
+export function checkTrainConfig(cfg: TrainConfig): void {
+  for (const o of TRAIN_OPTIONS) {
+    const problem = ruleProblem(o.rule, cfg[o.field]);
+    if (problem) throw new TrainingError(`${o.field} ${problem}`);
+  }
+  if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
+    throw new TrainingError(`ppoMiniBatch ${cfg.ppoMiniBatch} must divide promptsPerStep ${cfg.promptsPerStep}`);
+}

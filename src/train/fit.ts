@@ -1,0 +1,250 @@
+// The shared post-training loop (docs/design.md §1), as EasyR1's `ray_trainer.fit()` reads: one step is a short
+// sequence of phases, each in its own file and each timed —
+//   rollout (prompts → G responses) → reward (verifier) → teacher (self-teacher and KL reference passes) →
+//   update (the method's loss, Adam) → teacher regime (sync / EMA) → metrics → evaluate → checkpoint.
+// The loop reads only what a method declares (trains, teacherContext, teacherRegime, needsFullDistributions,
+// needsReference, needsThoughtMask, teacherNeeded); it never tests a method's name or reads a method option.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
+import type { Method, MethodConfig } from '../../methods/types.ts';
+import { formatTeacherRegime, type TeacherRegime } from '../../methods/teacher-regime.ts';
+import { backendInfo } from '../backend.ts';
+import { loadCheckpoint } from '../checkpoint.ts';
+import { disposeParams } from '../model/params.ts';
+import { Adam, type AdamConfig, DEFAULT_ADAM } from '../optim.ts';
+import { Policy } from '../policy.ts';
+import { provenance } from '../provenance.ts';
+import { LATEST_POINTER } from '../run-dir.ts';
+import { loadMiniTasks } from '../tasks.ts';
+import { TeacherWorker } from '../teacher-worker.ts';
+import { setActivity, updateActivity, yieldToEvents } from '../util/activity.ts';
+import { TrainingError } from '../util/errors.ts';
+import { appendJsonLine, cleanCrashLitter, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
+import { lockDir } from '../util/lock.ts';
+import { hashString, Rng } from '../util/rng.ts';
+import { readFileSync } from 'node:fs';
+import { checkTrainConfig, type TrainConfig } from './config.ts';
+import { baseIdentity, checkpointDue, chooseResumePoint, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
+import { evaluateTasks, evaluationDue } from './evaluate.ts';
+import { stepMetrics, timer } from './metrics.ts';
+import { reward } from './reward.ts';
+import { epochOrder, nextPrompts, rollout } from './rollout.ts';
+import { referencePass, teacherPass, TeacherWeights } from './teacher.ts';
+import type { RunContext, StepMetrics, TrainerState } from './types.ts';
+import { update } from './update.ts';
+
+export interface TrainResult {
+  finalStep: number;
+  evals: Record<string, number>[];
+  out: string;
+}
+
+export interface ProgressSink {
+  start(total: number, startStep: number): void;
+  update(step: number, m: StepMetrics): void;
+  stop(): void;
+}
+
+/** How the method's self-teacher keeps its weights (methods/teacher-regime.ts); null when it has none. */
+export function teacherRegimeOf(method: Method, mcfg: MethodConfig): TeacherRegime | null {
+  if (!method.teacherContext(mcfg) || !method.trains) return null;
+  if (!method.teacherRegime) throw new TrainingError(`method '${method.name}' has a self-teacher but declares no teacher regime`);
+  return method.teacherRegime(mcfg);
+}
+
+/** Runs (or resumes) a training run, holding the lock of its folder: one writer per run. */
+export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
+  const lock = lockDir(cfg.out, `train --method ${cfg.method}`);
+  try {
+    return await trainLocked(cfg, progress);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
+  const start = await startRun(cfg);
+  const { run, state, rng, endStep, save } = start;
+  const metricsFile = join(cfg.out, 'metrics.jsonl');
+  progress?.start(cfg.steps, state.step);
+  try {
+    for (let step = state.step; step < endStep; step++) {
+      await yieldToEvents(); // a Ctrl-C is handled here, between steps
+      const m: StepMetrics = {};
+      const time = timer(m);
+      const stepStart = performance.now();
+      const prompts = nextPrompts(run.trainPool, cfg.trainMix, cfg.seed, state.data, cfg.promptsPerStep);
+      const ro = time('rollout', () => rollout(run, prompts, rng));
+      const rw = time('reward', () => reward(ro, cfg.shuffleRewards ? rng : null));
+      // Submitted to the worker (or scored in turn); the update reads them after the student's forward pass.
+      const teacher = time('teacher', () => teacherPass(run, ro, rw.rewards, step, m));
+      const reference = time('teacher', () => referencePass(run, ro));
+      Object.assign(m, time('update', () => (run.method.trains ? update(run, ro, rw.rewards, teacher, reference, step) : { 'actor/loss': 0 })));
+      // Time blocked on the worker's answers is the teacher's, not the update's.
+      for (const pass of [teacher?.scores, reference]) {
+        if (!pass?.onWorker) continue;
+        pass.get(); // (read by every update; a no-op then)
+        m['timing/teacher_wait_s'] = (m['timing/teacher_wait_s'] ?? 0) + pass.waitedSeconds;
+        m['timing/teacher_worker_s'] = (m['timing/teacher_worker_s'] ?? 0) + pass.workerSeconds;
+        m['timing/update_s']! -= pass.waitedSeconds;
+        m['timing/teacher_s']! += pass.waitedSeconds;
+      }
+      const done = step + 1;
+      // The regime after the step: a sync every N-th step, an EMA move every step (frozen and live: nothing).
+      time('teacher', () => run.teacher?.afterStep(done));
+      Object.assign(m, stepMetrics(ro, rw, cfg.shuffleRewards, m));
+      const ev = evaluationDue(cfg, done) ? time('eval', () => evaluateTasks(run.policy, run.evalTasks, cfg.maxNewTokens)) : undefined;
+      Object.assign(m, ev);
+      // Wall time of the whole step, evaluation included; not the checkpoint, written after the metrics line so
+      // that a resumed run never lacks a line.
+      m['timing/step_s'] = (performance.now() - stepStart) / 1000;
+      appendJsonLine(metricsFile, { step: done, ...m });
+      progress?.update(done, m);
+      if (checkpointDue(cfg, done, endStep)) save(done, ev);
+      state.step = done;
+      updateActivity({ step: done });
+    }
+  } finally {
+    progress?.stop();
+    await run.worker?.close();
+    run.adam.dispose();
+    run.teacher?.dispose();
+    if (run.reference) disposeParams(run.reference);
+    run.policy.dispose();
+  }
+  return { finalStep: state.step, evals: evalCurve(metricsFile), out: cfg.out };
+}
+
+/** The curve rebuilt from the records on disk (a resumed run includes the evaluations of earlier processes). */
+function evalCurve(metricsFile: string): Record<string, number>[] {
+  return readFileSync(metricsFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, number>)
+    .filter((m) => m['eval/accuracy'] !== undefined)
+    .map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k === 'step' || k.startsWith('eval/'))));
+}
+
+interface StartedRun {
+  run: RunContext;
+  state: TrainerState;
+  rng: Rng;
+  endStep: number;
+  save: (step: number, lastEval?: Record<string, number>) => void;
+}
+
+/**
+ * Start or resume: checks the config, takes the latest valid checkpoint in --out (refusing one of another method,
+ * base or trajectory setting), loads the pools, builds the teacher under its regime and the worker, and writes the
+ * step-0 evaluation and checkpoint of a fresh run.
+ */
+async function startRun(cfg: TrainConfig): Promise<StartedRun> {
+  const method: Method = getMethod(cfg.method);
+  const mcfg: MethodConfig = resolveMethodConfig(method, cfg.methodOptions);
+  checkTrainConfig(cfg);
+  const regime = teacherRegimeOf(method, mcfg);
+  const adamCfg: AdamConfig = { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: cfg.gradClip, schedule: cfg.lrSchedule, totalSteps: cfg.steps };
+  const notice = (line: string): void => void process.stderr.write(`${line}\n`);
+  // Saves killed mid-way leave temporaries (and, between their two renames, a set-aside checkpoint); under the
+  // folder's lock any of a dead process is litter.
+  for (const dir of [cfg.out, join(cfg.out, 'checkpoints')]) for (const line of cleanCrashLitter(dir)) notice(`rlsd-bench: notice: ${line}`);
+  const updatesPerStep = method.trains ? cfg.ppoEpochs * (cfg.ppoMiniBatch > 0 ? cfg.promptsPerStep / cfg.ppoMiniBatch : 1) : 0;
+  const resumePoint = chooseResumePoint(cfg.out, { method: cfg.method, teacher: regime !== null && regime.kind !== 'live', updatesPerStep }, notice);
+  const resumeFrom = resumePoint?.dir ?? null;
+  // A run's records appear only with its first checkpoint (below), so records without one are another run's.
+  if (!resumePoint)
+    for (const name of ['metrics.jsonl', 'run.json'])
+      if (existsSync(join(cfg.out, name)))
+        throw new TrainingError(`${join(cfg.out, name)} exists but ${join(cfg.out, 'checkpoints')} holds no checkpoint to resume from; move it (or the folder) away or use another --out — nothing was changed`);
+  const { policy, info: startInfo } = Policy.load(resumeFrom ?? cfg.base);
+  if (resumeFrom && startInfo['method'] !== cfg.method)
+    throw new TrainingError(`${resumeFrom} belongs to a '${String(startInfo['method'])}' run, not '${cfg.method}'; use another --out`);
+  const baseInfo = resumeFrom ? loadCheckpoint(cfg.base).meta.info : startInfo;
+  // Resuming from a different base than the run started from would silently mix two experiments.
+  if (resumeFrom && typeof startInfo['base'] === 'string' && startInfo['base'] !== baseIdentity(baseInfo))
+    throw new TrainingError(`${cfg.out} holds a run started from another base checkpoint (${startInfo['base']}) than ${cfg.base}; use another --out`);
+  // Another backend or attention kernel continues the run with other float rounding: allowed, but the resumed run no
+  // longer equals an uninterrupted one, so say it (checkpoints from before --attention-kernel used matmul).
+  const numerics = (backend: unknown, kernel: unknown): string => `${String(backend)} with --attention-kernel ${typeof kernel === 'string' ? kernel : 'matmul'}`;
+  const startNumerics = numerics(startInfo['backend'], startInfo['attentionKernel']);
+  const nowNumerics = numerics(backendInfo().name, backendInfo().attentionKernel);
+  if (resumeFrom && typeof startInfo['backend'] === 'string' && startNumerics !== nowNumerics)
+    process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written on ${startNumerics}, resuming on ${nowNumerics}: the numbers will differ from an uninterrupted run\n`);
+  const settings = trajectorySettings(cfg, mcfg, regime);
+  const recorded = startInfo['settings'];
+  if (resumeFrom && recorded && typeof recorded === 'object') {
+    const diff = settingsDiff(recordedSettings(recorded as Record<string, unknown>, method, settings), settings);
+    if (diff.length > 0) throw new TrainingError(`${cfg.out} holds a run with other settings (${diff.join('; ')}); resume it with its own flags or use another --out`);
+  }
+  const reserve = cfg.maxNewTokens;
+  const trainPool = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
+  const evalTasks = await loadMiniTasks(policy, { split: cfg.evalSplit, perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
+  const run: RunContext = {
+    cfg,
+    method,
+    mcfg,
+    policy,
+    adam: new Adam(policy.params, adamCfg),
+    trainPool,
+    evalTasks,
+    teacher: regime ? new TeacherWeights(regime, policy) : null,
+    // The KL reference is the starting (base) policy, frozen.
+    reference: method.needsReference(mcfg) ? Policy.load(cfg.base).policy.params : null,
+    worker: null,
+    warned: new Set(),
+  };
+  let state: TrainerState = { step: 0, rng: new Rng(hashString(`rollout|${cfg.seed}`)).state(), data: { epoch: 0, cursor: 0 }, adamStep: 0 };
+  const metricsFile = join(cfg.out, 'metrics.jsonl');
+  if (resumePoint) {
+    state = resumePoint.state;
+    const epochLength = epochOrder(trainPool, cfg.trainMix, cfg.seed, state.data.epoch).length;
+    if (state.data.cursor > epochLength)
+      throw new TrainingError(`${join(resumePoint.dir, 'checkpoint.json')}: field 'trainer.state.data' has cursor ${state.data.cursor}, past the ${epochLength} prompts of an epoch`);
+    restoreTrainer(run, resumePoint);
+    // At step 0 the file holds only the step-0 evaluation, which the checkpoint keeps (it may have been killed
+    // before the file was written).
+    if (state.step === 0) writeFileAtomic(metricsFile, state.lastEval ? metricsLine({ step: 0, ...state.lastEval }) : '');
+    else truncateMetrics(metricsFile, state.step);
+    // After a fall-back to an earlier checkpoint the pointer names the one the run goes on from.
+    writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_POINTER), `${state.step}\n`);
+  }
+  const rng = new Rng(state.rng);
+  // The teacher's (and the KL reference's) pass on the second core, where the backend itself uses one thread.
+  const backendName = backendInfo().name;
+  if ((run.teacher || run.reference) && method.trains && cfg.teacherWorker && (backendName === 'wasm' || backendName === 'cpu')) {
+    const worker = await TeacherWorker.start(backendName, backendInfo().attentionKernel, policy.cfg, policy.tokenizer.toJSON());
+    run.worker = worker;
+    run.teacher?.attach(worker);
+    if (run.reference) {
+      // The worker holds the only copy the run needs (nothing else reads or saves the reference).
+      worker.setParams(run.reference, 'reference');
+      disposeParams(run.reference);
+      run.reference = null;
+    }
+  }
+  const runInfo = {
+    config: { ...cfg, methodConfig: mcfg, ...(regime ? { teacherRegime: formatTeacherRegime(regime) } : {}), adam: adamCfg, model: policy.cfg },
+    backend: backendInfo(),
+    provenance: provenance(),
+    base: { path: cfg.base, info: baseInfo },
+    resumedFrom: resumeFrom,
+    trainItems: trainPool.length,
+    evalItems: evalTasks.length,
+  };
+  if (resumePoint) writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
+  const info = (step: number, lastEval: Record<string, number> | null): Record<string, unknown> => ({
+    kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel,
+  });
+  const save = (step: number, lastEval?: Record<string, number>): void => saveCheckpoint(run, info, step, rng, state.data, lastEval);
+  setActivity({ command: 'train', step: state.step, checkpointStep: state.step });
+  // Step 0: the starting point of every curve, and a good checkpoint to fall back to.
+  if (!resumeFrom) {
+    const ev = cfg.evalEvery > 0 ? evaluateTasks(policy, evalTasks, cfg.maxNewTokens) : undefined;
+    save(0, ev);
+    writeFileAtomic(metricsFile, ev ? metricsLine({ step: 0, ...ev }) : '');
+    writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
+  }
+  const endStep = cfg.stopAfter > 0 ? Math.min(cfg.steps, state.step + cfg.stopAfter) : cfg.steps;
+  return { run, state, rng, endStep, save };
+}

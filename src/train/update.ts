@@ -1,0 +1,112 @@
+// Phase 4, update: the method's loss on the step's batch and Adam with gradient clipping. One update per
+// mini-batch of whole groups (--ppo-mini-batch prompts) in each of --ppo-epochs passes; by default a single
+// on-policy update on the whole batch. The step's metrics are the mean over its updates.
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { meanEntropy, stopGradient } from '../../methods/core.ts';
+import type { MethodInputs } from '../../methods/types.ts';
+import { atTemperature, tokenLogProbs } from '../policy.ts';
+import type { Rollout } from './rollout.ts';
+import type { Pending, TeacherPass } from './teacher.ts';
+import { TrainingError } from '../util/errors.ts';
+import type { RunContext, StepMetrics } from './types.ts';
+
+/** The step's updates; `teacher` and `reference` are read (waited for) inside the loss, after the student's forward pass. */
+export function update(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, step: number): StepMetrics {
+  const P = ro.prompts.length;
+  const perUpdate = run.cfg.ppoMiniBatch > 0 ? run.cfg.ppoMiniBatch : P;
+  const sums: StepMetrics = {};
+  let updates = 0;
+  for (let epoch = 0; epoch < run.cfg.ppoEpochs; epoch++)
+    for (let first = 0; first < P; first += perUpdate) {
+      const groups = Array.from({ length: Math.min(perUpdate, P - first) }, (_, k) => first + k);
+      for (const [k, v] of Object.entries(updateOnce(run, ro, rewards, teacher, reference, groups, step))) sums[k] = (sums[k] ?? 0) + v;
+      updates++;
+    }
+  const metrics: StepMetrics = {};
+  for (const [k, v] of Object.entries(sums)) metrics[k] = v / updates;
+  metrics['actor/lr'] = run.adam.lrAt(step);
+  if (updates > 1) metrics['actor/updates'] = updates;
+  return metrics;
+}
+
+/** One optimiser update on the rows of `groups`. */
+function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, groups: number[], step: number): StepMetrics {
+  const { policy, method, mcfg, cfg, adam } = run;
+  const { G, R, groupIds } = ro;
+  const V = policy.cfg.vocabSize;
+  const whole = groups.length === ro.prompts.length;
+  const rows = groups.flatMap((g) => Array.from({ length: G }, (_, j) => g * G + j));
+  const mb = whole ? ro.batch : policy.groupedBatch(groups.map((g) => ro.promptInputs[g]!), G, rows.map((b) => ro.responses[b]!));
+  const [Bm, Rm] = [mb.B, mb.R];
+  // The mini-batch's rows of a [B, R, width] array, cut to its own (shorter or equal) padded length.
+  const pick = (src: Float32Array, width = 1): Float32Array => {
+    if (whole) return src;
+    const out = new Float32Array(Bm * Rm * width);
+    rows.forEach((b, k) => out.set(src.subarray(b * R * width, (b * R + Rm) * width), k * Rm * width));
+    return out;
+  };
+  const responseMask = tf.tensor2d(mb.responseMask, [Bm, Rm]);
+  const oldLp = tf.tensor2d(pick(ro.oldLogProbs), [Bm, Rm]);
+  const kept: Record<string, tf.Scalar> = {};
+  const lossOf = (): tf.Scalar => {
+    const logits = policy.groupedLogits(mb);
+    const scaled = atTemperature(logits, cfg.temperature);
+    const { tokenLogp } = tokenLogProbs(scaled, mb.targets);
+    // The student's forward pass is recorded: now the teacher's and the reference's numbers are needed.
+    const t = teacher?.scores.get();
+    const ref = reference?.get();
+    const x: MethodInputs = {
+      responseMask,
+      groupIds: whole ? groupIds : Int32Array.from(rows, (b) => groupIds[b]! - groups[0]!),
+      rewards: whole ? rewards : Float32Array.from(rows, (b) => rewards[b]!),
+      logProbs: tokenLogp,
+      oldLogProbs: oldLp,
+      studentLogits: scaled,
+      step,
+      ...(t ? { teacherLogProbs: tf.tensor2d(pick(t.logProbs), [Bm, Rm]) } : {}),
+      ...(t?.logits ? { teacherLogits: tf.tensor3d(pick(t.logits, V), [Bm, Rm, V]) } : {}),
+      ...(teacher ? { teacherAvailable: whole ? teacher.available : Float32Array.from(rows, (b) => teacher.available[b]!) } : {}),
+      ...(ref ? { refLogProbs: tf.tensor2d(pick(ref), [Bm, Rm]) } : {}),
+      ...(ro.thoughtMask ? { thoughtMask: tf.tensor2d(pick(ro.thoughtMask), [Bm, Rm]) } : {}),
+    };
+    const out = method.loss(x, mcfg);
+    for (const [k, v] of Object.entries(out.metrics)) kept[k] = tf.keep(v);
+    if (!kept['actor/entropy']) kept['actor/entropy'] = tf.keep(meanEntropy(stopGradient(scaled), responseMask));
+    return out.loss;
+  };
+  let result: ReturnType<typeof tf.variableGrads>;
+  try {
+    result = tf.variableGrads(lossOf, [...policy.params.values()]);
+  } catch (e) {
+    tf.dispose(Object.values(kept));
+    throw e;
+  } finally {
+    tf.dispose([responseMask, oldLp]);
+  }
+  const { value, grads } = result;
+  const loss = value.dataSync()[0]!;
+  value.dispose();
+  const read = (): StepMetrics => {
+    const m: StepMetrics = { 'actor/loss': loss };
+    for (const [k, v] of Object.entries(kept)) {
+      m[k] = v.dataSync()[0]!;
+      v.dispose();
+    }
+    return m;
+  };
+  if (!Number.isFinite(loss)) {
+    tf.dispose(Object.values(grads));
+    read();
+    throw new TrainingError(`non-finite loss (${loss}) at step ${step}; stopping — the last good checkpoint is kept in ${join(cfg.out, 'checkpoints')}`);
+  }
+  const named: Record<string, tf.Tensor> = {};
+  for (const [k, v] of policy.params) if (grads[v.name]) named[k] = grads[v.name]!;
+  // The learning-rate schedule runs over training steps, however many updates each makes.
+  const norm = adam.apply(named, step);
+  tf.dispose(Object.values(grads));
+  const m = read();
+  if (!Number.isFinite(norm)) throw new TrainingError(`non-finite gradient norm at step ${step}; stopping — the last good checkpoint is kept in ${join(cfg.out, 'checkpoints')}`);
+  m['actor/grad_norm'] = norm;
+  return m;
+}
