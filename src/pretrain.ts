@@ -50,24 +50,24 @@ export interface PretrainConfig {
 }
 
 /**
- * The committed base's recipe (`results/reference/base/`, 0.639 held-out): `rlsd-bench pretrain --out DIR` rebuilds
- * it on the same backend. The first base (`base-v1/`, 0.454) is `--steps 1000 --lookup-drill 0
- * --drill-form question --no-fused-option-markers --no-prev-token-embedding`.
+ * The committed base's recipe (`results/reference/base/`): `rlsd-bench pretrain --out DIR` rebuilds it on the same
+ * backend. Its accuracy, the probes that chose each value and the flags of the first base (`base-v1/`) are in
+ * results/reference/README.md.
  */
 export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   seed: 1,
   dataSeed: 1,
-  // Stopped at 750: at 1,000 steps the same recipe reached 0.746 held-out and left RL little room (probe Q).
+  // 750, not more: trained longer, the same recipe leaves RL little room above the base.
   steps: 750,
   batchSize: 64,
   lr: 3e-3,
   warmupSteps: 20,
-  // 0.3 rather than 0.5: more of each batch trains perception; copying from the reference is still learned
-  // (with-reference accuracy ≥ 0.97 from step 500).
+  // 0.3 rather than 0.5: more of each batch trains perception, and copying from the reference is learned at this
+  // share too.
   referenceFraction: 0.3,
   // Option-lookup drills whose value appears only in the trace (as in WeMath), with the fused markers and the
-  // previous-token embedding below, are what teaches the multiple-choice letter (teacher-forced WeMath 0.97;
-  // without them the letter stayed at chance) — see benchmarks/mini/drill.ts and results/reference/README.md.
+  // previous-token embedding below, are what teaches the multiple-choice letter; without them it stays at chance
+  // (benchmarks/mini/drill.ts).
   lookupDrillFraction: 0.15,
   lookupDrillWarmupSteps: 0,
   lookupDrillWarmupFraction: 0.9,

@@ -1,4 +1,4 @@
-// The rough edges a new user hits (issue 14, items 12, 15, 16, 19): package paths from any folder, scripts that
+// The rough edges a new user hits: package paths from any folder, scripts that
 // parse their flags like the CLI (and the demo that deletes nothing on bad flags), help text on every flag,
 // --backend only where tensors run, `rlsd-bench benchmarks`, $RLSD_BENCH_DATA, and a design document the code
 // cites that the repository ships.

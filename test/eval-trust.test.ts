@@ -1,4 +1,4 @@
-// Trust in eval's numbers (issue 14): a folder never mixes two evaluations' samples, a sampled evaluation
+// Trust in eval's numbers: a folder never mixes two evaluations' samples, a sampled evaluation
 // killed and resumed equals an uninterrupted one, a run folder names its latest checkpoint, --limit warns and
 // WeMath's group metrics leave incomplete groups out, sizes are bounded, the mini splits are one definition.
 import { test } from 'node:test';
@@ -63,7 +63,7 @@ test('eval: a folder records what produced it; another checkpoint or setting ref
     assert.match(idA.checkpoint.weightsSha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(Object.keys(idA.scorers), ['mmmu', 'mathvision']);
 
-    // The issue's probe: the second checkpoint into the first one's folder refuses instead of printing its numbers.
+    // A second checkpoint evaluated into the first one's folder refuses instead of printing its numbers.
     const out = outA;
     const before = readFileSync(join(out, 'mmmu', 'samples.jsonl'), 'utf8');
     const c = run(['eval', '--checkpoint', rlsd, ...TINY, '--out', out]);

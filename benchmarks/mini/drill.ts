@@ -1,15 +1,14 @@
 // Option-lookup drills: pre-training-only items that isolate the last step of every multiple-choice
 // trace — naming the option whose value the trace has reached (`… 3 (C) Answer: C`). In the benchmark
-// items that step is one token of ~20 in a third of the examples, and the base learned the readings but
-// left the letter at chance (MMMU and WeMath letters, teacher-forced, 0.23–0.31), which RL cannot lift.
+// items that step is one token of ~20 in a third of the examples, so a base can learn the readings and leave the
+// letter at chance, which RL cannot lift.
 // A drill asks only the lookup: `which is 3 ? 5 (A) 4 (B) 3 (C) 6 (D) Answer:` → `i see 3 (C) Answer: C`,
 // with no image, the options drawn like the benchmarks' (four consecutive integers in random order, or
 // two to four colours) and the answer statement of WeMath or MMMU. Never evaluated, never rewarded.
-// Measured (results/reference/README.md): at 15 % for 1,000 steps, or 90 % for 400, the drills' own letter
-// stayed at chance; at 90 % for 1,500 steps it was learned (0.996) after a ~500-step plateau. Continuing the
-// default base at 90 % for 600 steps learned question-form drills (0.855) with no transfer to the benchmarks'
-// letters (that lookup keys on the question), and did not learn trace-form drills (chance). Off by default
-// until a base shows the skill carrying over to the benchmarks' traces.
+// Drills alone do not teach the benchmarks' letter. The `trace` form (pretrain's default) names the value only in the
+// trace, because a lookup learned from `question` drills keys on the question and does not carry over to the
+// benchmarks' traces; and the lookup needs the fused option markers and the previous-token embedding
+// (src/model/config.ts) to be one induction step. src/pretrain.ts's defaults combine the three.
 import type { Rng } from '../../src/util/rng.ts';
 import { COLOURS } from './scene.ts';
 import { letteredOptions } from './language.ts';

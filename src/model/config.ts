@@ -35,8 +35,8 @@ export const DEFAULT_MODEL: Omit<ModelConfig, 'vocabSize'> = {
   imageSize: 32,
   patchSize: 8,
   channels: 3,
-  // A small vision block: without it the base could not read exact bar heights and counts (held-out 0.25
-  // after 800 SFT steps, off-by-one readings); with it 0.44 after 750 (results/reference/README.md).
+  // A small vision block (an MLP patch encoder whose image tokens attend to each other): with one linear patch
+  // projection and causal image tokens the base misread bar heights and counts by one.
   patchHidden: 256,
   imageAttention: 'bidirectional',
 };
