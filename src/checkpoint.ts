@@ -10,9 +10,6 @@ import { ensureDir, mapWriteError } from './util/fs.ts';
 import { disposeParams, newVariable, paramSpecs, type Params } from './model/params.ts';
 import { CheckpointError } from './util/errors.ts';
 
-// Moved to src/util/errors.ts; remove when src/train.ts / src/train/ import CheckpointError from there.
-export { CheckpointError } from './util/errors.ts';
-
 export const CHECKPOINT_FORMAT = 'rlsd-bench-checkpoint/1';
 const CHECKPOINT_FILES = new Set(['checkpoint.json', 'weights.bin', 'trainer.bin']);
 

@@ -71,7 +71,5 @@ export class WriteError extends RlsdBenchError {
 export function exitCodeOf(err: unknown): number | undefined {
   if (err instanceof RlsdBenchError) return err.exitCode;
   if (err instanceof Error && err.name === 'YError') return 2;
-  // Transition: src/train.ts still declares its own TrainingError. Remove when src/train/ imports it from here.
-  if (err instanceof Error && err.name === 'TrainingError') return 1;
   return undefined;
 }
