@@ -6,23 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Benchmark } from '../common/types.ts';
+import { getBenchmark, MINI_BENCHMARKS, type BenchmarkModule } from '../index.ts';
 import { miniTasks, writeMiniSuite } from './build.ts';
 import { answerStatement, miniPrompt, miniSpec, miniTarget, type MiniBenchmark } from './formats.ts';
 import type { MiniTask } from './types.ts';
-import { mmmu } from '../mmmu/index.ts';
-import { mathvista } from '../mathvista/index.ts';
-import { mathvision } from '../mathvision/index.ts';
-import { wemath } from '../wemath/index.ts';
-import { zerobench } from '../zerobench/index.ts';
 
-const BENCHMARKS: Array<[MiniBenchmark, Benchmark]> = [
-  ['mmmu', mmmu as unknown as Benchmark],
-  ['mathvista', mathvista as unknown as Benchmark],
-  ['mathvision', mathvision as unknown as Benchmark],
-  ['wemath', wemath as unknown as Benchmark],
-  ['zerobench', zerobench as unknown as Benchmark],
-];
+const BENCHMARKS: Array<[MiniBenchmark, BenchmarkModule]> = MINI_BENCHMARKS.map((b) => [b, getBenchmark(b)]);
 const COUNT = 12;
 const SEED = 3;
 
