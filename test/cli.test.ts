@@ -51,6 +51,7 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['train', '--method', 'grpo', '--train-mix', 'uniform'], /--train-mix must be balanced or rows \(got 'uniform'\)/);
   expectError(['train', '--method', 'grpo', '--ppo-mini-batch', '5', '--out', join(tmpdir(), 'rlsd-never')], /--ppo-mini-batch 5 must divide --prompts 16/);
   expectError(['train', '--method', 'grpo', '--ppo-epochs', '0'], /--ppo-epochs must be ≥ 1 \(got 0\)/);
+  expectError(['train', '--method', 'rlsd', '--teacher-sync', '5'], /--teacher-sync is gone: the self-teacher's regime is a method option, --opt teacher=sync:N/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-warmup-fraction', '1'], /--drill-warmup-fraction must be ≤ 0.9/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-form', 'sideways'], /--drill-form must be question or trace \(got 'sideways'\)/);
   expectError(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);

@@ -144,7 +144,7 @@ test('resume drops a torn last metrics line (a crash mid-write) and refuses a co
     text[1] = '{"step":1,';
     writeFileSync(file, text.join('\n'));
     rmSync(join(out, 'checkpoints', 'step_000003'), { recursive: true });
-    await assert.rejects(train(cfg), (e: Error) => e instanceof TrainingError && e.message.includes(`${file}: line 2 is not JSON`));
+    await assert.rejects(train(cfg), (e: Error) => e instanceof TrainingError && e.message.includes(`${file} line 2: not valid JSON; cannot resume`));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

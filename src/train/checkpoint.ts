@@ -1,7 +1,7 @@
 // Phase 7, checkpoint: a run's whole trainer state saved every --checkpoint-every steps (weights, Adam's moments,
 // the teacher's copy under a regime that keeps one, RNG and data order) with the pointer file veRL writes, and the
 // checked resume: the latest valid checkpoint, its settings compared with this invocation's, metrics.jsonl cut back.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Method, MethodConfig } from '../../methods/types.ts';
 import { formatTeacherRegime, type TeacherRegime } from '../../methods/teacher-regime.ts';
@@ -11,6 +11,7 @@ import { LATEST_POINTER, stepDirName } from '../run-dir.ts';
 import { updateActivity } from '../util/activity.ts';
 import { CheckpointError, TrainingError } from '../util/errors.ts';
 import { jsonSafe, writeFileAtomic } from '../util/fs.ts';
+import { readJsonl } from '../util/jsonl.ts';
 import type { Rng } from '../util/rng.ts';
 import type { TrainConfig } from './config.ts';
 import type { RunContext, TrainerState } from './types.ts';
@@ -109,24 +110,15 @@ export function metricsLine(value: Record<string, unknown>): string {
   return `${JSON.stringify(value, jsonSafe)}\n`;
 }
 
-/** Drops metric lines after `step` (a resumed run rewrites them identically). */
+/** Drops metric lines after `step` (a resumed run rewrites them identically); a torn last line (a crash mid-append) goes too. */
 export function truncateMetrics(file: string, step: number): void {
   if (!existsSync(file)) return;
-  const lines = readFileSync(file, 'utf8').split('\n');
+  const error = (m: string): Error => new TrainingError(`${m}; cannot resume (move the file away to start its metrics afresh)`);
   const kept: string[] = [];
-  lines.forEach((l, i) => {
-    if (!l.trim()) return;
-    let parsed: { step?: unknown };
-    try {
-      parsed = JSON.parse(l) as { step?: unknown };
-    } catch {
-      // A crash can tear the last line; it lies past the checkpoint anyway. Anything else is a corrupt file.
-      if (lines.slice(i + 1).every((rest) => !rest.trim())) return;
-      throw new TrainingError(`${file}: line ${i + 1} is not JSON; cannot resume (move the file away to start its metrics afresh)`);
-    }
-    if (typeof parsed.step !== 'number') throw new TrainingError(`${file}: line ${i + 1} has no numeric 'step'; cannot resume`);
-    if (parsed.step <= step) kept.push(l);
-  });
+  for (const { line, value, text } of readJsonl(file, { tornLastLine: true, error })) {
+    if (typeof value['step'] !== 'number') throw new TrainingError(`${file} line ${line}: no numeric 'step'; cannot resume`);
+    if (value['step'] <= step) kept.push(text);
+  }
   writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
 }
 

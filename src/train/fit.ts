@@ -21,9 +21,9 @@ import { TeacherWorker } from '../teacher-worker.ts';
 import { setActivity, updateActivity, yieldToEvents } from '../util/activity.ts';
 import { TrainingError } from '../util/errors.ts';
 import { appendJsonLine, cleanCrashLitter, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
+import { readJsonl } from '../util/jsonl.ts';
 import { lockDir } from '../util/lock.ts';
 import { hashString, Rng } from '../util/rng.ts';
-import { readFileSync } from 'node:fs';
 import { checkTrainConfig, type TrainConfig } from './config.ts';
 import { baseIdentity, checkpointDue, chooseResumePoint, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
 import { evaluateTasks, evaluationDue } from './evaluate.ts';
@@ -118,10 +118,8 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
 
 /** The curve rebuilt from the records on disk (a resumed run includes the evaluations of earlier processes). */
 function evalCurve(metricsFile: string): Record<string, number>[] {
-  return readFileSync(metricsFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Record<string, number>)
+  return readJsonl(metricsFile, { error: (m) => new TrainingError(m) })
+    .map(({ value }) => value as Record<string, number>)
     .filter((m) => m['eval/accuracy'] !== undefined)
     .map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k === 'step' || k.startsWith('eval/'))));
 }
