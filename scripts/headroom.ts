@@ -7,6 +7,7 @@
 // Usage: npx tsx scripts/headroom.ts GREEDY_EVAL_DIR SAMPLED_EVAL_DIR
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pct } from '../src/progress.ts';
 import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 import { DataError, UsageError } from '../src/util/errors.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
@@ -57,7 +58,7 @@ function main([greedyDir, sampledDir]: [string, string]): number {
     ['(0–0.25)', (p: number) => p > 0 && p < 0.25],
     ['0', (p: number) => p === 0],
   ] as const;
-  const header = ['benchmark', 'items', 'greedy', 'sampled', 'greedy wrong', ...bins.map(([n]) => `p ${n}`)];
+  const header = ['benchmark', 'items', 'greedy %', 'sampled %', 'greedy wrong', ...bins.map(([n]) => `p ${n}`)];
   const rows: string[][] = [];
   const total = { items: 0, greedyRight: 0, near: 0 };
   for (const b of benchmarks) {
@@ -83,7 +84,7 @@ function main([greedyDir, sampledDir]: [string, string]): number {
       else wrongP.push(p);
     }
     const n = greedy.size;
-    rows.push([b, String(n), (right / n).toFixed(3), (sampledSum / n).toFixed(3), String(wrongP.length), ...bins.map(([, f]) => String(wrongP.filter(f).length))]);
+    rows.push([b, String(n), pct(right / n), pct(sampledSum / n), String(wrongP.length), ...bins.map(([, f]) => String(wrongP.filter(f).length))]);
     total.items += n;
     total.greedyRight += right;
     total.near += wrongP.filter((p) => p >= 0.5).length;
@@ -92,8 +93,8 @@ function main([greedyDir, sampledDir]: [string, string]): number {
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   process.stdout.write(`greedy-wrong items by the fraction p of samples that are right\n${line(header)}\n${rows.map(line).join('\n')}\n`);
   process.stdout.write(
-    `pooled: greedy ${(total.greedyRight / total.items).toFixed(3)} on ${total.items} items; ${total.near} greedy-wrong items ` +
-      `are sampled right at least half the time — flipping all of them would add ${(total.near / total.items).toFixed(3)}\n`,
+    `pooled: greedy ${pct(total.greedyRight / total.items)} % on ${total.items} items; ${total.near} greedy-wrong items ` +
+      `are sampled right at least half the time — flipping all of them would add ${pct(total.near / total.items)} points\n`,
   );
   return 0;
 }

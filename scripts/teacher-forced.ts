@@ -11,6 +11,7 @@ import { Policy, type PolicyInput } from '../src/policy.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
 import { DRILL_FORMS, lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { Rng } from '../src/util/rng.ts';
+import { pct } from '../src/progress.ts';
 import { UsageError } from '../src/util/errors.ts';
 
 const opts = parseOrExit(
@@ -97,9 +98,10 @@ function drillLetters(form: DrillForm): { ok: number; chance: number; n: number 
 }
 const drillRows = DRILL_FORMS.map((form) => [form, drillLetters(form)] as const);
 
-const pct = ([a, n]: [number, number]): string => (n ? (a / n).toFixed(3) : '—').padStart(8);
-process.stdout.write(`teacher-forced arg-max accuracy of ${dir}\n${'benchmark'.padEnd(16)}${'items'.padStart(6)}${'letter'.padStart(8)}${'chance'.padStart(8)}${'digits'.padStart(8)}\n`);
+// Percents with two decimals, as every human-facing line of the project.
+const ratio = ([a, n]: [number, number]): string => (n ? pct(a / n) : '—').padStart(8);
+process.stdout.write(`teacher-forced arg-max accuracy of ${dir}, %\n${'benchmark'.padEnd(16)}${'items'.padStart(6)}${'letter'.padStart(8)}${'chance'.padStart(8)}${'digits'.padStart(8)}\n`);
 for (const [b, r] of rows)
-  process.stdout.write(`${b.padEnd(16)}${String(r.items).padStart(6)}${pct(r.letter)}${(r.letter[1] ? (r.chance / r.letter[1]).toFixed(3) : '—').padStart(8)}${pct(r.digits)}\n`);
+  process.stdout.write(`${b.padEnd(16)}${String(r.items).padStart(6)}${ratio(r.letter)}${ratio([r.chance, r.letter[1]])}${ratio(r.digits)}\n`);
 for (const [form, d] of drillRows)
-  process.stdout.write(`${`drills/${form}`.padEnd(16)}${String(d.n).padStart(6)}${pct([d.ok, d.n])}${(d.chance / d.n).toFixed(3).padStart(8)}${'—'.padStart(8)}\n`);
+  process.stdout.write(`${`drills/${form}`.padEnd(16)}${String(d.n).padStart(6)}${ratio([d.ok, d.n])}${ratio([d.chance, d.n])}${'—'.padStart(8)}\n`);
