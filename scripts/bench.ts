@@ -213,9 +213,9 @@ if (!skipLoop) {
       try {
         // lr 0: the policy stays at the base, so both methods sample the same responses from the same seed and
         // the comparison prices exactly the teacher pass and the loss (every kernel of an update still runs).
-        await train({ ...DEFAULT_TRAIN, ...variant, base, out: dir, steps: loopSteps, lr: 0, evalEvery: 0, checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
+        await train({ ...DEFAULT_TRAIN, ...variant, base, out: dir, steps: loopSteps, lr: 0, evalSchedule: 'never', checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
         const lines = readJsonl(join(dir, 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
-        perStep[name]!.push(...lines.filter((l) => l['timing/rollout_s'] !== undefined).slice(1)); // each run's first step warms up
+        perStep[name]!.push(...lines.filter((l) => l['timing_s/gen'] !== undefined).slice(1)); // each run's first step warms up
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -228,10 +228,10 @@ if (!skipLoop) {
   const teacherTimes: Record<string, number> = {};
   for (const [name, steps] of Object.entries(perStep)) {
     const part = (k: string): number => median(steps.map((l) => l[k] ?? 0));
-    stepTimes[name] = median(steps.map((l) => l['timing/rollout_s']! + l['timing/teacher_s']! + l['timing/update_s']!));
-    teacherTimes[name] = part('timing/teacher_s');
-    const worker = steps.some((l) => l['timing/teacher_worker_s'] !== undefined) ? `, of which waiting for the worker ${part('timing/teacher_wait_s').toFixed(2)}; the worker's pass ${part('timing/teacher_worker_s').toFixed(2)}` : '';
-    log(`${name} step (median of ${steps.length}): ${stepTimes[name]!.toFixed(2)} s (rollout ${part('timing/rollout_s').toFixed(2)}, teacher ${part('timing/teacher_s').toFixed(2)}${worker}, update ${part('timing/update_s').toFixed(2)}; response ${part('response_length/mean').toFixed(1)} tokens)`);
+    stepTimes[name] = median(steps.map((l) => l['timing_s/gen']! + l['timing_s/teacher']! + l['timing_s/update_actor']!));
+    teacherTimes[name] = part('timing_s/teacher');
+    const worker = steps.some((l) => l['timing_s/teacher_worker'] !== undefined) ? `, of which waiting for the worker ${part('timing_s/teacher_wait').toFixed(2)}; the worker's pass ${part('timing_s/teacher_worker').toFixed(2)}` : '';
+    log(`${name} step (median of ${steps.length}): ${stepTimes[name]!.toFixed(2)} s (rollout ${part('timing_s/gen').toFixed(2)}, teacher ${part('timing_s/teacher').toFixed(2)}${worker}, update ${part('timing_s/update_actor').toFixed(2)}; response ${part('response_length/mean').toFixed(1)} tokens)`);
   }
   out['step_s'] = stepTimes;
   out['rlsd_over_grpo'] = stepTimes['rlsd']! / stepTimes['grpo']!;

@@ -5,7 +5,7 @@
 // only once they are all valid.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_TRAIN, train } from '../src/train/index.ts';
+import { DEFAULT_TRAIN, POOLED, train } from '../src/train/index.ts';
 import { getMethod } from '../methods/index.ts';
 import { num, setupBackend, tensorOptions } from '../src/cli-util.ts';
 import { PACKAGE_BASE, userPath } from '../src/paths.ts';
@@ -43,19 +43,19 @@ await runScript(async () => {
     const t0 = performance.now();
     let task: ProgressTask | null = null;
     const res = await train(
-      { ...DEFAULT_TRAIN, method, base: PACKAGE_BASE, out, steps, evalEvery, checkpointEvery: evalEvery, quiet: true },
+      { ...DEFAULT_TRAIN, method, base: PACKAGE_BASE, out, steps, evalSchedule: `every:${evalEvery}`, checkpointEvery: evalEvery, quiet: true },
       {
         start: (total, done) => {
           task = startProgress({ label: `  ${method}`, total, done, unit: 'steps', quiet: Boolean(argv.quiet) });
         },
         update: (step, m) => {
-          if (m['eval/accuracy'] !== undefined) task?.log(`  ${method} step ${step}: reward ${pct(m['reward/mean'])} %, held-out accuracy ${pct(m['eval/accuracy'])} %`);
+          if (m[POOLED] !== undefined) task?.log(`  ${method} step ${step}: reward ${pct(m['critic/score/mean'])} %, held-out accuracy ${pct(m[POOLED])} %`);
           task?.update(step);
         },
         stop: () => task?.stop(),
       },
     );
-    curves[method] = new Map(res.evals.map((e) => [e['step']!, e['eval/accuracy']!]));
+    curves[method] = new Map(res.evals.map((e) => [e['step']!, e[POOLED]!]));
     process.stdout.write(`  ${method}: ${res.finalStep} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${out}\n`);
   }
 

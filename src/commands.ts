@@ -7,7 +7,7 @@ import { choice, num, parseOptions, setupBackend, tensorOptions } from './cli-ut
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
-import { DEFAULT_TRAIN, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type StepMetrics, type TrainConfig, type TrainOption } from './train/index.ts';
+import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainConfig, type TrainOption } from './train/index.ts';
 import { benchmarkAverage, benchmarkSource, evaluate, headline, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalProgress } from './eval.ts';
 import { pct, startProgress, type ProgressTask } from './progress.ts';
 import { setActivity } from './util/activity.ts';
@@ -48,11 +48,11 @@ function trainProgress(label: string, quiet: boolean): ProgressSink {
       task = startProgress({ label, total, done: startStep, unit: 'steps', quiet });
     },
     update: (step: number, m: StepMetrics) => {
-      if (m['eval/accuracy'] !== undefined) {
-        acc = pct(m['eval/accuracy']);
-        task?.log(`${label} step ${step}: reward ${pct(m['reward/mean'])} %, held-out accuracy ${acc} % (benchmark mean ${pct(m['eval/benchmark_mean'])} %)`);
+      if (m[POOLED] !== undefined) {
+        acc = pct(m[POOLED]);
+        task?.log(`${label} step ${step}: reward ${pct(m['critic/score/mean'])} %, held-out accuracy ${acc} % (benchmark mean ${pct(m[BENCHMARK_MEAN])} %)`);
       }
-      task?.update(step, `reward ${pct(m['reward/mean'])} % | eval acc ${acc} %`);
+      task?.update(step, `reward ${pct(m['critic/score/mean'])} % | eval acc ${acc} %`);
     },
     stop: () => task?.stop(),
   };
@@ -142,14 +142,21 @@ const pretrainCommand: Builder = (cli) =>
     },
   );
 
+/**
+ * Flags yargs must not fill in, so that the command knows whether they were given: --lr takes the method's
+ * recommendation when not given, and --eval-schedule may come from its shorthand --eval-every.
+ */
+const UNFILLED: Partial<Record<TrainOption['field'], string>> = { lr: "the method's recommended lr (methods --verbose)", evalSchedule: `${DEFAULT_TRAIN.evalSchedule}` };
+
 /** Train's yargs flags, each from its one declaration in TRAIN_OPTIONS (src/train/config.ts). */
 function trainFlags(): Record<string, Options> {
   const out: Record<string, Options> = {};
   for (const o of TRAIN_OPTIONS) {
     const type = o.rule.kind === 'boolean' ? 'boolean' : o.rule.kind === 'number' ? 'number' : 'string';
-    // --lr takes the method's recommendation when not given, so yargs must not fill it in.
-    out[o.flag] = o.field === 'lr' ? { type, defaultDescription: "the method's recommended lr (methods --verbose)", describe: o.help } : { type, default: o.default, describe: o.help };
+    const shown = UNFILLED[o.field];
+    out[o.flag] = shown !== undefined ? { type, defaultDescription: shown, describe: o.help } : { type, default: o.default, describe: o.help };
   }
+  out['eval-every'] = { type: 'number', describe: 'shorthand for --eval-schedule every:N (0: never)' };
   return out;
 }
 
@@ -158,15 +165,36 @@ function readFlag(o: TrainOption, v: unknown): number | string | boolean {
   const r = o.rule;
   if (r.kind === 'boolean') return Boolean(v);
   if (r.kind === 'choice') return choice(o.flag, v, r.choices);
+  if (r.kind === 'text') {
+    const problem = typeof v === 'string' ? r.problem(v) : `must be a text (got ${JSON.stringify(v)})`;
+    if (problem) throw new UsageError(`--${o.flag} ${problem}`);
+    return String(v);
+  }
   if (r.why !== undefined && r.max !== undefined) return sizeFlag(o.flag, v, r.min ?? 0, { max: r.max, why: r.why });
   return num(o.flag, v, r);
 }
 
-/** Train's flags as TrainConfig fields (--lr only when given). */
+/** Train's flags as TrainConfig fields (--lr and --eval-schedule only when given; --eval-every N as every:N). */
 function readTrainFlags(argv: Record<string, unknown>): Partial<TrainConfig> {
   const cfg: Record<string, unknown> = {};
-  for (const o of TRAIN_OPTIONS) if (!(o.field === 'lr' && argv[o.flag] === undefined)) cfg[o.field] = readFlag(o, argv[o.flag]);
+  for (const o of TRAIN_OPTIONS) if (!(o.field in UNFILLED && argv[o.flag] === undefined)) cfg[o.field] = readFlag(o, argv[o.flag]);
+  if (argv['eval-every'] !== undefined) {
+    const every = num('eval-every', argv['eval-every'], { integer: true, min: 0 });
+    if (cfg['evalSchedule'] !== undefined)
+      throw new UsageError(`--eval-every ${every} and --eval-schedule ${String(cfg['evalSchedule'])} both given: --eval-every N is --eval-schedule every:N, give one`);
+    cfg['evalSchedule'] = `every:${every}`;
+  }
   return cfg as Partial<TrainConfig>;
+}
+
+/** Train's closing lines: the evaluated curve, then the peak and the last evaluation (pooled and benchmark mean). */
+function trainReport(method: string, split: string, res: { finalStep: number; out: string; evals: Record<string, number>[]; summary: RunSummary | null }): string {
+  const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  ${pct(e[POOLED]).padStart(6)}  ${pct(e[BENCHMARK_MEAN]).padStart(6)}`);
+  const head = `${method}: ${res.finalStep} steps → ${res.out}\n`;
+  if (!res.summary) return `${head}no held-out evaluation (--eval-schedule never)\n`;
+  const line = (what: 'peak' | 'last'): string =>
+    `${what}: ${[POOLED, BENCHMARK_MEAN].map((k) => { const p = res.summary!.metrics[k]?.[what]; return p ? `${pct(p.value)} % at step ${p.step}` : '—'; }).join(' pooled, ')} benchmark mean`;
+  return `${head}held-out greedy accuracy on the mini ${split} split, % (pooled over items, mean over benchmarks):\n${rows.join('\n')}\n${line('peak')}\n${line('last')}\n`;
 }
 
 const trainCommand: Builder = (cli) =>
@@ -219,10 +247,7 @@ const trainCommand: Builder = (cli) =>
         throw new UsageError(`--ppo-mini-batch ${cfg.ppoMiniBatch} must divide --prompts ${cfg.promptsPerStep} (every update sees whole groups of equal count)`);
       await setupBackend(argv);
       const res = await train(cfg, trainProgress(method.name, cfg.quiet));
-      const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  ${pct(e['eval/accuracy']).padStart(6)}  ${pct(e['eval/benchmark_mean']).padStart(6)}`);
-      process.stdout.write(
-        `${method.name}: ${res.finalStep} steps → ${res.out}\nheld-out greedy accuracy on the mini ${cfg.evalSplit} split, % (pooled over items, mean over benchmarks):\n${rows.join('\n')}\n`,
-      );
+      process.stdout.write(trainReport(method.name, cfg.evalSplit, res));
     },
   );
 

@@ -8,7 +8,7 @@ import { backendInfo } from './backend.ts';
 import { Adam, DEFAULT_ADAM } from './optim.ts';
 import { Policy, tokenLogProbs } from './policy.ts';
 import { provenance } from './provenance.ts';
-import { evaluateTasks } from './train/index.ts';
+import { evaluateTasks as heldOutAccuracy, type HeldOutAccuracy } from './train/index.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
 import { lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
@@ -93,6 +93,18 @@ export interface PretrainResult {
   evals: Record<string, number>[];
   final: Record<string, number>;
   finalWithReference: Record<string, number>;
+}
+
+/** Pretrain's evaluation record (pretrain.json, pretrain_metrics.jsonl): `eval/accuracy`, `eval/<benchmark>`, `eval/benchmark_mean`, `eval/n`. */
+function evalRecord(a: HeldOutAccuracy): Record<string, number> {
+  const out: Record<string, number> = { 'eval/accuracy': a.pooled, 'eval/n': a.n };
+  for (const [b, acc] of Object.entries(a.perBenchmark)) out[`eval/${b}`] = acc;
+  if (Number.isFinite(a.benchmarkMean)) out['eval/benchmark_mean'] = a.benchmarkMean;
+  return out;
+}
+
+function evaluateTasks(...args: Parameters<typeof heldOutAccuracy>): Record<string, number> {
+  return evalRecord(heldOutAccuracy(...args));
 }
 
 /** Pre-trains a base into `cfg.out`, holding `<out>.lock`: the output folder itself is replaced by renames, so its lock lives beside it. */

@@ -52,6 +52,10 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', (
   expectError(['train', '--method', 'grpo', '--ppo-mini-batch', '5', '--out', join(tmpdir(), 'rlsd-never')], /--ppo-mini-batch 5 must divide --prompts 16/);
   expectError(['train', '--method', 'grpo', '--ppo-epochs', '0'], /--ppo-epochs must be ≥ 1 \(got 0\)/);
   expectError(['train', '--method', 'rlsd', '--teacher-sync', '5'], /--teacher-sync is gone: the self-teacher's regime is a method option, --opt teacher=sync:N/);
+  expectError(['train', '--method', 'grpo', '--eval-schedule', 'sparse'], /--eval-schedule must be dense \(= 5@50,25\), every:N \(N = 0: never\), never, or EVERY@UNTIL,…,EVERY \(e\.g\. 5@50,25: every 5 steps to step 50, then every 25\) \(got "sparse"\)/);
+  expectError(['train', '--method', 'grpo', '--eval-schedule', '5@50,10@40,25'], /--eval-schedule must list its UNTIL steps in increasing order/);
+  expectError(['train', '--method', 'grpo', '--eval-every', '10', '--eval-schedule', 'dense'], /--eval-every 10 and --eval-schedule dense both given: --eval-every N is --eval-schedule every:N, give one/);
+  expectError(['train', '--method', 'grpo', '--eval-every', '-1'], /--eval-every must be ≥ 0 \(got -1\)/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-warmup-fraction', '1'], /--drill-warmup-fraction must be ≤ 0.9/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-form', 'sideways'], /--drill-form must be question or trace \(got 'sideways'\)/);
   expectError(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);

@@ -4,7 +4,7 @@
 // the weights being trained (in this thread and in the worker), and no regime lets the tensor count grow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +22,7 @@ import type { RunContext } from '../src/train/types.ts';
 import { getMethod, resolveMethodConfig } from '../methods/index.ts';
 import { parseTeacherRegime } from '../methods/teacher-regime.ts';
 import { Adam, DEFAULT_ADAM } from '../src/optim.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 import { Rng } from '../src/util/rng.ts';
 import { BASE } from './fixtures.ts';
 
@@ -35,7 +36,7 @@ const SMALL: Omit<TrainConfig, 'method' | 'out'> = {
   samplesPerPrompt: 4,
   trainPerBenchmark: 6,
   evalPerBenchmark: 2,
-  evalEvery: 0,
+  evalSchedule: 'never',
   checkpointEvery: 1,
   lr: 3e-3,
   warmupSteps: 0,
@@ -57,7 +58,7 @@ async function runRegime(teacher: string, steps: number, extra: Partial<TrainCon
       const t = new Map([...ck.trainer!].filter(([k]) => k.startsWith('teacher/')).map(([k, x]) => [k.slice(8), x]));
       copies.push(t.size > 0 ? t : null);
     }
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    const lines = readJsonl(join(out, 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
     return { student, teacher: copies, numTensors: lines.filter((l) => l['perf/num_tensors'] !== undefined).map((l) => l['perf/num_tensors']!) };
   } finally {
     rmSync(out, { recursive: true, force: true });

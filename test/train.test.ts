@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { cachedTensorCount } from '../src/model/ops.ts';
-import { DEFAULT_TRAIN, epochOrder, teacherContexts, train, TrainingError, type TrainConfig } from '../src/train/index.ts';
+import { currentNames, DEFAULT_TRAIN, epochOrder, evaluationSteps, formatEvalSchedule, parseEvalSchedule, teacherContexts, train, TrainingError, type RunSummary, type TrainConfig } from '../src/train/index.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 import { Policy } from '../src/policy.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
 import { methodNames } from '../methods/index.ts';
@@ -26,7 +27,7 @@ const SMALL: Omit<TrainConfig, 'method' | 'out'> = {
   samplesPerPrompt: 4,
   trainPerBenchmark: 6,
   evalPerBenchmark: 2,
-  evalEvery: 0,
+  evalSchedule: 'never',
   checkpointEvery: 1,
   lr: 1e-3,
   warmupSteps: 0,
@@ -52,20 +53,73 @@ test('epoch order: rows walks every row once; balanced takes the smallest benchm
   assert.equal(seenB.size, 7);
 });
 
+test('evaluation schedule: dense is every 5 steps to 50, then every 25; every:N; explicit segments; always step 0 and the last; bad values say the syntax', () => {
+  assert.deepEqual(parseEvalSchedule('dense'), { segments: [{ every: 5, until: 50 }, { every: 25 }] });
+  const dense = evaluationSteps({ evalSchedule: 'dense', steps: 600 });
+  assert.deepEqual(dense.slice(0, 13), [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 75, 100]);
+  assert.equal(dense.length, 33);
+  assert.equal(evaluationSteps({ evalSchedule: 'every:50', steps: 600 }).length, 13);
+  assert.deepEqual(evaluationSteps({ evalSchedule: 'every:4', steps: 10 }), [0, 4, 8, 10]);
+  assert.deepEqual(evaluationSteps({ evalSchedule: '1@2,3@7,5', steps: 12 }), [0, 1, 2, 3, 6, 10, 12]);
+  for (const never of ['never', 'every:0']) assert.deepEqual(evaluationSteps({ evalSchedule: never, steps: 5 }), []);
+  assert.equal(formatEvalSchedule(parseEvalSchedule('dense') as never), '5@50,25');
+  assert.equal(formatEvalSchedule(parseEvalSchedule('every:7') as never), 'every:7');
+  for (const bad of ['sparse', 'every:', 'every:-1', '5@50', '5@50,0', '0@50,25', '5@a,25', '5@50@60,25', '5@50,,25', '2.5@50,25'])
+    assert.match(String(parseEvalSchedule(bad)), /^must be dense \(= 5@50,25\), every:N .* \(got ".*"\)$/, bad);
+  assert.match(String(parseEvalSchedule('5@50,10@40,25')), /must list its UNTIL steps in increasing order/);
+});
+
+test('old metric names read as the new ones (veRL names; eval/<benchmark> by pattern); pretrain-only names stay', () => {
+  assert.deepEqual(currentNames({ step: 3, 'reward/mean': 0.5, 'eval/accuracy': 0.6, 'eval/benchmark_mean': 0.55, 'eval/mmmu': 0.4, 'eval/n': 10, 'timing/rollout_s': 1, 'timing/update_s': 2, 'timing/eval_s': 3, 'timing/step_s': 7, 'eval/accuracy_with_reference': 0.9, 'reward/mmmu': 0.2 }), {
+    step: 3, 'critic/score/mean': 0.5, 'val-core/all/acc/mean@1': 0.6, 'val-core/avg/acc/mean@1': 0.55, 'val-core/mmmu/acc/mean@1': 0.4, 'val-aux/n': 10,
+    'timing_s/gen': 1, 'timing_s/update_actor': 2, 'timing_s/testing': 3, 'timing_s/step': 7, 'eval/accuracy_with_reference': 0.9, 'reward/mmmu': 0.2,
+  });
+  const today = { step: 1, 'critic/score/mean': 0.5, 'val-core/all/acc/mean@1': 0.6 };
+  assert.deepEqual(currentNames(today), today);
+});
+
+test('summary.json: first, last and peak of every val-core metric, rebuilt from metrics.jsonl at each evaluation; a resumed run writes the same one', async () => {
+  const whole = tmp('summary');
+  const split = tmp('summary-split');
+  try {
+    const cfg = { ...SMALL, method: 'grpo', steps: 5, evalSchedule: '1@2,2' };
+    const res = await train({ ...cfg, out: whole });
+    const evals = metricLines(whole).filter((l) => l['val-core/all/acc/mean@1'] !== undefined);
+    assert.deepEqual(evals.map((l) => l['step']), [0, 1, 2, 4, 5]);
+    for (const l of evals) for (const b of ['mmmu', 'mathvista', 'mathvision', 'wemath', 'zerobench', 'avg']) assert.ok(`val-core/${b}/acc/mean@1` in l, `${b} at step ${l['step']}`);
+    const summary = JSON.parse(readFileSync(join(whole, 'summary.json'), 'utf8')) as RunSummary;
+    assert.deepEqual(res.summary, summary);
+    assert.equal(summary.split, 'test');
+    assert.equal(summary.evalSchedule, '1@2,2');
+    assert.equal(summary.evaluations, 5);
+    for (const [k, t] of Object.entries(summary.metrics)) {
+      const values = evals.map((l) => l[k]!);
+      const best = Math.max(...values);
+      assert.deepEqual(t.first, { step: 0, value: values[0] }, k);
+      assert.deepEqual(t.last, { step: 5, value: values.at(-1) }, k);
+      assert.deepEqual(t.peak, { step: evals[values.indexOf(best)]!['step'], value: best }, `${k}: the earliest step at the highest value`);
+    }
+    assert.deepEqual(Object.keys(summary.metrics).sort(), Object.keys(evals[0]!).filter((k) => k.startsWith('val-core/')).sort());
+    await train({ ...cfg, out: split, stopAfter: 3 });
+    assert.equal((JSON.parse(readFileSync(join(split, 'summary.json'), 'utf8')) as RunSummary).metrics['val-core/all/acc/mean@1']!.last.step, 2, 'written at each evaluation');
+    await train({ ...cfg, out: split });
+    assert.equal(readFileSync(join(split, 'summary.json'), 'utf8'), readFileSync(join(whole, 'summary.json'), 'utf8'));
+  } finally {
+    for (const d of [whole, split]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
 function tmp(tag: string): string {
   return mkdtempSync(join(tmpdir(), `rlsd-test-${tag}-`));
 }
 
 function metricLines(dir: string): Record<string, number>[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, number>);
+  return readJsonl(join(dir, 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
 }
 
-/** Metrics without wall-clock fields (which legitimately differ between runs). */
+/** Metrics without wall-clock and memory fields (which legitimately differ between runs). */
 function deterministic(m: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('timing/') && !k.startsWith('perf/')));
+  return Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('timing_s/') && !k.startsWith('perf/')));
 }
 
 function maxWeightChange(a: string, b: string): number {
@@ -87,16 +141,24 @@ for (const method of methodNames) {
       const res = await train({ ...SMALL, method, out });
       assert.equal(res.finalStep, 3);
       assert.equal(tf.memory().numTensors - cachedTensorCount(), before, 'tensor count after the run');
-      const lines = metricLines(out).filter((l) => l['reward/mean'] !== undefined);
+      const lines = metricLines(out).filter((l) => l['critic/score/mean'] !== undefined);
       assert.equal(lines.length, 3);
       for (const l of lines) {
-        assert.ok(l['reward/mean']! >= 0 && l['reward/mean']! <= 1);
+        assert.ok(l['critic/score/min']! <= l['critic/score/mean']! && l['critic/score/mean']! <= l['critic/score/max']! && l['critic/score/max']! <= 1);
         assert.ok(Number.isFinite(l['actor/loss']!), 'finite loss');
-        assert.ok(l['response_length/mean']! > 0);
-        for (const k of ['timing/rollout_s', 'timing/teacher_s', 'timing/update_s', 'timing/step_s', 'perf/tokens_per_s', 'leakage/rate', 'reward/frac_zero_std_groups'])
+        assert.ok(l['response_length/min']! > 0 && l['response_length/min']! <= l['response_length/mean']! && l['response_length/mean']! <= l['response_length/max']!);
+        assert.ok(l['response_length/max']! <= SMALL.maxNewTokens && l['response_length/clip_ratio']! >= 0 && l['response_length/clip_ratio']! <= 1);
+        for (const k of ['timing_s/gen', 'timing_s/reward', 'timing_s/teacher', 'timing_s/update_actor', 'timing_s/step', 'perf/throughput', 'perf/total_num_tokens', 'leakage/rate', 'reward/std', 'reward/frac_zero_std_groups'])
           assert.ok(k in l, `metric ${k}`);
-        assert.ok(l['timing/step_s']! >= l['timing/rollout_s']! + l['timing/update_s']!, 'the wall time of a step covers its parts');
+        assert.ok(l['timing_s/step']! >= l['timing_s/gen']! + l['timing_s/update_actor']!, 'the wall time of a step covers its parts');
+        assert.ok(Math.abs(l['perf/throughput']! * l['timing_s/step']! - l['perf/total_num_tokens']!) < 1e-6 * l['perf/total_num_tokens']!, 'throughput: tokens per second of the step');
+        // Tokens per response: its image, prompt and own tokens — more than the response alone.
+        assert.ok(l['perf/total_num_tokens']! > l['response_length/mean']! * SMALL.promptsPerStep * SMALL.samplesPerPrompt);
+        // The compute of the self-teacher's pass (0 without one; at most every response, with privileged context).
+        assert.ok(l['perf/teacher_tokens']! >= 0 && l['perf/reference_tokens'] === 0, 'no KL reference by default');
+        if (['base', 'grpo'].includes(method)) assert.equal(l['perf/teacher_tokens'], 0);
       }
+      if (['opsd', 'hybrid'].includes(method)) assert.ok(lines.every((l) => l['perf/teacher_tokens']! > l['perf/total_num_tokens']!), `${method}: the teacher scores every response, with a longer context`);
       const change = maxWeightChange(join(out, 'checkpoints', 'step_000000'), join(out, 'checkpoints', 'step_000003'));
       if (method === 'base') assert.equal(change, 0);
       else assert.ok(change > 1e-5, `weights moved by ${change}`);
@@ -136,7 +198,7 @@ test('resume drops a torn last metrics line (a crash mid-write) and refuses a co
     const cfg = { ...SMALL, method: 'grpo', steps: 3, out };
     await train({ ...cfg, stopAfter: 2 });
     const file = join(out, 'metrics.jsonl');
-    appendFileSync(file, '{"step":3,"reward/me');
+    appendFileSync(file, '{"step":3,"critic/sc');
     await train(cfg);
     const lines = metricLines(out);
     assert.deepEqual(lines.map((l) => l['step']), [1, 2, 3]);
@@ -189,8 +251,11 @@ test('the teacher pass in a worker thread gives the numbers of the in-process pa
       await train({ ...cfg, out: worker, teacherWorker: true });
       assert.equal(tf.memory().numTensors - cachedTensorCount(), before, 'tensor count after the run');
       const w = metricLines(worker);
-      assert.ok(w.some((l) => l['timing/teacher_worker_s'] !== undefined), `${method}: the worker scored`);
-      assert.ok(metricLines(inProcess).every((l) => l['timing/teacher_worker_s'] === undefined), `${method}: in-process run used no worker`);
+      assert.ok(w.some((l) => l['timing_s/teacher_worker'] !== undefined), `${method}: the worker scored`);
+      assert.ok(metricLines(inProcess).every((l) => l['timing_s/teacher_worker'] === undefined), `${method}: in-process run used no worker`);
+      // The passes' token counts are the same wherever they run; a KL reference scores every response's sequence.
+      assert.deepEqual(w.map((l) => [l['perf/teacher_tokens'], l['perf/reference_tokens']]), metricLines(inProcess).map((l) => [l['perf/teacher_tokens'], l['perf/reference_tokens']]));
+      if ('klCoef' in methodOptions) assert.ok(w.filter((l) => l['step']! > 0).every((l) => l['perf/reference_tokens'] === l['perf/total_num_tokens']), `${method}: reference tokens`);
       const strip = (m: Record<string, number>) => deterministic(m);
       assert.deepEqual(w.map(strip), metricLines(inProcess).map(strip), `${method}: same metrics`);
       assert.equal(maxWeightChange(join(inProcess, 'checkpoints', 'step_000003'), join(worker, 'checkpoints', 'step_000003')), 0, `${method}: same weights`);
@@ -248,10 +313,10 @@ test('resuming a run with other trajectory settings is refused, naming them; cad
     delete meta.info.settings.methodConfig['privileged'];
     writeFileSync(ckFile, JSON.stringify(meta));
     // a longer run with another evaluation / checkpoint cadence is the same experiment
-    await train({ ...SMALL, method: 'rlsd', out, steps: 2, checkpointEvery: 2, evalEvery: 2 });
+    await train({ ...SMALL, method: 'rlsd', out, steps: 2, checkpointEvery: 2, evalSchedule: 'every:2' });
     assert.ok(existsSync(join(out, 'checkpoints', 'step_000002')));
     const last = metricLines(out).at(-1)!;
-    assert.ok(last['eval/accuracy'] !== undefined && last['timing/eval_s']! > 0 && last['timing/step_s']! >= last['timing/eval_s']!, 'the evaluation is timed, within the step');
+    assert.ok(last['val-core/all/acc/mean@1'] !== undefined && last['timing_s/testing']! > 0 && last['timing_s/step']! >= last['timing_s/testing']!, 'the evaluation is timed, within the step');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -261,7 +326,7 @@ test('a cosine learning-rate schedule is laid over --steps: it decays the lr, an
   const out = tmp('cosine');
   try {
     await train({ ...SMALL, method: 'grpo', out, lrSchedule: 'cosine', warmupSteps: 0, steps: 4, stopAfter: 2 });
-    const lrs = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).filter((m) => m['actor/lr'] !== undefined).map((m) => m['actor/lr']!);
+    const lrs = metricLines(out).filter((m) => m['actor/lr'] !== undefined).map((m) => m['actor/lr']!);
     // cosine to 10 % over 4 steps: lr·(0.1 + 0.9·(1 + cos(π·k/4))/2) at k = 0, 1
     assert.equal(lrs.length, 2);
     assert.ok(Math.abs(lrs[0]! - SMALL.lr) < 1e-12 && Math.abs(lrs[1]! - SMALL.lr * (0.1 + 0.45 * (1 + Math.cos(Math.PI / 4)))) < 1e-9, lrs.join(', '));
@@ -282,7 +347,7 @@ test('ppo mini-batches and epochs: one mini-batch of every prompt equals the def
     await train({ ...cfg, out: whole, ppoMiniBatch: SMALL.promptsPerStep });
     assert.deepEqual(metricLines(whole).map(deterministic), metricLines(dflt).map(deterministic), 'ppoMiniBatch = promptsPerStep is the one-update default');
     await train({ ...cfg, steps: 4, out: whole }); // and resumes as one: the settings do not differ
-    assert.equal(metricLines(whole).filter((l) => l['reward/mean'] !== undefined).length, 4);
+    assert.equal(metricLines(whole).filter((l) => l['critic/score/mean'] !== undefined).length, 4);
     await assert.rejects(train({ ...cfg, out: join(tmpdir(), 'rlsd-never'), ppoEpochs: 0 }), /ppoEpochs must be an integer ≥ 1 \(got 0\)/);
     await assert.rejects(train({ ...cfg, out: join(tmpdir(), 'rlsd-never'), ppoMiniBatch: 0.5 }), /ppoMiniBatch must be an integer ≥ 0 \(got 0.5\)/);
 
@@ -290,7 +355,7 @@ test('ppo mini-batches and epochs: one mini-batch of every prompt equals the def
     const before = tf.memory().numTensors - cachedTensorCount();
     await train({ ...mbCfg, out: mb });
     assert.equal(tf.memory().numTensors - cachedTensorCount(), before, 'tensor count after the run');
-    const lines = metricLines(mb).filter((l) => l['reward/mean'] !== undefined);
+    const lines = metricLines(mb).filter((l) => l['critic/score/mean'] !== undefined);
     assert.deepEqual(lines.map((l) => l['actor/updates']), [4, 4, 4]);
     // Bias correction counts updates; the warm-up counts training steps (lr·1/2, then lr).
     assert.equal((loadCheckpoint(join(mb, 'checkpoints', 'step_000003')).meta.trainer!.state as { adamStep: number }).adamStep, 12);

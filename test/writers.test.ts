@@ -52,7 +52,7 @@ function metrics(dir: string): Record<string, number>[] {
   return readJsonl(join(dir, 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
 }
 
-const deterministic = (m: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('timing/') && !k.startsWith('perf/')));
+const deterministic = (m: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('timing_s/') && !k.startsWith('perf/')));
 
 async function until(cond: () => boolean, ms = 120_000): Promise<void> {
   const t0 = Date.now();
@@ -131,7 +131,7 @@ test('a corrupt latest checkpoint is named (file and field) and the previous goo
     ['rng', (j) => (j.trainer.state['rng'] = [1, 2, 3]), /field 'trainer\.state\.rng' must be 4 32-bit integers/],
     ['data', (j) => (j.trainer.state['data'] = { epoch: -1, cursor: 0 }), /field 'trainer\.state\.data' must be \{epoch, cursor\}/],
     ['adamStep', (j) => (j.trainer.state['adamStep'] = 1e6), /field 'trainer\.state\.adamStep' must be a whole number from 0 to 3/],
-    ['lastEval', (j) => (j.trainer.state['lastEval'] = { 'eval/accuracy': 'high' }), /field 'trainer\.state\.lastEval' must map metric names to finite numbers/],
+    ['lastEval', (j) => (j.trainer.state['lastEval'] = { 'val-core/all/acc/mean@1': 'high' }), /field 'trainer\.state\.lastEval' must map metric names to finite numbers/],
     ['moment shape', (j) => (j.trainer.tensors.find((t) => t.name.startsWith('adam_m/'))!.shape = [1, 1]), /trainer tensor 'adam_m\/\S+' has shape \[1,1\], expected/],
   ];
   for (const [what, corrupt, pattern] of corruptions) {

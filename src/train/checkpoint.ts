@@ -129,13 +129,13 @@ export function baseIdentity(info: Record<string, unknown>): string {
 }
 
 /**
- * The settings that decide a run's trajectory and its curve (everything but its length, evaluation and
+ * The settings that decide a run's trajectory and its curve (everything but its length, evaluation schedule,
  * checkpoint cadence, output and verbosity; the base is checked on its own), with the resolved teacher regime. A
  * resumed run must match them, or it would silently continue another experiment — e.g. re-running a command after
  * a default changed.
  */
 export function trajectorySettings(cfg: TrainConfig, mcfg: MethodConfig, regime: TeacherRegime | null): Record<string, unknown> {
-  const { steps, stopAfter: _a, quiet: _q, out: _o, base: _b, evalEvery: _e, checkpointEvery: _c, methodOptions: _m, teacherWorker: _w, lrSource: _l, ...rest } = cfg;
+  const { steps, stopAfter: _a, quiet: _q, out: _o, base: _b, evalSchedule: _e, checkpointEvery: _c, methodOptions: _m, teacherWorker: _w, lrSource: _l, ...rest } = cfg;
   // A cosine schedule is laid over `steps`, so then the length decides the trajectory too. A mini-batch of every
   // prompt is the single update of 0.
   return {

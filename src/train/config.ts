@@ -4,6 +4,7 @@
 import { MINI_EVAL_ITEMS } from '../../benchmarks/mini/build.ts';
 import { checkNumber, describeNumberRule, type NumberRule } from '../util/number-rule.ts';
 import { TrainingError } from '../util/errors.ts';
+import { EVAL_SCHEDULE_SYNTAX, evalScheduleProblem } from './evaluate.ts';
 
 export const TRAIN_MIXES = ['balanced', 'rows'] as const;
 export type TrainMix = (typeof TRAIN_MIXES)[number];
@@ -38,7 +39,8 @@ export interface TrainConfig {
   temperature: number;
   topP: number;
   maxNewTokens: number;
-  evalEvery: number;
+  /** When the held-out evaluation runs (src/train/evaluate.ts): 'dense', 'every:N', 'never' or 'E@U,…,E'. */
+  evalSchedule: string;
   /** Held-out problems per mini benchmark for the periodic greedy evaluation. */
   evalPerBenchmark: number;
   /** Which mini split the periodic evaluation uses: the test set the tables report, or validation for tuning. */
@@ -81,8 +83,15 @@ export const TRAIN_BOUNDS = {
   patchHidden: { max: 4096, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
 } as const;
 
-/** How a flag's value is checked: a number in a range (a size bound says why it is there), one of a few words, or a switch. */
-export type OptionRule = ({ kind: 'number'; why?: string } & NumberRule) | { kind: 'choice'; choices: readonly string[] } | { kind: 'boolean' };
+/**
+ * How a flag's value is checked: a number in a range (a size bound says why it is there), one of a few words, a
+ * switch, or a text with a syntax of its own (`problem` says why a value breaks it, or null).
+ */
+export type OptionRule =
+  | ({ kind: 'number'; why?: string } & NumberRule)
+  | { kind: 'choice'; choices: readonly string[] }
+  | { kind: 'boolean' }
+  | { kind: 'text'; problem: (value: string) => string | null };
 
 /** Fields a flag sets (the method, base, output and options are the command's own arguments). */
 type FlagField = Exclude<keyof TrainConfig, 'method' | 'methodOptions' | 'base' | 'out' | 'lrSource' | 'quiet'>;
@@ -97,21 +106,20 @@ export interface TrainOption<K extends FlagField = FlagField> {
 
 const int = (min: number): OptionRule => ({ kind: 'number', integer: true, min });
 const size = (bound: { max: number; why: string }): OptionRule => ({ kind: 'number', integer: true, min: 1, max: bound.max, why: bound.why });
-const option = <K extends FlagField>(o: TrainOption<K>): TrainOption => o as unknown as TrainOption;
+/** Checks a declaration's default against its field's type (a TrainOption<K> is a TrainOption). */
+const option = <K extends FlagField>(o: TrainOption<K>): TrainOption => o;
 
 /** Every train flag, in the order `train --help` lists them. */
 export const TRAIN_OPTIONS: readonly TrainOption[] = [
-  // From the committed base GRPO and RLSD climb until step ~350 and hold there (results/reference/README.md); 600
-  // steps take 16–20 min on 2 cores with the convolution attention kernel, even with two runs sharing them.
+  // Long enough for GRPO and RLSD to climb and settle from the committed base (results/reference/README.md).
   option({ field: 'steps', flag: 'steps', default: 600, rule: int(1), help: 'training steps (one rollout batch each); the cosine schedule decays over them' }),
   option({ field: 'promptsPerStep', flag: 'prompts', default: 16, rule: size(TRAIN_BOUNDS.responses), help: 'prompts per step' }),
   option({ field: 'samplesPerPrompt', flag: 'samples', default: 8, rule: size(TRAIN_BOUNDS.responses), help: 'responses per prompt (G)' }),
   option({ field: 'ppoMiniBatch', flag: 'ppo-mini-batch', default: 0, rule: int(0), help: 'prompts per optimiser update (veRL ppo_mini_batch_size); 0: the whole step in one on-policy update' }),
   option({ field: 'ppoEpochs', flag: 'ppo-epochs', default: 1, rule: int(1), help: "passes over each step's batch (veRL ppo_epochs)" }),
-  // docs/design.md §7's 1e-4, decayed by a cosine to 10 % over the run. At a constant 1e-4 the held-out accuracy swung by
-  // ±0.05 between evaluations late in a run, and a constant 3e-5 climbed more slowly and still wandered by ±0.015
-  // at the end; the decay keeps the early pace and settles the end (results/reference/README.md). The CLI takes a
-  // method's own recommendation when it declares one.
+  // docs/design.md §7's 1e-4, decayed by a cosine to 10 % over the run: the decay keeps the early pace and settles
+  // the end, where a constant rate kept wandering (results/reference/README.md). The CLI takes a method's own
+  // recommendation when it declares one.
   option({ field: 'lr', flag: 'lr', default: 1e-4, rule: { kind: 'number', min: 0 }, help: 'peak Adam learning rate' }),
   option({ field: 'warmupSteps', flag: 'warmup', default: 10, rule: int(0), help: 'linear learning-rate warm-up steps' }),
   option({ field: 'lrSchedule', flag: 'lr-schedule', default: 'cosine', rule: { kind: 'choice', choices: LR_SCHEDULES }, help: 'after warm-up: constant | cosine (decay to 10 % of --lr at --steps)' }),
@@ -119,14 +127,14 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
   option({ field: 'temperature', flag: 'temperature', default: 1.0, rule: { kind: 'number', min: 0, minExclusive: true }, help: 'rollout sampling temperature' }),
   option({ field: 'topP', flag: 'top-p', default: 1.0, rule: { kind: 'number', min: 0, max: 1, minExclusive: true }, help: 'rollout nucleus sampling (1: off)' }),
   option({ field: 'maxNewTokens', flag: 'max-new-tokens', default: 32, rule: int(1), help: 'longest response in tokens' }),
-  // Each evaluation greedy-decodes the 449 held-out items (~3 s); every 50 steps keeps a 600-step run under 20 min
-  // in the machine's slower hours, and leaves the trajectory as it is (evaluation draws nothing from the run's RNG).
-  option({ field: 'evalEvery', flag: 'eval-every', default: 50, rule: int(0), help: 'held-out greedy evaluation every N steps and at step 0 (0: never)' }),
+  // Dense early, where the methods differ (RLSD's λ decays to 0 by step 50; OPSD peaks early), sparse late. The
+  // schedule leaves the trajectory as it is: evaluation draws nothing from the run's RNG. --eval-every N is
+  // every:N (src/commands.ts).
+  option({ field: 'evalSchedule', flag: 'eval-schedule', default: 'dense', rule: { kind: 'text', problem: evalScheduleProblem }, help: `when the held-out greedy evaluation runs, always at step 0 and the last step: ${EVAL_SCHEDULE_SYNTAX}` }),
   option({ field: 'evalPerBenchmark', flag: 'eval-items', default: MINI_EVAL_ITEMS, rule: size(TRAIN_BOUNDS.items), help: 'held-out problems per mini benchmark' }),
   option({ field: 'evalSplit', flag: 'eval-split', default: 'test', rule: { kind: 'choice', choices: EVAL_SPLITS }, help: 'mini split of the in-run evaluation: test (the set tables report) | validation (for tuning)' }),
   option({ field: 'trainPerBenchmark', flag: 'train-items', default: 400, rule: size(TRAIN_BOUNDS.items), help: 'training problems per mini benchmark' }),
-  // Balanced was not better in 2 seeds per method (GRPO +0.056 / +0.009, RLSD +0.052 / +0.032 pooled at step 200,
-  // results/runs/*-bal-s*), so the published row-order runs stay the default.
+  // Balanced was not better (results/reference/README.md), so the row order the reference runs used stays the default.
   option({ field: 'trainMix', flag: 'train-mix', default: 'rows', rule: { kind: 'choice', choices: TRAIN_MIXES }, help: 'balanced: every benchmark weighs the same in an epoch | rows: every training row once' }),
   option({ field: 'checkpointEvery', flag: 'checkpoint-every', default: 25, rule: int(0), help: 'write a resumable checkpoint every N steps (and at the end; 0: only at the end)' }),
   option({ field: 'seed', flag: 'seed', default: 1, rule: int(0), help: 'seed of sampling and data order (names the default --out)' }),
@@ -146,6 +154,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
 export function ruleProblem(rule: OptionRule, value: unknown): string | null {
   if (rule.kind === 'boolean') return typeof value === 'boolean' ? null : `must be true or false (got ${JSON.stringify(value)})`;
   if (rule.kind === 'choice') return rule.choices.includes(value as string) ? null : `must be ${rule.choices.join(' or ')} (got ${JSON.stringify(value)})`;
+  if (rule.kind === 'text') return typeof value === 'string' ? rule.problem(value) : `must be a text (got ${JSON.stringify(value)})`;
   const { broken } = checkNumber(value, rule);
   return broken === null && typeof value === 'number' ? null : `must be ${describeNumberRule(rule)} (got ${String(value)})`;
 }

@@ -2,6 +2,7 @@
 // sequence of phases, each in its own file and each timed —
 //   rollout (prompts → G responses) → reward (verifier) → teacher (self-teacher and KL reference passes) →
 //   update (the method's loss, Adam) → teacher regime (sync / EMA) → metrics → evaluate → checkpoint.
+// Timers and metric names are veRL's (`timing_s/gen`, `timing_s/update_actor`, …; src/train/metrics.ts).
 // The loop reads only what a method declares (trains, teacherContext, teacherRegime, needsFullDistributions,
 // needsReference, needsThoughtMask, teacherNeeded); it never tests a method's name or reads a method option.
 import { existsSync } from 'node:fs';
@@ -21,22 +22,25 @@ import { TeacherWorker } from '../teacher-worker.ts';
 import { setActivity, updateActivity, yieldToEvents } from '../util/activity.ts';
 import { TrainingError } from '../util/errors.ts';
 import { appendJsonLine, cleanCrashLitter, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
-import { readJsonl } from '../util/jsonl.ts';
 import { lockDir } from '../util/lock.ts';
 import { hashString, Rng } from '../util/rng.ts';
 import { checkTrainConfig, type TrainConfig } from './config.ts';
 import { baseIdentity, checkpointDue, chooseResumePoint, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
-import { evaluateTasks, evaluationDue } from './evaluate.ts';
-import { stepMetrics, timer } from './metrics.ts';
+import { evaluateTasks, evaluationDue, valMetrics } from './evaluate.ts';
+import { currentNames, stepMetrics, timer } from './metrics.ts';
 import { reward } from './reward.ts';
 import { epochOrder, nextPrompts, rollout } from './rollout.ts';
+import { evaluationLines, writeSummary, type RunSummary } from './summary.ts';
 import { referencePass, teacherPass, TeacherWeights } from './teacher.ts';
 import type { RunContext, StepMetrics, TrainerState } from './types.ts';
 import { update } from './update.ts';
 
 export interface TrainResult {
   finalStep: number;
+  /** The evaluation lines of metrics.jsonl (step and `val-core/*`, `val-aux/*`), earlier processes' included. */
   evals: Record<string, number>[];
+  /** summary.json as last written: first, last and peak of every val-core metric; null when nothing was evaluated. */
+  summary: RunSummary | null;
   out: string;
 }
 
@@ -71,35 +75,39 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
   try {
     for (let step = state.step; step < endStep; step++) {
       await yieldToEvents(); // a Ctrl-C is handled here, between steps
-      const m: StepMetrics = {};
+      // The teacher's and the reference's passes count their tokens when they run (0: no pass this step).
+      const m: StepMetrics = { 'perf/teacher_tokens': 0, 'perf/reference_tokens': 0 };
       const time = timer(m);
       const stepStart = performance.now();
       const prompts = nextPrompts(run.trainPool, cfg.trainMix, cfg.seed, state.data, cfg.promptsPerStep);
-      const ro = time('rollout', () => rollout(run, prompts, rng));
+      const ro = time('gen', () => rollout(run, prompts, rng));
       const rw = time('reward', () => reward(ro, cfg.shuffleRewards ? rng : null));
       // Submitted to the worker (or scored in turn); the update reads them after the student's forward pass.
       const teacher = time('teacher', () => teacherPass(run, ro, rw.rewards, step, m));
-      const reference = time('teacher', () => referencePass(run, ro));
-      Object.assign(m, time('update', () => (run.method.trains ? update(run, ro, rw.rewards, teacher, reference, step) : { 'actor/loss': 0 })));
+      const reference = time('teacher', () => referencePass(run, ro, m));
+      Object.assign(m, time('update_actor', () => (run.method.trains ? update(run, ro, rw.rewards, teacher, reference, step) : { 'actor/loss': 0 })));
       // Time blocked on the worker's answers is the teacher's, not the update's.
       for (const pass of [teacher?.scores, reference]) {
         if (!pass?.onWorker) continue;
         pass.get(); // (read by every update; a no-op then)
-        m['timing/teacher_wait_s'] = (m['timing/teacher_wait_s'] ?? 0) + pass.waitedSeconds;
-        m['timing/teacher_worker_s'] = (m['timing/teacher_worker_s'] ?? 0) + pass.workerSeconds;
-        m['timing/update_s']! -= pass.waitedSeconds;
-        m['timing/teacher_s']! += pass.waitedSeconds;
+        m['timing_s/teacher_wait'] = (m['timing_s/teacher_wait'] ?? 0) + pass.waitedSeconds;
+        m['timing_s/teacher_worker'] = (m['timing_s/teacher_worker'] ?? 0) + pass.workerSeconds;
+        m['timing_s/update_actor']! -= pass.waitedSeconds;
+        m['timing_s/teacher']! += pass.waitedSeconds;
       }
       const done = step + 1;
       // The regime after the step: a sync every N-th step, an EMA move every step (frozen and live: nothing).
       time('teacher', () => run.teacher?.afterStep(done));
-      Object.assign(m, stepMetrics(ro, rw, cfg.shuffleRewards, m));
-      const ev = evaluationDue(cfg, done) ? time('eval', () => evaluateTasks(run.policy, run.evalTasks, cfg.maxNewTokens)) : undefined;
+      Object.assign(m, stepMetrics(ro, rw, cfg.shuffleRewards, { imageTokens: run.policy.imageTokens, maxNewTokens: cfg.maxNewTokens }));
+      const ev = evaluationDue(cfg, done) ? valMetrics(time('testing', () => evaluateTasks(run.policy, run.evalTasks, cfg.maxNewTokens))) : undefined;
       Object.assign(m, ev);
-      // Wall time of the whole step, evaluation included; not the checkpoint, written after the metrics line so
-      // that a resumed run never lacks a line.
-      m['timing/step_s'] = (performance.now() - stepStart) / 1000;
+      // Wall time of the whole step, evaluation included (veRL's timing_s/step); not the checkpoint, written after
+      // the metrics line so that a resumed run never lacks a line.
+      m['timing_s/step'] = (performance.now() - stepStart) / 1000;
+      // veRL: the step's tokens (prompts and responses) per second of the step, on one device.
+      m['perf/throughput'] = m['perf/total_num_tokens']! / m['timing_s/step'];
       appendJsonLine(metricsFile, { step: done, ...m });
+      if (ev) writeSummary(cfg.out, summaryInfo(cfg));
       progress?.update(done, m);
       if (checkpointDue(cfg, done, endStep)) save(done, ev);
       state.step = done;
@@ -113,15 +121,13 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
     if (run.reference) disposeParams(run.reference);
     run.policy.dispose();
   }
-  return { finalStep: state.step, evals: evalCurve(metricsFile), out: cfg.out };
+  // The curve rebuilt from the records on disk (a resumed run includes the evaluations of earlier processes).
+  const evals = evaluationLines(metricsFile).map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k === 'step' || k.startsWith('val-'))));
+  return { finalStep: state.step, evals, summary: writeSummary(cfg.out, summaryInfo(cfg)), out: cfg.out };
 }
 
-/** The curve rebuilt from the records on disk (a resumed run includes the evaluations of earlier processes). */
-function evalCurve(metricsFile: string): Record<string, number>[] {
-  return readJsonl(metricsFile, { error: (m) => new TrainingError(m) })
-    .map(({ value }) => value as Record<string, number>)
-    .filter((m) => m['eval/accuracy'] !== undefined)
-    .map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k === 'step' || k.startsWith('eval/'))));
+function summaryInfo(cfg: TrainConfig): { split: string; evalSchedule: string } {
+  return { split: cfg.evalSplit, evalSchedule: cfg.evalSchedule };
 }
 
 interface StartedRun {
@@ -202,8 +208,9 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
     restoreTrainer(run, resumePoint);
     // At step 0 the file holds only the step-0 evaluation, which the checkpoint keeps (it may have been killed
     // before the file was written).
-    if (state.step === 0) writeFileAtomic(metricsFile, state.lastEval ? metricsLine({ step: 0, ...state.lastEval }) : '');
+    if (state.step === 0) writeFileAtomic(metricsFile, state.lastEval ? metricsLine({ step: 0, ...currentNames(state.lastEval) }) : '');
     else truncateMetrics(metricsFile, state.step);
+    writeSummary(cfg.out, summaryInfo(cfg));
     // After a fall-back to an earlier checkpoint the pointer names the one the run goes on from.
     writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_POINTER), `${state.step}\n`);
   }
@@ -238,10 +245,12 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   setActivity({ command: 'train', step: state.step, checkpointStep: state.step });
   // Step 0: the starting point of every curve, and a good checkpoint to fall back to.
   if (!resumeFrom) {
-    const ev = cfg.evalEvery > 0 ? evaluateTasks(policy, evalTasks, cfg.maxNewTokens) : undefined;
+    const m: StepMetrics = {};
+    const ev = evaluationDue(cfg, 0) ? valMetrics(timer(m)('testing', () => evaluateTasks(policy, evalTasks, cfg.maxNewTokens))) : undefined;
     save(0, ev);
-    writeFileAtomic(metricsFile, ev ? metricsLine({ step: 0, ...ev }) : '');
+    writeFileAtomic(metricsFile, ev ? metricsLine({ step: 0, ...ev, ...m }) : '');
     writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
+    writeSummary(cfg.out, summaryInfo(cfg));
   }
   const endStep = cfg.stopAfter > 0 ? Math.min(cfg.steps, state.step + cfg.stopAfter) : cfg.steps;
   return { run, state, rng, endStep, save };

@@ -10,6 +10,7 @@ import { cloneParams, disposeParams, type Params } from '../model/params.ts';
 import type { Policy, PolicyInput } from '../policy.ts';
 import type { Task } from '../tasks.ts';
 import type { TeacherScores, TeacherWorker } from '../teacher-worker.ts';
+import { sequenceTokens } from './metrics.ts';
 import type { Rollout } from './rollout.ts';
 import type { RunContext, StepMetrics } from './types.ts';
 
@@ -224,6 +225,8 @@ export function teacherPass(run: RunContext, ro: Rollout, rewards: Float32Array,
     return { logProbs: lp, logits: fullLogits };
   };
   const responses = rows.map((b) => ro.responses[b]!);
+  // The pass's compute, in the unit of perf/total_num_tokens: image, privileged context and response per scored response.
+  metrics['perf/teacher_tokens'] = sequenceTokens(policy.imageTokens, inputs, teacherG, responses);
   if (rows.length === 0) return { available, scores: Pending.ready({ logProbs: lp, logits: fullLogits }) };
   if (run.worker) {
     // Scored on the other core while the student's forward pass runs.
@@ -235,9 +238,10 @@ export function teacherPass(run: RunContext, ro: Rollout, rewards: Float32Array,
 }
 
 /** The frozen KL reference's [B·R] log-probs of the sampled tokens; null without a KL term. */
-export function referencePass(run: RunContext, ro: Rollout): Pending<Float32Array> | null {
+export function referencePass(run: RunContext, ro: Rollout, metrics: StepMetrics): Pending<Float32Array> | null {
   const { method, mcfg, policy, cfg } = run;
   if (!method.needsReference(mcfg) || !method.trains) return null;
+  metrics['perf/reference_tokens'] = sequenceTokens(policy.imageTokens, ro.promptInputs, ro.G, ro.responses);
   const laidOut = (scored: Pick<TeacherScores, 'logProbs'>): Float32Array => {
     const ref = new Float32Array(ro.B * ro.R);
     scored.logProbs.forEach((x, b) => ref.set(x, b * ro.R));
