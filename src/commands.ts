@@ -192,8 +192,11 @@ function trainReport(method: string, split: string, res: { finalStep: number; ou
   const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  ${pct(e[POOLED]).padStart(6)}  ${pct(e[BENCHMARK_MEAN]).padStart(6)}`);
   const head = `${method}: ${res.finalStep} steps → ${res.out}\n`;
   if (!res.summary) return `${head}no held-out evaluation (--eval-schedule never)\n`;
-  const line = (what: 'peak' | 'last'): string =>
-    `${what}: ${[POOLED, BENCHMARK_MEAN].map((k) => { const p = res.summary!.metrics[k]?.[what]; return p ? `${pct(p.value)} % at step ${p.step}` : '—'; }).join(' pooled, ')} benchmark mean`;
+  const at = (k: string, what: 'peak' | 'last'): string => {
+    const p = res.summary!.metrics[k]?.[what];
+    return p ? `${pct(p.value)} % at step ${p.step}` : '—';
+  };
+  const line = (what: 'peak' | 'last'): string => `${what}: pooled ${at(POOLED, what)}, benchmark mean ${at(BENCHMARK_MEAN, what)}`;
   return `${head}held-out greedy accuracy on the mini ${split} split, % (pooled over items, mean over benchmarks):\n${rows.join('\n')}\n${line('peak')}\n${line('last')}\n`;
 }
 

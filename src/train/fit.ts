@@ -26,7 +26,7 @@ import { lockDir } from '../util/lock.ts';
 import { hashString, Rng } from '../util/rng.ts';
 import { checkTrainConfig, type TrainConfig } from './config.ts';
 import { baseIdentity, checkpointDue, chooseResumePoint, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
-import { evaluateTasks, evaluationDue, valMetrics } from './evaluate.ts';
+import { evaluateTasks, evaluationDue, formatEvalSchedule, parseEvalSchedule, valMetrics } from './evaluate.ts';
 import { currentNames, stepMetrics, timer } from './metrics.ts';
 import { reward } from './reward.ts';
 import { epochOrder, nextPrompts, rollout } from './rollout.ts';
@@ -127,7 +127,8 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
 }
 
 function summaryInfo(cfg: TrainConfig): { split: string; evalSchedule: string } {
-  return { split: cfg.evalSplit, evalSchedule: cfg.evalSchedule };
+  const schedule = parseEvalSchedule(cfg.evalSchedule);
+  return { split: cfg.evalSplit, evalSchedule: typeof schedule === 'string' ? cfg.evalSchedule : formatEvalSchedule(schedule) };
 }
 
 interface StartedRun {

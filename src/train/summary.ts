@@ -27,7 +27,7 @@ export interface Trace {
 export interface RunSummary {
   /** The mini split evaluated (test: the set tables report; validation: for tuning). */
   split: string;
-  /** The evaluation schedule of the run's latest invocation (a resume may change it). */
+  /** The evaluation schedule of the run's latest invocation in its written form (dense: 5@50,25; a resume may change it). */
   evalSchedule: string;
   evaluations: number;
   /** Per val-core metric (pooled `all`, benchmark mean `avg`, one per benchmark): first, last and peak. */
