@@ -8,33 +8,24 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { REPO } from './fixtures.ts';
+import { errorLines, REPO, runCli, type CliOptions, type CliResult } from './fixtures.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
-const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
+type Result = CliResult;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Result {
-  const env = { ...process.env, ...opts.env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, encoding: 'utf8', timeout: 180_000, env });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function cli(args: string[], opts: { cwd?: string; env?: CliOptions['env'] } = {}): Result {
+  return runCli(args, { ...opts, raw: true });
 }
 
 function script(name: string, args: string[], cwd = REPO): Result {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', `${name}.ts`), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Exactly one `rlsd-bench: error:` line on stderr, matching the pattern, and a non-zero exit. */
 function assertOneError(r: Result, pattern: RegExp, what: string): void {
   assert.notEqual(r.code, 0, `${what}: exit code`);
-  const lines = r.stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: error:'));
+  const lines = errorLines(r.stderr);
   assert.equal(lines.length, 1, `${what}: exactly one error line, got:\n${r.stderr}`);
   assert.match(lines[0]!, pattern, what);
 }

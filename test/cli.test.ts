@@ -2,26 +2,14 @@
 // score path works end to end on files the CLI writes itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE, REPO } from './fixtures.ts';
+import { BASE, errorLines, runCli, type CliResult } from './fixtures.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
-const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  // --backend belongs to the commands that run the model (given before the command name, as users may write it).
-  const tensor = ['pretrain', 'train', 'eval'].includes(args.find((a) => !a.startsWith('-')) ?? '') && !args.includes('--backend');
-  const r = spawnSync(process.execPath, [BIN, ...(tensor ? ['--backend', 'wasm'] : []), '--quiet', ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The error line(s) of rlsd-bench on stderr (tfjs may print its own banner). */
-function errorLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: error:'));
-}
+const run = (args: string[]): CliResult => runCli(args);
 
 function expectError(args: string[], pattern: RegExp): void {
   const r = run(args);

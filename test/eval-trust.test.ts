@@ -3,11 +3,10 @@
 // WeMath's group metrics leave incomplete groups out, sizes are bounded, the mini splits are one definition.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE, REPO } from './fixtures.ts';
+import { BASE, errorLines, runCli, type CliOptions, type CliResult } from './fixtures.ts';
 import { DEFAULT_TRAIN } from '../src/train/index.ts';
 import { DEFAULT_PRETRAIN } from '../src/pretrain.ts';
 import { MINI_EVAL_ITEMS, miniRows, miniTasks, VALIDATION_EXCLUDES_TEST } from '../benchmarks/mini/build.ts';
@@ -15,21 +14,12 @@ import { splitOfKey } from '../benchmarks/mini/generate.ts';
 import { MINI_BENCHMARKS } from '../benchmarks/index.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
-const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
 
-function run(args: string[], opts: { cwd?: string; env?: Record<string, string>; quiet?: boolean } = {}): { code: number | null; signal: string | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, '--backend', 'wasm', ...(opts.quiet === false ? [] : ['--quiet']), ...args], {
-    cwd: opts.cwd ?? REPO,
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, ...(opts.env ?? {}) },
-  });
-  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], opts: CliOptions = {}): CliResult => runCli(args, opts);
 
-function errorLine(r: { code: number | null; stderr: string }): string {
+function errorLine(r: CliResult): string {
   assert.notEqual(r.code, 0, 'a refusal exits non-zero');
-  const lines = r.stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: error:'));
+  const lines = errorLines(r.stderr);
   assert.equal(lines.length, 1, `one error line, got:\n${r.stderr}`);
   return lines[0]!;
 }

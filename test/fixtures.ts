@@ -1,5 +1,6 @@
 // Paths shared by the tests.
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { benchmarkDataRoot } from '../src/paths.ts';
 
@@ -18,4 +19,51 @@ delete process.env['RLSD_BENCH_DATA'];
 /** One benchmark's real files (see SHARED_BENCHMARKS); may not exist. */
 export function realData(benchmark: string): string {
   return join(SHARED_BENCHMARKS, benchmark);
+}
+
+/** The command line as users run it (`node bin/rlsd-bench.mjs`). */
+export const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
+
+export interface CliResult {
+  code: number;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  /** Added to the environment; a key set to undefined is removed from it. */
+  env?: Record<string, string | undefined>;
+  /** --quiet unless false. */
+  quiet?: boolean;
+  /** The arguments exactly as given: no --backend, no --quiet. */
+  raw?: boolean;
+}
+
+const TENSOR_COMMANDS = ['pretrain', 'train', 'eval'];
+
+/** The arguments a test's command runs with: --backend wasm for the commands that run the model, and --quiet. */
+export function cliArgs(args: string[], opts: CliOptions = {}): string[] {
+  if (opts.raw) return [BIN, ...args];
+  const command = args.find((a) => !a.startsWith('-')) ?? '';
+  const backend = TENSOR_COMMANDS.includes(command) && !args.includes('--backend') ? ['--backend', 'wasm'] : [];
+  return [BIN, ...backend, ...(opts.quiet === false ? [] : ['--quiet']), ...args];
+}
+
+export function cliEnv(extra: CliOptions['env'] = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env;
+}
+
+/** Runs rlsd-bench to completion (see cliArgs). */
+export function runCli(args: string[], opts: CliOptions = {}): CliResult {
+  const r = spawnSync(process.execPath, cliArgs(args, opts), { cwd: opts.cwd ?? REPO, encoding: 'utf8', timeout: 180_000, env: cliEnv(opts.env) });
+  return { code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The `rlsd-bench: error:` lines of a run's stderr (tfjs may print its own banner beside them). */
+export function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: error:'));
 }

@@ -9,20 +9,14 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeParquet, type ColumnSpec } from '../benchmarks/common/parquet.ts';
-import { BASE, REPO } from './fixtures.ts';
+import { BASE, errorLines, runCli, type CliResult } from './fixtures.ts';
 
-const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  // --backend only where the model runs (eval); score and data do no tensor work.
-  const backend = args[0] === 'eval' ? ['--backend', 'wasm'] : [];
-  const r = spawnSync(process.execPath, [BIN, ...backend, '--quiet', ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]): CliResult => runCli(args);
 
-function errorLine(r: { code: number; stderr: string }): string {
+function errorLine(r: CliResult): string {
   assert.notEqual(r.code, 0, 'non-zero exit');
-  const lines = r.stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: error:'));
+  const lines = errorLines(r.stderr);
   assert.equal(lines.length, 1, `exactly one error line, got:\n${r.stderr}`);
   return lines[0]!;
 }

@@ -7,20 +7,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE, REPO } from './fixtures.ts';
+import { BASE, BIN, cliArgs, REPO, runCli, type CliResult } from './fixtures.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
-const BIN = join(REPO, 'bin', 'rlsd-bench.mjs');
 const SMALL = ['--method', 'grpo', '--prompts', '2', '--samples', '2', '--eval-items', '2', '--train-items', '4', '--lr-schedule', 'constant'];
 const TINY = [...SMALL, '--checkpoint-every', '1'];
 
-function run(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, '--backend', 'wasm', '--quiet', ...args], { cwd: REPO, encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...env } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}): CliResult => runCli(args, { env });
 
 function start(args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, '--backend', 'wasm', '--quiet', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, cliArgs(args), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function lines(stderr: string, prefix: string): string[] {
