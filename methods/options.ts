@@ -3,6 +3,7 @@
 // checks command-line values against, are derived from these declarations — never stated a second time.
 import { parseTeacherRegime, formatTeacherRegime, TEACHER_REGIME_FORMS } from './teacher-regime.ts';
 import { PRIVILEGED_CONTEXTS, type MethodConfig, type PrivilegedContext } from './types.ts';
+import { checkNumber, describeNumberRule } from '../src/util/number-rule.ts';
 
 export type OptionRule =
   | { kind: 'number'; min?: number; max?: number; minExclusive?: boolean; integer?: boolean }
@@ -74,14 +75,6 @@ export function privilegedOption(defaultContext: PrivilegedContext, source: stri
   };
 }
 
-function describeRange(rule: Extract<OptionRule, { kind: 'number' }>): string {
-  const what = rule.integer ? 'an integer' : 'a number';
-  if (rule.min !== undefined && rule.max !== undefined) return `${what} in ${rule.minExclusive ? '(' : '['}${rule.min}, ${rule.max}]`;
-  if (rule.min !== undefined) return `${what} ${rule.minExclusive ? '>' : '≥'} ${rule.min}`;
-  if (rule.max !== undefined) return `${what} ≤ ${rule.max}`;
-  return what;
-}
-
 /**
  * Turns a raw override (a CLI string or an already-typed value) into the option's type and checks
  * its range; throws one line naming the method, the option and what is allowed. A teacher regime comes
@@ -106,11 +99,6 @@ export function coerceOption(method: string, key: string, raw: OptionValue, rule
     return regime ? formatTeacherRegime(regime) : fail(TEACHER_REGIME_FORMS);
   }
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  const ok =
-    Number.isFinite(value) &&
-    (!rule.integer || Number.isInteger(value)) &&
-    (rule.min === undefined || (rule.minExclusive ? value > rule.min : value >= rule.min)) &&
-    (rule.max === undefined || value <= rule.max);
-  if (!ok) fail(describeRange(rule));
+  if (checkNumber(value, rule).broken !== null) fail(describeNumberRule(rule));
   return value;
 }

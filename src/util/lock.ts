@@ -6,7 +6,7 @@
 import { closeSync, existsSync, linkSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ensureDir } from './fs.ts';
+import { ensureDir, pidAlive } from './fs.ts';
 import { LockError } from './errors.ts';
 
 export interface LockHolder {
@@ -47,14 +47,7 @@ function readHolder(file: string): LockHolder | null {
 
 /** Whether the holder's process is gone. Only decidable on this host; a lock of another host is kept. */
 function holderIsDead(h: LockHolder): boolean {
-  if (h.host !== hostname()) return false;
-  if (h.pid === process.pid) return false;
-  try {
-    process.kill(h.pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return h.host === hostname() && !pidAlive(h.pid);
 }
 
 function describe(h: LockHolder): string {
