@@ -3,7 +3,7 @@
 // equals an uninterrupted 4-step run exactly, and the same seed gives the same numbers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -104,6 +104,32 @@ test('summary.json: first, last and peak of every val-core metric, rebuilt from 
     assert.equal((JSON.parse(readFileSync(join(split, 'summary.json'), 'utf8')) as RunSummary).metrics['val-core/all/acc/mean@1']!.last.step, 2, 'written at each evaluation');
     await train({ ...cfg, out: split });
     assert.equal(readFileSync(join(split, 'summary.json'), 'utf8'), readFileSync(join(whole, 'summary.json'), 'utf8'));
+    // Per-item verdicts, one file per evaluation, agree with the accuracies of metrics.jsonl; a resume drops the
+    // files of evaluations after its checkpoint and writes them again, the same.
+    assert.deepEqual(readdirSync(join(whole, 'evals')).sort(), ['step_000000.jsonl', 'step_000001.jsonl', 'step_000002.jsonl', 'step_000004.jsonl', 'step_000005.jsonl']);
+    for (const l of evals) {
+      const name = `step_${String(l['step']).padStart(6, '0')}.jsonl`;
+      const rows = readJsonl(join(whole, 'evals', name)).map((r) => r.value as { uid: string; benchmark: string; correct: number });
+      assert.equal(rows.length, l['val-aux/n']);
+      assert.equal(new Set(rows.map((r) => `${r.benchmark}/${r.uid}`)).size, rows.length, 'one row per item');
+      assert.ok(Math.abs(rows.reduce((a, r) => a + r.correct, 0) / rows.length - l['val-core/all/acc/mean@1']!) < 1e-12);
+      const mmmu = rows.filter((r) => r.benchmark === 'mmmu');
+      assert.ok(Math.abs(mmmu.reduce((a, r) => a + r.correct, 0) / mmmu.length - l['val-core/mmmu/acc/mean@1']!) < 1e-12);
+      assert.equal(readFileSync(join(split, 'evals', name), 'utf8'), readFileSync(join(whole, 'evals', name), 'utf8'));
+    }
+    const pruned = tmp('summary-pruned');
+    try {
+      await train({ ...cfg, out: pruned, stopAfter: 4 });
+      assert.ok(existsSync(join(pruned, 'evals', 'step_000004.jsonl')));
+      // Resume from step 2's checkpoint: the later ones removed, as after a crash that lost them.
+      rmSync(join(pruned, 'checkpoints', 'step_000004'), { recursive: true });
+      rmSync(join(pruned, 'checkpoints', 'step_000003'), { recursive: true, force: true });
+      writeFileSync(join(pruned, 'checkpoints', 'latest_checkpointed_iteration.txt'), '2\n');
+      await train({ ...cfg, out: pruned, stopAfter: 1 });
+      assert.ok(!existsSync(join(pruned, 'evals', 'step_000004.jsonl')), 'the verdicts of an evaluation after the resume point are gone');
+    } finally {
+      rmSync(pruned, { recursive: true, force: true });
+    }
   } finally {
     for (const d of [whole, split]) rmSync(d, { recursive: true, force: true });
   }

@@ -2,7 +2,11 @@
 // step 0 and the last step). Evaluation draws nothing from the run's RNG, so its schedule leaves the trajectory as
 // it is (a resume may change it). The records go to metrics.jsonl under veRL's validation names
 // (`val-core/<benchmark>/acc/mean@1`: greedy, one sample), and summary.ts keeps the run's peak and last.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Policy } from '../policy.ts';
+import { stepDirName } from '../run-dir.ts';
+import { ensureDir, writeFileAtomic } from '../util/fs.ts';
 import type { Task } from '../tasks.ts';
 import { TrainingError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
@@ -92,6 +96,42 @@ export interface HeldOutAccuracy {
   benchmarkMean: number;
   perBenchmark: Record<string, number>;
   n: number;
+  /** Every evaluated row's verdict, in the held-out order (written to evals/step_N.jsonl for paired comparisons). */
+  verdicts: ItemVerdict[];
+}
+
+/** One row of evals/step_N.jsonl: the item's id within its benchmark, and the greedy response's verdict. */
+export interface ItemVerdict {
+  uid: string;
+  benchmark: string;
+  correct: number;
+}
+
+/** The folder of a run's per-item evaluation records. */
+export const ITEM_VERDICTS_DIR = 'evals';
+
+/** evals/step_000050.jsonl for step 50. */
+export function itemVerdictsFile(out: string, step: number): string {
+  return join(out, ITEM_VERDICTS_DIR, `${stepDirName(step)}.jsonl`);
+}
+
+/**
+ * Writes the per-item verdicts of the evaluation at `step`: the report's paired bootstrap pairs two methods' verdicts
+ * item by item, which the aggregate accuracies of metrics.jsonl cannot give.
+ */
+export function writeItemVerdicts(out: string, step: number, acc: HeldOutAccuracy): void {
+  ensureDir(join(out, ITEM_VERDICTS_DIR));
+  writeFileAtomic(itemVerdictsFile(out, step), acc.verdicts.map((v) => `${JSON.stringify(v)}\n`).join(''));
+}
+
+/** Removes the verdict files of evaluations after `step` (a resume goes on from a checkpoint before them). */
+export function pruneItemVerdicts(out: string, step: number): void {
+  const dir = join(out, ITEM_VERDICTS_DIR);
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const m = /^step_(\d+)\.jsonl$/.exec(name);
+    if (m && Number(m[1]) > step) rmSync(join(dir, name), { force: true });
+  }
 }
 
 /**
@@ -105,9 +145,11 @@ export function evaluateTasks(policy: Policy, tasks: readonly Task[], maxNewToke
   );
   const per = new Map<string, [number, number]>();
   let correct = 0;
+  const verdicts: ItemVerdict[] = [];
   tasks.forEach((t, i) => {
     const ok = t.reward(texts[i]!);
     correct += ok;
+    verdicts.push({ uid: t.item.id, benchmark: t.benchmark, correct: ok });
     const e = per.get(t.benchmark) ?? [0, 0];
     e[0] += ok;
     e[1]++;
@@ -116,7 +158,7 @@ export function evaluateTasks(policy: Policy, tasks: readonly Task[], maxNewToke
   const perBenchmark = Object.fromEntries([...per].map(([b, [c, n]]) => [b, c / n]));
   // WeMath's problem groups give it ~3.5 rows per problem, so the item-pooled figure weighs it ~46 %.
   const means = Object.values(perBenchmark);
-  return { pooled: correct / Math.max(1, tasks.length), benchmarkMean: means.length ? means.reduce((a, b) => a + b, 0) / means.length : NaN, perBenchmark, n: tasks.length };
+  return { pooled: correct / Math.max(1, tasks.length), benchmarkMean: means.length ? means.reduce((a, b) => a + b, 0) / means.length : NaN, perBenchmark, n: tasks.length, verdicts };
 }
 
 /** The validation record of metrics.jsonl: veRL's `val-core/<benchmark>/acc/mean@1`, with `all` (pooled) and `avg` (benchmark mean). */

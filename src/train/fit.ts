@@ -26,7 +26,7 @@ import { lockDir } from '../util/lock.ts';
 import { hashString, Rng } from '../util/rng.ts';
 import { checkTrainConfig, type TrainConfig } from './config.ts';
 import { baseIdentity, checkpointDue, chooseResumePoint, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
-import { evaluateTasks, evaluationDue, formatEvalSchedule, parseEvalSchedule, valMetrics } from './evaluate.ts';
+import { evaluateTasks, evaluationDue, formatEvalSchedule, parseEvalSchedule, pruneItemVerdicts, valMetrics, writeItemVerdicts, type HeldOutAccuracy } from './evaluate.ts';
 import { currentNames, stepMetrics, timer } from './metrics.ts';
 import { reward } from './reward.ts';
 import { epochOrder, nextPrompts, rollout } from './rollout.ts';
@@ -99,7 +99,7 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
       // The regime after the step: a sync every N-th step, an EMA move every step (frozen and live: nothing).
       time('teacher', () => run.teacher?.afterStep(done));
       Object.assign(m, stepMetrics(ro, rw, cfg.shuffleRewards, { imageTokens: run.policy.imageTokens, maxNewTokens: cfg.maxNewTokens }));
-      const ev = evaluationDue(cfg, done) ? valMetrics(time('testing', () => evaluateTasks(run.policy, run.evalTasks, cfg.maxNewTokens))) : undefined;
+      const ev = evaluationDue(cfg, done) ? evaluation(cfg.out, done, time('testing', () => evaluateTasks(run.policy, run.evalTasks, cfg.maxNewTokens))) : undefined;
       Object.assign(m, ev);
       // Wall time of the whole step, evaluation included (veRL's timing_s/step); not the checkpoint, written after
       // the metrics line so that a resumed run never lacks a line.
@@ -124,6 +124,12 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
   // The curve rebuilt from the records on disk (a resumed run includes the evaluations of earlier processes).
   const evals = evaluationLines(metricsFile).map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k === 'step' || k.startsWith('val-'))));
   return { finalStep: state.step, evals, summary: writeSummary(cfg.out, summaryInfo(cfg)), out: cfg.out };
+}
+
+/** An evaluation's per-item verdicts on disk (evals/step_N.jsonl), and its metrics for metrics.jsonl. */
+function evaluation(out: string, step: number, acc: HeldOutAccuracy): Record<string, number> {
+  writeItemVerdicts(out, step, acc);
+  return valMetrics(acc);
 }
 
 function summaryInfo(cfg: TrainConfig): { split: string; evalSchedule: string } {
@@ -211,6 +217,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
     // before the file was written).
     if (state.step === 0) writeFileAtomic(metricsFile, state.lastEval ? metricsLine({ step: 0, ...currentNames(state.lastEval) }) : '');
     else truncateMetrics(metricsFile, state.step);
+    pruneItemVerdicts(cfg.out, state.step);
     writeSummary(cfg.out, summaryInfo(cfg));
     // After a fall-back to an earlier checkpoint the pointer names the one the run goes on from.
     writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_POINTER), `${state.step}\n`);
@@ -247,7 +254,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   // Step 0: the starting point of every curve, and a good checkpoint to fall back to.
   if (!resumeFrom) {
     const m: StepMetrics = {};
-    const ev = evaluationDue(cfg, 0) ? valMetrics(timer(m)('testing', () => evaluateTasks(policy, evalTasks, cfg.maxNewTokens))) : undefined;
+    const ev = evaluationDue(cfg, 0) ? evaluation(cfg.out, 0, timer(m)('testing', () => evaluateTasks(policy, evalTasks, cfg.maxNewTokens))) : undefined;
     save(0, ev);
     writeFileAtomic(metricsFile, ev ? metricsLine({ step: 0, ...ev, ...m }) : '');
     writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);

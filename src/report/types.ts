@@ -1,0 +1,50 @@
+// The report's data model: what `report` reads back from a sweep folder's records (sweep.json, each cell's
+// run.json, metrics.jsonl, summary.json, evals/step_N.jsonl, cell.json). Tables and charts are functions of it
+// alone, so a report is rebuilt from records, never from memory, and is the same whatever order cells finished in.
+
+/** The five benchmarks in the paper's column order, then the paper's Avg (the benchmark mean). */
+export const REPORT_BENCHMARKS = ['mmmu', 'mathvista', 'mathvision', 'zerobench', 'wemath'] as const;
+export type ReportBenchmark = (typeof REPORT_BENCHMARKS)[number];
+
+/** A cell's state as the report sees it; only `done` cells enter the tables, the others are named and excluded. */
+export type CellState = 'done' | 'running' | 'failed' | 'pending' | 'unreadable';
+
+/** One held-out evaluation of one cell at one step. */
+export interface Evaluation {
+  step: number;
+  /** val-core/<benchmark>/acc/mean@1 per benchmark, in [0, 1]. */
+  perBenchmark: Partial<Record<ReportBenchmark, number>>;
+  /** The paper's Avg: the unweighted mean of the benchmarks (val-core/avg/acc/mean@1). */
+  avg: number;
+  /** Pooled over all evaluated rows (val-core/all/acc/mean@1). */
+  pooled: number;
+}
+
+/** Per-item verdicts of one evaluation (evals/step_N.jsonl), keyed `${benchmark}/${uid}`. */
+export type ItemVerdicts = Map<string, 0 | 1>;
+
+export interface CellRecord {
+  id: string; // "grpo/seed-1"
+  row: string; // "grpo" | "grpo-lr=3e-5"
+  method: string;
+  override: string | null;
+  seed: number;
+  dir: string; // absolute
+  state: CellState;
+  /** Why a cell is not done (the error line of a failed cell, "running at step 40 of 100", "no metrics.jsonl", …). */
+  reason?: string;
+  /** Configured training steps. */
+  steps: number;
+  /** Evaluations in step order (step 0 = the base checkpoint). */
+  evaluations: Evaluation[];
+  /** Training-step metrics (step → key → value) for the dynamics panels; only the keys the report uses. */
+  dynamics: { step: number; values: Record<string, number> }[];
+  /** Loads the per-item verdicts of the evaluation at `step` (null when that file is missing). */
+  items(step: number): ItemVerdicts | null;
+}
+
+export interface SweepRecords {
+  dir: string;
+  name: string;
+  cells: CellRecord[];
+}
