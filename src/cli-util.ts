@@ -5,10 +5,30 @@ import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
 import { UsageError } from './util/errors.ts';
 import { checkNumber, type NumberRule } from './util/number-rule.ts';
 
+let rawArgs: readonly string[] = process.argv.slice(2);
+
+/** The command line as typed (main() passes it), so that a refused number is quoted as the user wrote it. */
+export function setRawArgs(args: readonly string[]): void {
+  rawArgs = args;
+}
+
+/** The text given to --flag on the command line (yargs has already turned 'abc' into NaN), or undefined. */
+function typedValue(flag: string): string | undefined {
+  for (let i = rawArgs.length - 1; i >= 0; i--) {
+    const a = rawArgs[i]!;
+    if (a.startsWith(`--${flag}=`)) return a.slice(flag.length + 3);
+    if (a === `--${flag}` && i + 1 < rawArgs.length) return rawArgs[i + 1];
+  }
+  return undefined;
+}
+
 /** Validates a numeric flag: finite, optionally integer, within [min, max] (the rule's check: src/util/number-rule.ts). */
 export function num(flag: string, v: unknown, opts: NumberRule = {}): number {
   const { value: x, broken } = checkNumber(v, opts);
-  if (broken === 'not-a-number') throw new UsageError(`--${flag} must be ${opts.integer ? 'an integer' : 'a number'} (got '${String(v)}')`);
+  if (broken === 'not-a-number') {
+    const typed = typeof v === 'number' && Number.isNaN(v) ? (typedValue(flag) ?? String(v)) : String(v);
+    throw new UsageError(`--${flag} must be ${opts.integer ? 'an integer' : 'a number'} (got '${typed}')`);
+  }
   if (broken === 'integer') throw new UsageError(`--${flag} must be an integer (got ${x})`);
   if (broken === 'min') throw new UsageError(`--${flag} must be ${opts.minExclusive ? '>' : '≥'} ${opts.min} (got ${x})`);
   if (broken === 'max') throw new UsageError(`--${flag} must be ≤ ${opts.max} (got ${x})`);

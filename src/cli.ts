@@ -2,7 +2,7 @@
 // on bad input), prints the backend it runs on, and writes results atomically.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { TENSOR_COMMANDS } from './cli-util.ts';
+import { setRawArgs, TENSOR_COMMANDS } from './cli-util.ts';
 import { listBenchmarks } from './benchmark-info.ts';
 import { formatMethods } from '../methods/describe.ts';
 import { getMethod, methodNames, methods } from '../methods/index.ts';
@@ -99,6 +99,7 @@ export function installInterruptHandler(): void {
 
 export async function main(args = hideBin(process.argv)): Promise<number> {
   installInterruptHandler();
+  setRawArgs(args);
   try {
     await buildCli(args).parseAsync();
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
