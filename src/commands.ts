@@ -17,6 +17,7 @@ import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } fro
 import { MINI_EVAL_ITEMS, writeMiniSuite } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
 import { UsageError } from './util/errors.ts';
+import { reportCommand } from './report/command.ts';
 
 /** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
 export const DEFAULT_BASE = PACKAGE_BASE;
@@ -390,4 +391,4 @@ const dataCommand: Builder = (cli) =>
     },
   );
 
-export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand];
+export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand];

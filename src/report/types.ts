@@ -33,8 +33,10 @@ export interface CellRecord {
   state: CellState;
   /** Why a cell is not done (the error line of a failed cell, "running at step 40 of 100", "no metrics.jsonl", …). */
   reason?: string;
-  /** Configured training steps. */
+  /** Configured training steps (run.json's config.steps; 0 when unknown). */
   steps: number;
+  /** The split the run evaluated on (run.json's config.evalSplit: `test` is the set tables report), when known. */
+  evalSplit?: string;
   /** Evaluations in step order (step 0 = the base checkpoint). */
   evaluations: Evaluation[];
   /** Training-step metrics (step → key → value) for the dynamics panels; only the keys the report uses. */
@@ -46,5 +48,7 @@ export interface CellRecord {
 export interface SweepRecords {
   dir: string;
   name: string;
+  /** Where the cells were listed: the sweep's sweep.json, or run folders `<row>/seed-<n>/run.json` found under dir. */
+  source?: 'sweep.json' | 'run folders';
   cells: CellRecord[];
 }

@@ -1,0 +1,274 @@
+// The report's tables as text: Markdown (padded, so it also reads on a terminal), CSV (csv-stringify) and, for the
+// accuracy table, LaTeX with booktabs rules. Output is a function of the table data alone, with fixed decimals and a
+// fixed order, so two reports of the same records are byte-identical.
+import { stringify } from 'csv-stringify/sync';
+import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type PairedTable, type ReportTables } from './tables.ts';
+import type { Summary } from './stats.ts';
+
+const DASH = '—';
+
+/** A number with fixed decimals, or — when it is missing. */
+export function fixed(x: number, digits = 2): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : DASH;
+}
+
+/** A signed difference (+1.23 / −0.50), or —. */
+export function signed(x: number, digits = 2): string {
+  if (!Number.isFinite(x)) return DASH;
+  const s = Math.abs(x).toFixed(digits);
+  return Number(s) === 0 ? s : `${x > 0 ? '+' : '−'}${s}`;
+}
+
+/** mean ± CI half-width, "mean (n=1)" for one seed, — for none. */
+export function meanCi(s: Summary, digits = 2): string {
+  if (s.n === 0 || !Number.isFinite(s.mean)) return DASH;
+  return s.n === 1 ? `${s.mean.toFixed(digits)} (n=1)` : `${s.mean.toFixed(digits)} ± ${fixed(s.half, digits)}`;
+}
+
+/** A p-value as printed: three decimals, "< 0.001" below that. */
+export function pValue(p: number): string {
+  if (!Number.isFinite(p)) return DASH;
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+/** CSV numbers: fixed decimals, empty when missing. */
+function csvNum(x: number, digits = 4): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : '';
+}
+
+// ---- Generic Markdown.
+
+export type Align = 'l' | 'r';
+
+function mdEscape(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+/** A Markdown table with its columns padded to equal width (numbers right-aligned). */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[]): string {
+  const cells = [header, ...rows].map((r) => r.map(mdEscape));
+  const width = header.map((_, j) => Math.max(3, ...cells.map((r) => [...(r[j] ?? '')].length)));
+  const pad = (s: string, j: number): string => {
+    const fill = ' '.repeat(width[j]! - [...s].length);
+    return align[j] === 'r' ? fill + s : s + fill;
+  };
+  const line = (r: readonly string[]): string => `| ${r.map((s, j) => pad(s, j)).join(' | ')} |`;
+  const rule = `| ${width.map((w, j) => (align[j] === 'r' ? '-'.repeat(w - 1) + ':' : '-'.repeat(w))).join(' | ')} |`;
+  return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n') + '\n';
+}
+
+function csv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return stringify([header as string[], ...(rows as string[][])], { record_delimiter: 'unix' });
+}
+
+// ---- The accuracy table.
+
+const accHeader = ['Method', 'n', 'step(s)', ...ACCURACY_COLUMNS.map((c) => COLUMN_LABELS[c]), 'Δ Base', 'Δ GRPO'];
+const accAlign: Align[] = ['l', 'r', 'r', ...ACCURACY_COLUMNS.map((): Align => 'r'), 'r', 'r'];
+
+/** The steps a row's seeds were read at: one number when they agree, else each seed's. */
+function stepsText(steps: readonly number[]): string {
+  if (steps.length === 0) return DASH;
+  return steps.every((s) => s === steps[0]) ? String(steps[0]) : steps.join('/');
+}
+
+export function accuracyMarkdown(t: AccuracyTable): string {
+  const rows = t.rows.map((r) => [
+    r.label,
+    String(r.seeds),
+    stepsText(r.steps),
+    ...ACCURACY_COLUMNS.map((c) => {
+      const s = meanCi(r.values[c]);
+      return t.best[c].includes(r.row) ? `**${s}**` : s;
+    }),
+    signed(r.deltaBase),
+    signed(r.deltaGrpo),
+  ]);
+  return `### Accuracy (${t.variant} evaluation)\n\n${markdownTable(accHeader, rows, accAlign)}\n${t.caption}\n`;
+}
+
+export function paperMarkdown(): string {
+  const rows = PAPER_TABLE2.map((r) => [r.label, ...r.values.map((v) => v.toFixed(2))]);
+  return `### For reference: ${PAPER_CITATION}\n\n${markdownTable(['Method', ...PAPER_COLUMNS], rows, ['l', ...PAPER_COLUMNS.map((): Align => 'r')])}\n${PAPER_MODEL} on the real benchmarks, as reported by ${PAPER_CITATION}: the layout and the ordering to look for, not numbers to match with the mini suite's tiny policy.\n`;
+}
+
+/** Both variants in one CSV: per column its mean, CI half-width (points) and a best flag. */
+export function accuracyCsv(tables: readonly AccuracyTable[]): string {
+  const header = ['variant', 'row', 'label', 'seeds', 'steps', ...ACCURACY_COLUMNS.flatMap((c) => [`${c}_mean`, `${c}_ci95`, `${c}_best`]), 'delta_base', 'delta_grpo'];
+  const rows = tables.flatMap((t) =>
+    t.rows.map((r) => [
+      t.variant,
+      r.row,
+      r.label,
+      String(r.seeds),
+      r.steps.join(';'),
+      ...ACCURACY_COLUMNS.flatMap((c) => [csvNum(r.values[c].mean), csvNum(r.values[c].half), t.best[c].includes(r.row) ? '1' : '0']),
+      csvNum(r.deltaBase),
+      csvNum(r.deltaGrpo),
+    ]),
+  );
+  return csv(header, rows);
+}
+
+/** LaTeX's special characters in text. */
+export function latexEscape(s: string): string {
+  return s.replace(/[\\&%$#_{}~^]/g, (c) => (c === '\\' ? '\\textbackslash{}' : c === '~' ? '\\textasciitilde{}' : c === '^' ? '\\textasciicircum{}' : `\\${c}`));
+}
+
+const LATEX_SYMBOLS: Readonly<Record<string, string>> = { '±': '$\\pm$', 'Δ': '$\\Delta$', '−': '$-$', '×': '$\\times$', '–': '--', '—': '---', '"': "''" };
+
+/** Prose for LaTeX: escaped, and the few non-ASCII symbols the captions use as math (pdflatex has no Unicode). */
+export function latexText(s: string): string {
+  return latexEscape(s).replace(/[±Δ−×–—"]/g, (c) => LATEX_SYMBOLS[c]!);
+}
+
+function latexMeanCi(s: Summary): string {
+  if (s.n === 0 || !Number.isFinite(s.mean)) return '--';
+  return s.n === 1 ? `${s.mean.toFixed(2)} (n=1)` : `${s.mean.toFixed(2)} $\\pm$ ${fixed(s.half)}`;
+}
+
+function latexSigned(x: number): string {
+  const s = signed(x);
+  return s === DASH ? '--' : s.replace('−', '$-$');
+}
+
+function latexTabular(header: readonly string[], rows: readonly (readonly string[])[], spec: string): string[] {
+  return [`\\begin{tabular}{${spec}}`, '\\toprule', `${header.join(' & ')} \\\\`, '\\midrule', ...rows.map((r) => `${r.join(' & ')} \\\\`), '\\bottomrule', '\\end{tabular}'];
+}
+
+/** The accuracy tables (booktabs; needs \usepackage{booktabs}), then the paper's Table 2 for reference. */
+export function accuracyLatex(tables: readonly AccuracyTable[]): string {
+  const header = ['Method', '$n$', ...ACCURACY_COLUMNS.map((c) => COLUMN_LABELS[c]), '$\\Delta$ Base', '$\\Delta$ GRPO'];
+  const spec = `l${'r'.repeat(header.length - 1)}`;
+  const out: string[] = ['% Written by `rlsd-bench report`; needs \\usepackage{booktabs}.'];
+  for (const t of tables) {
+    const rows = t.rows.map((r) => [
+      latexText(r.label),
+      String(r.seeds),
+      ...ACCURACY_COLUMNS.map((c) => {
+        const s = latexMeanCi(r.values[c]);
+        return t.best[c].includes(r.row) ? `\\textbf{${s}}` : s;
+      }),
+      latexSigned(r.deltaBase),
+      latexSigned(r.deltaGrpo),
+    ]);
+    out.push('\\begin{table}[t]', '\\centering', `\\caption{${latexText(t.caption)}}`, `\\label{tab:accuracy-${t.variant}}`, ...latexTabular(header, rows, spec), '\\end{table}', '');
+  }
+  const paperRows = PAPER_TABLE2.map((r) => [latexText(r.label), ...r.values.map((v) => v.toFixed(2))]);
+  out.push(
+    '\\begin{table}[t]',
+    '\\centering',
+    `\\caption{${latexText(`For reference: ${PAPER_MODEL} on the real benchmarks, ${PAPER_CITATION}.`)}}`,
+    '\\label{tab:paper-table2}',
+    ...latexTabular(['Method', ...PAPER_COLUMNS], paperRows, `l${'r'.repeat(PAPER_COLUMNS.length)}`),
+    '\\end{table}',
+  );
+  return out.join('\n') + '\n';
+}
+
+// ---- Convergence.
+
+function reachText(step: number | null): string {
+  return step === null ? 'never' : String(step);
+}
+
+export function convergenceMarkdown(t: ConvergenceTable): string {
+  const header = ['Method', 'n', ...t.steps.map((s) => `step ${s}`), 'peak step', 'peak', 'steps to GRPO final', '× GRPO'];
+  const rows = t.rows.map((r) => [r.label, String(r.seeds), ...r.at.map((x) => fixed(x)), fixed(r.peakStep, 0), fixed(r.peakAcc), Number.isFinite(t.target) ? reachText(r.reachStep) : DASH, fixed(r.ratio)]);
+  const align: Align[] = ['l', ...header.slice(1).map((): Align => 'r')];
+  return `### Convergence\n\n${markdownTable(header, rows, align)}\n${t.caption}\n`;
+}
+
+export function convergenceCsv(t: ConvergenceTable): string {
+  const header = ['row', 'label', 'seeds', ...t.steps.map((s) => `avg_at_${s}`), 'peak_step', 'peak_avg', 'target_avg', 'steps_to_target', 'ratio_to_grpo'];
+  const rows = t.rows.map((r) => [
+    r.row,
+    r.label,
+    String(r.seeds),
+    ...r.at.map((x) => csvNum(x)),
+    csvNum(r.peakStep, 0),
+    csvNum(r.peakAcc),
+    csvNum(t.target),
+    Number.isFinite(t.target) ? reachText(r.reachStep) : '',
+    csvNum(r.ratio),
+  ]);
+  return csv(header, rows);
+}
+
+// ---- Dynamics.
+
+export function dynamicsMarkdown(t: DynamicsTable): string {
+  const header = ['Method', 'steps', ...t.columns.map((c) => c.label)];
+  const rows = t.rows.map((r) => [r.label, `${r.from}–${r.to}`, ...r.values.map((x, j) => fixed(x, t.columns[j]!.digits))]);
+  const align: Align[] = ['l', 'r', ...t.columns.map((): Align => 'r')];
+  return `### Training dynamics\n\n${markdownTable(header, rows, align)}\n${t.caption}\n`;
+}
+
+export function dynamicsCsv(t: DynamicsTable): string {
+  const header = ['row', 'label', 'window', 'from_step', 'to_step', 'seeds', ...t.columns.map((c) => c.id)];
+  const rows = t.rows.map((r) => [r.row, r.label, r.window, String(r.from), String(r.to), String(r.seeds), ...r.values.map((x, j) => csvNum(x, Math.max(4, t.columns[j]!.digits)))]);
+  return csv(header, rows);
+}
+
+// ---- Paired comparison.
+
+function benchmarkLabel(b: string): string {
+  return (COLUMN_LABELS as Record<string, string>)[b] ?? b;
+}
+
+export function pairedMarkdown(t: PairedTable): string {
+  const header = ['A − B', 'evaluation', 'benchmark', 'diff (pts)', '95 % CI', 'p', 'items × seeds'];
+  const rows = t.rows.map((r) => [
+    `${r.a} − ${r.b}`,
+    r.variant,
+    benchmarkLabel(r.benchmark),
+    signed(r.result.diff),
+    Number.isFinite(r.result.lo) ? `[${signed(r.result.lo)}, ${signed(r.result.hi)}]` : DASH,
+    pValue(r.result.p),
+    `${r.result.items} × ${r.result.seeds}`,
+  ]);
+  const table = rows.length ? markdownTable(header, rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r']) : 'No comparison (give --compare A:B with two rows that have done cells).\n';
+  const notes = t.notes.length ? `\n${t.notes.map((n) => `- ${n}`).join('\n')}\n` : '';
+  return `### Paired comparison\n\n${table}\n${t.caption}\n${notes}`;
+}
+
+export function pairedCsv(t: PairedTable): string {
+  const header = ['a', 'b', 'variant', 'benchmark', 'diff', 'ci_lo', 'ci_hi', 'p', 'items', 'seeds', 'resamples'];
+  const rows = t.rows.map((r) => [r.a, r.b, r.variant, r.benchmark, csvNum(r.result.diff), csvNum(r.result.lo), csvNum(r.result.hi), csvNum(r.result.p), String(r.result.items), String(r.result.seeds), String(r.result.resamples)]);
+  return csv(header, rows);
+}
+
+// ---- Excluded cells and the whole report.
+
+export function excludedMarkdown(cells: readonly ExcludedCell[]): string {
+  if (cells.length === 0) return '### Excluded cells\n\nNone: every cell is done and in the tables.\n';
+  return `### Excluded cells\n\n${cells.length} cell${cells.length === 1 ? ' is' : 's are'} not in the tables:\n\n${cells.map((c) => `- ${c.id} — ${c.state}: ${c.reason}`).join('\n')}\n`;
+}
+
+/** The text of every report file, by file name (report.md combines the tables; stdout shows a part of it). */
+export function reportFiles(name: string, source: string, t: ReportTables): Record<string, string> {
+  const excluded = excludedMarkdown(t.excluded);
+  const withExcluded = (md: string): string => `${md}\n${excluded}`;
+  const accuracy = `${accuracyMarkdown(t.accuracy.last)}\n${accuracyMarkdown(t.accuracy.peak)}\n${paperMarkdown()}`;
+  const files: Record<string, string> = {
+    'accuracy.md': withExcluded(accuracy),
+    'accuracy.csv': accuracyCsv([t.accuracy.last, t.accuracy.peak]),
+    'accuracy.tex': accuracyLatex([t.accuracy.last, t.accuracy.peak]),
+    'convergence.md': withExcluded(convergenceMarkdown(t.convergence)),
+    'convergence.csv': convergenceCsv(t.convergence),
+    'dynamics.md': withExcluded(dynamicsMarkdown(t.dynamics)),
+    'dynamics.csv': dynamicsCsv(t.dynamics),
+    'paired.md': withExcluded(pairedMarkdown(t.paired)),
+    'paired.csv': pairedCsv(t.paired),
+  };
+  files['report.md'] =
+    `# rlsd-bench report: ${name}\n\nRebuilt from the records in ${source}.\n\n` +
+    [excluded, accuracy, convergenceMarkdown(t.convergence), dynamicsMarkdown(t.dynamics), pairedMarkdown(t.paired)].join('\n');
+  return files;
+}
+
+/** What `report` prints: both accuracy tables, the convergence table and the excluded cells. */
+export function stdoutSummary(t: ReportTables): string {
+  return [accuracyMarkdown(t.accuracy.last), accuracyMarkdown(t.accuracy.peak), convergenceMarkdown(t.convergence), excludedMarkdown(t.excluded)].join('\n');
+}

@@ -1,0 +1,9 @@
+// The report's library surface: load a sweep's records, build its tables, format them, write them. The charts and
+// the HTML page (charts.ts, html.ts) are built from the same records and tables.
+export * from './types.ts';
+export { DYNAMICS_KEYS, loadSweepRecords, readItemVerdicts } from './records.ts';
+export * from './stats.ts';
+export * from './tables.ts';
+export * from './formats.ts';
+export * from './paper.ts';
+export { DEFAULT_BOOTSTRAP, DEFAULT_BOOTSTRAP_SEED, parseComparisons, REPORT_DIR, writeReport, type ArtifactWriter, type ReportContext, type ReportOptions, type ReportResult } from './command.ts';

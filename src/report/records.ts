@@ -1,0 +1,272 @@
+// Reads a sweep folder back into the report's data model (types.ts). Nothing here throws because of one cell: a
+// cell that is missing, running, failed or unreadable becomes a CellRecord with its state and the reason, so the
+// report names it instead of dropping it. Only a folder that holds no sweep at all is refused.
+//
+// Two kinds of folder are read: a sweep's (DIR/sweep.json lists the cells), and a grid run by hand — no sweep.json,
+// but run folders DIR/<row>/seed-<n>/run.json, whose row, method and seed come from the folder names and run.json.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { DataError, UsageError } from '../util/errors.ts';
+import { readJsonl } from '../util/jsonl.ts';
+import { itemVerdictsFile } from '../train/evaluate.ts';
+import { currentNames, RENAMED_METRICS } from '../train/metrics.ts';
+import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
+import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ItemVerdicts, type SweepRecords } from './types.ts';
+
+/** The metrics.jsonl keys the dynamics table and panels read (everything else of a line is dropped on load). */
+export const DYNAMICS_KEYS = [
+  'critic/score/mean',
+  'actor/entropy',
+  'response_length/mean',
+  'leakage/rate',
+  'grpo_opsd/stgca_clip_low_ratio',
+  'grpo_opsd/stgca_clip_high_ratio',
+  'rlsd/delta_abs_mean',
+  'perf/teacher_tokens',
+  'timing_s/teacher',
+  'timing_s/step',
+  'opsd/divergence',
+] as const;
+
+const DYNAMICS_SET: ReadonlySet<string> = new Set(DYNAMICS_KEYS);
+
+/** A cell as the sweep lists it (sweep.json `cells[]`), or as inferred from a run folder. */
+interface CellSpec {
+  id: string;
+  row: string;
+  method: string;
+  override: string | null;
+  seed: number;
+  /** Relative to the sweep folder. */
+  dir: string;
+  /** Train's command-line flags (sweep.json), for the configured steps when run.json is missing. */
+  args?: readonly string[];
+}
+
+const SEED_DIR = /^seed-(\d+)$/;
+
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The first line of an error's message (reasons are printed one per line). */
+function oneLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split('\n')[0]!;
+}
+
+/** The cells of DIR/sweep.json; a file that is not a sweep's is refused naming it (it is the report's input). */
+function sweepCells(file: string): { name: string; cells: CellSpec[] } {
+  let raw: unknown;
+  try {
+    raw = readJson(file);
+  } catch (e) {
+    throw new DataError(`${file}: not readable as JSON (${oneLine(e)})`);
+  }
+  if (!isObject(raw) || !Array.isArray(raw['cells'])) throw new DataError(`${file}: expected an object with a "cells" list (a sweep.json written by \`rlsd-bench sweep\`)`);
+  const cells = raw['cells'].map((c, i): CellSpec => {
+    if (!isObject(c) || typeof c['id'] !== 'string' || typeof c['row'] !== 'string' || typeof c['method'] !== 'string' || typeof c['dir'] !== 'string' || typeof c['seed'] !== 'number')
+      throw new DataError(`${file}: cells[${i}] lacks one of id, row, method, seed, dir`);
+    const override = typeof c['override'] === 'string' ? c['override'] : null;
+    const args = Array.isArray(c['args']) ? c['args'].map(String) : undefined;
+    return { id: c['id'], row: c['row'], method: c['method'], override, seed: c['seed'], dir: c['dir'], ...(args ? { args } : {}) };
+  });
+  return { name: typeof raw['name'] === 'string' ? raw['name'] : basename(resolve(file, '..')), cells };
+}
+
+/** run.json's config object, or null when missing or unreadable. */
+function runConfig(dir: string): Record<string, unknown> | null {
+  try {
+    const run = readJson(join(dir, 'run.json'));
+    return isObject(run) && isObject(run['config']) ? run['config'] : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The run folders `<row>/seed-<n>` under a folder without sweep.json (empty when there is none with a run.json). */
+function scannedCells(dir: string): CellSpec[] {
+  const cells: CellSpec[] = [];
+  let anyRun = false;
+  for (const row of readdirSync(dir).sort()) {
+    if (row.startsWith('.') || !isDir(join(dir, row))) continue;
+    for (const seedDir of readdirSync(join(dir, row)).sort()) {
+      const m = SEED_DIR.exec(seedDir);
+      if (!m || !isDir(join(dir, row, seedDir))) continue;
+      const rel = `${row}/${seedDir}`;
+      const cfg = runConfig(join(dir, rel));
+      if (existsSync(join(dir, rel, 'run.json'))) anyRun = true;
+      const method = typeof cfg?.['method'] === 'string' ? cfg['method'] : row.split('-')[0]!;
+      const seed = typeof cfg?.['seed'] === 'number' ? cfg['seed'] : Number(m[1]);
+      // The row names the override after the method's name (the sweep's `<method>-<override>`); anything else is a row of its own.
+      const override = row === method ? null : row.startsWith(`${method}-`) ? row.slice(method.length + 1) : row;
+      cells.push({ id: rel, row, method, override, seed, dir: rel });
+    }
+  }
+  cells.sort((a, b) => (a.row < b.row ? -1 : a.row > b.row ? 1 : a.seed - b.seed));
+  return anyRun ? cells : [];
+}
+
+/** The configured steps: run.json's, else the `--steps` of the cell's command line, else 0 (unknown). */
+function configuredSteps(cfg: Record<string, unknown> | null, spec: CellSpec): number {
+  if (typeof cfg?.['steps'] === 'number') return cfg['steps'];
+  const i = spec.args?.indexOf('--steps') ?? -1;
+  const v = i >= 0 ? Number(spec.args![i + 1]) : NaN;
+  return Number.isFinite(v) ? v : 0;
+}
+
+/** metrics.jsonl as evaluations and dynamics, under today's metric names; a step logged twice keeps its last line. */
+function readMetrics(file: string): { evaluations: Evaluation[]; dynamics: CellRecord['dynamics']; lastStep: number } {
+  // A running cell may be cut mid-append: its torn last line is not an error.
+  const lines = readJsonl(file, { tornLastLine: true });
+  const evals = new Map<number, Evaluation>();
+  const dyn = new Map<number, Record<string, number>>();
+  let lastStep = -1;
+  for (const { value } of lines) {
+    // Only the keys the report reads go through the renaming (a training line has ~60 others).
+    const kept: Record<string, number> = {};
+    for (const k in value) if (k === 'step' || k.startsWith('val-') || k.startsWith('eval/') || k in RENAMED_METRICS || DYNAMICS_SET.has(k)) kept[k] = value[k] as number;
+    const l = currentNames(kept);
+    const step = l['step'];
+    if (typeof step !== 'number' || !Number.isFinite(step)) continue;
+    lastStep = Math.max(lastStep, step);
+    if (typeof l[POOLED] === 'number') {
+      const perBenchmark: Evaluation['perBenchmark'] = {};
+      for (const b of REPORT_BENCHMARKS) {
+        const v = l[`val-core/${b}/acc/mean@1`];
+        if (typeof v === 'number' && Number.isFinite(v)) perBenchmark[b] = v;
+      }
+      const present = Object.values(perBenchmark);
+      const avg = typeof l[BENCHMARK_MEAN] === 'number' ? l[BENCHMARK_MEAN] : present.length ? present.reduce((a, b) => a + b, 0) / present.length : NaN;
+      evals.set(step, { step, perBenchmark, avg, pooled: l[POOLED] });
+    }
+    const values: Record<string, number> = {};
+    let any = false;
+    for (const k of DYNAMICS_KEYS)
+      if (typeof l[k] === 'number') {
+        values[k] = l[k];
+        any = true;
+      }
+    if (any) dyn.set(step, values);
+  }
+  const evaluations = [...evals.values()].sort((a, b) => a.step - b.step);
+  const dynamics = [...dyn.entries()].sort((a, b) => a[0] - b[0]).map(([step, values]) => ({ step, values }));
+  return { evaluations, dynamics, lastStep };
+}
+
+/** Per-item verdicts of one evaluation file, keyed `${benchmark}/${uid}`. */
+export function readItemVerdicts(file: string): ItemVerdicts {
+  const out: ItemVerdicts = new Map();
+  for (const { line, value } of readJsonl(file)) {
+    const { uid, benchmark, correct } = value;
+    if ((typeof uid !== 'string' && typeof uid !== 'number') || typeof benchmark !== 'string' || (correct !== 0 && correct !== 1 && typeof correct !== 'boolean'))
+      throw new DataError(`${file} line ${line}: expected {"uid": …, "benchmark": …, "correct": 0|1}`);
+    out.set(`${benchmark}/${uid}`, correct === 1 || correct === true ? 1 : 0);
+  }
+  return out;
+}
+
+/** One cell read back; never throws (see the top of this file). */
+function loadCell(root: string, spec: CellSpec): CellRecord {
+  const dir = resolve(root, spec.dir);
+  const cfg = runConfig(dir);
+  const cache = new Map<number, ItemVerdicts | null>();
+  const cell: CellRecord = {
+    id: spec.id,
+    row: spec.row,
+    method: spec.method,
+    override: spec.override,
+    seed: spec.seed,
+    dir,
+    state: 'pending',
+    steps: configuredSteps(cfg, spec),
+    ...(typeof cfg?.['evalSplit'] === 'string' ? { evalSplit: cfg['evalSplit'] } : {}),
+    evaluations: [],
+    dynamics: [],
+    // Loaded on first use, and only for the steps a table asks for: a 600-step run has dozens of these files.
+    items(step: number): ItemVerdicts | null {
+      if (!cache.has(step)) {
+        const file = itemVerdictsFile(dir, step);
+        cache.set(step, existsSync(file) ? readItemVerdicts(file) : null);
+      }
+      return cache.get(step)!;
+    },
+  };
+  const set = (state: CellState, reason?: string): CellRecord => {
+    cell.state = state;
+    if (reason !== undefined) cell.reason = reason;
+    return cell;
+  };
+
+  let status: Record<string, unknown> | null = null;
+  if (existsSync(join(dir, 'cell.json'))) {
+    try {
+      const raw = readJson(join(dir, 'cell.json'));
+      if (!isObject(raw)) throw new Error('not an object');
+      status = raw;
+    } catch (e) {
+      return set('unreadable', `cell.json: ${oneLine(e)}`);
+    }
+  }
+  if (!existsSync(dir)) return set('pending', 'not started (no folder)');
+
+  const metricsFile = join(dir, 'metrics.jsonl');
+  let lastStep = -1;
+  let metricsProblem: string | null = null;
+  if (existsSync(metricsFile)) {
+    try {
+      const m = readMetrics(metricsFile);
+      cell.evaluations = m.evaluations;
+      cell.dynamics = m.dynamics;
+      lastStep = m.lastStep;
+    } catch (e) {
+      metricsProblem = oneLine(e);
+    }
+  } else metricsProblem = 'no metrics.jsonl';
+  const at = `step ${Math.max(lastStep, 0)} of ${cell.steps || '?'}`;
+
+  if (status?.['state'] === 'failed') {
+    const exit = typeof status['exitCode'] === 'number' ? `exit code ${status['exitCode']}` : 'failed';
+    return set('failed', typeof status['error'] === 'string' && status['error'] ? status['error'].split('\n')[0] : exit);
+  }
+  if (status?.['state'] === 'running') return set('running', `running (or interrupted) at ${at}`);
+  if (status === null && !existsSync(join(dir, 'run.json')) && metricsProblem) return set('pending', 'not started (no run.json, no cell.json)');
+  if (cfg === null) return set('unreadable', existsSync(join(dir, 'run.json')) ? 'run.json: not readable or has no config' : 'no run.json');
+  // A run folder with run.json but no metrics yet: train was started and has not finished a step (or was killed).
+  if (metricsProblem === 'no metrics.jsonl' && status === null) return set('running', 'no metrics.jsonl yet, no cell.json (running or interrupted)');
+  if (metricsProblem) return set('unreadable', metricsProblem);
+  if (cell.steps > 0 && lastStep < cell.steps) {
+    if (status?.['state'] === 'done') return set('unreadable', `cell.json says done but metrics.jsonl ends at ${at}`);
+    return set('running', `${at}, no cell.json (running or interrupted)`);
+  }
+  if (cell.evaluations.length === 0) return set('unreadable', 'no evaluation in metrics.jsonl');
+  return set('done');
+}
+
+/**
+ * The records of a sweep folder: the cells of DIR/sweep.json, or — without one — the run folders
+ * DIR/<row>/seed-<n>/run.json. A folder with neither is refused (a UsageError naming sweep.json: DIR is an argument).
+ */
+export function loadSweepRecords(dir: string): SweepRecords {
+  const root = resolve(dir);
+  if (!isDir(root)) throw new UsageError(`${root}: no such folder (give a sweep folder: the --out of \`rlsd-bench sweep\`)`);
+  const sweepFile = join(root, 'sweep.json');
+  if (existsSync(sweepFile)) {
+    const { name, cells } = sweepCells(sweepFile);
+    return { dir: root, name, source: 'sweep.json', cells: cells.map((c) => loadCell(root, c)) };
+  }
+  const cells = scannedCells(root);
+  if (cells.length === 0) throw new UsageError(`${sweepFile}: no such file, and no run folders <row>/seed-<n>/run.json under ${root}`);
+  return { dir: root, name: basename(root), source: 'run folders', cells: cells.map((c) => loadCell(root, c)) };
+}

@@ -1,0 +1,220 @@
+// The report's tables as pure functions of in-memory records: row order and labels, which evaluation each variant
+// reads, best-per-column marks with ties, the base row, convergence, dynamics windows, excluded cells, and the
+// formats (escaping, determinism whatever order the cells are listed in).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { accuracyCsv, accuracyLatex, accuracyMarkdown, latexEscape, markdownTable, reportFiles } from './formats.ts';
+import { accuracyTable, buildTables, convergenceTable, dynamicsTable, excludedCells, pairedTable, pickSteps, reportRows } from './tables.ts';
+import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type SweepRecords } from './types.ts';
+
+/** An evaluation whose five benchmarks all score `acc` (so Avg = acc). */
+const ev = (step: number, acc: number): Evaluation => ({ step, perBenchmark: Object.fromEntries(REPORT_BENCHMARKS.map((b) => [b, acc])), avg: acc, pooled: acc });
+
+function cell(row: string, seed: number, evals: [number, number][], opts: { method?: string; override?: string | null; state?: CellState; reason?: string; steps?: number; dynamics?: CellRecord['dynamics'] } = {}): CellRecord {
+  const method = opts.method ?? row;
+  return {
+    id: `${row}/seed-${seed}`,
+    row,
+    method,
+    override: opts.override ?? null,
+    seed,
+    dir: `/sweep/${row}/seed-${seed}`,
+    state: opts.state ?? 'done',
+    ...(opts.reason ? { reason: opts.reason } : {}),
+    steps: opts.steps ?? 100,
+    evalSplit: 'test',
+    evaluations: evals.map(([s, a]) => ev(s, a)),
+    dynamics: opts.dynamics ?? [],
+    items: () => null,
+  };
+}
+
+const records = (cells: CellRecord[]): SweepRecords => ({ dir: '/sweep', name: 'unit', source: 'sweep.json', cells });
+
+test('tables: rows in the paper order (Base, GRPO, OPSD, SDPO, GRPO+OPSD, RLSD), then override rows and other methods', () => {
+  const r = records([
+    cell('zeta', 1, [[0, 0.5]]),
+    cell('rlsd', 1, [[0, 0.5]]),
+    cell('hybrid-opsdWeight=0.25', 1, [[0, 0.5]], { method: 'hybrid', override: 'opsdWeight=0.25' }),
+    cell('grpo-lr=3e-5', 1, [[0, 0.5]], { method: 'grpo', override: 'lr=3e-5' }),
+    cell('hybrid', 1, [[0, 0.5]]),
+    cell('sdpo', 1, [[0, 0.5]]),
+    cell('opsd', 1, [[0, 0.5]]),
+    cell('grpo', 1, [[0, 0.5]]),
+    cell('base', 1, [[0, 0.5]]),
+  ]);
+  assert.deepEqual(
+    reportRows(r).map((x) => x.label),
+    ['Base', 'GRPO', 'OPSD', 'SDPO', 'GRPO+OPSD', 'RLSD', 'GRPO (lr=3e-5)', 'GRPO+OPSD (opsdWeight=0.25)', 'zeta'],
+  );
+});
+
+test('tables: last and peak evaluations (peak ties → earliest), the base row at step 0, best per column with ties', () => {
+  const r = records([
+    // The base cell's later evaluation is ignored: the base row is the base checkpoint at step 0.
+    cell('base', 1, [
+      [0, 0.4],
+      [1, 0.9],
+    ], { steps: 1 }),
+    cell('grpo', 1, [
+      [0, 0.4],
+      [50, 0.6],
+      [100, 0.5],
+    ]),
+    cell('grpo', 2, [
+      [0, 0.4],
+      [50, 0.6],
+      [100, 0.6],
+    ]),
+    cell('rlsd', 1, [
+      [0, 0.4],
+      [50, 0.7],
+      [100, 0.55],
+    ]),
+  ]);
+  const last = accuracyTable(r, 'last');
+  const row = (t: typeof last, name: string) => t.rows.find((x) => x.row === name)!;
+  assert.equal(row(last, 'base').values.avg.mean, 40);
+  assert.deepEqual(row(last, 'base').steps, [0]);
+  assert.deepEqual(row(last, 'grpo').steps, [100, 100]);
+  assert.ok(Math.abs(row(last, 'grpo').values.avg.mean - 55) < 1e-9);
+  // GRPO and RLSD tie at 55.00: both marked.
+  assert.deepEqual(last.best.avg, ['grpo', 'rlsd']);
+  assert.ok(Math.abs(row(last, 'rlsd').deltaBase - 15) < 1e-9);
+  assert.ok(Math.abs(row(last, 'rlsd').deltaGrpo) < 1e-9);
+  assert.ok(Number.isNaN(row(last, 'grpo').deltaGrpo) && Number.isNaN(row(last, 'base').deltaBase));
+  const peak = accuracyTable(r, 'peak');
+  // GRPO seed 2 reaches 0.6 at steps 50 and 100: the earliest counts.
+  assert.deepEqual(row(peak, 'grpo').steps, [50, 50]);
+  assert.deepEqual(row(peak, 'rlsd').steps, [50]);
+  assert.deepEqual(peak.best.avg, ['rlsd']);
+  assert.match(peak.caption, /optimistic/);
+  const md = accuracyMarkdown(last);
+  assert.match(md, /\| GRPO +\| +2 \| +100 \|.*\*\*55\.00 ± /);
+  assert.match(md, /\| RLSD +\| +1 \| +100 \|.*\*\*55\.00 \(n=1\)\*\*/);
+  const csv = accuracyCsv([last, peak]);
+  assert.match(csv, /^variant,row,label,seeds,steps,mmmu_mean,mmmu_ci95,mmmu_best,/);
+  assert.match(csv, /\npeak,rlsd,RLSD,1,50,70\.0000,,1,/);
+});
+
+test('tables: without a base cell the base row is the step-0 evaluation of a run, said in the caption', () => {
+  const t = accuracyTable(
+    records([
+      cell('grpo', 1, [
+        [0, 0.3],
+        [100, 0.5],
+      ]),
+    ]),
+    'last',
+  );
+  assert.equal(t.rows[0]!.label, 'Base');
+  assert.equal(t.rows[0]!.values.avg.mean, 30);
+  assert.equal(t.rows[1]!.deltaBase, 20);
+  assert.match(t.caption, /no base cell; the step-0 evaluation of grpo\/seed-1/);
+});
+
+test('tables: convergence — common steps, peak, steps to reach GRPO final and the ratio; never', () => {
+  const sched: [number, number][] = [0, 50, 100, 150, 200, 250, 300, 350, 400].map((s) => [s, 0.4 + s / 2000]);
+  const r = records([
+    cell('base', 1, [[0, 0.4]], { steps: 1 }),
+    cell('grpo', 1, sched, { steps: 400 }),
+    cell(
+      'rlsd',
+      1,
+      sched.map(([s, a]) => [s, Math.min(0.62, a + 0.2 * (s > 0 ? 1 : 0))]),
+      { steps: 400 },
+    ),
+    cell(
+      'opsd',
+      1,
+      sched.map(([s]) => [s, 0.4]),
+      { steps: 400 },
+    ),
+  ]);
+  const t = convergenceTable(r);
+  // GRPO ends at 0.4 + 400/2000 = 60 %, reached at step 400; RLSD passes it at step 50 (0.4 + 0.025 + 0.2 = 62.5 → 62).
+  assert.ok(Math.abs(t.target - 60) < 1e-9);
+  assert.deepEqual(
+    t.rows.map((x) => [x.row, x.reachStep, Number.isNaN(x.ratio) ? null : x.ratio]),
+    [
+      ['grpo', 400, 1],
+      ['opsd', null, null],
+      ['rlsd', 50, 0.125],
+    ],
+  );
+  const rlsd = t.rows.find((x) => x.row === 'rlsd')!;
+  assert.equal(rlsd.peakStep, 50);
+  assert.equal(t.rows.find((x) => x.row === 'opsd')!.peakStep, 0);
+  assert.deepEqual(t.steps, [0, 50, 100, 150, 250, 400]);
+  assert.ok(!t.rows.some((x) => x.row === 'base'));
+  assert.deepEqual(pickSteps([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, ...Array.from({ length: 22 }, (_, i) => 75 + 25 * i)]), [0, 50, 100, 200, 400, 600]);
+  assert.deepEqual(pickSteps([0, 10, 20]), [0, 10, 20]);
+});
+
+test('tables: dynamics over the first and last 10 % of steps, mean over seeds; missing keys are NaN', () => {
+  const dyn = (k: number): CellRecord['dynamics'] =>
+    Array.from({ length: 600 }, (_, i) => ({ step: i + 1, values: { 'critic/score/mean': k * (i + 1), 'timing_s/step': 1 } }));
+  const t = dynamicsTable(records([cell('grpo', 1, [[0, 0.5]], { steps: 600, dynamics: dyn(1) }), cell('grpo', 2, [[0, 0.5]], { steps: 600, dynamics: dyn(3) })]));
+  assert.deepEqual(
+    t.rows.map((r) => [r.window, r.from, r.to]),
+    [
+      ['first', 1, 60],
+      ['last', 541, 600],
+    ],
+  );
+  // Seed means over steps 1–60: 30.5 and 91.5 → 61; over 541–600: 570.5 and 1711.5 → 1141.
+  assert.equal(t.rows[0]!.values[0], 61);
+  assert.equal(t.rows[1]!.values[0], 1141);
+  const clip = t.columns.findIndex((c) => c.id === 'clip_ratio');
+  assert.ok(Number.isNaN(t.rows[0]!.values[clip]!));
+});
+
+test('tables: excluded cells are listed with state and reason; a comparison without done cells is a note', () => {
+  const r = records([
+    cell('grpo', 1, [[0, 0.5]]),
+    cell('rlsd', 1, [], { state: 'failed', reason: 'NaN stop at step 3' }),
+    cell('grpo', 2, [], { state: 'unreadable', reason: 'metrics.jsonl line 4: not valid JSON' }),
+  ]);
+  assert.deepEqual(excludedCells(r), [
+    { id: 'grpo/seed-2', state: 'unreadable', reason: 'metrics.jsonl line 4: not valid JSON' },
+    { id: 'rlsd/seed-1', state: 'failed', reason: 'NaN stop at step 3' },
+  ]);
+  const p = pairedTable(r, [{ a: 'rlsd', b: 'grpo' }], { resamples: 100, seed: 1 });
+  assert.equal(p.rows.length, 0);
+  assert.deepEqual(p.notes, ['rlsd vs grpo: no done cell in rlsd, so no comparison.']);
+});
+
+test('formats: escaping, and the same files whatever order the cells are listed in', () => {
+  assert.equal(latexEscape('a_b & 50% #1 {x} ~ ^ \\'), 'a\\_b \\& 50\\% \\#1 \\{x\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
+  assert.equal(markdownTable(['a', 'b'], [['x|y', '1']], ['l', 'r']), '| a    |   b |\n| ---- | --: |\n| x\\|y |   1 |\n');
+  const cells = [
+    cell('base', 1, [[0, 0.4]], { steps: 1 }),
+    cell('grpo', 1, [
+      [0, 0.4],
+      [100, 0.5],
+    ]),
+    cell('grpo', 2, [
+      [0, 0.4],
+      [100, 0.56],
+    ]),
+    cell('rlsd', 1, [
+      [0, 0.4],
+      [100, 0.6],
+    ]),
+    cell('rlsd', 2, [], { state: 'running', reason: 'running (or interrupted) at step 40 of 100' }),
+    cell('grpo-lr=3e-5', 1, [
+      [0, 0.4],
+      [100, 0.45],
+    ], { method: 'grpo', override: 'lr=3e-5' }),
+  ];
+  const opts = { comparisons: [{ a: 'rlsd', b: 'grpo' }], resamples: 200, seed: 1 };
+  const a = reportFiles('unit', 'records', buildTables(records(cells), opts));
+  const b = reportFiles('unit', 'records', buildTables(records([...cells].reverse()), opts));
+  assert.deepEqual(a, b);
+  const tex = accuracyLatex([accuracyTable(records(cells), 'last')]);
+  assert.match(tex, /\\toprule\n.*\\\\\n\\midrule\n/);
+  assert.match(tex, /GRPO \(lr=3e-5\) & 1 & 45\.00 \(n=1\)/);
+  assert.match(tex, /\\textbf\{60\.00 \(n=1\)\}/);
+  assert.ok(!/[±Δ−]/.test(tex), 'no bare Unicode symbols for pdflatex');
+  assert.match(a['report.md']!, /rlsd\/seed-2 — running: running \(or interrupted\) at step 40 of 100/);
+});

@@ -1,0 +1,487 @@
+// The report's tables as data: pure functions of SweepRecords (records.ts), so the same records give the same tables
+// whatever order the cells finished in. Only `done` cells enter a table; the others are listed by excludedCells.
+// Accuracies are in percent (points) from here on; formats.ts turns these structures into Markdown, CSV and LaTeX.
+import { hashString } from '../util/rng.ts';
+import { mean, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
+import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
+
+/** The paper's row order (Table 2); override rows and other methods follow. */
+export const ROW_ORDER = ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd'] as const;
+export const METHOD_LABELS: Readonly<Record<string, string>> = { base: 'Base', grpo: 'GRPO', opsd: 'OPSD', sdpo: 'SDPO', hybrid: 'GRPO+OPSD', rlsd: 'RLSD' };
+
+export const ACCURACY_COLUMNS = [...REPORT_BENCHMARKS, 'avg'] as const;
+export type AccuracyColumn = (typeof ACCURACY_COLUMNS)[number];
+export const COLUMN_LABELS: Readonly<Record<AccuracyColumn, string>> = { mmmu: 'MMMU', mathvista: 'MathVista', mathvision: 'MathVision', zerobench: 'ZeroBench', wemath: 'WeMath', avg: 'Avg' };
+
+/** Which evaluation of a run a table reports: its last, or its peak (highest Avg, earliest on ties). */
+export type Variant = 'last' | 'peak';
+export const VARIANTS: readonly Variant[] = ['last', 'peak'];
+
+/** A row of the tables: one method (or method with an override) and its done cells, in seed order. */
+export interface ReportRow {
+  row: string;
+  label: string;
+  method: string;
+  override: string | null;
+  /** Done cells, by seed. */
+  cells: CellRecord[];
+  /** All cells of the row, whatever their state. */
+  all: CellRecord[];
+}
+
+/** The label a row is printed with: the paper's name of the method, and the override in parentheses. */
+export function rowLabel(method: string, override: string | null): string {
+  const name = METHOD_LABELS[method] ?? method;
+  return override === null ? name : `${name} (${override})`;
+}
+
+function rowRank(r: { row: string; method: string; override: string | null }): [number, number, string] {
+  const main = (ROW_ORDER as readonly string[]).indexOf(r.row);
+  if (main >= 0 && r.override === null) return [0, main, r.row];
+  const m = (ROW_ORDER as readonly string[]).indexOf(r.method);
+  return [1, m >= 0 ? m : ROW_ORDER.length, r.row];
+}
+
+function compareRank(a: [number, number, string], b: [number, number, string]): number {
+  return a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
+}
+
+/** The rows of a sweep in the paper's order (Base, GRPO, OPSD, SDPO, GRPO+OPSD, RLSD), then override rows. */
+export function reportRows(records: SweepRecords): ReportRow[] {
+  const rows = new Map<string, ReportRow>();
+  for (const c of records.cells) {
+    let r = rows.get(c.row);
+    if (!r) rows.set(c.row, (r = { row: c.row, label: rowLabel(c.method, c.override), method: c.method, override: c.override, cells: [], all: [] }));
+    r.all.push(c);
+    if (c.state === 'done') r.cells.push(c);
+  }
+  for (const r of rows.values()) {
+    r.cells.sort((a, b) => a.seed - b.seed);
+    r.all.sort((a, b) => a.seed - b.seed);
+  }
+  return [...rows.values()].sort((a, b) => compareRank(rowRank(a), rowRank(b)));
+}
+
+/** The row names of a sweep (for --compare), in report order. */
+export function rowNames(records: SweepRecords): string[] {
+  return reportRows(records).map((r) => r.row);
+}
+
+// ---- Choosing a cell's evaluation.
+
+/** The evaluation with the highest Avg; on a tie the earliest (step 0 counts, as in summary.json). */
+export function peakEvaluation(evals: readonly Evaluation[]): Evaluation | undefined {
+  let best: Evaluation | undefined;
+  for (const e of evals) if (Number.isFinite(e.avg) && (best === undefined || e.avg > best.avg)) best = e;
+  return best;
+}
+
+/**
+ * The evaluation a table reports for a cell. The base row has one meaningful evaluation, the base checkpoint's at
+ * step 0 (its one step of `--method base` makes no update), so it is used for both variants.
+ */
+export function chosenEvaluation(cell: CellRecord, variant: Variant): Evaluation | undefined {
+  if (cell.method === 'base') return cell.evaluations.find((e) => e.step === 0) ?? cell.evaluations[0];
+  return variant === 'last' ? cell.evaluations.at(-1) : peakEvaluation(cell.evaluations);
+}
+
+function columnValue(e: Evaluation, col: AccuracyColumn): number {
+  const v = col === 'avg' ? e.avg : e.perBenchmark[col];
+  return v === undefined ? NaN : 100 * v;
+}
+
+// ---- The accuracy table.
+
+export interface AccuracyRow {
+  row: string;
+  label: string;
+  /** Seeds (done cells) averaged. */
+  seeds: number;
+  /** The evaluation step used, per seed (seed order). */
+  steps: number[];
+  /** Per column: mean ± 95 % CI over seeds, in points. */
+  values: Record<AccuracyColumn, Summary>;
+  /** Avg minus the Base row's Avg, and minus GRPO's, in points (NaN for the row itself or when that row is absent). */
+  deltaBase: number;
+  deltaGrpo: number;
+}
+
+export interface AccuracyTable {
+  variant: Variant;
+  rows: AccuracyRow[];
+  /** The rows marked best in each column (highest mean at the printed two decimals; all of them on a tie). */
+  best: Record<AccuracyColumn, string[]>;
+  /** The evaluation splits of the runs (test: the set tables report). */
+  splits: string[];
+  /** What the table shows, in one paragraph (printed as its caption). */
+  caption: string;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** The splits the done cells evaluated on, sorted. */
+export function evalSplits(records: SweepRecords): string[] {
+  return [...new Set(records.cells.filter((c) => c.state === 'done').map((c) => c.evalSplit ?? 'unknown'))].sort();
+}
+
+export function accuracyTable(records: SweepRecords, variant: Variant): AccuracyTable {
+  const rows: AccuracyRow[] = [];
+  const reportRowsList = reportRows(records);
+  let baseNote = 'Base: the base checkpoint evaluated at step 0.';
+  // A grid run by hand has no base cell, but every run's step-0 evaluation is the base checkpoint on the same items.
+  if (!reportRowsList.some((r) => r.method === 'base')) {
+    const first = reportRowsList.flatMap((r) => r.cells).find((c) => c.evaluations[0]?.step === 0);
+    if (first) {
+      rows.push(accuracyRow('base', 'Base', [first.evaluations[0]!]));
+      baseNote = `Base: no base cell; the step-0 evaluation of ${first.id} (the same base checkpoint).`;
+    }
+  }
+  for (const r of reportRowsList) {
+    const evals = r.cells.map((c) => chosenEvaluation(c, variant)).filter((e): e is Evaluation => e !== undefined);
+    rows.push(accuracyRow(r.row, r.label, evals));
+  }
+  const base = rows.find((r) => r.row === 'base' && r.seeds > 0);
+  const grpo = rows.find((r) => r.row === 'grpo' && r.seeds > 0);
+  for (const r of rows) {
+    r.deltaBase = base && r !== base ? r.values.avg.mean - base.values.avg.mean : NaN;
+    r.deltaGrpo = grpo && r !== grpo ? r.values.avg.mean - grpo.values.avg.mean : NaN;
+  }
+  const best = {} as Record<AccuracyColumn, string[]>;
+  for (const col of ACCURACY_COLUMNS) {
+    const vals = rows.map((r) => r.values[col].mean).filter(Number.isFinite);
+    const top = vals.length ? Math.max(...vals.map(round2)) : NaN;
+    best[col] = rows.filter((r) => Number.isFinite(r.values[col].mean) && round2(r.values[col].mean) === top).map((r) => r.row);
+  }
+  const splits = evalSplits(records);
+  const which =
+    variant === 'last'
+      ? "each run's last evaluation"
+      : "each run's peak evaluation (its highest Avg, the earliest on a tie). The peak is chosen on the reported split itself, so it is optimistic; the last evaluation is the unbiased figure";
+  const caption =
+    `Held-out greedy accuracy (%) on the mini ${splits.join('/') || '—'} split at ${which}. ` +
+    `Mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval); n: seeds; best per column marked. ` +
+    `Avg: the unweighted mean of the five benchmarks (the paper's Avg). Δ: Avg minus the Base / GRPO row's Avg, in points. ${baseNote}`;
+  return { variant, rows, best, splits, caption };
+}
+
+function accuracyRow(row: string, label: string, evals: Evaluation[]): AccuracyRow {
+  const values = {} as Record<AccuracyColumn, Summary>;
+  for (const col of ACCURACY_COLUMNS) values[col] = summarize(evals.map((e) => columnValue(e, col)));
+  return { row, label, seeds: evals.length, steps: evals.map((e) => e.step), values, deltaBase: NaN, deltaGrpo: NaN };
+}
+
+// ---- Convergence.
+
+export interface CurvePoint extends Summary {
+  step: number;
+}
+
+/**
+ * A row's Avg curve in points: at each evaluation step that every one of the cells evaluated, the mean ± 95 % CI
+ * over seeds (the seed band of the convergence chart). Steps some seeds lack are left out, so a point never mixes
+ * a different set of seeds.
+ */
+export function rowCurve(cells: readonly CellRecord[], col: AccuracyColumn = 'avg'): CurvePoint[] {
+  if (cells.length === 0) return [];
+  const bySeed = cells.map((c) => new Map(c.evaluations.map((e) => [e.step, columnValue(e, col)])));
+  const steps = [...bySeed[0]!.keys()].filter((s) => bySeed.every((m) => m.has(s))).sort((a, b) => a - b);
+  return steps.map((step) => ({ step, ...summarize(bySeed.map((m) => m.get(step)!)) }));
+}
+
+export interface ConvergenceRow {
+  row: string;
+  label: string;
+  seeds: number;
+  /** The seed-mean Avg curve (all common steps). */
+  curve: CurvePoint[];
+  /** Seed-mean Avg at each of the table's steps (NaN where the row has no evaluation there). */
+  at: number[];
+  peakStep: number;
+  peakAcc: number;
+  /** First evaluated step whose seed-mean Avg reaches GRPO's final one; null: never. */
+  reachStep: number | null;
+  /** reachStep over GRPO's own steps to reach it (NaN when either is missing or GRPO's is 0). */
+  ratio: number;
+}
+
+export interface ConvergenceTable {
+  steps: number[];
+  /** GRPO's last seed-mean Avg (points), the level every row is timed to; NaN without a GRPO row. */
+  target: number;
+  targetStep: number;
+  rows: ConvergenceRow[];
+  caption: string;
+}
+
+/** Up to `max` steps of a schedule: the first, the last, and the steps nearest 1/12, 1/6, 1/3 and 2/3 of the way. */
+export function pickSteps(steps: readonly number[], max = 6): number[] {
+  if (steps.length <= max) return [...steps];
+  const first = steps[0]!;
+  const last = steps.at(-1)!;
+  const picked = new Set([first, last]);
+  for (const f of [1 / 12, 1 / 6, 1 / 3, 2 / 3]) {
+    if (picked.size >= max) break;
+    const t = first + f * (last - first);
+    let best: number | undefined;
+    for (const s of steps) if (!picked.has(s) && (best === undefined || Math.abs(s - t) < Math.abs(best - t))) best = s;
+    if (best !== undefined) picked.add(best);
+  }
+  return [...picked].sort((a, b) => a - b);
+}
+
+const EPS = 1e-9;
+
+export function convergenceTable(records: SweepRecords): ConvergenceTable {
+  // The base row is one evaluation, not a curve; it is the step-0 column of every other row.
+  const rows = reportRows(records).filter((r) => r.method !== 'base' && r.cells.length > 0);
+  const curves = rows.map((r) => rowCurve(r.cells));
+  const grpoIdx = rows.findIndex((r) => r.row === 'grpo');
+  const grpoCurve = grpoIdx >= 0 ? curves[grpoIdx]! : [];
+  const target = grpoCurve.length ? grpoCurve.at(-1)!.mean : NaN;
+  const targetStep = grpoCurve.length ? grpoCurve.at(-1)!.step : NaN;
+  const reach = (curve: CurvePoint[]): number | null => (Number.isFinite(target) ? (curve.find((p) => p.mean >= target - EPS)?.step ?? null) : null);
+  const grpoReach = grpoIdx >= 0 ? reach(grpoCurve) : null;
+  // Columns: steps every row evaluated when there are enough of them, else every step any row evaluated.
+  const stepSets = curves.map((c) => new Set(c.map((p) => p.step)));
+  const union = [...new Set(curves.flatMap((c) => c.map((p) => p.step)))].sort((a, b) => a - b);
+  const common = union.filter((s) => stepSets.every((set) => set.has(s)));
+  const steps = pickSteps(common.length >= 2 ? common : union);
+  const out: ConvergenceRow[] = rows.map((r, i) => {
+    const curve = curves[i]!;
+    let peak: CurvePoint | undefined;
+    for (const p of curve) if (peak === undefined || p.mean > peak.mean) peak = p;
+    const reachStep = reach(curve);
+    const ratio = reachStep !== null && grpoReach !== null && grpoReach > 0 ? reachStep / grpoReach : NaN;
+    const byStep = new Map(curve.map((p) => [p.step, p.mean]));
+    return { row: r.row, label: r.label, seeds: r.cells.length, curve, at: steps.map((s) => byStep.get(s) ?? NaN), peakStep: peak?.step ?? NaN, peakAcc: peak?.mean ?? NaN, reachStep, ratio };
+  });
+  const caption =
+    `Avg accuracy (%, mean over seeds) at fixed evaluation steps, the peak of the seed-mean curve (step and value), and the first evaluated ` +
+    (Number.isFinite(target)
+      ? `step at which each row's seed-mean Avg reaches GRPO's final ${target.toFixed(2)} % (step ${targetStep}); × GRPO: that step over GRPO's own (${grpoReach ?? 'never'}), the paper's "200 vs 400 steps". "never": not reached within the run.`
+      : `step reaching GRPO's final Avg: no GRPO row with a done cell, so not computed.`);
+  return { steps, target, targetStep, rows: out, caption };
+}
+
+// ---- Training dynamics.
+
+export interface DynamicsColumn {
+  id: string;
+  label: string;
+  /** Decimals printed. */
+  digits: number;
+  /** The column's value on one training step, or undefined when the step has none of its keys. */
+  value: (values: Readonly<Record<string, number>>) => number | undefined;
+}
+
+const key = (k: string) => (v: Readonly<Record<string, number>>) => v[k];
+
+export const DYNAMICS_COLUMNS: readonly DynamicsColumn[] = [
+  { id: 'reward', label: 'reward', digits: 3, value: key('critic/score/mean') },
+  { id: 'entropy', label: 'entropy', digits: 3, value: key('actor/entropy') },
+  { id: 'length', label: 'resp. length', digits: 1, value: key('response_length/mean') },
+  { id: 'leakage', label: 'leakage', digits: 3, value: key('leakage/rate') },
+  {
+    id: 'clip_ratio',
+    label: 'weight clip ratio',
+    digits: 3,
+    value: (v) => {
+      const lo = v['grpo_opsd/stgca_clip_low_ratio'];
+      const hi = v['grpo_opsd/stgca_clip_high_ratio'];
+      return lo === undefined && hi === undefined ? undefined : (lo ?? 0) + (hi ?? 0);
+    },
+  },
+  { id: 'delta_abs', label: 'abs Δ', digits: 4, value: key('rlsd/delta_abs_mean') },
+  { id: 'teacher_tokens', label: 'teacher tokens/step', digits: 0, value: key('perf/teacher_tokens') },
+  { id: 'step_s', label: 's/step', digits: 3, value: key('timing_s/step') },
+];
+
+/** The share of a run's steps each dynamics window covers. */
+export const DYNAMICS_WINDOW = 0.1;
+
+export interface DynamicsRow {
+  row: string;
+  label: string;
+  window: 'first' | 'last';
+  /** The window's steps, inclusive. */
+  from: number;
+  to: number;
+  seeds: number;
+  /** Per DYNAMICS_COLUMNS: the mean over seeds of each seed's mean over the window's steps (NaN: no such key). */
+  values: number[];
+}
+
+export interface DynamicsTable {
+  columns: readonly DynamicsColumn[];
+  rows: DynamicsRow[];
+  caption: string;
+}
+
+export function dynamicsTable(records: SweepRecords): DynamicsTable {
+  const rows: DynamicsRow[] = [];
+  for (const r of reportRows(records)) {
+    if (r.cells.length === 0) continue;
+    const steps = Math.max(...r.cells.map((c) => c.steps || (c.dynamics.at(-1)?.step ?? 0)));
+    if (steps <= 0) continue;
+    const w = Math.max(1, Math.ceil(DYNAMICS_WINDOW * steps));
+    const windows: [DynamicsRow['window'], number, number][] = [['first', 1, Math.min(w, steps)]];
+    if (steps > w) windows.push(['last', steps - w + 1, steps]);
+    for (const [window, from, to] of windows) {
+      const values = DYNAMICS_COLUMNS.map((col) =>
+        mean(
+          r.cells.map((c) =>
+            mean(
+              c.dynamics
+                .filter((d) => d.step >= from && d.step <= to)
+                .map((d) => col.value(d.values))
+                .filter((x): x is number => x !== undefined),
+            ),
+          ),
+        ),
+      );
+      rows.push({ row: r.row, label: r.label, window, from, to, seeds: r.cells.length, values });
+    }
+  }
+  const caption =
+    `Training dynamics per row: each seed's mean over the first and the last ${100 * DYNAMICS_WINDOW} % of its steps (the steps shown), then the mean over seeds. ` +
+    `reward: critic/score/mean; entropy: actor/entropy; resp. length: response_length/mean (tokens); leakage: leakage/rate (responses naming the reference); ` +
+    `weight clip ratio: grpo_opsd/stgca_clip_low_ratio + _high_ratio (RLSD); abs Δ: rlsd/delta_abs_mean; teacher tokens/step: perf/teacher_tokens; s/step: timing_s/step. ` +
+    `—: the method logs no such metric.`;
+  return { columns: DYNAMICS_COLUMNS, rows, caption };
+}
+
+// ---- Paired comparison.
+
+export interface Comparison {
+  a: string;
+  b: string;
+}
+
+/** RLSD against GRPO when the sweep has both rows, else nothing. */
+export function defaultComparisons(records: SweepRecords): Comparison[] {
+  const names = new Set(records.cells.map((c) => c.row));
+  return names.has('rlsd') && names.has('grpo') ? [{ a: 'rlsd', b: 'grpo' }] : [];
+}
+
+export interface PairedRow {
+  a: string;
+  b: string;
+  variant: Variant;
+  /** A benchmark, or 'avg' (every benchmark counts once: resampled within benchmarks). */
+  benchmark: ReportBenchmark | 'avg' | string;
+  /** Difference A − B and its interval in points; p as is. */
+  result: BootstrapResult;
+}
+
+export interface PairedTable {
+  rows: PairedRow[];
+  /** Why some seed pairs or comparisons are missing. */
+  notes: string[];
+  resamples: number;
+  seed: number;
+  caption: string;
+}
+
+const benchmarkOf = (k: string): string => k.slice(0, k.indexOf('/'));
+
+function subset(m: ReadonlyMap<string, number>, bench: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of m) if (benchmarkOf(k) === bench) out.set(k, v);
+  return out;
+}
+
+function benchmarkOrder(names: Iterable<string>): string[] {
+  const known = REPORT_BENCHMARKS as readonly string[];
+  const all = [...new Set(names)];
+  return [...known.filter((b) => all.includes(b)), ...all.filter((b) => !known.includes(b)).sort()];
+}
+
+export function pairedTable(records: SweepRecords, comparisons: readonly Comparison[], opts: { resamples: number; seed: number }): PairedTable {
+  const rows: PairedRow[] = [];
+  const notes: string[] = [];
+  const byRow = new Map(reportRows(records).map((r) => [r.row, r]));
+  for (const { a, b } of comparisons) {
+    const A = byRow.get(a)?.cells ?? [];
+    const B = byRow.get(b)?.cells ?? [];
+    const n = Math.min(A.length, B.length);
+    if (n === 0) {
+      notes.push(`${a} vs ${b}: no done cell in ${A.length === 0 ? a : b}, so no comparison.`);
+      continue;
+    }
+    if (A.length !== B.length) notes.push(`${a} vs ${b}: ${a} has ${A.length} done seeds and ${b} ${B.length}; the first ${n} of each are paired in seed order.`);
+    for (const variant of VARIANTS) {
+      const pairs: SeedPair[] = [];
+      for (let i = 0; i < n; i++) {
+        const verdicts = [A[i]!, B[i]!].map((c) => {
+          const e = chosenEvaluation(c, variant);
+          if (!e) return null;
+          try {
+            const v = c.items(e.step);
+            if (!v) notes.push(`${c.id}: no per-item records of its ${variant} evaluation (evals/step_${String(e.step).padStart(6, '0')}.jsonl); seed pair ${i + 1} of ${a} vs ${b} (${variant}) left out.`);
+            return v;
+          } catch (err) {
+            notes.push(`${c.id}: ${String((err as Error).message).split('\n')[0]}; seed pair ${i + 1} of ${a} vs ${b} (${variant}) left out.`);
+            return null;
+          }
+        });
+        if (verdicts[0] && verdicts[1]) pairs.push({ a: verdicts[0], b: verdicts[1] });
+      }
+      const rng = (bench: string): number => (opts.seed ^ hashString(`${a}:${b}/${variant}/${bench}`)) >>> 0;
+      const benches = benchmarkOrder(pairs.flatMap((p) => [...p.a.keys()].map(benchmarkOf)));
+      const points = (r: BootstrapResult): BootstrapResult => ({ ...r, diff: 100 * r.diff, lo: 100 * r.lo, hi: 100 * r.hi });
+      for (const bench of benches) {
+        const sub = pairs.map((p) => ({ a: subset(p.a, bench), b: subset(p.b, bench) }));
+        rows.push({ a, b, variant, benchmark: bench, result: points(pairedBootstrap(sub, { resamples: opts.resamples, seed: rng(bench) })) });
+      }
+      if (benches.length > 0) rows.push({ a, b, variant, benchmark: 'avg', result: points(pairedBootstrap(pairs, { resamples: opts.resamples, seed: rng('avg'), stratum: benchmarkOf })) });
+    }
+  }
+  const caption =
+    `Paired bootstrap of the accuracy difference A − B (points) on the same held-out items: seed pairs matched in seed order, items by benchmark and uid; ` +
+    `each of ${opts.resamples} resamples (seed ${opts.seed}) draws the seed pairs and the items with replacement. 95 % CI: percentile interval; ` +
+    `p: two-sided, 2 × (resamples at or beyond 0 against the observed sign + 1) / (resamples + 1). Avg: the mean of the per-benchmark differences, items resampled within each benchmark. ` +
+    `last / peak: each cell's last or peak (highest Avg) evaluation.`;
+  return { rows, notes, resamples: opts.resamples, seed: opts.seed, caption };
+}
+
+// ---- Excluded cells.
+
+export interface ExcludedCell {
+  id: string;
+  state: CellState;
+  reason: string;
+}
+
+/** Every cell that is not done, with why, in row and seed order: the report names them, never drops them silently. */
+export function excludedCells(records: SweepRecords): ExcludedCell[] {
+  return reportRows(records)
+    .flatMap((r) => r.all)
+    .filter((c) => c.state !== 'done')
+    .map((c) => ({ id: c.id, state: c.state, reason: c.reason ?? c.state }));
+}
+
+// ---- Everything at once.
+
+export interface ReportTables {
+  accuracy: Record<Variant, AccuracyTable>;
+  convergence: ConvergenceTable;
+  dynamics: DynamicsTable;
+  paired: PairedTable;
+  excluded: ExcludedCell[];
+}
+
+export interface TableOptions {
+  comparisons: readonly Comparison[];
+  resamples: number;
+  seed: number;
+}
+
+export function buildTables(records: SweepRecords, opts: TableOptions): ReportTables {
+  return {
+    accuracy: { last: accuracyTable(records, 'last'), peak: accuracyTable(records, 'peak') },
+    convergence: convergenceTable(records),
+    dynamics: dynamicsTable(records),
+    paired: pairedTable(records, opts.comparisons, { resamples: opts.resamples, seed: opts.seed }),
+    excluded: excludedCells(records),
+  };
+}

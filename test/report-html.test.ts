@@ -1,0 +1,173 @@
+// The report's charts and HTML page end to end: a synthetic sweep folder (test/report-fixture.ts) → tables, charts
+// and report.html → the page opened in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core),
+// where every table must have rows, every chart an SVG with a nonzero box and marks, and no request may leave the
+// page. The full-page screenshot is kept as results/test-artifacts/report.png (git-ignored).
+// Without /usr/bin/chromium the browser test is skipped, saying why — except under CI, which installs it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writeReport } from '../src/report/command.ts';
+import { CHARTS_DIR, HTML_FILE, renderHtml, writeChartsAndHtml } from '../src/report/html.ts';
+import { REPO, runCli } from './fixtures.ts';
+import { writeSyntheticSweep } from './report-fixture.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(REPO, 'results', 'test-artifacts');
+const CHART_NAMES = ['convergence', 'convergence-benchmarks', 'dynamics'];
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'rlsd-report-html-'));
+}
+
+/** Whether `rlsd-bench report` writes the page itself (command.ts lists writeChartsAndHtml among its artifact writers). */
+function cliWritesHtml(): boolean {
+  return readFileSync(join(REPO, 'src', 'report', 'command.ts'), 'utf8').includes('writeChartsAndHtml');
+}
+
+test('report.html: self-contained (no script, no external URL), every section, excluded cells named, same bytes twice', async () => {
+  const root = tmp();
+  try {
+    const sweep = writeSyntheticSweep(join(root, 'sweep'), { extras: true });
+    // Few resamples: the bootstrap is not under test here, and the test runs two reports.
+    const res = await writeReport(sweep.dir, { resamples: 200 }, [writeChartsAndHtml]);
+    for (const n of CHART_NAMES) for (const ext of ['svg', 'png']) assert.ok(res.written.includes(`${CHARTS_DIR}/${n}.${ext}`), `${n}.${ext} written`);
+    assert.ok(res.written.includes(HTML_FILE));
+    const html = readFileSync(join(res.out, HTML_FILE), 'utf8');
+    assert.doesNotMatch(html, /<script|<link|<iframe|<img|@import|url\(\s*['"]?(?:https?:)?\/\//i);
+    // The only URLs are SVG namespace names, which are never fetched.
+    for (const m of html.matchAll(/https?:\/\/[^"'\s)]+/g)) assert.match(m[0], /^http:\/\/www\.w3\.org\//, `external URL in the page: ${m[0]}`);
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+    for (const id of ['excluded', 'accuracy', 'convergence', 'dynamics', 'paired']) assert.match(html, new RegExp(`<section id="${id}">`));
+    for (const n of CHART_NAMES) assert.match(html, new RegExp(`<figure id="chart-${n}"[^>]*>\\s*<svg `));
+    for (const id of [...sweep.failed, ...sweep.running]) assert.ok(html.includes(id), `excluded cell ${id} named`);
+    // Ids of the inline SVGs are unique in the page (vega numbers them per process; charts.ts renames them per chart).
+    const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]!);
+    assert.equal(new Set(ids).size, ids.length, 'duplicate ids in the page');
+    const again = await writeReport(sweep.dir, { out: join(root, 'again'), resamples: 200 }, [writeChartsAndHtml]);
+    assert.equal(readFileSync(join(again.out, HTML_FILE), 'utf8'), html, 'the same records give the same page');
+    for (const n of CHART_NAMES) assert.ok(readFileSync(join(again.out, CHARTS_DIR, `${n}.svg`)).equals(readFileSync(join(res.out, CHARTS_DIR, `${n}.svg`))), `${n}.svg differs`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('renderHtml escapes text and bolds only what is marked', () => {
+  const html = renderHtml({
+    title: 'a <b> & "c"',
+    generated: 'from **here**',
+    sections: [{ id: 's', heading: 'H<1>', blocks: [{ kind: 'table', table: { header: ['x<y'], align: ['l'], rows: [[{ text: '<i>', strong: true }], ['plain']] } }] }],
+  });
+  assert.match(html, /<title>a &lt;b&gt; &amp; &quot;c&quot;<\/title>/);
+  assert.match(html, /from <strong>here<\/strong>/);
+  assert.match(html, /<th class="l" scope="col">x&lt;y<\/th>/);
+  assert.match(html, /<td class="l"><strong>&lt;i&gt;<\/strong><\/td>/);
+  assert.doesNotMatch(html, /<i>/);
+});
+
+test('report.html in headless Chromium: tables have rows, charts draw, nothing leaves the page; screenshot kept', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    if (process.env['CI']) assert.fail(`${CHROMIUM} is missing: CI installs Debian's chromium for this test`);
+    t.skip(`${CHROMIUM} not installed (apt-get install chromium); CI runs this test`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const root = tmp();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const sweep = writeSyntheticSweep(join(root, 'sweep'), { extras: true });
+    // Through the CLI when the command writes the page, so the test covers what users run; else the library call.
+    let out = join(sweep.dir, 'report');
+    if (cliWritesHtml()) {
+      const r = runCli(['report', sweep.dir]);
+      assert.equal(r.code, 0, r.stderr);
+    } else {
+      out = (await writeReport(sweep.dir, {}, [writeChartsAndHtml])).out;
+    }
+    const file = join(out, HTML_FILE);
+    assert.ok(existsSync(file), `${file} written`);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const outside: string[] = [];
+    const problems: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+      outside.push(url);
+      return route.abort();
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+    const tables = await page.$$eval('table', (ts) => ts.map((tb) => ({ rows: tb.querySelectorAll('tbody tr').length, head: tb.querySelector('thead')?.textContent ?? '' })));
+    assert.ok(tables.length >= 6, `tables on the page: ${tables.length}`);
+    for (const tb of tables) assert.ok(tb.rows > 0, `a table without rows: ${tb.head}`);
+
+    const charts = await page.$$eval('figure[data-chart]', (fs) =>
+      fs.map((f) => {
+        const svg = f.querySelector('svg');
+        const box = svg?.getBoundingClientRect();
+        return {
+          name: f.getAttribute('data-chart'),
+          width: box?.width ?? 0,
+          height: box?.height ?? 0,
+          lines: svg?.querySelectorAll('.mark-line path, .mark-line line').length ?? 0,
+          marks: svg?.querySelectorAll('.role-mark > *').length ?? 0,
+          axisTitles: [...(svg?.querySelectorAll('.role-axis-title text') ?? [])].map((e) => e.textContent),
+          legend: svg?.querySelectorAll('.role-legend-label text').length ?? 0,
+        };
+      }),
+    );
+    assert.deepEqual(
+      charts.map((c) => c.name),
+      CHART_NAMES,
+    );
+    for (const c of charts) {
+      assert.ok(c.width > 100 && c.height > 100, `${c.name}: box ${c.width}×${c.height}`);
+      assert.ok(c.lines > 0 && c.marks > 0, `${c.name}: ${c.lines} lines, ${c.marks} marks`);
+      assert.ok(c.axisTitles.includes('Training step'), `${c.name}: x axis titled (${c.axisTitles.join(', ')})`);
+      assert.ok(c.legend >= 5, `${c.name}: legend with the rows (${c.legend} labels)`);
+    }
+    assert.deepEqual(outside, [], 'requests that left the page');
+    assert.deepEqual(problems, [], 'console errors or warnings');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    t.diagnostic(`screenshot: ${shot}`);
+  } finally {
+    await browser.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('charts and report.html of a 6 × 3 grid of 600-step runs: whole report in ≤ 10 s', async (t) => {
+  const root = tmp();
+  try {
+    const sweep = writeSyntheticSweep(join(root, 'sweep'), { seeds: [1, 2, 3], steps: 600, evalEvery: 25, items: 40 });
+    const t0 = performance.now();
+    const res = await writeReport(sweep.dir, {}, [writeChartsAndHtml]);
+    const inProcess = (performance.now() - t0) / 1000;
+    t.diagnostic(`report in process (tables, charts, PNG, HTML): ${inProcess.toFixed(2)} s`);
+    assert.ok(inProcess <= 10, `report took ${inProcess.toFixed(2)} s`);
+    const html = readFileSync(join(res.out, HTML_FILE), 'utf8');
+    t.diagnostic(`report.html: ${(html.length / 1024).toFixed(0)} KiB`);
+    assert.ok(html.length < 2_000_000, 'the page stays small (dynamics are thinned)');
+    if (cliWritesHtml()) {
+      const t1 = performance.now();
+      const r = runCli(['report', sweep.dir, '--out', join(root, 'cli')]);
+      const cli = (performance.now() - t1) / 1000;
+      assert.equal(r.code, 0, r.stderr);
+      t.diagnostic(`rlsd-bench report (a fresh process): ${cli.toFixed(2)} s`);
+      assert.ok(existsSync(join(root, 'cli', HTML_FILE)));
+      assert.ok(cli <= 10, `rlsd-bench report took ${cli.toFixed(2)} s`);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,341 @@
+// `rlsd-bench report DIR` end to end on a sweep folder written by hand: the tables' numbers against means and
+// intervals computed by hand below, the best-per-column marks, the excluded cells named, byte-identical reruns,
+// a grid of run folders without sweep.json, the refusals of bad input, and the time over a 6 × 3 grid of 600 steps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { errorLines, REPO, runCli } from './fixtures.ts';
+import { loadSweepRecords } from '../src/report/records.ts';
+
+const BENCHES = ['mmmu', 'mathvista', 'mathvision', 'zerobench', 'wemath'] as const;
+/** Items per benchmark in the synthetic evaluations. */
+const ITEMS = 4;
+
+/** Correct answers out of ITEMS per benchmark (BENCHES order), by evaluation step. */
+type Counts = Record<number, readonly [number, number, number, number, number]>;
+
+interface CellDef {
+  row: string;
+  method: string;
+  seed: number;
+  steps: number;
+  /** The steps logged so far (a running cell stops early). */
+  until?: number;
+  counts: Counts;
+  state?: 'done' | 'running' | 'failed' | 'none';
+  error?: string;
+  /** Extra keys on every training step. */
+  extra?: Record<string, number>;
+}
+
+const BASE_COUNTS = [2, 3, 2, 0, 2] as const; // Avg 9/20 = 45 %
+
+function writeJsonl(file: string, lines: readonly object[]): void {
+  writeFileSync(file, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+}
+
+/** One run folder as train writes it: run.json, metrics.jsonl, evals/step_N.jsonl, and cell.json as sweep writes it. */
+function writeCell(root: string, c: CellDef): void {
+  const dir = join(root, c.row, `seed-${c.seed}`);
+  mkdirSync(join(dir, 'evals'), { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: { method: c.method, seed: c.seed, steps: c.steps, evalSplit: 'test' } }));
+  const lines: Record<string, number>[] = [];
+  const until = c.until ?? c.steps;
+  for (let step = 0; step <= until; step++) {
+    const line: Record<string, number> = { step };
+    if (step > 0) Object.assign(line, { 'critic/score/mean': step / c.steps, 'actor/entropy': 0.5, 'response_length/mean': 10, 'leakage/rate': 0, 'timing_s/step': 0.5, ...c.extra });
+    const counts = c.counts[step];
+    if (counts) {
+      BENCHES.forEach((b, j) => (line[`val-core/${b}/acc/mean@1`] = counts[j]! / ITEMS));
+      const total = counts.reduce((a, b) => a + b, 0);
+      line['val-core/all/acc/mean@1'] = total / (ITEMS * BENCHES.length);
+      line['val-core/avg/acc/mean@1'] = counts.reduce((a, n) => a + n / ITEMS, 0) / BENCHES.length;
+      line['val-aux/n'] = ITEMS * BENCHES.length;
+      // Item k of a benchmark is right when k < its count.
+      writeJsonl(
+        join(dir, 'evals', `step_${String(step).padStart(6, '0')}.jsonl`),
+        BENCHES.flatMap((b, j) => Array.from({ length: ITEMS }, (_, k) => ({ uid: `u${k}`, benchmark: b, correct: k < counts[j]! ? 1 : 0 }))),
+      );
+    }
+    lines.push(line);
+  }
+  writeJsonl(join(dir, 'metrics.jsonl'), lines);
+  const state = c.state ?? 'done';
+  if (state !== 'none') writeFileSync(join(dir, 'cell.json'), JSON.stringify({ state, startedAt: '2026-01-01T00:00:00Z', attempts: 1, executor: 'local', ...(c.error ? { error: c.error, exitCode: 1 } : {}) }));
+}
+
+const CELLS: CellDef[] = [
+  { row: 'base', method: 'base', seed: 1, steps: 1, counts: { 0: BASE_COUNTS, 1: BASE_COUNTS } },
+  { row: 'grpo', method: 'grpo', seed: 1, steps: 20, counts: { 0: BASE_COUNTS, 10: [3, 3, 2, 0, 2], 20: [3, 3, 2, 1, 2] } }, // 50, 55
+  { row: 'grpo', method: 'grpo', seed: 2, steps: 20, counts: { 0: BASE_COUNTS, 10: [2, 3, 3, 0, 2], 20: [3, 4, 2, 0, 2] } }, // 50, 55
+  { row: 'grpo', method: 'grpo', seed: 3, steps: 20, counts: { 0: BASE_COUNTS, 10: [3, 3, 2, 0, 3], 20: [2, 3, 3, 1, 3] } }, // 55, 60
+  { row: 'opsd', method: 'opsd', seed: 1, steps: 20, counts: { 0: BASE_COUNTS, 10: [2, 2, 2, 0, 2], 20: [2, 3, 2, 0, 2] } }, // 40, 45: peak tie → step 0
+  { row: 'opsd', method: 'opsd', seed: 2, steps: 20, until: 10, state: 'running', counts: { 0: BASE_COUNTS, 10: [2, 2, 2, 0, 2] } },
+  { row: 'rlsd', method: 'rlsd', seed: 1, steps: 20, counts: { 0: BASE_COUNTS, 10: [4, 4, 3, 1, 3], 20: [3, 4, 3, 1, 3] }, extra: { 'grpo_opsd/stgca_clip_low_ratio': 0.1, 'grpo_opsd/stgca_clip_high_ratio': 0.05 } }, // 75, 70
+  { row: 'rlsd', method: 'rlsd', seed: 2, steps: 20, counts: { 0: BASE_COUNTS, 10: [3, 4, 3, 0, 3], 20: [4, 4, 3, 0, 3] }, extra: { 'grpo_opsd/stgca_clip_low_ratio': 0.1, 'grpo_opsd/stgca_clip_high_ratio': 0.05 } }, // 65, 70
+  { row: 'rlsd', method: 'rlsd', seed: 3, steps: 20, until: 7, state: 'failed', error: 'NaN loss at step 7 (training stopped)', counts: { 0: BASE_COUNTS } },
+];
+
+/** A sweep folder: the cells above, plus an SDPO cell that sweep.json lists but that never started. */
+function writeSweep(root: string): void {
+  for (const c of CELLS) writeCell(root, c);
+  // A cell whose metrics.jsonl is broken mid-file: unreadable, named, not dropped.
+  const broken = join(root, 'hybrid', 'seed-1');
+  mkdirSync(broken, { recursive: true });
+  writeFileSync(join(broken, 'run.json'), JSON.stringify({ config: { method: 'hybrid', seed: 1, steps: 20 } }));
+  writeFileSync(join(broken, 'metrics.jsonl'), '{"step":0}\n{"step":1,\n{"step":2}\n');
+  writeFileSync(join(broken, 'cell.json'), JSON.stringify({ state: 'done', attempts: 1, executor: 'local' }));
+  const listed = [...CELLS.map((c) => ({ row: c.row, method: c.method, seed: c.seed })), { row: 'sdpo', method: 'sdpo', seed: 1 }, { row: 'hybrid', method: 'hybrid', seed: 1 }];
+  const cells = listed.map((c) => ({ id: `${c.row}/seed-${c.seed}`, row: c.row, method: c.method, override: null, seed: c.seed, dir: `${c.row}/seed-${c.seed}`, args: ['--method', c.method, '--seed', String(c.seed), '--steps', '20'] }));
+  writeFileSync(join(root, 'sweep.json'), JSON.stringify({ version: 1, name: 'synthetic', config: {}, base: '/base', cells, provenance: {} }));
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'rlsd-report-'));
+}
+
+/** The Markdown row of a table whose first cell is `label`, split into cells. */
+function mdRow(md: string, label: string): string[] {
+  const line = md.split('\n').find((l) => l.startsWith(`| ${label} `));
+  assert.ok(line, `no row ${label} in\n${md}`);
+  return line.split('|').slice(1, -1).map((s) => s.trim());
+}
+
+/** The part of a Markdown text from a heading to the next one of the same level. */
+function section(md: string, heading: string): string {
+  const at = md.indexOf(heading);
+  assert.ok(at >= 0, `no ${heading}`);
+  const next = md.indexOf('\n### ', at + heading.length);
+  return md.slice(at, next < 0 ? undefined : next);
+}
+
+test('report: accuracy (last and peak), convergence, dynamics, paired and excluded cells from a sweep folder', () => {
+  const dir = tmp();
+  try {
+    writeSweep(dir);
+    const r = runCli(['report', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = join(dir, 'report');
+    const tablesWritten = ['accuracy.csv', 'accuracy.md', 'accuracy.tex', 'convergence.csv', 'convergence.md', 'dynamics.csv', 'dynamics.md', 'paired.csv', 'paired.md', 'report.md'];
+    for (const f of [...tablesWritten, 'report.html']) assert.ok(readdirSync(out).includes(f), f);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+
+    // Last evaluation. Columns: Method, n, step(s), MMMU, MathVista, MathVision, ZeroBench, WeMath, Avg, Δ Base, Δ GRPO.
+    // GRPO at step 20: MMMU 75/75/50 → mean 66.67, sd 14.43, t(0.975, 2) = 4.3027 → ± 4.3027 · 14.43 / √3 = 35.86;
+    // Avg 55/55/60 → 56.67 ± 4.3027 · 2.887 / √3 = 7.17. RLSD (2 seeds, the third failed): MMMU 75/100 → 87.50 ±
+    // 12.706 · 17.68 / √2 = 158.83; Avg 70/70 → 70.00 ± 0.00. OPSD: one seed done (n=1).
+    const last = section(md, '### Accuracy (last evaluation)');
+    assert.deepEqual(mdRow(last, 'Base'), ['Base', '1', '0', '50.00 (n=1)', '75.00 (n=1)', '50.00 (n=1)', '0.00 (n=1)', '50.00 (n=1)', '45.00 (n=1)', '—', '−11.67']);
+    assert.deepEqual(mdRow(last, 'GRPO'), ['GRPO', '3', '20', '66.67 ± 35.86', '83.33 ± 35.86', '58.33 ± 35.86', '**16.67 ± 35.86**', '58.33 ± 35.86', '56.67 ± 7.17', '+11.67', '—']);
+    assert.deepEqual(mdRow(last, 'OPSD'), ['OPSD', '1', '20', '50.00 (n=1)', '75.00 (n=1)', '50.00 (n=1)', '0.00 (n=1)', '50.00 (n=1)', '45.00 (n=1)', '0.00', '−11.67']);
+    assert.deepEqual(mdRow(last, 'SDPO'), ['SDPO', '0', '—', '—', '—', '—', '—', '—', '—', '—', '—']);
+    assert.deepEqual(mdRow(last, 'RLSD'), ['RLSD', '2', '20', '**87.50 ± 158.83**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 ± 158.83', '**75.00 ± 0.00**', '**70.00 ± 0.00**', '+25.00', '+13.33']);
+    // Paper order: Base, GRPO, OPSD, SDPO, (GRPO+OPSD), RLSD.
+    const order = last.split('\n').filter((l) => /^\| (Base|GRPO|OPSD|SDPO|RLSD) /.test(l)).map((l) => l.split('|')[1]!.trim());
+    assert.deepEqual(order, ['Base', 'GRPO', 'OPSD', 'SDPO', 'RLSD']);
+
+    // Peak: RLSD seed 1 peaks at step 10 (75), seed 2 at 20 (70) → Avg 72.50 ± 12.706 · 3.536 / √2 = 31.77; OPSD's
+    // 45 at step 0 and step 20 tie → the earliest, step 0.
+    const peak = section(md, '### Accuracy (peak evaluation)');
+    assert.deepEqual(mdRow(peak, 'RLSD'), ['RLSD', '2', '10/20', '**100.00 ± 0.00**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 ± 158.83', '**75.00 ± 0.00**', '**72.50 ± 31.77**', '+27.50', '+15.83']);
+    assert.equal(mdRow(peak, 'OPSD')[2], '0');
+    assert.match(peak, /optimistic/);
+    assert.match(md, /the RLSD paper, Table 2 \(arXiv 2604\.03128\)/);
+    assert.deepEqual(mdRow(section(md, '### For reference'), 'GRPO+OPSD'), ['GRPO+OPSD', '63.22', '75.90', '48.52', '22.16', '54.76', '52.91']);
+
+    // Convergence: seed-mean Avg GRPO 45, 51.67, 56.67; RLSD 45, 70, 70 → reaches GRPO's final 56.67 at step 10,
+    // GRPO at 20: × 0.50; OPSD never.
+    const conv = section(md, '### Convergence');
+    assert.deepEqual(mdRow(conv, 'GRPO'), ['GRPO', '3', '45.00', '51.67', '56.67', '20', '56.67', '20', '1.00']);
+    assert.deepEqual(mdRow(conv, 'RLSD'), ['RLSD', '2', '45.00', '70.00', '70.00', '10', '70.00', '10', '0.50']);
+    assert.deepEqual(mdRow(conv, 'OPSD'), ['OPSD', '1', '45.00', '40.00', '45.00', '0', '45.00', 'never', '—']);
+
+    // Dynamics: reward = step / 20, windows of 10 % of 20 steps → steps 1–2 (0.075) and 19–20 (0.975); the weight clip
+    // ratio only where logged.
+    const dyn = readFileSync(join(out, 'dynamics.md'), 'utf8');
+    const rlsdRows = dyn.split('\n').filter((l) => l.startsWith('| RLSD '));
+    assert.deepEqual(rlsdRows.map((l) => l.split('|').map((s) => s.trim()).slice(1, 4)), [
+      ['RLSD', '1–2', '0.075'],
+      ['RLSD', '19–20', '0.975'],
+    ]);
+    assert.match(rlsdRows[0]!, /\| +0\.150 \|/);
+    assert.equal(mdRow(dyn, 'GRPO')[6], '—');
+
+    // Paired RLSD − GRPO at the last evaluation, seeds 1 and 2 of each: MMMU (0 + 1/4) / 2 = +12.50, ZeroBench 0
+    // (p = 1); Avg: the per-benchmark mean 15.00 = 70 − 55.
+    const paired = section(md, '### Paired comparison');
+    const prow = (bench: string, variant = 'last'): string[] => paired.split('\n').find((l) => l.startsWith('| rlsd − grpo') && l.includes(`| ${variant} `) && l.includes(`| ${bench} `))!.split('|').slice(1, -1).map((s) => s.trim());
+    assert.equal(prow('MMMU')[3], '+12.50');
+    assert.equal(prow('ZeroBench')[3], '0.00');
+    assert.equal(prow('ZeroBench')[5], '1.000');
+    assert.equal(prow('Avg')[3], '+15.00');
+    assert.equal(prow('Avg')[6], '20 × 2');
+    assert.match(paired, /rlsd has 2 done seeds and grpo 3/);
+
+    // Excluded cells: named with their state and reason, in the report and in stdout.
+    for (const text of [md, r.stdout]) {
+      assert.match(text, /rlsd\/seed-3 — failed: NaN loss at step 7 \(training stopped\)/);
+      assert.match(text, /opsd\/seed-2 — running: running \(or interrupted\) at step 10 of 20/);
+      assert.match(text, /sdpo\/seed-1 — pending: not started/);
+      assert.match(text, /hybrid\/seed-1 — unreadable: \S*metrics\.jsonl line 2: not valid JSON/);
+    }
+    // stdout: both accuracy tables and the convergence table.
+    for (const h of ['### Accuracy (last evaluation)', '### Accuracy (peak evaluation)', '### Convergence']) assert.ok(r.stdout.includes(h), h);
+
+    // CSV: a best flag; LaTeX: booktabs and \textbf on the best.
+    const csv = readFileSync(join(out, 'accuracy.csv'), 'utf8').split('\n');
+    const header = csv[0]!.split(',');
+    const rlsdLast = csv.find((l) => l.startsWith('last,rlsd,'))!.split(',');
+    assert.equal(rlsdLast[header.indexOf('avg_mean')], '70.0000');
+    assert.equal(rlsdLast[header.indexOf('avg_best')], '1');
+    assert.equal(rlsdLast[header.indexOf('zerobench_best')], '0');
+    const tex = readFileSync(join(out, 'accuracy.tex'), 'utf8');
+    for (const s of ['\\toprule', '\\midrule', '\\bottomrule', '\\textbf{70.00 $\\pm$ 0.00}']) assert.ok(tex.includes(s), s);
+
+    // Rebuilt from the records alone: a second report is byte-identical, stdout included.
+    const first = Object.fromEntries(tablesWritten.map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+    const again = runCli(['report', dir]);
+    assert.equal(again.code, 0, again.stderr);
+    for (const f of tablesWritten) assert.equal(readFileSync(join(out, f), 'utf8'), first[f], f);
+    assert.equal(again.stdout, r.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('report: a grid of run folders without sweep.json (row, method and seed from the folders and run.json)', () => {
+  const dir = tmp();
+  try {
+    for (const c of CELLS) writeCell(dir, { ...c, state: c.state === 'done' || c.state === undefined ? 'none' : c.state });
+    const out = join(dir, 'elsewhere');
+    const r = runCli(['report', dir, '--out', out, '--compare', 'rlsd:grpo', '--compare', 'opsd:grpo', '--bootstrap', '500', '--seed', '7']);
+    assert.equal(r.code, 0, r.stderr);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    assert.deepEqual(mdRow(section(md, '### Accuracy (last evaluation)'), 'RLSD').slice(0, 9), ['RLSD', '2', '20', '**87.50 ± 158.83**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 ± 158.83', '**75.00 ± 0.00**', '**70.00 ± 0.00**']);
+    assert.match(md, /opsd − grpo/);
+    assert.match(md, /rlsd\/seed-3 — failed/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('report records: old metric names read under today\'s, per-item verdicts loaded on demand', () => {
+  const dir = tmp();
+  try {
+    const run = join(dir, 'grpo', 'seed-4');
+    mkdirSync(join(run, 'evals'), { recursive: true });
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ config: { method: 'grpo', seed: 4, steps: 2 } }));
+    // The names of runs written before the veRL names (src/train/metrics.ts RENAMED_METRICS).
+    writeJsonl(join(run, 'metrics.jsonl'), [
+      { step: 0, 'eval/accuracy': 0.5, 'eval/benchmark_mean': 0.4, 'eval/mmmu': 0.25 },
+      { step: 1, 'reward/mean': 0.3, 'timing/step_s': 2 },
+      { step: 2, 'reward/mean': 0.6, 'eval/accuracy': 0.7, 'eval/benchmark_mean': 0.6, 'eval/mmmu': 0.5 },
+    ]);
+    writeJsonl(join(run, 'evals', 'step_000002.jsonl'), [
+      { uid: 'a', benchmark: 'mmmu', correct: 1 },
+      { uid: 7, benchmark: 'wemath', correct: 0 },
+    ]);
+    const rec = loadSweepRecords(dir);
+    assert.equal(rec.source, 'run folders');
+    const c = rec.cells[0]!;
+    assert.deepEqual([c.id, c.row, c.method, c.override, c.seed, c.state], ['grpo/seed-4', 'grpo', 'grpo', null, 4, 'done']);
+    assert.deepEqual(c.evaluations, [
+      { step: 0, perBenchmark: { mmmu: 0.25 }, avg: 0.4, pooled: 0.5 },
+      { step: 2, perBenchmark: { mmmu: 0.5 }, avg: 0.6, pooled: 0.7 },
+    ]);
+    assert.deepEqual(c.dynamics, [
+      { step: 1, values: { 'critic/score/mean': 0.3, 'timing_s/step': 2 } },
+      { step: 2, values: { 'critic/score/mean': 0.6 } },
+    ]);
+    assert.deepEqual([...c.items(2)!], [
+      ['mmmu/a', 1],
+      ['wemath/7', 0],
+    ]);
+    assert.equal(c.items(0), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('report: bad input is refused with one line and exit 2', () => {
+  const dir = tmp();
+  try {
+    const missing = runCli(['report', join(dir, 'nope')]);
+    assert.equal(missing.code, 2);
+    assert.equal(errorLines(missing.stderr).length, 1);
+    assert.match(missing.stderr, /nope: no such folder/);
+
+    const empty = runCli(['report', dir]);
+    assert.equal(empty.code, 2);
+    assert.match(errorLines(empty.stderr)[0]!, /sweep\.json: no such file, and no run folders/);
+
+    const sweep = join(dir, 'sweep');
+    mkdirSync(sweep);
+    writeSweep(sweep);
+    const unknown = runCli(['report', sweep, '--compare', 'rlsd:ppo']);
+    assert.equal(unknown.code, 2);
+    assert.deepEqual(errorLines(unknown.stderr), ["rlsd-bench: error: --compare rlsd:ppo: no row 'ppo' in this sweep; rows: base, grpo, opsd, sdpo, hybrid, rlsd"]);
+    const malformed = runCli(['report', sweep, '--compare', 'rlsd']);
+    assert.equal(malformed.code, 2);
+    assert.match(errorLines(malformed.stderr)[0]!, /--compare expects A:B/);
+    const few = runCli(['report', sweep, '--bootstrap', '5']);
+    assert.equal(few.code, 2);
+    assert.match(errorLines(few.stderr)[0]!, /--bootstrap must be an integer in \[100, 1000000\]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('report: a 6 × 3 grid of 600-step runs takes ≤ 10 s', (t) => {
+  const dir = tmp();
+  try {
+    // Dense early, every 25 steps later (train's default schedule shape); 60 items per benchmark.
+    const evalSteps = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, ...Array.from({ length: 22 }, (_, i) => 75 + 25 * i)];
+    const per = 60;
+    const cells = [];
+    for (const method of ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd'])
+      for (const seed of method === 'base' ? [1] : [1, 2, 3]) {
+        const d = join(dir, method, `seed-${seed}`);
+        const steps = method === 'base' ? 1 : 600;
+        mkdirSync(join(d, 'evals'), { recursive: true });
+        writeFileSync(join(d, 'run.json'), JSON.stringify({ config: { method, seed, steps, evalSplit: 'test' } }));
+        writeFileSync(join(d, 'cell.json'), JSON.stringify({ state: 'done', attempts: 1, executor: 'local' }));
+        const lines: string[] = [];
+        for (let step = 0; step <= steps; step++) {
+          const line: Record<string, number> = { step };
+          // A training line of the size train writes (~60 keys).
+          if (step > 0) for (let k = 0; k < 60; k++) line[`some/metric_${k}`] = Math.sin(step + k);
+          if (step > 0) Object.assign(line, { 'critic/score/mean': 0.5, 'actor/entropy': 0.3, 'timing_s/step': 0.4 });
+          if (evalSteps.includes(step) || step === steps) {
+            const acc = 0.4 + (0.2 * step) / 600 + 0.01 * seed;
+            for (const b of BENCHES) line[`val-core/${b}/acc/mean@1`] = acc;
+            Object.assign(line, { 'val-core/all/acc/mean@1': acc, 'val-core/avg/acc/mean@1': acc, 'val-aux/n': per * 5 });
+            writeJsonl(
+              join(d, 'evals', `step_${String(step).padStart(6, '0')}.jsonl`),
+              BENCHES.flatMap((b) => Array.from({ length: per }, (_, k) => ({ uid: `u${k}`, benchmark: b, correct: (k * 7 + step + seed) % 10 < 5 ? 1 : 0 }))),
+            );
+          }
+          lines.push(JSON.stringify(line));
+        }
+        writeFileSync(join(d, 'metrics.jsonl'), lines.join('\n') + '\n');
+        cells.push({ id: `${method}/seed-${seed}`, row: method, method, override: null, seed, dir: `${method}/seed-${seed}` });
+      }
+    writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ version: 1, name: 'big', cells }));
+    // The bound is for this 2-core machine when idle; under other load the wall time says little, so the test bounds
+    // the command's CPU time (all its threads, start-up included) and reports both.
+    const t0 = performance.now();
+    const code = `const { main } = await import(${JSON.stringify(join(REPO, 'src', 'cli.ts'))}); const c = await main(['--quiet', 'report', ${JSON.stringify(dir)}]); const u = process.cpuUsage(); process.stderr.write('cpu ' + (u.user + u.system) / 1e6 + '\\n'); process.exit(c);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO, encoding: 'utf8', timeout: 180_000 });
+    const wall = (performance.now() - t0) / 1000;
+    assert.equal(r.status, 0, r.stderr);
+    const cpu = Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1]);
+    t.diagnostic(`report over a 6 × 3 grid of 600-step runs, charts and HTML included: ${cpu.toFixed(1)} s CPU, ${wall.toFixed(1)} s wall (start-up included)`);
+    assert.ok(readdirSync(join(dir, 'report')).includes('report.html'));
+    assert.ok(cpu <= 10, `report took ${cpu.toFixed(1)} s of CPU`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
