@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
 import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type PairedTable, type ReportTables } from './tables.ts';
 import type { Summary } from './stats.ts';
+import { tuningCsv, tuningMarkdown } from './tuning.ts';
 
 const DASH = '—';
 
@@ -262,13 +263,19 @@ export function reportFiles(name: string, source: string, t: ReportTables): Reco
     'paired.md': withExcluded(pairedMarkdown(t.paired)),
     'paired.csv': pairedCsv(t.paired),
   };
+  const tuning = tuningMarkdown(t.tuning);
+  if (tuning) {
+    files['tuning.md'] = withExcluded(tuning);
+    files['tuning.csv'] = tuningCsv(t.tuning);
+  }
   files['report.md'] =
     `# rlsd-bench report: ${name}\n\nRebuilt from the records in ${source}.\n\n` +
-    [excluded, accuracy, convergenceMarkdown(t.convergence), dynamicsMarkdown(t.dynamics), pairedMarkdown(t.paired)].join('\n');
+    [excluded, accuracy, ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), dynamicsMarkdown(t.dynamics), pairedMarkdown(t.paired)].join('\n');
   return files;
 }
 
 /** What `report` prints: both accuracy tables, the convergence table and the excluded cells. */
 export function stdoutSummary(t: ReportTables): string {
-  return [accuracyMarkdown(t.accuracy.last), accuracyMarkdown(t.accuracy.peak), convergenceMarkdown(t.convergence), excludedMarkdown(t.excluded)].join('\n');
+  const tuning = tuningMarkdown(t.tuning);
+  return [accuracyMarkdown(t.accuracy.last), accuracyMarkdown(t.accuracy.peak), ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), excludedMarkdown(t.excluded)].join('\n');
 }

@@ -218,3 +218,34 @@ test('formats: escaping, and the same files whatever order the cells are listed 
   assert.ok(!/[±Δ−]/.test(tex), 'no bare Unicode symbols for pdflatex');
   assert.match(a['report.md']!, /rlsd\/seed-2 — running: running \(or interrupted\) at step 40 of 100/);
 });
+
+test('tuning: grid rows of one method and key side by side; the value with the highest last Avg is chosen, not the peak', () => {
+  const grid = (value: string, evals: [number, number][], seed = 1, method = 'grpo', key = 'lr'): CellRecord => cell(`${method}-${key}=${value}`, seed, evals, { method, override: `${key}=${value}` });
+  const r = records([
+    grid('3e-4', [[0, 0.6], [50, 0.3]]), // peaks at the base (0.6) and collapses: a high peak, a low last
+    grid('1e-4', [[0, 0.6], [25, 0.62], [50, 0.65]]),
+    grid('1e-4', [[0, 0.6], [25, 0.7], [50, 0.61]], 2),
+    grid('3e-5', [[0, 0.6], [50, 0.64]]),
+    grid('0.25', [[0, 0.6], [50, 0.5]], 1, 'hybrid', 'opsdWeight'), // one value of its key: no group
+    cell('opsd-answer', 1, [[0, 0.6], [50, 0.1]], { method: 'opsd', override: 'answer' }), // not key=value
+    cell('grpo', 1, [[0, 0.6], [50, 0.7]]),
+  ]);
+  const t = buildTables(r, { comparisons: [], resamples: 100, seed: 1 }).tuning;
+  assert.deepEqual(t.splits, ['test']);
+  assert.equal(t.groups.length, 1);
+  const g = t.groups[0]!;
+  assert.deepEqual([g.method, g.key], ['grpo', 'lr']);
+  assert.deepEqual(g.values.map((v) => v.value), ['3e-5', '1e-4', '3e-4'], 'in numeric order');
+  const [low, mid, high] = g.values;
+  assert.ok(Math.abs(mid!.last - 63) < 1e-9, 'mean over seeds of the last Avg: (65 + 61) / 2');
+  assert.ok(Math.abs(mid!.peak - 67.5) < 1e-9, 'mean of each seed’s peak: (65 + 70) / 2');
+  assert.equal(high!.peak, 60);
+  assert.equal(high!.peakStep, 0);
+  assert.deepEqual(g.values.map((v) => v.chosen), [true, false, false], '3e-5: last 64 beats 1e-4 (63) and 3e-4 (30)');
+  assert.equal(low!.seeds, 1);
+  const files = reportFiles('unit', 'sweep.json', buildTables(r, { comparisons: [], resamples: 100, seed: 1 }));
+  assert.match(files['tuning.md']!, /\| GRPO\s+\| lr\s+\| +\*\*3e-5\*\* \|/);
+  assert.match(files['tuning.md']!, /Warning: this grid was evaluated on the test split/);
+  assert.equal(files['tuning.csv']!.split('\n')[1], 'grpo,lr,3e-5,grpo-lr=3e-5,1,64.0000,64.0000,50,1');
+  assert.equal(reportFiles('unit', 'sweep.json', buildTables(records([cell('grpo', 1, [[0, 0.6]])]), { comparisons: [], resamples: 100, seed: 1 }))['tuning.md'], undefined, 'no grid, no tuning file');
+});

@@ -3,6 +3,7 @@
 // Accuracies are in percent (points) from here on; formats.ts turns these structures into Markdown, CSV and LaTeX.
 import { hashString } from '../util/rng.ts';
 import { mean, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
+import { tuningTable, type TuningTable } from './tuning.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
 
 /** The paper's row order (Table 2); override rows and other methods follow. */
@@ -468,6 +469,8 @@ export interface ReportTables {
   dynamics: DynamicsTable;
   paired: PairedTable;
   excluded: ExcludedCell[];
+  /** Grid rows side by side with the value chosen (empty without grid rows). */
+  tuning: TuningTable;
 }
 
 export interface TableOptions {
@@ -483,5 +486,6 @@ export function buildTables(records: SweepRecords, opts: TableOptions): ReportTa
     dynamics: dynamicsTable(records),
     paired: pairedTable(records, opts.comparisons, { resamples: opts.resamples, seed: opts.seed }),
     excluded: excludedCells(records),
+    tuning: tuningTable(records),
   };
 }
