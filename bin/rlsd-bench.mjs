@@ -6,8 +6,9 @@ import { register } from 'tsx/esm/api';
 // Under `npx` (npm exec) this process is npm's grandchild, and a SIGTERM sent to npm ends npm and its shell without
 // passing the signal on: the command would run on as an orphan, holding its folder's lock. So when the parent that
 // started it goes away, it acts as if it had received the SIGTERM itself. (Only under npm: a shell's `cmd &` may
-// outlive its shell on purpose.)
-if (process.env.npm_command === 'exec' || process.env.npm_lifecycle_event === 'npx') {
+// outlive its shell on purpose.) A sweep asks the same of the cells it starts (RLSD_BENCH_EXIT_WITH_PARENT=1), so a
+// sweep killed with SIGKILL leaves no training running on behind it.
+if (process.env.npm_command === 'exec' || process.env.npm_lifecycle_event === 'npx' || process.env.RLSD_BENCH_EXIT_WITH_PARENT === '1') {
   const parent = process.ppid;
   const watch = setInterval(() => {
     if (process.ppid !== parent) {

@@ -1,0 +1,107 @@
+// A sweep config's rows (config.ts expandRows) expanded into cells, a row and a seed each: every cell is
+// an ordinary `rlsd-bench train` run in `<row>/seed-<n>`. The base row is one cell: `train --method base --steps 1`
+// makes no update, and its step-0 evaluation is the base row of every table. The expansion is a pure function of
+// the config, so the local executor, shards and Slurm array tasks all agree on which index is which cell.
+import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
+import type { OptionValue } from '../../methods/options.ts';
+import { DEFAULT_TRAIN, TRAIN_OPTIONS } from '../train/config.ts';
+import { evaluationSteps } from '../train/evaluate.ts';
+import { expandRows, sortTrain, trains, type SweepConfig, type TrainValue } from './config.ts';
+
+/** One cell as sweep.json records it (docs: the sweep/report contract). */
+export interface SweepCell {
+  /** Position in sweep.json's cells: what --shard i/n, --print-jobs and Slurm array task ids count. */
+  index: number;
+  id: string;
+  row: string;
+  method: string;
+  override: string | null;
+  seed: number;
+  /** Relative to the sweep folder: `<row>/seed-<n>`. */
+  dir: string;
+  /** Configured training steps (1 for the base cell): the cell is done when summary.json's last step is this. */
+  steps: number;
+  /** train's arguments without --base, --out, --backend and --quiet (those come from the sweep and its flags). */
+  args: string[];
+}
+
+/** A row's train flags and method options as train's command-line arguments (booleans as --x / --no-x). */
+export function trainArgs(train: Record<string, TrainValue>, opt: Record<string, OptionValue>): string[] {
+  const args: string[] = [];
+  for (const o of TRAIN_OPTIONS) {
+    const v = train[o.flag];
+    if (v === undefined) continue;
+    if (typeof v === 'boolean') args.push(v ? `--${o.flag}` : `--no-${o.flag}`);
+    else args.push(`--${o.flag}`, String(v));
+  }
+  for (const k of Object.keys(opt).sort()) args.push('--opt', `${k}=${String(opt[k])}`);
+  return args;
+}
+
+/**
+ * Every cell of a config, in sweep.json's order: the base cell (`base/seed-<first seed>`, one step) when base is
+ * listed, then each row × seed. Throws the config's one-line errors (see expandRows).
+ */
+export function expandCells(cfg: SweepConfig, file = 'sweep config'): SweepCell[] {
+  const cells: SweepCell[] = [];
+  for (const r of expandRows(cfg, file)) {
+    // A method that makes no update gives the same numbers for every seed: one cell, one step.
+    const once = !trains(r.method);
+    const steps = once ? 1 : Number(r.train['steps'] ?? DEFAULT_TRAIN.steps);
+    const train = once ? sortTrain({ ...r.train, steps: 1 }) : r.train;
+    for (const seed of once ? cfg.seeds.slice(0, 1) : cfg.seeds) {
+      const id = `${r.row}/seed-${seed}`;
+      cells.push({ index: cells.length, id, row: r.row, method: r.method, override: r.override, seed, dir: id, steps, args: ['--method', r.method, '--seed', String(seed), ...trainArgs(train, r.opt)] });
+    }
+  }
+  return cells;
+}
+
+/** The value of `--flag` in a cell's args (they are written by trainArgs: flag, value pairs). */
+export function argValue(args: readonly string[], flag: string): string | undefined {
+  const i = args.indexOf(`--${flag}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/**
+ * Seconds per unit of work with two cells at once on 2 cores (wasm), at the default 16 prompts × 8 responses and 60
+ * evaluation items per benchmark (449 rows). One cell alone takes ~2 s per GRPO step, ~3 s per step with a
+ * self-teacher and ~5 s per evaluation; two at once share the cores with the teacher's worker thread, hence ~25 %
+ * more. (With two other trainings running on the same machine, two cells measured 5.1 s per GRPO step, 4.4 s per
+ * RLSD step and 6 s per evaluation, the first 10.5 s.) Used for ordering cells and for estimates only.
+ */
+export const COST = { startS: 12, stepS: 2.6, teacherStepS: 3.6, evalS: 6.5 } as const;
+
+/** Whether a cell's method runs a self-teacher (slower steps: the cells to start first). */
+export function hasTeacher(cell: SweepCell): boolean {
+  const m = getMethod(cell.method);
+  if (!m.trains) return false;
+  const opt: Record<string, string> = {};
+  cell.args.forEach((a, i) => {
+    if (a === '--opt') {
+      const kv = cell.args[i + 1]!;
+      opt[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+    }
+  });
+  return m.teacherContext(resolveMethodConfig(m, opt)) !== null;
+}
+
+/** A cell's expected run time in seconds (for ordering the longest first, and a first ETA before any step ends). */
+export function estimateCellSeconds(cell: SweepCell): number {
+  const num = (flag: string, dflt: number): number => Number(argValue(cell.args, flag) ?? dflt);
+  const batch = (num('prompts', DEFAULT_TRAIN.promptsPerStep) * num('samples', DEFAULT_TRAIN.samplesPerPrompt)) / (DEFAULT_TRAIN.promptsPerStep * DEFAULT_TRAIN.samplesPerPrompt);
+  const evals = evaluationSteps({ evalSchedule: argValue(cell.args, 'eval-schedule') ?? DEFAULT_TRAIN.evalSchedule, steps: cell.steps }).length;
+  const items = num('eval-items', DEFAULT_TRAIN.evalPerBenchmark) / DEFAULT_TRAIN.evalPerBenchmark;
+  const step = getMethod(cell.method).trains ? (hasTeacher(cell) ? COST.teacherStepS : COST.stepS) * batch : 0;
+  return COST.startS + cell.steps * step + evals * COST.evalS * items;
+}
+
+/** Wall time of jobs of these durations on `workers` slots, longest first, each to the slot that frees first (as runCells does). */
+export function estimateMakespan(seconds: readonly number[], workers: number): number {
+  const slots = new Array<number>(Math.max(1, workers)).fill(0);
+  for (const s of [...seconds].sort((a, b) => b - a)) {
+    const i = slots.indexOf(Math.min(...slots));
+    slots[i]! += s;
+  }
+  return Math.max(...slots);
+}

@@ -1,0 +1,153 @@
+// Sweep configs without training: the presets load, the expansion into rows and cells is a golden list, and every
+// refusal is one line naming the file and the key, with the wording of the rules train and the methods declare.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expandCells } from './cells.ts';
+import { checkSweepConfig, expandRows, formatValue, parseSweepText, readSweepConfig, type SweepConfig } from './config.ts';
+import { parseShard, shardCells } from './command.ts';
+import { describePreset, presetNames, readPreset } from './presets.ts';
+import { jsonDiff } from './state.ts';
+
+const check = (yaml: string): SweepConfig => checkSweepConfig(parseSweepText(yaml, 'sweep.yaml'), 'sweep.yaml');
+const refuses = (yaml: string, message: string | RegExp): void => {
+  assert.throws(() => check(yaml), (e: Error) => {
+    assert.equal(e.message.includes('\n'), false, 'one line');
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else assert.match(e.message, message);
+    return true;
+  });
+};
+const HEAD = 'name: t\nmethods: [base, grpo]\nseeds: [1]\n';
+
+test('presets: smoke, quick and paper load, all six methods, and describe themselves', () => {
+  assert.deepEqual(presetNames(), ['smoke', 'quick', 'paper']);
+  for (const p of presetNames()) {
+    const c = readPreset(p);
+    assert.deepEqual([...c.methods].sort(), ['base', 'grpo', 'hybrid', 'opsd', 'rlsd', 'sdpo']);
+    assert.match(describePreset(p), new RegExp(`^${p}: 6 methods × \\d seeds? \\(\\d+ cells\\), \\d+ steps`));
+  }
+  assert.equal(expandCells(readPreset('paper')).length, 1 + 5 * 3);
+  assert.throws(() => readPreset('huge'), /--preset must be smoke, quick, paper \(got 'huge'\)/);
+});
+
+test('cells: the quick preset expands to a golden list of ids, folders and train arguments', () => {
+  const cells = expandCells(readPreset('quick'));
+  assert.deepEqual(
+    cells.map((c) => [c.index, c.id, c.dir, c.steps]),
+    [
+      [0, 'base/seed-1', 'base/seed-1', 1],
+      [1, 'grpo/seed-1', 'grpo/seed-1', 50],
+      [2, 'opsd/seed-1', 'opsd/seed-1', 50],
+      [3, 'sdpo/seed-1', 'sdpo/seed-1', 50],
+      [4, 'hybrid/seed-1', 'hybrid/seed-1', 50],
+      [5, 'rlsd/seed-1', 'rlsd/seed-1', 50],
+    ],
+  );
+  assert.deepEqual(cells[0]!.args, ['--method', 'base', '--seed', '1', '--steps', '1', '--eval-schedule', '5@50,25', '--eval-items', '60']);
+  assert.deepEqual(cells[5]!.args, ['--method', 'rlsd', '--seed', '1', '--steps', '50', '--eval-schedule', '5@50,25', '--eval-items', '60']);
+});
+
+test('cells: grid rows for every trainable method, overrides, method options, seeds; include_plain', () => {
+  const cfg = check(`name: g
+methods: [base, grpo, rlsd]
+seeds: [1, 2]
+train: { steps: 10, shuffle-rewards: false }
+opt: { rlsd: { teacher: sync:010 } }
+grid: { lr: [3e-5, 1e-4] }
+overrides:
+  - { name: answer-ctx, methods: [rlsd], train: { warmup: 2 }, opt: { privileged: reference } }
+`);
+  assert.deepEqual(cfg.opt, { rlsd: { teacher: 'sync:10' } }, 'canonical teacher regime');
+  const cells = expandCells(cfg, 'g');
+  assert.deepEqual(
+    cells.map((c) => c.id),
+    [
+      'base/seed-1',
+      'grpo/seed-1', 'grpo/seed-2',
+      'grpo-lr=3e-5/seed-1', 'grpo-lr=3e-5/seed-2',
+      'grpo-lr=1e-4/seed-1', 'grpo-lr=1e-4/seed-2',
+      'rlsd/seed-1', 'rlsd/seed-2',
+      'rlsd-lr=3e-5/seed-1', 'rlsd-lr=3e-5/seed-2',
+      'rlsd-lr=1e-4/seed-1', 'rlsd-lr=1e-4/seed-2',
+      'rlsd-answer-ctx/seed-1', 'rlsd-answer-ctx/seed-2',
+    ],
+  );
+  const byId = (id: string) => cells.find((c) => c.id === id)!;
+  assert.deepEqual(byId('rlsd-lr=3e-5/seed-2').args, ['--method', 'rlsd', '--seed', '2', '--steps', '10', '--lr', '0.00003', '--no-shuffle-rewards', '--opt', 'teacher=sync:10']);
+  assert.deepEqual(byId('rlsd-answer-ctx/seed-1').args, ['--method', 'rlsd', '--seed', '1', '--steps', '10', '--warmup', '2', '--no-shuffle-rewards', '--opt', 'privileged=reference', '--opt', 'teacher=sync:10']);
+  assert.deepEqual(byId('grpo-lr=1e-4/seed-1'), { index: 5, id: 'grpo-lr=1e-4/seed-1', row: 'grpo-lr=1e-4', method: 'grpo', override: 'lr=1e-4', seed: 1, dir: 'grpo-lr=1e-4/seed-1', steps: 10, args: ['--method', 'grpo', '--seed', '1', '--steps', '10', '--lr', '0.0001', '--no-shuffle-rewards'] });
+  // Without the plain rows: base stays (the reference row), the grid rows remain.
+  const noPlain = expandRows(check(`name: g\nmethods: [base, grpo]\nseeds: [1]\ngrid: { lr: [3e-5] }\ninclude_plain: false\n`), 'g');
+  assert.deepEqual(noPlain.map((r) => r.row), ['base', 'grpo-lr=3e-5']);
+  // A grid over a method option adds rows only to the methods that have it.
+  const teacher = expandRows(check(`name: g\nmethods: [grpo, opsd, rlsd]\nseeds: [1]\ngrid: { teacher: [live, sync:10] }\ninclude_plain: false\n`), 'g');
+  assert.deepEqual(teacher.map((r) => r.row), ['opsd-teacher=live', 'opsd-teacher=sync:10', 'rlsd-teacher=live', 'rlsd-teacher=sync:10']);
+});
+
+test('config errors: one line naming the file and the key, in the words of the rule', () => {
+  refuses(`${HEAD}train: { stepz: 3 }`, /^sweep\.yaml: train\.stepz: unknown train option \(known: steps, prompts, samples, .*eval-schedule, eval-items/);
+  refuses('name: t\nmethods: [base, grpo, foo]\nseeds: [1]\n', "sweep.yaml: methods[2]: unknown method 'foo' (known: base, grpo, opsd, hybrid, rlsd, sdpo)");
+  refuses(`${HEAD}train: { steps: 0 }`, 'sweep.yaml: train.steps: must be an integer ≥ 1 (got 0)');
+  refuses(`${HEAD}train: { lr-schedule: linear }`, 'sweep.yaml: train.lr-schedule: must be constant or cosine (got "linear")');
+  refuses(`${HEAD}train: { eval-items: 1000000 }`, /^sweep\.yaml: train\.eval-items: must be an integer in \[1, 20000\]/);
+  refuses(`${HEAD}train: { eval-schedule: never }`, 'sweep.yaml: train.eval-schedule: a sweep needs evaluations ("never" never evaluates)');
+  refuses(`${HEAD}train: { seed: 3 }`, 'sweep.yaml: train.seed: set by seeds (one cell per seed)');
+  refuses(`${HEAD}train: { prompts: 16, ppo-mini-batch: 3 }`, "sweep.yaml: train: row 'base': ppoMiniBatch 3 must divide promptsPerStep 16");
+  refuses(`${HEAD}seed: 1`, 'sweep.yaml: seed: unknown key (known: name, base, methods, seeds, train, opt, grid, overrides, include_plain, slurm)');
+  refuses('methods: [grpo]\nseeds: [1]\n', 'sweep.yaml: name: missing');
+  refuses('name: t\nmethods: [grpo]\nseeds: [1, 1]\n', 'sweep.yaml: seeds: holds the same value twice (items 0 and 1)');
+  refuses('name: t\nmethods: grpo\nseeds: [1]\n', 'sweep.yaml: methods: must be array');
+  refuses(`${HEAD}opt: { grpo: { clipLow: -1 } }`, /^sweep\.yaml: opt\.grpo: option 'clipLow' of method 'grpo' must be/);
+  refuses(`${HEAD}opt: { grpo: { foo: 1 } }`, /^sweep\.yaml: opt\.grpo: unknown option 'foo' for method 'grpo' \(valid: stdNorm, /);
+  refuses(`${HEAD}opt: { rlsd: { teacher: sync:10 } }`, 'sweep.yaml: opt.rlsd: method \'rlsd\' is in neither methods nor an override (methods: base, grpo)');
+  refuses(`${HEAD}grid: { lr: [0.1, -1] }`, 'sweep.yaml: grid.lr[1]: must be a number ≥ 0 (got -1)');
+  refuses(`${HEAD}grid: { beta: [0.5] }`, /^sweep\.yaml: grid\.beta: neither a train option \(steps, .*\) nor an option of grpo/);
+  refuses(`${HEAD}overrides: [{ name: x, methods: [base] }]`, "sweep.yaml: overrides[0].methods[0]: method 'base' trains nothing: its override row would equal the base row");
+  refuses(`${HEAD}overrides: [{ name: x, methods: [grpo], opt: { teacher: live } }]`, /^sweep\.yaml: overrides\[0\]\.opt: unknown option 'teacher' for method 'grpo'/);
+  refuses(`${HEAD}overrides: [{ name: a/b, methods: [grpo] }]`, /^sweep\.yaml: overrides\[0\]\.name: must be a name of letters/);
+  refuses(`${HEAD}grid: { lr: [3e-5] }\noverrides: [{ name: lr=3e-5, methods: [grpo] }]`, "sweep.yaml: overrides[0]: row 'grpo-lr=3e-5' is also made by grid; give the override another name");
+  refuses('name: t\nmethods: [grpo\n', /^sweep\.yaml: not valid YAML or JSON: /);
+  refuses(`${HEAD}train: { eval-schedule: 5@50,25 }`, "sweep.yaml: train.25: must be string or number or boolean (got nothing; inside { … } a comma separates entries: quote a value that has one, e.g. eval-schedule: '5@50,25')");
+  refuses(`${HEAD}seeds: [1, x]`.replace('seeds: [1]\n', ''), 'sweep.yaml: seeds[1]: must be integer');
+});
+
+test('config files: YAML and JSON, a missing file, values in row names', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-sweep-cfg-'));
+  writeFileSync(join(dir, 'a.json'), JSON.stringify({ name: 'j', methods: ['grpo'], seeds: [2], train: { steps: 5 } }));
+  const j = readSweepConfig(join(dir, 'a.json'), 'a.json');
+  assert.deepEqual(expandCells(j).map((c) => c.id), ['grpo/seed-2']);
+  assert.throws(() => readSweepConfig(join(dir, 'none.yaml'), 'none.yaml'), /^SweepConfigError: none\.yaml: no such file$|none\.yaml: no such file/);
+  assert.equal(formatValue(3e-5), '3e-5');
+  assert.equal(formatValue(1.5e-4), '1.5e-4');
+  assert.equal(formatValue(0.25), '0.25');
+  assert.equal(formatValue('sync:10'), 'sync:10');
+});
+
+test('shards: index % n == i, every cell in exactly one shard; bad forms refused', () => {
+  const cells = expandCells(readPreset('paper'));
+  const shards = [0, 1, 2].map((i) => shardCells(cells, parseShard(`${i}/3`)).map((c) => c.index));
+  assert.deepEqual(shards[1], [1, 4, 7, 10, 13]);
+  assert.deepEqual(shards.flat().sort((a, b) => a - b), cells.map((c) => c.index));
+  for (const bad of ['3/3', '1', 'a/2', '0/0', '-1/2']) assert.throws(() => parseShard(bad), /--shard must be i\/n with 0 ≤ i < n/);
+});
+
+test('jsonDiff names what differs (the refusal of a rerun with another config)', () => {
+  assert.deepEqual(jsonDiff({ a: 1, t: { steps: 2 } }, { a: 1, t: { steps: 3 } }), ['t.steps: 2 → 3']);
+  assert.deepEqual(jsonDiff({ m: ['a'] }, { m: ['a', 'b'] }), ['m: ["a"] → ["a","b"]']);
+  assert.deepEqual(jsonDiff({ a: 1 }, { a: 1 }), []);
+});
+
+test('local executor helpers: the error line of a crashed train, shell quoting, the makespan of longest-first', async () => {
+  const { errorOf, shellLine } = await import('./local.ts');
+  const { estimateMakespan } = await import('./cells.ts');
+  assert.equal(errorOf('rlsd-bench: backend wasm\nsome tfjs banner\nrlsd-bench: error: --samples must be ≥ 2 for group-relative methods\n'), '--samples must be ≥ 2 for group-relative methods');
+  assert.equal(errorOf('Segmentation fault\n\n'), 'Segmentation fault');
+  assert.equal(errorOf(''), undefined);
+  assert.equal(shellLine(['node', '/a b/x.mjs', '--eval-schedule', '5@50,25', "it's"]), `node '/a b/x.mjs' --eval-schedule 5@50,25 'it'\\''s'`);
+  // Four 264 s teacher cells, a 214 s grpo cell and a 25 s base cell on 2 workers (the quick preset).
+  assert.equal(estimateMakespan([25, 214, 264, 264, 264, 264], 2), 264 * 2 + 214);
+  assert.equal(estimateMakespan([5, 5], 8), 5);
+});

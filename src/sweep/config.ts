@@ -1,0 +1,340 @@
+// A sweep's config: a YAML (or JSON) file, its shape checked by ajv against SWEEP_SCHEMA, then every train flag
+// and method option checked by the rules they are declared with (TRAIN_OPTIONS in src/train/config.ts, the method
+// registry's resolveMethodConfig) — nothing about them is stated here a second time. Every refusal is one line
+// naming the file and the key: `sweep.yaml: train.stepz: unknown train option (known: steps, prompts, …)`.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { getMethod, methodNames, resolveMethodConfig } from '../../methods/index.ts';
+import type { OptionValue } from '../../methods/options.ts';
+import { PACKAGE_BASE } from '../paths.ts';
+import { checkTrainConfig, DEFAULT_TRAIN, TRAIN_OPTIONS, ruleProblem, type TrainConfig, type TrainOption } from '../train/config.ts';
+import { parseEvalSchedule } from '../train/evaluate.ts';
+import { UsageError } from '../util/errors.ts';
+import { SWEEP_SCHEMA } from './schema.ts';
+
+export type TrainValue = string | number | boolean;
+
+/** A named ablation row: `<method>-<name>` for each of its methods, with its train flags and method options on top. */
+export interface OverrideSpec {
+  name: string;
+  methods: string[];
+  train: Record<string, TrainValue>;
+  opt: Record<string, OptionValue>;
+}
+
+/**
+ * A checked sweep config in its canonical form (what sweep.json records and a rerun compares): every key present,
+ * train flags in TRAIN_OPTIONS order, method options in their canonical text (a teacher regime 'sync:010' → 'sync:10').
+ */
+export interface SweepConfig {
+  name: string;
+  /** The base checkpoint as written (relative to the working directory, as train's --base); null: the committed base. */
+  base: string | null;
+  methods: string[];
+  seeds: number[];
+  /** Train flags by long name, the same for every cell. */
+  train: Record<string, TrainValue>;
+  /** Method options per method. */
+  opt: Record<string, Record<string, OptionValue>>;
+  /** Per key (a train flag or a method option) the values that each add an override row to every trainable method. */
+  grid: Record<string, TrainValue[]>;
+  overrides: OverrideSpec[];
+  /** With a grid or overrides, whether the plain method rows run too. */
+  include_plain: boolean;
+}
+
+/** Train flags a sweep sets itself: a config naming them would contradict the grid. */
+const SET_BY_SWEEP: Record<string, string> = {
+  seed: 'set by seeds (one cell per seed)',
+  'stop-after': 'not for sweeps: a cell is done only at its last step (interrupt the sweep instead; a rerun resumes)',
+};
+
+/** The train flags a config may name. */
+export const SWEEP_TRAIN_OPTIONS: readonly TrainOption[] = TRAIN_OPTIONS.filter((o) => !(o.flag in SET_BY_SWEEP));
+
+/** A refusal of a config: one line naming the file and the key. */
+export class SweepConfigError extends UsageError {
+  override name = 'SweepConfigError';
+}
+
+/** `lr=3e-5` rather than `lr=0.00003`: values in row names as one would write them. */
+export function formatValue(v: TrainValue): string {
+  if (typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3) return v.toExponential();
+  return String(v);
+}
+
+/** `/train/stepz` → `train.stepz`, `/methods/2` → `methods[2]` (JSON Pointer escapes undone; `raw` tells lists from maps). */
+function keyPath(pointer: string, raw: unknown, extra?: string): string {
+  const segs = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) segs.push(extra);
+  let at: unknown = raw;
+  let out = '';
+  for (const s of segs) {
+    out = Array.isArray(at) ? `${out}[${s}]` : out ? `${out}.${s}` : s;
+    at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[s] : undefined;
+  }
+  return out;
+}
+
+/** The properties a schema node declares, for the 'unknown key (known: …)' line. */
+function knownKeys(pointer: string): string[] {
+  const segs = pointer.split('/').slice(1);
+  let node: unknown = SWEEP_SCHEMA;
+  for (const s of segs) {
+    const n = node as { properties?: Record<string, unknown>; items?: unknown };
+    node = /^\d+$/.test(s) ? n.items : n.properties?.[s];
+  }
+  return Object.keys((node as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+}
+
+function schemaError(e: ErrorObject, raw: unknown): { key: string; message: string } {
+  const p = e.params as Record<string, unknown>;
+  const at = (extra?: string): string => keyPath(e.instancePath, raw, extra) || '(top level)';
+  if (e.keyword === 'additionalProperties') return { key: at(String(p['additionalProperty'])), message: `unknown key (known: ${knownKeys(e.instancePath).join(', ')})` };
+  if (e.keyword === 'required') return { key: at(String(p['missingProperty'])), message: 'missing' };
+  if (e.keyword === 'type') {
+    // `{ eval-schedule: 5@50,25 }`: in a flow mapping the comma ends the entry, and `25` becomes a key of its own.
+    const flowComma = e.data === null && /\.\d+$/.test(at()) ? "; inside { … } a comma separates entries: quote a value that has one, e.g. eval-schedule: '5@50,25'" : '';
+    return { key: at(), message: `must be ${String(p['type']).replace(/,/g, ' or ')}${e.data === null ? ` (got nothing${flowComma})` : ''}` };
+  }
+  if (e.keyword === 'pattern') return { key: at(), message: `must be a name of letters, digits and . _ - (= , : + in override names), starting with a letter or digit` };
+  if (e.keyword === 'uniqueItems') {
+    const [i, j] = [Number(p['i']), Number(p['j'])].sort((a, b) => a - b);
+    return { key: at(), message: `holds the same value twice (items ${i} and ${j})` };
+  }
+  return { key: at(), message: e.message ?? e.keyword };
+}
+
+let validator: ReturnType<Ajv['compile']> | null = null;
+
+/** The raw value's shape against SWEEP_SCHEMA; throws the first problem. */
+function checkShape(raw: unknown, file: string): void {
+  validator ??= new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile(SWEEP_SCHEMA);
+  if (validator(raw)) return;
+  const { key, message } = schemaError(validator.errors![0]!, raw);
+  throw new SweepConfigError(`${file}: ${key}: ${message}`);
+}
+
+/** Checks and canonicalises config values; `fail` throws the one-line error for a key. */
+class Checker {
+  constructor(readonly file: string) {}
+
+  fail(key: string, message: string): never {
+    throw new SweepConfigError(`${this.file}: ${key}: ${message}`);
+  }
+
+  method(key: string, name: string): string {
+    if (!methodNames.includes(name)) this.fail(key, `unknown method '${name}' (known: ${methodNames.join(', ')})`);
+    return name;
+  }
+
+  trainOption(key: string, flag: string): TrainOption {
+    if (flag in SET_BY_SWEEP) this.fail(key, SET_BY_SWEEP[flag]!);
+    const o = SWEEP_TRAIN_OPTIONS.find((x) => x.flag === flag);
+    if (!o) this.fail(key, `unknown train option (known: ${SWEEP_TRAIN_OPTIONS.map((x) => x.flag).join(', ')})`);
+    return o;
+  }
+
+  trainValue(key: string, o: TrainOption, v: TrainValue): TrainValue {
+    const problem = ruleProblem(o.rule, v);
+    if (problem) this.fail(key, problem);
+    // The report is built from evaluations: a cell that never evaluates has nothing to report.
+    if (o.field === 'evalSchedule') {
+      const s = parseEvalSchedule(String(v));
+      if (typeof s !== 'string' && s.segments.length === 0) this.fail(key, `a sweep needs evaluations (${JSON.stringify(v)} never evaluates)`);
+    }
+    return v;
+  }
+
+  /** Train flags by long name, checked one by one, in TRAIN_OPTIONS order. */
+  train(key: string, values: Record<string, TrainValue> | undefined): Record<string, TrainValue> {
+    const out: Record<string, TrainValue> = {};
+    for (const [flag, v] of Object.entries(values ?? {})) out[flag] = this.trainValue(`${key}.${flag}`, this.trainOption(`${key}.${flag}`, flag), v);
+    return sortTrain(out);
+  }
+
+  /** A method's options through the registry; returns them in canonical form. */
+  options(key: string, method: string, values: Record<string, OptionValue>): Record<string, OptionValue> {
+    let resolved: Record<string, OptionValue>;
+    try {
+      resolved = resolveMethodConfig(getMethod(method), values) as Record<string, OptionValue>;
+    } catch (e) {
+      return this.fail(key, (e as Error).message);
+    }
+    return Object.fromEntries(Object.keys(values).sort().map((k) => [k, resolved[k]!]));
+  }
+}
+
+/** Train flags in the order of TRAIN_OPTIONS (so equal configs are equal text). */
+export function sortTrain(values: Record<string, TrainValue>): Record<string, TrainValue> {
+  const out: Record<string, TrainValue> = {};
+  for (const o of TRAIN_OPTIONS) if (values[o.flag] !== undefined) out[o.flag] = values[o.flag]!;
+  return out;
+}
+
+/** Whether a method changes the policy (the base row is one evaluation; grids and overrides apply to the others). */
+export function trains(method: string): boolean {
+  return getMethod(method).trains;
+}
+
+interface RawConfig {
+  name: string;
+  base?: string | null;
+  methods: string[];
+  seeds: number[];
+  train?: Record<string, TrainValue>;
+  opt?: Record<string, Record<string, OptionValue>>;
+  grid?: Record<string, TrainValue[]>;
+  overrides?: { name: string; methods: string[]; train?: Record<string, TrainValue>; opt?: Record<string, OptionValue> }[];
+  include_plain?: boolean;
+}
+
+/**
+ * A parsed config (the object a YAML or JSON file holds) checked and put in canonical form. `file` names it in
+ * errors. Last, its rows are expanded once for what only a whole row shows (expandRows).
+ */
+export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
+  checkShape(raw, file);
+  const r = raw as RawConfig;
+  const c = new Checker(file);
+  const methods = r.methods.map((m, i) => c.method(`methods[${i}]`, m));
+  const trainable = methods.filter(trains);
+  const train = c.train('train', r.train);
+  const opt: SweepConfig['opt'] = {};
+  for (const [m, values] of Object.entries(r.opt ?? {})) {
+    c.method(`opt.${m}`, m);
+    const inOverrides = (r.overrides ?? []).some((o) => o.methods.includes(m));
+    if (!methods.includes(m) && !inOverrides) c.fail(`opt.${m}`, `method '${m}' is in neither methods nor an override (methods: ${methods.join(', ')})`);
+    opt[m] = c.options(`opt.${m}`, m, values);
+  }
+  const grid: SweepConfig['grid'] = {};
+  for (const [k, values] of Object.entries(r.grid ?? {})) {
+    if (trainable.length === 0) c.fail(`grid.${k}`, `a grid adds rows to the methods that train, and methods lists none (${methods.join(', ')})`);
+    const o = SWEEP_TRAIN_OPTIONS.find((x) => x.flag === k);
+    if (o) grid[k] = values.map((v, i) => c.trainValue(`grid.${k}[${i}]`, o, v));
+    else if (k in SET_BY_SWEEP) c.trainOption(`grid.${k}`, k);
+    else {
+      const having = trainable.filter((m) => Object.hasOwn(getMethod(m).options, k));
+      if (having.length === 0)
+        c.fail(`grid.${k}`, `neither a train option (${SWEEP_TRAIN_OPTIONS.map((x) => x.flag).join(', ')}) nor an option of ${trainable.join(', ')} (see \`rlsd-bench methods --verbose\`)`);
+      grid[k] = values.map((v, i) => {
+        let canonical: OptionValue = v;
+        for (const m of having) canonical = c.options(`grid.${k}[${i}]`, m, { ...(opt[m] ?? {}), [k]: v })[k]!;
+        return canonical;
+      });
+    }
+  }
+  const overrides: OverrideSpec[] = (r.overrides ?? []).map((o, i) => {
+    const at = `overrides[${i}]`;
+    const ms = o.methods.map((m, j) => {
+      c.method(`${at}.methods[${j}]`, m);
+      if (!trains(m)) c.fail(`${at}.methods[${j}]`, `method '${m}' trains nothing: its override row would equal the base row`);
+      return m;
+    });
+    const otrain = c.train(`${at}.train`, o.train);
+    let oopt: Record<string, OptionValue> = {};
+    for (const m of ms) oopt = c.options(`${at}.opt`, m, { ...(opt[m] ?? {}), ...(o.opt ?? {}) });
+    // Keep only the override's own keys (the per-method options are applied again per row).
+    oopt = Object.fromEntries(Object.keys(o.opt ?? {}).sort().map((k) => [k, oopt[k]!]));
+    return { name: o.name, methods: ms, train: otrain, opt: oopt };
+  });
+  const cfg: SweepConfig = { name: r.name, base: r.base ?? null, methods, seeds: [...r.seeds], train, opt, grid, overrides, include_plain: r.include_plain ?? true };
+  expandRows(cfg, file);
+  return cfg;
+}
+
+/** One row of the tables: a method with its train flags and method options. */
+export interface SweepRow {
+  /** The label: the method, or `<method>-<override>` (`grpo-lr=3e-5`, `hybrid-opsdWeight=0.25`). */
+  row: string;
+  method: string;
+  override: string | null;
+  train: Record<string, TrainValue>;
+  opt: Record<string, OptionValue>;
+  /** The config key the row comes from, for errors ('train', 'grid', 'overrides[1]'). */
+  where: string;
+}
+
+/** Cartesian product of the grid: one assignment per combination, keys in the config's order. */
+function gridCombinations(grid: Record<string, TrainValue[]>): [string, TrainValue][][] {
+  let out: [string, TrainValue][][] = [[]];
+  for (const [k, values] of Object.entries(grid)) out = out.flatMap((combo) => values.map((v) => [...combo, [k, v] as [string, TrainValue]]));
+  return Object.keys(grid).length === 0 ? [] : out;
+}
+
+const TRAIN_FLAGS = new Set(TRAIN_OPTIONS.map((o) => o.flag));
+
+/**
+ * The rows of a config in table order: base, then per method its plain row and grid rows, then the override rows
+ * in the order they are declared. Checks what only a whole row shows (train flags that must agree with each other,
+ * two rows of one name) and throws one line naming the file and the key.
+ */
+export function expandRows(cfg: SweepConfig, file: string): SweepRow[] {
+  const rows: SweepRow[] = [];
+  const optOf = (m: string): Record<string, OptionValue> => ({ ...(cfg.opt[m] ?? {}) });
+  const variants = Object.keys(cfg.grid).length > 0 || cfg.overrides.length > 0;
+  for (const m of cfg.methods) {
+    if (!trains(m) || !variants || cfg.include_plain) rows.push({ row: m, method: m, override: null, train: { ...cfg.train }, opt: optOf(m), where: 'train' });
+    if (!trains(m)) continue;
+    for (const combo of gridCombinations(cfg.grid)) {
+      const train = { ...cfg.train };
+      const opt = optOf(m);
+      let applies = true;
+      for (const [k, v] of combo) {
+        if (TRAIN_FLAGS.has(k)) train[k] = v;
+        else if (Object.hasOwn(getMethod(m).options, k)) opt[k] = v as OptionValue;
+        else applies = false; // a method option this method does not have: no such row for it
+      }
+      if (!applies) continue;
+      const name = combo.map(([k, v]) => `${k}=${formatValue(v)}`).join(',');
+      rows.push({ row: `${m}-${name}`, method: m, override: name, train: sortTrain(train), opt, where: 'grid' });
+    }
+  }
+  cfg.overrides.forEach((o, i) => {
+    for (const m of o.methods)
+      rows.push({ row: `${m}-${o.name}`, method: m, override: o.name, train: sortTrain({ ...cfg.train, ...o.train }), opt: { ...optOf(m), ...o.opt }, where: `overrides[${i}]` });
+  });
+  const seen = new Map<string, string>();
+  for (const r of rows) {
+    const before = seen.get(r.row);
+    if (before !== undefined) throw new SweepConfigError(`${file}: ${r.where}: row '${r.row}' is also made by ${before}; give the override another name`);
+    seen.set(r.row, r.where);
+    checkRow(r, file);
+  }
+  return rows;
+}
+
+/** The flags of one row checked together, by the same check a library caller's TrainConfig gets. */
+function checkRow(r: SweepRow, file: string): void {
+  const cfg: Record<string, unknown> = { ...DEFAULT_TRAIN, method: r.method, base: '', out: '' };
+  for (const o of TRAIN_OPTIONS) if (r.train[o.flag] !== undefined) cfg[o.field] = r.train[o.flag];
+  try {
+    checkTrainConfig(cfg as unknown as TrainConfig);
+    resolveMethodConfig(getMethod(r.method), r.opt);
+  } catch (e) {
+    throw new SweepConfigError(`${file}: ${r.where}: row '${r.row}': ${(e as Error).message}`);
+  }
+}
+
+/** Parses YAML (JSON is YAML too) into a plain value; a syntax error is one line naming the file and position. */
+export function parseSweepText(text: string, file: string): unknown {
+  try {
+    return parseYaml(text, { prettyErrors: false });
+  } catch (e) {
+    const first = String((e as Error).message).split('\n')[0];
+    throw new SweepConfigError(`${file}: not valid YAML or JSON: ${first}`);
+  }
+}
+
+/** Reads, parses and checks a config file (rows included: see cells.ts expandRows). */
+export function readSweepConfig(path: string, shown: string = path): SweepConfig {
+  if (!existsSync(path)) throw new SweepConfigError(`${shown}: no such file`);
+  return checkSweepConfig(parseSweepText(readFileSync(path, 'utf8'), shown), shown);
+}
+
+/** The base checkpoint's absolute path: the config's, against the working directory, or the committed base. */
+export function sweepBase(cfg: SweepConfig, cwd: string = process.cwd()): string {
+  return cfg.base === null ? PACKAGE_BASE : resolve(cwd, cfg.base);
+}

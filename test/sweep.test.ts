@@ -1,0 +1,113 @@
+// `rlsd-bench sweep` end to end on tiny cells (a few steps, a few items): the local executor runs every cell as a
+// train process, records sweep.json and cell.json, writes the report; a rerun resumes and recomputes nothing; a
+// cell that crashes is marked failed while the others finish; another config, or a second sweep, on the folder is
+// refused with one line; --status, --print-jobs and --dry-run read without writing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lockDir } from '../src/util/lock.ts';
+import { BASE, errorLines, runCli } from './fixtures.ts';
+
+const TINY = 'train: { steps: 2, prompts: 2, samples: 2, eval-items: 2, train-items: 4, eval-schedule: every:1 }';
+
+function setup(yaml: string): { dir: string; config: string; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-sweep-'));
+  const config = join(dir, 'sweep.yaml');
+  writeFileSync(config, yaml);
+  return { dir, config, out: join(dir, 'out') };
+}
+
+const readJson = (f: string): Record<string, unknown> => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+
+test('sweep: base + grpo end to end — cells, records, report; a rerun recomputes nothing; --status; another config is refused', () => {
+  const { config, out, dir } = setup(`name: tiny\nmethods: [base, grpo]\nseeds: [1]\n${TINY}\n`);
+  const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^sweep tiny: 2 cells — 2 of 2 done, 0 failed this run/m);
+  assert.match(r.stdout, /report → /);
+  assert.ok(existsSync(join(out, 'report', 'accuracy.md')), 'the report is written');
+
+  const sweep = readJson(join(out, 'sweep.json'));
+  assert.equal(sweep['version'], 1);
+  assert.equal(sweep['base'], BASE);
+  const cells = sweep['cells'] as { id: string; dir: string; steps: number; args: string[] }[];
+  assert.deepEqual(cells.map((c) => [c.id, c.dir, c.steps]), [['base/seed-1', 'base/seed-1', 1], ['grpo/seed-1', 'grpo/seed-1', 2]]);
+  assert.deepEqual(cells[1]!.args, ['--method', 'grpo', '--seed', '1', '--steps', '2', '--prompts', '2', '--samples', '2', '--eval-schedule', 'every:1', '--eval-items', '2', '--train-items', '4']);
+  for (const c of cells) {
+    const cell = readJson(join(out, c.dir, 'cell.json'));
+    assert.equal(cell['state'], 'done');
+    assert.equal(cell['executor'], 'local');
+    assert.equal(cell['attempts'], 1);
+    assert.equal(cell['exitCode'], 0);
+    const summary = readJson(join(out, c.dir, 'summary.json')) as { metrics: Record<string, { last: { step: number } }> };
+    assert.equal(summary.metrics['val-core/all/acc/mean@1']!.last.step, c.steps);
+    assert.equal((readJson(join(out, c.dir, 'run.json'))['config'] as { seed: number }).seed, 1);
+  }
+
+  // The same config again: nothing runs, nothing is rewritten.
+  const before = cells.map((c) => [readFileSync(join(out, c.dir, 'cell.json'), 'utf8'), statSync(join(out, c.dir, 'metrics.jsonl')).mtimeMs]);
+  const again = runCli(['sweep', config, '--out', out, '--no-report']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /2 of 2 done, 0 failed this run/);
+  assert.deepEqual(cells.map((c) => [readFileSync(join(out, c.dir, 'cell.json'), 'utf8'), statSync(join(out, c.dir, 'metrics.jsonl')).mtimeMs]), before);
+  // Without a config: the sweep in --out resumes from its own sweep.json.
+  assert.equal(runCli(['sweep', '--out', out, '--no-report']).code, 0);
+
+  const status = runCli(['sweep', '--status', out]);
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal(status.stdout, `sweep tiny (${out}): 2 cells — 2 done, 0 running, 0 stopped, 0 failed, 0 pending\nrow   seed-1\nbase  done 1/1\ngrpo  done 2/2\n`);
+
+  const other = join(dir, 'other.yaml');
+  writeFileSync(other, `name: tiny\nmethods: [base, grpo]\nseeds: [1]\n${TINY.replace('steps: 2', 'steps: 3')}\n`);
+  const refused = runCli(['sweep', other, '--out', out]);
+  assert.equal(refused.code, 2);
+  assert.deepEqual(errorLines(refused.stderr), [`rlsd-bench: error: ${join(out, 'sweep.json')} holds another sweep (train.steps: 2 → 3); rerun it with its own config, or use another --out`]);
+});
+
+test('sweep: a cell whose train refuses its flags is marked failed with the error; the others finish; --status shows it', () => {
+  // --samples 1 passes the config's range rule (≥ 1) but train refuses it for a method that trains.
+  const { config, out } = setup(`name: bad\nmethods: [base, grpo]\nseeds: [1]\n${TINY}\noverrides: [{ name: one-sample, methods: [grpo], train: { samples: 1 } }]\n`);
+  const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report']);
+  assert.equal(r.code, 1, r.stderr);
+  const errs = errorLines(r.stderr);
+  assert.equal(errs.length, 1, r.stderr);
+  assert.match(errs[0]!, /^rlsd-bench: error: 1 of 3 cells failed \(grpo-one-sample\/seed-1: --samples must be ≥ 2 for group-relative methods\); see .*train\.log/);
+  const failed = readJson(join(out, 'grpo-one-sample', 'seed-1', 'cell.json'));
+  assert.equal(failed['state'], 'failed');
+  assert.equal(failed['error'], '--samples must be ≥ 2 for group-relative methods');
+  assert.equal(failed['exitCode'], 2);
+  for (const ok of ['base', 'grpo']) assert.equal(readJson(join(out, ok, 'seed-1', 'cell.json'))['state'], 'done');
+  const status = runCli(['sweep', '--status', '--out', out]);
+  assert.match(status.stdout, /^grpo-one-sample {2}failed 0\/2$/m);
+  assert.match(status.stdout, /^failed grpo-one-sample\/seed-1: --samples must be ≥ 2 for group-relative methods$/m);
+});
+
+test('sweep: a second sweep on a folder in use refuses, naming the holder; --print-jobs and --dry-run write nothing', () => {
+  const { config, out } = setup(`name: busy\nmethods: [base, grpo]\nseeds: [1, 2]\n${TINY}\n`);
+  const jobs = runCli(['sweep', config, '--out', out, '--print-jobs', '--backend', 'wasm']);
+  assert.equal(jobs.code, 0, jobs.stderr);
+  const lines = jobs.stdout.trim().split('\n').map((l) => l.split('\t'));
+  assert.deepEqual(lines.map((l) => [l[0], l[1]]), [['0', 'base/seed-1'], ['1', 'grpo/seed-1'], ['2', 'grpo/seed-2']]);
+  assert.match(lines[2]![2]!, new RegExp(`bin/rlsd-bench\\.mjs --quiet train --backend wasm --method grpo --seed 2 --steps 2 .* --base ${BASE} --out ${join(out, 'grpo', 'seed-2')}$`));
+  assert.deepEqual(runCli(['sweep', config, '--out', out, '--print-jobs', '--shard', '1/2']).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1]), ['grpo/seed-1']);
+  const dry = runCli(['sweep', config, '--out', out, '--dry-run', '--workers', '2']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^3 cells, ~.* of cell time, ~.* with 2 workers \(estimate; nothing was run\)$/m);
+  assert.equal(existsSync(out), false, 'nothing written');
+
+  const lock = lockDir(out, 'sweep');
+  try {
+    const r = runCli(['sweep', config, '--out', out]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(errorLines(r.stderr).length, 1);
+    assert.match(errorLines(r.stderr)[0]!, new RegExp(`^rlsd-bench: error: ${out} is in use by pid ${process.pid} on .* \\('sweep', since .*\\); wait for it to finish or stop it`));
+    assert.equal(existsSync(join(out, 'sweep.json')), false);
+  } finally {
+    lock.release();
+  }
+  const none = runCli(['sweep', '--status', out]);
+  assert.equal(none.code, 2);
+  assert.match(errorLines(none.stderr)[0]!, /holds no sweep\.json: no sweep was started there/);
+});
