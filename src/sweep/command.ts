@@ -191,7 +191,7 @@ const EXAMPLE = `A config (YAML or JSON; every key but name, methods and seeds o
   opt: { rlsd: { teacher: sync:10 } }                               # method options per method
   grid: { lr: [3e-5, 1e-4] }                # adds rows grpo-lr=3e-5, … for every method that trains
   overrides:                                # named ablation rows <method>-<name>
-    - { name: answer-ctx, methods: [opsd], opt: { privileged: answer } }
+    - { name: full-solution, methods: [opsd], opt: { privileged: reference } }
   include_plain: true                       # with a grid or overrides: also the plain rows`;
 
 /** The `sweep` command for the CLI's registry (src/commands.ts). */

@@ -17,7 +17,7 @@ export function presetNames(): string[] {
     .map((f) => f.slice(0, -'.yaml'.length))
     .sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b) || a.localeCompare(b));
 }
-const ORDER = ['smoke', 'quick', 'paper'];
+const ORDER = ['smoke', 'quick', 'paper', 'tuning'];
 
 export function presetFile(name: string): string {
   return `${PRESET_DIR}${name}.yaml`;
