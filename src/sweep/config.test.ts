@@ -22,15 +22,18 @@ const refuses = (yaml: string, message: string | RegExp): void => {
 };
 const HEAD = 'name: t\nmethods: [base, grpo]\nseeds: [1]\n';
 
-test('presets: smoke, quick and paper load, all six methods, and describe themselves', () => {
-  assert.deepEqual(presetNames(), ['smoke', 'quick', 'paper']);
-  for (const p of presetNames()) {
+test('presets: smoke, quick and paper load, all six methods, and describe themselves; tuning is the lr grid on validation', () => {
+  assert.deepEqual(presetNames(), ['smoke', 'quick', 'paper', 'tuning']);
+  for (const p of ['smoke', 'quick', 'paper']) {
     const c = readPreset(p);
     assert.deepEqual([...c.methods].sort(), ['base', 'grpo', 'hybrid', 'opsd', 'rlsd', 'sdpo']);
     assert.match(describePreset(p), new RegExp(`^${p}: 6 methods × \\d seeds? \\(\\d+ cells\\), \\d+ steps`));
   }
   assert.equal(expandCells(readPreset('paper')).length, 1 + 5 * 3);
-  assert.throws(() => readPreset('huge'), /--preset must be smoke, quick, paper \(got 'huge'\)/);
+  const tuning = readPreset('tuning');
+  assert.equal(tuning.train['eval-split'], 'validation', 'tuned on validation, never on the test split');
+  assert.equal(expandCells(tuning).length, 5 * 3 + 2);
+  assert.throws(() => readPreset('huge'), /--preset must be smoke, quick, paper, tuning \(got 'huge'\)/);
 });
 
 test('cells: the quick preset expands to a golden list of ids, folders and train arguments', () => {
