@@ -14,7 +14,7 @@ import { writeReport } from '../src/report/command.ts';
 import { HTML_FILE } from '../src/report/html.ts';
 import { PACKAGE_ROOT } from '../src/paths.ts';
 import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
-import { writeSyntheticSweep } from '../test/report-fixture.ts';
+import { writeSyntheticSweep } from '../src/report/synthetic.ts';
 
 const flags = parseOrExit(
   scriptCli('npm run bench:sweep -- [options]', 'Prints the speed of `report` over a 6 × 3 grid of 600-step runs and of a GRPO grid through the local executor with one and two workers. Writes only temporary folders; the last line is the figures as JSON.')

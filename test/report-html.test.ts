@@ -1,4 +1,4 @@
-// The report's charts and HTML page end to end: a synthetic sweep folder (test/report-fixture.ts) → tables, charts
+// The report's charts and HTML page end to end: a synthetic sweep folder (src/report/synthetic.ts) → tables, charts
 // and report.html → the page opened in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core),
 // where every table must have rows, every chart an SVG with a nonzero box and marks, and no request may leave the
 // page. The full-page screenshot is kept as results/test-artifacts/report.png (git-ignored).
@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { writeReport } from '../src/report/command.ts';
 import { CHARTS_DIR, HTML_FILE, renderHtml, writeChartsAndHtml } from '../src/report/html.ts';
 import { REPO, runCli } from './fixtures.ts';
-import { writeSyntheticSweep } from './report-fixture.ts';
+import { writeSyntheticSweep } from '../src/report/synthetic.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO, 'results', 'test-artifacts');

@@ -1,11 +1,12 @@
-// A synthetic sweep folder written by hand in the on-disk layout of the sweep/report contract (sweep.json, per cell
-// run.json, metrics.jsonl with evaluation lines and dynamics keys, evals/step_N.jsonl, cell.json), so report tests
-// need no training. Every number comes from a fixed hash of (row, seed, step, …): the same options give the same
-// bytes, and each method gets a recognisable curve (RLSD highest, GRPO next, …).
+// A SYNTHETIC sweep folder — made-up numbers in the on-disk layout of the sweep/report contract (sweep.json, per cell
+// run.json, metrics.jsonl with evaluation lines and dynamics keys, evals/step_N.jsonl, cell.json) — so the report's
+// tests and its speed benchmark (npm run bench:sweep) need no training. Never a result: its provenance says so.
+// Every number comes from a fixed hash of (row, seed, step, …): the same options give the same bytes, and each
+// method gets a recognisable curve (RLSD highest, GRPO next, …).
 import { join } from 'node:path';
-import { itemVerdictsFile } from '../src/train/evaluate.ts';
-import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../src/util/fs.ts';
-import { REPORT_BENCHMARKS } from '../src/report/types.ts';
+import { itemVerdictsFile } from '../train/evaluate.ts';
+import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
+import { REPORT_BENCHMARKS } from './types.ts';
 
 export interface SyntheticSweepOptions {
   /** Training methods (the base row is always added). */
@@ -116,13 +117,13 @@ export function writeSyntheticSweep(dir: string, opts: SyntheticSweepOptions = {
     config: { methods, seeds, steps, evalEvery },
     base: '/nonexistent/base',
     cells: cells.map(({ state: _state, ...c }) => c),
-    provenance: { fixture: 'test/report-fixture.ts' },
+    provenance: { synthetic: 'src/report/synthetic.ts: made-up numbers for tests and benchmarks' },
   });
 
   for (const c of cells) {
     const cellDir = join(dir, c.dir);
     const cellSteps = c.method === 'base' ? 1 : steps;
-    writeJsonAtomic(join(cellDir, 'run.json'), { config: { method: c.method, seed: c.seed, steps: cellSteps, evalSplit: 'test' }, provenance: { fixture: true } });
+    writeJsonAtomic(join(cellDir, 'run.json'), { config: { method: c.method, seed: c.seed, steps: cellSteps, evalSplit: 'test' }, provenance: { synthetic: true } });
     // A failed cell stops early; a running one is cut mid-way.
     const lastStep = c.state === 'done' ? cellSteps : Math.floor(cellSteps / 3);
     const lines: string[] = [];
