@@ -3,9 +3,8 @@
 // fixed order, so two reports of the same records are byte-identical.
 import { stringify } from 'csv-stringify/sync';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type PairedTable, type ReportTables } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type PairedTable, type ReportTables, type TuningTable } from './tables.ts';
 import type { Summary } from './stats.ts';
-import { tuningCsv, tuningMarkdown } from './tuning.ts';
 
 const DASH = '—';
 
@@ -238,6 +237,27 @@ export function pairedCsv(t: PairedTable): string {
   const header = ['a', 'b', 'variant', 'benchmark', 'diff', 'ci_lo', 'ci_hi', 'p', 'items', 'seeds', 'resamples'];
   const rows = t.rows.map((r) => [r.a, r.b, r.variant, r.benchmark, csvNum(r.result.diff), csvNum(r.result.lo), csvNum(r.result.hi), csvNum(r.result.p), String(r.result.items), String(r.result.seeds), String(r.result.resamples)]);
   return csv(header, rows);
+}
+
+export function tuningMarkdown(t: TuningTable): string {
+  if (t.groups.length === 0) return '';
+  const rows = t.groups.flatMap((g) =>
+    g.values.map((v) => [METHOD_LABELS[g.method] ?? g.method, g.key, v.chosen ? `**${v.value}**` : v.value, String(v.seeds), fixed(v.last), fixed(v.peak), v.peakStep === null ? '—' : String(v.peakStep)]),
+  );
+  const split = t.splits.length ? t.splits.join(', ') : 'unrecorded';
+  return (
+    `### Tuning grid\n\n${markdownTable(['Method', 'setting', 'value', 'n', 'last Avg', 'peak Avg', 'peak step'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r'])}\n` +
+    `Avg accuracy (%, mean over seeds) on the ${split} split, per grid value; bold: the value chosen, the highest Avg at the last evaluation (the peak is shown, not used: a run that only falls peaks at step 0).` +
+    (t.splits.includes('test') ? ' Warning: this grid was evaluated on the test split; tune on validation.' : '') +
+    '\n'
+  );
+}
+
+export function tuningCsv(t: TuningTable): string {
+  return stringify([
+    ['method', 'setting', 'value', 'row', 'seeds', 'last_avg', 'peak_avg', 'peak_step', 'chosen'],
+    ...t.groups.flatMap((g) => g.values.map((v) => [g.method, g.key, v.value, v.row, v.seeds, fixed(v.last, 4), fixed(v.peak, 4), v.peakStep ?? '', v.chosen ? 1 : 0])),
+  ]);
 }
 
 // ---- Excluded cells and the whole report.

@@ -3,7 +3,6 @@
 // Accuracies are in percent (points) from here on; formats.ts turns these structures into Markdown, CSV and LaTeX.
 import { hashString } from '../util/rng.ts';
 import { mean, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
-import { tuningTable, type TuningTable } from './tuning.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
 
 /** The paper's row order (Table 2); override rows and other methods follow. */
@@ -444,6 +443,75 @@ export function pairedTable(records: SweepRecords, comparisons: readonly Compari
     `last / peak: each cell's last or peak (highest Avg) evaluation.`;
   return { rows, notes, resamples: opts.resamples, seed: opts.seed, caption };
 }
+
+// ---- The tuning table.
+// The tuning table: a sweep's grid rows (`<method>-<key>=<value>`, e.g. grpo-lr=3e-5) side by side per method and
+// key, with the value chosen. The choice is the highest seed-mean Avg at the last evaluation — the run as its
+// budget leaves it, which is what a default produces; the peak is shown beside it but not used, because on a curve
+// that collapses (OPSD with the answer-only context) the peak is the untouched base at step 0. Tuning sweeps
+// evaluate on the validation split (`eval-split: validation`), never on the test split the tables report.
+export interface TuningValue {
+  row: string;
+  value: string;
+  seeds: number;
+  /** Seed-mean Avg (points) at the last evaluation, and at the peak with its (first seed's) step. */
+  last: number;
+  peak: number;
+  peakStep: number | null;
+  chosen: boolean;
+}
+
+export interface TuningGroup {
+  method: string;
+  key: string;
+  values: TuningValue[];
+}
+
+export interface TuningTable {
+  splits: string[];
+  groups: TuningGroup[];
+}
+
+/** `key=value` of an override name, or null for an ablation row named otherwise. */
+export function overrideSetting(override: string): { key: string; value: string } | null {
+  const m = /^([A-Za-z][\w-]*)=(.+)$/.exec(override);
+  return m ? { key: m[1]!, value: m[2]! } : null;
+}
+
+/** Groups of at least two done grid rows of one method and one key. */
+export function tuningTable(records: SweepRecords): TuningTable {
+  const groups = new Map<string, TuningGroup>();
+  const splits = new Set<string>();
+  for (const r of reportRows(records)) {
+    if (r.override === null || r.cells.length === 0) continue;
+    const s = overrideSetting(r.override);
+    if (!s) continue;
+    for (const c of r.cells) if (c.evalSplit) splits.add(c.evalSplit);
+    const id = `${r.method}\u0000${s.key}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { method: r.method, key: s.key, values: [] }));
+    const last = r.cells.map((c) => chosenEvaluation(c, 'last'));
+    const peak = r.cells.map((c) => chosenEvaluation(c, 'peak'));
+    g.values.push({
+      row: r.row,
+      value: s.value,
+      seeds: r.cells.length,
+      last: 100 * mean(last.map((e) => e?.avg ?? NaN)),
+      peak: 100 * mean(peak.map((e) => e?.avg ?? NaN)),
+      peakStep: peak[0]?.step ?? null,
+      chosen: false,
+    });
+  }
+  const out = [...groups.values()].filter((g) => g.values.length >= 2);
+  for (const g of out) {
+    g.values.sort((a, b) => Number(a.value) - Number(b.value) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    let best: TuningValue | undefined;
+    for (const v of g.values) if (Number.isFinite(v.last) && (best === undefined || v.last > best.last)) best = v;
+    if (best) best.chosen = true;
+  }
+  return { splits: [...splits].sort(), groups: out };
+}
+
 
 // ---- Excluded cells.
 
