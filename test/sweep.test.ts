@@ -107,6 +107,9 @@ test('sweep: a second sweep on a folder in use refuses, naming the holder; --pri
   } finally {
     lock.release();
   }
+  const slurmFlag = runCli(['sweep', config, '--out', out, '--wait']);
+  assert.equal(slurmFlag.code, 2);
+  assert.deepEqual(errorLines(slurmFlag.stderr), ['rlsd-bench: error: --wait applies to --executor slurm only (this sweep runs locally)']);
   const none = runCli(['sweep', '--status', out]);
   assert.equal(none.code, 2);
   assert.match(errorLines(none.stderr)[0]!, /holds no sweep\.json: no sweep was started there/);

@@ -219,12 +219,16 @@ export const sweepCommand = (cli: Argv): Argv =>
         .option('wait', { type: 'boolean', default: false, describe: 'slurm: follow the submitted array until it ends, then write the report' })
         .epilogue(`Presets (src/sweep/presets/*.yaml):\n${presetNames().map((p) => `  ${describePreset(p)}`).join('\n')}\n\n${EXAMPLE}`),
     async (argv) => {
+      const executor = choiceFlag('executor', argv.executor, ['local', 'slurm'] as const);
+      // Slurm's flags do nothing elsewhere: refused rather than silently ignored.
+      const slurmOnly = ['partition', 'time', 'cpus', 'wait'].filter((f) => (f === 'wait' ? Boolean(argv.wait) : argv[f] !== undefined));
+      if (executor !== 'slurm' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} applies to --executor slurm only (this sweep runs ${executor}ly)`);
       const code = await runSweep({
         ...(argv.config !== undefined ? { config: String(argv.config) } : {}),
         ...(argv.preset !== undefined ? { preset: String(argv.preset) } : {}),
         ...(argv.out !== undefined ? { out: String(argv.out) } : {}),
         workers: intFlag('workers', argv.workers, 1, 1024),
-        executor: choiceFlag('executor', argv.executor, ['local', 'slurm'] as const),
+        executor,
         dryRun: Boolean(argv['dry-run']),
         shard: argv.shard === undefined ? null : parseShard(String(argv.shard)),
         printJobs: Boolean(argv['print-jobs']),
