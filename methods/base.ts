@@ -2,7 +2,7 @@
 // false tells the loop to perform no update at all. Its loss is a valid zero scalar so that code
 // calling every method uniformly (tests, dry runs) never has to special-case it.
 import * as tf from '@tensorflow/tfjs';
-import { GRPO_RLSD_LR } from './grpo.ts';
+import { TUNED_LR } from './tuned-lr.ts';
 import type { Method } from './types.ts';
 
 export type BaseConfig = Record<string, never>;
@@ -18,8 +18,8 @@ export const base: Method<BaseConfig> = {
   options: {},
   defaults: {},
   optionHelp: {},
-  // Never used (no update); the GRPO/RLSD value, so that a base run records the same --lr as the others.
-  recommendedLr: { value: GRPO_RLSD_LR.value, source: 'unused: base makes no update' },
+  // Never used (no update); GRPO's value, so that a base run records an --lr like the others.
+  recommendedLr: { value: TUNED_LR.grpo.value, source: 'unused: base makes no update' },
   loss() {
     return { loss: tf.scalar(0), metrics: {} };
   },

@@ -17,12 +17,12 @@ test('describeMethod: each method\'s teacher regime, privileged context and lr a
     return [n, [c.teacher?.value ?? null, c.context?.value ?? null, c.lr.value]];
   }));
   assert.deepEqual(setup, {
-    base: [null, null, 1e-4],
-    grpo: [null, null, 1e-4],
+    base: [null, null, 3e-5],
+    grpo: [null, null, 3e-5],
     opsd: ['live', 'answer', 1e-4],
-    hybrid: ['live', 'answer', 1e-4],
+    hybrid: ['live', 'answer', 3e-5],
     rlsd: ['sync:10', 'answer', 1e-4],
-    sdpo: ['ema:0.05', 'group_success', 1e-4],
+    sdpo: ['ema:0.05', 'group_success', 3e-5],
   });
   const rlsd = describeMethod(getMethod('rlsd'));
   assert.match(rlsd.teacher!.source, /rlsd_train\.sh: freeze_teacher_model=True, rlsd_teacher_sync_interval=20/);
@@ -40,7 +40,7 @@ test('formatMethods: one line per method; verbose adds the setup block and two l
   assert.equal(verbose[0], 'sdpo  SDPO: self-distillation towards a teacher that sees a successful response of the same group');
   assert.match(verbose[1]!, /^ {6}teacher regime {6}ema:0\.05 {7}lasgroup\/SDPO verl\/trainer\/config\/actor\/actor\.yaml self_distillation\.teacher_regularization: ema, teacher_update_rate: 0\.05$/);
   assert.match(verbose[2]!, /^ {6}privileged context {2}group_success {2}lasgroup\/SDPO/);
-  assert.match(verbose[3]!, /^ {6}learning rate {7}1e-4 {11}not yet tuned/);
+  assert.match(verbose[3]!, /^ {6}learning rate {7}3e-5 {11}tuning grid \(sweep --preset tuning, validation, 150 steps, 1 seed/);
   assert.equal(verbose[4], '      options (--opt key=value):');
   assert.equal(verbose.length, 5 + 2 * Object.keys(getMethod('sdpo').defaults).length);
   assert.match(verbose[5]!, /^ {8}variant=jsd +jsd \(generalised JSD/);
@@ -49,7 +49,7 @@ test('formatMethods: one line per method; verbose adds the setup block and two l
   assert.deepEqual(base.slice(1).map((l) => l.trim().replace(/\s+/g, ' ')), [
     'teacher regime none no self-teacher',
     'privileged context none no self-teacher',
-    'learning rate 1e-4 unused: base makes no update',
+    'learning rate 3e-5 unused: base makes no update',
     'options: none',
   ]);
 });

@@ -25,8 +25,9 @@ import {
   KL_KINDS,
   LOSS_AGG_MODES,
 } from './core.ts';
-import { defaultsOf, helpOf, rulesOf, type OptionRules, type OptionSpecs, type Sourced } from './options.ts';
+import { defaultsOf, helpOf, rulesOf, type OptionRules, type OptionSpecs } from './options.ts';
 import type { Method, MethodInputs, MethodOutput } from './types.ts';
+import { TUNED_LR } from './tuned-lr.ts';
 
 export type GrpoConfig = {
   stdNorm: boolean;
@@ -88,18 +89,6 @@ export const grpoDefaults: GrpoConfig = defaultsOf(grpoOptions);
 export const grpoOptionHelp = helpOf(grpoOptions);
 export const grpoOptionRules: OptionRules<GrpoConfig> = rulesOf(grpoOptions);
 
-/** The learning rate the GRPO and RLSD runs settled on (train's `--lr` default for both). */
-export const GRPO_RLSD_LR: Sourced<number> = {
-  value: 1e-4,
-  source: 'GRPO and RLSD runs at 3e-5, 5e-5 and 1e-4, cosine decay to 10 % (results/reference/README.md); no validation grid yet',
-};
-
-/** The learning rate of a method that has no runs of its own yet. */
-export const UNTUNED_LR: Sourced<number> = {
-  value: GRPO_RLSD_LR.value,
-  source: 'not yet tuned: the GRPO/RLSD default (results/reference/README.md)',
-};
-
 /** Checks the inputs every policy-gradient method needs and returns [B, T]. */
 export function batchShape(x: MethodInputs, method: string): [number, number] {
   const [B, T] = x.responseMask.shape;
@@ -160,7 +149,7 @@ export const grpo: Method<GrpoConfig> = {
   options: grpoOptions,
   defaults: grpoDefaults,
   optionHelp: grpoOptionHelp,
-  recommendedLr: GRPO_RLSD_LR,
+  recommendedLr: TUNED_LR.grpo,
   loss(x, cfg) {
     batchShape(x, 'grpo');
     return policyGradientLoss(x, cfg, grpoTokenAdvantages(x, cfg), 'grpo');

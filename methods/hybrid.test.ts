@@ -28,11 +28,12 @@ test('hybrid: shared lossAgg, sampled-token variant and KL pass through to the m
   const got = tf.tidy(() => readOutput(hybrid.loss(toInputs(p), cfg)));
   const g = refGrpoLoss(p, cfg);
   const perToken = p.logp.map((row, b) => row.map((s, t) => -(p.teacherLogp[b]![t]! - s) * s));
-  close(got.loss, g.loss + refAggregate(perToken, tm, 'seq-mean-token-sum'), 1e-5, 'loss');
+  close(got.loss, g.loss + cfg.opsdWeight * refAggregate(perToken, tm, 'seq-mean-token-sum'), 1e-5, 'loss');
   close(got.metrics['actor/kl_loss']!, g.kl, 1e-5, 'kl_loss');
 });
 
 test('hybrid: flags follow the active terms; a zero weight skips its term entirely', () => {
+  assert.deepEqual([hybridDefaults.grpoWeight, hybridDefaults.opsdWeight], [1, 0.25], 'the tuning grid’s weights');
   assert.equal(hybrid.teacherContext(hybridDefaults), 'answer');
   assert.deepEqual(hybrid.teacherRegime!(hybridDefaults), { kind: 'live' }, "OPSD's regime");
   assert.deepEqual(hybrid.teacherRegime!({ ...hybridDefaults, teacher: 'sync:20' }), { kind: 'sync', every: 20 });

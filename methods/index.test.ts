@@ -148,7 +148,7 @@ test('options are declared once: defaults, help and rules are the declarations; 
     assert.equal(typeof method.needsThoughtMask(method.defaults), 'boolean', name);
   }
   assert.equal(getMethod('rlsd').recommendedLr.value, 1e-4);
-  assert.match(getMethod('opsd').recommendedLr.source, /not yet tuned/);
+  for (const name of ['grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo']) assert.match(getMethod(name).recommendedLr.source, /^tuning grid \(sweep --preset tuning, validation/, name);
   assert.equal(getMethod('sdpo').options['isClip']!.default, 2);
   assert.match(getMethod('sdpo').options['teacher']!.source, /lasgroup\/SDPO .*actor\.yaml .*teacher_update_rate: 0\.05/);
   assert.match(getMethod('rlsd').options['teacher']!.source, /rlsd_teacher_sync_interval=20/);

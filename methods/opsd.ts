@@ -38,10 +38,11 @@
 // its teacher would be the student itself, so it is masked out rather than pulled anywhere.
 import * as tf from '@tensorflow/tfjs';
 import { aggregateLoss, logSoftmax, maskedMean, maskFill, meanEntropy, metric, requireShape, stopGradient, type LossAggMode } from './core.ts';
-import { batchShape, grpoOptions, UNTUNED_LR } from './grpo.ts';
+import { batchShape, grpoOptions } from './grpo.ts';
 import { ANSWER_CONTEXT_SOURCE, defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import { type Method, type MethodInputs, type MethodOutput, type PrivilegedContext } from './types.ts';
+import { TUNED_LR } from './tuned-lr.ts';
 
 export type OpsdVariant = 'jsd' | 'sampled-token';
 export const OPSD_VARIANTS: readonly OpsdVariant[] = ['jsd', 'sampled-token'];
@@ -187,7 +188,7 @@ export const opsd: Method<OpsdConfig> = {
   options: opsdOptions,
   defaults: opsdDefaults,
   optionHelp: opsdOptionHelp,
-  recommendedLr: UNTUNED_LR,
+  recommendedLr: TUNED_LR.opsd,
   loss(x, cfg) {
     return distillationLoss(x, cfg, teacherMask(x, teacherRows(x, 'opsd')), 'opsd');
   },

@@ -65,10 +65,11 @@
 // - ε_w: the code defaults it to the PPO clip_ratio_low when unset; the script sets 0.2 (ours).
 import * as tf from '@tensorflow/tfjs';
 import { groupAdvantages, maskedMean, maskFill, metric, perTokenFromSequence, requireShape, stopGradient } from './core.ts';
-import { batchShape, GRPO_RLSD_LR, grpoOptions, policyGradientLoss, type GrpoConfig } from './grpo.ts';
+import { batchShape, grpoOptions, policyGradientLoss, type GrpoConfig } from './grpo.ts';
 import { ANSWER_CONTEXT_SOURCE, defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import type { Method, PrivilegedContext } from './types.ts';
+import { TUNED_LR } from './tuned-lr.ts';
 
 export type RlsdConfig = GrpoConfig & {
   lambdaInit: number;
@@ -160,7 +161,7 @@ export const rlsd: Method<RlsdConfig> = {
   options: rlsdOptions,
   defaults: rlsdDefaults,
   optionHelp: rlsdOptionHelp,
-  recommendedLr: GRPO_RLSD_LR,
+  recommendedLr: TUNED_LR.rlsd,
   loss(x, cfg) {
     const [B, T] = batchShape(x, 'rlsd');
     requireShape('teacherLogProbs', x.teacherLogProbs, [B, T], 'rlsd');

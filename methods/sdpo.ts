@@ -24,11 +24,11 @@
 // incorrect attempt as feedback); not ported.
 import * as tf from '@tensorflow/tfjs';
 import { metric } from './core.ts';
-import { UNTUNED_LR } from './grpo.ts';
 import { distillationLoss, teacherMask, teacherRows, opsdOptions, type OpsdConfig } from './opsd.ts';
 import { defaultsOf, helpOf, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import type { Method } from './types.ts';
+import { TUNED_LR } from './tuned-lr.ts';
 
 /** OPSD's options without `privileged`: SDPO's teacher context is always a successful response of the group. */
 export type SdpoConfig = Omit<OpsdConfig, 'privileged'>;
@@ -62,7 +62,7 @@ export const sdpo: Method<SdpoConfig> = {
   options: sdpoOptions,
   defaults: sdpoDefaults,
   optionHelp: sdpoOptionHelp,
-  recommendedLr: UNTUNED_LR,
+  recommendedLr: TUNED_LR.sdpo,
   loss(x, cfg) {
     const rows = teacherRows(x, 'sdpo', true)!;
     const out = distillationLoss(x, cfg, teacherMask(x, rows), 'sdpo');

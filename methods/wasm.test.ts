@@ -42,7 +42,7 @@ const cases: Array<[string, MethodConfig, () => number]> = [
   ['opsd', { beta: 0 }, () => refAggregate(refJsdMatrix(p, 0), tm, 'token-mean')],
   ['opsd', { beta: 1, temperature: 2 }, () => refAggregate(refJsdMatrix(p, 1, 2), tm, 'token-mean')],
   ['opsd', { variant: 'sampled-token' }, () => refAggregate(mapMat(p.logp, (s, b, t) => -(p.teacherLogp[b]![t]! - s) * s), tm, 'token-mean')],
-  ['hybrid', {}, () => refGrpoLoss(p, getMethod('grpo').defaults as never).loss + refAggregate(refJsdMatrix(p, 0.5), tm, 'token-mean')],
+  ['hybrid', {}, () => refGrpoLoss(p, getMethod('grpo').defaults as never).loss + 0.25 * refAggregate(refJsdMatrix(p, 0.5), tm, 'token-mean')],
   ['rlsd', {}, () => {
     const A = refAdvantages(p.rewards, p.groupIds, true);
     const tokenLoss = mapMat(p.logp, (l, b, t) =>
