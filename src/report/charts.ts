@@ -119,15 +119,37 @@ export function curvePoints(groups: ReportRow[], benchmark: ReportBenchmark | 'a
   return points;
 }
 
-/** Colour per row label, fixed by the row order so a row has one colour in every chart. */
+/** A hex colour moved towards black (f < 0) or white (f > 0) by |f|. */
+export function shade(hex: string, f: number): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  const mix = (c: number): number => Math.round(f < 0 ? c * (1 + f) : c + (255 - c) * f);
+  return `#${[16, 8, 0].map((sh) => mix((n >> sh) & 255).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** How the override rows of one method are told apart: its hue, darker and lighter in turn. */
+const VARIANT_SHADES = [-0.45, 0.45, -0.7, 0.7, -0.2, 0.2];
+
+/**
+ * Colour per row label, fixed by the row order so a row has one colour in every chart. An override row of one of the
+ * paper's methods (a grid value, an ablation) takes a shade of that method's hue, so a grid of 17 rows reads as five
+ * families; other methods take the spare hues.
+ */
 function colourScale(groups: ReportRow[]): { domain: string[]; range: string[] } {
   const domain: string[] = [];
   const range: string[] = [];
+  const variants = new Map<string, number>();
+  const plain = new Set(groups.filter((g) => g.override === null).map((g) => g.method));
   let spare = 0;
   for (const g of groups) {
     domain.push(g.label);
-    const own = g.override === null ? METHOD_COLOUR[g.method] : undefined;
-    range.push(own ?? SPARE_COLOURS[spare++ % SPARE_COLOURS.length]!);
+    const own = METHOD_COLOUR[g.method];
+    if (own && g.override === null) range.push(own);
+    else if (own) {
+      // Without the plain row the first variant may take the method's own colour.
+      const k = variants.get(g.method) ?? (plain.has(g.method) ? 0 : -1);
+      variants.set(g.method, k + 1);
+      range.push(k < 0 ? own : shade(own, VARIANT_SHADES[k % VARIANT_SHADES.length]!));
+    } else range.push(SPARE_COLOURS[spare++ % SPARE_COLOURS.length]!);
   }
   return { domain, range };
 }
@@ -141,7 +163,7 @@ const CONFIG = {
   background: 'white',
   font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 220 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
   title: { fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555', anchor: 'start' as const },
   header: { labelFontSize: 12, labelFontWeight: 'bold' as const },
 };
