@@ -4,7 +4,7 @@
 //      fresh process (start-up included) and in process
 //   2. a grid of --cells GRPO cells (no self-teacher, so one core each) through the local executor with one worker
 //      and with two: the wall-time ratio (the target is ≤ 0.6 on 2 cores)
-// Usage: npm run bench:sweep [-- --cells 4 --steps 12 --skip-workers]
+// Usage: npm run bench:sweep [-- --cells 4 --steps 30 --skip-workers]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { writeSyntheticSweep } from '../src/report/synthetic.ts';
 const flags = parseOrExit(
   scriptCli('npm run bench:sweep -- [options]', 'Prints the speed of `report` over a 6 × 3 grid of 600-step runs and of a GRPO grid through the local executor with one and two workers. Writes only temporary folders; the last line is the figures as JSON.')
     .option('cells', { type: 'number', default: 4, describe: 'GRPO cells in the worker comparison (seeds 1..N)' })
-    .option('steps', { type: 'number', default: 12, describe: 'training steps per cell in the worker comparison' })
+    .option('steps', { type: 'number', default: 30, describe: 'training steps per cell in the worker comparison (short cells measure start-up more than training)' })
     .option('skip-workers', { type: 'boolean', default: false, describe: 'skip the one-against-two-workers comparison' }),
   (argv) => ({ cells: num('cells', argv.cells, { integer: true, min: 2, max: 32 }), steps: num('steps', argv.steps, { integer: true, min: 1, max: 1000 }), skipWorkers: Boolean(argv['skip-workers']) }),
 );
