@@ -11,6 +11,7 @@ import { readJsonl } from '../util/jsonl.ts';
 import { itemVerdictsFile } from '../train/evaluate.ts';
 import { currentNames, RENAMED_METRICS } from '../train/metrics.ts';
 import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
+import type { SweepCell } from '../sweep/cells.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ItemVerdicts, type SweepRecords } from './types.ts';
 
 /** The metrics.jsonl keys the dynamics table and panels read (everything else of a line is dropped on load). */
@@ -30,18 +31,11 @@ export const DYNAMICS_KEYS = [
 
 const DYNAMICS_SET: ReadonlySet<string> = new Set(DYNAMICS_KEYS);
 
-/** A cell as the sweep lists it (sweep.json `cells[]`), or as inferred from a run folder. */
-interface CellSpec {
-  id: string;
-  row: string;
-  method: string;
-  override: string | null;
-  seed: number;
-  /** Relative to the sweep folder. */
-  dir: string;
-  /** Train's command-line flags (sweep.json), for the configured steps when run.json is missing. */
-  args?: readonly string[];
-}
+/**
+ * A cell as the sweep lists it (sweep.json `cells[]`: src/sweep/cells.ts), or as inferred from a run folder; `args`
+ * (train's flags) give the configured steps when run.json is missing.
+ */
+type CellSpec = Pick<SweepCell, 'id' | 'row' | 'method' | 'override' | 'seed' | 'dir'> & { args?: readonly string[] };
 
 const SEED_DIR = /^seed-(\d+)$/;
 

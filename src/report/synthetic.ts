@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { itemVerdictsFile } from '../train/evaluate.ts';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
+import type { SweepCell } from '../sweep/cells.ts';
 import { REPORT_BENCHMARKS } from './types.ts';
 
 export interface SyntheticSweepOptions {
@@ -87,16 +88,7 @@ export function writeSyntheticSweep(dir: string, opts: SyntheticSweepOptions = {
   const items = opts.items ?? 20;
   ensureDir(dir);
 
-  interface Cell {
-    id: string;
-    row: string;
-    method: string;
-    override: string | null;
-    seed: number;
-    dir: string;
-    args: string[];
-    state: 'done' | 'failed' | 'running';
-  }
+  type Cell = Pick<SweepCell, 'id' | 'row' | 'method' | 'override' | 'seed' | 'dir' | 'args'> & { state: 'done' | 'failed' | 'running' };
   const cells: Cell[] = [];
   const add = (method: string, override: string | null, seed: number, state: Cell['state'] = 'done', cellSteps = steps): void => {
     const row = override ? `${method}-${override}` : method;
