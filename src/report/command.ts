@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs.ts';
-import { checkNumber } from '../util/number-rule.ts';
+import { num } from '../util/flags.ts';
 import { reportFiles, stdoutSummary } from './formats.ts';
 import { writeChartsAndHtml } from './html.ts';
 import { loadSweepRecords } from './records.ts';
@@ -89,12 +89,6 @@ export async function writeReport(from: string | SweepRecords, opts: ReportOptio
   return { records, tables, out, written, summary: stdoutSummary(tables) };
 }
 
-function intFlag(flag: string, v: unknown, min: number, max: number): number {
-  const { value, broken } = checkNumber(v, { integer: true, min, max });
-  if (broken) throw new UsageError(`--${flag} must be an integer in [${min}, ${max}] (got '${String(v)}')`);
-  return value;
-}
-
 /** The `report` command for the CLI's registry (src/commands.ts). */
 export const reportCommand = (cli: Argv): Argv =>
   cli.command(
@@ -111,8 +105,8 @@ export const reportCommand = (cli: Argv): Argv =>
         .option('bootstrap', { type: 'number', default: DEFAULT_BOOTSTRAP, describe: 'bootstrap resamples of the paired comparison' })
         .option('seed', { type: 'number', default: DEFAULT_BOOTSTRAP_SEED, describe: "seed of the bootstrap's resampling (the same seed gives the same intervals)" }),
     async (argv) => {
-      const resamples = intFlag('bootstrap', argv.bootstrap, 100, 1_000_000);
-      const seed = intFlag('seed', argv.seed, 0, 2 ** 32 - 1);
+      const resamples = num('bootstrap', argv.bootstrap, { integer: true, min: 100, max: 1_000_000 });
+      const seed = num('seed', argv.seed, { integer: true, min: 0, max: 2 ** 32 - 1 });
       const records = loadSweepRecords(String(argv.dir));
       const raw = argv.compare === undefined ? [] : (Array.isArray(argv.compare) ? argv.compare : [argv.compare]).map(String);
       const comparisons = raw.length ? parseComparisons(raw, rowNames(records)) : undefined;

@@ -11,7 +11,7 @@ import { formatDuration } from '../progress.ts';
 import { writeReport } from '../report/command.ts';
 import { LockError, TrainingError, UsageError } from '../util/errors.ts';
 import { lockDir, type Lock } from '../util/lock.ts';
-import { checkNumber } from '../util/number-rule.ts';
+import { choice, num } from '../util/flags.ts';
 import { estimateCellSeconds, estimateMakespan, type SweepCell } from './cells.ts';
 import { checkSweepConfig, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
 import { cellCommand, runCells, shellLine, type CellCommandOptions } from './local.ts';
@@ -170,18 +170,6 @@ export async function runSweep(a: SweepArgs): Promise<number> {
   }
 }
 
-function intFlag(flag: string, v: unknown, min: number, max = Infinity): number {
-  const { value, broken } = checkNumber(v, { integer: true, min, max });
-  if (broken) throw new UsageError(`--${flag} must be an integer ≥ ${min} (got '${String(v)}')`);
-  return value;
-}
-
-function choiceFlag<T extends string>(flag: string, v: unknown, allowed: readonly T[]): T {
-  const hit = allowed.find((x) => x === v);
-  if (hit === undefined) throw new UsageError(`--${flag} must be ${allowed.join(', ')} (got '${String(v)}')`);
-  return hit;
-}
-
 const EXAMPLE = `A config (YAML or JSON; every key but name, methods and seeds optional):
   name: quick
   base: results/reference/base      # default: the committed base
@@ -219,7 +207,7 @@ export const sweepCommand = (cli: Argv): Argv =>
         .option('wait', { type: 'boolean', default: false, describe: 'slurm: follow the submitted array until it ends, then write the report' })
         .epilogue(`Presets (src/sweep/presets/*.yaml):\n${presetNames().map((p) => `  ${describePreset(p)}`).join('\n')}\n\n${EXAMPLE}`),
     async (argv) => {
-      const executor = choiceFlag('executor', argv.executor, ['local', 'slurm'] as const);
+      const executor = choice('executor', argv.executor, ['local', 'slurm'] as const);
       // Slurm's flags do nothing elsewhere: refused rather than silently ignored.
       const slurmOnly = ['partition', 'time', 'cpus', 'wait'].filter((f) => (f === 'wait' ? Boolean(argv.wait) : argv[f] !== undefined));
       if (executor !== 'slurm' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} applies to --executor slurm only (this sweep runs ${executor}ly)`);
@@ -227,7 +215,7 @@ export const sweepCommand = (cli: Argv): Argv =>
         ...(argv.config !== undefined ? { config: String(argv.config) } : {}),
         ...(argv.preset !== undefined ? { preset: String(argv.preset) } : {}),
         ...(argv.out !== undefined ? { out: String(argv.out) } : {}),
-        workers: intFlag('workers', argv.workers, 1, 1024),
+        workers: num('workers', argv.workers, { integer: true, min: 1, max: 1024 }),
         executor,
         dryRun: Boolean(argv['dry-run']),
         shard: argv.shard === undefined ? null : parseShard(String(argv.shard)),
@@ -238,12 +226,12 @@ export const sweepCommand = (cli: Argv): Argv =>
         slurm: {
           ...(argv.partition !== undefined ? { partition: String(argv.partition) } : {}),
           ...(argv.time !== undefined ? { time: String(argv.time) } : {}),
-          ...(argv.cpus !== undefined ? { cpus: intFlag('cpus', argv.cpus, 1, 4096) } : {}),
+          ...(argv.cpus !== undefined ? { cpus: num('cpus', argv.cpus, { integer: true, min: 1, max: 4096 }) } : {}),
           wait: Boolean(argv.wait),
         },
         cell: {
-          ...(argv.backend !== undefined ? { backend: choiceFlag('backend', argv.backend, BACKENDS) } : {}),
-          ...(argv['attention-kernel'] !== undefined ? { attentionKernel: choiceFlag('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS) } : {}),
+          ...(argv.backend !== undefined ? { backend: choice('backend', argv.backend, BACKENDS) } : {}),
+          ...(argv['attention-kernel'] !== undefined ? { attentionKernel: choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS) } : {}),
         },
       });
       if (code !== 0) process.exitCode = code;
