@@ -22,18 +22,23 @@ const refuses = (yaml: string, message: string | RegExp): void => {
 };
 const HEAD = 'name: t\nmethods: [base, grpo]\nseeds: [1]\n';
 
-test('presets: smoke, quick and paper load, all six methods, and describe themselves; tuning is the lr grid on validation', () => {
-  assert.deepEqual(presetNames(), ['smoke', 'quick', 'paper', 'tuning']);
+test('presets: smoke, quick and paper load, all six methods, and describe themselves; paper adds the shuffled-reward control, ablations vary one RLSD knob per row; tuning is the lr grid on validation', () => {
+  assert.deepEqual(presetNames(), ['smoke', 'quick', 'paper', 'ablations', 'tuning']);
   for (const p of ['smoke', 'quick', 'paper']) {
     const c = readPreset(p);
     assert.deepEqual([...c.methods].sort(), ['base', 'grpo', 'hybrid', 'opsd', 'rlsd', 'sdpo']);
     assert.match(describePreset(p), new RegExp(`^${p}: 6 methods × \\d seeds? \\(\\d+ cells\\), \\d+ steps`));
   }
-  assert.equal(expandCells(readPreset('paper')).length, 1 + 5 * 3);
+  const paper = expandCells(readPreset('paper'));
+  assert.equal(paper.length, 1 + 5 * 3 + 3);
+  assert.deepEqual(paper.filter((c) => c.override !== null).map((c) => c.args.includes('--shuffle-rewards')), [true, true, true]);
+  const ablations = expandCells(readPreset('ablations'));
+  assert.deepEqual(ablations.map((c) => c.row), ['rlsd', 'rlsd-lambdaDecaySteps=150', 'rlsd-teacher=frozen', 'rlsd-teacher=live', 'rlsd-privileged=reference', 'rlsd-negativeOnly=true']);
+  assert.deepEqual(ablations[0]!.args, paper.find((c) => c.id === 'rlsd/seed-1')!.args, "plain RLSD's seed 1 is the paper preset's run");
   const tuning = readPreset('tuning');
   assert.equal(tuning.train['eval-split'], 'validation', 'tuned on validation, never on the test split');
   assert.equal(expandCells(tuning).length, 5 * 3 + 2);
-  assert.throws(() => readPreset('huge'), /--preset must be smoke, quick, paper, tuning \(got 'huge'\)/);
+  assert.throws(() => readPreset('huge'), /--preset must be smoke, quick, paper, ablations, tuning \(got 'huge'\)/);
 });
 
 test('cells: the quick preset expands to a golden list of ids, folders and train arguments', () => {
@@ -132,7 +137,7 @@ test('config files: YAML and JSON, a missing file, values in row names', () => {
 test('shards: index % n == i, every cell in exactly one shard; bad forms refused', () => {
   const cells = expandCells(readPreset('paper'));
   const shards = [0, 1, 2].map((i) => shardCells(cells, parseShard(`${i}/3`)).map((c) => c.index));
-  assert.deepEqual(shards[1], [1, 4, 7, 10, 13]);
+  assert.deepEqual(shards[1], [1, 4, 7, 10, 13, 16]);
   assert.deepEqual(shards.flat().sort((a, b) => a - b), cells.map((c) => c.index));
   for (const bad of ['3/3', '1', 'a/2', '0/0', '-1/2']) assert.throws(() => parseShard(bad), /--shard must be i\/n with 0 ≤ i < n/);
 });

@@ -10,14 +10,14 @@ import { readSweepConfig, type SweepConfig } from './config.ts';
 
 const PRESET_DIR = fileURLToPath(new URL('./presets/', import.meta.url));
 
-/** The preset names, from the files (smoke, quick, paper). */
+/** The preset names, from the files (smoke, quick, paper, ablations, tuning). */
 export function presetNames(): string[] {
   return readdirSync(PRESET_DIR)
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => f.slice(0, -'.yaml'.length))
     .sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b) || a.localeCompare(b));
 }
-const ORDER = ['smoke', 'quick', 'paper', 'tuning'];
+const ORDER = ['smoke', 'quick', 'paper', 'ablations', 'tuning'];
 
 export function presetFile(name: string): string {
   return `${PRESET_DIR}${name}.yaml`;
