@@ -19,6 +19,7 @@ import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
 import { UsageError } from './util/errors.ts';
 import { reportCommand } from './report/command.ts';
 import { sweepCommand } from './sweep/command.ts';
+import { regressCommand } from './regress/command.ts';
 
 /** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
 export const DEFAULT_BASE = PACKAGE_BASE;
@@ -392,4 +393,4 @@ const dataCommand: Builder = (cli) =>
     },
   );
 
-export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand, sweepCommand];
+export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand, sweepCommand, regressCommand];

@@ -1,0 +1,216 @@
+// `rlsd-bench regress FILE…`: runs what each baseline file says (its sweep, through the sweep's own local executor)
+// and checks the runs against it — golden trajectories or learning bands (src/regress/baseline.ts). `--update`
+// rewrites the file from fresh runs and prints what changed. Exit codes: 0 every check passed, 1 a regression
+// (a value moved, a statistic left its band, a method fell to the control), 2 a usage error or a malformed
+// baseline, 3 the runs themselves failed (nothing to compare), 130/143 interrupted.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { provenance } from '../provenance.ts';
+import { formatDuration } from '../progress.ts';
+import { runSweep } from '../sweep/command.ts';
+import type { SweepConfig } from '../sweep/config.ts';
+import { readSweepFile } from '../sweep/state.ts';
+import { RlsdBenchError, UsageError } from '../util/errors.ts';
+import { ensureDir, writeJsonAtomic } from '../util/fs.ts';
+import { num } from '../util/flags.ts';
+import { readBaseline, type Baseline, type GoldenBaseline, type GoldenCell, type LearningBaseline } from './baseline.ts';
+import { compareGolden, goldenCell, goldenDiffTable } from './golden.ts';
+import { learningChecks, learningTable, referenceBands, runStats, type SweepStats } from './learning.ts';
+
+export const EXIT_PASS = 0;
+export const EXIT_REGRESSION = 1;
+export const EXIT_RUNS_FAILED = 3;
+
+/** The baseline's runs did not finish (a cell crashed, a backend is missing): nothing to compare. Exit code 3. */
+export class RegressRunError extends RlsdBenchError {
+  override name = 'RegressRunError';
+  override readonly exitCode: number = EXIT_RUNS_FAILED;
+}
+
+export interface RegressArgs {
+  files: string[];
+  update: boolean;
+  /** Keep the runs under DIR/<baseline name> (else a temporary folder, removed when every check passed). */
+  out?: string;
+  /** Check an existing sweep folder instead of running (one baseline only). */
+  runs?: string;
+  /** Seeds of a learning check instead of the baseline's (e.g. to measure its false-failure rate). */
+  seeds?: number[];
+  workers: number;
+  quiet: boolean;
+}
+
+/** Results are printed whatever --quiet says (it silences progress only). */
+function say(text: string): void {
+  process.stdout.write(text);
+}
+
+/** Runs the baseline's sweep at `seeds` into `dir`; returns the interrupt exit code, if any. */
+async function runBaselineSweep(b: Baseline, seeds: number[], dir: string, a: RegressArgs): Promise<number> {
+  const config: SweepConfig = { ...b.sweep, seeds };
+  ensureDir(dir);
+  const configFile = join(dir, 'regress-sweep.json');
+  if (!existsSync(join(dir, 'sweep.json'))) writeJsonAtomic(configFile, config);
+  try {
+    const code = await runSweep({
+      ...(existsSync(join(dir, 'sweep.json')) ? {} : { config: configFile }),
+      out: dir,
+      workers: a.workers,
+      executor: 'local',
+      dryRun: false,
+      shard: null,
+      printJobs: false,
+      status: false,
+      report: false,
+      quiet: a.quiet,
+      cell: { backend: b.backend },
+    });
+    return code;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new RegressRunError(`the runs of the baseline did not finish: ${(e as Error).message}`);
+  }
+}
+
+/** Run folder of every cell of a sweep folder, by cell id, with its row and seed. */
+function sweepCells(dir: string): { id: string; row: string; seed: number; dir: string }[] {
+  const sweep = readSweepFile(dir);
+  if (!sweep) throw new UsageError(`${dir} holds no sweep.json (--runs takes the folder a regress or sweep run wrote)`);
+  return sweep.cells.map((c) => ({ id: c.id, row: c.row, seed: c.seed, dir: join(dir, c.dir) }));
+}
+
+function collectGolden(dir: string): Record<string, GoldenCell> {
+  return Object.fromEntries(sweepCells(dir).map((c) => [c.id, goldenCell(c.dir)]));
+}
+
+function collectStats(dir: string): SweepStats {
+  const out: SweepStats = {};
+  for (const c of sweepCells(dir)) (out[c.row] ??= {})[c.seed] = runStats(c.dir);
+  return out;
+}
+
+function checkGolden(file: string, b: GoldenBaseline, dir: string, update: boolean): number {
+  const got = collectGolden(dir);
+  const diffs = compareGolden(b, got);
+  const cells = Object.keys(got).length;
+  const values = Object.values(got).reduce((n, c) => n + c.metrics.reduce((m, l) => m + Object.keys(l).length, 0) + 1, 0);
+  if (update) {
+    writeJsonAtomic(file, { ...b, written: { at: new Date().toISOString(), provenance: provenance() }, expected: got });
+    say(diffs.length === 0 ? `golden ${file}: rewritten; no value changed (${cells} cells, ${values} values)\n` : `golden ${file}: rewritten; ${diffs.length} values changed in ${new Set(diffs.map((d) => d.cell)).size} cells:\n${goldenDiffTable(diffs)}`);
+    return EXIT_PASS;
+  }
+  if (diffs.length === 0) {
+    say(`golden ${basename(file)}: ${cells} cells, ${values} values and final weights as recorded (tolerance ${b.tolerance}) — pass\n`);
+    return EXIT_PASS;
+  }
+  process.stdout.write(
+    `golden ${basename(file)}: ${diffs.length} values moved in ${new Set(diffs.map((d) => d.cell)).size} of ${cells} cells — FAIL\n${goldenDiffTable(diffs)}` +
+      `(a change meant to change the numbers: \`rlsd-bench regress ${file} --update\` records them and prints what changed)\n`,
+  );
+  return EXIT_REGRESSION;
+}
+
+function checkLearning(file: string, b: LearningBaseline, dir: string, update: boolean): number {
+  const stats = collectStats(dir);
+  if (update) {
+    const { bands, gaps } = referenceBands(stats, b);
+    const next: LearningBaseline = { ...b, written: { at: new Date().toISOString(), provenance: provenance() }, bands, ...(gaps ? { gaps } : {}) };
+    writeJsonAtomic(file, next);
+    const lines = Object.entries(bands).flatMap(([row, s]) =>
+      Object.entries(s).map(([stat, band]) => {
+        const old = b.bands[row]?.[stat as keyof typeof s];
+        const was = old ? ` (was [${(100 * old.low).toFixed(2)}, ${(100 * old.high).toFixed(2)}])` : ' (new)';
+        return `  ${row.padEnd(24)} ${stat.padEnd(8)} ${(100 * band.mean).toFixed(2).padStart(6)} ± ${(100 * band.sd).toFixed(2).padStart(5)} sd → [${(100 * band.low).toFixed(2)}, ${(100 * band.high).toFixed(2)}]${was}`;
+      }),
+    );
+    const gapLines = Object.entries(gaps ?? {}).map(([row, g]) => {
+      const margin = b.beats_control[row]!;
+      const note = Math.min(...g.values) < margin ? ` — WARNING: a reference seed's gap is below the margin ${(100 * margin).toFixed(2)}: the check fails there` : g.mean - b.k * g.sd < margin ? ` — note: mean − ${b.k}·sd ${(100 * (g.mean - b.k * g.sd)).toFixed(2)} is below the margin ${(100 * margin).toFixed(2)}` : '';
+      return `  ${row.padEnd(24)} reward − ${b.control}: ${g.values.map((v) => (100 * v).toFixed(2)).join(', ')} (mean ${(100 * g.mean).toFixed(2)}, sd ${(100 * g.sd).toFixed(2)}; margin ${(100 * margin).toFixed(2)})${note}`;
+    });
+    process.stdout.write(`learning ${file}: bands rewritten from seeds ${b.reference_seeds.join(', ')} (mean ± max(${b.k}·sd, ${100 * b.floor}), in %):\n${lines.join('\n')}\n${gapLines.join('\n')}\n`);
+    return EXIT_PASS;
+  }
+  const checks = learningChecks(b, stats);
+  const failed = checks.filter((c) => !c.pass);
+  const seeds = [...new Set(checks.map((c) => c.seed))];
+  const head = `learning ${basename(file)}: ${checks.length} checks over ${Object.keys(stats).length} rows × seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}`;
+  if (failed.length === 0) {
+    say(`${learningTable(checks)}${head} — pass\n`);
+    return EXIT_PASS;
+  }
+  process.stdout.write(`${learningTable(checks)}${head} — FAIL: ${failed.map((c) => `${c.row} seed ${c.seed} ${c.what} ${(100 * c.value).toFixed(2)}`).join('; ')}\n`);
+  return EXIT_REGRESSION;
+}
+
+/** The regress command without yargs; returns the exit code. */
+export async function runRegress(a: RegressArgs): Promise<number> {
+  if (a.files.length === 0) throw new UsageError('give a baseline file (e.g. results/reference/regress/golden.json)');
+  if (a.runs !== undefined && a.files.length > 1) throw new UsageError('--runs checks one baseline against runs already made: give one file');
+  const baselines = a.files.map((f) => ({ file: resolve(f), b: readBaseline(resolve(f)) })); // every file is checked before anything runs
+  let worst = EXIT_PASS;
+  for (const { file, b } of baselines) {
+    const seeds = b.kind === 'learning' ? (a.update ? b.reference_seeds : (a.seeds ?? b.sweep.seeds)) : b.sweep.seeds;
+    if (a.seeds && b.kind === 'golden') throw new UsageError(`--seeds applies to learning baselines (${file} is golden: its seeds are its recorded cells)`);
+    let dir: string;
+    let temporary = false;
+    if (a.runs !== undefined) {
+      dir = resolve(a.runs);
+      if (!existsSync(dir)) throw new UsageError(`--runs ${a.runs}: no such folder`);
+    } else {
+      const name = basename(file).replace(/\.json$/, '') + (a.update ? '-update' : '');
+      if (a.out !== undefined) {
+        dir = join(resolve(a.out), name);
+        if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, 'sweep.json')))
+          throw new UsageError(`${dir} exists and holds no sweep.json: give another --out (regress writes a sweep folder per baseline there)`);
+      } else {
+        dir = mkdtempSync(join(tmpdir(), `rlsd-regress-${name}-`));
+        temporary = true;
+      }
+      const t0 = performance.now();
+      const interrupted = await runBaselineSweep(b, seeds, dir, a);
+      if (interrupted !== 0) return interrupted;
+      say(`regress ${basename(file)}: runs done in ${formatDuration((performance.now() - t0) / 1000)} → ${dir}\n`);
+    }
+    const code = b.kind === 'golden' ? checkGolden(file, b, dir, a.update) : checkLearning(file, b, dir, a.update);
+    if (temporary && code === EXIT_PASS) rmSync(dir, { recursive: true, force: true });
+    else if (temporary) process.stdout.write(`the runs are kept for a look: ${dir}\n`);
+    worst = Math.max(worst, code);
+  }
+  return worst;
+}
+
+function parseSeeds(raw: unknown): number[] {
+  const parts = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new UsageError('--seeds is empty (give e.g. 6,7,8)');
+  return parts.map((p) => num('seeds', p === '' ? NaN : Number(p), { integer: true, min: 0 }));
+}
+
+export const regressCommand = (cli: Argv): Argv =>
+  cli.command(
+    'regress <files..>',
+    'run a regression baseline (golden trajectories or learning bands) and check the runs against it; --update rewrites it',
+    (y) =>
+      y
+        .positional('files', { type: 'string', array: true, describe: 'baseline files (results/reference/regress/golden.json, learning.json, or your own)' })
+        .option('update', { type: 'boolean', default: false, describe: 'rerun and rewrite the baseline (golden: the values; learning: the bands from its reference seeds), printing what changed' })
+        .option('out', { type: 'string', describe: 'keep the runs under DIR/<baseline name> (default: a temporary folder, removed when every check passed)' })
+        .option('runs', { type: 'string', describe: 'check (or with --update, record) a folder of runs already made — the kept --out of an earlier regress — instead of running' })
+        .option('seeds', { type: 'string', describe: "learning baselines: check these seeds instead of the file's (comma-separated), e.g. to measure the false-failure rate" })
+        .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: `${availableParallelism()} (the cores here)`, describe: 'runs at once' })
+        .epilogue('Exit codes: 0 every check passed · 1 a regression (a value moved, a statistic left its band, a method fell to the shuffled-reward control) · 2 usage error or malformed baseline · 3 the runs failed (nothing to compare) · 130/143 interrupted.'),
+    async (argv) => {
+      const code = await runRegress({
+        files: (argv.files as string[] | undefined) ?? [],
+        update: Boolean(argv.update),
+        ...(argv.out !== undefined ? { out: String(argv.out) } : {}),
+        ...(argv.runs !== undefined ? { runs: String(argv.runs) } : {}),
+        ...(argv.seeds !== undefined ? { seeds: parseSeeds(argv.seeds) } : {}),
+        workers: num('workers', argv.workers, { integer: true, min: 1, max: 1024 }),
+        quiet: Boolean(argv.quiet),
+      });
+      if (code !== 0) process.exitCode = code;
+    },
+  );

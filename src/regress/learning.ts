@@ -1,0 +1,122 @@
+// The learning check: short runs of every method at a few seeds, summarised by two statistics per run —
+//   reward   the mean training reward over the second half of the steps (the verdicts of the method's own samples);
+//   heldout  the pooled greedy accuracy on the held-out items at the last step —
+// each inside a band set by reference seeds (mean ± max(k·sd, floor)), and the methods that learn from the verifier
+// beating the shuffled-reward control's reward, same seed, by a stated margin. A method that stops learning (a
+// flipped advantage, a teacher that sees nothing, rewards that no longer follow the verdicts) leaves its band or
+// falls to the control.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJsonl } from '../util/jsonl.ts';
+import { DataError } from '../util/errors.ts';
+import type { Band, LearningBaseline, LearningStat } from './baseline.ts';
+import { LEARNING_STATS } from './baseline.ts';
+
+/** The pooled held-out accuracy that train logs at each evaluation. */
+export const HELDOUT_KEY = 'val-core/all/acc/mean@1';
+/** The mean verdict of a step's samples (veRL's name). */
+export const REWARD_KEY = 'critic/score/mean';
+
+export type RunStats = Record<LearningStat, number>;
+
+/** The two statistics of one run folder. */
+export function runStats(runDir: string): RunStats {
+  const file = join(runDir, 'metrics.jsonl');
+  if (!existsSync(file)) throw new DataError(`${file}: no such file (the run did not log a step)`);
+  const lines = readJsonl(file).map((l) => l.value as Record<string, number>);
+  const rewards = lines.filter((l) => typeof l[REWARD_KEY] === 'number').map((l) => l[REWARD_KEY]!);
+  const evals = lines.filter((l) => typeof l[HELDOUT_KEY] === 'number');
+  if (rewards.length === 0) throw new DataError(`${file}: no training step logged ${REWARD_KEY}`);
+  if (evals.length === 0) throw new DataError(`${file}: no evaluation logged ${HELDOUT_KEY}`);
+  const half = rewards.slice(Math.floor(rewards.length / 2));
+  return { reward: mean(half), heldout: evals[evals.length - 1]![HELDOUT_KEY]! };
+}
+
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Sample standard deviation (n − 1); 0 for one value. */
+export function sampleSd(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+export function makeBand(values: readonly number[], k: number, floor: number): Band {
+  const m = mean(values);
+  const sd = sampleSd(values);
+  const half = Math.max(k * sd, floor);
+  return { values: [...values], mean: m, sd, low: m - half, high: m + half };
+}
+
+/** Row → seed → statistics of the runs of a sweep folder. */
+export type SweepStats = Record<string, Record<number, RunStats>>;
+
+/** Bands and the control gaps from the reference seeds' runs. */
+export function referenceBands(stats: SweepStats, b: Pick<LearningBaseline, 'k' | 'floor' | 'control' | 'beats_control' | 'reference_seeds'>): Pick<LearningBaseline, 'bands' | 'gaps'> {
+  const bands: LearningBaseline['bands'] = {};
+  for (const [row, bySeed] of Object.entries(stats)) {
+    bands[row] = {};
+    for (const stat of LEARNING_STATS) bands[row]![stat] = makeBand(b.reference_seeds.map((s) => must(bySeed[s], row, s)[stat]), b.k, b.floor);
+  }
+  const gaps: Record<string, Band> = {};
+  for (const row of Object.keys(b.beats_control))
+    gaps[row] = makeBand(
+      b.reference_seeds.map((s) => must(stats[row]?.[s], row, s).reward - must(stats[b.control]?.[s], b.control, s).reward),
+      b.k,
+      0,
+    );
+  return { bands, gaps };
+}
+
+function must(s: RunStats | undefined, row: string, seed: number): RunStats {
+  if (!s) throw new DataError(`no run of ${row} at seed ${seed}`);
+  return s;
+}
+
+/** One check of the learning regression and its outcome. */
+export interface LearningCheck {
+  row: string;
+  seed: number;
+  /** 'reward' | 'heldout' | 'reward − control'. */
+  what: string;
+  value: number;
+  low: number;
+  high: number;
+  pass: boolean;
+}
+
+/** Every check of a set of runs against the baseline's bands and margins. */
+export function learningChecks(baseline: LearningBaseline, stats: SweepStats): LearningCheck[] {
+  const out: LearningCheck[] = [];
+  for (const [row, bySeed] of Object.entries(stats).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [seedText, s] of Object.entries(bySeed)) {
+      const seed = Number(seedText);
+      for (const stat of LEARNING_STATS) {
+        const band = baseline.bands[row]?.[stat];
+        if (!band) throw new DataError(`the baseline has no band for ${row} ${stat}: run \`rlsd-bench regress FILE --update\` to set the bands`);
+        out.push({ row, seed, what: stat, value: s[stat], low: band.low, high: band.high, pass: s[stat] >= band.low && s[stat] <= band.high });
+      }
+      const margin = baseline.beats_control[row];
+      if (margin !== undefined) {
+        const control = stats[baseline.control]?.[seed];
+        if (!control) throw new DataError(`no run of the control ${baseline.control} at seed ${seed}`);
+        const gap = s.reward - control.reward;
+        out.push({ row, seed, what: 'reward − control', value: gap, low: margin, high: Infinity, pass: gap >= margin });
+      }
+    }
+  }
+  return out;
+}
+
+const pctText = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(2) : '∞');
+
+/** The checks as a table: row, seed, statistic, value, band, PASS/FAIL. */
+export function learningTable(checks: readonly LearningCheck[]): string {
+  const rows = checks.map((c) => [c.row, String(c.seed), c.what, pctText(c.value), c.high === Infinity ? `≥ ${pctText(c.low)}` : `[${pctText(c.low)}, ${pctText(c.high)}]`, c.pass ? 'pass' : 'FAIL']);
+  const head = ['row', 'seed', 'statistic (%)', 'value', 'band', ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return `${line(head)}\n${rows.map(line).join('\n')}\n`;
+}
