@@ -32,7 +32,7 @@ export async function setupBackend(argv: { [flag: string]: unknown }, defaultKer
 
 
 /** The commands that run the model; only they take --backend and --attention-kernel. */
-export const TENSOR_COMMANDS = ['pretrain', 'train', 'eval'] as const;
+export const TENSOR_COMMANDS = ['pretrain', 'train', 'eval', 'serve'] as const;
 
 /**
  * --backend and --attention-kernel, for a command that does tensor work (pretrain, train, eval, the demo and

@@ -8,7 +8,9 @@ import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
 import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainConfig, type TrainOption } from './train/index.ts';
-import { benchmarkAverage, benchmarkSource, evaluate, headline, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalProgress } from './eval.ts';
+import { benchmarkAverage, benchmarkSource, evaluate, headline, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalConfig, type EvalProgress } from './eval.ts';
+import { defaultEndpointOut, ENDPOINT_BOUNDS, ENDPOINT_MAX_NEW_TOKENS, ENDPOINT_OPTIONS, endpointEvalConfig, extractionAndErrorLines, INCOMPLETE_EXIT_CODE, judgeTarget, readEndpointFlags, seriesTable } from './endpoint/eval-options.ts';
+import { evaluateSeries, seriesRunDir } from './endpoint/series.ts';
 import { pct, startProgress, type ProgressTask } from './progress.ts';
 import { setActivity } from './util/activity.ts';
 import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
@@ -20,6 +22,7 @@ import { UsageError } from './util/errors.ts';
 import { reportCommand } from './report/command.ts';
 import { sweepCommand } from './sweep/command.ts';
 import { regressCommand } from './regress/command.ts';
+import { serveCommand } from './endpoint/serve-command.ts';
 
 /** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
 export const DEFAULT_BASE = PACKAGE_BASE;
@@ -277,10 +280,10 @@ function parseBenchmarkList(raw: unknown): string[] {
 const evalCommand: Builder = (cli) =>
   cli.command(
     'eval',
-    'evaluate a checkpoint on benchmarks with their official scoring (writes results.json and samples.jsonl per benchmark)',
+    'evaluate a checkpoint, or a model behind an OpenAI-compatible endpoint, on benchmarks with their official scoring (writes results.json and samples.jsonl per benchmark)',
     (y) =>
       tensorOptions(y)
-        .option('checkpoint', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' })
+        .option('checkpoint', { type: 'string', defaultDescription: DEFAULT_BASE_SHOWN, describe: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' })
         .option('benchmarks', { type: 'string', default: benchmarkNames.join(','), describe: `comma-separated (${benchmarkNames.join(', ')})` })
         .option('data', { type: 'string', default: benchmarkDataRoot() ?? MINI_DATA, defaultDescription: `$${DATA_ENV} when set, else mini`, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
         .option('split', { type: 'string', describe: "mini: test (default; the set tables report) | validation (for tuning) | train; real data: the benchmark's own split name (default: its evaluation split)" })
@@ -288,21 +291,25 @@ const evalCommand: Builder = (cli) =>
         .option('samples', { type: 'number', default: 1, describe: 'responses per item (k, for pass@k)' })
         .option('temperature', { type: 'number', default: 0, describe: '0 = greedy (with --samples 1)' })
         .option('top-p', { type: 'number', default: 1, describe: 'nucleus sampling with --temperature > 0 (1: off)' })
-        .option('max-new-tokens', { type: 'number', default: 32, describe: 'longest response in tokens' })
+        .option('max-new-tokens', { type: 'number', defaultDescription: `32; ${ENDPOINT_MAX_NEW_TOKENS} with --endpoint`, describe: 'longest response in tokens' })
         .option('batch', { type: 'number', default: 128, describe: 'sequences decoded together (a batch of other rows rounds differently, so it is one of the settings the output folder records)' })
         .option('seed', { type: 'number', default: 1, describe: 'sampling seed (with --temperature > 0)' })
         .option('mini-items', { type: 'number', default: MINI_EVAL_ITEMS, describe: "problems per benchmark with --data mini (the default is train's in-run evaluation set)" })
         .option('mini-seed', { type: 'number', default: 1, describe: 'seed of the mini suite with --data mini' })
         .option('out', { type: 'string', describe: 'output directory (default results/eval/<run>/<step> for a run\'s checkpoint, else results/eval/<checkpoint folder name>)' })
-        .option('overwrite', { type: 'boolean', default: false, describe: '--out holds an evaluation with other settings: start it afresh (without it such a run refuses)' }),
+        .option('overwrite', { type: 'boolean', default: false, describe: '--out holds an evaluation with other settings: start it afresh (without it such a run refuses)' })
+        .options(ENDPOINT_OPTIONS),
     async (argv) => {
       const samples = num('samples', argv.samples, { integer: true, min: 1, max: EVAL_BOUNDS.samples });
       const temperature = num('temperature', argv.temperature, { min: 0 });
       if (samples > 1 && temperature === 0) throw new UsageError('--samples > 1 needs --temperature > 0');
-      const resolved = resolveCheckpoint(String(argv.checkpoint));
-      const checkpoint = resolved.checkpoint;
-      const cfg = {
-        checkpoint,
+      // A served model instead of a checkpoint (src/endpoint/): flags checked here, before any request or file.
+      const remote = readEndpointFlags(argv, argv.checkpoint !== undefined);
+      const judge = remote ? remote.judge : judgeTarget(argv);
+      const resolved = remote ? null : resolveCheckpoint(String(argv.checkpoint ?? DEFAULT_BASE));
+      const checkpoint = resolved?.checkpoint;
+      const cfg: EvalConfig = {
+        ...(checkpoint !== undefined ? { checkpoint } : {}),
         benchmarks: parseBenchmarkList(argv.benchmarks),
         data: String(argv.data) === MINI_DATA ? MINI_DATA : resolve(String(argv.data)),
         ...(argv.split ? { split: String(argv.split) } : {}),
@@ -310,19 +317,29 @@ const evalCommand: Builder = (cli) =>
         samples,
         temperature,
         topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),
-        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'], { integer: true, min: 1, max: EVAL_BOUNDS.maxNewTokens }),
+        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'] ?? (remote ? ENDPOINT_MAX_NEW_TOKENS : 32), { integer: true, min: 1, max: remote ? ENDPOINT_BOUNDS.maxNewTokens : EVAL_BOUNDS.maxNewTokens }),
         batchSize: num('batch', argv.batch, { integer: true, min: 1, max: EVAL_BOUNDS.batch }),
         seed: num('seed', argv.seed, { integer: true, min: 0 }),
         miniCount: num('mini-items', argv['mini-items'], { integer: true, min: 1, max: EVAL_BOUNDS.miniItems }),
         miniSeed: num('mini-seed', argv['mini-seed'], { integer: true, min: 0 }),
-        out: argv.out ? resolve(String(argv.out)) : defaultEvalOut(checkpoint),
+        out: argv.out ? resolve(String(argv.out)) : remote ? defaultEndpointOut(remote) : defaultEvalOut(checkpoint!),
         overwrite: Boolean(argv.overwrite),
+        ...endpointEvalConfig(remote, judge, argv),
       };
       if (cfg.data === MINI_DATA) miniSuiteSplit(cfg.split);
-      if (resolved.note) process.stderr.write(`rlsd-bench: ${resolved.note}\n`);
+      if (resolved?.note) process.stderr.write(`rlsd-bench: ${resolved.note}\n`);
       if (cfg.limit !== undefined) process.stderr.write(`rlsd-bench: warning: ${LIMIT_WARNING}\n`);
-      await setupBackend(argv);
+      if (!remote) await setupBackend(argv); // a served model needs no tensor backend here
       setActivity({ command: 'eval' }); // for the Ctrl-C line (src/cli.ts)
+      if (remote?.series) {
+        // --out is the report's folder; the series is the run folder <out>/<label>/seed-<seed> inside it.
+        const steps = await evaluateSeries({ eval: cfg, models: remote.series.models, label: remote.series.label, root: cfg.out }, evalProgress(Boolean(argv.quiet)));
+        process.stdout.write(seriesTable(steps, cfg.benchmarks));
+        process.stdout.write(extractionAndErrorLines(steps.flatMap((s) => s.results), cfg.judge !== undefined));
+        process.stdout.write(`series → ${seriesRunDir({ root: cfg.out, label: remote.series.label, eval: cfg })}; tables and curves: rlsd-bench report ${cfg.out}\n`);
+        if (steps.some((s) => s.results.some((r) => r.errors > 0))) process.exitCode = INCOMPLETE_EXIT_CODE;
+        return;
+      }
       const results = await evaluate(cfg, evalProgress(Boolean(argv.quiet)));
       const w = Math.max(10, ...results.map((r) => r.benchmark.length));
       process.stdout.write(`${'benchmark'.padEnd(w)}  ${'split'.padEnd(22)}  ${'items'.padStart(5)}  metric          value\n`);
@@ -339,7 +356,10 @@ const evalCommand: Builder = (cli) =>
         const avg = benchmarkAverage(results);
         process.stdout.write(`${'Avg'.padEnd(w)}  ${''.padEnd(22)}  ${''.padStart(5)}  ${'headline mean'.padEnd(14)}  ${pct(avg.value)}\n`);
       }
+      if (remote || judge) process.stdout.write(extractionAndErrorLines(results, judge !== undefined));
       process.stdout.write(`results → ${cfg.out}/results.json\n`);
+      // Finished, but some responses failed for good: the numbers are over the rest, so say so in the exit code too.
+      if (results.some((r) => r.errors > 0)) process.exitCode = INCOMPLETE_EXIT_CODE;
     },
   );
 
@@ -393,4 +413,4 @@ const dataCommand: Builder = (cli) =>
     },
   );
 
-export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand, sweepCommand, regressCommand];
+export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand, sweepCommand, serveCommand({ tensorOptions, setupBackend }), regressCommand];

@@ -1,8 +1,12 @@
 // The evaluation runner (lmms-eval style): for each benchmark, load items, prompt the policy, score every
 // response with the benchmark's official rules, append one record per (item, sample) to samples.jsonl,
 // and rebuild the metrics from those records into results.json. An interrupted evaluation resumes and
-// skips the records already written. The folder records what produced it (eval.json: checkpoint weights, data,
-// sampling, backend, scorer code); a run with other settings refuses instead of mixing its samples in.
+// skips the records already written. The folder records what produced it (eval.json: checkpoint weights or endpoint
+// and model, data, sampling, backend, scorer code); a run with other settings refuses instead of mixing its samples in.
+//
+// Who answers is a Responder: the local policy (a checkpoint, decoded in batches) or a model behind an
+// OpenAI-compatible endpoint (src/endpoint/responder.ts, requests in flight at once). Both hand finished records to
+// the one loop here that appends them, resumes, and rebuilds the metrics, so the two paths cannot drift apart.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
@@ -19,12 +23,21 @@ import { appendJsonLine, writeFileAtomic, writeJsonAtomic } from './util/fs.ts';
 import { hashString, Rng } from './util/rng.ts';
 import { DataError, UsageError } from './util/errors.ts';
 import { readJsonl } from './util/jsonl.ts';
+import type { ClientSettings, EndpointTarget } from './endpoint/client.ts';
+import { endpointResponder, scorers } from './endpoint/responder.ts';
 
 /** `--data mini` evaluates the built-in mini suite, generated in memory (no files, no downloads). */
 export const MINI_DATA = 'mini';
 
 export interface EvalConfig {
-  checkpoint: string;
+  /** The checkpoint the local policy loads; unused when `endpoint` is set. */
+  checkpoint?: string;
+  /** A model served by an OpenAI-compatible server, evaluated instead of a checkpoint. */
+  endpoint?: EndpointTarget;
+  /** MathVista's LLM answer extraction (src/endpoint/mathvista-judge.ts); without it the rules alone extract. */
+  judge?: EndpointTarget;
+  /** How endpoint and judge requests are sent (concurrency, timeout, retries, cache). */
+  client?: ClientSettings;
   benchmarks: string[];
   data: string;
   split?: string;
@@ -64,6 +77,10 @@ export interface BenchmarkResult {
   unresolvedImages: number;
   /** --limit, when the items are a subset. */
   limit?: number;
+  /** Responses that failed for good (endpoint requests out of retries): recorded, left out of the metrics, retried by the next run. */
+  errors: number;
+  /** How answers were extracted: 'rules', or the judge that MathVista's LLM step asked. */
+  extraction: string;
 }
 
 /** The mini suite's split named by --split (default: test, the set the tables report). */
@@ -75,10 +92,15 @@ export function miniSuiteSplit(split: string | undefined): MiniSuiteSplit {
 
 /** What produced an evaluation folder; two runs with different identities never share one. */
 export interface EvalIdentity {
-  checkpoint: { path: string; weightsSha256: string };
+  /** A local evaluation's checkpoint (absent when an endpoint answered). */
+  checkpoint?: { path: string; weightsSha256: string };
+  /** An endpoint evaluation's server and model (never its key). */
+  endpoint?: { url: string; model: string };
+  /** MathVista's extraction judge, with a hash of the ported prompt code. */
+  judge?: { url: string; model: string; code: string };
   data: { data: string; split: string | null; limit: number | null; miniSeed?: number; miniItems?: number };
-  /** Every setting that can change a response; the batch shapes float rounding, so it is one of them. */
-  sampling: { samples: number; temperature: number; topP: number; maxNewTokens: number; seed: number; batchSize: number };
+  /** Every setting that can change a response; the batch shapes float rounding, so it is one of them (local only). */
+  sampling: { samples: number; temperature: number; topP: number; maxNewTokens: number; seed: number; batchSize?: number };
   /** Backend and attention kernel: another one rounds differently. */
   backend: string;
   /** Per benchmark: a hash of its code (loader, prompt, extraction, scoring) and the shared code it uses. */
@@ -110,24 +132,43 @@ export function scorerVersion(name: string, mini: boolean): string {
   const root = join(PACKAGE_ROOT, 'benchmarks');
   const own = sourceFiles(join(root, name)).filter((f) => mini || basename(f) !== 'mini.ts');
   const files = [...own, ...sourceFiles(join(root, 'common')), ...(mini ? sourceFiles(join(root, 'mini')) : [])];
+  return sourceHash(files, root);
+}
+
+function sourceHash(files: readonly string[], root = PACKAGE_ROOT): string {
   const h = createHash('sha256');
   for (const f of files) h.update(`${relative(root, f)}\0`).update(readFileSync(f)).update('\0');
   return `sha256:${h.digest('hex').slice(0, 16)}`;
 }
 
+/** What answers: the endpoint and model, or the checkpoint (refused when neither is given). */
+function evalSource(cfg: EvalConfig): Pick<EvalIdentity, 'checkpoint' | 'endpoint'> {
+  if (cfg.endpoint) return { endpoint: { url: cfg.endpoint.url, model: cfg.endpoint.model } };
+  if (cfg.checkpoint === undefined) throw new UsageError('nothing to evaluate: give a checkpoint or an endpoint and model');
+  return { checkpoint: { path: cfg.checkpoint, weightsSha256: sha256File(join(cfg.checkpoint, 'weights.bin')) } };
+}
+
+/** One line naming what answers (the lock's holder, messages). */
+export function evalSubject(cfg: EvalConfig): string {
+  return cfg.endpoint ? `${cfg.endpoint.url} model ${cfg.endpoint.model}` : String(cfg.checkpoint);
+}
+
 export function evalIdentity(cfg: EvalConfig): EvalIdentity {
   const mini = cfg.data === MINI_DATA;
-  const b = backendInfo();
+  const endpoint = cfg.endpoint !== undefined;
+  const b = endpoint ? null : backendInfo();
   return {
-    checkpoint: { path: cfg.checkpoint, weightsSha256: sha256File(join(cfg.checkpoint, 'weights.bin')) },
+    ...evalSource(cfg),
+    ...(cfg.judge ? { judge: { url: cfg.judge.url, model: cfg.judge.model, code: sourceHash([join(PACKAGE_ROOT, 'src', 'endpoint', 'mathvista-judge.ts')]) } } : {}),
     data: {
       data: cfg.data,
       split: mini ? miniSuiteSplit(cfg.split) : (cfg.split ?? null),
       limit: cfg.limit ?? null,
       ...(mini ? { miniSeed: cfg.miniSeed, miniItems: cfg.miniCount } : {}),
     },
-    sampling: { samples: cfg.samples, temperature: cfg.temperature, topP: cfg.topP, maxNewTokens: cfg.maxNewTokens, seed: cfg.seed, batchSize: cfg.batchSize },
-    backend: b.attentionKernel ? `${b.name}/${b.attentionKernel}` : b.name,
+    // A server batches as it likes, so --batch is no setting of an endpoint evaluation.
+    sampling: { samples: cfg.samples, temperature: cfg.temperature, topP: cfg.topP, maxNewTokens: cfg.maxNewTokens, seed: cfg.seed, ...(endpoint ? {} : { batchSize: cfg.batchSize }) },
+    backend: b === null ? 'endpoint' : b.attentionKernel ? `${b.name}/${b.attentionKernel}` : b.name,
     scorers: Object.fromEntries(cfg.benchmarks.map((n) => [n, scorerVersion(n, mini)])),
   };
 }
@@ -139,8 +180,14 @@ export function identityDiff(old: EvalIdentity, now: EvalIdentity): string[] {
   const cmp = (name: string, a: unknown, b: unknown) => {
     if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${name} ${show(a)} → ${show(b)}`);
   };
-  if (old.checkpoint?.weightsSha256 !== now.checkpoint.weightsSha256)
-    out.push(`checkpoint ${show(old.checkpoint?.path)} (weights sha256 ${String(old.checkpoint?.weightsSha256).slice(0, 8)}…) → ${now.checkpoint.path} (${now.checkpoint.weightsSha256.slice(0, 8)}…)`);
+  if (old.checkpoint && now.checkpoint) {
+    if (old.checkpoint.weightsSha256 !== now.checkpoint.weightsSha256)
+      out.push(`checkpoint ${show(old.checkpoint.path)} (weights sha256 ${String(old.checkpoint.weightsSha256).slice(0, 8)}…) → ${now.checkpoint.path} (${now.checkpoint.weightsSha256.slice(0, 8)}…)`);
+  } else {
+    const subject = (id: EvalIdentity): string => (id.endpoint ? `endpoint ${id.endpoint.url} model ${id.endpoint.model}` : id.checkpoint ? `checkpoint ${id.checkpoint.path}` : '(none)');
+    if (subject(old) !== subject(now)) out.push(`${subject(old)} → ${subject(now)}`);
+  }
+  cmp('--judge-endpoint / --judge-model', old.judge, now.judge);
   const od = old.data ?? ({} as EvalIdentity['data']);
   cmp('--data', od.data, now.data.data);
   cmp('--split', od.split, now.data.split);
@@ -171,7 +218,7 @@ function openEvalFolder(cfg: EvalConfig, identity: EvalIdentity): { claim(benchm
   if (existsSync(file)) {
     try {
       const raw = JSON.parse(readFileSync(file, 'utf8')) as EvalIdentity & { format?: string };
-      if (raw.format !== IDENTITY_FORMAT || typeof raw.checkpoint !== 'object') throw new Error('not an evaluation record');
+      if (raw.format !== IDENTITY_FORMAT || (typeof raw.checkpoint !== 'object' && typeof raw.endpoint !== 'object')) throw new Error('not an evaluation record');
       recorded = raw;
     } catch {
       if (!cfg.overwrite) throw new UsageError(`${file} is not a readable evaluation record; use --overwrite to start ${cfg.out} afresh (or another --out)`);
@@ -251,44 +298,48 @@ function readRecords(file: string): ItemRecord[] {
   return readJsonl(file, { tornLastLine: true }).map((l) => l.value as ItemRecord);
 }
 
-export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
-  // One writer per folder; a second evaluation into it refuses, naming the holder.
-  const lock = lockDir(cfg.out, `eval ${cfg.checkpoint}`);
-  try {
-    return await evaluateLocked(cfg, progress);
-  } finally {
-    lock.release();
-  }
+/** One response to produce: an item and its sample index. */
+export interface WorkUnit {
+  item: BenchItem;
+  sample: number;
 }
 
-async function evaluateLocked(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
-  const { policy, info } = Policy.load(cfg.checkpoint);
-  const results: BenchmarkResult[] = [];
-  try {
-    // Every refusal comes before anything is written: the response length, then the folder's recorded settings.
-    policy.assertResponseFits(cfg.maxNewTokens);
-    const identity = evalIdentity(cfg);
-    const folder = openEvalFolder(cfg, identity);
-    const stopAfterRecords = testKillHook();
-    let written = 0;
-    for (const name of cfg.benchmarks) {
-      const bench = getBenchmark(name);
-      const { items, split, source } = await loadItems(name, bench, cfg);
-      const unresolved = unresolvedImageItems(items);
-      const notice = unresolvedImagesNotice(name, unresolved);
-      if (notice) process.stderr.write(`rlsd-bench: warning: ${notice}\n`);
-      folder.claim(name);
-      const samplesFile = join(cfg.out, name, 'samples.jsonl');
-      const existing = readRecords(samplesFile);
-      const done = new Set(existing.map((r) => `${r.id}#${r.sample ?? 0}`));
-      // Rewrite the file without a possibly cut last line before appending.
-      if (existsSync(samplesFile)) writeJsonLines(samplesFile, existing);
-      // The work is cut into chunks over the whole list, never over what is left, so a resumed evaluation runs
-      // every unfinished chunk with the same rows as an uninterrupted one (the batch shape can change float
-      // rounding), and each row draws from its own stream keyed by (seed, benchmark, item, sample).
-      const work: { item: BenchItem; sample: number }[] = [];
-      for (const item of items) for (let s = 0; s < cfg.samples; s++) work.push({ item, sample: s });
-      const task = progress?.start(name, work.length, work.filter((w) => done.has(`${w.item.id}#${w.sample}`)).length);
+/** Turns a response into its record: the benchmark's scorer, with MathVista's judge when one is configured. */
+export type Scorer = (item: BenchItem, response: string) => Promise<ItemRecord>;
+
+/** What a responder is asked for one benchmark. */
+export interface RespondTask {
+  name: string;
+  bench: BenchmarkModule;
+  /** The benchmark's whole work list, in order (a local batch is cut over the whole list, never over what is left). */
+  work: readonly WorkUnit[];
+  isDone(unit: WorkUnit): boolean;
+  score: Scorer;
+  /** Hands over a finished record (a scored response, or an error record); records are written in the order given. */
+  deliver(unit: WorkUnit, record: ItemRecord): void;
+}
+
+/** Who answers: the local policy or an endpoint. The loop that writes records and rebuilds metrics is shared. */
+export interface Responder {
+  /** Refusals that must come before anything is written. */
+  check(cfg: EvalConfig): void;
+  /** Per-benchmark prompt statistics (the local policy's vocabulary and positions; none for an endpoint). */
+  promptStats(name: string, bench: BenchmarkModule, items: readonly BenchItem[], cfg: EvalConfig): { unknownWords: number; truncatedPrompts: number };
+  /** Produces every unfinished unit's record through task.deliver. */
+  respond(task: RespondTask, cfg: EvalConfig): Promise<void>;
+  /** What results.json records about who answered (checkpoint and backend, or endpoint and traffic). */
+  describe(): Record<string, unknown>;
+  /** One line on what it cost (an endpoint's requests, retries, cache hits), or null. */
+  summary(): string | null;
+  dispose(): void;
+}
+
+/** The local policy: batches of `--batch` rows, each row from its own random stream (see sampleRng). */
+function localResponder(checkpoint: string): Responder {
+  const { policy, info } = Policy.load(checkpoint);
+  return {
+    check: (cfg) => policy.assertResponseFits(cfg.maxNewTokens),
+    promptStats(_name, bench, items, cfg) {
       let unknownWords = 0;
       let truncatedPrompts = 0;
       for (const item of items) {
@@ -296,12 +347,17 @@ async function evaluateLocked(cfg: EvalConfig, progress?: EvalProgress): Promise
         unknownWords += ctx.unknown;
         truncatedPrompts += ctx.truncated > 0 ? 1 : 0;
       }
+      return { unknownWords, truncatedPrompts };
+    },
+    async respond({ name, bench, work, isDone, score, deliver }, cfg) {
+      // The work is cut into chunks over the whole list, never over what is left, so a resumed evaluation runs
+      // every unfinished chunk with the same rows as an uninterrupted one (the batch shape can change float
+      // rounding), and each row draws from its own stream keyed by (seed, benchmark, item, sample).
       const prepared = new Map<string, { patches: Float32Array; context: number[] }>();
       const greedy = cfg.samples === 1 && cfg.temperature === 0;
       for (let i = 0; i < work.length; i += cfg.batchSize) {
         const chunk = work.slice(i, i + cfg.batchSize);
-        const missing = chunk.filter((w) => !done.has(`${w.item.id}#${w.sample}`));
-        if (missing.length === 0) continue;
+        if (chunk.every(isDone)) continue;
         const inputs = [];
         for (const { item } of chunk) {
           let input = prepared.get(item.id); // k samples of one item share its prompt and pixels
@@ -315,18 +371,85 @@ async function evaluateLocked(cfg: EvalConfig, progress?: EvalProgress): Promise
         }
         const rngs = chunk.map(({ item, sample }) => sampleRng(cfg.seed, name, item.id, sample));
         const texts = policy.generateText(inputs, { maxNewTokens: cfg.maxNewTokens, greedy, temperature: cfg.temperature || 1, topP: cfg.topP, rng: rngs[0]!, rngs, batchSize: cfg.batchSize });
-        chunk.forEach(({ item, sample }, j) => {
-          if (done.has(`${item.id}#${sample}`)) return;
-          appendJsonLine(samplesFile, { ...bench.score(item, texts[j]!), sample });
-          done.add(`${item.id}#${sample}`);
-          if (++written === stopAfterRecords) process.kill(process.pid, 'SIGKILL');
-        });
-        task?.increment(missing.length);
+        for (const [j, unit] of chunk.entries()) if (!isDone(unit)) deliver(unit, await score(unit.item, texts[j]!));
       }
+    },
+    describe: () => ({ checkpoint: { path: checkpoint, info }, backend: backendInfo() }),
+    summary: () => null,
+    dispose: () => policy.dispose(),
+  };
+}
+
+/** Whether a record stands for a failed response (kept visible in samples.jsonl, never scored, redone by the next run). */
+export function isErrorRecord(r: ItemRecord): boolean {
+  return typeof r['error'] === 'string';
+}
+
+export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
+  // One writer per folder; a second evaluation into it refuses, naming the holder.
+  const lock = lockDir(cfg.out, `eval ${evalSubject(cfg)}`);
+  try {
+    return await evaluateLocked(cfg, progress);
+  } finally {
+    lock.release();
+  }
+}
+
+async function evaluateLocked(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
+  if (!cfg.endpoint && cfg.checkpoint === undefined) throw new UsageError('nothing to evaluate: give a checkpoint or an endpoint and model');
+  const responder = cfg.endpoint ? endpointResponder(cfg.endpoint, cfg.client) : localResponder(cfg.checkpoint!);
+  const scoring = scorers(cfg.judge ? { target: cfg.judge, settings: cfg.client } : null);
+  const results: BenchmarkResult[] = [];
+  try {
+    // Every refusal comes before anything is written: the response length, then the folder's recorded settings.
+    responder.check(cfg);
+    const identity = evalIdentity(cfg);
+    const folder = openEvalFolder(cfg, identity);
+    const stopAfterRecords = testKillHook();
+    let written = 0;
+    for (const name of cfg.benchmarks) {
+      const bench = getBenchmark(name);
+      const { items, split, source } = await loadItems(name, bench, cfg);
+      const unresolved = unresolvedImageItems(items);
+      const notice = unresolvedImagesNotice(name, unresolved);
+      if (notice) process.stderr.write(`rlsd-bench: warning: ${notice}\n`);
+      folder.claim(name);
+      const samplesFile = join(cfg.out, name, 'samples.jsonl');
+      // Error records of an earlier run are dropped here: their units are asked again (and come from the cache
+      // when the failure was the judge's).
+      const existing = readRecords(samplesFile).filter((r) => !isErrorRecord(r));
+      const done = new Set(existing.map((r) => `${r.id}#${r.sample ?? 0}`));
+      // Rewrite the file without a possibly cut last line before appending.
+      if (existsSync(samplesFile)) writeJsonLines(samplesFile, existing);
+      const work: WorkUnit[] = [];
+      for (const item of items) for (let s = 0; s < cfg.samples; s++) work.push({ item, sample: s });
+      const isDone = (w: WorkUnit): boolean => done.has(`${w.item.id}#${w.sample}`);
+      const task = progress?.start(name, work.length, work.filter(isDone).length);
+      const { unknownWords, truncatedPrompts } = responder.promptStats(name, bench, items, cfg);
+      const scorer = scoring.forBenchmark(name, bench);
+      await responder.respond(
+        {
+          name,
+          bench,
+          work,
+          isDone,
+          score: scorer.score,
+          deliver(unit, record) {
+            if (isDone(unit)) return;
+            appendJsonLine(samplesFile, { ...record, sample: unit.sample });
+            // An error record leaves the unit undone: the next run asks again.
+            if (!isErrorRecord(record)) done.add(`${unit.item.id}#${unit.sample}`);
+            task?.increment(1);
+            if (++written === stopAfterRecords) process.kill(process.pid, 'SIGKILL');
+          },
+        },
+        cfg,
+      );
       task?.stop();
-      // Metrics are rebuilt from the records on disk, never from memory.
+      // Metrics are rebuilt from the records on disk, never from memory; failed responses are counted, not scored.
       const wanted = new Set(items.map((it) => it.id));
-      const records = readRecords(samplesFile).filter((r) => wanted.has(r.id) && (r.sample ?? 0) < cfg.samples);
+      const onDisk = readRecords(samplesFile).filter((r) => wanted.has(r.id) && (r.sample ?? 0) < cfg.samples);
+      const records = onDisk.filter((r) => !isErrorRecord(r));
       const metrics = bench.aggregate(records);
       const result: BenchmarkResult = {
         benchmark: name,
@@ -338,33 +461,40 @@ async function evaluateLocked(cfg: EvalConfig, progress?: EvalProgress): Promise
         truncatedPrompts,
         unresolvedImages: Object.keys(unresolved).length,
         ...(cfg.limit !== undefined ? { limit: cfg.limit } : {}),
+        errors: onDisk.length - records.length,
+        extraction: scorer.extraction,
       };
       writeJsonAtomic(join(cfg.out, name, 'results.json'), {
         ...result,
         ...(cfg.limit !== undefined ? { warning: LIMIT_WARNING } : {}),
+        ...(result.errors > 0 ? { incomplete: INCOMPLETE_NOTE } : {}),
         config: { ...cfg, benchmarks: undefined, benchmark: name },
         identity: { ...identity, scorer: identity.scorers[name] },
-        checkpoint: { path: cfg.checkpoint, info },
-        backend: backendInfo(),
+        ...responder.describe(),
         provenance: provenance(),
       });
       results.push(result);
     }
+    const errors = results.reduce((a, r) => a + r.errors, 0);
     writeJsonAtomic(join(cfg.out, 'results.json'), {
       results,
       average: benchmarkAverage(results),
       ...(cfg.limit !== undefined ? { limit: cfg.limit, warning: LIMIT_WARNING } : {}),
+      ...(errors > 0 ? { errors, incomplete: INCOMPLETE_NOTE } : {}),
       config: cfg,
       identity,
-      checkpoint: { path: cfg.checkpoint, info },
-      backend: backendInfo(),
+      ...responder.describe(),
       provenance: provenance(),
     });
     return results;
   } finally {
-    policy.dispose();
+    for (const line of [responder.summary(), scoring.summary()]) if (line !== null) process.stderr.write(`rlsd-bench: ${line}\n`);
+    responder.dispose();
   }
 }
+
+/** What results.json says when some responses failed for good. */
+export const INCOMPLETE_NOTE = 'some responses failed after every retry: they are error records in samples.jsonl, left out of the metrics, and asked again when the same command is rerun';
 
 /** Atomic rewrite of a JSONL file (used to drop a partial last line when resuming). */
 function writeJsonLines(file: string, records: unknown[]): void {

@@ -72,7 +72,7 @@ test('item 15: the demo prints usage on --help and deletes nothing on bad flags'
 
 test('item 15: every script takes --help and refuses an unknown flag with one line', () => {
   const scripts = readdirSync(join(REPO, 'scripts')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
-  assert.equal(scripts.length, 12);
+  assert.equal(scripts.length, 14);
   for (const s of scripts) {
     const help = script(s, ['--help']);
     assert.equal(help.code, 0, `${s} --help: ${help.stderr}`);
@@ -113,12 +113,12 @@ test('item 16: every flag of every command has help text', () => {
 });
 
 test('item 16: --backend and --attention-kernel only on the commands that run the model', () => {
-  for (const command of ['pretrain', 'train', 'eval']) assert.match(cli([command, '--help']).stdout, /--backend[\s\S]*--attention-kernel/, command);
+  for (const command of ['pretrain', 'train', 'eval', 'serve']) assert.match(cli([command, '--help']).stdout, /--backend[\s\S]*--attention-kernel/, command);
   for (const command of ['methods', 'benchmarks', 'score', 'data mini']) {
     const help = cli([...command.split(' '), '--help']).stdout;
     assert.doesNotMatch(help, /--backend|--attention-kernel/, `${command} offers no backend`);
   }
-  assertOneError(cli(['--backend', 'wasm', 'methods']), /--backend applies only to the commands that run the model \(pretrain, train, eval\); 'methods' does no tensor work/, 'methods');
+  assertOneError(cli(['--backend', 'wasm', 'methods']), /--backend applies only to the commands that run the model \(pretrain, train, eval, serve\); 'methods' does no tensor work/, 'methods');
   assertOneError(cli(['benchmarks', '--attention-kernel', 'conv']), /--attention-kernel applies only .*'benchmarks' does no tensor work/, 'benchmarks');
   // Before the command name, as the README and the tests write it, it still reaches the tensor commands.
   assertOneError(cli(['--backend', 'tpu', 'eval']), /unknown backend 'tpu'/, 'eval');

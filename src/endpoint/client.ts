@@ -1,0 +1,249 @@
+// The client of an OpenAI-compatible chat-completions server (vLLM, SGLang, llama.cpp, Ollama, OpenAI itself), used by
+// `eval --endpoint` for the model's responses and by `--judge-endpoint` for MathVista's answer extraction.
+//
+// Plain fetch (Node's built-in undici), not the `openai` npm package: the retry policy is the part that decides what
+// an evaluation records, so it is written here once — exponential backoff with full jitter on 429 / 408 / 5xx /
+// network errors / timeouts / malformed or cut-short bodies, `Retry-After` (seconds or an HTTP date) honoured and
+// capped, one per-request timeout that covers the body too — instead of being split between the package's own
+// retries (which would have to be turned off) and ours; and it adds no dependency.
+//
+// The API key is read from the environment variable the user names (--api-key-env) and lives only in the
+// Authorization header of the requests: it is never part of a cache key, a record, a log line or an error message
+// (server text quoted in an error has it redacted, since some servers echo request headers back).
+import { ResponseCache, requestKey } from './cache.ts';
+import type { ChatMessage } from './protocol.ts';
+import { RlsdBenchError, UsageError } from '../util/errors.ts';
+
+/** A server and the model name it serves (the `model` of the request). */
+export interface EndpointTarget {
+  /** The base URL as OpenAI clients take it (`http://127.0.0.1:8000/v1`), or the full `…/chat/completions` URL. */
+  url: string;
+  model: string;
+  /** The environment variable holding the API key (none: no Authorization header). */
+  apiKeyEnv?: string;
+}
+
+/** How requests are sent; every field has a CLI flag (`eval --help`). */
+export interface ClientSettings {
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Seconds a request (headers and body) may take before it is abandoned and retried. */
+  timeoutS: number;
+  /** Retries after the first attempt. */
+  retries: number;
+  /** Base of the exponential backoff, seconds: attempt n waits uniformly in [0, min(cap, base · 2^(n−1))]. */
+  retryDelayS: number;
+  /** The folder of the response cache, or null for none. */
+  cache: string | null;
+}
+
+export const DEFAULT_CLIENT: ClientSettings = { concurrency: 8, timeoutS: 300, retries: 5, retryDelayS: 1, cache: null };
+
+/** The longest backoff between attempts, and the longest Retry-After obeyed (a server asking for an hour gets a minute). */
+export const MAX_BACKOFF_MS = 60_000;
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/** The body of one chat-completions request (one sample: n = 1, so each sample is cached on its own). */
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  temperature: number;
+  top_p?: number;
+  max_tokens: number;
+  n: 1;
+  seed?: number;
+}
+
+export interface Completion {
+  /** The message content ('' when the server sent null content). */
+  text: string;
+  finishReason: string | null;
+}
+
+/** A request that failed for good (retries used up, or a refusal retrying cannot fix); the item gets an error record. */
+export class EndpointRequestError extends Error {
+  override name = 'EndpointRequestError';
+}
+
+/** A refusal that would fail every request alike (bad key, wrong path or model): the evaluation stops. */
+export class EndpointError extends RlsdBenchError {
+  override name = 'EndpointError';
+}
+
+/** Counts of one client's traffic (the summary line, and the tests' view of retries). */
+export interface ClientStats {
+  /** Answers taken from the cache (no request sent). */
+  cached: number;
+  /** HTTP attempts sent (first tries and retries). */
+  requests: number;
+  retries: number;
+  /** Requests that failed for good. */
+  failed: number;
+}
+
+/** The URL requests go to: the base URL + /chat/completions (unless it already ends so). Refuses what cannot be right. */
+export function chatCompletionsUrl(flag: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--${flag} must be an http(s) URL such as http://127.0.0.1:8000/v1 (got '${raw}')`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--${flag} must be an http(s) URL such as http://127.0.0.1:8000/v1 (got '${raw}')`);
+  // Credentials in a URL would be written into results.json and the cache key: the key goes in an environment variable.
+  if (url.username || url.password) throw new UsageError(`--${flag} must not hold credentials (user:password@); name the environment variable holding the key with --api-key-env`);
+  if (url.search || url.hash) throw new UsageError(`--${flag} must not have a query or fragment (got '${raw}'): it is recorded in results.json; give the base URL, e.g. http://127.0.0.1:8000/v1`);
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith('/chat/completions') ? path : `${path}/chat/completions`;
+  return url;
+}
+
+/** The API key named by `envName`, or undefined for none; a variable that is unset or empty is refused by name (never by value). */
+export function readApiKey(flag: string, envName: string | undefined): string | undefined {
+  if (envName === undefined) return undefined;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envName)) throw new UsageError(`--${flag} takes the name of an environment variable (letters, digits, _), not a key`);
+  const v = process.env[envName];
+  if (v === undefined || v === '') throw new UsageError(`--${flag} ${envName}: the environment variable ${envName} is not set (or empty)`);
+  return v;
+}
+
+/** `Retry-After` in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : null;
+}
+
+/** Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"): uniform in [0, min(cap, base · 2^(retry−1))]. */
+export function backoffMs(retry: number, baseMs: number, random: () => number = Math.random): number {
+  return random() * Math.min(MAX_BACKOFF_MS, baseMs * 2 ** (retry - 1));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+type Attempt = { ok: Completion } | { retry: string; afterMs?: number | null } | { fail: string } | { fatal: string };
+
+export class EndpointClient {
+  readonly url: URL;
+  readonly stats: ClientStats = { cached: 0, requests: 0, retries: 0, failed: 0 };
+  private readonly headers: Record<string, string>;
+  private readonly secret: string | undefined;
+
+  constructor(
+    readonly target: EndpointTarget,
+    readonly settings: ClientSettings,
+    private readonly cache: ResponseCache | null,
+    apiKey: string | undefined,
+  ) {
+    this.url = chatCompletionsUrl('endpoint', target.url);
+    this.secret = apiKey;
+    this.headers = { 'content-type': 'application/json', accept: 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+  }
+
+  /** Text a server sent, fit for a one-line message: the key removed, whitespace folded, cut short. */
+  private quote(text: string): string {
+    let t = text;
+    if (this.secret) t = t.split(this.secret).join('[redacted]');
+    t = t.replace(/\s+/g, ' ').trim();
+    return t.length > 200 ? `${t.slice(0, 200)}…` : t;
+  }
+
+  /**
+   * One response: from the cache when this exact request was answered before, else from the server (retried as the
+   * top of this file says). `keyExtra` joins the cache key (the sample index). Throws EndpointRequestError when the
+   * request fails for good and EndpointError when the server refuses in a way every request would meet.
+   */
+  async complete(request: ChatRequest, keyExtra: Record<string, unknown> = {}): Promise<Completion> {
+    const key = this.cache ? requestKey(`${this.url.origin}${this.url.pathname}`, request, keyExtra) : null;
+    if (key !== null) {
+      const hit = this.cache!.get(key);
+      if (hit) {
+        this.stats.cached++;
+        return hit;
+      }
+    }
+    const payload = JSON.stringify(request);
+    let problem = '';
+    const attempts = this.settings.retries + 1;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      this.stats.requests++;
+      const r = await this.attempt(payload);
+      if ('ok' in r) {
+        if (key !== null) this.cache!.put(key, r.ok);
+        return r.ok;
+      }
+      if ('fatal' in r) throw new EndpointError(r.fatal);
+      if ('fail' in r) {
+        this.stats.failed++;
+        throw new EndpointRequestError(r.fail);
+      }
+      problem = r.retry;
+      if (attempt === attempts) break;
+      this.stats.retries++;
+      const wait = r.afterMs != null ? Math.min(r.afterMs, MAX_RETRY_AFTER_MS) : backoffMs(attempt, this.settings.retryDelayS * 1000);
+      await sleep(wait);
+    }
+    this.stats.failed++;
+    throw new EndpointRequestError(`${problem} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
+  }
+
+  private async attempt(payload: string): Promise<Attempt> {
+    const where = `${this.url.origin}${this.url.pathname}`;
+    let res: Response;
+    let body: string;
+    // One deadline for the headers and the body: a server that stalls mid-body is as stuck as one that never answers.
+    const signal = AbortSignal.timeout(this.settings.timeoutS * 1000);
+    try {
+      res = await fetch(this.url, { method: 'POST', headers: this.headers, body: payload, signal });
+      body = await res.text();
+    } catch (e) {
+      return { retry: this.networkProblem(e) };
+    }
+    const status = res.status;
+    if (status === 429 || status === 408 || status >= 500) return { retry: `HTTP ${status} from ${where}: ${this.quote(body) || res.statusText}`, afterMs: parseRetryAfter(res.headers.get('retry-after')) };
+    if (status === 401 || status === 403)
+      return { fatal: `${where} refused the request (HTTP ${status}: ${this.quote(body) || res.statusText}); check the key (--api-key-env names the variable that holds it)` };
+    if (status === 404) return { fatal: `${where} answered HTTP 404 (${this.quote(body) || res.statusText}); check --endpoint (the base URL, e.g. http://127.0.0.1:8000/v1) and --model '${this.target.model}'` };
+    if (status < 200 || status >= 300) return { fail: `HTTP ${status} from ${where}: ${this.quote(body) || res.statusText}` };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { retry: `malformed JSON from ${where} (${body.length} bytes: ${this.quote(body.slice(0, 60))})` };
+    }
+    const choice = (parsed as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[] })?.choices?.[0];
+    const content = choice?.message?.content;
+    if (!choice || (typeof content !== 'string' && content !== null)) return { retry: `a response from ${where} without choices[0].message.content` };
+    return { ok: { text: content ?? '', finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null } };
+  }
+
+  private networkProblem(e: unknown): string {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no complete answer within ${this.settings.timeoutS} s (--timeout) from ${this.url.origin}`;
+    const detail = err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
+    return `network error talking to ${this.url.origin}: ${this.quote(String(detail))}`;
+  }
+}
+
+/**
+ * Runs `work` over `items` with at most `concurrency` in flight, in order of index. The first thrown error stops
+ * new work; the calls in flight are awaited before it is rethrown, so nothing runs on after the caller has moved on.
+ */
+export async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < items.length) {
+      const i = next++;
+      try {
+        await work(items[i]!, i);
+      } catch (e) {
+        failure ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
+}

@@ -1,0 +1,169 @@
+// `rlsd-bench serve` as a user meets it: spawned on port 0 (the port read from its startup line), queried with plain
+// fetch by requests built as the endpoint client builds them (chatRequestMessages), and compared with what the
+// in-process `eval` writes for the same items; then its bounds, bad flags and signals.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { BASE, BIN, cliEnv, errorLines, REPO, runCli } from './fixtures.ts';
+import { getBenchmark, MINI_BENCHMARKS } from '../benchmarks/index.ts';
+import { miniRows, miniSplitName } from '../benchmarks/mini/build.ts';
+import { chatRequestMessages } from '../src/endpoint/protocol.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'rlsd-serve-'));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  model: string;
+  checkpoint: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+}
+
+/** Starts `serve` and waits for its startup line `serving MODEL from CHECKPOINT on URL`. */
+function serve(args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, '--backend', 'wasm', '--quiet', 'serve', ...args], { cwd: REPO, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no startup line in 60 s; stderr: ${err}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^serving (\S+) from (.+) on (http:\/\/\S+)\n/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, model: m[1]!, checkpoint: m[2]!, url: m[3]!, exit, stderr: () => err });
+      }
+    });
+    void exit.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited (${code}) before its startup line; stderr: ${err}`));
+    });
+  });
+}
+
+async function chat(url: string, body: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+const MINI_ITEMS = 4;
+
+/** The mini test items of every benchmark, as `eval --mini-items N` loads them. */
+async function miniItems(): Promise<{ name: string; id: string; messages: ReturnType<typeof chatRequestMessages> }[]> {
+  const out = [];
+  for (const name of MINI_BENCHMARKS) {
+    const bench = getBenchmark(name);
+    const split = miniSplitName(name, 'test');
+    for (const row of await miniRows(name, split, MINI_ITEMS, 1)) {
+      const item = bench.itemFromRow(row, split);
+      out.push({ name, id: item.id, messages: chatRequestMessages(bench.prompt(item)) });
+    }
+  }
+  return out;
+}
+
+test('serve: greedy responses equal the in-process eval of the same checkpoint, item by item (eval at its default --batch 128), and so does eval --endpoint', async () => {
+  const s = await serve(['--port', '0']);
+  assert.equal(s.model, 'base');
+  assert.equal(s.checkpoint, BASE);
+  assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  const models = (await (await fetch(`${s.url}/models`)).json()) as { data: { id: string }[] };
+  assert.deepEqual(models.data.map((m) => m.id), ['base']);
+
+  const out = join(tmp, 'eval');
+  const ev = runCli(['eval', '--mini-items', String(MINI_ITEMS), '--out', out]);
+  assert.equal(ev.code, 0, ev.stderr);
+  const items = await miniItems();
+  let compared = 0;
+  for (const name of MINI_BENCHMARKS) {
+    const records = readFileSync(join(out, name, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; response: string });
+    const mine = items.filter((i) => i.name === name);
+    assert.equal(records.length, mine.length, `${name}: one record per item`);
+    const responses = await Promise.all(mine.map((i) => chat(s.url, { model: s.model, messages: i.messages, temperature: 0, max_tokens: 32 })));
+    for (const [k, item] of mine.entries()) {
+      const r = responses[k]!;
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      const record = records.find((x) => x.id === item.id);
+      assert.ok(record, `${name} ${item.id}: in samples.jsonl`);
+      assert.equal(r.json.choices[0].message.content, record.response, `${name} ${item.id}`);
+      compared++;
+    }
+  }
+  assert.ok(compared >= MINI_ITEMS * MINI_BENCHMARKS.length, `${compared} items compared`);
+
+  // The full loop: `eval --endpoint` against this server gives the in-process eval's records and metrics.
+  const viaEndpoint = join(tmp, 'eval-endpoint');
+  const ep = runCli(['eval', '--endpoint', s.url, '--model', s.model, '--max-new-tokens', '32', '--no-cache', '--mini-items', String(MINI_ITEMS), '--out', viaEndpoint]);
+  assert.equal(ep.code, 0, ep.stderr);
+  for (const name of MINI_BENCHMARKS) {
+    const read = (dir: string) => new Map(readFileSync(join(dir, name, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; response: string; correct: boolean }).map((r) => [r.id, { response: r.response, correct: r.correct }]));
+    assert.deepEqual(read(viaEndpoint), read(out), `${name}: per-item responses and verdicts`);
+    const metrics = (dir: string) => (JSON.parse(readFileSync(join(dir, name, 'results.json'), 'utf8')) as { metrics: unknown }).metrics;
+    assert.deepEqual(metrics(viaEndpoint), metrics(out), `${name}: metrics`);
+  }
+
+  // A bad request answers in OpenAI's shape and the server goes on.
+  const bad = await chat(s.url, { model: 'gpt-4o', messages: items[0]!.messages });
+  assert.equal(bad.status, 404);
+  assert.equal(bad.json.error.code, 'model_not_found');
+  assert.equal((await chat(s.url, { model: s.model, messages: items[0]!.messages, temperature: 0 })).status, 200);
+
+  // SIGTERM: the server closes and the command exits 143, as every command does.
+  s.child.kill('SIGTERM');
+  assert.deepEqual(await s.exit, { code: 143, signal: null });
+  await assert.rejects(fetch(`${s.url}/models`));
+});
+
+test('serve --model-name: the name clients send; Ctrl-C exits 130', async () => {
+  const s = await serve(['--port', '0', '--model-name', 'tiny']);
+  assert.equal(s.model, 'tiny');
+  const ok = await chat(s.url, { model: 'tiny', messages: [{ role: 'user', content: 'how many red circles ?' }], temperature: 0 });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.model, 'tiny');
+  assert.equal((await chat(s.url, { model: 'base', messages: [{ role: 'user', content: 'hi' }] })).status, 404);
+  s.child.kill('SIGINT');
+  assert.deepEqual(await s.exit, { code: 130, signal: null });
+  assert.match(s.stderr(), /rlsd-bench: interrupted/);
+});
+
+test('serve: bad flags get one line and a non-zero exit', async () => {
+  const cases: [string[], number, RegExp][] = [
+    [['serve', '--port', '70000'], 2, /--port must be ≤ 65535 \(got 70000\)/],
+    [['serve', '--port', '-1'], 2, /--port must be ≥ 0/],
+    [['serve'], 2, /Missing required argument: port/],
+    [['serve', '--port', '0', '--checkpoint', join(tmp, 'nothing-here')], 1, /nothing-here\/checkpoint\.json: checkpoint not found/],
+    [['serve', '--port', '0', '--queue', '-3'], 2, /--queue must be ≥ 0/],
+    [['serve', '--port', '0', '--max-body-mb', '0'], 2, /--max-body-mb must be > 0/],
+  ];
+  for (const [args, code, line] of cases) {
+    const r = runCli(['--backend', 'wasm', ...args]);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    const errors = errorLines(r.stderr);
+    assert.equal(errors.length, 1, r.stderr);
+    assert.match(errors[0]!, line);
+  }
+  // A port another process listens on is named.
+  const taken = createServer();
+  await new Promise<void>((res) => taken.listen(0, '127.0.0.1', res));
+  try {
+    const port = (taken.address() as { port: number }).port;
+    const r = runCli(['--backend', 'wasm', 'serve', '--port', String(port)]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(errorLines(r.stderr)[0] ?? '', new RegExp(`--port ${port}: 127\\.0\\.0\\.1:${port} is already in use`));
+  } finally {
+    taken.close();
+  }
+});
