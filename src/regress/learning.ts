@@ -57,8 +57,11 @@ export type SweepStats = Record<string, Record<number, RunStats>>;
 export function referenceBands(stats: SweepStats, b: Pick<LearningBaseline, 'k' | 'floor' | 'control' | 'beats_control' | 'reference_seeds'>): Pick<LearningBaseline, 'bands' | 'gaps'> {
   const bands: LearningBaseline['bands'] = {};
   for (const [row, bySeed] of Object.entries(stats)) {
+    // A sweep runs its base row once (at its first seed): what does not train has one run.
+    const seeds = b.reference_seeds.filter((s) => bySeed[s] !== undefined);
+    if (seeds.length === 0) throw new DataError(`no run of ${row} at the reference seeds ${b.reference_seeds.join(', ')}`);
     bands[row] = {};
-    for (const stat of LEARNING_STATS) bands[row]![stat] = makeBand(b.reference_seeds.map((s) => must(bySeed[s], row, s)[stat]), b.k, b.floor);
+    for (const stat of LEARNING_STATS) bands[row]![stat] = makeBand(seeds.map((s) => bySeed[s]![stat]), b.k, b.floor);
   }
   const gaps: Record<string, Band> = {};
   for (const row of Object.keys(b.beats_control))
