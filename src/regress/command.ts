@@ -10,14 +10,14 @@ import type { Argv } from 'yargs';
 import { provenance } from '../provenance.ts';
 import { formatDuration } from '../progress.ts';
 import { runSweep } from '../sweep/command.ts';
-import type { SweepConfig } from '../sweep/config.ts';
+import { expandRows, trains, type SweepConfig } from '../sweep/config.ts';
 import { readSweepFile } from '../sweep/state.ts';
 import { RlsdBenchError, UsageError } from '../util/errors.ts';
 import { ensureDir, writeJsonAtomic } from '../util/fs.ts';
 import { num } from '../util/flags.ts';
 import { readBaseline, type Baseline, type GoldenBaseline, type GoldenCell, type LearningBaseline } from './baseline.ts';
 import { compareGolden, goldenCell, goldenDiffTable } from './golden.ts';
-import { learningChecks, learningTable, referenceBands, runStats, type SweepStats } from './learning.ts';
+import { learningChecks, learningTable, leaveOneOut, normalCdf, referenceBands, runStats, type SweepStats } from './learning.ts';
 
 export const EXIT_PASS = 0;
 export const EXIT_REGRESSION = 1;
@@ -34,8 +34,8 @@ export interface RegressArgs {
   update: boolean;
   /** Keep the runs under DIR/<baseline name> (else a temporary folder, removed when every check passed). */
   out?: string;
-  /** Check an existing sweep folder instead of running (one baseline only). */
-  runs?: string;
+  /** Check (or record) sweep folders already run instead of running (one baseline only); their cells are merged. */
+  runs?: string[];
   /** Seeds of a learning check instead of the baseline's (e.g. to measure its false-failure rate). */
   seeds?: number[];
   workers: number;
@@ -81,18 +81,22 @@ function sweepCells(dir: string): { id: string; row: string; seed: number; dir: 
   return sweep.cells.map((c) => ({ id: c.id, row: c.row, seed: c.seed, dir: join(dir, c.dir) }));
 }
 
-function collectGolden(dir: string): Record<string, GoldenCell> {
-  return Object.fromEntries(sweepCells(dir).map((c) => [c.id, goldenCell(c.dir)]));
+function collectGolden(dirs: readonly string[]): Record<string, GoldenCell> {
+  return Object.fromEntries(dirs.flatMap(sweepCells).map((c) => [c.id, goldenCell(c.dir)]));
 }
 
-function collectStats(dir: string): SweepStats {
+function collectStats(dirs: readonly string[]): SweepStats {
   const out: SweepStats = {};
-  for (const c of sweepCells(dir)) (out[c.row] ??= {})[c.seed] = runStats(c.dir);
+  for (const c of dirs.flatMap(sweepCells)) {
+    const row = (out[c.row] ??= {});
+    if (row[c.seed] !== undefined) throw new UsageError(`${c.id} is in more than one of the --runs folders: give each seed once`);
+    row[c.seed] = runStats(c.dir);
+  }
   return out;
 }
 
-function checkGolden(file: string, b: GoldenBaseline, dir: string, update: boolean): number {
-  const got = collectGolden(dir);
+function checkGolden(file: string, b: GoldenBaseline, dirs: readonly string[], update: boolean): number {
+  const got = collectGolden(dirs);
   const diffs = compareGolden(b, got);
   const cells = Object.keys(got).length;
   const values = Object.values(got).reduce((n, c) => n + c.metrics.reduce((m, l) => m + Object.keys(l).length, 0) + 1, 0);
@@ -112,10 +116,11 @@ function checkGolden(file: string, b: GoldenBaseline, dir: string, update: boole
   return EXIT_REGRESSION;
 }
 
-function checkLearning(file: string, b: LearningBaseline, dir: string, update: boolean): number {
-  const stats = collectStats(dir);
+function checkLearning(file: string, b: LearningBaseline, dirs: readonly string[], update: boolean): number {
+  const stats = collectStats(dirs);
   if (update) {
-    const { bands, gaps } = referenceBands(stats, b);
+    const rowTrains = new Map(expandRows(b.sweep, file).map((r) => [r.row, trains(r.method)]));
+    const { bands, gaps } = referenceBands(stats, b, (row) => rowTrains.get(row) ?? true);
     const next: LearningBaseline = { ...b, written: { at: new Date().toISOString(), provenance: provenance() }, bands, ...(gaps ? { gaps } : {}) };
     writeJsonAtomic(file, next);
     const lines = Object.entries(bands).flatMap(([row, s]) =>
@@ -127,10 +132,13 @@ function checkLearning(file: string, b: LearningBaseline, dir: string, update: b
     );
     const gapLines = Object.entries(gaps ?? {}).map(([row, g]) => {
       const margin = b.beats_control[row]!;
-      const note = Math.min(...g.values) < margin ? ` — WARNING: a reference seed's gap is below the margin ${(100 * margin).toFixed(2)}: the check fails there` : g.mean - b.k * g.sd < margin ? ` — note: mean − ${b.k}·sd ${(100 * (g.mean - b.k * g.sd)).toFixed(2)} is below the margin ${(100 * margin).toFixed(2)}` : '';
-      return `  ${row.padEnd(24)} reward − ${b.control}: ${g.values.map((v) => (100 * v).toFixed(2)).join(', ')} (mean ${(100 * g.mean).toFixed(2)}, sd ${(100 * g.sd).toFixed(2)}; margin ${(100 * margin).toFixed(2)})${note}`;
+      const tail = `normal fit: P(gap < margin) ≈ ${(100 * normalCdf(margin, g.mean, g.sd)).toFixed(2)} %`;
+      const warn = Math.min(...g.values) < margin ? ` — WARNING: a reference seed's gap is below the margin: the check fails there` : '';
+      return `  ${row.padEnd(24)} reward − ${b.control}: ${g.values.map((v) => (100 * v).toFixed(2)).join(', ')} (mean ${(100 * g.mean).toFixed(2)}, sd ${(100 * g.sd).toFixed(2)}; margin ${(100 * margin).toFixed(2)}; ${tail})${warn}`;
     });
-    process.stdout.write(`learning ${file}: bands rewritten from seeds ${b.reference_seeds.join(', ')} (mean ± max(${b.k}·sd, ${100 * b.floor}), in %):\n${lines.join('\n')}\n${gapLines.join('\n')}\n`);
+    const loo = leaveOneOut(stats, b, (row) => rowTrains.get(row) ?? true);
+    const looLine = `false-failure rate, leave-one-out (each reference seed against bands from the others): ${loo.seedsFailed.length} of ${loo.seeds} seeds would fail (${loo.checksFailed.length} of ${loo.checks} checks${loo.checksFailed.length ? `: ${loo.checksFailed.join('; ')}` : ''})`;
+    process.stdout.write(`learning ${file}: bands rewritten from seeds ${b.reference_seeds.join(', ')} (mean ± max(${b.k}·sd, ${100 * b.floor}), in %):\n${lines.join('\n')}\n${gapLines.join('\n')}\n${looLine}\n`);
     return EXIT_PASS;
   }
   const checks = learningChecks(b, stats);
@@ -155,10 +163,12 @@ export async function runRegress(a: RegressArgs): Promise<number> {
     const seeds = b.kind === 'learning' ? (a.update ? b.reference_seeds : (a.seeds ?? b.sweep.seeds)) : b.sweep.seeds;
     if (a.seeds && b.kind === 'golden') throw new UsageError(`--seeds applies to learning baselines (${file} is golden: its seeds are its recorded cells)`);
     let dir: string;
+    let dirs: string[];
     let temporary = false;
     if (a.runs !== undefined) {
-      dir = resolve(a.runs);
-      if (!existsSync(dir)) throw new UsageError(`--runs ${a.runs}: no such folder`);
+      dirs = a.runs.map((r) => resolve(r));
+      for (const [i, d] of dirs.entries()) if (!existsSync(d)) throw new UsageError(`--runs ${a.runs[i]}: no such folder`);
+      dir = dirs[0]!;
     } else {
       const name = basename(file).replace(/\.json$/, '') + (a.update ? '-update' : '');
       if (a.out !== undefined) {
@@ -173,8 +183,9 @@ export async function runRegress(a: RegressArgs): Promise<number> {
       const interrupted = await runBaselineSweep(b, seeds, dir, a);
       if (interrupted !== 0) return interrupted;
       say(`regress ${basename(file)}: runs done in ${formatDuration((performance.now() - t0) / 1000)} → ${dir}\n`);
+      dirs = [dir];
     }
-    const code = b.kind === 'golden' ? checkGolden(file, b, dir, a.update) : checkLearning(file, b, dir, a.update);
+    const code = b.kind === 'golden' ? checkGolden(file, b, dirs, a.update) : checkLearning(file, b, dirs, a.update);
     if (temporary && code === EXIT_PASS) rmSync(dir, { recursive: true, force: true });
     else if (temporary) process.stdout.write(`the runs are kept for a look: ${dir}\n`);
     worst = Math.max(worst, code);
@@ -197,7 +208,7 @@ export const regressCommand = (cli: Argv): Argv =>
         .positional('files', { type: 'string', array: true, describe: 'baseline files (results/reference/regress/golden.json, learning.json, or your own)' })
         .option('update', { type: 'boolean', default: false, describe: 'rerun and rewrite the baseline (golden: the values; learning: the bands from its reference seeds), printing what changed' })
         .option('out', { type: 'string', describe: 'keep the runs under DIR/<baseline name> (default: a temporary folder, removed when every check passed)' })
-        .option('runs', { type: 'string', describe: 'check (or with --update, record) a folder of runs already made — the kept --out of an earlier regress — instead of running' })
+        .option('runs', { type: 'string', array: true, describe: 'check (or with --update, record) folders of runs already made — the kept --out of an earlier regress; repeat it to merge seeds from several — instead of running' })
         .option('seeds', { type: 'string', describe: "learning baselines: check these seeds instead of the file's (comma-separated), e.g. to measure the false-failure rate" })
         .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: `${availableParallelism()} (the cores here)`, describe: 'runs at once' })
         .epilogue('Exit codes: 0 every check passed · 1 a regression (a value moved, a statistic left its band, a method fell to the shuffled-reward control) · 2 usage error or malformed baseline · 3 the runs failed (nothing to compare) · 130/143 interrupted.'),
@@ -206,7 +217,7 @@ export const regressCommand = (cli: Argv): Argv =>
         files: (argv.files as string[] | undefined) ?? [],
         update: Boolean(argv.update),
         ...(argv.out !== undefined ? { out: String(argv.out) } : {}),
-        ...(argv.runs !== undefined ? { runs: String(argv.runs) } : {}),
+        ...(argv.runs !== undefined ? { runs: (argv.runs as unknown[]).map(String) } : {}),
         ...(argv.seeds !== undefined ? { seeds: parseSeeds(argv.seeds) } : {}),
         workers: num('workers', argv.workers, { integer: true, min: 1, max: 1024 }),
         quiet: Boolean(argv.quiet),

@@ -53,15 +53,24 @@ export function makeBand(values: readonly number[], k: number, floor: number): B
 /** Row → seed → statistics of the runs of a sweep folder. */
 export type SweepStats = Record<string, Record<number, RunStats>>;
 
-/** Bands and the control gaps from the reference seeds' runs. */
-export function referenceBands(stats: SweepStats, b: Pick<LearningBaseline, 'k' | 'floor' | 'control' | 'beats_control' | 'reference_seeds'>): Pick<LearningBaseline, 'bands' | 'gaps'> {
+/**
+ * Bands and the control gaps from the reference seeds' runs. A row that does not train (base) runs once per sweep,
+ * at its first seed: its held-out accuracy is the base's own and the same at every seed, but its reward is one
+ * step's samples, which another seed draws otherwise — so such a row gets a held-out band only.
+ */
+export function referenceBands(
+  stats: SweepStats,
+  b: Pick<LearningBaseline, 'k' | 'floor' | 'control' | 'beats_control' | 'reference_seeds'>,
+  rowTrains: (row: string) => boolean = () => true,
+): Pick<LearningBaseline, 'bands' | 'gaps'> {
   const bands: LearningBaseline['bands'] = {};
   for (const [row, bySeed] of Object.entries(stats)) {
-    // A sweep runs its base row once (at its first seed): what does not train has one run.
     const seeds = b.reference_seeds.filter((s) => bySeed[s] !== undefined);
     if (seeds.length === 0) throw new DataError(`no run of ${row} at the reference seeds ${b.reference_seeds.join(', ')}`);
+    if (rowTrains(row) && seeds.length < b.reference_seeds.length)
+      throw new DataError(`${row} has runs at seeds ${seeds.join(', ')} only, not at every reference seed (${b.reference_seeds.join(', ')})`);
     bands[row] = {};
-    for (const stat of LEARNING_STATS) bands[row]![stat] = makeBand(seeds.map((s) => bySeed[s]![stat]), b.k, b.floor);
+    for (const stat of LEARNING_STATS) if (rowTrains(row) || stat === 'heldout') bands[row]![stat] = makeBand(seeds.map((s) => bySeed[s]![stat]), b.k, b.floor);
   }
   const gaps: Record<string, Band> = {};
   for (const row of Object.keys(b.beats_control))
@@ -96,10 +105,11 @@ export function learningChecks(baseline: LearningBaseline, stats: SweepStats): L
   for (const [row, bySeed] of Object.entries(stats).sort(([a], [b]) => (a < b ? -1 : 1))) {
     for (const [seedText, s] of Object.entries(bySeed)) {
       const seed = Number(seedText);
+      const bands = baseline.bands[row];
+      if (!bands || Object.keys(bands).length === 0) throw new DataError(`the baseline has no band for ${row}: run \`rlsd-bench regress FILE --update\` to set the bands`);
       for (const stat of LEARNING_STATS) {
-        const band = baseline.bands[row]?.[stat];
-        if (!band) throw new DataError(`the baseline has no band for ${row} ${stat}: run \`rlsd-bench regress FILE --update\` to set the bands`);
-        out.push({ row, seed, what: stat, value: s[stat], low: band.low, high: band.high, pass: s[stat] >= band.low && s[stat] <= band.high });
+        const band = bands[stat];
+        if (band) out.push({ row, seed, what: stat, value: s[stat], low: band.low, high: band.high, pass: s[stat] >= band.low && s[stat] <= band.high });
       }
       const margin = baseline.beats_control[row];
       if (margin !== undefined) {
@@ -111,6 +121,41 @@ export function learningChecks(baseline: LearningBaseline, stats: SweepStats): L
     }
   }
   return out;
+}
+
+/**
+ * The false-failure rate estimated from the reference runs themselves: each reference seed checked against bands
+ * made from the other seeds (leave-one-out), as an innocent change that moves the numbers like another seed would.
+ */
+export function leaveOneOut(
+  stats: SweepStats,
+  b: Pick<LearningBaseline, 'k' | 'floor' | 'control' | 'beats_control' | 'reference_seeds'>,
+  rowTrains: (row: string) => boolean = () => true,
+): { seeds: number; seedsFailed: number[]; checks: number; checksFailed: string[] } {
+  const seedsFailed: number[] = [];
+  const checksFailed: string[] = [];
+  let checks = 0;
+  for (const seed of b.reference_seeds) {
+    const others = { ...b, reference_seeds: b.reference_seeds.filter((s) => s !== seed) };
+    const trained = Object.fromEntries(Object.entries(stats).filter(([row]) => rowTrains(row)));
+    const { bands } = referenceBands(trained, others, () => true);
+    const held = Object.fromEntries(Object.entries(trained).filter(([, bySeed]) => bySeed[seed] !== undefined).map(([row, bySeed]) => [row, { [seed]: bySeed[seed]! }]));
+    const result = learningChecks({ ...others, bands } as LearningBaseline, held);
+    checks += result.length;
+    const failed = result.filter((c) => !c.pass);
+    if (failed.length > 0) seedsFailed.push(seed);
+    checksFailed.push(...failed.map((c) => `${c.row} seed ${c.seed} ${c.what} ${(100 * c.value).toFixed(2)}`));
+  }
+  return { seeds: b.reference_seeds.length, seedsFailed, checks, checksFailed };
+}
+
+/** P(X < x) for X ~ N(mean, sd) (Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7). */
+export function normalCdf(x: number, mean: number, sd: number): number {
+  if (sd === 0) return x > mean ? 1 : 0;
+  const z = (x - mean) / (sd * Math.SQRT2);
+  const t = 1 / (1 + 0.3275911 * Math.abs(z));
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return 0.5 * (1 + (z >= 0 ? erf : -erf));
 }
 
 const pctText = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(2) : '∞');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { checkBaseline, readBaseline, REGRESS_FORMAT, type LearningBaseline } from './baseline.ts';
 import type { GoldenCell } from './baseline.ts';
 import { compareCell, goldenDiffTable, goldenMetrics, sameNumber, volatileMetric } from './golden.ts';
-import { learningChecks, learningTable, makeBand, referenceBands, runStats, sampleSd } from './learning.ts';
+import { learningChecks, learningTable, leaveOneOut, makeBand, normalCdf, referenceBands, runStats, sampleSd } from './learning.ts';
 
 const SWEEP = { name: 't', methods: ['base', 'grpo', 'rlsd'], seeds: [1], train: { steps: 4 }, overrides: [{ name: 'shuffled-rewards', methods: ['grpo'], train: { 'shuffle-rewards': true } }], include_plain: true };
 
@@ -83,7 +83,7 @@ test('learning checks: bands per row and statistic, and the margin over the cont
   const broken = learningChecks(baseline, { grpo: { 7: stats(0.36, 0.54) }, 'grpo-shuffled-rewards': { 7: stats(0.33, 0.35) } });
   assert.deepEqual(broken.filter((c) => !c.pass).map((c) => c.what), ['reward', 'reward − control']);
   assert.match(learningTable(broken), /grpo\s+7\s+reward − control\s+3\.00\s+≥ 10\.00\s+FAIL/);
-  assert.throws(() => learningChecks(baseline, { rlsd: { 1: stats(0.5, 0.5) } }), /no band for rlsd reward: run `rlsd-bench regress FILE --update`/);
+  assert.throws(() => learningChecks(baseline, { rlsd: { 1: stats(0.5, 0.5) } }), /no band for rlsd: run `rlsd-bench regress FILE --update`/);
 });
 
 test('runStats: the mean reward over the second half of the steps, the held-out accuracy at the last evaluation', () => {
@@ -128,3 +128,28 @@ test('baseline files: malformed ones are refused in one line naming the file and
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('leave-one-out false failures and the normal tail of the control gap (hand-computed)', () => {
+  // grpo's reward at seeds 1–4: 0.60, 0.61, 0.62, 0.70. Without seed 4: mean 0.61, sd 0.01, k = 3 → [0.58, 0.64]: 0.70 fails.
+  const stats = {
+    base: { 1: stats2(0.5, 0.57) },
+    grpo: { 1: stats2(0.6, 0.5), 2: stats2(0.61, 0.5), 3: stats2(0.62, 0.5), 4: stats2(0.7, 0.5) },
+    ctl: { 1: stats2(0.3, 0.3), 2: stats2(0.3, 0.3), 3: stats2(0.3, 0.3), 4: stats2(0.3, 0.3) },
+  };
+  const b = { k: 3, floor: 0.01, control: 'ctl', beats_control: { grpo: 0.1 }, reference_seeds: [1, 2, 3, 4] };
+  const loo = leaveOneOut(stats, b, (row) => row !== 'base');
+  assert.deepEqual(loo.seedsFailed, [4]);
+  assert.deepEqual(loo.checksFailed, ['grpo seed 4 reward 70.00']);
+  // per seed: grpo reward, heldout, gap; ctl reward, heldout — the base row (no training) is left out
+  assert.equal(loo.checks, 4 * 5);
+  const { bands } = referenceBands(stats, b, (row) => row !== 'base');
+  assert.deepEqual(Object.keys(bands['base']!), ['heldout'], 'a row that does not train gets a held-out band only');
+  assert.ok(Math.abs(normalCdf(0, 0, 1) - 0.5) < 1e-7);
+  assert.ok(Math.abs(normalCdf(-1.959964, 0, 1) - 0.025) < 1e-6);
+  assert.ok(Math.abs(normalCdf(10, 29.22, 7.28) - 0.004144) < 1e-6, 'the margin 10 against the gaps 29.22 ± 7.28: z = −2.64, Φ(z) = 0.004144');
+  assert.equal(normalCdf(1, 2, 0), 0);
+});
+
+function stats2(reward: number, heldout: number): { reward: number; heldout: number } {
+  return { reward, heldout };
+}
