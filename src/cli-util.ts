@@ -1,9 +1,9 @@
 // Flag validation and backend start-up shared by every command.
-import { BACKENDS, initBackend, parseBackendName } from './backend.ts';
+import { BACKENDS, initBackend, MAX_WASM_THREADS, parseBackendName } from './backend.ts';
 import type { Argv } from 'yargs';
 import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
 import { UsageError } from './util/errors.ts';
-import { choice } from './util/flags.ts';
+import { choice, num } from './util/flags.ts';
 
 // The flag checks live in the leaf layer, so that the sweep's and the report's command builders use them too.
 export { choice, num, setRawArgs } from './util/flags.ts';
@@ -21,11 +21,12 @@ export function parseOptions(flag: string, raw: unknown): Record<string, string>
   return out;
 }
 
-/** Initialises --backend with --attention-kernel (or the command's default kernel) and prints what runs. */
+/** Initialises --backend with --attention-kernel (or the command's default kernel) and --threads, and prints what runs. */
 export async function setupBackend(argv: { [flag: string]: unknown }, defaultKernel: AttentionKernel = 'conv'): Promise<string> {
   const kernel = argv['attention-kernel'] === undefined ? defaultKernel : choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS);
-  const info = await initBackend(parseBackendName(String(argv.backend ?? 'auto')), kernel);
-  const desc = `${info.name} (${info.provider}${info.simd !== undefined ? `, simd=${info.simd}, threads=${info.threads}` : ''}, tfjs ${info.tfjsVersion}, attention kernel ${info.attentionKernel})`;
+  const threads = argv.threads === undefined ? 1 : num('threads', argv.threads, { integer: true, min: 1, max: MAX_WASM_THREADS });
+  const info = await initBackend(parseBackendName(String(argv.backend ?? 'auto')), kernel, threads);
+  const desc = `${info.name} (${info.provider}${info.simd !== undefined ? `, simd=${info.simd}, threads=${info.threadCount}` : ''}, tfjs ${info.tfjsVersion}, attention kernel ${info.attentionKernel})`;
   if (!argv.quiet) process.stderr.write(`rlsd-bench: backend ${desc}\n`);
   return info.name;
 }
@@ -35,7 +36,7 @@ export async function setupBackend(argv: { [flag: string]: unknown }, defaultKer
 export const TENSOR_COMMANDS = ['pretrain', 'train', 'eval', 'serve'] as const;
 
 /**
- * --backend and --attention-kernel, for a command that does tensor work (pretrain, train, eval, the demo and
+ * --backend, --attention-kernel and --threads, for a command that does tensor work (pretrain, train, eval, the demo and
  * the scripts that run the model). yargs accepts a command's options before its name too, so
  * `rlsd-bench --backend wasm eval …` keeps working.
  */
@@ -51,5 +52,10 @@ export function tensorOptions<T>(y: Argv<T>, defaultKernel: AttentionKernel = 'c
       type: 'string',
       defaultDescription: defaultKernel,
       describe: "WASM only: attention's batched products as a depthwise convolution ('conv', a 1.1–1.5× faster update step) or tfjs's batched matMul ('matmul', the committed base's recipe)",
+    })
+    .option('threads', {
+      type: 'number',
+      default: 1,
+      describe: `WASM only: threads XNNPACK computes on (1: the single-threaded SIMD build; 2–${MAX_WASM_THREADS}: the multithreaded build, experimental, same numbers in the tests — docs/gpu.md)`,
     });
 }
