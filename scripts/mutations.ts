@@ -69,7 +69,8 @@ function treeFiles(): string[] {
 }
 
 function copyTree(dest: string): void {
-  for (const f of treeFiles()) {
+  // node_modules is linked, not copied (a checkout that links its own shows it as an untracked file).
+  for (const f of treeFiles().filter((f) => f !== 'node_modules' && !f.startsWith('node_modules/'))) {
     mkdirSync(dirname(join(dest, f)), { recursive: true });
     try {
       cpSync(join(PACKAGE_ROOT, f), join(dest, f));
