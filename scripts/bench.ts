@@ -1,10 +1,14 @@
 // `npm run bench`: the engine's speed figures on this machine, for the default model size.
 //   1. the backend's 256×256 matmul GFLOP/s (the yardstick)
-//   2. one update step (forward + backward + Adam) at the default batch: time and achieved GFLOP/s
+//   2. one update step (forward + backward + Adam) at the default batch: time and achieved GFLOP/s, and — when
+//      Debian's python3-torch is installed — the same step in PyTorch on one thread (scripts/perf/torch_step.py),
+//      run right after it, with the ratio (the speed issue's goal: ≤ 0.7)
 //   3. decoding tokens/s with the KV cache against full recomputation, 32 new tokens
 //   4. the step time of RLSD against GRPO (the real training loop, evaluation off)
 //   5. tensor count and resident memory across repeated update steps
+// With --threads N the multithreaded WASM build runs (experimental; see docs/gpu.md).
 // Usage: npm run bench [-- --backend wasm --attention-kernel conv --memory-steps 100 --loop-steps 6 --skip-loop]
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +26,7 @@ import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
 import { ATTENTION_KERNELS, cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
 import { choice, num, tensorOptions } from '../src/cli-util.ts';
-import { PACKAGE_BASE, userPath } from '../src/paths.ts';
+import { PACKAGE_BASE, PACKAGE_ROOT, userPath } from '../src/paths.ts';
 import { parseOrExit, scriptCli } from '../src/script-cli.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
@@ -43,14 +47,16 @@ const flags = parseOrExit(
     memorySteps: num('memory-steps', argv['memory-steps'], { integer: true, min: 0, max: 1_000_000 }),
     loopSteps: num('loop-steps', argv['loop-steps'], { integer: true, min: 2, max: 10_000 }),
     skipLoop: Boolean(argv['skip-loop']),
+    threads: argv['threads'] === undefined ? 1 : num('threads', argv['threads'], { integer: true, min: 1, max: 64 }),
     base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])),
   }),
 );
-const backend = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel);
+const backend = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel, flags.threads);
 const { memorySteps, loopSteps, skipLoop, base } = flags;
 const out: Record<string, unknown> = { backend: backend.name };
 const log = (s: string): void => void process.stdout.write(s + '\n');
-log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ? `, simd=${backend.simd}` : ''}, attention kernel ${backend.attentionKernel})`);
+log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ? `, simd=${backend.simd}, threads=${backend.threadCount}` : ''}, attention kernel ${backend.attentionKernel})`);
+out['threads'] = backend.threadCount;
 
 function timeIt(f: () => void, minMs = 1500, warm = 2): number {
   for (let i = 0; i < warm; i++) f();
@@ -106,6 +112,16 @@ function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number
   return f;
 }
 
+/** PyTorch's one-thread update step of the same model and batch, or null without python3-torch. */
+function torchStepSeconds(): { seconds: number; version: string } | null {
+  const python = '/usr/bin/python3';
+  if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  const r = spawnSync(python, [join(PACKAGE_ROOT, 'scripts', 'perf', 'torch_step.py'), '1'], { encoding: 'utf8' });
+  const m = /torch (\S+) 1-thread update step: (\d+) ms/.exec(r.stdout);
+  if (r.status !== 0 || !m) throw new Error(`scripts/perf/torch_step.py failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  return { seconds: Number(m[2]) / 1000, version: m[1]! };
+}
+
 // ---- 2. update step ----
 {
   const adam = new Adam(policy.params, DEFAULT_ADAM);
@@ -131,6 +147,14 @@ function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number
   log(
     `update step (${P}×${G} sequences, context ${CTX}, response ${RESP}, ${policy.params.size} tensors / ${countParams(policy.params)} params): ${(s * 1e3).toFixed(0)} ms, ${(flops / 1e9).toFixed(2)} GFLOP → ${gflops.toFixed(2)} GFLOP/s = ${(100 * (out['update_fraction_of_matmul'] as number)).toFixed(0)} % of matmul`,
   );
+  // The same step in PyTorch, one thread, right after ours on the same machine: the ratio is what compares.
+  const torch = torchStepSeconds();
+  if (torch === null) log('  PyTorch: /usr/bin/python3 has no torch (apt-get install -y python3-torch for the ratio)');
+  else {
+    out['torch_update_step_s'] = torch.seconds;
+    out['update_over_torch'] = s / torch.seconds;
+    log(`  PyTorch ${torch.version} (scripts/perf/torch_step.py, 1 thread, full sequences): ${(torch.seconds * 1e3).toFixed(0)} ms → engine / PyTorch ${(s / torch.seconds).toFixed(2)}× (goal ≤ 0.70)`);
+  }
   // The same step with attention's batched products on tfjs's batched matMul (--attention-kernel matmul).
   if (backend.name === 'wasm') {
     setAttentionKernel('matmul');
@@ -250,3 +274,5 @@ if (!skipLoop) {
   log(`over a default ${DEFAULT_TRAIN.steps}-step run, whose teacher pass stops when λ reaches 0 at step ${withTeacher}: ${(out['rlsd_over_grpo_default_run'] as number).toFixed(2)}×`);
 }
 log(JSON.stringify(out));
+// The multithreaded WASM build (--threads > 1) keeps its worker threads alive: end the process explicitly.
+process.exit(0);

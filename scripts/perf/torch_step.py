@@ -1,0 +1,79 @@
+# The engine's default update step (npm run bench, section 2) as a PyTorch user would write it, for the speed
+# ratio `npm run bench` prints: 16 prompts x 8 responses; 16 image patches (8x8x3 of a 32x32 image), 14 context and
+# 24 response tokens; d = 64, 3 layers, 4 heads, MLP 4x; a patch MLP 192 -> 256 -> 64 whose tokens attend to each
+# other both ways; tied embeddings plus a previous-token embedding; Adam. Full sequences, no prefix sharing (more
+# arithmetic than the engine does). Run with Debian's python3-torch: /usr/bin/python3 scripts/perf/torch_step.py
+# Prints one line per thread count: "torch <version> <n>-thread update step: <ms> ms".
+import math
+import sys
+import time
+
+import torch
+
+PROMPTS, GROUP, IMAGE_TOKENS, CONTEXT, RESPONSE = 16, 8, 16, 14, 24
+D_MODEL, HEADS, LAYERS, VOCAB = 64, 4, 3, 95
+BATCH, LENGTH = PROMPTS * GROUP, IMAGE_TOKENS + CONTEXT + RESPONSE
+
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm1, self.norm2 = torch.nn.LayerNorm(D_MODEL), torch.nn.LayerNorm(D_MODEL)
+        self.qkv, self.out = torch.nn.Linear(D_MODEL, 3 * D_MODEL), torch.nn.Linear(D_MODEL, D_MODEL)
+        self.up, self.down = torch.nn.Linear(D_MODEL, 4 * D_MODEL), torch.nn.Linear(4 * D_MODEL, D_MODEL)
+
+    def forward(self, x, mask):
+        q, k, v = self.qkv(self.norm1(x)).view(BATCH, LENGTH, 3, HEADS, D_MODEL // HEADS).permute(2, 0, 3, 1, 4)
+        weights = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D_MODEL // HEADS) + mask, -1)
+        x = x + self.out((weights @ v).transpose(1, 2).reshape(BATCH, LENGTH, D_MODEL))
+        return x + self.down(torch.nn.functional.gelu(self.up(self.norm2(x))))
+
+
+class Policy(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tokens = torch.nn.Embedding(VOCAB, D_MODEL)
+        self.previous = torch.nn.Embedding(VOCAB, D_MODEL)
+        self.positions = torch.nn.Embedding(LENGTH, D_MODEL)
+        self.patches = torch.nn.Sequential(torch.nn.Linear(192, 256), torch.nn.GELU(), torch.nn.Linear(256, D_MODEL))
+        self.blocks = torch.nn.ModuleList([Block() for _ in range(LAYERS)])
+        self.norm = torch.nn.LayerNorm(D_MODEL)
+        mask = torch.triu(torch.full((LENGTH, LENGTH), -1e9), 1)
+        mask[:IMAGE_TOKENS, :IMAGE_TOKENS] = 0
+        self.register_buffer('mask', mask)
+
+    def forward(self, patches, ids):
+        previous = torch.cat([ids[:, :1], ids[:, :-1]], 1)
+        x = torch.cat([self.patches(patches), self.tokens(ids) + self.previous(previous)], 1) + self.positions.weight
+        for block in self.blocks:
+            x = block(x, self.mask)
+        return self.norm(x[:, IMAGE_TOKENS + CONTEXT - 1:-1]) @ self.tokens.weight.T
+
+
+def main():
+    torch.manual_seed(0)
+    policy = Policy()
+    adam = torch.optim.Adam(policy.parameters(), 1e-4)
+    patches = torch.rand(BATCH, IMAGE_TOKENS, 192)
+    ids = torch.randint(5, VOCAB, (BATCH, CONTEXT + RESPONSE))
+    targets = ids[:, CONTEXT:]
+
+    def step():
+        logp = torch.log_softmax(policy(patches, ids), -1).gather(2, targets[..., None])[..., 0]
+        loss = -logp.mean()
+        adam.zero_grad()
+        loss.backward()
+        adam.step()
+
+    for threads in [int(t) for t in (sys.argv[1:] or ['1', '2'])]:
+        torch.set_num_threads(threads)
+        for _ in range(3):
+            step()
+        start, n = time.time(), 0
+        while time.time() - start < 6 or n < 5:
+            step()
+            n += 1
+        print(f'torch {torch.__version__} {threads}-thread update step: {(time.time() - start) / n * 1000:.0f} ms', flush=True)
+
+
+main()
