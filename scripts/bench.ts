@@ -1,6 +1,6 @@
 // `npm run bench`: the engine's speed figures on this machine, for the default model size.
 //   1. the backend's 256×256 matmul GFLOP/s (the yardstick)
-//   2. one update step (forward + backward + Adam) at the default batch: time and achieved GFLOP/s, and — when
+//   2. one update step (forward + backward + Adam) at the default batch: time, achieved GFLOP/s and kernel calls; and — when
 //      Debian's python3-torch is installed — the same step in PyTorch on one thread (scripts/perf/torch_step.py),
 //      run right after it, with the ratio (the speed issue's goal: ≤ 0.7)
 //   3. decoding tokens/s with the KV cache against full recomputation, 32 new tokens
@@ -163,6 +163,14 @@ function torchStepSeconds(): { seconds: number; version: string } | null {
     out['update_step_matmul_kernel_s'] = sm;
     log(`  same step with --attention-kernel matmul: ${(sm * 1e3).toFixed(0)} ms (${(sm / s).toFixed(2)}×)`);
   }
+  // Kernel calls of one step (tf.profile): how many ops the step is cut into, and which run most often — the
+  // speed issue's "fewer, bigger kernels" starts from these counts.
+  const profile = await tf.profile(step);
+  const byName = new Map<string, number>();
+  for (const k of profile.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
+  const top = [...byName.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 8);
+  out['update_kernel_calls'] = profile.kernels.length;
+  log(`  kernel calls per update step: ${profile.kernels.length} (${byName.size} kinds; most: ${top.map(([n, c]) => `${n} ${c}`).join(', ')})`);
   // The same step without prefix sharing (every sequence run in full), for reference.
   const flat = layoutBatch(cfg, responses.map((r, b) => ({ ...prompts[Math.floor(b / G)]!, response: r })), policy.tokenizer.pad);
   const flatMask = tf.tensor2d(flat.responseMask, [batch.B, flat.responseLen]);
