@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend.ts';
+import { initBackend, MAX_WASM_THREADS } from '../src/backend.ts';
 import { numImageTokens, patchDim } from '../src/model/config.ts';
 import { generate } from '../src/model/generate.ts';
 import { layoutBatch } from '../src/model/layout.ts';
@@ -47,7 +47,7 @@ const flags = parseOrExit(
     memorySteps: num('memory-steps', argv['memory-steps'], { integer: true, min: 0, max: 1_000_000 }),
     loopSteps: num('loop-steps', argv['loop-steps'], { integer: true, min: 2, max: 10_000 }),
     skipLoop: Boolean(argv['skip-loop']),
-    threads: argv['threads'] === undefined ? 1 : num('threads', argv['threads'], { integer: true, min: 1, max: 64 }),
+    threads: argv['threads'] === undefined ? 1 : num('threads', argv['threads'], { integer: true, min: 1, max: MAX_WASM_THREADS }),
     base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])),
   }),
 );

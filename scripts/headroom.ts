@@ -11,6 +11,7 @@ import { pct } from '../src/progress.ts';
 import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 import { DataError, UsageError } from '../src/util/errors.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
+import { textTableLines } from '../src/util/text-table.ts';
 
 interface SampleRecord {
   id: string;
@@ -89,9 +90,8 @@ function main([greedyDir, sampledDir]: [string, string]): number {
     total.greedyRight += right;
     total.near += wrongP.filter((p) => p >= 0.5).length;
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  process.stdout.write(`greedy-wrong items by the fraction p of samples that are right\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  const table = textTableLines(header, rows, header.map((_, i) => (i === 0 ? 'l' : 'r')));
+  process.stdout.write(`greedy-wrong items by the fraction p of samples that are right\n${table.join('\n')}\n`);
   process.stdout.write(
     `pooled: greedy ${pct(total.greedyRight / total.items)} % on ${total.items} items; ${total.near} greedy-wrong items ` +
       `are sampled right at least half the time — flipping all of them would add ${pct(total.near / total.items)} points\n`,

@@ -144,8 +144,14 @@ function sourceHash(files: readonly string[], root = PACKAGE_ROOT): string {
 /** What answers: the endpoint and model, or the checkpoint (refused when neither is given). */
 function evalSource(cfg: EvalConfig): Pick<EvalIdentity, 'checkpoint' | 'endpoint'> {
   if (cfg.endpoint) return { endpoint: { url: cfg.endpoint.url, model: cfg.endpoint.model } };
+  const checkpoint = checkpointOf(cfg);
+  return { checkpoint: { path: checkpoint, weightsSha256: sha256File(join(checkpoint, 'weights.bin')) } };
+}
+
+/** The checkpoint of a local evaluation (refused when neither a checkpoint nor an endpoint is given). */
+function checkpointOf(cfg: EvalConfig): string {
   if (cfg.checkpoint === undefined) throw new UsageError('nothing to evaluate: give a checkpoint or an endpoint and model');
-  return { checkpoint: { path: cfg.checkpoint, weightsSha256: sha256File(join(cfg.checkpoint, 'weights.bin')) } };
+  return cfg.checkpoint;
 }
 
 /** One line naming what answers (the lock's holder, messages). */
@@ -396,8 +402,7 @@ export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promis
 }
 
 async function evaluateLocked(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
-  if (!cfg.endpoint && cfg.checkpoint === undefined) throw new UsageError('nothing to evaluate: give a checkpoint or an endpoint and model');
-  const responder = cfg.endpoint ? endpointResponder(cfg.endpoint, cfg.client) : localResponder(cfg.checkpoint!);
+  const responder = cfg.endpoint ? endpointResponder(cfg.endpoint, cfg.client) : localResponder(checkpointOf(cfg));
   const scoring = scorers(cfg.judge ? { target: cfg.judge, settings: cfg.client } : null);
   const results: BenchmarkResult[] = [];
   try {

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import type { ItemRecord } from '../../benchmarks/common/types.ts';
 import { evaluate, isErrorRecord, MINI_DATA, type BenchmarkResult, type EvalConfig, type EvalProgress } from '../eval.ts';
 import { stepDirName } from '../run-dir.ts';
-import { itemVerdictsFile, valMetrics, type HeldOutAccuracy, type ItemVerdict } from '../train/evaluate.ts';
+import { heldOutAccuracy, valMetrics, writeItemVerdicts, type HeldOutAccuracy, type ItemVerdict } from '../train/evaluate.ts';
 import { DataError, UsageError } from '../util/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
 import { readJsonl } from '../util/jsonl.ts';
@@ -123,20 +123,10 @@ function readSamples(file: string): ItemRecord[] {
 /** Train's in-run figures for one step folder: greedy (sample 0) verdicts, MMMU's random credit counted wrong. */
 export function stepAccuracy(out: string, benchmarks: readonly string[]): HeldOutAccuracy {
   const verdicts: ItemVerdict[] = [];
-  const perBenchmark: Record<string, number> = {};
-  for (const b of benchmarks) {
-    const records = readSamples(join(out, b, 'samples.jsonl')).filter((r) => (r.sample ?? 0) === 0 && !isErrorRecord(r));
-    let correct = 0;
-    for (const r of records) {
-      const ok = r.correct === true && r.extractor !== 'random_fallback' ? 1 : 0;
-      correct += ok;
-      verdicts.push({ uid: r.id, benchmark: b, correct: ok });
-    }
-    if (records.length > 0) perBenchmark[b] = correct / records.length;
-  }
-  const means = Object.values(perBenchmark);
-  const pooled = verdicts.reduce((a, v) => a + v.correct, 0) / Math.max(1, verdicts.length);
-  return { pooled, benchmarkMean: means.length ? means.reduce((a, b) => a + b, 0) / means.length : NaN, perBenchmark, n: verdicts.length, verdicts };
+  for (const b of benchmarks)
+    for (const r of readSamples(join(out, b, 'samples.jsonl')))
+      if ((r.sample ?? 0) === 0 && !isErrorRecord(r)) verdicts.push({ uid: r.id, benchmark: b, correct: r.correct === true && r.extractor !== 'random_fallback' ? 1 : 0 });
+  return heldOutAccuracy(verdicts);
 }
 
 /** Evaluates every model of the series in step order and writes the run folder (see the top of this file). */
@@ -167,7 +157,7 @@ export async function evaluateSeries(cfg: SeriesConfig, progress?: EvalProgress,
     const out = join(runDir, 'eval', stepDirName(step));
     const results = await evaluate({ ...cfg.eval, endpoint: { ...endpoint, model }, out }, progress);
     const accuracy = stepAccuracy(out, cfg.eval.benchmarks);
-    writeFileAtomic(itemVerdictsFile(runDir, step), accuracy.verdicts.map((v) => `${JSON.stringify(v)}\n`).join(''));
+    writeItemVerdicts(runDir, step, accuracy);
     const errors = results.reduce((a, r) => a + r.errors, 0);
     lines.push({ step, ...valMetrics(accuracy), 'val-aux/errors': errors });
     writeFileAtomic(join(runDir, 'metrics.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { resolveCheckpoint } from '../run-dir.ts';
 import { readJsonl } from '../util/jsonl.ts';
 import { DataError } from '../util/errors.ts';
+import { textTableLines } from '../util/text-table.ts';
 import type { GoldenBaseline, GoldenCell, MetricLine } from './baseline.ts';
 
 /** Keys that measure the machine, not the method: wall times, memory, tensor bookkeeping. */
@@ -96,9 +97,6 @@ function show(v: number | string | null): string {
 /** The table of what moved; at most `limit` rows, then a count of the rest. */
 export function goldenDiffTable(diffs: readonly GoldenDiff[], limit = 40): string {
   const rows = diffs.slice(0, limit).map((d) => [d.cell, d.step === null ? '—' : String(d.step), d.metric, show(d.expected), show(d.got)]);
-  const head = ['cell', 'step', 'metric', 'expected', 'got'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const more = diffs.length > limit ? `\n… and ${diffs.length - limit} more (${new Set(diffs.map((d) => d.cell)).size} cells)` : '';
-  return `${line(head)}\n${rows.map(line).join('\n')}${more}\n`;
+  return `${textTableLines(['cell', 'step', 'metric', 'expected', 'got'], rows, ['l', 'r']).join('\n')}${more}\n`;
 }

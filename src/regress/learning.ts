@@ -7,13 +7,14 @@
 // falls to the control.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { mean, sampleSd } from '../report/stats.ts';
+import { POOLED } from '../train/summary.ts';
 import { readJsonl } from '../util/jsonl.ts';
+import { textTableLines } from '../util/text-table.ts';
 import { DataError } from '../util/errors.ts';
 import type { Band, LearningBaseline, LearningStat } from './baseline.ts';
 import { LEARNING_STATS } from './baseline.ts';
 
-/** The pooled held-out accuracy that train logs at each evaluation. */
-export const HELDOUT_KEY = 'val-core/all/acc/mean@1';
 /** The mean verdict of a step's samples (veRL's name). */
 export const REWARD_KEY = 'critic/score/mean';
 
@@ -25,27 +26,17 @@ export function runStats(runDir: string): RunStats {
   if (!existsSync(file)) throw new DataError(`${file}: no such file (the run did not log a step)`);
   const lines = readJsonl(file).map((l) => l.value as Record<string, number>);
   const rewards = lines.filter((l) => typeof l[REWARD_KEY] === 'number').map((l) => l[REWARD_KEY]!);
-  const evals = lines.filter((l) => typeof l[HELDOUT_KEY] === 'number');
+  const evals = lines.filter((l) => typeof l[POOLED] === 'number');
   if (rewards.length === 0) throw new DataError(`${file}: no training step logged ${REWARD_KEY}`);
-  if (evals.length === 0) throw new DataError(`${file}: no evaluation logged ${HELDOUT_KEY}`);
+  if (evals.length === 0) throw new DataError(`${file}: no evaluation logged ${POOLED}`);
   const half = rewards.slice(Math.floor(rewards.length / 2));
-  return { reward: mean(half), heldout: evals[evals.length - 1]![HELDOUT_KEY]! };
+  return { reward: mean(half), heldout: evals[evals.length - 1]![POOLED]! };
 }
 
-export function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/** Sample standard deviation (n − 1); 0 for one value. */
-export function sampleSd(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
-}
-
+/** mean ± max(k·sd, floor); one value (a row that runs once) has no spread, so its band is the floor. */
 export function makeBand(values: readonly number[], k: number, floor: number): Band {
   const m = mean(values);
-  const sd = sampleSd(values);
+  const sd = values.length < 2 ? 0 : sampleSd(values);
   const half = Math.max(k * sd, floor);
   return { values: [...values], mean: m, sd, low: m - half, high: m + half };
 }
@@ -163,8 +154,5 @@ const pctText = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(2
 /** The checks as a table: row, seed, statistic, value, band, PASS/FAIL. */
 export function learningTable(checks: readonly LearningCheck[]): string {
   const rows = checks.map((c) => [c.row, String(c.seed), c.what, pctText(c.value), c.high === Infinity ? `≥ ${pctText(c.low)}` : `[${pctText(c.low)}, ${pctText(c.high)}]`, c.pass ? 'pass' : 'FAIL']);
-  const head = ['row', 'seed', 'statistic (%)', 'value', 'band', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return `${line(head)}\n${rows.map(line).join('\n')}\n`;
+  return `${textTableLines(['row', 'seed', 'statistic (%)', 'value', 'band', ''], rows, ['l', 'r', 'l', 'r']).join('\n')}\n`;
 }

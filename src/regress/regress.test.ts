@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { checkBaseline, readBaseline, REGRESS_FORMAT, type LearningBaseline } from './baseline.ts';
 import type { GoldenCell } from './baseline.ts';
 import { compareCell, goldenDiffTable, goldenMetrics, sameNumber, volatileMetric } from './golden.ts';
-import { learningChecks, learningTable, leaveOneOut, makeBand, normalCdf, referenceBands, runStats, sampleSd } from './learning.ts';
+import { sampleSd } from '../report/stats.ts';
+import { learningChecks, learningTable, leaveOneOut, makeBand, normalCdf, referenceBands, runStats } from './learning.ts';
 
 const SWEEP = { name: 't', methods: ['base', 'grpo', 'rlsd'], seeds: [1], train: { steps: 4 }, overrides: [{ name: 'shuffled-rewards', methods: ['grpo'], train: { 'shuffle-rewards': true } }], include_plain: true };
 
@@ -60,7 +61,8 @@ test('bands: mean ± max(k·sd, floor) with the sample sd (hand-computed)', () =
   // Every seed alike (base: no training): the floor is the band.
   const flat = makeBand([0.5, 0.5, 0.5], 3, 0.01);
   assert.deepEqual([flat.sd, flat.low, flat.high], [0, 0.49, 0.51]);
-  assert.equal(sampleSd([2]), 0);
+  // One run (a row that does not train): no spread, the floor is the band.
+  assert.deepEqual([makeBand([2], 3, 0.01).sd, makeBand([2], 3, 0.01).low, makeBand([2], 3, 0.01).high], [0, 1.99, 2.01]);
   assert.ok(Math.abs(sampleSd([1, 2, 3, 4]) - Math.sqrt(5 / 3)) < 1e-12);
 });
 

@@ -10,6 +10,7 @@ import { POOLED } from '../train/summary.ts';
 import { pidAlive, writeJsonAtomic } from '../util/fs.ts';
 import { LOCK_NAME, type LockHolder } from '../util/lock.ts';
 import { UsageError } from '../util/errors.ts';
+import { textTableLines } from '../util/text-table.ts';
 import { expandCells, type SweepCell } from './cells.ts';
 import type { SweepConfig } from './config.ts';
 
@@ -229,9 +230,10 @@ export function statusText(dir: string, sweep: SweepFile): string {
   const states: CellStatus[] = ['done', 'running', 'stopped', 'failed', 'pending'];
   const head = `sweep ${sweep.name} (${dir}): ${views.length} cells — ${states.map((s) => `${count(s)} ${s}`).join(', ')}`;
   const cellText = (v: CellView | undefined): string => (v ? `${v.status} ${v.step ?? 0}/${v.cell.steps}` : '·');
-  const table = [['row', ...seeds.map((s) => `seed-${s}`)], ...rows.map((r) => [r, ...seeds.map((s) => cellText(views.find((v) => v.cell.row === r && v.cell.seed === s)))])];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((l) => l[i]!.length)));
-  const lines = table.map((l) => l.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd());
+  const lines = textTableLines(
+    ['row', ...seeds.map((s) => `seed-${s}`)],
+    rows.map((r) => [r, ...seeds.map((s) => cellText(views.find((v) => v.cell.row === r && v.cell.seed === s)))]),
+  );
   const failed = views.filter((v) => v.status === 'failed').map((v) => `failed ${v.cell.id}: ${v.record?.error ?? 'no error recorded'}`);
   const live = views.filter((v) => v.status === 'running' && v.holder).map((v) => `running ${v.cell.id}: pid ${v.holder!.pid} on ${v.holder!.host}`);
   return [head, ...lines, ...failed, ...live].join('\n') + '\n';

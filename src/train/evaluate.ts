@@ -143,22 +143,24 @@ export function evaluateTasks(policy: Policy, tasks: readonly Task[], maxNewToke
     tasks.map((t) => ({ patches: t.patches, context: t.student })),
     { maxNewTokens, greedy: true, temperature: 1, topP: 1, rng: new Rng(0) },
   );
+  return heldOutAccuracy(tasks.map((t, i) => ({ uid: t.item.id, benchmark: t.benchmark, correct: t.reward(texts[i]!) })));
+}
+
+/** The accuracies of a list of per-item verdicts: pooled over items, per benchmark (in order of appearance), their mean. */
+export function heldOutAccuracy(verdicts: ItemVerdict[]): HeldOutAccuracy {
   const per = new Map<string, [number, number]>();
   let correct = 0;
-  const verdicts: ItemVerdict[] = [];
-  tasks.forEach((t, i) => {
-    const ok = t.reward(texts[i]!);
-    correct += ok;
-    verdicts.push({ uid: t.item.id, benchmark: t.benchmark, correct: ok });
-    const e = per.get(t.benchmark) ?? [0, 0];
-    e[0] += ok;
+  for (const v of verdicts) {
+    correct += v.correct;
+    const e = per.get(v.benchmark) ?? [0, 0];
+    e[0] += v.correct;
     e[1]++;
-    per.set(t.benchmark, e);
-  });
+    per.set(v.benchmark, e);
+  }
   const perBenchmark = Object.fromEntries([...per].map(([b, [c, n]]) => [b, c / n]));
   // WeMath's problem groups give it ~3.5 rows per problem, so the item-pooled figure weighs it ~46 %.
   const means = Object.values(perBenchmark);
-  return { pooled: correct / Math.max(1, tasks.length), benchmarkMean: means.length ? means.reduce((a, b) => a + b, 0) / means.length : NaN, perBenchmark, n: tasks.length, verdicts };
+  return { pooled: correct / Math.max(1, verdicts.length), benchmarkMean: means.length ? means.reduce((a, b) => a + b, 0) / means.length : NaN, perBenchmark, n: verdicts.length, verdicts };
 }
 
 /** The validation record of metrics.jsonl: veRL's `val-core/<benchmark>/acc/mean@1`, with `all` (pooled) and `avg` (benchmark mean). */
