@@ -99,27 +99,39 @@ export function generate(params: Params, cfg: ModelConfig, seqs: readonly Sequen
   const cache = repeatCache(pre.cache, G, cfg.nHeads);
   let logits: tf.Tensor2D = G === 1 ? pre.logits : tf.tidy(() => repeatGroups(pre.logits.reshape([seqs.length, 1, -1]) as tf.Tensor3D, seqs.length, G, 1).reshape([B, -1]) as tf.Tensor2D);
   if (G !== 1) pre.logits.dispose();
+  // rows[i]: the sequence in row i of the decoding batch. Finished sequences leave the batch once they are a quarter of it
+  // (each kernel of a decode step computes a sequence apart from the others, so its floats do not change).
+  let rows = Array.from({ length: B }, (_, b) => b);
   try {
     for (let step = 0; step < maxNew; step++) {
       const data = logits.dataSync() as Float32Array;
       logits.dispose();
       const V = cfg.vocabSize;
-      const next = new Int32Array(B).fill(opts.padId);
+      let next = new Int32Array(rows.length).fill(opts.padId);
       let alive = 0;
-      for (let b = 0; b < B; b++) {
-        if (done[b]) continue;
-        const [tok, lp] = sampleRow(data.subarray(b * V, (b + 1) * V), opts.temperature, opts.topP, opts.greedy, opts.rngs ? opts.rngs[b]! : opts.rng);
+      rows.forEach((b, i) => {
+        if (done[b]) return;
+        const [tok, lp] = sampleRow(data.subarray(i * V, (i + 1) * V), opts.temperature, opts.topP, opts.greedy, opts.rngs ? opts.rngs[b]! : opts.rng);
         responses[b]!.push(tok);
         logProbs[b]!.push(lp);
-        next[b] = tok;
+        next[i] = tok;
         if (tok === opts.eosId) done[b] = 1;
         else alive++;
-      }
+      });
       if (alive === 0 || step === maxNew - 1) {
         logits = tf.zeros([1, 1]);
         break;
       }
-      logits = decodeStep(params, cfg, cache, next, pos);
+      if (alive <= 0.75 * rows.length && rows.length > 2) {
+        const keep = rows.flatMap((b, i) => (done[b] ? [] : [i]));
+        // XNNPACK multiplies a one-row batch with another kernel (its floats differ in the last bit), so a last
+        // sequence keeps a finished one beside it.
+        if (keep.length === 1) keep.push(keep[0] === 0 ? 1 : 0);
+        cache.keepRows(keep, cfg.nHeads);
+        next = Int32Array.from(keep, (i) => next[i]!);
+        rows = keep.map((i) => rows[i]!);
+      }
+      logits = decodeStep(params, cfg, cache, next, Int32Array.from(rows, (b) => pos[b]!));
       for (let b = 0; b < B; b++) pos[b]!++;
     }
   } finally {

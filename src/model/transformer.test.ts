@@ -97,6 +97,41 @@ test('generate: greedy decoding is deterministic and stops at EOS; sampling is r
   disposeParams(params);
 });
 
+test('KVCache.keepRows: the kept sequences decode to the same logits, bit for bit, as in the whole batch', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend);
+    const params = initParams(prevCfg, 5);
+    for (const v of params.values()) v.assign(v.mul(10));
+    const seqs = randomSeqs(new Rng(8), 16).map((s) => ({ patches: s.patches, context: s.context }));
+    const laid = layoutBatch(prevCfg, seqs, PAD);
+    const before = tf.memory().numTensors;
+    const first = Int32Array.from(seqs, (_, b) => 3 + (b % 7));
+    const second = Int32Array.from(seqs, (_, b) => 4 + (b % 5));
+    const pos1 = laid.nextPos.slice();
+    const pos2 = Int32Array.from(pos1, (p) => p + 1);
+    const decodeTwice = (keep: number[] | null): Float32Array => {
+      const { cache, logits } = prefill(params, prevCfg, laid.batch);
+      logits.dispose();
+      decodeStep(params, prevCfg, cache, first, pos1).dispose();
+      const rows = keep ?? seqs.map((_, b) => b);
+      if (keep) cache.keepRows(keep, prevCfg.nHeads);
+      const out = decodeStep(params, prevCfg, cache, Int32Array.from(rows, (b) => second[b]!), Int32Array.from(rows, (b) => pos2[b]!));
+      const data = out.dataSync() as Float32Array;
+      out.dispose();
+      cache.dispose();
+      return data;
+    };
+    const all = decodeTwice(null);
+    const V = prevCfg.vocabSize;
+    for (const keep of [[0, 15], [3, 4, 9], [1, 2, 5, 8, 13], [0, 2, 4, 6, 8, 10, 12, 14, 15]]) {
+      const kept = decodeTwice(keep);
+      keep.forEach((b, i) => assert.deepEqual(Array.from(kept.subarray(i * V, (i + 1) * V)), Array.from(all.subarray(b * V, (b + 1) * V)), `${backend}: sequence ${b} kept among ${keep.length}`));
+    }
+    assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    disposeParams(params);
+  }
+});
+
 test('grouped forward (shared prefixes) equals full per-sequence forward; grouped sampling equals per-sequence sampling', async () => {
   for (const [backend, caseCfg] of [['cpu', cfg], ['wasm', cfg], ['wasm', visionCfg], ['wasm', prevCfg]] as const) {
     const cfg = caseCfg;
