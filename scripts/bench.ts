@@ -112,14 +112,24 @@ function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number
   return f;
 }
 
-/** PyTorch's one-thread update step of the same model and batch, or null without python3-torch. */
-function torchStepSeconds(): { seconds: number; version: string } | null {
+/**
+ * PyTorch's one-thread update step of the same model and batch, with the BLAS library it ran on, or null without
+ * python3-torch. The BLAS thread variables hold OpenBLAS (or MKL) to one thread too, where torch.set_num_threads
+ * does not reach them.
+ */
+function torchStepSeconds(): { seconds: number; version: string; blas: string } | null {
   const python = '/usr/bin/python3';
   if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
-  const r = spawnSync(python, [join(PACKAGE_ROOT, 'scripts', 'perf', 'torch_step.py'), '1'], { encoding: 'utf8' });
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync(python, [join(PACKAGE_ROOT, 'scripts', 'perf', 'torch_step.py'), '1'], { encoding: 'utf8', env });
   const m = /torch (\S+) 1-thread update step: (\d+) ms/.exec(r.stdout);
   if (r.status !== 0 || !m) throw new Error(`scripts/perf/torch_step.py failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
-  return { seconds: Number(m[2]) / 1000, version: m[1]! };
+  return { seconds: Number(m[2]) / 1000, version: m[1]!, blas: /^blas: (.*)$/m.exec(r.stdout)?.[1] ?? 'unknown' };
+}
+
+/** Debian's reference BLAS (the generic libblas3) multiplies without blocking or SIMD: PyTorch is slow on it. */
+function referenceBlas(blas: string): boolean {
+  return /\/blas\/libblas\.so/.test(blas);
 }
 
 // ---- 2. update step ----
@@ -152,8 +162,11 @@ function torchStepSeconds(): { seconds: number; version: string } | null {
   if (torch === null) log('  PyTorch: /usr/bin/python3 has no torch (apt-get install -y python3-torch for the ratio)');
   else {
     out['torch_update_step_s'] = torch.seconds;
+    out['torch_blas'] = torch.blas;
     out['update_over_torch'] = s / torch.seconds;
-    log(`  PyTorch ${torch.version} (scripts/perf/torch_step.py, 1 thread, full sequences): ${(torch.seconds * 1e3).toFixed(0)} ms → engine / PyTorch ${(s / torch.seconds).toFixed(2)}× (goal ≤ 0.70)`);
+    log(`  PyTorch ${torch.version} (scripts/perf/torch_step.py, 1 thread, full sequences, BLAS ${torch.blas}): ${(torch.seconds * 1e3).toFixed(0)} ms → engine / PyTorch ${(s / torch.seconds).toFixed(2)}× (goal ≤ 0.70)`);
+    if (referenceBlas(torch.blas))
+      log("  (that is Debian's reference BLAS, which makes PyTorch several times slower: apt-get install -y libopenblas0-pthread for the ratio a PyTorch user would see)");
   }
   // The same step with attention's batched products on tfjs's batched matMul (--attention-kernel matmul).
   if (backend.name === 'wasm') {
@@ -266,6 +279,9 @@ if (!skipLoop) {
     log(`${name} step (median of ${steps.length}): ${stepTimes[name]!.toFixed(2)} s (rollout ${part('timing_s/gen').toFixed(2)}, teacher ${part('timing_s/teacher').toFixed(2)}${worker}, update ${part('timing_s/update_actor').toFixed(2)}; response ${part('response_length/mean').toFixed(1)} tokens)`);
   }
   out['step_s'] = stepTimes;
+  // The speed issue's yardstick: a default run's steps, at these responses' lengths (evaluations not included).
+  out['grpo_default_run_minutes'] = (DEFAULT_TRAIN.steps * stepTimes['grpo']!) / 60;
+  log(`a default ${DEFAULT_TRAIN.steps}-step GRPO run at this step time: ${(out['grpo_default_run_minutes'] as number).toFixed(1)} min of training steps (its evaluations not included)`);
   out['rlsd_over_grpo'] = stepTimes['rlsd']! / stepTimes['grpo']!;
   out['rlsd_in_turn_over_grpo'] = stepTimes['rlsd-in-turn']! / stepTimes['grpo']!;
   // The same-work ratio prices the in-turn teacher pass against the rest of RLSD's own steps (the paper's "one

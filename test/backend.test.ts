@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { NATIVE_PACKAGES, nativeUnavailableMessage } from '../src/backend.ts';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, NATIVE_PACKAGES, nativeUnavailableMessage } from '../src/backend.ts';
 import { errorLines, REPO, runCli } from './fixtures.ts';
 
 const nativeInstalled = NATIVE_PACKAGES.some((pkg) => {
@@ -63,4 +64,22 @@ test('--threads 2 on WASM: the multithreaded build runs two threads and gives th
   assert.deepEqual([one.backend.threads, one.backend.threadCount], [false, 1], 'the default stays the single-threaded SIMD build');
   assert.deepEqual([two.backend.threads, two.backend.threadCount], [true, 2]);
   assert.equal(two.sha256, one.sha256, `same products bit for bit (sums ${one.sums.join(', ')} vs ${two.sums.join(', ')})`);
+});
+
+test("WASM's Identity shares its input's data: no copy, a clone outlives its source and a variable's later values", async () => {
+  await initBackend('wasm');
+  const backend = tf.engine().backend as tf.KernelBackend & { numDataIds(): number };
+  const ids0 = backend.numDataIds();
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  assert.equal(backend.numDataIds(), ids0 + 1, 'the clone shares the buffer');
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  const v = tf.variable(y);
+  const saved = tf.clone(v);
+  const tripled = v.mul(3) as tf.Tensor1D;
+  v.assign(tripled);
+  assert.deepEqual([Array.from(saved.dataSync()), Array.from(v.dataSync())], [[1, 2, 3], [3, 6, 9]]);
+  tf.dispose([y, v, saved, tripled]);
+  assert.equal(backend.numDataIds(), ids0, 'every buffer freed with its last tensor');
 });

@@ -3,7 +3,8 @@
 # 24 response tokens; d = 64, 3 layers, 4 heads, MLP 4x; a patch MLP 192 -> 256 -> 64 whose tokens attend to each
 # other both ways; tied embeddings plus a previous-token embedding; Adam. Full sequences, no prefix sharing (more
 # arithmetic than the engine does). Run with Debian's python3-torch: /usr/bin/python3 scripts/perf/torch_step.py
-# Prints one line per thread count: "torch <version> <n>-thread update step: <ms> ms".
+# Prints the BLAS library the process mapped ("blas: <path>"; Debian's torch calls whatever libblas.so.3 the system's
+# alternatives select), then one line per thread count: "torch <version> <n>-thread update step: <ms> ms".
 import math
 import sys
 import time
@@ -65,6 +66,10 @@ def main():
         loss.backward()
         adam.step()
 
+    step()
+    with open('/proc/self/maps') as maps:
+        blas = sorted({line.split()[-1] for line in maps if 'blas' in line.split()[-1].rsplit('/', 1)[-1]})
+    print(f"blas: {', '.join(blas) or 'none mapped'}", flush=True)
     for threads in [int(t) for t in (sys.argv[1:] or ['1', '2'])]:
         torch.set_num_threads(threads)
         for _ in range(3):
