@@ -162,3 +162,48 @@ export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   }) as never);
   return f(a, b) as tf.Tensor3D;
 }
+
+/**
+ * Batched product a [n,p,q] · bᵀ for b [n,r,q] → [n,p,r]: attention's scores with the keys as rows, like the values,
+ * so that appending keys is a concatenation of whole rows. Each operand reaches the convolution's layout in one
+ * transpose, the same floats as `bmm(a, b transposed)` (the same products summed in the same order).
+ */
+export function bmmT(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  const f = tf.customGrad(((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [x, y] = [ai as tf.Tensor3D, bi as tf.Tensor3D];
+    save([x, y]);
+    return {
+      value: convolves(x.shape[1]) ? convProduct(x.transpose([1, 2, 0]), y.transpose([2, 0, 1])) : tf.matMul(x, y, false, true),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [as, bs] = saved as [tf.Tensor3D, tf.Tensor3D];
+        const g = dy as tf.Tensor3D;
+        const [, p, q] = as.shape;
+        return [
+          // ∂a = ∂y·b reads b as [r,n,q]; ∂b is (aᵀ·∂y)ᵀ, the convolution with q output rows (r of them was 2× slower).
+          convolves(p) ? convProduct(g.transpose([1, 2, 0]), bs.transpose([1, 0, 2])) : tf.matMul(g, bs),
+          convolves(q) ? channelMatMul(as.transpose([2, 1, 0]), g.transpose([1, 0, 2])).transpose([1, 2, 0]) : tf.matMul(g.transpose([0, 2, 1]), as),
+        ];
+      },
+    };
+  }) as never);
+  return f(a, b) as tf.Tensor3D;
+}
+
+/**
+ * [n, s, d] and [n, t, d] → [n, s+t, d]. The gradient splits ∂y as [n, (s+t)·d], one copy per row: WASM slices a 3-D
+ * tensor with one copy per row of its last two axes.
+ */
+export function concatRows(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  const f = tf.customGrad(((ai: tf.Tensor, bi: tf.Tensor) => {
+    const [n, s, d] = (ai as tf.Tensor3D).shape;
+    const t = (bi as tf.Tensor3D).shape[1];
+    return {
+      value: tf.concat([ai, bi], 1),
+      gradFunc: (dy: tf.Tensor) => {
+        const [da, db] = tf.split(dy.reshape([n, (s + t) * d]), [s * d, t * d], 1);
+        return [da!.reshape([n, s, d]), db!.reshape([n, t, d])];
+      },
+    };
+  }) as never);
+  return f(a, b) as tf.Tensor3D;
+}

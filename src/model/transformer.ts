@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, numImageTokens, patchDim } from './config.ts';
 import type { Params } from './params.ts';
-import { bmm, embedLookup, linear, linearT } from './ops.ts';
+import { bmm, bmmT, concatRows, embedLookup, linear, linearT } from './ops.ts';
 
 /**
  * A batch of B sequences laid out on T columns: the image tokens first (columns 0..nImg-1), then text
@@ -105,42 +105,33 @@ export function causalPadMask(batch: SeqBatch, imageBlock = 0): tf.Tensor4D {
   return tf.tensor4d(m, [B, 1, T, T]);
 }
 
-interface LayerKV {
-  kT: tf.Tensor3D; // [B*H, dh, t] keys, stored transposed for the score product
-  v: tf.Tensor3D; // [B*H, t, dh]
-}
-
 /**
- * A decoding cache's layer: keys as rows [B*H, t, dh] like the values, so appending a step's column is a copy of
- * contiguous rows (WASM's concatenation along the last axis of [B*H, dh, t] copied dh·B·H pieces per step, a third
- * of the decode time). WASM's batched product sums in the same order with or without its transpose flag, so the
- * scores are the same floats as with transposed keys.
+ * A layer's keys and values, both as rows [B*H, t, dh], so appending columns (a shared prefix's, a decoding step's)
+ * concatenates whole rows: WASM's concatenation copies one piece per index before the concatenation axis, and keys
+ * kept as [B*H, dh, t] made that dh·B·H pieces. The score product reads the keys transposed (ops.ts bmmT) with the same
+ * floats as before.
  */
-interface CachedKV {
+interface LayerKV {
   k: tf.Tensor3D;
   v: tf.Tensor3D;
 }
+type CachedKV = LayerKV;
 
-/** Splits [B*T, 3d] into q [B*H,T,dh], kᵀ [B*H,dh,T], v [B*H,T,dh] using only 4-D transposes (fast on WASM). */
+/** Splits [B*T, 3d] into q, k, v, each [B*H,T,dh], using only 4-D transposes (fast on WASM). */
 function splitHeads(qkv: tf.Tensor2D, B: number, T: number, H: number, dh: number): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
   const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[];
-  const heads = (x: tf.Tensor2D, perm: number[], shape: [number, number, number]): tf.Tensor3D =>
-    x.reshape([B, T, H, dh]).transpose(perm).reshape(shape);
-  return [
-    heads(q!, [0, 2, 1, 3], [B * H, T, dh]),
-    heads(k!, [0, 2, 3, 1], [B * H, dh, T]),
-    heads(v!, [0, 2, 1, 3], [B * H, T, dh]),
-  ];
+  const heads = (x: tf.Tensor2D): tf.Tensor3D => x.reshape([B, T, H, dh]).transpose([0, 2, 1, 3]).reshape([B * H, T, dh]);
+  return [heads(q!), heads(k!), heads(v!)];
 }
 
 function mergeHeads(o: tf.Tensor3D, B: number, T: number, H: number, dh: number): tf.Tensor2D {
   return o.reshape([B, H, T, dh]).transpose([0, 2, 1, 3]).reshape([B * T, H * dh]);
 }
 
-function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, B: number, H: number): tf.Tensor3D {
+function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, B: number, H: number): tf.Tensor3D {
   const [, Tq, dh] = q.shape;
-  const Tk = kT.shape[2];
-  const scores = bmm(q.mul(1 / Math.sqrt(dh)), kT).reshape([B, H, Tq, Tk]).add(mask);
+  const Tk = k.shape[1];
+  const scores = bmmT(q.mul(1 / Math.sqrt(dh)), k).reshape([B, H, Tq, Tk]).add(mask);
   const probs = tf.softmax(scores).reshape([B * H, Tq, Tk]) as tf.Tensor3D;
   return bmm(probs, v);
 }
@@ -167,18 +158,17 @@ function block(params: Params, cfg: ModelConfig, l: number, x: tf.Tensor2D, mask
   const H = cfg.nHeads;
   const dh = cfg.dModel / H;
   const h = layerNorm(x, p(params, `l${l}.ln1_g`), p(params, `l${l}.ln1_b`));
-  const [q, kT, v] = splitHeads(dense(h, p(params, `l${l}.qkv_w`), p(params, `l${l}.qkv_b`)), B, T, H, dh);
+  const [q, k, v] = splitHeads(dense(h, p(params, `l${l}.qkv_w`), p(params, `l${l}.qkv_b`)), B, T, H, dh);
   let heads: tf.Tensor3D;
   if (kv.cache) {
-    // One column (T = 1): its keys [B*H, dh, 1] are already rows [B*H, 1, dh].
     const past = kv.cache.layers[l]!;
-    const layer = { k: tf.concat<tf.Tensor3D>([past.k, kT.reshape([B * H, T, dh]) as tf.Tensor3D], 1), v: tf.concat<tf.Tensor3D>([past.v, v], 1) };
+    const layer = { k: tf.concat<tf.Tensor3D>([past.k, k], 1), v: tf.concat<tf.Tensor3D>([past.v, v], 1) };
     kv.cache.layers[l] = layer;
     heads = attentionOverRows(q, layer.k, layer.v, mask, B, H);
   } else {
-    const keys = kv.past ? tf.concat([kv.past.kT, kT], 2) : kT;
-    const values = kv.past ? tf.concat([kv.past.v, v], 1) : v;
-    if (kv.record) kv.record[l] = { kT: keys, v: values };
+    const keys = kv.past ? concatRows(kv.past.k, k) : k;
+    const values = kv.past ? concatRows(kv.past.v, v) : v;
+    if (kv.record) kv.record[l] = { k: keys, v: values };
     heads = attention(q, keys, values, mask, B, H);
   }
   const att = mergeHeads(heads, B, T, H, dh);
@@ -274,7 +264,7 @@ export function prefill(params: Params, cfg: ModelConfig, batch: SeqBatch): { ca
     let x = embed(params, cfg, batch);
     const recorded: LayerKV[] = [];
     for (let l = 0; l < cfg.nLayers; l++) x = block(params, cfg, l, x, mask, B, T, { record: recorded });
-    cache.layers = recorded.map((kv) => ({ k: tf.keep(kv.kT.transpose([0, 2, 1])), v: tf.keep(kv.v) }));
+    cache.layers = recorded.map((kv) => ({ k: tf.keep(kv.k), v: tf.keep(kv.v) }));
     const last = x.reshape([B, T, cfg.dModel]).slice([0, T - 1, 0], [B, 1, cfg.dModel]).reshape([B, cfg.dModel]) as tf.Tensor2D;
     return unembed(params, last);
   });
@@ -370,7 +360,7 @@ export function forwardGrouped(params: Params, cfg: ModelConfig, prefix: SeqBatc
   const H = cfg.nHeads;
   let x = embedTokens(params, cfg, ids, pos, prev);
   for (let l = 0; l < cfg.nLayers; l++) {
-    const past = { kT: repeatGroups(pastLayers[l]!.kT, P, G, H), v: repeatGroups(pastLayers[l]!.v, P, G, H) };
+    const past = { k: repeatGroups(pastLayers[l]!.k, P, G, H), v: repeatGroups(pastLayers[l]!.v, P, G, H) };
     x = block(params, cfg, l, x, mask, B, Rq, { past });
   }
   const rest = unembed(params, x).reshape([B, Rq, V]);
