@@ -132,6 +132,24 @@ test('KVCache.keepRows: the kept sequences decode to the same logits, bit for bi
   }
 });
 
+test('generate: sequences that finish early leave the batch without leaking tensors, and the rest decode on', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend);
+    const params = initParams(prevCfg, 5);
+    const seqs = randomSeqs(new Rng(8), 16).map((s) => ({ patches: s.patches, context: s.context }));
+    const before = tf.memory().numTensors;
+    const out = generate(params, prevCfg, seqs, { maxNewTokens: 20, temperature: 1, topP: 1, greedy: false, rng: new Rng(0), eosId: 2, padId: PAD });
+    const lengths = out.responses.map((r) => r.length);
+    assert.ok(lengths.filter((n) => n < 10).length >= 4 && lengths.some((n) => n === 20), `${backend}: lengths ${lengths.join(',')}`);
+    out.responses.forEach((r, b) => {
+      assert.equal(out.logProbs[b]!.length, r.length);
+      assert.ok(r.slice(0, -1).every((t) => t !== 2) && (r.length === 20 || r.at(-1) === 2), `${backend}: sequence ${b} stops at its EOS`);
+    });
+    assert.equal(tf.memory().numTensors, before, `${backend}: no tensors leak`);
+    disposeParams(params);
+  }
+});
+
 test('grouped forward (shared prefixes) equals full per-sequence forward; grouped sampling equals per-sequence sampling', async () => {
   for (const [backend, caseCfg] of [['cpu', cfg], ['wasm', cfg], ['wasm', visionCfg], ['wasm', prevCfg]] as const) {
     const cfg = caseCfg;
