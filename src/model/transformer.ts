@@ -115,7 +115,6 @@ interface LayerKV {
   k: tf.Tensor3D;
   v: tf.Tensor3D;
 }
-type CachedKV = LayerKV;
 
 /** Splits [B*T, 3d] into q, k, v, each [B*H,T,dh], using only 4-D transposes (fast on WASM). */
 function splitHeads(qkv: tf.Tensor2D, B: number, T: number, H: number, dh: number): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
@@ -136,22 +135,13 @@ function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tens
   return bmm(probs, v);
 }
 
-/** Decoding's attention of one new column per sequence over cached keys as rows (k [B*H, t, dh]). */
-function attentionOverRows(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, B: number, H: number): tf.Tensor3D {
-  const [, Tq, dh] = q.shape;
-  const Tk = k.shape[1];
-  const scores = tf.matMul(q.mul(1 / Math.sqrt(dh)), k, false, true).reshape([B, H, Tq, Tk]).add(mask);
-  const probs = tf.softmax(scores).reshape([B * H, Tq, Tk]) as tf.Tensor3D;
-  return tf.matMul(probs, v);
-}
-
 interface BlockKV {
   /** Keys/values of earlier columns to attend to (a shared prefix), prepended to this block's own. */
   past?: LayerKV;
   /** When given, receives the concatenated keys/values of this layer (prefill). */
   record?: LayerKV[];
   /** Decoding one column per sequence: this layer's cache, replaced in `cache.layers` by the cache with the column appended. */
-  cache?: { layers: CachedKV[] };
+  cache?: { layers: LayerKV[] };
 }
 
 function block(params: Params, cfg: ModelConfig, l: number, x: tf.Tensor2D, mask: tf.Tensor4D, B: number, T: number, kv: BlockKV = {}): tf.Tensor2D {
@@ -164,7 +154,7 @@ function block(params: Params, cfg: ModelConfig, l: number, x: tf.Tensor2D, mask
     const past = kv.cache.layers[l]!;
     const layer = { k: tf.concat<tf.Tensor3D>([past.k, k], 1), v: tf.concat<tf.Tensor3D>([past.v, v], 1) };
     kv.cache.layers[l] = layer;
-    heads = attentionOverRows(q, layer.k, layer.v, mask, B, H);
+    heads = attention(q, layer.k, layer.v, mask, B, H);
   } else {
     const keys = kv.past ? concatRows(kv.past.k, k) : k;
     const values = kv.past ? concatRows(kv.past.v, v) : v;
@@ -214,7 +204,7 @@ function keepSequences(x: tf.Tensor3D, rows: readonly number[], H: number): tf.T
 
 /** KV cache for incremental decoding. Owns its tensors; call dispose(). */
 export class KVCache {
-  layers: CachedKV[] = [];
+  layers: LayerKV[] = [];
   /** [B*t] key mask over all cached columns (1 real, 0 pad). */
   keyMask: Float32Array;
   length: number;
