@@ -229,8 +229,9 @@ export class KVCache {
   }
 
   /**
-   * The cache of the sequences `rows` only (in that order), replacing this one's tensors. Every kernel of a decode step
-   * computes each sequence apart from the others, so a sequence's logits are the same floats in a smaller batch.
+   * The cache of the sequences `rows` (in that order; a row may repeat, as repeatCache's groups do), replacing this
+   * one's tensors. Every kernel of a decode step computes each sequence apart from the others, so a sequence's logits
+   * are the same floats in a smaller batch.
    */
   keepRows(rows: readonly number[], H: number): void {
     const t = this.length;
@@ -359,13 +360,6 @@ export function forwardGrouped(params: Params, cfg: ModelConfig, prefix: SeqBatc
 
 /** Expands a cache over P prefixes to P·G sequences (each prefix repeated G times, b = p·G + j). */
 export function repeatCache(cache: KVCache, G: number, H: number): KVCache {
-  if (G === 1) return cache;
-  const P = cache.B;
-  const t = cache.length;
-  const mask = new Float32Array(P * G * t);
-  for (let pi = 0; pi < P; pi++) for (let j = 0; j < G; j++) mask.set(cache.keyMask.subarray(pi * t, (pi + 1) * t), (pi * G + j) * t);
-  const out = new KVCache(P * G, mask, t, Int32Array.from({ length: P * G }, (_, b) => cache.lastIds[Math.floor(b / G)]!));
-  out.layers = cache.layers.map((kv) => tf.tidy(() => ({ k: repeatGroups(kv.k, P, G, H), v: repeatGroups(kv.v, P, G, H) })));
-  cache.dispose();
-  return out;
+  if (G !== 1) cache.keepRows(Array.from(groupRows(cache.B, G)), H);
+  return cache;
 }
