@@ -36,7 +36,8 @@ export interface NativeAttempt {
   error?: string;
 }
 
-function installed(pkg: string): boolean {
+/** Whether a package is installed where the project resolves its dependencies (loading it is another matter). */
+export function packageInstalled(pkg: string): boolean {
   try {
     requireHere.resolve(`${pkg}/package.json`);
     return true;
@@ -52,7 +53,7 @@ function firstLine(e: unknown): string {
 
 async function tryNative(attempts: NativeAttempt[]): Promise<string | null> {
   for (const pkg of NATIVE_PACKAGES) {
-    if (!installed(pkg)) {
+    if (!packageInstalled(pkg)) {
       attempts.push({ pkg, installed: false });
       continue;
     }

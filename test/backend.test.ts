@@ -3,20 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, NATIVE_PACKAGES, nativeUnavailableMessage } from '../src/backend.ts';
+import { initBackend, NATIVE_PACKAGES, nativeUnavailableMessage, packageInstalled } from '../src/backend.ts';
 import { errorLines, REPO, runCli } from './fixtures.ts';
 
-const nativeInstalled = NATIVE_PACKAGES.some((pkg) => {
-  try {
-    createRequire(join(REPO, 'package.json')).resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const nativeInstalled = NATIVE_PACKAGES.some(packageInstalled);
 
 test('the tensorflow refusal: how to install when no native package is there, the loader line when one fails', () => {
   const absent = nativeUnavailableMessage(NATIVE_PACKAGES.map((pkg) => ({ pkg, installed: false })));
