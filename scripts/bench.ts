@@ -2,12 +2,13 @@
 //   1. the backend's 256×256 matmul GFLOP/s (the yardstick)
 //   2. one update step (forward + backward + Adam) at the default batch: time, achieved GFLOP/s and kernel calls; and — when
 //      Debian's python3-torch is installed — the same step in PyTorch on one thread (scripts/perf/torch_step.py),
-//      run right after it, with the ratio (the speed issue's goal: ≤ 0.7)
+//      run right after it, with the ratio (the speed issue's goal: ≤ 0.7); then the same step with the products on
+//      the system's BLAS (--matmul blas) when it loads, and its ratio
 //   3. decoding tokens/s with the KV cache against full recomputation, 32 new tokens
 //   4. the step time of RLSD against GRPO (the real training loop, evaluation off)
 //   5. tensor count and resident memory across repeated update steps
 // With --threads N the multithreaded WASM build runs (experimental; see docs/gpu.md).
-// Usage: npm run bench [-- --backend wasm --attention-kernel conv --memory-steps 100 --loop-steps 6 --skip-loop]
+// Usage: npm run bench [-- --backend wasm --attention-kernel conv --matmul xnnpack --memory-steps 100 --loop-steps 6 --skip-loop]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,8 @@ import { DEFAULT_TRAIN, train } from '../src/train/index.ts';
 import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
 import { ATTENTION_KERNELS, cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
-import { choice, num, tensorOptions } from '../src/cli-util.ts';
+import { choice, num, productsDescription, tensorOptions } from '../src/cli-util.ts';
+import { blasInfo, describeBlas, MATMUL_KERNELS, setMatmulKernel } from '../src/model/blas.ts';
 import { PACKAGE_BASE, PACKAGE_ROOT, userPath } from '../src/paths.ts';
 import { parseOrExit, scriptCli } from '../src/script-cli.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
@@ -43,7 +45,9 @@ const flags = parseOrExit(
     .option('base', { type: 'string', defaultDescription: 'results/reference/base in the package', describe: 'checkpoint the loop starts from' }),
   (argv) => ({
     backend: String(argv['backend']),
-    kernel: choice('attention-kernel', argv['attention-kernel'] ?? 'conv', ATTENTION_KERNELS),
+    matmul: choice('matmul', argv['matmul'] ?? 'xnnpack', MATMUL_KERNELS),
+    // as setupBackend: --matmul blas runs attention's batched products as BLAS calls too, unless told otherwise
+    kernel: choice('attention-kernel', argv['attention-kernel'] ?? (argv['matmul'] === 'blas' ? 'matmul' : 'conv'), ATTENTION_KERNELS),
     memorySteps: num('memory-steps', argv['memory-steps'], { integer: true, min: 0, max: 1_000_000 }),
     loopSteps: num('loop-steps', argv['loop-steps'], { integer: true, min: 2, max: 10_000 }),
     skipLoop: Boolean(argv['skip-loop']),
@@ -51,12 +55,34 @@ const flags = parseOrExit(
     base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])),
   }),
 );
-const backend = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel, flags.threads);
+const backend = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel, flags.threads, flags.matmul);
 const { memorySteps, loopSteps, skipLoop, base } = flags;
 const out: Record<string, unknown> = { backend: backend.name };
 const log = (s: string): void => void process.stdout.write(s + '\n');
-log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ? `, simd=${backend.simd}, threads=${backend.threadCount}` : ''}, attention kernel ${backend.attentionKernel})`);
+log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ? `, simd=${backend.simd}, threads=${backend.threadCount}` : ''}, attention kernel ${backend.attentionKernel}${productsDescription(backend)})`);
 out['threads'] = backend.threadCount;
+out['matmul_kernel'] = backend.matmulKernel ?? null;
+
+/** Switches the products to BLAS (attention's batched products too) for one measurement; null and why when it cannot. */
+function withBlas<T>(f: () => T): { value: T } | { error: string } {
+  if (backend.name !== 'wasm') return { error: 'the wasm backend only' };
+  try {
+    setMatmulKernel('blas');
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  setAttentionKernel('matmul');
+  try {
+    return { value: f() };
+  } finally {
+    setMatmulKernel(backend.matmulKernel ?? 'xnnpack');
+    setAttentionKernel(backend.attentionKernel);
+  }
+}
+const blasLine = (): string => {
+  const info = blasInfo();
+  return info ? describeBlas(info) : '';
+};
 
 function timeIt(f: () => void, minMs = 1500, warm = 2): number {
   for (let i = 0; i < warm; i++) f();
@@ -77,6 +103,13 @@ function timeIt(f: () => void, minMs = 1500, warm = 2): number {
   const gflops = (2 * 256 ** 3) / s / 1e9;
   out['matmul256_gflops'] = gflops;
   log(`matmul 256×256: ${(s * 1e3).toFixed(2)} ms, ${gflops.toFixed(1)} GFLOP/s`);
+  if (backend.matmulKernel === 'xnnpack') {
+    const sb = withBlas(() => timeIt(() => tf.tidy(() => void tf.matMul(a, b).dataSync())));
+    if ('value' in sb) {
+      out['matmul256_gflops_blas'] = (2 * 256 ** 3) / sb.value / 1e9;
+      log(`  with --matmul blas (${blasLine()}): ${(sb.value * 1e3).toFixed(2)} ms, ${(out['matmul256_gflops_blas'] as number).toFixed(1)} GFLOP/s`);
+    }
+  }
   tf.dispose([a, b]);
 }
 
@@ -168,8 +201,20 @@ function referenceBlas(blas: string): boolean {
     if (referenceBlas(torch.blas))
       log("  (that is Debian's reference BLAS, which makes PyTorch several times slower: apt-get install -y libopenblas0-pthread for the ratio a PyTorch user would see)");
   }
+  // The same step with the products on the system's BLAS (--matmul blas), right after PyTorch's.
+  if (backend.matmulKernel === 'xnnpack') {
+    const sb = withBlas(() => timeIt(step, 4000));
+    if ('error' in sb) log(`  same step with --matmul blas: not measured (${sb.error})`);
+    else {
+      out['update_step_blas_s'] = sb.value;
+      out['blas'] = blasInfo();
+      const vsTorch = torch === null ? '' : ` → engine / PyTorch ${(sb.value / torch.seconds).toFixed(2)}× (goal ≤ 0.70)`;
+      if (torch !== null) out['update_blas_over_torch'] = sb.value / torch.seconds;
+      log(`  same step with --matmul blas (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}`);
+    }
+  }
   // The same step with attention's batched products on tfjs's batched matMul (--attention-kernel matmul).
-  if (backend.name === 'wasm') {
+  if (backend.name === 'wasm' && backend.attentionKernel !== 'matmul') {
     setAttentionKernel('matmul');
     const sm = timeIt(step, 4000);
     setAttentionKernel(backend.attentionKernel);

@@ -2,6 +2,7 @@
 // they load, else WASM (SIMD), else the pure-JS cpu backend. The backend in use is recorded in every run.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { activeMatmulKernel, type BlasInfo, blasInfo, installBlasKernels, type MatmulKernel, setMatmulKernel } from './model/blas.ts';
 import { activeAttentionKernel, type AttentionKernel, setAttentionKernel } from './model/ops.ts';
 import { BackendError, UsageError } from './util/errors.ts';
 
@@ -20,6 +21,10 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** How attention's batched products run (model/ops.ts): 'conv' or 'matmul' on WASM, 'matmul' elsewhere. */
   attentionKernel: AttentionKernel;
+  /** WASM: what computes the products (model/blas.ts): XNNPACK (the default) or the system's BLAS (--matmul blas). */
+  matmulKernel?: MatmulKernel;
+  /** With --matmul blas: the library, its version and the CPU kernels it chose (they decide the floats). */
+  blas?: BlasInfo;
 }
 
 let current: BackendInfo | null = null;
@@ -161,6 +166,7 @@ async function tryWasm(threads: number): Promise<number | null> {
     return null;
   }
   shareWasmIdentity();
+  installBlasKernels();
   if (threads === 1) return (await tf.setBackend('wasm').catch(() => false)) ? wasm.getThreadsCount() : null;
   // The threaded build: only when asked for, so that the default keeps the single-threaded SIMD build's numbers.
   const restore = prepareNodeThreads(threads);
@@ -183,13 +189,16 @@ export function parseBackendName(s: string): BackendName {
 
 /**
  * Initialises the requested backend; throws BackendError with one line when it cannot. `threads` (WASM only; default
- * 1, the single-threaded SIMD build) above 1 starts the multithreaded build with that many XNNPACK threads.
+ * 1, the single-threaded SIMD build) above 1 starts the multithreaded build with that many XNNPACK threads. `matmul`
+ * (WASM only) 'blas' computes the products with the system's BLAS instead of XNNPACK (model/blas.ts).
  */
-export async function initBackend(requested: BackendName = 'auto', attentionKernel: AttentionKernel = 'conv', threads = 1): Promise<BackendInfo> {
+export async function initBackend(requested: BackendName = 'auto', attentionKernel: AttentionKernel = 'conv', threads = 1, matmul: MatmulKernel = 'xnnpack'): Promise<BackendInfo> {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS)
     throw new UsageError(`--threads must be an integer from 1 to ${MAX_WASM_THREADS} (got ${threads})`);
   if (threads > 1 && (requested === 'tensorflow' || requested === 'cpu'))
     throw new UsageError(`--threads applies to the wasm backend only (got --backend ${requested} --threads ${threads})`);
+  if (matmul === 'blas' && (requested === 'tensorflow' || requested === 'cpu'))
+    throw new UsageError(`--matmul blas applies to the wasm backend only (got --backend ${requested})`);
   setAttentionKernel(attentionKernel);
   let provider = '';
   if (requested === 'tensorflow' || requested === 'auto') {
@@ -209,6 +218,8 @@ export async function initBackend(requested: BackendName = 'auto', attentionKern
     provider = '@tensorflow/tfjs-backend-cpu';
   }
   await tf.ready();
+  if (tf.getBackend() === 'wasm') setMatmulKernel(matmul);
+  else if (matmul === 'blas') throw new UsageError(`--matmul blas applies to the wasm backend only (the backend is ${tf.getBackend()})`);
   const flags = tf.env().getFlags();
   current = {
     name: tf.getBackend(),
@@ -216,7 +227,7 @@ export async function initBackend(requested: BackendName = 'auto', attentionKern
     tfjsVersion: tf.version.tfjs,
     attentionKernel: activeAttentionKernel(),
     ...(tf.getBackend() === 'wasm'
-      ? { simd: Boolean(flags['WASM_HAS_SIMD_SUPPORT']), threads: Boolean(flags['WASM_HAS_MULTITHREAD_SUPPORT']), threadCount: threadCount ?? 1 }
+      ? { simd: Boolean(flags['WASM_HAS_SIMD_SUPPORT']), threads: Boolean(flags['WASM_HAS_MULTITHREAD_SUPPORT']), threadCount: threadCount ?? 1, matmulKernel: activeMatmulKernel() ?? 'xnnpack', ...(activeMatmulKernel() === 'blas' ? { blas: blasInfo()! } : {}) }
       : {}),
   };
   return current;

@@ -1,6 +1,7 @@
 // Flag validation and backend start-up shared by every command.
-import { BACKENDS, initBackend, MAX_WASM_THREADS, parseBackendName } from './backend.ts';
+import { BACKENDS, type BackendInfo, initBackend, MAX_WASM_THREADS, parseBackendName } from './backend.ts';
 import type { Argv } from 'yargs';
+import { describeBlas, MATMUL_KERNELS } from './model/blas.ts';
 import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
 import { UsageError } from './util/errors.ts';
 import { choice, num } from './util/flags.ts';
@@ -21,22 +22,30 @@ export function parseOptions(flag: string, raw: unknown): Record<string, string>
   return out;
 }
 
-/** Initialises --backend with --attention-kernel (or the command's default kernel) and --threads, and prints what runs. */
+/**
+ * Initialises --backend with --attention-kernel (or the command's default kernel; 'matmul' with --matmul blas, whose
+ * batched products are BLAS calls too), --threads and --matmul, and prints what runs.
+ */
 export async function setupBackend(argv: { [flag: string]: unknown }, defaultKernel: AttentionKernel = 'conv'): Promise<string> {
-  const kernel = argv['attention-kernel'] === undefined ? defaultKernel : choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS);
+  const matmul = argv.matmul === undefined ? 'xnnpack' : choice('matmul', argv.matmul, MATMUL_KERNELS);
+  const kernel = argv['attention-kernel'] === undefined ? (matmul === 'blas' ? 'matmul' : defaultKernel) : choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS);
   const threads = argv.threads === undefined ? 1 : num('threads', argv.threads, { integer: true, min: 1, max: MAX_WASM_THREADS });
-  const info = await initBackend(parseBackendName(String(argv.backend ?? 'auto')), kernel, threads);
-  const desc = `${info.name} (${info.provider}${info.simd !== undefined ? `, simd=${info.simd}, threads=${info.threadCount}` : ''}, tfjs ${info.tfjsVersion}, attention kernel ${info.attentionKernel})`;
+  const info = await initBackend(parseBackendName(String(argv.backend ?? 'auto')), kernel, threads, matmul);
+  const desc = `${info.name} (${info.provider}${info.simd !== undefined ? `, simd=${info.simd}, threads=${info.threadCount}` : ''}, tfjs ${info.tfjsVersion}, attention kernel ${info.attentionKernel}${productsDescription(info)})`;
   if (!argv.quiet) process.stderr.write(`rlsd-bench: backend ${desc}\n`);
   return info.name;
 }
 
+/** ', products on OpenBLAS 0.3.21, core Prescott' with --matmul blas; nothing with XNNPACK, the default. */
+export function productsDescription(info: BackendInfo): string {
+  return info.matmulKernel === 'blas' && info.blas ? `, products on ${describeBlas(info.blas)}` : '';
+}
 
 /** The commands that run the model; only they take --backend and --attention-kernel. */
 export const TENSOR_COMMANDS = ['pretrain', 'train', 'eval', 'serve'] as const;
 
 /**
- * --backend, --attention-kernel and --threads, for a command that does tensor work (pretrain, train, eval, the demo and
+ * --backend, --attention-kernel, --matmul and --threads, for a command that does tensor work (pretrain, train, eval, the demo and
  * the scripts that run the model). yargs accepts a command's options before its name too, so
  * `rlsd-bench --backend wasm eval …` keeps working.
  */
@@ -52,6 +61,11 @@ export function tensorOptions<T>(y: Argv<T>, defaultKernel: AttentionKernel = 'c
       type: 'string',
       defaultDescription: defaultKernel,
       describe: "WASM only: attention's batched products as a depthwise convolution ('conv', a 1.1–1.5× faster update step) or tfjs's batched matMul ('matmul', the committed base's recipe)",
+    })
+    .option('matmul', {
+      type: 'string',
+      default: 'xnnpack',
+      describe: "WASM only: what computes the products: XNNPACK in WASM ('xnnpack', the default) or the system's OpenBLAS through koffi ('blas': 1.5–2× faster update steps, other float rounding, attention kernel matmul unless given — docs/design.md §8)",
     })
     .option('threads', {
       type: 'number',

@@ -21,7 +21,7 @@ function listMethods(verbose: boolean, only?: string): void {
 function tensorFlagMessage(msg: string, args: string[]): string | undefined {
   const m = /^Unknown arguments?: (.*)$/.exec(msg);
   if (!m) return undefined;
-  const flag = m[1]!.split(', ').find((a) => a === 'backend' || a === 'attention-kernel' || a === 'threads');
+  const flag = m[1]!.split(', ').find((a) => a === 'backend' || a === 'attention-kernel' || a === 'matmul' || a === 'threads');
   if (!flag) return undefined;
   const command = args.find((a) => ['methods', 'benchmarks', 'score', 'data'].includes(a)) ?? 'this command';
   return `--${flag} applies only to the commands that run the model (${TENSOR_COMMANDS.join(', ')}); ${command === 'this command' ? command : `'${command}'`} does no tensor work`;
@@ -31,7 +31,7 @@ export function buildCli(args: string[]): Argv {
   let cli: Argv = yargs(args)
     .scriptName('rlsd-bench')
     .usage('$0 <command> [options]')
-    // --backend, --attention-kernel and --threads belong to the commands that run the model (cli-util.ts tensorOptions).
+    // --backend, --attention-kernel, --matmul and --threads belong to the commands that run the model (cli-util.ts tensorOptions).
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars or banners' })
     .command(
       'methods [method]',

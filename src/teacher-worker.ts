@@ -7,6 +7,7 @@
 import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from './model/config.ts';
+import type { MatmulKernel } from './model/blas.ts';
 import type { AttentionKernel } from './model/ops.ts';
 import type { Params } from './model/params.ts';
 import type { PolicyInput } from './policy.ts';
@@ -17,6 +18,8 @@ interface InitMessage {
   backend: string;
   /** The loop's attention kernel, so that the worker's numbers equal an in-process pass. */
   attentionKernel: AttentionKernel;
+  /** The loop's products kernel (XNNPACK or BLAS), for the same reason. */
+  matmulKernel: MatmulKernel;
   model: ModelConfig;
   tokenizer: unknown;
   port: MessagePort;
@@ -75,7 +78,7 @@ export class TeacherWorker {
   ) {}
 
   /** Starts a worker on `backend` ('wasm' or 'cpu') holding a model of `model`'s shape; resolves once it is ready. */
-  static async start(backend: string, attentionKernel: AttentionKernel, model: ModelConfig, tokenizer: unknown): Promise<TeacherWorker> {
+  static async start(backend: string, attentionKernel: AttentionKernel, matmulKernel: MatmulKernel, model: ModelConfig, tokenizer: unknown): Promise<TeacherWorker> {
     const bootstrap = fileURLToPath(new URL('./util/ts-worker.mjs', import.meta.url));
     const worker = new Worker(bootstrap, { workerData: { module: import.meta.url } });
     const { port1, port2 } = new MessageChannel();
@@ -86,7 +89,7 @@ export class TeacherWorker {
         m.ready ? resolve() : reject(new TeacherWorkerError(`teacher worker failed to start: ${m.error ?? 'unknown error'}`)),
       );
     });
-    worker.postMessage({ type: 'init', backend, attentionKernel, model, tokenizer, port: port2, signal } satisfies InitMessage, [port2]);
+    worker.postMessage({ type: 'init', backend, attentionKernel, matmulKernel, model, tokenizer, port: port2, signal } satisfies InitMessage, [port2]);
     await ready;
     port1.removeAllListeners('message');
     port1.unref();
@@ -187,7 +190,7 @@ async function serve(): Promise<void> {
       port = m.port;
       signal = new Int32Array(m.signal);
       try {
-        await initBackend(parseBackendName(m.backend), m.attentionKernel);
+        await initBackend(parseBackendName(m.backend), m.attentionKernel, 1, m.matmulKernel);
         model = m.model;
         tokenizer = Tokenizer.fromJSON(m.tokenizer);
         port.postMessage({ ready: true });

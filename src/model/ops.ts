@@ -2,8 +2,27 @@
 // when it is 2-D and has no transpose flags; transposed or batched products fall back to a naive loop
 // 10–20× slower (measured: 368 ms vs 16 ms for xᵀ·dy at 6656×64·6656×256). The default gradients of
 // matMul use exactly those transposed forms, so here every backward product is an explicit transpose
-// followed by a plain product, and bias gradients are a ones-row product instead of a column sum.
+// followed by a plain product, and bias gradients are a ones-row product instead of a column sum. With the
+// products on BLAS (--matmul blas, blas.ts) a transposed operand costs nothing, so there they pass transpose flags.
 import * as tf from '@tensorflow/tfjs';
+import { activeMatmulKernel } from './blas.ts';
+
+/** Whether products read transposed operands in place (BLAS) rather than from an explicit transpose (XNNPACK). */
+function flagsTranspose(): boolean {
+  return activeMatmulKernel() === 'blas';
+}
+
+/** a·bᵀ for 2-D or batched operands: a transpose flag on BLAS, an explicit transpose of b's last two axes elsewhere. */
+function matMulBT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (flagsTranspose()) return tf.matMul(a, b, false, true);
+  return tf.matMul(a, b.rank === 2 ? b.transpose() : b.transpose([0, 2, 1]));
+}
+
+/** aᵀ·b, likewise. */
+function matMulAT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (flagsTranspose()) return tf.matMul(a, b, true, false);
+  return tf.matMul(a.rank === 2 ? a.transpose() : a.transpose([0, 2, 1]), b);
+}
 
 const onesRowCache = new Map<number, tf.Tensor2D>();
 
@@ -40,7 +59,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Act 
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D?];
         const g = (act === 'relu' ? dy.mul(tf.step(ys!)) : dy) as tf.Tensor2D;
-        return [tf.matMul(g, ws.transpose()), tf.matMul(xs.transpose(), g), columnSum(g)];
+        return [matMulBT(g, ws), matMulAT(xs, g), columnSum(g)];
       },
     };
   }) as never);
@@ -50,6 +69,13 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Act 
 /** y = x·Wᵀ for x [N,in], W [out,in] (tied output embedding). */
 export function linearT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+    if (flagsTranspose()) {
+      save([xi, wi]);
+      return {
+        value: tf.matMul(xi as tf.Tensor2D, wi as tf.Tensor2D, false, true),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, saved[1]!), tf.matMul(dy, saved[0]!, true, false)],
+      };
+    }
     const wt = (wi as tf.Tensor2D).transpose();
     save([xi, wt]);
     return {
@@ -154,8 +180,8 @@ export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
         const g = dy as tf.Tensor3D;
         const [, p, q] = as.shape;
         return [
-          convolves(p) ? convProduct(g.transpose([1, 2, 0]), bs.transpose([2, 0, 1])) : tf.matMul(g, bs.transpose([0, 2, 1])),
-          convolves(q) ? convProduct(as.transpose([2, 1, 0]), g.transpose([1, 0, 2])) : tf.matMul(as.transpose([0, 2, 1]), g),
+          convolves(p) ? convProduct(g.transpose([1, 2, 0]), bs.transpose([2, 0, 1])) : matMulBT(g, bs),
+          convolves(q) ? convProduct(as.transpose([2, 1, 0]), g.transpose([1, 0, 2])) : matMulAT(as, g),
         ];
       },
     };
@@ -181,7 +207,7 @@ export function bmmT(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
         return [
           // ∂a = ∂y·b reads b as [r,n,q]; ∂b is (aᵀ·∂y)ᵀ, the convolution with q output rows (r of them was 2× slower).
           convolves(p) ? convProduct(g.transpose([1, 2, 0]), bs.transpose([1, 0, 2])) : tf.matMul(g, bs),
-          convolves(q) ? channelMatMul(as.transpose([2, 1, 0]), g.transpose([1, 0, 2])).transpose([1, 2, 0]) : tf.matMul(g.transpose([0, 2, 1]), as),
+          convolves(q) ? channelMatMul(as.transpose([2, 1, 0]), g.transpose([1, 0, 2])).transpose([1, 2, 0]) : matMulAT(g, as),
         ];
       },
     };

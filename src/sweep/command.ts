@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { BACKENDS } from '../backend.ts';
 import { ATTENTION_KERNELS } from '../model/ops.ts';
+import { MATMUL_KERNELS } from '../model/blas.ts';
 import { formatDuration } from '../progress.ts';
 import { writeReport } from '../report/command.ts';
 import { LockError, TrainingError, UsageError } from '../util/errors.ts';
@@ -201,6 +202,7 @@ export const sweepCommand = (cli: Argv): Argv =>
         .option('report', { type: 'boolean', default: true, describe: 'write the report (src/report) when the cells are done; --no-report: skip it' })
         .option('backend', { type: 'string', describe: `tensor backend of every cell (${BACKENDS.join(' | ')}; train's default: auto)` })
         .option('attention-kernel', { type: 'string', describe: `attention kernel of every cell on WASM (${ATTENTION_KERNELS.join(' | ')}; train's default)` })
+        .option('matmul', { type: 'string', describe: `what computes every cell's products on WASM (${MATMUL_KERNELS.join(' | ')}; train's default: xnnpack)` })
         .option('partition', { type: 'string', describe: 'slurm: partition' })
         .option('time', { type: 'string', describe: 'slurm: time limit per cell (e.g. 02:00:00)' })
         .option('cpus', { type: 'number', describe: 'slurm: CPUs per cell' })
@@ -232,6 +234,7 @@ export const sweepCommand = (cli: Argv): Argv =>
         cell: {
           ...(argv.backend !== undefined ? { backend: choice('backend', argv.backend, BACKENDS) } : {}),
           ...(argv['attention-kernel'] !== undefined ? { attentionKernel: choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS) } : {}),
+          ...(argv.matmul !== undefined ? { matmul: choice('matmul', argv.matmul, MATMUL_KERNELS) } : {}),
         },
       });
       if (code !== 0) process.exitCode = code;

@@ -21,6 +21,8 @@ export interface CellCommandOptions {
   backend?: string;
   /** --attention-kernel for every cell (train's default when absent). */
   attentionKernel?: string;
+  /** --matmul for every cell (train's default when absent). */
+  matmul?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export function cellCommand(sweep: SweepFile, dir: string, cell: SweepCell, opts
     'train',
     ...(opts.backend !== undefined ? ['--backend', opts.backend] : []),
     ...(opts.attentionKernel !== undefined ? ['--attention-kernel', opts.attentionKernel] : []),
+    ...(opts.matmul !== undefined ? ['--matmul', opts.matmul] : []),
     ...cell.args,
     '--base',
     sweep.base,

@@ -166,7 +166,7 @@ export function sbatchScript(p: SbatchInput): string {
   const s = p.settings;
   const logs = join(p.dir, SLURM_DIR, 'logs');
   const configArgs = 'file' in p.source ? [resolve(p.cwd, p.source.file)] : 'preset' in p.source ? ['--preset', p.source.preset] : [];
-  const cellFlags = [...(p.cell?.backend !== undefined ? ['--backend', p.cell.backend] : []), ...(p.cell?.attentionKernel !== undefined ? ['--attention-kernel', p.cell.attentionKernel] : [])];
+  const cellFlags = [...(p.cell?.backend !== undefined ? ['--backend', p.cell.backend] : []), ...(p.cell?.attentionKernel !== undefined ? ['--attention-kernel', p.cell.attentionKernel] : []), ...(p.cell?.matmul !== undefined ? ['--matmul', p.cell.matmul] : [])];
   const head = shellLine([p.node ?? process.execPath, p.bin ?? BIN, 'sweep', ...configArgs, '--out', p.dir]);
   const wanted = new Set(p.indexes);
   return [

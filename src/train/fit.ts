@@ -175,11 +175,12 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   // Resuming from a different base than the run started from would silently mix two experiments.
   if (resumeFrom && typeof startInfo['base'] === 'string' && startInfo['base'] !== baseIdentity(baseInfo))
     throw new TrainingError(`${cfg.out} holds a run started from another base checkpoint (${startInfo['base']}) than ${cfg.base}; use another --out`);
-  // Another backend or attention kernel continues the run with other float rounding: allowed, but the resumed run no
-  // longer equals an uninterrupted one, so say it (checkpoints from before --attention-kernel used matmul).
-  const numerics = (backend: unknown, kernel: unknown): string => `${String(backend)} with --attention-kernel ${typeof kernel === 'string' ? kernel : 'matmul'}`;
-  const startNumerics = numerics(startInfo['backend'], startInfo['attentionKernel']);
-  const nowNumerics = numerics(backendInfo().name, backendInfo().attentionKernel);
+  // Another backend or kernel continues the run with other float rounding: allowed, but the resumed run no longer
+  // equals an uninterrupted one, so say it (checkpoints from before --attention-kernel used matmul, before --matmul XNNPACK).
+  const numerics = (backend: unknown, kernel: unknown, products: unknown): string =>
+    `${String(backend)} with --attention-kernel ${typeof kernel === 'string' ? kernel : 'matmul'}${products === 'blas' ? ' --matmul blas' : ''}`;
+  const startNumerics = numerics(startInfo['backend'], startInfo['attentionKernel'], startInfo['matmulKernel']);
+  const nowNumerics = numerics(backendInfo().name, backendInfo().attentionKernel, backendInfo().matmulKernel);
   if (resumeFrom && typeof startInfo['backend'] === 'string' && startNumerics !== nowNumerics)
     process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written on ${startNumerics}, resuming on ${nowNumerics}: the numbers will differ from an uninterrupted run\n`);
   const settings = trajectorySettings(cfg, mcfg, regime);
@@ -226,7 +227,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   // The teacher's (and the KL reference's) pass on the second core, where the backend itself uses one thread.
   const backendName = backendInfo().name;
   if ((run.teacher || run.reference) && method.trains && cfg.teacherWorker && (backendName === 'wasm' || backendName === 'cpu')) {
-    const worker = await TeacherWorker.start(backendName, backendInfo().attentionKernel, policy.cfg, policy.tokenizer.toJSON());
+    const worker = await TeacherWorker.start(backendName, backendInfo().attentionKernel, backendInfo().matmulKernel ?? 'xnnpack', policy.cfg, policy.tokenizer.toJSON());
     run.worker = worker;
     run.teacher?.attach(worker);
     if (run.reference) {
@@ -247,7 +248,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   };
   if (resumePoint) writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
   const info = (step: number, lastEval: Record<string, number> | null): Record<string, unknown> => ({
-    kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel,
+    kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel, ...(backendInfo().matmulKernel === 'blas' ? { matmulKernel: 'blas' } : {}),
   });
   const save = (step: number, lastEval?: Record<string, number>): void => saveCheckpoint(run, info, step, rng, state.data, lastEval);
   setActivity({ command: 'train', step: state.step, checkpointStep: state.step });
