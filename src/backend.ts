@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activeMatmulKernel, type BlasInfo, blasInfo, installBlasKernels, type MatmulKernel, setMatmulKernel } from './model/blas.ts';
 import { activeAttentionKernel, type AttentionKernel, setAttentionKernel } from './model/ops.ts';
 import { BackendError, UsageError } from './util/errors.ts';
+import { installWasmSlices } from './wasm-kernels.ts';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -166,6 +167,7 @@ async function tryWasm(threads: number): Promise<number | null> {
     return null;
   }
   shareWasmIdentity();
+  installWasmSlices();
   installBlasKernels();
   if (threads === 1) return (await tf.setBackend('wasm').catch(() => false)) ? wasm.getThreadsCount() : null;
   // The threaded build: only when asked for, so that the default keeps the single-threaded SIMD build's numbers.
