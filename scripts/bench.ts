@@ -11,7 +11,7 @@
 // Usage: npm run bench [-- --backend wasm --attention-kernel conv --matmul xnnpack --memory-steps 100 --loop-steps 6 --skip-loop]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, MAX_WASM_THREADS } from '../src/backend.ts';
@@ -63,11 +63,11 @@ log(`backend: ${backend.name} (${backend.provider}${backend.simd !== undefined ?
 out['threads'] = backend.threadCount;
 out['matmul_kernel'] = backend.matmulKernel ?? null;
 
-/** Switches the products to BLAS (attention's batched products too) for one measurement; null and why when it cannot. */
-function withBlas<T>(f: () => T): { value: T } | { error: string } {
+/** Switches the products to BLAS on `threads` (attention's batched products too) for one measurement, or says why not. */
+function withBlas<T>(f: () => T, threads = 1): { value: T } | { error: string } {
   if (backend.name !== 'wasm') return { error: 'the wasm backend only' };
   try {
-    setMatmulKernel('blas');
+    setMatmulKernel('blas', threads);
   } catch (e) {
     return { error: (e as Error).message };
   }
@@ -75,7 +75,7 @@ function withBlas<T>(f: () => T): { value: T } | { error: string } {
   try {
     return { value: f() };
   } finally {
-    setMatmulKernel(backend.matmulKernel ?? 'xnnpack');
+    setMatmulKernel(backend.matmulKernel ?? 'xnnpack', backend.threadCount ?? 1);
     setAttentionKernel(backend.attentionKernel);
   }
 }
@@ -201,16 +201,21 @@ function referenceBlas(blas: string): boolean {
     if (referenceBlas(torch.blas))
       log("  (that is Debian's reference BLAS, which makes PyTorch several times slower: apt-get install -y libopenblas0-pthread for the ratio a PyTorch user would see)");
   }
-  // The same step with the products on the system's BLAS (--matmul blas), right after PyTorch's.
+  // The same step with the products on the system's BLAS (--matmul blas), right after PyTorch's: on one thread, and on
+  // two (--threads 2, the second core GRPO leaves free) where there are two cores.
   if (backend.matmulKernel === 'xnnpack') {
-    const sb = withBlas(() => timeIt(step, 4000));
-    if ('error' in sb) log(`  same step with --matmul blas: not measured (${sb.error})`);
-    else {
-      out['update_step_blas_s'] = sb.value;
-      out['blas'] = blasInfo();
+    for (const threads of availableParallelism() >= 2 ? [1, 2] : [1]) {
+      const sb = withBlas(() => timeIt(step, 4000), threads);
+      if ('error' in sb) {
+        log(`  same step with --matmul blas: not measured (${sb.error})`);
+        break;
+      }
+      const key = threads === 1 ? 'update_step_blas_s' : `update_step_blas_${threads}_threads_s`;
+      out[key] = sb.value;
+      out['blas'] = { ...blasInfo(), threads: 1 };
       const vsTorch = torch === null ? '' : ` → engine / PyTorch ${(sb.value / torch.seconds).toFixed(2)}× (goal ≤ 0.70)`;
-      if (torch !== null) out['update_blas_over_torch'] = sb.value / torch.seconds;
-      log(`  same step with --matmul blas (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}`);
+      if (torch !== null) out[key.replace(/^update_step_(.*)_s$/, 'update_$1_over_torch')] = sb.value / torch.seconds;
+      log(`  same step with --matmul blas${threads > 1 ? ` --threads ${threads}` : ''} (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}`);
     }
   }
   // The same step with attention's batched products on tfjs's batched matMul (--attention-kernel matmul).

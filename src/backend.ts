@@ -17,7 +17,10 @@ export interface BackendInfo {
   simd?: boolean;
   /** WASM: whether the multithreaded build runs (only with --threads above 1). */
   threads?: boolean;
-  /** WASM: the threads XNNPACK computes on (1, today's single-threaded SIMD build, unless --threads asks for more). */
+  /**
+   * WASM: the threads the products compute on — XNNPACK's (1, the single-threaded SIMD build, unless --threads asks
+   * for more) or, with --matmul blas, the BLAS library's (the WASM build then stays single-threaded).
+   */
   threadCount?: number;
   tfjsVersion: string;
   /** How attention's batched products run (model/ops.ts): 'conv' or 'matmul' on WASM, 'matmul' elsewhere. */
@@ -192,7 +195,8 @@ export function parseBackendName(s: string): BackendName {
 /**
  * Initialises the requested backend; throws BackendError with one line when it cannot. `threads` (WASM only; default
  * 1, the single-threaded SIMD build) above 1 starts the multithreaded build with that many XNNPACK threads. `matmul`
- * (WASM only) 'blas' computes the products with the system's BLAS instead of XNNPACK (model/blas.ts).
+ * (WASM only) 'blas' computes the products with the system's BLAS instead of XNNPACK (model/blas.ts), and `threads`
+ * is then the library's.
  */
 export async function initBackend(requested: BackendName = 'auto', attentionKernel: AttentionKernel = 'conv', threads = 1, matmul: MatmulKernel = 'xnnpack'): Promise<BackendInfo> {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS)
@@ -211,7 +215,8 @@ export async function initBackend(requested: BackendName = 'auto', attentionKern
   }
   let threadCount: number | null = null;
   if (!provider && (requested === 'wasm' || requested === 'auto')) {
-    threadCount = await tryWasm(threads);
+    // With BLAS, --threads is the library's: the WASM build stays the single-threaded one.
+    threadCount = await tryWasm(matmul === 'blas' ? 1 : threads);
     if (threadCount !== null) provider = '@tensorflow/tfjs-backend-wasm';
     else if (requested === 'wasm') throw new BackendError("backend 'wasm' failed to initialise (use --backend cpu)");
   }
@@ -220,7 +225,7 @@ export async function initBackend(requested: BackendName = 'auto', attentionKern
     provider = '@tensorflow/tfjs-backend-cpu';
   }
   await tf.ready();
-  if (tf.getBackend() === 'wasm') setMatmulKernel(matmul);
+  if (tf.getBackend() === 'wasm') setMatmulKernel(matmul, threads);
   else if (matmul === 'blas') throw new UsageError(`--matmul blas applies to the wasm backend only (the backend is ${tf.getBackend()})`);
   const flags = tf.env().getFlags();
   current = {
@@ -229,7 +234,7 @@ export async function initBackend(requested: BackendName = 'auto', attentionKern
     tfjsVersion: tf.version.tfjs,
     attentionKernel: activeAttentionKernel(),
     ...(tf.getBackend() === 'wasm'
-      ? { simd: Boolean(flags['WASM_HAS_SIMD_SUPPORT']), threads: Boolean(flags['WASM_HAS_MULTITHREAD_SUPPORT']), threadCount: threadCount ?? 1, matmulKernel: activeMatmulKernel() ?? 'xnnpack', ...(activeMatmulKernel() === 'blas' ? { blas: blasInfo()! } : {}) }
+      ? { simd: Boolean(flags['WASM_HAS_SIMD_SUPPORT']), threads: Boolean(flags['WASM_HAS_MULTITHREAD_SUPPORT']), threadCount: matmul === 'blas' ? threads : (threadCount ?? 1), matmulKernel: activeMatmulKernel() ?? 'xnnpack', ...(activeMatmulKernel() === 'blas' ? { blas: blasInfo()! } : {}) }
       : {}),
   };
   return current;
@@ -238,4 +243,10 @@ export async function initBackend(requested: BackendName = 'auto', attentionKern
 export function backendInfo(): BackendInfo {
   if (!current) throw new BackendError('backend not initialised (call initBackend first)');
   return current;
+}
+
+/** The kernels a teacher worker needs to give this backend's numbers (teacher-worker.ts). */
+export function workerKernels(info: BackendInfo): { attention: AttentionKernel; matmul: MatmulKernel; blasThreads: number } {
+  const matmul = info.matmulKernel ?? 'xnnpack';
+  return { attention: info.attentionKernel, matmul, blasThreads: matmul === 'blas' ? (info.threadCount ?? 1) : 1 };
 }

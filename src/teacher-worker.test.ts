@@ -14,7 +14,7 @@ await initBackend('wasm');
 
 test('teacher worker: a pass without weights, or after weights it could not load, fails with the reason (not a timeout)', { timeout: 120_000 }, async () => {
   const { policy } = Policy.load(BASE);
-  const worker = await TeacherWorker.start('wasm', 'conv', 'xnnpack', policy.cfg, policy.tokenizer.toJSON());
+  const worker = await TeacherWorker.start('wasm', { attention: 'conv', matmul: 'xnnpack', blasThreads: 1 }, policy.cfg, policy.tokenizer.toJSON());
   const bogus = new Map([['not_a_parameter', tf.variable(tf.zeros([2]))]]);
   try {
     const prefix = [{ patches: new Float32Array(policy.imageTokens * patchDim(policy.cfg)), context: [policy.tokenizer.bos, policy.tokenizer.sep] }];

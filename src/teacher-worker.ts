@@ -13,13 +13,19 @@ import type { Params } from './model/params.ts';
 import type { PolicyInput } from './policy.ts';
 import { TeacherWorkerError } from './util/errors.ts';
 
+/** The loop's kernels, so that the worker's numbers equal an in-process pass. */
+export interface WorkerKernels {
+  attention: AttentionKernel;
+  /** XNNPACK or BLAS for the products. */
+  matmul: MatmulKernel;
+  /** With BLAS: the library's threads, a setting of the whole process, so the worker sets the main thread's. */
+  blasThreads: number;
+}
+
 interface InitMessage {
   type: 'init';
   backend: string;
-  /** The loop's attention kernel, so that the worker's numbers equal an in-process pass. */
-  attentionKernel: AttentionKernel;
-  /** The loop's products kernel (XNNPACK or BLAS), for the same reason. */
-  matmulKernel: MatmulKernel;
+  kernels: WorkerKernels;
   model: ModelConfig;
   tokenizer: unknown;
   port: MessagePort;
@@ -78,7 +84,7 @@ export class TeacherWorker {
   ) {}
 
   /** Starts a worker on `backend` ('wasm' or 'cpu') holding a model of `model`'s shape; resolves once it is ready. */
-  static async start(backend: string, attentionKernel: AttentionKernel, matmulKernel: MatmulKernel, model: ModelConfig, tokenizer: unknown): Promise<TeacherWorker> {
+  static async start(backend: string, kernels: WorkerKernels, model: ModelConfig, tokenizer: unknown): Promise<TeacherWorker> {
     const bootstrap = fileURLToPath(new URL('./util/ts-worker.mjs', import.meta.url));
     const worker = new Worker(bootstrap, { workerData: { module: import.meta.url } });
     const { port1, port2 } = new MessageChannel();
@@ -89,7 +95,7 @@ export class TeacherWorker {
         m.ready ? resolve() : reject(new TeacherWorkerError(`teacher worker failed to start: ${m.error ?? 'unknown error'}`)),
       );
     });
-    worker.postMessage({ type: 'init', backend, attentionKernel, matmulKernel, model, tokenizer, port: port2, signal } satisfies InitMessage, [port2]);
+    worker.postMessage({ type: 'init', backend, kernels, model, tokenizer, port: port2, signal } satisfies InitMessage, [port2]);
     await ready;
     port1.removeAllListeners('message');
     port1.unref();
@@ -190,7 +196,7 @@ async function serve(): Promise<void> {
       port = m.port;
       signal = new Int32Array(m.signal);
       try {
-        await initBackend(parseBackendName(m.backend), m.attentionKernel, 1, m.matmulKernel);
+        await initBackend(parseBackendName(m.backend), m.kernels.attention, m.kernels.matmul === 'blas' ? m.kernels.blasThreads : 1, m.kernels.matmul);
         model = m.model;
         tokenizer = Tokenizer.fromJSON(m.tokenizer);
         port.postMessage({ ready: true });

@@ -138,7 +138,7 @@ test('live: the teacher pass scores with the weights being trained, in this thre
   const ro = rollout(run(live, null), pool.slice(0, 2), new Rng(5));
   const rewards = new Float32Array(ro.B).fill(1);
   const score = (r: RunContext): Float32Array => teacherPass(r, ro, rewards, 0, {})!.scores.get().logProbs.slice();
-  const worker = await TeacherWorker.start('wasm', backendInfo().attentionKernel, 'xnnpack', policy.cfg, policy.tokenizer.toJSON());
+  const worker = await TeacherWorker.start('wasm', { attention: backendInfo().attentionKernel, matmul: 'xnnpack', blasThreads: 1 }, policy.cfg, policy.tokenizer.toJSON());
   try {
     live.attach(worker);
     const liveBefore = score(run(live, null));

@@ -146,6 +146,29 @@ test('blas: linear, linearT, bmm and bmmT values and gradients agree with XNNPAC
   assert.deepEqual(onBlas(everything), blas);
 });
 
+test('blas: two threads give the same bytes as one (OpenBLAS splits the outputs, not the sums)', { skip }, () => {
+  const rng = new Rng(3);
+  const a = random(rng, 2944 * 64);
+  const b = random(rng, 64 * 256);
+  const dy = random(rng, 2944 * 256);
+  const products = (): Float32Array[] =>
+    tf.tidy(() => {
+      const [at, bt, dyt] = [tf.tensor2d(a, [2944, 64]), tf.tensor2d(b, [64, 256]), tf.tensor2d(dy, [2944, 256])];
+      return [tf.matMul(at, bt), tf.matMul(at, dyt, true, false), tf.matMul(dyt, bt, false, true)].map((t) => t.dataSync() as Float32Array);
+    });
+  setMatmulKernel('blas', 1);
+  const one = products();
+  setMatmulKernel('blas', 2);
+  try {
+    assert.equal(blasInfo()!.threads, 2);
+    assert.deepEqual(products(), one);
+  } finally {
+    setMatmulKernel('blas', 1);
+    setMatmulKernel('xnnpack');
+  }
+  assert.equal(blasInfo()!.threads, 1);
+});
+
 test('blas: no tensor is left behind by a product, its gradient or the fallback path', { skip }, () => {
   onBlas(() => {
     const a = tf.tensor2d(A, [2, 3]);
@@ -170,6 +193,12 @@ test('blas: the backend record names the library and its CPU kernels; one thread
   assert.equal(info.matmulKernel, 'blas');
   assert.equal(info.blas?.library, blasInfo()?.library);
   assert.equal(info.blas?.threads, 1);
+  assert.equal(info.threadCount, 1);
+  const two = await initBackend('wasm', 'matmul', 2, 'blas');
+  assert.equal(two.threadCount, 2, 'with BLAS, --threads is the library\'s');
+  assert.equal(two.threads, false, 'and the WASM build stays single-threaded');
+  assert.equal(two.blas?.threads, 2);
+  await initBackend('wasm', 'matmul', 1, 'blas');
   if (/openblas/i.test(info.blas!.library)) assert.match(info.blas!.config ?? '', /^OpenBLAS \d/);
   setMatmulKernel('xnnpack');
   setAttentionKernel('matmul');

@@ -34,6 +34,8 @@ type Sgemm = (order: number, ta: number, tb: number, m: number, n: number, k: nu
 interface LoadedBlas {
   sgemm: Sgemm;
   info: BlasInfo;
+  setThreads: ((n: number) => void) | null;
+  getThreads: (() => number) | null;
 }
 
 const CBLAS_ROW_MAJOR = 101;
@@ -47,9 +49,15 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
 }
 
-/** Loads koffi and the BLAS library once; one line saying what is missing when it cannot. */
-export function loadBlas(): BlasInfo {
-  if (loaded) return loaded.info;
+/**
+ * Loads koffi and the BLAS library once and sets its threads; one line saying what is missing when it cannot. The
+ * thread count belongs to the library, so to the whole process: the teacher's worker thread passes the main thread's.
+ */
+export function loadBlas(threads = 1): BlasInfo {
+  if (loaded) {
+    setBlasThreads(loaded, threads);
+    return loaded.info;
+  }
   const advice = 'install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread; macOS: brew install openblas) or use --matmul xnnpack';
   let koffi: typeof import('koffi');
   try {
@@ -81,22 +89,31 @@ export function loadBlas(): BlasInfo {
         return null;
       }
     };
-    // One thread: the engine's threads are its own choice (the teacher's worker takes the second core).
     const setThreads = optional<(n: number) => void>('void openblas_set_num_threads(int)');
-    setThreads?.(1);
     const getThreads = optional<() => number>('int openblas_get_num_threads()');
     const config = optional<() => string>('const char *openblas_get_config()');
     const core = optional<() => string>('const char *openblas_get_corename()');
-    const info: BlasInfo = { library: name, threads: getThreads ? getThreads() : 1, ...(config ? { config: config() } : {}), ...(core ? { core: core() } : {}) };
-    loaded = { sgemm, info };
+    const info: BlasInfo = { library: name, threads: 1, ...(config ? { config: config() } : {}), ...(core ? { core: core() } : {}) };
+    loaded = { sgemm, info, setThreads, getThreads };
+    setBlasThreads(loaded, threads);
     return info;
   }
   throw new BackendError(`--matmul blas: no BLAS library loads (${errors.join('; ')}); ${advice}`);
 }
 
-/** Chooses the products' kernel for the wasm backend from now on; 'blas' loads the library first. */
-export function setMatmulKernel(k: MatmulKernel): void {
-  if (k === 'blas') loadBlas();
+/**
+ * Sets the library's threads (OpenBLAS splits a product's output among them, never its sums, so any count gives the
+ * same bytes — blas.test.ts). A library without openblas_set_num_threads keeps its own setting, recorded as read.
+ */
+function setBlasThreads(lib: LoadedBlas, threads: number): void {
+  lib.setThreads?.(threads);
+  lib.info.threads = lib.getThreads ? lib.getThreads() : threads;
+  if (lib.setThreads && lib.info.threads !== threads) throw new BackendError(`--matmul blas: ${lib.info.library} runs ${lib.info.threads} threads where --threads asked for ${threads}`);
+}
+
+/** Chooses the products' kernel for the wasm backend from now on; 'blas' loads the library first, with `threads`. */
+export function setMatmulKernel(k: MatmulKernel, threads = 1): void {
+  if (k === 'blas') loadBlas(threads);
   kernel = k;
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { Method, MethodConfig } from '../../methods/types.ts';
 import { formatTeacherRegime, type TeacherRegime } from '../../methods/teacher-regime.ts';
-import { backendInfo } from '../backend.ts';
+import { backendInfo, workerKernels } from '../backend.ts';
 import { loadCheckpoint } from '../checkpoint.ts';
 import { disposeParams } from '../model/params.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from '../optim.ts';
@@ -227,7 +227,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   // The teacher's (and the KL reference's) pass on the second core, where the backend itself uses one thread.
   const backendName = backendInfo().name;
   if ((run.teacher || run.reference) && method.trains && cfg.teacherWorker && (backendName === 'wasm' || backendName === 'cpu')) {
-    const worker = await TeacherWorker.start(backendName, backendInfo().attentionKernel, backendInfo().matmulKernel ?? 'xnnpack', policy.cfg, policy.tokenizer.toJSON());
+    const worker = await TeacherWorker.start(backendName, workerKernels(backendInfo()), policy.cfg, policy.tokenizer.toJSON());
     run.worker = worker;
     run.teacher?.attach(worker);
     if (run.reference) {
