@@ -70,6 +70,6 @@ export function tensorOptions<T>(y: Argv<T>, defaultKernel: AttentionKernel = 'c
     .option('threads', {
       type: 'number',
       default: 1,
-      describe: `WASM only: threads the products compute on; with --matmul blas, OpenBLAS's (same numbers for any count); else XNNPACK's (1: the single-threaded SIMD build; 2–${MAX_WASM_THREADS}: the multithreaded build, experimental, same numbers in the tests — docs/gpu.md)`,
+      describe: `WASM only: threads the products compute on; with --matmul blas, OpenBLAS's (the same count gives the same numbers; another count may round differently); else XNNPACK's (1: the single-threaded SIMD build; 2–${MAX_WASM_THREADS}: the multithreaded build, experimental, same numbers in the tests — docs/gpu.md)`,
     });
 }

@@ -1,5 +1,5 @@
-// `--matmul blas` through the CLI: an RLSD run whose teacher pass runs in the worker thread (which loads BLAS too), on
-// two BLAS threads, gives the numbers of the in-process pass on one, the run record names the library, a resumed run says when its kernel
+// `--matmul blas` through the CLI: an RLSD run whose teacher pass runs in the worker thread (which loads BLAS too and
+// sets the process's BLAS threads to the main thread's) gives the numbers of the in-process pass, the run record names the library, a resumed run says when its kernel
 // changed, and bad values get one line. Skipped where OpenBLAS does not load (CI installs it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,14 +27,14 @@ const deterministic = (m: Record<string, number>): Record<string, number> => Obj
 const metrics = (dir: string): Record<string, number>[] => readJsonl(join(dir, 'metrics.jsonl')).map((l) => deterministic(l.value as Record<string, number>));
 const weights = (dir: string): Map<string, Float32Array> => loadCheckpoint(join(dir, 'checkpoints', 'step_000002')).weights;
 
-test('train --matmul blas: the worker-thread teacher on two BLAS threads gives the in-process numbers on one; run.json names the library', { skip, timeout: 300_000 }, () => {
+test('train --matmul blas --threads 2: the worker-thread teacher gives the in-process numbers; run.json names the library and its threads', { skip, timeout: 300_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'rlsd-blas-'));
   try {
     const [worker, inTurn, xnnpack] = ['worker', 'in-turn', 'xnnpack'].map((n) => join(root, n)) as [string, string, string];
     const a = runCli(['train', '--method', 'rlsd', ...SMALL, '--steps', '2', '--matmul', 'blas', '--threads', '2', '--out', worker], { quiet: false });
     assert.equal(a.code, 0, a.stderr);
     assert.match(a.stderr, /attention kernel matmul, products on OpenBLAS \S+, core \S+\)/);
-    const b = runCli(['train', '--method', 'rlsd', ...SMALL, '--steps', '2', '--matmul', 'blas', '--no-teacher-worker', '--out', inTurn]);
+    const b = runCli(['train', '--method', 'rlsd', ...SMALL, '--steps', '2', '--matmul', 'blas', '--threads', '2', '--no-teacher-worker', '--out', inTurn]);
     assert.equal(b.code, 0, b.stderr);
     assert.ok(readJsonl(join(worker, 'metrics.jsonl')).some((l) => (l.value as Record<string, number>)['timing_s/teacher_worker'] !== undefined), 'the worker scored');
     assert.deepEqual(metrics(worker), metrics(inTurn));

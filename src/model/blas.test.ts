@@ -146,22 +146,27 @@ test('blas: linear, linearT, bmm and bmmT values and gradients agree with XNNPAC
   assert.deepEqual(onBlas(everything), blas);
 });
 
-test('blas: two threads give the same bytes as one (OpenBLAS splits the outputs, not the sums)', { skip }, () => {
+test('blas: two threads give the same bytes run to run; another thread count may round differently', { skip }, () => {
   const rng = new Rng(3);
   const a = random(rng, 2944 * 64);
   const b = random(rng, 64 * 256);
   const dy = random(rng, 2944 * 256);
+  const small = random(rng, 4 * 2944);
   const products = (): Float32Array[] =>
     tf.tidy(() => {
-      const [at, bt, dyt] = [tf.tensor2d(a, [2944, 64]), tf.tensor2d(b, [64, 256]), tf.tensor2d(dy, [2944, 256])];
-      return [tf.matMul(at, bt), tf.matMul(at, dyt, true, false), tf.matMul(dyt, bt, false, true)].map((t) => t.dataSync() as Float32Array);
+      const [at, bt, dyt, st] = [tf.tensor2d(a, [2944, 64]), tf.tensor2d(b, [64, 256]), tf.tensor2d(dy, [2944, 256]), tf.tensor2d(small, [4, 2944])];
+      return [tf.matMul(at, bt), tf.matMul(at, dyt, true, false), tf.matMul(dyt, bt, false, true), tf.matMul(st, at)].map((t) => t.dataSync() as Float32Array);
     });
   setMatmulKernel('blas', 1);
   const one = products();
   setMatmulKernel('blas', 2);
   try {
     assert.equal(blasInfo()!.threads, 2);
-    assert.deepEqual(products(), one);
+    const two = products();
+    assert.deepEqual(products(), two, 'the same bytes on the same count');
+    // The model's large products split evenly; a four-row one does not, and its edge columns round differently.
+    assert.deepEqual(two.slice(0, 3), one.slice(0, 3));
+    for (let i = 0; i < 4; i++) assert.ok(maxAbsDiff(two[i]!, one[i]!) <= 1e-4, `product ${i}: ${maxAbsDiff(two[i]!, one[i]!)}`);
   } finally {
     setMatmulKernel('blas', 1);
     setMatmulKernel('xnnpack');

@@ -102,8 +102,10 @@ export function loadBlas(threads = 1): BlasInfo {
 }
 
 /**
- * Sets the library's threads (OpenBLAS splits a product's output among them, never its sums, so any count gives the
- * same bytes — blas.test.ts). A library without openblas_set_num_threads keeps its own setting, recorded as read.
+ * Sets the library's threads. OpenBLAS splits a product's output among them, and where a split falls decides which
+ * columns its edge kernels compute, whose sums run in another order: so another thread count can give other floats
+ * (a [4,2944]·[2944,64] product does; blas.test.ts), while the same count gives the same bytes. A library without
+ * openblas_set_num_threads keeps its own setting, recorded as read.
  */
 function setBlasThreads(lib: LoadedBlas, threads: number): void {
   lib.setThreads?.(threads);
