@@ -91,6 +91,8 @@ test('sweep: a second sweep on a folder in use refuses, naming the holder; --pri
   const lines = jobs.stdout.trim().split('\n').map((l) => l.split('\t'));
   assert.deepEqual(lines.map((l) => [l[0], l[1]]), [['0', 'base/seed-1'], ['1', 'grpo/seed-1'], ['2', 'grpo/seed-2']]);
   assert.match(lines[2]![2]!, new RegExp(`bin/rlsd-bench\\.mjs --quiet train --backend wasm --method grpo --seed 2 --steps 2 .* --base ${BASE} --out ${join(out, 'grpo', 'seed-2')}$`));
+  const blas = runCli(['sweep', config, '--out', out, '--print-jobs', '--backend', 'wasm', '--matmul', 'blas']);
+  assert.match(blas.stdout.trim().split('\n')[2]!, /--quiet train --backend wasm --matmul blas --method grpo --seed 2 /, '--matmul reaches every cell');
   assert.deepEqual(runCli(['sweep', config, '--out', out, '--print-jobs', '--shard', '1/2']).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1]), ['grpo/seed-1']);
   const dry = runCli(['sweep', config, '--out', out, '--dry-run', '--workers', '2']);
   assert.equal(dry.code, 0, dry.stderr);
