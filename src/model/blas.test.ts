@@ -73,6 +73,10 @@ test('blas: batched products, and one operand shared by every batch, give the ha
       const out = tf.matMul(a, shared);
       assert.deepEqual(out.shape, [2, 2, 2]);
       assert.deepEqual(values(out), [...AB, ...AB.map((x) => -x)]);
+      // a rank-2 operand against a batch of two
+      const mixed = tf.matMul(tf.tensor2d(A, [2, 3]), tf.tensor3d([...B, ...B.map((x) => 2 * x)], [2, 3, 2]));
+      assert.deepEqual(mixed.shape, [2, 2, 2]);
+      assert.deepEqual(values(mixed), [...AB, ...AB.map((x) => 2 * x)]);
     }),
   );
 });

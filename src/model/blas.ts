@@ -164,11 +164,10 @@ function productShape(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, t
   const batchA = dimsA.reduce((x, y) => x * y, 1);
   const batchB = dimsB.reduce((x, y) => x * y, 1);
   // Same batch, or one side shared by every batch (as WASM's own kernel); other broadcasts go to it too.
-  let outDims: number[];
+  let outDims: number[] | null = null;
   if (batchA === batchB && dimsA.length === dimsB.length && dimsA.every((d, i) => d === dimsB[i])) outDims = dimsA;
-  else if (batchA === 1) outDims = dimsB.length >= dimsA.length ? dimsB : null!;
-  else if (batchB === 1) outDims = dimsA.length >= dimsB.length ? dimsA : null!;
-  else return null;
+  else if (batchA === 1 && dimsB.length >= dimsA.length) outDims = dimsB;
+  else if (batchB === 1 && dimsA.length >= dimsB.length) outDims = dimsA;
   if (outDims === null) return null;
   return { batchA, batchB, batch: Math.max(batchA, batchB), m, n, k, outShape: [...outDims, m, n] };
 }
