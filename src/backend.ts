@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activeMatmulKernel, type BlasInfo, blasInfo, installBlasKernels, type MatmulKernel, setMatmulKernel } from './model/blas.ts';
 import { activeAttentionKernel, type AttentionKernel, setAttentionKernel } from './model/ops.ts';
 import { BackendError, UsageError } from './util/errors.ts';
-import { installWasmSlices } from './wasm-kernels.ts';
+import { installWasmKernels } from './wasm-kernels.ts';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -143,24 +143,6 @@ function prepareNodeThreads(threads: number): () => void {
   };
 }
 
-/**
- * WASM's Identity kernel copies its input, and the engine clones (Identity) every input an op's gradient reads while a
- * tape records: 517 copies per update step. Tensors are immutable, so here it shares the data as Reshape does (a
- * reference count), as the cpu backend's Identity does. Same numbers; no copy.
- */
-function shareWasmIdentity(): void {
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const x = inputs['x']!;
-      (backend as tf.KernelBackend & { incRef(dataId: object): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  });
-}
-
 /** Starts WASM; returns the threads XNNPACK computes on, or null when the package or the backend does not load. */
 async function tryWasm(threads: number): Promise<number | null> {
   let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
@@ -169,8 +151,7 @@ async function tryWasm(threads: number): Promise<number | null> {
   } catch {
     return null;
   }
-  shareWasmIdentity();
-  installWasmSlices();
+  installWasmKernels();
   installBlasKernels();
   if (threads === 1) return (await tf.setBackend('wasm').catch(() => false)) ? wasm.getThreadsCount() : null;
   // The threaded build: only when asked for, so that the default keeps the single-threaded SIMD build's numbers.

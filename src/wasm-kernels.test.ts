@@ -7,8 +7,21 @@ import { installedWasmKernels } from './wasm-kernels.ts';
 
 await initBackend('wasm');
 
-test('the wasm backend runs the project\'s Slice, SplitV and Concat', () => {
-  assert.deepEqual([...installedWasmKernels()].sort(), ['Concat', 'Slice', 'SplitV']);
+test('the wasm backend runs the project\'s Identity, Cast, Slice, SplitV and Concat', () => {
+  assert.deepEqual([...installedWasmKernels()].sort(), ['Cast', 'Concat', 'Identity', 'Slice', 'SplitV']);
+});
+
+test('wasm Cast to a tensor\'s own dtype shares its data; to another dtype converts; both freed with their tensors', () => {
+  const x = tf.tensor1d([1.5, -2, NaN]);
+  const buffers = (): number => tf.backend().numDataIds();
+  const before = buffers();
+  const same = tf.cast(x, 'float32');
+  assert.equal(buffers(), before, 'no new buffer');
+  const ints = tf.tidy(() => tf.cast(x.slice([0], [2]), 'int32'));
+  assert.deepEqual(Array.from(ints.dataSync()), [1, -2]);
+  x.dispose();
+  assert.deepEqual(bits(same), floatBits([1.5, -2, NaN]), 'the shared data outlives the first tensor');
+  tf.dispose([same, ints]);
 });
 
 /** x[begin : begin+size] by index arithmetic, the reference the kernels are checked against. */

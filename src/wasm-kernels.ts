@@ -1,12 +1,17 @@
-// Slice, SplitV and Concat for the wasm backend without the copies tfjs-backend-wasm 4.22 makes: its Slice reads the
-// whole input through `readSync` (a copy of every element, per slice) and then copies each row through a fresh
-// `subarray`, and its Concat makes a `subarray` per row and input. These copy only the data, row by row inside WASM
-// memory (`copyWithin`), so they give the same bytes. SplitV of the attention's [2944, 192] projection took 4 ms a
-// call (0.5 ms now), and the gradient of a concatenation 1.7 ms (0.3 ms).
+// Kernels of tfjs-backend-wasm 4.22 replaced by ones that skip its copies and give the same bytes.
+// - Identity, and Cast to the dtype a tensor already has, copy their input; the engine clones (Identity) every input
+//   a gradient will read while a tape records, 517 times per update step, and a mean's gradient casts float32 to
+//   float32. Tensors are immutable, so these share the data under a reference count, as WASM's Reshape and the cpu
+//   backend's Identity do.
+// - Slice reads the whole input through `readSync` (a copy of every element, per slice) and then copies each row
+//   through a fresh `subarray`; Concat makes a `subarray` per row and input. These copy only the data, row by row
+//   inside WASM memory (`copyWithin`). SplitV of the attention's [2944, 192] projection took 4 ms a call (0.5 ms
+//   now), and the gradient of a concatenation 1.7 ms (0.3 ms).
 import * as tf from '@tensorflow/tfjs';
 
 interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
+  incRef(dataId: object): void;
   getMemoryOffset(dataId: object): number;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -122,6 +127,21 @@ function concat(original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.Kernel
   return out;
 }
 
+/** The input itself, one more reference to its data. */
+function share(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+function identity(_original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.KernelFunc> {
+  return share(args.backend as unknown as WasmBackend, (args.inputs as { x: tf.TensorInfo }).x);
+}
+
+function cast(original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.KernelFunc> {
+  const x = (args.inputs as { x: tf.TensorInfo }).x;
+  return (args.attrs as { dtype: tf.DataType }).dtype === x.dtype ? share(args.backend as unknown as WasmBackend, x) : original(args);
+}
+
 let installed: string[] = [];
 
 /** The kernels replaced so far (tests check that theirs are the ones running). */
@@ -129,10 +149,10 @@ export function installedWasmKernels(): readonly string[] {
   return installed;
 }
 
-/** Replaces WASM's Slice, SplitV and Concat (call before the wasm backend starts, like the other kernels replaced here). */
-export function installWasmSlices(): void {
+/** Replaces WASM's Identity, Cast, Slice, SplitV and Concat (call before the wasm backend starts). */
+export function installWasmKernels(): void {
   if (installed.length) return;
-  for (const [name, impl] of [['Slice', slice], ['SplitV', splitV], ['Concat', concat]] as const) {
+  for (const [name, impl] of [['Identity', identity], ['Cast', cast], ['Slice', slice], ['SplitV', splitV], ['Concat', concat]] as const) {
     const original = tf.getKernel(name, 'wasm');
     if (!original) continue;
     tf.unregisterKernel(name, 'wasm');
