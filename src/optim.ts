@@ -20,6 +20,8 @@ export interface AdamConfig {
 export const DEFAULT_ADAM: AdamConfig = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, warmupSteps: 10, gradClip: 1.0 };
 
 export class Adam {
+  /** On WASM, one pass per parameter (`fusedAdamWasm`) rather than tfjs's element-wise kernels; the same floats. */
+  static fusedOnWasm = true;
   step = 0;
   readonly m = new Map<string, tf.Variable>();
   readonly v = new Map<string, tf.Variable>();
@@ -61,6 +63,14 @@ export class Adam {
     const scale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1;
     const bc1 = 1 - beta1 ** t;
     const bc2 = 1 - beta2 ** t;
+    if (Adam.fusedOnWasm && wasmHeap() && Object.values(grads).every((g) => g.dtype === 'float32')) {
+      for (const [k, p] of this.params) {
+        const g = grads[k];
+        if (g) fusedAdamWasm(p, this.m.get(k)!, this.v.get(k)!, g, { scale, beta1, beta2, bc1, bc2, eps, weightDecay, lr });
+      }
+      this.step++;
+      return norm;
+    }
     tf.tidy(() => {
       for (const [k, p] of this.params) {
         const g0 = grads[k];
@@ -101,4 +111,63 @@ export class Adam {
   dispose(): void {
     for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
   }
+}
+
+interface WasmBackend {
+  wasm: { HEAPF32: Float32Array };
+  getMemoryOffset(dataId: object): number;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** The wasm backend, when it is the one running (its tensors live in one Float32Array heap). */
+function wasmHeap(): WasmBackend | null {
+  return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackend) : null;
+}
+
+interface AdamStep {
+  scale: number;
+  beta1: number;
+  beta2: number;
+  bc1: number;
+  bc2: number;
+  eps: number;
+  weightDecay: number;
+  lr: number;
+}
+
+/**
+ * One parameter's Adam update in a single pass over WASM memory, instead of the dozen element-wise kernels of the tfjs
+ * version (`apply`'s other branch), with the same floats: each operation of that version is one float32 operation
+ * here, in the same order, with the same float32 constants (`Math.fround` after each step: +, −, ×, ÷ and √ rounded
+ * from doubles give the correctly rounded float32 result). New tensors for p, m and v, as `assign` expects: another
+ * tensor may share the old data.
+ */
+function fusedAdamWasm(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, s: AdamStep): void {
+  const backend = wasmHeap()!;
+  const f = Math.fround;
+  const [scale, b1, b1c, b2, b2c, bc1, bc2, eps, wd, lr] = [f(s.scale), f(s.beta1), f(1 - s.beta1), f(s.beta2), f(1 - s.beta2), f(s.bc1), f(s.bc2), f(s.eps), f(s.weightDecay), f(s.lr)];
+  const n = p.size;
+  const outs = [p, m, v].map(() => backend.makeOutput(p.shape.slice(), 'float32'));
+  const heap = backend.wasm.HEAPF32; // after the allocations, which may grow the memory
+  const at = (t: { dataId: object }): number => backend.getMemoryOffset(t.dataId) / 4;
+  const [gi, pi, mi, vi] = [at(g), at(p), at(m), at(v)];
+  const [po, mo, vo] = outs.map(at) as [number, number, number];
+  for (let i = 0; i < n; i++) {
+    const gRaw = heap[gi + i]!;
+    const gr = s.scale === 1 ? gRaw : f(gRaw * scale);
+    const mNew = f(f(heap[mi + i]! * b1) + f(gr * b1c));
+    const vNew = f(f(heap[vi + i]! * b2) + f(f(gr * gr) * b2c));
+    let update = f(f(mNew / bc1) / f(f(Math.sqrt(f(vNew / bc2))) + eps));
+    const pOld = heap[pi + i]!;
+    if (s.weightDecay > 0) update = f(update + f(pOld * wd));
+    heap[po + i] = f(pOld - f(update * lr));
+    heap[mo + i] = mNew;
+    heap[vo + i] = vNew;
+  }
+  const engine = tf.engine();
+  [p, m, v].forEach((variable, j) => {
+    const fresh = engine.makeTensorFromTensorInfo(outs[j]!);
+    variable.assign(fresh);
+    fresh.dispose();
+  });
 }
