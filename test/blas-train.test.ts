@@ -6,20 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './fixtures.ts';
+import { blasSkip, runCli } from './fixtures.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
-import { loadBlas } from '../src/model/blas.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
-// Without OpenBLAS this skips, saying why; under CI, which installs it (.ci/run), it runs and fails.
-const skip = ((): string | false => {
-  try {
-    loadBlas();
-    return false;
-  } catch (e) {
-    return process.env['CI'] ? false : `no BLAS here: ${(e as Error).message}`;
-  }
-})();
+const skip = await blasSkip();
 
 // 4 prompts × 4 samples, so that groups with mixed rewards give the teacher something to score.
 const SMALL = ['--prompts', '4', '--samples', '4', '--eval-items', '2', '--train-items', '6', '--lr', '1e-3', '--eval-schedule', 'never', '--lr-schedule', 'constant', '--checkpoint-every', '1', '--backend', 'wasm'];

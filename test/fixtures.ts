@@ -67,3 +67,17 @@ export function runCli(args: string[], opts: CliOptions = {}): CliResult {
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: error:'));
 }
+
+/**
+ * Why the `--matmul blas` tests cannot run here (OpenBLAS or koffi missing), or false when they can. Under CI, which
+ * installs OpenBLAS (.ci/run), false either way: there they run and fail instead of skipping.
+ */
+export async function blasSkip(): Promise<string | false> {
+  const { loadBlas } = await import('../src/model/blas.ts');
+  try {
+    loadBlas();
+    return false;
+  } catch (e) {
+    return process.env['CI'] ? false : `no BLAS here: ${(e as Error).message}`;
+  }
+}

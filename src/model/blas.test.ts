@@ -3,20 +3,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
-import { activeMatmulKernel, blasInfo, loadBlas, setMatmulKernel } from './blas.ts';
+import { activeMatmulKernel, blasInfo, setMatmulKernel } from './blas.ts';
 import { bmm, bmmT, linear, linearT, setAttentionKernel } from './ops.ts';
 import { Rng } from '../util/rng.ts';
+import { blasSkip } from '../../test/fixtures.ts';
 
 await initBackend('wasm', 'matmul');
-// Without OpenBLAS these skip, saying why; under CI, which installs it (.ci/run), they run and fail.
-const skip = ((): string | false => {
-  try {
-    loadBlas();
-    return false;
-  } catch (e) {
-    return process.env['CI'] ? false : `no BLAS here: ${(e as Error).message}`;
-  }
-})();
+const skip = await blasSkip();
 
 /** Runs f with the products on BLAS, then back on XNNPACK. */
 function onBlas<T>(f: () => T): T {
