@@ -212,7 +212,7 @@ function referenceBlas(blas: string): boolean {
       }
       const key = threads === 1 ? 'update_step_blas_s' : `update_step_blas_${threads}_threads_s`;
       out[key] = sb.value;
-      out['blas'] = { ...blasInfo(), threads: 1 };
+      if (threads === 1) out['blas'] = { ...blasInfo() };
       const vsTorch = torch === null ? '' : ` → engine / PyTorch ${(sb.value / torch.seconds).toFixed(2)}× (goal ≤ 0.70)`;
       if (torch !== null) out[key.replace(/^update_step_(.*)_s$/, 'update_$1_over_torch')] = sb.value / torch.seconds;
       log(`  same step with --matmul blas${threads > 1 ? ` --threads ${threads}` : ''} (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}`);
