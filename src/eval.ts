@@ -174,7 +174,7 @@ export function evalIdentity(cfg: EvalConfig): EvalIdentity {
     },
     // A server batches as it likes, so --batch is no setting of an endpoint evaluation.
     sampling: { samples: cfg.samples, temperature: cfg.temperature, topP: cfg.topP, maxNewTokens: cfg.maxNewTokens, seed: cfg.seed, ...(endpoint ? {} : { batchSize: cfg.batchSize }) },
-    backend: b === null ? 'endpoint' : b.attentionKernel ? `${b.name}/${b.attentionKernel}${b.matmulKernel === 'blas' ? '/blas' : ''}` : b.name,
+    backend: b === null ? 'endpoint' : b.attentionKernel ? `${b.name}/${b.attentionKernel}${b.matmulKernel === 'blas' ? `/blas${(b.threadCount ?? 1) > 1 ? `/threads-${b.threadCount}` : ''}` : ''}` : b.name,
     scorers: Object.fromEntries(cfg.benchmarks.map((n) => [n, scorerVersion(n, mini)])),
   };
 }

@@ -44,7 +44,11 @@ test('train --matmul blas --threads 2: the worker-thread teacher gives the in-pr
     // Resuming the XNNPACK run with BLAS is allowed and said.
     const d = runCli(['train', '--method', 'rlsd', ...SMALL, '--steps', '3', '--attention-kernel', 'matmul', '--matmul', 'blas', '--out', xnnpack], { quiet: false });
     assert.equal(d.code, 0, d.stderr);
-    assert.match(d.stderr, /warning: .* was written on wasm with --attention-kernel matmul, resuming on wasm with --attention-kernel matmul --matmul blas/);
+    assert.match(d.stderr, /warning: .* was written on wasm with --attention-kernel matmul, resuming on wasm with --attention-kernel matmul --matmul blas --threads 1/);
+    // Another BLAS thread count is other numerics too.
+    const e = runCli(['train', '--method', 'rlsd', ...SMALL, '--steps', '4', '--attention-kernel', 'matmul', '--matmul', 'blas', '--threads', '2', '--out', xnnpack], { quiet: false });
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stderr, /warning: .* was written on wasm with --attention-kernel matmul --matmul blas --threads 1, resuming on wasm with --attention-kernel matmul --matmul blas --threads 2/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -177,10 +177,11 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
     throw new TrainingError(`${cfg.out} holds a run started from another base checkpoint (${startInfo['base']}) than ${cfg.base}; use another --out`);
   // Another backend or kernel continues the run with other float rounding: allowed, but the resumed run no longer
   // equals an uninterrupted one, so say it (checkpoints from before --attention-kernel used matmul, before --matmul XNNPACK).
-  const numerics = (backend: unknown, kernel: unknown, products: unknown): string =>
-    `${String(backend)} with --attention-kernel ${typeof kernel === 'string' ? kernel : 'matmul'}${products === 'blas' ? ' --matmul blas' : ''}`;
-  const startNumerics = numerics(startInfo['backend'], startInfo['attentionKernel'], startInfo['matmulKernel']);
-  const nowNumerics = numerics(backendInfo().name, backendInfo().attentionKernel, backendInfo().matmulKernel);
+  // BLAS's thread count decides some products' rounding too (model/blas.ts).
+  const numerics = (backend: unknown, kernel: unknown, products: unknown, blasThreads: unknown): string =>
+    `${String(backend)} with --attention-kernel ${typeof kernel === 'string' ? kernel : 'matmul'}${products === 'blas' ? ` --matmul blas --threads ${Number(blasThreads ?? 1)}` : ''}`;
+  const startNumerics = numerics(startInfo['backend'], startInfo['attentionKernel'], startInfo['matmulKernel'], startInfo['blasThreads']);
+  const nowNumerics = numerics(backendInfo().name, backendInfo().attentionKernel, backendInfo().matmulKernel, backendInfo().threadCount);
   if (resumeFrom && typeof startInfo['backend'] === 'string' && startNumerics !== nowNumerics)
     process.stderr.write(`rlsd-bench: warning: ${resumeFrom} was written on ${startNumerics}, resuming on ${nowNumerics}: the numbers will differ from an uninterrupted run\n`);
   const settings = trajectorySettings(cfg, mcfg, regime);
@@ -248,7 +249,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   };
   if (resumePoint) writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
   const info = (step: number, lastEval: Record<string, number> | null): Record<string, unknown> => ({
-    kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel, ...(backendInfo().matmulKernel === 'blas' ? { matmulKernel: 'blas' } : {}),
+    kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel, ...(backendInfo().matmulKernel === 'blas' ? { matmulKernel: 'blas', blasThreads: backendInfo().threadCount ?? 1 } : {}),
   });
   const save = (step: number, lastEval?: Record<string, number>): void => saveCheckpoint(run, info, step, rng, state.data, lastEval);
   setActivity({ command: 'train', step: state.step, checkpointStep: state.step });
