@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { benchmarkNames, benchmarks, getBenchmark } from '../benchmarks/index.ts';
 import { miniRows } from '../benchmarks/mini/build.ts';
-import { initBackend } from '../src/backend.ts';
-import { choice, tensorOptions } from '../src/cli-util.ts';
+import { initBackend, MAX_WASM_THREADS } from '../src/backend.ts';
+import { choice, num, productsDescription, tensorOptions } from '../src/cli-util.ts';
+import { MATMUL_KERNELS } from '../src/model/blas.ts';
 import { ATTENTION_KERNELS } from '../src/model/ops.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, userPath } from '../src/paths.ts';
 import { parseOrExit, scriptCli } from '../src/script-cli.ts';
@@ -30,7 +31,16 @@ const flags = parseOrExit(
   (argv) => {
     const data = argv['data'] !== undefined ? userPath(String(argv['data'])) : benchmarkDataRoot();
     if (argv['data'] !== undefined && String(argv['data']).trim() === '') throw new UsageError('--data is empty');
-    return { data, base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])), backend: String(argv['backend']), kernel: choice('attention-kernel', argv['attention-kernel'] ?? 'conv', ATTENTION_KERNELS) };
+    const matmul = choice('matmul', argv['matmul'] ?? 'xnnpack', MATMUL_KERNELS);
+    return {
+      data,
+      base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])),
+      backend: String(argv['backend']),
+      // as setupBackend: with BLAS products, attention's batched products are BLAS calls too unless told otherwise
+      kernel: choice('attention-kernel', argv['attention-kernel'] ?? (matmul === 'blas' ? 'matmul' : 'conv'), ATTENTION_KERNELS),
+      matmul,
+      threads: argv['threads'] === undefined ? 1 : num('threads', argv['threads'], { integer: true, min: 1, max: MAX_WASM_THREADS }),
+    };
   },
 );
 const shared = flags.data;
@@ -86,7 +96,7 @@ for (const name of benchmarkNames) {
 const mvDir = shared === undefined ? undefined : join(shared, 'mathvision');
 const base = flags.base;
 if (mvDir !== undefined && existsSync(mvDir) && existsSync(base)) {
-  const info = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel);
+  const info = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel, flags.threads, flags.matmul);
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-bench-eval-'));
   try {
     const t0 = performance.now();
@@ -107,7 +117,7 @@ if (mvDir !== undefined && existsSync(mvDir) && existsSync(base)) {
     });
     const s = (performance.now() - t0) / 1000;
     out['eval_mathvision_304_s'] = s;
-    log(`eval of the base policy on MathVision testmini (${res!.n} items, ${info.name}): ${s.toFixed(1)} s, accuracy ${(100 * (res!.metrics['accuracy'] as number)).toFixed(2)} %`);
+    log(`eval of the base policy on MathVision testmini (${res!.n} items, ${info.name}${productsDescription(info)}): ${s.toFixed(1)} s, accuracy ${(100 * (res!.metrics['accuracy'] as number)).toFixed(2)} %`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
