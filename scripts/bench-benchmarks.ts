@@ -9,12 +9,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { benchmarkNames, benchmarks, getBenchmark } from '../benchmarks/index.ts';
 import { miniRows } from '../benchmarks/mini/build.ts';
-import { initBackend, MAX_WASM_THREADS } from '../src/backend.ts';
-import { choice, num, productsDescription, tensorOptions } from '../src/cli-util.ts';
-import { MATMUL_KERNELS } from '../src/model/blas.ts';
-import { ATTENTION_KERNELS } from '../src/model/ops.ts';
+import { initBackend } from '../src/backend.ts';
+import { productsDescription, tensorFlags, tensorOptions } from '../src/cli-util.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, userPath } from '../src/paths.ts';
-import { parseOrExit, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 import { evaluate } from '../src/eval.ts';
 import { Rng } from '../src/util/rng.ts';
 import { UsageError } from '../src/util/errors.ts';
@@ -31,16 +29,7 @@ const flags = parseOrExit(
   (argv) => {
     const data = argv['data'] !== undefined ? userPath(String(argv['data'])) : benchmarkDataRoot();
     if (argv['data'] !== undefined && String(argv['data']).trim() === '') throw new UsageError('--data is empty');
-    const matmul = choice('matmul', argv['matmul'] ?? 'xnnpack', MATMUL_KERNELS);
-    return {
-      data,
-      base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])),
-      backend: String(argv['backend']),
-      // as setupBackend: with BLAS products, attention's batched products are BLAS calls too unless told otherwise
-      kernel: choice('attention-kernel', argv['attention-kernel'] ?? (matmul === 'blas' ? 'matmul' : 'conv'), ATTENTION_KERNELS),
-      matmul,
-      threads: argv['threads'] === undefined ? 1 : num('threads', argv['threads'], { integer: true, min: 1, max: MAX_WASM_THREADS }),
-    };
+    return { data, base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])), tensor: tensorFlags(argv) };
   },
 );
 const shared = flags.data;
@@ -96,7 +85,7 @@ for (const name of benchmarkNames) {
 const mvDir = shared === undefined ? undefined : join(shared, 'mathvision');
 const base = flags.base;
 if (mvDir !== undefined && existsSync(mvDir) && existsSync(base)) {
-  const info = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel, flags.threads, flags.matmul);
+  const info = await initBackend(flags.tensor.backend, flags.tensor.attentionKernel, flags.tensor.threads, flags.tensor.matmul).catch((e: unknown) => process.exit(reportError(e)));
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-bench-eval-'));
   try {
     const t0 = performance.now();

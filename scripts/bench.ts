@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, MAX_WASM_THREADS } from '../src/backend.ts';
+import { initBackend } from '../src/backend.ts';
 import { numImageTokens, patchDim } from '../src/model/config.ts';
 import { generate } from '../src/model/generate.ts';
 import { layoutBatch } from '../src/model/layout.ts';
@@ -25,11 +25,11 @@ import { Policy, tokenLogProbs, type GroupedBatch } from '../src/policy.ts';
 import { DEFAULT_TRAIN, train } from '../src/train/index.ts';
 import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
-import { ATTENTION_KERNELS, cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
-import { choice, num, productsDescription, tensorOptions } from '../src/cli-util.ts';
-import { blasInfo, describeBlas, MATMUL_KERNELS, setMatmulKernel } from '../src/model/blas.ts';
+import { cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
+import { num, productsDescription, tensorFlags, tensorOptions } from '../src/cli-util.ts';
+import { blasInfo, describeBlas, setMatmulKernel } from '../src/model/blas.ts';
 import { PACKAGE_BASE, PACKAGE_ROOT, userPath } from '../src/paths.ts';
-import { parseOrExit, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
 const flags = parseOrExit(
@@ -44,18 +44,15 @@ const flags = parseOrExit(
     .option('skip-loop', { type: 'boolean', default: false, describe: 'skip the RLSD-against-GRPO loop' })
     .option('base', { type: 'string', defaultDescription: 'results/reference/base in the package', describe: 'checkpoint the loop starts from' }),
   (argv) => ({
-    backend: String(argv['backend']),
-    matmul: choice('matmul', argv['matmul'] ?? 'xnnpack', MATMUL_KERNELS),
-    // as setupBackend: --matmul blas runs attention's batched products as BLAS calls too, unless told otherwise
-    kernel: choice('attention-kernel', argv['attention-kernel'] ?? (argv['matmul'] === 'blas' ? 'matmul' : 'conv'), ATTENTION_KERNELS),
+    tensor: tensorFlags(argv),
     memorySteps: num('memory-steps', argv['memory-steps'], { integer: true, min: 0, max: 1_000_000 }),
     loopSteps: num('loop-steps', argv['loop-steps'], { integer: true, min: 2, max: 10_000 }),
     skipLoop: Boolean(argv['skip-loop']),
-    threads: argv['threads'] === undefined ? 1 : num('threads', argv['threads'], { integer: true, min: 1, max: MAX_WASM_THREADS }),
     base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])),
   }),
 );
-const backend = await initBackend(flags.backend as Parameters<typeof initBackend>[0], flags.kernel, flags.threads, flags.matmul);
+// A backend that cannot start (--matmul blas without OpenBLAS, or on cpu) is one line, as bad flags are.
+const backend = await initBackend(flags.tensor.backend, flags.tensor.attentionKernel, flags.tensor.threads, flags.tensor.matmul).catch((e: unknown) => process.exit(reportError(e)));
 const { memorySteps, loopSteps, skipLoop, base } = flags;
 const out: Record<string, unknown> = { backend: backend.name };
 const log = (s: string): void => void process.stdout.write(s + '\n');

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { activeMatmulKernel, type BlasInfo, blasInfo, installBlasKernels, type MatmulKernel, setMatmulKernel } from './model/blas.ts';
 import { activeAttentionKernel, type AttentionKernel, setAttentionKernel } from './model/ops.ts';
-import { BackendError, UsageError } from './util/errors.ts';
+import { BackendError, firstLine, UsageError } from './util/errors.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -53,11 +53,6 @@ export function packageInstalled(pkg: string): boolean {
   } catch {
     return false;
   }
-}
-
-function firstLine(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error';
 }
 
 async function tryNative(attempts: NativeAttempt[]): Promise<string | null> {
@@ -215,7 +210,7 @@ export async function initBackend(requested: BackendName = 'auto', attentionKern
     tfjsVersion: tf.version.tfjs,
     attentionKernel: activeAttentionKernel(),
     ...(tf.getBackend() === 'wasm'
-      ? { simd: Boolean(flags['WASM_HAS_SIMD_SUPPORT']), threads: Boolean(flags['WASM_HAS_MULTITHREAD_SUPPORT']), threadCount: matmul === 'blas' ? threads : (threadCount ?? 1), matmulKernel: activeMatmulKernel() ?? 'xnnpack', ...(activeMatmulKernel() === 'blas' ? { blas: blasInfo()! } : {}) }
+      ? { simd: Boolean(flags['WASM_HAS_SIMD_SUPPORT']), threads: Boolean(flags['WASM_HAS_MULTITHREAD_SUPPORT']), threadCount: matmul === 'blas' ? threads : (threadCount ?? 1), matmulKernel: activeMatmulKernel() ?? 'xnnpack', ...(activeMatmulKernel() === 'blas' ? { blas: { ...blasInfo()! } } : {}) }
       : {}),
   };
   return current;
@@ -224,10 +219,4 @@ export async function initBackend(requested: BackendName = 'auto', attentionKern
 export function backendInfo(): BackendInfo {
   if (!current) throw new BackendError('backend not initialised (call initBackend first)');
   return current;
-}
-
-/** The kernels a teacher worker needs to give this backend's numbers (teacher-worker.ts). */
-export function workerKernels(info: BackendInfo): { attention: AttentionKernel; matmul: MatmulKernel; blasThreads: number } {
-  const matmul = info.matmulKernel ?? 'xnnpack';
-  return { attention: info.attentionKernel, matmul, blasThreads: matmul === 'blas' ? (info.threadCount ?? 1) : 1 };
 }

@@ -1,7 +1,7 @@
 // Flag validation and backend start-up shared by every command.
-import { BACKENDS, type BackendInfo, initBackend, MAX_WASM_THREADS, parseBackendName } from './backend.ts';
+import { BACKENDS, type BackendInfo, type BackendName, initBackend, MAX_WASM_THREADS, parseBackendName } from './backend.ts';
 import type { Argv } from 'yargs';
-import { describeBlas, MATMUL_KERNELS } from './model/blas.ts';
+import { describeBlas, MATMUL_KERNELS, type MatmulKernel } from './model/blas.ts';
 import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
 import { UsageError } from './util/errors.ts';
 import { choice, num } from './util/flags.ts';
@@ -22,15 +22,32 @@ export function parseOptions(flag: string, raw: unknown): Record<string, string>
   return out;
 }
 
+/** The tensor flags of tensorOptions, checked: what initBackend takes. */
+export interface TensorFlags {
+  backend: BackendName;
+  attentionKernel: AttentionKernel;
+  threads: number;
+  matmul: MatmulKernel;
+}
+
 /**
- * Initialises --backend with --attention-kernel (or the command's default kernel; 'matmul' with --matmul blas, whose
- * batched products are BLAS calls too), --threads and --matmul, and prints what runs.
+ * Reads --backend, --attention-kernel (else the command's default kernel; 'matmul' with --matmul blas, whose batched
+ * products are BLAS calls too), --threads and --matmul.
  */
+export function tensorFlags(argv: { [flag: string]: unknown }, defaultKernel: AttentionKernel = 'conv'): TensorFlags {
+  const matmul = argv['matmul'] === undefined ? 'xnnpack' : choice('matmul', argv['matmul'], MATMUL_KERNELS);
+  return {
+    backend: parseBackendName(String(argv['backend'] ?? 'auto')),
+    attentionKernel: argv['attention-kernel'] === undefined ? (matmul === 'blas' ? 'matmul' : defaultKernel) : choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS),
+    threads: argv['threads'] === undefined ? 1 : num('threads', argv['threads'], { integer: true, min: 1, max: MAX_WASM_THREADS }),
+    matmul,
+  };
+}
+
+/** Initialises the backend the tensor flags name (tensorFlags) and prints what runs. */
 export async function setupBackend(argv: { [flag: string]: unknown }, defaultKernel: AttentionKernel = 'conv'): Promise<string> {
-  const matmul = argv.matmul === undefined ? 'xnnpack' : choice('matmul', argv.matmul, MATMUL_KERNELS);
-  const kernel = argv['attention-kernel'] === undefined ? (matmul === 'blas' ? 'matmul' : defaultKernel) : choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS);
-  const threads = argv.threads === undefined ? 1 : num('threads', argv.threads, { integer: true, min: 1, max: MAX_WASM_THREADS });
-  const info = await initBackend(parseBackendName(String(argv.backend ?? 'auto')), kernel, threads, matmul);
+  const f = tensorFlags(argv, defaultKernel);
+  const info = await initBackend(f.backend, f.attentionKernel, f.threads, f.matmul);
   const desc = `${info.name} (${info.provider}${info.simd !== undefined ? `, simd=${info.simd}, threads=${info.threadCount}` : ''}, tfjs ${info.tfjsVersion}, attention kernel ${info.attentionKernel}${productsDescription(info)})`;
   if (!argv.quiet) process.stderr.write(`rlsd-bench: backend ${desc}\n`);
   return info.name;

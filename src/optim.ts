@@ -2,6 +2,7 @@
 // (moments and step) is saved in checkpoints and a resumed run continues bit-for-bit.
 import * as tf from '@tensorflow/tfjs';
 import { newVariable, type Params } from './model/params.ts';
+import type { WasmBackend } from './wasm-kernels.ts';
 
 export interface AdamConfig {
   lr: number;
@@ -63,10 +64,11 @@ export class Adam {
     const scale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1;
     const bc1 = 1 - beta1 ** t;
     const bc2 = 1 - beta2 ** t;
-    if (Adam.fusedOnWasm && wasmHeap() && Object.values(grads).every((g) => g.dtype === 'float32')) {
+    const wasm = Adam.fusedOnWasm && Object.values(grads).every((g) => g.dtype === 'float32') ? wasmHeap() : null;
+    if (wasm) {
       for (const [k, p] of this.params) {
         const g = grads[k];
-        if (g) fusedAdamWasm(p, this.m.get(k)!, this.v.get(k)!, g, { scale, beta1, beta2, bc1, bc2, eps, weightDecay, lr });
+        if (g) fusedAdamWasm(wasm, p, this.m.get(k)!, this.v.get(k)!, g, { scale, beta1, beta2, bc1, bc2, eps, weightDecay, lr });
       }
       this.step++;
       return norm;
@@ -113,12 +115,6 @@ export class Adam {
   }
 }
 
-interface WasmBackend {
-  wasm: { HEAPF32: Float32Array };
-  getMemoryOffset(dataId: object): number;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 /** The wasm backend, when it is the one running (its tensors live in one Float32Array heap). */
 function wasmHeap(): WasmBackend | null {
   return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackend) : null;
@@ -142,8 +138,7 @@ interface AdamStep {
  * from doubles give the correctly rounded float32 result). New tensors for p, m and v, as `assign` expects: another
  * tensor may share the old data.
  */
-function fusedAdamWasm(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, s: AdamStep): void {
-  const backend = wasmHeap()!;
+function fusedAdamWasm(backend: WasmBackend, p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, s: AdamStep): void {
   const f = Math.fround;
   const [scale, b1, b1c, b2, b2c, bc1, bc2, eps, wd, lr] = [f(s.scale), f(s.beta1), f(1 - s.beta1), f(s.beta2), f(1 - s.beta2), f(s.bc1), f(s.bc2), f(s.eps), f(s.weightDecay), f(s.lr)];
   const n = p.size;

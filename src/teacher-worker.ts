@@ -7,6 +7,7 @@
 import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from './model/config.ts';
+import type { BackendInfo } from './backend.ts';
 import type { MatmulKernel } from './model/blas.ts';
 import type { AttentionKernel } from './model/ops.ts';
 import type { Params } from './model/params.ts';
@@ -20,6 +21,12 @@ export interface WorkerKernels {
   matmul: MatmulKernel;
   /** With BLAS: the library's threads, a setting of the whole process, so the worker sets the main thread's. */
   blasThreads: number;
+}
+
+/** The kernels a worker needs to give the numbers of the backend `info` describes. */
+export function workerKernels(info: BackendInfo): WorkerKernels {
+  const matmul = info.matmulKernel ?? 'xnnpack';
+  return { attention: info.attentionKernel, matmul, blasThreads: matmul === 'blas' ? (info.threadCount ?? 1) : 1 };
 }
 
 interface InitMessage {

@@ -9,11 +9,28 @@
 //   now), and the gradient of a concatenation 1.7 ms (0.3 ms).
 import * as tf from '@tensorflow/tfjs';
 
-interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
+/** What the project's WASM kernels use of tfjs-backend-wasm's backend: its heap and its tensor bookkeeping. */
+export interface WasmBackend {
+  wasm: { HEAPU8: Uint8Array; HEAPF32: Float32Array };
   incRef(dataId: object): void;
   getMemoryOffset(dataId: object): number;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+/** A replacement kernel; it may hand a case it does not take to WASM's own (`original`). */
+export type KernelReplacement = (original: tf.KernelFunc, args: KernelArgs) => ReturnType<tf.KernelFunc>;
+
+/**
+ * Registers `impl` as WASM's kernel `name`, keeping the original's set-up (it runs when the backend starts, so call
+ * this before). False when WASM has no such kernel.
+ */
+export function replaceWasmKernel(name: string, impl: KernelReplacement): boolean {
+  const original = tf.getKernel(name, 'wasm');
+  if (!original) return false;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc: (args) => impl(original.kernelFunc, args) });
+  return true;
 }
 
 /** Runs shorter than this are copied element by element (copyWithin's call costs more than a few moves). */
@@ -73,8 +90,6 @@ function sliceCopy(backend: WasmBackend, x: tf.TensorInfo, begin: number[], size
   }
   return out;
 }
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 function slice(original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.KernelFunc> {
   const x = (args.inputs as { x: tf.TensorInfo }).x;
@@ -152,11 +167,6 @@ export function installedWasmKernels(): readonly string[] {
 /** Replaces WASM's Identity, Cast, Slice, SplitV and Concat (call before the wasm backend starts). */
 export function installWasmKernels(): void {
   if (installed.length) return;
-  for (const [name, impl] of [['Identity', identity], ['Cast', cast], ['Slice', slice], ['SplitV', splitV], ['Concat', concat]] as const) {
-    const original = tf.getKernel(name, 'wasm');
-    if (!original) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc: (args) => impl(original.kernelFunc, args) });
-    installed.push(name);
-  }
+  for (const [name, impl] of [['Identity', identity], ['Cast', cast], ['Slice', slice], ['SplitV', splitV], ['Concat', concat]] as const)
+    if (replaceWasmKernel(name, impl)) installed.push(name);
 }

@@ -11,7 +11,8 @@
 // 'xnnpack', so that committed checkpoints and baselines keep their numbers.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { BackendError } from '../util/errors.ts';
+import { BackendError, firstLine } from '../util/errors.ts';
+import { type KernelArgs, replaceWasmKernel, type WasmBackend } from '../wasm-kernels.ts';
 
 export const MATMUL_KERNELS = ['xnnpack', 'blas'] as const;
 export type MatmulKernel = (typeof MATMUL_KERNELS)[number];
@@ -44,10 +45,6 @@ const CBLAS_TRANS = 112;
 
 let loaded: LoadedBlas | null = null;
 let kernel: MatmulKernel = 'xnnpack';
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
-}
 
 /**
  * Loads koffi and the BLAS library once and sets its threads; one line saying what is missing when it cannot. The
@@ -133,12 +130,6 @@ export function describeBlas(info: BlasInfo): string {
   return `${/^(OpenBLAS \S+)/.exec(info.config ?? '')?.[1] ?? info.library}${info.core ? `, core ${info.core}` : ''}`;
 }
 
-interface WasmBackend {
-  wasm: { HEAPF32: Float32Array };
-  getMemoryOffset(dataId: object): number;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 interface ProductShape {
   batchA: number;
   batchB: number;
@@ -201,8 +192,6 @@ function zeroOutput(backend: WasmBackend, s: ProductShape): tf.TensorInfo {
   return out;
 }
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-
 function batchMatMul(original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.KernelFunc> {
   if (kernel !== 'blas') return original(args);
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -251,11 +240,7 @@ let installed = false;
  */
 export function installBlasKernels(): void {
   if (installed) return;
-  for (const [name, wrap] of [['BatchMatMul', batchMatMul], ['_FusedMatMul', fusedMatMul]] as const) {
-    const original = tf.getKernel(name, 'wasm');
-    if (!original) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc: (args) => wrap(original.kernelFunc, args) });
-  }
+  replaceWasmKernel('BatchMatMul', batchMatMul);
+  replaceWasmKernel('_FusedMatMul', fusedMatMul);
   installed = true;
 }

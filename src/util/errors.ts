@@ -73,3 +73,9 @@ export function exitCodeOf(err: unknown): number | undefined {
   if (err instanceof Error && err.name === 'YError') return 2;
   return undefined;
 }
+
+/** An error's first non-empty line, for a one-line message that quotes a loader's or library's failure. */
+export function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error';
+}
