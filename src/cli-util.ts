@@ -82,7 +82,7 @@ export function tensorOptions<T>(y: Argv<T>, defaultKernel: AttentionKernel = 'c
     .option('matmul', {
       type: 'string',
       default: 'xnnpack',
-      describe: "WASM only: what computes the products: XNNPACK in WASM ('xnnpack', the default) or the system's OpenBLAS through koffi ('blas': 1.5–2× faster update steps, other float rounding, attention kernel matmul unless given — docs/design.md §8)",
+      describe: "WASM only: what computes the products: XNNPACK in WASM ('xnnpack', the default) or the system's OpenBLAS through koffi ('blas': a 1.6–1.7× faster update step measured here, other float rounding, attention kernel matmul unless given — docs/design.md §8)",
     })
     .option('threads', {
       type: 'number',
