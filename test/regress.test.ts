@@ -7,10 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, cliEnv, errorLines, REPO, runCli } from './fixtures.ts';
+import { BIN, cliArgs, cliEnv, errorLines, REPO, runCli } from './fixtures.ts';
 
 const GOLDEN = join(REPO, 'results', 'reference', 'regress', 'golden.json');
 const LEARNING = join(REPO, 'results', 'reference', 'regress', 'learning.json');
@@ -92,6 +92,83 @@ test('regress refuses a malformed baseline (exit 2) and says when the runs canno
     if (existsSync(join(REPO, 'node_modules', '@tensorflow', 'tfjs-node'))) return; // a machine with the native backend runs it
     assert.equal(t.code, 3, t.stdout + t.stderr);
     assert.match(errorLines(t.stderr)[0] ?? '', /^rlsd-bench: error: the runs of the baseline did not finish: 1 of 1 cells failed \(base\/seed-1: /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// A one-cell golden baseline (the base method, one step): --update on it runs in seconds.
+function tinyGolden(dir: string): string {
+  const g = readJson(GOLDEN) as { sweep: Record<string, unknown> };
+  const file = join(dir, 'tiny.json');
+  writeFileSync(file, JSON.stringify({ ...g, sweep: { ...g.sweep, name: 'tiny', methods: ['base'] }, expected: {} }, null, 2) + '\n');
+  return file;
+}
+
+/** What is beside the baseline, apart from the baseline itself and the runs folder. */
+const litter = (dir: string, keep: string[]): string[] => readdirSync(dir).filter((n) => !keep.includes(n));
+
+test('regress --update keeps the mode of the baseline it rewrites', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-regress-'));
+  try {
+    const file = tinyGolden(dir);
+    chmodSync(file, 0o640);
+    const u = runCli(['regress', file, '--update', '--out', join(dir, 'runs')]);
+    assert.equal(u.code, 0, u.stdout + u.stderr);
+    assert.match(u.stdout, /golden .*tiny\.json: rewritten/);
+    assert.ok('base/seed-1' in (readJson(file)['expected'] as Record<string, unknown>));
+    assert.equal(statSync(file).mode & 0o7777, 0o640);
+    assert.deepEqual(litter(dir, ['tiny.json', 'runs']), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('regress --update refuses an immutable baseline before running, naming the file, and leaves nothing behind', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-regress-'));
+  const file = tinyGolden(dir);
+  if (spawnSync('chattr', ['+i', file]).status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    t.skip('chattr +i is not available here (needs root and a file system with the immutable flag)');
+    return;
+  }
+  try {
+    const before = readFileSync(file, 'utf8');
+    const r = runCli(['regress', file, '--update', '--out', join(dir, 'runs')]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.deepEqual(errorLines(r.stderr), [`rlsd-bench: error: ${file} cannot be written (EPERM: the file is immutable, see lsattr; chattr -i lifts it), so --update cannot rewrite it`]);
+    assert.equal(readFileSync(file, 'utf8'), before);
+    assert.deepEqual(litter(dir, ['tiny.json']), [], 'no temporary file and no runs: refused before anything ran');
+  } finally {
+    spawnSync('chattr', ['-i', file]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('regress --update as a non-root user refuses a mode-444 baseline, naming the file; the mode and the text stay', (t) => {
+  // As root, the test runs the command as nobody (setpriv); as another user, directly.
+  const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+  if (asUser.length > 0 && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status !== 0) {
+    t.skip('cannot run a command as a non-root user here (setpriv)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-regress-'));
+  try {
+    chmodSync(dir, 0o777); // the folder is writable by the user: only the file's mode says read-only
+    const file = tinyGolden(dir);
+    chmodSync(file, 0o444);
+    const before = readFileSync(file, 'utf8');
+    const [cmd, ...pre] = [...asUser, process.execPath];
+    const r = spawnSync(cmd!, [...pre, ...cliArgs(['regress', file, '--update', '--out', join(dir, 'runs')])], { cwd: REPO, encoding: 'utf8', timeout: 180_000, env: cliEnv() });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.deepEqual(errorLines(r.stderr), [`rlsd-bench: error: ${file} is read-only (mode 444; chmod u+w makes it writable), so --update cannot rewrite it`]);
+    assert.equal(statSync(file).mode & 0o7777, 0o444);
+    assert.equal(readFileSync(file, 'utf8'), before);
+    assert.deepEqual(litter(dir, ['tiny.json']), []);
+    // Root is refused the same: a file without write permission is not rewritten by anyone.
+    const root = runCli(['regress', file, '--update', '--out', join(dir, 'runs')]);
+    assert.equal(root.code, 1, root.stdout + root.stderr);
+    assert.match(errorLines(root.stderr)[0] ?? '', /is read-only \(mode 444/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,7 @@ import { runSweep } from '../sweep/command.ts';
 import { expandRows, trains, type SweepConfig } from '../sweep/config.ts';
 import { readSweepFile } from '../sweep/state.ts';
 import { RlsdBenchError, UsageError } from '../util/errors.ts';
-import { ensureDir, writeJsonAtomic } from '../util/fs.ts';
+import { checkReplaceable, ensureDir, jsonText, replaceFileAtomic, writeJsonAtomic } from '../util/fs.ts';
 import { num } from '../util/flags.ts';
 import { readBaseline, type Baseline, type GoldenBaseline, type GoldenCell, type LearningBaseline } from './baseline.ts';
 import { compareGolden, goldenCell, goldenDiffTable } from './golden.ts';
@@ -22,6 +22,8 @@ import { learningChecks, learningTable, leaveOneOut, normalCdf, referenceBands, 
 export const EXIT_PASS = 0;
 export const EXIT_REGRESSION = 1;
 export const EXIT_RUNS_FAILED = 3;
+/** How a baseline that --update may not replace is refused (the file is checked before its runs, and again when written). */
+const UPDATE_REFUSED = '--update cannot rewrite it';
 
 /** The baseline's runs did not finish (a cell crashed, a backend is missing): nothing to compare. Exit code 3. */
 export class RegressRunError extends RlsdBenchError {
@@ -101,7 +103,7 @@ function checkGolden(file: string, b: GoldenBaseline, dirs: readonly string[], u
   const cells = Object.keys(got).length;
   const values = Object.values(got).reduce((n, c) => n + c.metrics.reduce((m, l) => m + Object.keys(l).length, 0) + 1, 0);
   if (update) {
-    writeJsonAtomic(file, { ...b, written: { at: new Date().toISOString(), provenance: provenance() }, expected: got });
+    replaceFileAtomic(file, jsonText({ ...b, written: { at: new Date().toISOString(), provenance: provenance() }, expected: got }), UPDATE_REFUSED);
     say(diffs.length === 0 ? `golden ${file}: rewritten; no value changed (${cells} cells, ${values} values)\n` : `golden ${file}: rewritten; ${diffs.length} values changed in ${new Set(diffs.map((d) => d.cell)).size} cells:\n${goldenDiffTable(diffs)}`);
     return EXIT_PASS;
   }
@@ -122,7 +124,7 @@ function checkLearning(file: string, b: LearningBaseline, dirs: readonly string[
     const rowTrains = new Map(expandRows(b.sweep, file).map((r) => [r.row, trains(r.method)]));
     const { bands, gaps } = referenceBands(stats, b, (row) => rowTrains.get(row) ?? true);
     const next: LearningBaseline = { ...b, written: { at: new Date().toISOString(), provenance: provenance() }, bands, ...(gaps ? { gaps } : {}) };
-    writeJsonAtomic(file, next);
+    replaceFileAtomic(file, jsonText(next), UPDATE_REFUSED);
     const lines = Object.entries(bands).flatMap(([row, s]) =>
       Object.entries(s).map(([stat, band]) => {
         const old = b.bands[row]?.[stat as keyof typeof s];
@@ -158,6 +160,7 @@ export async function runRegress(a: RegressArgs): Promise<number> {
   if (a.files.length === 0) throw new UsageError('give a baseline file (e.g. results/reference/regress/golden.json)');
   if (a.runs !== undefined && a.files.length > 1) throw new UsageError('--runs checks one baseline against runs already made: give one file');
   const baselines = a.files.map((f) => ({ file: resolve(f), b: readBaseline(resolve(f)) })); // every file is checked before anything runs
+  if (a.update) for (const { file } of baselines) checkReplaceable(file, UPDATE_REFUSED);
   let worst = EXIT_PASS;
   for (const { file, b } of baselines) {
     const seeds = b.kind === 'learning' ? (a.update ? b.reference_seeds : (a.seeds ?? b.sweep.seeds)) : b.sweep.seeds;

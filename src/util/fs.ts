@@ -1,6 +1,6 @@
 // Atomic file writes: write to a temporary sibling, then rename, so that an interrupted run never
 // leaves a half-written result behind. Writes into a read-only folder fail with one line naming the folder.
-import { mkdirSync, renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants as fsConstants, mkdirSync, renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { WriteError } from './errors.ts';
 
@@ -80,6 +80,55 @@ export function jsonText(value: unknown): string {
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, jsonText(value));
+}
+
+/**
+ * Refuses, naming the file, to replace an existing file that is not to be written: one whose mode has no write
+ * permission (mode 444 means read-only even to root, who could otherwise replace it), one the system refuses
+ * (another owner's, or immutable). `consequence` ends the message ("--update cannot rewrite it"). A missing file passes.
+ */
+export function checkReplaceable(file: string, consequence: string): void {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch {
+    return;
+  }
+  if ((mode & 0o222) === 0) throw new WriteError(`${file} is read-only (mode ${(mode & 0o777).toString(8)}; chmod u+w makes it writable), so ${consequence}`);
+  try {
+    accessSync(file, fsConstants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    const why = code === 'EPERM' ? 'EPERM: the file is immutable, see lsattr; chattr -i lifts it' : code === 'EACCES' ? `EACCES: no write permission for this user` : code;
+    throw new WriteError(`${file} cannot be written (${why}), so ${consequence}`);
+  }
+}
+
+/**
+ * Replaces an existing file atomically (see checkReplaceable for what is refused); the new file keeps the old one's
+ * mode, and a failed replacement leaves no temporary behind.
+ */
+export function replaceFileAtomic(file: string, data: string | Uint8Array, consequence: string): void {
+  checkReplaceable(file, consequence);
+  const dir = dirname(file);
+  const mode = existsSync(file) ? statSync(file).mode & 0o7777 : undefined;
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    mapWriteError(dir, basename(file), () => {
+      writeFileSync(tmp, data);
+      if (mode !== undefined) chmodSync(tmp, mode);
+      const fd = openSync(tmp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    });
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Appends one JSON line (used for per-step metrics and per-item samples, which resume by reading back). */
