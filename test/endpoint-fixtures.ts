@@ -1,7 +1,8 @@
 // A loopback OpenAI-compatible server for the endpoint tests: a real node:http server on 127.0.0.1, port 0, that
 // records every request and answers as the test's behaviour says — a completion, an HTTP error (with Retry-After),
-// a hang past the client's timeout, a malformed JSON body, or a body cut short. Also the CLI run without blocking the
-// event loop (spawnSync would stop this very server from answering).
+// a hang past the client's timeout, a malformed JSON body, or a body cut short. GET /v1/models is answered apart
+// (the model objects the test gives, or none) and counted in `modelQueries`, so `requests` holds chat requests only.
+// Also the CLI run without blocking the event loop (spawnSync would stop this very server from answering).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
@@ -28,7 +29,7 @@ export interface SeenRequest {
 }
 
 export type Reply =
-  | { content: string; finishReason?: string }
+  | { content: string; finishReason?: string; fingerprint?: string }
   | { status: number; body?: string; headers?: Record<string, string> }
   | { hang: true }
   | { malformed: string }
@@ -39,12 +40,20 @@ export type Behaviour = (req: SeenRequest) => Reply | Promise<Reply>;
 export interface Loopback {
   /** The base URL (http://127.0.0.1:PORT/v1). */
   url: string;
+  /** Chat requests (everything but GET /v1/models). */
   requests: SeenRequest[];
+  /** GET /v1/models queries. */
+  modelQueries: number;
   close(): Promise<void>;
 }
 
-export function completionBody(content: string, finishReason = 'stop'): string {
-  return JSON.stringify({ id: 'cmpl-test', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason }] });
+export function completionBody(content: string, finishReason = 'stop', fingerprint?: string): string {
+  return JSON.stringify({ id: 'cmpl-test', object: 'chat.completion', created: 0, model: 'm', ...(fingerprint !== undefined ? { system_fingerprint: fingerprint } : {}), choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason }] });
+}
+
+export interface LoopbackOptions {
+  /** The model objects GET /v1/models lists (default none: an empty list), or a function of the query's headers. */
+  models?: Record<string, unknown>[] | ((headers: IncomingHttpHeaders) => Record<string, unknown>[]);
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -52,10 +61,17 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
-export async function startLoopback(behaviour: Behaviour): Promise<Loopback> {
+export async function startLoopback(behaviour: Behaviour, opts: LoopbackOptions = {}): Promise<Loopback> {
   const requests: SeenRequest[] = [];
+  let modelQueries = 0;
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url ?? '').replace(/\/+$/, '') === '/v1/models') {
+      modelQueries++;
+      const data = typeof opts.models === 'function' ? opts.models(req.headers) : (opts.models ?? []);
+      req.resume();
+      return send(res, 200, JSON.stringify({ object: 'list', data }));
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -69,7 +85,7 @@ export async function startLoopback(behaviour: Behaviour): Promise<Loopback> {
       requests.push(seen);
       void Promise.resolve(behaviour(seen)).then((r) => {
         if ('hang' in r) return; // never answers; the client's timeout must fire
-        if ('content' in r) return send(res, 200, completionBody(r.content, r.finishReason));
+        if ('content' in r) return send(res, 200, completionBody(r.content, r.finishReason, r.fingerprint));
         if ('malformed' in r) return send(res, 200, r.malformed);
         if ('truncated' in r) {
           const full = completionBody('never whole');
@@ -92,6 +108,9 @@ export async function startLoopback(behaviour: Behaviour): Promise<Loopback> {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    get modelQueries() {
+      return modelQueries;
+    },
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

@@ -336,6 +336,44 @@ test('eval --endpoint --api-key-env: the key is sent, and in no file, no cache e
   );
 });
 
+test('eval --endpoint --api-key-env: a server that echoes the key in its answers (text, finish reason, fingerprint) gets it redacted in records, cache and output', async () => {
+  const key = `sk-rlsd-echo-${process.pid}-${Date.now()}-PLUGH`;
+  const items = await miniItems(['mathvista'], 3);
+  const model = await startLoopback((req) => {
+    const info = items.get(requestPromptKey(req))!;
+    const sent = String(req.headers['authorization']);
+    return { content: `${rightAnswer(info)} (you sent ${sent})`, finishReason: `stop ${sent}`, fingerprint: `fp-${sent}` };
+  });
+  await closing([model], () =>
+    withTmp('rlsd-endpoint-echo-', async (dir) => {
+      const out = join(dir, 'out');
+      const cache = join(dir, 'cache');
+      const args = ['eval', '--endpoint', model.url, '--model', 'm', '--api-key-env', 'RLSD_TEST_ENDPOINT_KEY', ...MINI, '--benchmarks', 'mathvista', '--cache', cache, '--out', out];
+      const opts = { env: { RLSD_TEST_ENDPOINT_KEY: key, RLSD_DEBUG: '1' }, quiet: false };
+      const r = await runCliAsync(args, opts);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(model.requests[0]!.headers['authorization'], `Bearer ${key}`, 'the key reaches the server');
+      const recs = samplesOf(out, 'mathvista');
+      assert.equal(recs.length, 3);
+      for (const rec of recs) {
+        assert.match(String(rec['response']), / \(you sent Bearer \[redacted\]\)$/, 'the echoed key is redacted in the response text');
+        assert.equal(rec['correct'], true, 'the answer is still scored');
+      }
+      // A second run answers from the cache: what it reads back is redacted too.
+      const again = await runCliAsync([...args.slice(0, -1), join(dir, 'again')], opts);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /3 answered from the cache/);
+      const written = [...filesUnder(out), ...filesUnder(join(dir, 'again')), ...filesUnder(cache)];
+      assert.ok(filesUnder(cache).length >= 3, `the answers are cached: ${written.join(', ')}`);
+      for (const f of written) {
+        const text = readFileSync(f, 'latin1');
+        assert.ok(!text.includes('sk-rlsd-echo'), `${f} holds the key: ${text.slice(Math.max(0, text.indexOf('sk-rlsd-echo') - 200), text.indexOf('sk-rlsd-echo') + 60)}`);
+      }
+      for (const [name, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['stdout (cached)', again.stdout], ['stderr (cached)', again.stderr]] as const) assert.ok(!text.includes('sk-rlsd-echo'), `${name} holds the key:\n${text}`);
+    }),
+  );
+});
+
 test('eval --endpoint: bad input is one line and a non-zero exit, before any request', () => {
   const expectError = (args: string[], pattern: RegExp, env: Record<string, string | undefined> = {}) => {
     const r = runCli(['eval', ...args, '--data', 'mini', '--out', join(tmpdir(), 'rlsd-endpoint-never')], { env });

@@ -9,7 +9,8 @@
 //
 // The API key is read from the environment variable the user names (--api-key-env) and lives only in the
 // Authorization header of the requests: it is never part of a cache key, a record, a log line or an error message
-// (server text quoted in an error has it redacted, since some servers echo request headers back).
+// (whatever text a server sends — an answer, its finish reason, an error — has it redacted before it is kept or
+// quoted, since some servers echo request headers back).
 import { ResponseCache, requestKey } from './cache.ts';
 import type { ChatMessage } from './protocol.ts';
 import { RlsdBenchError, UsageError } from '../util/errors.ts';
@@ -142,11 +143,19 @@ export class EndpointClient {
     this.headers = { 'content-type': 'application/json', accept: 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
   }
 
+  /** Text a server sent with the key's value replaced by [redacted]: some servers echo request headers back. */
+  redact(text: string): string {
+    return this.secret ? text.split(this.secret).join('[redacted]') : text;
+  }
+
+  /** A completion as it may be written anywhere (records, cache): every field the server chose, redacted. */
+  private redacted(c: Completion): Completion {
+    return { text: this.redact(c.text), finishReason: c.finishReason === null ? null : this.redact(c.finishReason) };
+  }
+
   /** Text a server sent, fit for a one-line message: the key removed, whitespace folded, cut short. */
   private quote(text: string): string {
-    let t = text;
-    if (this.secret) t = t.split(this.secret).join('[redacted]');
-    t = t.replace(/\s+/g, ' ').trim();
+    const t = this.redact(text).replace(/\s+/g, ' ').trim();
     return t.length > 200 ? `${t.slice(0, 200)}…` : t;
   }
 
@@ -161,7 +170,7 @@ export class EndpointClient {
       const hit = this.cache!.get(key);
       if (hit) {
         this.stats.cached++;
-        return hit;
+        return this.redacted(hit);
       }
     }
     const payload = JSON.stringify(request);
@@ -171,8 +180,9 @@ export class EndpointClient {
       this.stats.requests++;
       const r = await this.attempt(payload);
       if ('ok' in r) {
-        if (key !== null) this.cache!.put(key, r.ok);
-        return r.ok;
+        const answer = this.redacted(r.ok);
+        if (key !== null) this.cache!.put(key, answer);
+        return answer;
       }
       if ('fatal' in r) throw new EndpointError(r.fatal);
       if ('fail' in r) {
