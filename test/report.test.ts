@@ -287,3 +287,45 @@ test('report: bad input is refused with one line and exit 2', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Rewrites line `lineNo` (1-based) of a metrics.jsonl through `edit`. */
+function editMetricsLine(file: string, lineNo: number, edit: (line: Record<string, unknown>) => void): void {
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  const line = JSON.parse(lines[lineNo - 1]!) as Record<string, unknown>;
+  edit(line);
+  lines[lineNo - 1] = JSON.stringify(line);
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+test('report: a null, a string, 5.0 or a missing benchmark in an evaluation refuses the cell, naming file, line and field', async () => {
+  const { writeSyntheticSweep } = await import('../src/report/synthetic.ts');
+  const dir = tmp();
+  try {
+    const bad: [string, (l: Record<string, unknown>) => void, RegExp][] = [
+      ['null', (l) => (l['val-core/mmmu/acc/mean@1'] = null), /val-core\/mmmu\/acc\/mean@1 is null; expected a number in 0–1/],
+      ['string', (l) => (l['val-core/all/acc/mean@1'] = '0.5'), /val-core\/all\/acc\/mean@1 is the string "0\.5"; expected a number in 0–1/],
+      ['five', (l) => (l['val-core/wemath/acc/mean@1'] = 5.0), /val-core\/wemath\/acc\/mean@1 is 5; expected a number in 0–1/],
+      ['missing', (l) => delete l['val-core/zerobench/acc/mean@1'], /val-core\/zerobench\/acc\/mean@1 is missing \(line 1 has it\)/],
+    ];
+    for (const [name, edit, reason] of bad) {
+      const sweep = writeSyntheticSweep(join(dir, name), { methods: ['grpo'], seeds: [1, 2, 3], steps: 4, evalEvery: 2, items: 4 });
+      const metrics = join(sweep.dir, 'grpo', 'seed-2', 'metrics.jsonl');
+      // The last line (step 4) is an evaluation: spoiling it must not let step 2 stand in as "last".
+      editMetricsLine(metrics, 5, edit);
+      const cell = loadSweepRecords(sweep.dir).cells.find((c) => c.id === 'grpo/seed-2')!;
+      assert.equal(cell.state, 'unreadable', name);
+      assert.ok(cell.reason!.startsWith(`${metrics} line 5: `), `${name}: ${cell.reason}`);
+      assert.match(cell.reason!, reason, name);
+      if (name !== 'null') continue;
+      const r = runCli(['report', sweep.dir, '--bootstrap', '100']);
+      assert.equal(r.code, 0, r.stderr);
+      const md = readFileSync(join(sweep.dir, 'report', 'report.md'), 'utf8');
+      assert.doesNotMatch(md, /every cell is done/);
+      assert.match(md, /grpo\/seed-2 — unreadable: \S*metrics\.jsonl line 5: val-core\/mmmu\/acc\/mean@1 is null/);
+      // GRPO's row averages the two good seeds, at their last step.
+      assert.deepEqual(mdRow(section(md, '### Accuracy (last evaluation)'), 'GRPO').slice(1, 3), ['2', '4']);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -120,6 +120,21 @@ function configuredSteps(cfg: Record<string, unknown> | null, spec: CellSpec): n
   return Number.isFinite(v) ? v : 0;
 }
 
+/** The accuracy fields of an evaluation line (per benchmark, pooled `all`, benchmark mean `avg`). */
+const ACCURACY_KEY = /^val-core\/[^/]+\/acc\/mean@1$/;
+const accuracyKey = (benchmark: string): string => `val-core/${benchmark}/acc/mean@1`;
+
+function isProportion(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+}
+
+/** A bad value as a refusal names it: null, the string "…", 5, NaN. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'number' || v === null || typeof v === 'boolean') return String(v);
+  return Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v;
+}
+
 /** metrics.jsonl as evaluations and dynamics, under today's metric names; a step logged twice keeps its last line. */
 function readMetrics(file: string): { evaluations: Evaluation[]; dynamics: CellRecord['dynamics']; lastStep: number } {
   // A running cell may be cut mid-append: its torn last line is not an error.
@@ -127,7 +142,9 @@ function readMetrics(file: string): { evaluations: Evaluation[]; dynamics: CellR
   const evals = new Map<number, Evaluation>();
   const dyn = new Map<number, Record<string, number>>();
   let lastStep = -1;
-  for (const { value } of lines) {
+  // The benchmarks of the first evaluation and its line: every later evaluation must report the same ones.
+  let firstBenchmarks: { line: number; keys: string[] } | null = null;
+  for (const { line, value } of lines) {
     // Only the keys the report reads go through the renaming (a training line has ~60 others).
     const kept: Record<string, number> = {};
     for (const k in value) if (k === 'step' || k.startsWith('val-') || k.startsWith('eval/') || k in RENAMED_METRICS || DYNAMICS_SET.has(k)) kept[k] = value[k] as number;
@@ -135,15 +152,22 @@ function readMetrics(file: string): { evaluations: Evaluation[]; dynamics: CellR
     const step = l['step'];
     if (typeof step !== 'number' || !Number.isFinite(step)) continue;
     lastStep = Math.max(lastStep, step);
-    if (typeof l[POOLED] === 'number') {
+    const accuracyKeys = Object.keys(l).filter((k) => ACCURACY_KEY.test(k));
+    if (accuracyKeys.length > 0) {
+      const where = `${file} line ${line}`;
+      // A value that is not a proportion would enter a mean as NaN (dropped, so a row mixes 4 benchmarks with 5) or
+      // as a wrong number; a line that is not an evaluation would let an earlier step pass for the last one.
+      for (const k of accuracyKeys) if (!isProportion(l[k])) throw new DataError(`${where}: ${k} is ${describeValue(l[k])}; expected a number in 0–1`);
+      if (!(POOLED in l)) throw new DataError(`${where}: an evaluation without ${POOLED}`);
+      const benchmarkKeys = REPORT_BENCHMARKS.map(accuracyKey).filter((k) => k in l);
+      if (firstBenchmarks === null) firstBenchmarks = { line, keys: benchmarkKeys };
+      for (const k of firstBenchmarks.keys) if (!benchmarkKeys.includes(k)) throw new DataError(`${where}: ${k} is missing (line ${firstBenchmarks.line} has it)`);
+      for (const k of benchmarkKeys) if (!firstBenchmarks.keys.includes(k)) throw new DataError(`${where}: ${k} is present but line ${firstBenchmarks.line} has no such field`);
       const perBenchmark: Evaluation['perBenchmark'] = {};
-      for (const b of REPORT_BENCHMARKS) {
-        const v = l[`val-core/${b}/acc/mean@1`];
-        if (typeof v === 'number' && Number.isFinite(v)) perBenchmark[b] = v;
-      }
+      for (const b of REPORT_BENCHMARKS) if (accuracyKey(b) in l) perBenchmark[b] = l[accuracyKey(b)]!;
       const present = Object.values(perBenchmark);
-      const avg = typeof l[BENCHMARK_MEAN] === 'number' ? l[BENCHMARK_MEAN] : present.length ? present.reduce((a, b) => a + b, 0) / present.length : NaN;
-      evals.set(step, { step, perBenchmark, avg, pooled: l[POOLED] });
+      const avg = BENCHMARK_MEAN in l ? l[BENCHMARK_MEAN]! : present.length ? present.reduce((a, b) => a + b, 0) / present.length : NaN;
+      evals.set(step, { step, perBenchmark, avg, pooled: l[POOLED]! });
     }
     const values: Record<string, number> = {};
     let any = false;
