@@ -6,7 +6,7 @@
 // output; bad input is one line and a non-zero exit. Every run is a few mini items (this machine is shared).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBenchmark } from '../benchmarks/index.ts';
@@ -370,6 +370,37 @@ test('eval --endpoint --api-key-env: a server that echoes the key in its answers
         assert.ok(!text.includes('sk-rlsd-echo'), `${f} holds the key: ${text.slice(Math.max(0, text.indexOf('sk-rlsd-echo') - 200), text.indexOf('sk-rlsd-echo') + 60)}`);
       }
       for (const [name, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['stdout (cached)', again.stdout], ['stderr (cached)', again.stderr]] as const) assert.ok(!text.includes('sk-rlsd-echo'), `${name} holds the key:\n${text}`);
+    }),
+  );
+});
+
+test('eval --endpoint: a folder where a cache entry should be is skipped with a warning and the answer asked again; no temp file is left', async () => {
+  const items = await miniItems(['mathvista'], 4);
+  const server = await startLoopback((req) => ({ content: rightAnswer(items.get(requestPromptKey(req))!) }));
+  await closing([server], () =>
+    withTmp('rlsd-endpoint-cache-dir-', async (dir) => {
+      const cache = join(dir, 'cache');
+      const args = (out: string) => ['eval', '--endpoint', server.url, '--model', 'm', '--data', 'mini', '--mini-items', '4', '--benchmarks', 'mathvista', '--concurrency', '1', '--cache', cache, '--out', join(dir, out)];
+      const a = await runCliAsync(args('a'));
+      assert.equal(a.code, 0, a.stderr);
+      const entries = filesUnder(cache).filter((f) => /[0-9a-f]{64}\.json$/.test(f));
+      assert.equal(entries.length, 4);
+      // Two entries become folders (one empty, one holding a file): neither can be read, nor replaced by a rename.
+      for (const f of entries.slice(0, 2)) {
+        rmSync(f);
+        mkdirSync(f);
+      }
+      writeFileSync(join(entries[1]!, 'inside'), 'x');
+      const b = await runCliAsync(args('b'), { quiet: false });
+      assert.equal(b.code, 0, b.stderr);
+      assert.equal(server.requests.length, 4 + 2, 'the two bad entries are asked again');
+      assert.match(b.stderr, /2 requests sent \(0 retries\), 2 answered from the cache/);
+      const warnings = b.stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: warning: '));
+      assert.equal(warnings.length, 2, b.stderr);
+      assert.deepEqual(warnings.sort(), entries.slice(0, 2).map((f) => `rlsd-bench: warning: the response cache entry ${f} is a folder, not a file: skipped (the answer is asked again and not cached)`).sort());
+      assert.doesNotMatch(b.stderr, /EISDIR|error:/);
+      assert.equal(samplesOf(join(dir, 'b'), 'mathvista').length, 4, 'every item answered');
+      assert.deepEqual(filesUnder(cache).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
     }),
   );
 });

@@ -6,7 +6,7 @@
 // stays small and the same image is the same key), and the sample index. Anything that can change an answer is in
 // the body, so a key never stands for two different requests. The API key is in no part of it.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, mapWriteError } from '../util/fs.ts';
 import type { Completion } from './client.ts';
@@ -31,17 +31,37 @@ export function requestKey(url: string, body: unknown, extra: Record<string, unk
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** Where a cache entry cannot be: the path is a folder, or a path component is a file. */
+const NOT_A_FILE_CODES = new Set(['EISDIR', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY']);
+
 export class ResponseCache {
-  constructor(readonly dir: string) {}
+  /** Entries found unusable in this run: warned about once, then neither read nor written. */
+  private readonly bad = new Set<string>();
+
+  /** `warn` receives one line per unusable entry (the CLI prints it as a warning). */
+  constructor(
+    readonly dir: string,
+    private readonly warn: (line: string) => void = (line) => process.stderr.write(`rlsd-bench: warning: ${line}\n`),
+  ) {}
 
   private file(key: string): string {
     return join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
+  /** Skips an entry that cannot be a file, saying so once: the answer is asked again instead. */
+  private skip(file: string, what: string): undefined {
+    if (!this.bad.has(file)) {
+      this.bad.add(file);
+      this.warn(`the response cache entry ${file} ${what}: skipped (the answer is asked again and not cached)`);
+    }
+    return undefined;
+  }
+
   /** The stored answer, or undefined (also for an entry a kill cut short: it is simply asked again). */
   get(key: string): Completion | undefined {
     const file = this.file(key);
-    if (!existsSync(file)) return undefined;
+    if (this.bad.has(file) || !existsSync(file)) return undefined;
+    if (!statSync(file).isFile()) return this.skip(file, 'is a folder, not a file');
     try {
       const v = JSON.parse(readFileSync(file, 'utf8')) as { format?: string; text?: unknown; finishReason?: unknown };
       if (v.format !== FORMAT || typeof v.text !== 'string') return undefined;
@@ -51,15 +71,27 @@ export class ResponseCache {
     }
   }
 
-  /** Stores an answer: a temporary file renamed into place (no fsync: a lost entry only costs one request again). */
+  /**
+   * Stores an answer: a temporary file renamed into place (no fsync: a lost entry only costs one request again). An
+   * entry that cannot be a file (a folder in its place, a file where its folder should be) is skipped with a warning.
+   */
   put(key: string, completion: Completion): void {
     const file = this.file(key);
+    if (this.bad.has(file)) return;
     const dir = join(this.dir, key.slice(0, 2));
+    if (existsSync(dir) && !statSync(dir).isDirectory()) return void this.skip(file, `cannot be written (${dir} is a file, not a folder)`);
     ensureDir(dir);
     const tmp = `${file}.${process.pid}.tmp`;
-    mapWriteError(dir, 'a response cache entry', () => {
-      writeFileSync(tmp, JSON.stringify({ format: FORMAT, text: completion.text, finishReason: completion.finishReason }));
-      renameSync(tmp, file);
-    });
+    try {
+      mapWriteError(dir, 'a response cache entry', () => {
+        writeFileSync(tmp, JSON.stringify({ format: FORMAT, text: completion.text, finishReason: completion.finishReason }));
+        renameSync(tmp, file);
+      });
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== undefined && NOT_A_FILE_CODES.has(code)) return void this.skip(file, existsSync(file) && !statSync(file).isFile() ? 'is a folder, not a file' : `cannot be written (${code})`);
+      throw e;
+    }
   }
 }

@@ -4,7 +4,7 @@
 // key never in a message, and the cache answering a repeated request without sending it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoopback, type Behaviour, type Loopback, type Reply } from '../../test/endpoint-fixtures.ts';
@@ -126,6 +126,24 @@ test('client: the cache answers a repeated request without sending it; another s
     assert.notEqual(requestKey('u', body), requestKey('u', otherImage));
     assert.notEqual(requestKey('u', body), requestKey('u', { ...body, temperature: 0.5 }));
     assert.notEqual(requestKey('u', body), requestKey('v', body));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cache: an entry whose folder is a file is skipped with one warning, nothing thrown and no temp file left', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-endpoint-cache-bad-'));
+  try {
+    const key = requestKey('u', request());
+    writeFileSync(join(dir, key.slice(0, 2)), 'not a folder');
+    const warnings: string[] = [];
+    const cache = new ResponseCache(dir, (line) => warnings.push(line));
+    assert.equal(cache.get(key), undefined);
+    cache.put(key, { text: 'fresh', finishReason: 'stop' });
+    cache.put(key, { text: 'fresh', finishReason: 'stop' });
+    assert.equal(cache.get(key), undefined);
+    assert.deepEqual(warnings, [`the response cache entry ${join(dir, key.slice(0, 2), `${key}.json`)} cannot be written (${join(dir, key.slice(0, 2))} is a file, not a folder): skipped (the answer is asked again and not cached)`]);
+    assert.deepEqual(readdirSync(dir), [key.slice(0, 2)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
