@@ -12,7 +12,7 @@ export interface BenchmarkInfo {
   title: string;
   /** The split that tables report by default (a real loader may pick another when that one is absent). */
   evalSplit: string;
-  /** The benchmark's own headline number (what its paper's tables report). */
+  /** The one number every headline and Avg of the harness uses for it: eval's table and Avg, results.json's average, the report's column. */
   headline: string;
   /** The other metrics its aggregate writes (see benchmarks/<name>/METRICS.md). */
   others: string[];
@@ -54,8 +54,8 @@ export const BENCHMARK_INFO: Record<string, BenchmarkInfo> = {
   wemath: {
     title: 'WeMath: problem groups of one-step items and their multi-step composite, four-dimensional metrics',
     evalSplit: 'testmini',
-    headline: 'score_strict',
-    others: ['score_loose', 'IK', 'IG', 'CM_strict', 'CM_loose', 'RM_strict', 'RM_loose', 'S1', 'S2', 'S3', 'domains', 'accuracy (per item)'],
+    headline: 'accuracy',
+    others: ["score_strict (the leaderboard's Score (Strict), over whole problem groups)", 'score_loose', 'IK', 'IG', 'CM_strict', 'CM_loose', 'RM_strict', 'RM_loose', 'S1', 'S2', 'S3', 'domains'],
     layouts: [
       'Hugging Face We-Math/We-Math: <dir>/data/<split>-*.parquet (or <dir>/<split>-*.parquet, or one parquet file)',
       "authors' GitHub: <dir>/<split>.json or <dir>/data/<split>.json (+ knowledge_structure_nodes.json for domains)",

@@ -347,6 +347,8 @@ const evalCommand: Builder = (cli) =>
         const h = headline(r.metrics);
         process.stdout.write(`${r.benchmark.padEnd(w)}  ${r.split.padEnd(22)}  ${String(r.n).padStart(5)}  ${h.name.padEnd(14)}  ${pct(h.value)}\n`);
         const m = r.metrics;
+        if (r.benchmark === 'wemath' && h.name === 'accuracy' && 'score_strict' in m)
+          process.stdout.write(`${''.padEnd(w)}  note: WeMath's headline is accuracy over items; the leaderboard's Score (Strict) is score_strict ${pct(Number(m['score_strict']))} (not in the Avg)\n`);
         if (typeof m['items_dropped'] === 'number' && m['items_dropped'] > 0)
           process.stdout.write(`${''.padEnd(w)}  note: group metrics over ${String(m['groups'])} complete groups; ${String(m['groups_incomplete'])} incomplete groups (${m['items_dropped']} items) left out\n`);
         if (r.unknownWords > 0) process.stdout.write(`${''.padEnd(w)}  note: ${r.unknownWords} prompt words outside the policy's vocabulary (mapped to UNK), ${r.truncatedPrompts} prompts truncated\n`);

@@ -15,6 +15,7 @@ import { getBenchmark, isBenchmarkName, MINI_BENCHMARKS, type BenchmarkModule } 
 import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/common/unresolved.ts';
 import { MINI_SPLITS, miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
 import { backendInfo } from './backend.ts';
+import { headlineLabel } from './headline-metrics.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { LOCK_NAME, lockDir } from './util/lock.ts';
 import { Policy } from './policy.ts';
@@ -266,7 +267,8 @@ function testKillHook(): number {
 /** The paper's Avg: the unweighted mean of the benchmarks' headline metrics. */
 export function benchmarkAverage(results: readonly BenchmarkResult[]): { metric: string; value: number; benchmarks: number } {
   const values = results.map((r) => headline(r.metrics).value);
-  return { metric: 'mean of the headline metrics', value: values.reduce((a, b) => a + b, 0) / Math.max(1, values.length), benchmarks: values.length };
+  const metric = `unweighted mean of the benchmarks' headline metrics: ${results.map((r) => `${r.benchmark} ${headlineLabel(r.benchmark, headline(r.metrics).name)}`).join(', ')}`;
+  return { metric, value: values.reduce((a, b) => a + b, 0) / Math.max(1, values.length), benchmarks: values.length };
 }
 
 /** Where a benchmark's files are under --data: `<data>/<name>` when it exists, else `<data>` itself. */

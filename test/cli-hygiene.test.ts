@@ -130,7 +130,7 @@ test('item 16/19: rlsd-bench benchmarks lists the five with splits, metrics, lay
   assert.equal(plain.code, 0, plain.stderr);
   const names = plain.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
   assert.deepEqual(names, ['mmmu', 'mathvista', 'mathvision', 'wemath', 'zerobench']);
-  assert.match(plain.stdout, /^wemath\s+splits testmini; headline score_strict; mini yes; data mini$/m);
+  assert.match(plain.stdout, /^wemath\s+splits testmini; headline accuracy; mini yes; data mini$/m); // issue 30 item 13: the headline eval and the report use
   assert.match(plain.stdout, /^zerobench\s+splits zerobench, zerobench_subquestions; headline pass@1/m);
   const verbose = cli(['benchmarks', '--verbose'], { env: { RLSD_BENCH_DATA: undefined } });
   assert.match(verbose.stdout, /reads: Hugging Face MMMU\/MMMU/);
@@ -189,5 +189,24 @@ test('item 19: every DESIGN.md citation points into docs/design.md, which the re
     const text = readFileSync(f, 'utf8');
     assert.doesNotMatch(text, /DESIGN\.md/, `${relative(REPO, f)} cites DESIGN.md`);
     for (const m of text.matchAll(/docs\/design\.md §(\d+)/g)) assert.ok(sections.has(m[1]!), `${relative(REPO, f)}: docs/design.md §${m[1]} does not exist`);
+  }
+});
+
+test("issue 30 item 13: eval's WeMath row, Avg and results.json say WeMath's headline is accuracy over items, with score_strict shown apart", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-wemath-'));
+  try {
+    const r = cli(['--backend', 'wasm', '--quiet', 'eval', '--benchmarks', 'mmmu,wemath', '--mini-items', '2', '--out', dir], { env: { RLSD_BENCH_DATA: undefined } });
+    assert.equal(r.code, 0, r.stderr);
+    const row = /^wemath\s+\S+\s+\d+\s+accuracy\s+(\d+\.\d\d)$/m.exec(r.stdout);
+    assert.ok(row, r.stdout);
+    const res = JSON.parse(readFileSync(join(dir, 'wemath', 'results.json'), 'utf8')) as { metrics: Record<string, number> };
+    assert.equal(row[1], (100 * res.metrics['accuracy']!).toFixed(2));
+    const strict = Number.isFinite(res.metrics['score_strict']) ? (100 * res.metrics['score_strict']!).toFixed(2) : '—';
+    assert.match(r.stdout, new RegExp(`^\\s+note: WeMath's headline is accuracy over items; the leaderboard's Score \\(Strict\\) is score_strict ${strict.replace('.', '\\.')} \\(not in the Avg\\)$`, 'm'));
+    assert.match(r.stdout, /^Avg\s+headline mean\s+\d+\.\d\d$/m);
+    const all = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { average: { metric: string } };
+    assert.equal(all.average.metric, "unweighted mean of the benchmarks' headline metrics: mmmu accuracy, wemath accuracy (over items, not score_strict)");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

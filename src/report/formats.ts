@@ -3,6 +3,7 @@
 // fixed order, so two reports of the same records are byte-identical.
 import { stringify } from 'csv-stringify/sync';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
+import { WEMATH_PAPER_NOTE } from '../headline-metrics.ts';
 import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type PairedTable, type ReportTables, type TuningTable } from './tables.ts';
 import type { Summary } from './stats.ts';
 
@@ -90,7 +91,7 @@ export function accuracyMarkdown(t: AccuracyTable): string {
 
 export function paperMarkdown(): string {
   const rows = PAPER_TABLE2.map((r) => [r.label, ...r.values.map((v) => v.toFixed(2))]);
-  return `### For reference: ${PAPER_CITATION}\n\n${markdownTable(['Method', ...PAPER_COLUMNS], rows, ['l', ...PAPER_COLUMNS.map((): Align => 'r')])}\n${PAPER_MODEL} on the real benchmarks, as reported by ${PAPER_CITATION}: the layout and the ordering to look for, not numbers to match with the mini suite's tiny policy.\n`;
+  return `### For reference: ${PAPER_CITATION}\n\n${markdownTable(['Method', ...PAPER_COLUMNS], rows, ['l', ...PAPER_COLUMNS.map((): Align => 'r')])}\n${PAPER_MODEL} on the real benchmarks, as reported by ${PAPER_CITATION}: the layout and the ordering to look for, not numbers to match with the mini suite's tiny policy. ${WEMATH_PAPER_NOTE}\n`;
 }
 
 /** Both variants in one CSV: per column its mean, CI half-width (points) and a best flag. */
@@ -159,7 +160,7 @@ export function accuracyLatex(tables: readonly AccuracyTable[]): string {
   out.push(
     '\\begin{table}[t]',
     '\\centering',
-    `\\caption{${latexText(`For reference: ${PAPER_MODEL} on the real benchmarks, ${PAPER_CITATION}.`)}}`,
+    `\\caption{${latexText(`For reference: ${PAPER_MODEL} on the real benchmarks, ${PAPER_CITATION}. ${WEMATH_PAPER_NOTE}`)}}`,
     '\\label{tab:paper-table2}',
     ...latexTabular(['Method', ...PAPER_COLUMNS], paperRows, `l${'r'.repeat(PAPER_COLUMNS.length)}`),
     '\\end{table}',

@@ -8,6 +8,7 @@ import { renderCharts, saveCharts, type RenderedChart } from './charts.ts';
 import type { ReportContext } from './command.ts';
 import { fixed, meanCi, pValue, signed } from './formats.ts';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
+import { WEMATH_PAPER_NOTE } from '../headline-metrics.ts';
 import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type PairedTable, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
 
@@ -167,7 +168,7 @@ export function paperHtmlTable(): HtmlTable {
     header: ['Method', ...PAPER_COLUMNS],
     align: ['l', ...PAPER_COLUMNS.map((): 'r' => 'r')],
     rows: PAPER_TABLE2.map((r) => [r.label, ...r.values.map((v) => v.toFixed(2))]),
-    caption: `${PAPER_MODEL} on the real benchmarks, as reported by ${PAPER_CITATION}: the layout and the ordering to look for, not numbers to match with the mini suite's tiny policy.`,
+    caption: `${PAPER_MODEL} on the real benchmarks, as reported by ${PAPER_CITATION}: the layout and the ordering to look for, not numbers to match with the mini suite's tiny policy. ${WEMATH_PAPER_NOTE}`,
   };
 }
 

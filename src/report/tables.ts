@@ -2,6 +2,7 @@
 // whatever order the cells finished in. Only `done` cells enter a table; the others are listed by excludedCells.
 // Accuracies are in percent (points) from here on; formats.ts turns these structures into Markdown, CSV and LaTeX.
 import { hashString } from '../util/rng.ts';
+import { WEMATH_HEADLINE_NOTE } from '../headline-metrics.ts';
 import { mean, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
 
@@ -160,7 +161,7 @@ export function accuracyTable(records: SweepRecords, variant: Variant): Accuracy
   const caption =
     `Held-out greedy accuracy (%) on the mini ${splits.join('/') || '—'} split at ${which}. ` +
     `Mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval); n: seeds; best per column marked. ` +
-    `Avg: the unweighted mean of the five benchmarks (the paper's Avg). Δ: Avg minus the Base / GRPO row's Avg, in points. ${baseNote}`;
+    `Avg: the unweighted mean of the five benchmarks (the paper's Avg). ${WEMATH_HEADLINE_NOTE} Δ: Avg minus the Base / GRPO row's Avg, in points. ${baseNote}`;
   return { variant, rows, best, splits, caption };
 }
 
