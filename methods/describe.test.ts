@@ -53,3 +53,15 @@ test('formatMethods: one line per method; verbose adds the setup block and two l
     'options: none',
   ]);
 });
+
+test('issue 30 item 22: a default taken from the paper, not the released script, says both values', () => {
+  const rlsd = getMethod('rlsd').options;
+  assert.equal(rlsd['teacher']!.default, 'sync:10');
+  assert.match(rlsd['teacher']!.source, /^paper: 10; released script: 20 \(iie-ycx\/RLSD examples\/visual_rl\/rlsd_train\.sh: freeze_teacher_model=True, rlsd_teacher_sync_interval=20\)$/);
+  assert.equal(rlsd['lambdaDecaySteps']!.default, 50);
+  assert.match(rlsd['lambdaDecaySteps']!.source, /^paper: 50; released script: 60 \(iie-ycx\/RLSD examples\/visual_rl\/rlsd_train\.sh: opsd\.rlsd_lambda_decay_steps=60\)$/);
+  // The setup block prints the same source beside the value it is for.
+  const verbose = formatMethods([getMethod('rlsd')], true);
+  assert.match(verbose, /^\s+teacher regime\s+sync:10\s+paper: 10; released script: 20 \(/m);
+  assert.match(verbose, /^\s+default: paper: 50; released script: 60 \(/m);
+});

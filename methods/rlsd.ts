@@ -97,7 +97,7 @@ export const rlsdOptions: OptionSpecs<RlsdConfig> = {
     default: 50,
     help: 'steps over which λ decays linearly to 0 (0 = keep λ constant)',
     rule: { kind: 'number', min: 0, integer: true },
-    source: `the paper (${SCRIPT}: opsd.rlsd_lambda_decay_steps=60)`,
+    source: `paper: 50; released script: 60 (${SCRIPT}: opsd.rlsd_lambda_decay_steps=60)`,
   },
   weightClip: {
     default: 0.2,
@@ -118,7 +118,7 @@ export const rlsdOptions: OptionSpecs<RlsdConfig> = {
     source: `${CONFIG} rlsd_thought_only=False (not set by the script)`,
   },
   privileged: privilegedOption('answer', ANSWER_CONTEXT_SOURCE),
-  teacher: teacherOption('sync:10', `the paper: re-synced every 10 steps (${SCRIPT}: freeze_teacher_model=True, rlsd_teacher_sync_interval=20)`),
+  teacher: teacherOption('sync:10', `paper: 10; released script: 20 (${SCRIPT}: freeze_teacher_model=True, rlsd_teacher_sync_interval=20)`),
 };
 
 export const rlsdDefaults: RlsdConfig = defaultsOf(rlsdOptions);
