@@ -28,6 +28,10 @@ interface CellDef {
   error?: string;
   /** Extra keys on every training step. */
   extra?: Record<string, number>;
+  /** The run folder relative to the root (default `<row>/seed-<seed>`: a sweep's layout). */
+  dir?: string;
+  /** More of run.json's config (the settings a run was trained with). */
+  config?: Record<string, unknown>;
 }
 
 const BASE_COUNTS = [2, 3, 2, 0, 2] as const; // Avg 9/20 = 45 %
@@ -38,9 +42,9 @@ function writeJsonl(file: string, lines: readonly object[]): void {
 
 /** One run folder as train writes it: run.json, metrics.jsonl, evals/step_N.jsonl, and cell.json as sweep writes it. */
 function writeCell(root: string, c: CellDef): void {
-  const dir = join(root, c.row, `seed-${c.seed}`);
+  const dir = join(root, c.dir ?? join(c.row, `seed-${c.seed}`));
   mkdirSync(join(dir, 'evals'), { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: { method: c.method, seed: c.seed, steps: c.steps, evalSplit: 'test' } }));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: { method: c.method, seed: c.seed, steps: c.steps, evalSplit: 'test', ...c.config } }));
   const lines: Record<string, number>[] = [];
   const until = c.until ?? c.steps;
   for (let step = 0; step <= until; step++) {
@@ -325,6 +329,44 @@ test('report: a null, a string, 5.0 or a missing benchmark in an evaluation refu
       // GRPO's row averages the two good seeds, at their last step.
       assert.deepEqual(mdRow(section(md, '### Accuracy (last evaluation)'), 'GRPO').slice(1, 3), ['2', '4']);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('report: runs trained by hand anywhere under a folder are grouped by method and settings, with seeds and the paired bootstrap', () => {
+  const dir = tmp();
+  try {
+    const runs = join(dir, 'runs');
+    const byRow = (row: string): CellDef[] => CELLS.filter((c) => c.row === row && (c.state ?? 'done') === 'done');
+    // `train --out results/runs/<method>-s<seed>` (the default), one of them a level deeper, and a run with another
+    // setting, which must not be averaged with the others.
+    for (const c of byRow('grpo')) writeCell(runs, { ...c, state: 'none', dir: `grpo-s${c.seed}` });
+    const [rlsd1, rlsd2] = byRow('rlsd');
+    writeCell(runs, { ...rlsd1!, state: 'none', dir: 'rlsd-s1' });
+    writeCell(runs, { ...rlsd2!, state: 'none', dir: 'tiny/rlsd-s2' });
+    writeCell(runs, { ...rlsd1!, state: 'none', dir: 'rlsd-bal-s1', config: { trainMix: 'balanced' } });
+    // The same method, settings and seed twice: one is reported, the other named.
+    writeCell(runs, { ...rlsd1!, state: 'none', dir: 'zz-rlsd-again' });
+    // Not run folders: a pretrain checkpoint, an eval folder.
+    mkdirSync(join(runs, 'pretrain'), { recursive: true });
+    writeFileSync(join(runs, 'pretrain', 'info.json'), '{}');
+    const r = runCli(['report', runs, '--compare', 'rlsd:grpo', '--bootstrap', '200']);
+    assert.equal(r.code, 0, r.stderr);
+    const md = readFileSync(join(runs, 'report', 'report.md'), 'utf8');
+    const last = section(md, '### Accuracy (last evaluation)');
+    assert.deepEqual(mdRow(last, 'GRPO').slice(1, 3), ['3', '20']);
+    assert.deepEqual(mdRow(last, 'RLSD').slice(1, 3), ['2', '20']);
+    assert.deepEqual(mdRow(last, 'RLSD (trainMix=balanced)').slice(1, 3), ['1', '20']);
+    // GRPO's Avg over its three seeds: 55, 55, 60.
+    assert.match(mdRow(last, 'GRPO')[8]!, /^56\.67 /);
+    const paired = section(md, '### Paired comparison');
+    const avg = paired.split('\n').find((l) => l.startsWith('| rlsd − grpo') && l.includes('| last ') && l.includes('| Avg '));
+    assert.ok(avg, paired);
+    assert.match(avg, /\| +\+15\.00 \|/);
+    assert.match(avg, /\| +20 × 2 \|/);
+    assert.match(md, /zz-rlsd-again — duplicate: the same method, settings and seed as rlsd-s1/);
+    assert.doesNotMatch(md, /pretrain/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

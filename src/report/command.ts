@@ -98,7 +98,7 @@ export const reportCommand = (cli: Argv): Argv =>
       y
         .positional('dir', {
           type: 'string',
-          describe: 'a sweep folder (the --out of `rlsd-bench sweep`, with sweep.json), or a grid run by hand: a folder of run folders <row>/seed-<n>/ (each a `train --out`, with run.json; row, method and seed are read from the folder names and run.json)',
+          describe: 'a sweep folder (the --out of `rlsd-bench sweep`, with sweep.json), or a folder of runs trained by hand (each a `train --out` with run.json, up to 4 levels below it, e.g. results/runs): grouped by method and the settings in run.json, with their seeds; laid out <row>/seed-<n>/, the folder names give the rows',
         })
         .option('out', { type: 'string', defaultDescription: 'DIR/report', describe: 'folder to write the report to (accuracy, convergence, dynamics, paired: .md and .csv; accuracy.tex; report.md)' })
         .option('compare', { type: 'string', array: true, defaultDescription: 'rlsd:grpo when both rows exist', describe: 'paired bootstrap of row A against row B (A:B, rows as named in the sweep; repeatable)' })

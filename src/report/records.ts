@@ -2,8 +2,10 @@
 // cell that is missing, running, failed or unreadable becomes a CellRecord with its state and the reason, so the
 // report names it instead of dropping it. Only a folder that holds no sweep at all is refused.
 //
-// Two kinds of folder are read: a sweep's (DIR/sweep.json lists the cells), and a grid run by hand — no sweep.json,
-// but run folders DIR/<row>/seed-<n>/run.json, whose row, method and seed come from the folder names and run.json.
+// Two kinds of folder are read: a sweep's (DIR/sweep.json lists the cells), and runs trained by hand — no sweep.json,
+// but run folders (a `train --out`, with run.json) anywhere below DIR. Laid out as a sweep's, DIR/<row>/seed-<n>/, their
+// row comes from the folder names; otherwise runs are grouped by method and by the settings run.json records, and a
+// row is named after the settings its runs do not share with the method's other runs (rlsd-trainMix=balanced).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../util/errors.ts';
@@ -11,6 +13,8 @@ import { readJsonl } from '../util/jsonl.ts';
 import { itemVerdictsFile } from '../train/evaluate.ts';
 import { currentNames, RENAMED_METRICS } from '../train/metrics.ts';
 import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
+import { DEFAULT_TRAIN } from '../train/config.ts';
+import { getMethod } from '../../methods/index.ts';
 import type { SweepCell } from '../sweep/cells.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ItemVerdicts, type SweepRecords } from './types.ts';
 
@@ -35,7 +39,11 @@ const DYNAMICS_SET: ReadonlySet<string> = new Set(DYNAMICS_KEYS);
  * A cell as the sweep lists it (sweep.json `cells[]`: src/sweep/cells.ts), or as inferred from a run folder; `args`
  * (train's flags) give the configured steps when run.json is missing.
  */
-type CellSpec = Pick<SweepCell, 'id' | 'row' | 'method' | 'override' | 'seed' | 'dir'> & { args?: readonly string[] };
+type CellSpec = Pick<SweepCell, 'id' | 'row' | 'method' | 'override' | 'seed' | 'dir'> & {
+  args?: readonly string[];
+  /** A run of the same method, settings and seed as the cell with this id: named, not reported twice. */
+  duplicateOf?: string;
+};
 
 const SEED_DIR = /^seed-(\d+)$/;
 
@@ -110,6 +118,101 @@ function scannedCells(dir: string): CellSpec[] {
   }
   cells.sort((a, b) => (a.row < b.row ? -1 : a.row > b.row ? 1 : a.seed - b.seed));
   return anyRun ? cells : [];
+}
+
+/** Folders never searched for run folders: a run's own subfolders and a report's. */
+const NOT_RUN_FOLDERS: ReadonlySet<string> = new Set(['checkpoints', 'evals', 'eval', 'report', 'node_modules']);
+/** How deep below DIR run folders are looked for (results/runs/<group>/<run> is 2). */
+const MAX_RUN_DEPTH = 4;
+
+/** Every folder holding a run.json under root (root itself included; a run folder's subfolders are not searched), as paths relative to root. */
+function findRunFolders(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string, depth: number): void => {
+    const abs = rel ? join(root, rel) : root;
+    if (existsSync(join(abs, 'run.json'))) {
+      out.push(rel);
+      return;
+    }
+    if (depth >= MAX_RUN_DEPTH) return;
+    let names: string[];
+    try {
+      names = readdirSync(abs).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) if (!n.startsWith('.') && !NOT_RUN_FOLDERS.has(n) && isDir(join(abs, n))) walk(rel ? `${rel}/${n}` : n, depth + 1);
+  };
+  walk('', 0);
+  return out;
+}
+
+/** run.json config fields that say where or how a run was written, or are derived from others, not what it trained. */
+const NOT_SETTINGS: ReadonlySet<string> = new Set(['method', 'seed', 'out', 'quiet', 'lrSource', 'teacherWorker', 'stopAfter', 'checkpointEvery', 'methodOptions', 'methodConfig', 'adam', 'model', 'teacherRegime']);
+
+/** A run's settings: train's fields and, under their own names as a sweep's rows name them, the method's resolved options. */
+function runSettings(cfg: Record<string, unknown>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(cfg)) if (!NOT_SETTINGS.has(k)) out.set(k, v);
+  if (isObject(cfg['methodConfig'])) for (const [k, v] of Object.entries(cfg['methodConfig'])) out.set(k, v);
+  return out;
+}
+
+/** What a setting is when not given: the method's recommended lr, train's default, the method option's default (undefined: unknown). */
+function settingDefault(method: string, key: string): unknown {
+  const train = DEFAULT_TRAIN as unknown as Record<string, unknown>;
+  try {
+    const m = getMethod(method);
+    if (key === 'lr') return m.recommendedLr.value;
+    if (key in train) return train[key];
+    return (m.defaults as Record<string, unknown>)[key];
+  } catch {
+    return train[key];
+  }
+}
+
+/** A setting's value in a row name: 3e-5 rather than 0.00003, a path by its last part. */
+function settingText(v: unknown): string {
+  if (typeof v === 'number') return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v);
+  if (typeof v === 'string') return v.startsWith('/') ? basename(v) : v;
+  return JSON.stringify(v);
+}
+
+/**
+ * Runs trained by hand, grouped: one row per method and settings. A row's name is the method, then the settings in
+ * which its runs differ from the method's other runs and from the default (`rlsd-trainMix=balanced`), so the runs of
+ * `train --method rlsd --seed 1` and `--seed 2` form one row with two seeds. A second run of the same row and seed is
+ * named as a duplicate of the first (by path order) and not reported twice.
+ */
+function groupedCells(root: string, rels: readonly string[]): CellSpec[] {
+  const runs = rels.map((rel) => {
+    const cfg = runConfig(rel ? join(root, rel) : root);
+    const id = rel || basename(root);
+    return { rel: rel || '.', id, cfg, method: typeof cfg?.['method'] === 'string' ? cfg['method'] : null, settings: cfg ? runSettings(cfg) : new Map<string, unknown>() };
+  });
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  const cells: CellSpec[] = [];
+  const seen = new Map<string, string>();
+  for (const run of runs) {
+    if (run.method === null) {
+      // run.json without a config or a method: loadCell names it unreadable.
+      cells.push({ id: run.id, row: run.id, method: run.id, override: null, seed: 0, dir: run.rel });
+      continue;
+    }
+    const method = run.method;
+    const others = runs.filter((r) => r.method === method);
+    const keys = [...new Set(others.flatMap((r) => [...r.settings.keys()]))].sort();
+    const differing = keys.filter((k) => others.some((r) => !same(r.settings.get(k), run.settings.get(k))));
+    const own = differing.filter((k) => run.settings.has(k) && !same(run.settings.get(k), settingDefault(method, k)));
+    const override = own.length ? own.map((k) => `${k}=${settingText(run.settings.get(k))}`).join(',') : null;
+    const row = override === null ? method : `${method}-${override}`;
+    const seed = typeof run.cfg?.['seed'] === 'number' ? run.cfg['seed'] : 0;
+    const first = seen.get(`${row}\u0000${seed}`);
+    if (first === undefined) seen.set(`${row}\u0000${seed}`, run.id);
+    cells.push({ id: run.id, row, method, override, seed, dir: run.rel, ...(first !== undefined ? { duplicateOf: first } : {}) });
+  }
+  cells.sort((a, b) => (a.row < b.row ? -1 : a.row > b.row ? 1 : a.seed - b.seed || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  return cells;
 }
 
 /** The configured steps: run.json's, else the `--steps` of the cell's command line, else 0 (unknown). */
@@ -226,6 +329,7 @@ function loadCell(root: string, spec: CellSpec): CellRecord {
     if (reason !== undefined) cell.reason = reason;
     return cell;
   };
+  if (spec.duplicateOf !== undefined) return set('duplicate', `the same method, settings and seed as ${spec.duplicateOf}, which is reported`);
 
   let status: Record<string, unknown> | null = null;
   if (existsSync(join(dir, 'cell.json'))) {
@@ -284,7 +388,13 @@ export function loadSweepRecords(dir: string): SweepRecords {
     const { name, cells } = sweepCells(sweepFile);
     return { dir: root, name, source: 'sweep.json', cells: cells.map((c) => loadCell(root, c)) };
   }
-  const cells = scannedCells(root);
-  if (cells.length === 0) throw new UsageError(`${sweepFile}: no such file, and no run folders <row>/seed-<n>/run.json under ${root}`);
+  const runFolders = findRunFolders(root);
+  if (runFolders.length === 0) throw new UsageError(`${sweepFile}: no such file, and no run folders (a \`train --out\`, with run.json) under ${root}`);
+  // A sweep's layout without its sweep.json keeps the rows its folders name; any other gets grouped by settings.
+  const sweepLayout = runFolders.every((rel) => {
+    const parts = rel.split('/');
+    return parts.length === 2 && SEED_DIR.test(parts[1]!);
+  });
+  const cells = sweepLayout ? scannedCells(root) : groupedCells(root, runFolders);
   return { dir: root, name: basename(root), source: 'run folders', cells: cells.map((c) => loadCell(root, c)) };
 }

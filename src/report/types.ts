@@ -6,8 +6,11 @@
 export const REPORT_BENCHMARKS = ['mmmu', 'mathvista', 'mathvision', 'zerobench', 'wemath'] as const;
 export type ReportBenchmark = (typeof REPORT_BENCHMARKS)[number];
 
-/** A cell's state as the report sees it; only `done` cells enter the tables, the others are named and excluded. */
-export type CellState = 'done' | 'running' | 'failed' | 'pending' | 'unreadable';
+/**
+ * A cell's state as the report sees it; only `done` cells enter the tables, the others are named and excluded.
+ * `duplicate`: a run trained by hand with the same method, settings and seed as another, reported once.
+ */
+export type CellState = 'done' | 'running' | 'failed' | 'pending' | 'unreadable' | 'duplicate';
 
 /** One held-out evaluation of one cell at one step. */
 export interface Evaluation {
