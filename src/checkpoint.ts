@@ -135,7 +135,11 @@ function validManifest(list: unknown): list is TensorEntry[] {
   );
 }
 
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+/**
+ * A checkpoint's metadata, checked (format, fields, model, tensor list, the weights file present) without reading
+ * the weights: commands call it before starting a backend, so a wrong path is the first thing they print.
+ */
+export function checkCheckpoint(dir: string): CheckpointMeta {
   const metaFile = join(dir, 'checkpoint.json');
   if (!existsSync(metaFile)) throw new CheckpointError(`${metaFile}: checkpoint not found`);
   let meta: CheckpointMeta;
@@ -161,6 +165,12 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   for (const s of expected) if (!names.has(s.name)) throw new CheckpointError(`${metaFile}: missing tensor '${s.name}'`);
   const wFile = join(dir, 'weights.bin');
   if (!existsSync(wFile)) throw new CheckpointError(`${wFile}: weights file not found`);
+  return meta;
+}
+
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const meta = checkCheckpoint(dir);
+  const wFile = join(dir, 'weights.bin');
   const weights = unpack(wFile, readFileSync(wFile), meta.tensors);
   for (const [k, v] of weights) if (v.some((x) => !Number.isFinite(x))) throw new CheckpointError(`${wFile}: tensor '${k}' holds NaN or infinite values`);
   const out: LoadedCheckpoint = { meta, weights };

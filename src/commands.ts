@@ -14,6 +14,7 @@ import { evaluateSeries, seriesRunDir } from './endpoint/series.ts';
 import { pct, startProgress, type ProgressTask } from './progress.ts';
 import { setActivity } from './util/activity.ts';
 import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
+import { checkCheckpoint } from './checkpoint.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/index.ts';
 import { MINI_EVAL_ITEMS, writeMiniSuite } from '../benchmarks/mini/build.ts';
@@ -128,6 +129,7 @@ const pretrainCommand: Builder = (cli) =>
       const patch = cfg.model.patchSize!;
       if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
       cfg.model.maxPositions = DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 + (DEFAULT_MODEL.imageSize / patch) ** 2;
+      if (cfg.init) checkCheckpoint(cfg.init); // a wrong path is said before the backend's banner
       // The committed base was built with tfjs's batched matMul: pretrain's defaults are its recipe.
       await setupBackend(argv, 'matmul');
       const t0 = performance.now();
@@ -254,6 +256,7 @@ const trainCommand: Builder = (cli) =>
         throw new UsageError(`--prompts × --samples must be ≤ ${TRAIN_BOUNDS.responses.max} (got ${cfg.promptsPerStep} × ${cfg.samplesPerPrompt} = ${cfg.promptsPerStep * cfg.samplesPerPrompt}): ${TRAIN_BOUNDS.responses.why}`);
       if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
         throw new UsageError(`--ppo-mini-batch ${cfg.ppoMiniBatch} must divide --prompts ${cfg.promptsPerStep} (every update sees whole groups of equal count)`);
+      checkCheckpoint(cfg.base); // a wrong path is said before the backend's banner
       await setupBackend(argv);
       const res = await train(cfg, trainProgress(method.name, cfg.quiet));
       process.stdout.write(trainReport(method.name, cfg.evalSplit, res));
@@ -329,6 +332,7 @@ const evalCommand: Builder = (cli) =>
       if (cfg.data === MINI_DATA) miniSuiteSplit(cfg.split);
       if (resolved?.note) process.stderr.write(`rlsd-bench: ${resolved.note}\n`);
       if (cfg.limit !== undefined) process.stderr.write(`rlsd-bench: warning: ${LIMIT_WARNING}\n`);
+      if (checkpoint !== undefined) checkCheckpoint(checkpoint); // a wrong path is said before the backend's banner
       if (!remote) await setupBackend(argv); // a served model needs no tensor backend here
       setActivity({ command: 'eval' }); // for the Ctrl-C line (src/cli.ts)
       if (remote?.series) {

@@ -89,6 +89,34 @@ test('bad input: missing and corrupt checkpoints name the file; nothing is writt
   }
 });
 
+test('issue 30 item 23: a missing or corrupt checkpoint is refused before the backend starts (no banner first)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-cli-ck-'));
+  try {
+    const nope = join(dir, 'nope');
+    const bad = join(dir, 'bad');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'checkpoint.json'), '{"format": "rlsd-bench-checkpoint/1", "model": ');
+    const cases: [string[], RegExp][] = [
+      [['eval', '--checkpoint', nope, '--out', join(dir, 'out')], /nope\/checkpoint\.json: checkpoint not found/],
+      [['eval', '--checkpoint', bad, '--out', join(dir, 'out')], /bad\/checkpoint\.json: corrupt checkpoint metadata/],
+      [['train', '--method', 'grpo', '--base', nope, '--steps', '2', '--out', join(dir, 'run')], /nope\/checkpoint\.json: checkpoint not found/],
+      [['pretrain', '--init', nope, '--steps', '1', '--out', join(dir, 'pre')], /nope\/checkpoint\.json: checkpoint not found/],
+      [['serve', '--checkpoint', nope, '--port', '0'], /nope\/checkpoint\.json: checkpoint not found/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = runCli(['--backend', 'wasm', ...args], { raw: true });
+      assert.notEqual(r.code, 0, args.join(' '));
+      const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+      assert.equal(lines.length, 1, `${args.join(' ')}: only the error, no backend banner before it:\n${r.stderr}`);
+      assert.match(lines[0]!, /^rlsd-bench: error: /);
+      assert.match(lines[0]!, pattern);
+    }
+    assert.deepEqual(readdirSync(dir).sort(), ['bad'], 'nothing written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('pretrain defaults to the matmul attention kernel (the committed base\'s recipe) and records the kernel', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-cli-pretrain-'));
   try {
