@@ -5,7 +5,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { checkCheckpoint } from '../checkpoint.ts';
-import { checkCheckpoint } from '../checkpoint.ts';
 import { PACKAGE_BASE } from '../paths.ts';
 import { Policy } from '../policy.ts';
 import { resolveCheckpoint } from '../run-dir.ts';
@@ -53,7 +52,6 @@ export function serveCommand(tools: CliTools): (cli: Argv) => Argv {
         const resolved = resolveCheckpoint(String(argv.checkpoint));
         const checkpoint = resolved.checkpoint;
         if (resolved.note) process.stderr.write(`rlsd-bench: ${resolved.note.replace('evaluating', 'serving')}\n`);
-        checkCheckpoint(checkpoint); // a wrong path is said before the backend's banner
         checkCheckpoint(checkpoint); // a wrong path is said before the backend's banner
         await tools.setupBackend(argv);
         const { policy } = Policy.load(checkpoint);
