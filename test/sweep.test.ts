@@ -4,11 +4,12 @@
 // refused with one line; --status, --print-jobs and --dry-run read without writing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockDir } from '../src/util/lock.ts';
-import { BASE, errorLines, runCli } from './fixtures.ts';
+import { BASE, cliArgs, cliEnv, errorLines, runCli } from './fixtures.ts';
 
 const TINY = 'train: { steps: 2, prompts: 2, samples: 2, eval-items: 2, train-items: 4, eval-schedule: every:1 }';
 
@@ -115,4 +116,43 @@ test('sweep: a second sweep on a folder in use refuses, naming the holder; --pri
   const none = runCli(['sweep', '--status', out]);
   assert.equal(none.code, 2);
   assert.match(errorLines(none.stderr)[0]!, /holds no sweep\.json: no sweep was started there/);
+});
+
+test('sweep: a bound broken in a config (steps: 1e12) is refused before anything is written, then the corrected config runs; its name is the file\'s and its base is read from the config\'s folder (issue 30 items 9, 20)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-sweep-'));
+  mkdirSync(join(dir, 'configs'));
+  cpSync(BASE, join(dir, 'bases', 'mine'), { recursive: true });
+  const config = join(dir, 'configs', 'one-base.yaml');
+  const out = join(dir, 'out');
+  const elsewhere = mkdtempSync(join(tmpdir(), 'rlsd-sweep-cwd-'));
+  const yaml = (steps: string): string => `base: ../bases/mine\nmethods: [base, grpo]\nseeds: [1]\n${TINY.replace('steps: 2', `steps: ${steps}`)}\n`;
+  writeFileSync(config, yaml('1e12'));
+  for (const extra of [[], ['--dry-run']]) {
+    const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report', ...extra], { cwd: elsewhere });
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(errorLines(r.stderr), [`rlsd-bench: error: ${config}: train.steps: must be an integer in [1, 1000000] (got 1000000000000): metrics.jsonl holds a line per step (1–2 KB each), read whole by the report and a resume: 1000000 ≈ 1–2 GB`]);
+    assert.equal(existsSync(out), false, 'nothing written');
+  }
+  writeFileSync(config, yaml('2'));
+  const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report'], { cwd: elsewhere });
+  assert.equal(r.code, 0, r.stderr);
+  const sweep = readJson(join(out, 'sweep.json'));
+  assert.equal(sweep['name'], 'one-base');
+  assert.equal(sweep['base'], join(dir, 'bases', 'mine'));
+  assert.match(readFileSync(join(out, 'grpo', 'seed-1', 'train.log'), 'utf8'), new RegExp(`--base ${join(dir, 'bases', 'mine')} `));
+});
+
+test('sweep: Ctrl-C stops a long --dry-run listing (issue 30 item 10)', async () => {
+  const { config, out } = setup(`name: big\nmethods: [base, grpo, rlsd]\nseeds: [${Array.from({ length: 4999 }, (_, i) => i).join(', ')}]\n${TINY}\n`);
+  const child = spawn(process.execPath, cliArgs(['sweep', config, '--out', out, '--dry-run']), { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const firstLine = new Promise<void>((res) => child.stdout.on('data', (b: Buffer) => ((stdout += b.toString()), res())));
+  const closed = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  await firstLine;
+  child.kill('SIGINT');
+  assert.equal(await closed, 130, stderr);
+  assert.match(stderr, /^rlsd-bench: interrupted$/m);
+  assert.doesNotMatch(stdout, /cells, ~.* of cell time/, 'stopped before the end of the listing');
 });

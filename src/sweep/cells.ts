@@ -5,7 +5,7 @@
 import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
 import { DEFAULT_TRAIN, TRAIN_OPTIONS } from '../train/config.ts';
-import { evaluationSteps } from '../train/evaluate.ts';
+import { parseEvalSchedule } from '../train/evaluate.ts';
 import { expandRows, sortTrain, trains, type SweepConfig, type TrainValue } from './config.ts';
 
 /** One cell as sweep.json records it (docs: the sweep/report contract). */
@@ -72,10 +72,33 @@ export function argValue(args: readonly string[], flag: string): string | undefi
  */
 export const COST = { startS: 12, stepS: 2.6, teacherStepS: 3.6, evalS: 6.5 } as const;
 
+/**
+ * How many evaluations a `steps`-step run makes under a schedule (train/evaluate.ts evaluationDue: step 0, the last
+ * step, and the multiples of each segment's `every` within it), counted without listing the steps.
+ */
+export function evaluationCount(evalSchedule: string, steps: number): number {
+  const s = parseEvalSchedule(evalSchedule);
+  if (typeof s === 'string' || s.segments.length === 0) return 0;
+  let count = steps > 0 ? 2 : 1;
+  let from = 1;
+  for (const seg of s.segments) {
+    const to = Math.min(seg.until ?? steps - 1, steps - 1);
+    if (to >= from) count += Math.floor(to / seg.every) - Math.floor((from - 1) / seg.every);
+    if (seg.until === undefined || to >= steps - 1) break;
+    from = seg.until + 1;
+  }
+  return count;
+}
+
+const teacherOf = new Map<string, boolean>();
+
 /** Whether a cell's method runs a self-teacher (slower steps: the cells to start first). */
 export function hasTeacher(cell: SweepCell): boolean {
   const m = getMethod(cell.method);
   if (!m.trains) return false;
+  const key = `${cell.method} ${cell.args.filter((_, i) => cell.args[i - 1] === '--opt').join(' ')}`;
+  const known = teacherOf.get(key);
+  if (known !== undefined) return known;
   const opt: Record<string, string> = {};
   cell.args.forEach((a, i) => {
     if (a === '--opt') {
@@ -83,14 +106,16 @@ export function hasTeacher(cell: SweepCell): boolean {
       opt[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
     }
   });
-  return m.teacherContext(resolveMethodConfig(m, opt)) !== null;
+  const teacher = m.teacherContext(resolveMethodConfig(m, opt)) !== null;
+  teacherOf.set(key, teacher);
+  return teacher;
 }
 
 /** A cell's expected run time in seconds (for ordering the longest first, and a first ETA before any step ends). */
 export function estimateCellSeconds(cell: SweepCell): number {
   const num = (flag: string, dflt: number): number => Number(argValue(cell.args, flag) ?? dflt);
   const batch = (num('prompts', DEFAULT_TRAIN.promptsPerStep) * num('samples', DEFAULT_TRAIN.samplesPerPrompt)) / (DEFAULT_TRAIN.promptsPerStep * DEFAULT_TRAIN.samplesPerPrompt);
-  const evals = evaluationSteps({ evalSchedule: argValue(cell.args, 'eval-schedule') ?? DEFAULT_TRAIN.evalSchedule, steps: cell.steps }).length;
+  const evals = evaluationCount(argValue(cell.args, 'eval-schedule') ?? DEFAULT_TRAIN.evalSchedule, cell.steps);
   const items = num('eval-items', DEFAULT_TRAIN.evalPerBenchmark) / DEFAULT_TRAIN.evalPerBenchmark;
   const step = getMethod(cell.method).trains ? (hasTeacher(cell) ? COST.teacherStepS : COST.stepS) * batch : 0;
   return COST.startS + cell.steps * step + evals * COST.evalS * items;

@@ -14,9 +14,9 @@ import { LockError, TrainingError, UsageError } from '../util/errors.ts';
 import { lockDir, type Lock } from '../util/lock.ts';
 import { choice, num } from '../util/flags.ts';
 import { estimateCellSeconds, estimateMakespan, type SweepCell } from './cells.ts';
-import { checkSweepConfig, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
+import { checkSweepConfig, configFolder, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
 import { cellCommand, runCells, shellLine, type CellCommandOptions } from './local.ts';
-import { describePreset, presetNames, readPreset } from './presets.ts';
+import { describePreset, presetFile, presetNames, readPreset } from './presets.ts';
 import { runSlurmSweep, type SlurmFlags } from './slurm.ts';
 import { cellHolder, cellView, checkSameSweep, openSweep, planSweep, readSweepFile, statusText, SWEEP_FILE, type SweepFile } from './state.ts';
 
@@ -38,14 +38,15 @@ function chooseConfig(file: string | undefined, preset: string | undefined, dir:
   if (file !== undefined && preset !== undefined) throw new UsageError(`give a config file or --preset, not both (got ${file} and --preset ${preset})`);
   if (file !== undefined) {
     const config = readSweepConfig(resolve(file), file);
-    return { config, from: file, base: sweepBase(config) };
+    // A path in a config is the config's: it means the same from whatever folder the sweep is started.
+    return { config, from: file, base: sweepBase(config, configFolder(file)) };
   }
   if (preset !== undefined) {
     const config = readPreset(preset);
-    return { config, from: `preset ${preset}`, base: sweepBase(config) };
+    return { config, from: `preset ${preset}`, base: sweepBase(config, configFolder(presetFile(preset))) };
   }
   // A rerun naming no config resumes the recorded sweep, with the base it recorded (a relative `base` was read
-  // against the working directory of the first run, which this one need not share).
+  // against the folder of the first run's config file, which this one does not name).
   const stored = readSweepFile(dir);
   if (stored) return { config: checkSweepConfig(stored.config, join(dir, SWEEP_FILE)), from: join(dir, SWEEP_FILE), base: stored.base };
   throw new UsageError(`give a config file or --preset (${presetNames().join(', ')}); ${dir} holds no ${SWEEP_FILE} to resume`);
@@ -119,13 +120,16 @@ export async function runSweep(a: SweepArgs): Promise<number> {
     return runSlurmSweep({ planned, dir, source, flags: a.slurm ?? { wait: false }, dryRun: a.dryRun, report: a.report, quiet: a.quiet, cell: a.cell });
   }
   if (a.dryRun) {
-    const order = [...cells].sort((x, y) => estimateCellSeconds(y) - estimateCellSeconds(x) || x.index - y.index);
+    const seconds = new Map(cells.map((c) => [c.id, estimateCellSeconds(c)]));
+    const order = [...cells].sort((x, y) => seconds.get(y.id)! - seconds.get(x.id)! || x.index - y.index);
     let total = 0;
-    for (const c of order) {
-      total += estimateCellSeconds(c);
-      process.stdout.write(`${c.index}\t${c.id}\t~${formatDuration(estimateCellSeconds(c))}\t${shellLine(cellCommand(planned, dir, c, a.cell))}\n`);
+    for (const [i, c] of order.entries()) {
+      total += seconds.get(c.id)!;
+      process.stdout.write(`${c.index}\t${c.id}\t~${formatDuration(seconds.get(c.id)!)}\t${shellLine(cellCommand(planned, dir, c, a.cell))}\n`);
+      // Let Ctrl-C's handler run during a long listing.
+      if (i % 256 === 255) await new Promise((res) => setImmediate(res));
     }
-    const wall = estimateMakespan(cells.map(estimateCellSeconds), a.workers);
+    const wall = estimateMakespan([...seconds.values()], a.workers);
     process.stdout.write(`${cells.length} cells, ~${formatDuration(total)} of cell time, ~${formatDuration(wall)} with ${a.workers} workers (estimate; nothing was run)\n`);
     return 0;
   }
@@ -171,9 +175,9 @@ export async function runSweep(a: SweepArgs): Promise<number> {
   }
 }
 
-const EXAMPLE = `A config (YAML or JSON; every key but name, methods and seeds optional):
-  name: quick
-  base: results/reference/base      # default: the committed base
+const EXAMPLE = `A config (YAML or JSON; every key but methods and seeds optional):
+  name: quick                       # default: the file's name (quick.yaml → quick)
+  base: ../reference/base           # relative to the config's folder; default: the committed base
   methods: [base, grpo, opsd, sdpo, hybrid, rlsd]
   seeds: [1]
   train: { steps: 60, eval-schedule: '5@50,25', eval-items: 60 }   # any train flag by its long name

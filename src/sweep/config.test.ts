@@ -2,11 +2,11 @@
 // refusal is one line naming the file and the key, with the wording of the rules train and the methods declare.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandCells } from './cells.ts';
-import { checkSweepConfig, expandRows, formatValue, parseSweepText, readSweepConfig, type SweepConfig } from './config.ts';
+import { checkSweepConfig, expandRows, formatValue, parseSweepText, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
 import { parseShard, shardCells } from './command.ts';
 import { describePreset, presetNames, readPreset } from './presets.ts';
 import { jsonDiff } from './state.ts';
@@ -98,7 +98,7 @@ overrides:
 test('config errors: one line naming the file and the key, in the words of the rule', () => {
   refuses(`${HEAD}train: { stepz: 3 }`, /^sweep\.yaml: train\.stepz: unknown train option \(known: steps, prompts, samples, .*eval-schedule, eval-items/);
   refuses('name: t\nmethods: [base, grpo, foo]\nseeds: [1]\n', "sweep.yaml: methods[2]: unknown method 'foo' (known: base, grpo, opsd, hybrid, rlsd, sdpo)");
-  refuses(`${HEAD}train: { steps: 0 }`, 'sweep.yaml: train.steps: must be an integer ≥ 1 (got 0)');
+  refuses(`${HEAD}train: { steps: 0 }`, 'sweep.yaml: train.steps: must be an integer in [1, 1000000] (got 0)');
   refuses(`${HEAD}train: { lr-schedule: linear }`, 'sweep.yaml: train.lr-schedule: must be constant or cosine (got "linear")');
   refuses(`${HEAD}train: { eval-items: 1000000 }`, /^sweep\.yaml: train\.eval-items: must be an integer in \[1, 20000\]/);
   refuses(`${HEAD}train: { eval-schedule: never }`, 'sweep.yaml: train.eval-schedule: a sweep needs evaluations ("never" never evaluates)');
@@ -158,4 +158,53 @@ test('local executor helpers: the error line of a crashed train, shell quoting, 
   // Four 264 s teacher cells, a 214 s grpo cell and a 25 s base cell on 2 workers (the quick preset).
   assert.equal(estimateMakespan([25, 214, 264, 264, 264, 264], 2), 264 * 2 + 214);
   assert.equal(estimateMakespan([5, 5], 8), 5);
+});
+
+test('config bounds are checked before anything runs, with their reason: steps, prompts × samples, seeds, the cell count (issue 30 items 9, 10)', () => {
+  refuses(`${HEAD}train: { steps: 1e12 }`, /^sweep\.yaml: train\.steps: must be an integer in \[1, 1000000\] \(got 1000000000000\): .+/);
+  refuses(`${HEAD}grid: { steps: [2, 1e12] }`, /^sweep\.yaml: grid\.steps\[1\]: must be an integer in \[1, 1000000\]/);
+  refuses(`${HEAD}train: { prompts: 64, samples: 32 }`, /^sweep\.yaml: train: row 'base': --prompts × --samples must be ≤ 1024 \(got 64 × 32 = 2048\): responses per step/);
+  refuses('name: t\nmethods: [grpo]\nseeds: [1e300]\n', /^sweep\.yaml: seeds\[0\]: must be an integer/);
+  refuses('name: t\nmethods: [grpo]\nseeds: [9007199254740993]\n', /^sweep\.yaml: seeds\[0\]: must be an integer/);
+  const many = Array.from({ length: 20_000 }, (_, i) => i).join(', ');
+  refuses(`name: t\nmethods: [base, grpo, rlsd]\nseeds: [${many}]\n`, /^sweep\.yaml: seeds: 40001 cells \(1 base cell \+ 2 rows × 20000 seeds\) — more than the 10000 a sweep takes: .+/);
+  // A grid's combinations count too, before they are expanded.
+  const values = (n: number): string => `[${Array.from({ length: n }, (_, i) => i + 1).join(', ')}]`;
+  refuses(`name: t\nmethods: [grpo]\nseeds: [1]\ngrid: { steps: ${values(200)}, warmup: ${values(200)} }\n`, /^sweep\.yaml: grid: 40001 cells \(40001 rows × 1 seed\) — more than the 10000/);
+  assert.equal(expandCells(check(`name: t\nmethods: [grpo]\nseeds: ${values(100)}\n`)).length, 100);
+});
+
+test('config files: a file that is not UTF-8 says so (issue 30 item 11)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-sweep-cfg-'));
+  const text = 'name: t\nmethods: [grpo]\nseeds: [1]\n';
+  writeFileSync(join(dir, 'le.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  writeFileSync(join(dir, 'be.yaml'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]));
+  writeFileSync(join(dir, 'nobom.yaml'), Buffer.from(text, 'utf16le'));
+  writeFileSync(join(dir, 'latin1.yaml'), Buffer.from(`# caf\xe9\n${text}`, 'latin1'));
+  for (const f of ['le.yaml', 'be.yaml', 'nobom.yaml']) assert.throws(() => readSweepConfig(join(dir, f), f), (e: Error) => (assert.match(e.message, new RegExp(`^${f.replace('.', '\\.')}: not UTF-8 \\(it is UTF-16.*\\); save it as UTF-8$`)), true));
+  assert.throws(() => readSweepConfig(join(dir, 'latin1.yaml'), 'latin1.yaml'), (e: Error) => (assert.equal(e.message, 'latin1.yaml: not UTF-8 (byte 0xe9 at line 1, column 6 is not valid UTF-8); save it as UTF-8'), true));
+  // A UTF-8 byte-order mark is UTF-8.
+  writeFileSync(join(dir, 'bom8.yaml'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+  assert.equal(readSweepConfig(join(dir, 'bom8.yaml'), 'bom8.yaml').name, 't');
+});
+
+test('config files: name defaults to the file name; base resolves against the config file\'s folder (issue 30 item 20)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-sweep-cfg-'));
+  mkdirSync(join(dir, 'configs'));
+  writeFileSync(join(dir, 'configs', 'rlsd-vs-grpo.yaml'), 'base: ../bases/mine\nmethods: [grpo]\nseeds: [1]\n');
+  const c = readSweepConfig(join(dir, 'configs', 'rlsd-vs-grpo.yaml'), 'configs/rlsd-vs-grpo.yaml');
+  assert.equal(c.name, 'rlsd-vs-grpo');
+  assert.equal(sweepBase(c, join(dir, 'configs')), join(dir, 'bases', 'mine'));
+  writeFileSync(join(dir, 'configs', 'named.json'), JSON.stringify({ name: 'own', methods: ['grpo'], seeds: [1] }));
+  assert.equal(readSweepConfig(join(dir, 'configs', 'named.json')).name, 'own', 'a name given wins');
+  writeFileSync(join(dir, 'configs', 'my grid.yaml'), 'methods: [grpo]\nseeds: [1]\n');
+  assert.throws(() => readSweepConfig(join(dir, 'configs', 'my grid.yaml'), 'my grid.yaml'), /^SweepConfigError: my grid\.yaml: name: missing, and the file name 'my grid' is not a sweep name \(letters, digits and \. _ -, starting with a letter or digit\): give one$|my grid\.yaml: name: missing, and the file name 'my grid' is not a sweep name/);
+});
+
+test('evaluationCount counts what evaluationSteps lists, without listing (the estimate of a 10^6-step cell)', async () => {
+  const { evaluationCount } = await import('./cells.ts');
+  const { evaluationSteps } = await import('../train/evaluate.ts');
+  for (const schedule of ['dense', '5@50,25', 'every:1', 'every:3', 'every:0', 'never', '2@10,5@40,7', '1@3,100'])
+    for (const steps of [1, 2, 3, 7, 10, 49, 50, 51, 150, 600]) assert.equal(evaluationCount(schedule, steps), evaluationSteps({ evalSchedule: schedule, steps }).length, `${schedule} over ${steps} steps`);
+  assert.equal(evaluationCount('every:1', 1_000_000), 1_000_001);
 });

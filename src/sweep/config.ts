@@ -3,13 +3,13 @@
 // registry's resolveMethodConfig) — nothing about them is stated here a second time. Every refusal is one line
 // naming the file and the key: `sweep.yaml: train.stepz: unknown train option (known: steps, prompts, …)`.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { getMethod, methodNames, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
 import { PACKAGE_BASE } from '../paths.ts';
-import { checkTrainConfig, DEFAULT_TRAIN, TRAIN_OPTIONS, ruleProblem, type TrainConfig, type TrainOption } from '../train/config.ts';
+import { checkTrainConfig, DEFAULT_TRAIN, TRAIN_BOUNDS, TRAIN_OPTIONS, ruleProblem, type TrainConfig, type TrainOption } from '../train/config.ts';
 import { parseEvalSchedule } from '../train/evaluate.ts';
 import { UsageError } from '../util/errors.ts';
 import { SWEEP_SCHEMA } from './schema.ts';
@@ -30,7 +30,7 @@ export interface OverrideSpec {
  */
 export interface SweepConfig {
   name: string;
-  /** The base checkpoint as written (relative to the working directory, as train's --base); null: the committed base. */
+  /** The base checkpoint as written (relative to the config file's folder); null: the committed base. */
   base: string | null;
   methods: string[];
   seeds: number[];
@@ -53,6 +53,12 @@ const SET_BY_SWEEP: Record<string, string> = {
 
 /** The train flags a config may name. */
 export const SWEEP_TRAIN_OPTIONS: readonly TrainOption[] = TRAIN_OPTIONS.filter((o) => !(o.flag in SET_BY_SWEEP));
+
+/**
+ * Most cells a sweep takes: every cell is a train run with a folder of its own (checkpoints of ~3 MB each) and a line
+ * in sweep.json, expanded, ordered and listed by --status and --dry-run at once.
+ */
+export const MAX_CELLS = { max: 10_000, why: 'every cell is a train run with its own folder (≥ 2 checkpoints of ~3 MB: 10000 cells ≥ 60 GB), and sweep.json and --status list them all; split the grid into several sweeps' } as const;
 
 /** A refusal of a config: one line naming the file and the key. */
 export class SweepConfigError extends UsageError {
@@ -139,7 +145,8 @@ class Checker {
 
   trainValue(key: string, o: TrainOption, v: TrainValue): TrainValue {
     const problem = ruleProblem(o.rule, v);
-    if (problem) this.fail(key, problem);
+    // A size bound says why it is there, as train's flag does.
+    if (problem) this.fail(key, o.rule.kind === 'number' && o.rule.why !== undefined && typeof v === 'number' && Number.isSafeInteger(v) && o.rule.max !== undefined && v > o.rule.max ? `${problem}: ${o.rule.why}` : problem);
     // The report is built from evaluations: a cell that never evaluates has nothing to report.
     if (o.field === 'evalSchedule') {
       const s = parseEvalSchedule(String(v));
@@ -180,7 +187,7 @@ export function trains(method: string): boolean {
 }
 
 interface RawConfig {
-  name: string;
+  name?: string;
   base?: string | null;
   methods: string[];
   seeds: number[];
@@ -191,15 +198,31 @@ interface RawConfig {
   include_plain?: boolean;
 }
 
+/** A sweep name: it names the sweep's records (the schema's pattern). */
+const SWEEP_NAME = new RegExp(SWEEP_SCHEMA.properties.name.pattern);
+
+/** The seed rule train's --seed is checked by. */
+const SEED_OPTION = TRAIN_OPTIONS.find((o) => o.flag === 'seed')!;
+
 /**
  * A parsed config (the object a YAML or JSON file holds) checked and put in canonical form. `file` names it in
- * errors. Last, its rows are expanded once for what only a whole row shows (expandRows).
+ * errors; `defaultName` is the name when the config gives none (a file's name; without it, name is required). The
+ * cell count is checked before anything is expanded; last, its rows are expanded once for what only a whole row
+ * shows (expandRows).
  */
-export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
+export function checkSweepConfig(raw: unknown, file: string, defaultName?: string): SweepConfig {
   checkShape(raw, file);
   const r = raw as RawConfig;
   const c = new Checker(file);
+  if (r.name === undefined && defaultName === undefined) c.fail('name', 'missing');
+  if (r.name === undefined && !SWEEP_NAME.test(defaultName!))
+    c.fail('name', `missing, and the file name '${defaultName}' is not a sweep name (letters, digits and . _ -, starting with a letter or digit): give one`);
+  const name = r.name ?? defaultName!;
   const methods = r.methods.map((m, i) => c.method(`methods[${i}]`, m));
+  r.seeds.forEach((s, i) => {
+    const problem = ruleProblem(SEED_OPTION.rule, s);
+    if (problem) c.fail(`seeds[${i}]`, problem);
+  });
   const trainable = methods.filter(trains);
   const train = c.train('train', r.train);
   const opt: SweepConfig['opt'] = {};
@@ -240,7 +263,8 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
     oopt = Object.fromEntries(Object.keys(o.opt ?? {}).sort().map((k) => [k, oopt[k]!]));
     return { name: o.name, methods: ms, train: otrain, opt: oopt };
   });
-  const cfg: SweepConfig = { name: r.name, base: r.base ?? null, methods, seeds: [...r.seeds], train, opt, grid, overrides, include_plain: r.include_plain ?? true };
+  const cfg: SweepConfig = { name, base: r.base ?? null, methods, seeds: [...r.seeds], train, opt, grid, overrides, include_plain: r.include_plain ?? true };
+  checkCellCount(cfg, file);
   expandRows(cfg, file);
   return cfg;
 }
@@ -306,10 +330,42 @@ export function expandRows(cfg: SweepConfig, file: string): SweepRow[] {
   return rows;
 }
 
-/** The flags of one row checked together, by the same check a library caller's TrainConfig gets. */
+/**
+ * Refuses a config of more than MAX_CELLS cells, counted without expanding anything (a grid's combinations multiply):
+ * per method, its plain row and, when it has every grid key, one row per combination; the base rows once, the
+ * others once per seed.
+ */
+function checkCellCount(cfg: SweepConfig, file: string): void {
+  const variants = Object.keys(cfg.grid).length > 0 || cfg.overrides.length > 0;
+  let once = 0;
+  let rows = 0;
+  for (const m of cfg.methods) {
+    if (!trains(m)) {
+      once += 1;
+      continue;
+    }
+    if (!variants || cfg.include_plain) rows += 1;
+    const keys = Object.keys(cfg.grid);
+    if (keys.length > 0 && keys.every((k) => TRAIN_FLAGS.has(k) || Object.hasOwn(getMethod(m).options, k))) rows += keys.reduce((n, k) => n * cfg.grid[k]!.length, 1);
+  }
+  rows += cfg.overrides.reduce((n, o) => n + o.methods.length, 0);
+  const seeds = cfg.seeds.length;
+  const total = once + rows * seeds;
+  if (total <= MAX_CELLS.max) return;
+  const parts = [...(once > 0 ? [`${once} base cell${once === 1 ? '' : 's'}`] : []), `${rows} row${rows === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'}`].join(' + ');
+  // Name the key that makes it large: many seeds, else the grid.
+  const key = seeds > rows ? 'seeds' : Object.keys(cfg.grid).length > 0 ? 'grid' : cfg.overrides.length > 0 ? 'overrides' : 'methods';
+  throw new SweepConfigError(`${file}: ${key}: ${total} cells (${parts}) — more than the ${MAX_CELLS.max} a sweep takes: ${MAX_CELLS.why}`);
+}
+
+/** The flags of one row checked together, by the same check a library caller's TrainConfig gets, and train's bounds on their product. */
 function checkRow(r: SweepRow, file: string): void {
   const cfg: Record<string, unknown> = { ...DEFAULT_TRAIN, method: r.method, base: '', out: '' };
   for (const o of TRAIN_OPTIONS) if (r.train[o.flag] !== undefined) cfg[o.field] = r.train[o.flag];
+  const prompts = Number(cfg['promptsPerStep']);
+  const samples = Number(cfg['samplesPerPrompt']);
+  if (prompts * samples > TRAIN_BOUNDS.responses.max)
+    throw new SweepConfigError(`${file}: ${r.where}: row '${r.row}': --prompts × --samples must be ≤ ${TRAIN_BOUNDS.responses.max} (got ${prompts} × ${samples} = ${prompts * samples}): ${TRAIN_BOUNDS.responses.why}`);
   try {
     checkTrainConfig(cfg as unknown as TrainConfig);
     resolveMethodConfig(getMethod(r.method), r.opt);
@@ -328,13 +384,53 @@ export function parseSweepText(text: string, file: string): unknown {
   }
 }
 
-/** Reads, parses and checks a config file (rows included: see cells.ts expandRows). */
-export function readSweepConfig(path: string, shown: string = path): SweepConfig {
-  if (!existsSync(path)) throw new SweepConfigError(`${shown}: no such file`);
-  return checkSweepConfig(parseSweepText(readFileSync(path, 'utf8'), shown), shown);
+/** A config file's text; one that is not UTF-8 (UTF-16 from a Windows editor, Latin-1) is refused as such. */
+function readUtf8(path: string, shown: string): string {
+  const bytes = readFileSync(path);
+  const notUtf8 = (why: string): never => {
+    throw new SweepConfigError(`${shown}: not UTF-8 (${why}); save it as UTF-8`);
+  };
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) notUtf8(`it is UTF-16, by its byte-order mark 0x${bytes[0]!.toString(16)} 0x${bytes[1]!.toString(16)}`);
+  // UTF-16 without a mark: ASCII text with a zero byte beside every character.
+  if (bytes.length >= 2 && bytes.subarray(0, 64).includes(0)) notUtf8('it is UTF-16: it holds zero bytes between its characters');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const before = bytes.subarray(0, at).toString('utf8');
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    return notUtf8(`byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at line ${line}, column ${column} is not valid UTF-8`);
+  }
 }
 
-/** The base checkpoint's absolute path: the config's, against the working directory, or the committed base. */
-export function sweepBase(cfg: SweepConfig, cwd: string = process.cwd()): string {
-  return cfg.base === null ? PACKAGE_BASE : resolve(cwd, cfg.base);
+/** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (len === 0) return i;
+    for (let k = 1; k < len; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += len;
+  }
+  return bytes.length - 1;
+}
+
+/**
+ * Reads, parses and checks a config file (rows included: see cells.ts expandRows). Without a name, the sweep is
+ * named after the file (`grid.yaml` → grid).
+ */
+export function readSweepConfig(path: string, shown: string = path): SweepConfig {
+  if (!existsSync(path)) throw new SweepConfigError(`${shown}: no such file`);
+  return checkSweepConfig(parseSweepText(readUtf8(path, shown), shown), shown, basename(path, extname(path)));
+}
+
+/** The base checkpoint's absolute path: the config's, against the config file's folder `from`, or the committed base. */
+export function sweepBase(cfg: SweepConfig, from: string): string {
+  return cfg.base === null ? PACKAGE_BASE : resolve(from, cfg.base);
+}
+
+/** The folder a config file's paths are relative to. */
+export function configFolder(path: string): string {
+  return dirname(resolve(path));
 }

@@ -14,8 +14,9 @@ export const OVERRIDE_NAME = '^[A-Za-z0-9][A-Za-z0-9._=,:+-]*$';
 export const SWEEP_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'methods', 'seeds'],
+  required: ['methods', 'seeds'],
   properties: {
+    // Optional in a file: the file's name (src/sweep/config.ts readSweepConfig).
     name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
     // null (as sweep.json records it): the committed base.
     base: { type: ['string', 'null'], minLength: 1 },

@@ -75,6 +75,7 @@ export interface TrainConfig {
  * ~6 MB of activations (64 prompts × 8 samples took 3.0 GB).
  */
 export const TRAIN_BOUNDS = {
+  steps: { max: 1_000_000, why: 'metrics.jsonl holds a line per step (1–2 KB each), read whole by the report and a resume: 1000000 ≈ 1–2 GB' },
   items: { max: 20_000, why: 'problems per benchmark held in memory, ~185 KiB each: 20000 ≈ 3.6 GB' },
   responses: { max: 1024, why: 'responses per step whose activations the update holds at once, ~6 MB each: 1024 ≈ 6 GB' },
   dModel: { max: 512, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
@@ -112,7 +113,7 @@ const option = <K extends FlagField>(o: TrainOption<K>): TrainOption => o;
 /** Every train flag, in the order `train --help` lists them. */
 export const TRAIN_OPTIONS: readonly TrainOption[] = [
   // Long enough for GRPO and RLSD to climb and settle from the committed base (results/reference/README.md).
-  option({ field: 'steps', flag: 'steps', default: 600, rule: int(1), help: 'training steps (one rollout batch each); the cosine schedule decays over them' }),
+  option({ field: 'steps', flag: 'steps', default: 600, rule: size(TRAIN_BOUNDS.steps), help: 'training steps (one rollout batch each); the cosine schedule decays over them' }),
   option({ field: 'promptsPerStep', flag: 'prompts', default: 16, rule: size(TRAIN_BOUNDS.responses), help: 'prompts per step' }),
   option({ field: 'samplesPerPrompt', flag: 'samples', default: 8, rule: size(TRAIN_BOUNDS.responses), help: 'responses per prompt (G)' }),
   option({ field: 'ppoMiniBatch', flag: 'ppo-mini-batch', default: 0, rule: int(0), help: 'prompts per optimiser update (veRL ppo_mini_batch_size); 0: the whole step in one on-policy update' }),

@@ -13,7 +13,8 @@ export type NumberCheck = { value: number; broken: null | 'not-a-number' | 'inte
 export function checkNumber(v: unknown, rule: NumberRule): NumberCheck {
   const x = typeof v === 'number' ? v : Number(v);
   if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || !Number.isFinite(x)) return { value: x, broken: 'not-a-number' };
-  if (rule.integer && !Number.isInteger(x)) return { value: x, broken: 'integer' };
+  // Past 2^53 an integer is not held exactly (9007199254740993 reads as …992): not one a rule can accept.
+  if (rule.integer && !Number.isSafeInteger(x)) return { value: x, broken: 'integer' };
   if (rule.min !== undefined && (rule.minExclusive ? x <= rule.min : x < rule.min)) return { value: x, broken: 'min' };
   if (rule.max !== undefined && x > rule.max) return { value: x, broken: 'max' };
   return { value: x, broken: null };
