@@ -95,8 +95,8 @@ export function miniSuiteSplit(split: string | undefined): MiniSuiteSplit {
 export interface EvalIdentity {
   /** A local evaluation's checkpoint (absent when an endpoint answered). */
   checkpoint?: { path: string; weightsSha256: string };
-  /** An endpoint evaluation's server and model (never its key). */
-  endpoint?: { url: string; model: string };
+  /** An endpoint evaluation's server and model (never its key), and the weights the server names, when it names them. */
+  endpoint?: { url: string; model: string; fingerprint?: string };
   /** MathVista's extraction judge, with a hash of the ported prompt code. */
   judge?: { url: string; model: string; code: string };
   data: { data: string; split: string | null; limit: number | null; miniSeed?: number; miniItems?: number };
@@ -144,7 +144,7 @@ function sourceHash(files: readonly string[], root = PACKAGE_ROOT): string {
 
 /** What answers: the endpoint and model, or the checkpoint (refused when neither is given). */
 function evalSource(cfg: EvalConfig): Pick<EvalIdentity, 'checkpoint' | 'endpoint'> {
-  if (cfg.endpoint) return { endpoint: { url: cfg.endpoint.url, model: cfg.endpoint.model } };
+  if (cfg.endpoint) return { endpoint: { url: cfg.endpoint.url, model: cfg.endpoint.model, ...(cfg.endpoint.fingerprint !== undefined ? { fingerprint: cfg.endpoint.fingerprint } : {}) } };
   const checkpoint = checkpointOf(cfg);
   return { checkpoint: { path: checkpoint, weightsSha256: sha256File(join(checkpoint, 'weights.bin')) } };
 }
@@ -191,7 +191,8 @@ export function identityDiff(old: EvalIdentity, now: EvalIdentity): string[] {
     if (old.checkpoint.weightsSha256 !== now.checkpoint.weightsSha256)
       out.push(`checkpoint ${show(old.checkpoint.path)} (weights sha256 ${String(old.checkpoint.weightsSha256).slice(0, 8)}…) → ${now.checkpoint.path} (${now.checkpoint.weightsSha256.slice(0, 8)}…)`);
   } else {
-    const subject = (id: EvalIdentity): string => (id.endpoint ? `endpoint ${id.endpoint.url} model ${id.endpoint.model}` : id.checkpoint ? `checkpoint ${id.checkpoint.path}` : '(none)');
+    const subject = (id: EvalIdentity): string =>
+      id.endpoint ? `endpoint ${id.endpoint.url} model ${id.endpoint.model}${id.endpoint.fingerprint !== undefined ? ` (system_fingerprint ${id.endpoint.fingerprint})` : ''}` : id.checkpoint ? `checkpoint ${id.checkpoint.path}` : '(none)';
     if (subject(old) !== subject(now)) out.push(`${subject(old)} → ${subject(now)}`);
   }
   cmp('--judge-endpoint / --judge-model', old.judge, now.judge);
@@ -329,8 +330,8 @@ export interface RespondTask {
 
 /** Who answers: the local policy or an endpoint. The loop that writes records and rebuilds metrics is shared. */
 export interface Responder {
-  /** Refusals that must come before anything is written. */
-  check(cfg: EvalConfig): void;
+  /** Refusals that must come before anything is written; returns the configuration with what the server says filled in. */
+  prepare(cfg: EvalConfig): Promise<EvalConfig>;
   /** Per-benchmark prompt statistics (the local policy's vocabulary and positions; none for an endpoint). */
   promptStats(name: string, bench: BenchmarkModule, items: readonly BenchItem[], cfg: EvalConfig): { unknownWords: number; truncatedPrompts: number };
   /** Produces every unfinished unit's record through task.deliver. */
@@ -346,7 +347,10 @@ export interface Responder {
 function localResponder(checkpoint: string): Responder {
   const { policy, info } = Policy.load(checkpoint);
   return {
-    check: (cfg) => policy.assertResponseFits(cfg.maxNewTokens),
+    prepare: async (cfg) => {
+      policy.assertResponseFits(cfg.maxNewTokens);
+      return cfg;
+    },
     promptStats(_name, bench, items, cfg) {
       let unknownWords = 0;
       let truncatedPrompts = 0;
@@ -403,13 +407,14 @@ export async function evaluate(cfg: EvalConfig, progress?: EvalProgress): Promis
   }
 }
 
-async function evaluateLocked(cfg: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
+async function evaluateLocked(asked: EvalConfig, progress?: EvalProgress): Promise<BenchmarkResult[]> {
+  let cfg = asked;
   const responder = cfg.endpoint ? endpointResponder(cfg.endpoint, cfg.client) : localResponder(checkpointOf(cfg));
   const scoring = scorers(cfg.judge ? { target: cfg.judge, settings: cfg.client } : null);
   const results: BenchmarkResult[] = [];
   try {
     // Every refusal comes before anything is written: the response length, then the folder's recorded settings.
-    responder.check(cfg);
+    cfg = await responder.prepare(cfg);
     const identity = evalIdentity(cfg);
     const folder = openEvalFolder(cfg, identity);
     const stopAfterRecords = testKillHook();

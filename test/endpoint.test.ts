@@ -125,7 +125,7 @@ test('eval --endpoint: records as a local evaluation, endpoint and model in the 
       const killedArgs = ['eval', '--endpoint', server.url, '--model', 'served-model', ...MINI, '--benchmarks', 'mathvista,mmmu', '--cache', join(dir, 'cache-k'), '--concurrency', '4', '--out', join(dir, 'k')];
       const killed = await runCliAsync(killedArgs, { env: { RLSD_TEST_KILL_AFTER_RECORDS: '2' } });
       assert.equal(killed.signal, 'SIGKILL');
-      const answered = filesUnder(join(dir, 'cache-k')).filter((f) => f.endsWith('.json')).length;
+      const answered = filesUnder(join(dir, 'cache-k')).filter((f) => /[0-9a-f]{64}\.json$/.test(f)).length;
       assert.ok(answered >= 2, `the answers received before the kill are cached (${answered})`);
       const afterKill = server.requests.length;
       const resumed = await runCliAsync(killedArgs);
@@ -370,6 +370,53 @@ test('eval --endpoint --api-key-env: a server that echoes the key in its answers
         assert.ok(!text.includes('sk-rlsd-echo'), `${f} holds the key: ${text.slice(Math.max(0, text.indexOf('sk-rlsd-echo') - 200), text.indexOf('sk-rlsd-echo') + 60)}`);
       }
       for (const [name, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['stdout (cached)', again.stdout], ['stderr (cached)', again.stderr]] as const) assert.ok(!text.includes('sk-rlsd-echo'), `${name} holds the key:\n${text}`);
+    }),
+  );
+});
+
+test('eval --endpoint: a server naming no weights is said to be trusted by name at start (age, folder to delete); answers from other weights than the cache recorded are refused', async () => {
+  const items = await miniItems(['mathvista'], 4);
+  let fingerprint = 'fp-A';
+  const server = await startLoopback((req) => ({ content: rightAnswer(items.get(requestPromptKey(req))!), fingerprint }));
+  await closing([server], () =>
+    withTmp('rlsd-endpoint-trust-', async (dir) => {
+      const cache = join(dir, 'cache');
+      const args = (out: string, n: number) => ['eval', '--endpoint', server.url, '--model', 'm', '--data', 'mini', '--mini-items', String(n), '--benchmarks', 'mathvista', '--concurrency', '1', '--cache', cache, '--out', join(dir, out)];
+      const notes = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('rlsd-bench: note: '));
+      const trust = /^rlsd-bench: note: http:\/\/127\.0\.0\.1:\d+ names no weights for model 'm' \(no system_fingerprint in GET \/v1\/models\), so the response cache (\S+) trusts the name: (.*)\. If other weights now answer under this name, delete that folder or run with --no-cache$/;
+
+      const a = await runCliAsync(args('a', 3));
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(server.modelQueries, 1, 'the model list is read once, before any request');
+      const first = trust.exec(notes(a.stderr)[0] ?? '');
+      assert.ok(first, a.stderr);
+      assert.equal(first[2], 'it holds no answer yet');
+      const scopeDir = first[1]!;
+      assert.ok(scopeDir.startsWith(join(cache, 'm-')), scopeDir);
+
+      const b = await runCliAsync(args('b', 3));
+      assert.equal(b.code, 0, b.stderr);
+      assert.equal(server.requests.length, 3, 'the second run is answered by the cache');
+      const second = trust.exec(notes(b.stderr)[0] ?? '');
+      assert.ok(second, b.stderr);
+      assert.equal(second[1], scopeDir);
+      assert.match(second[2]!, /^it holds 3 answers, the first stored \d{4}-\d\d-\d\d \d\d:\d\d UTC \(\d+ s ago\) under system_fingerprint fp-A$/);
+
+      // Other weights behind the same name and URL: the first new answer is refused, naming both and the folder.
+      fingerprint = 'fp-B';
+      const c = await runCliAsync(args('c', 4));
+      assert.equal(c.code, 1, c.stderr);
+      assert.equal(server.requests.length, 4, 'one request for the one item the cache lacks');
+      assert.deepEqual(errorLines(c.stderr), [
+        `rlsd-bench: error: ${server.url.replace('/v1', '')} now answers model 'm' with system_fingerprint fp-B, but the response cache ${scopeDir} holds answers of fp-A: other weights answer under this name; delete that folder or run with --no-cache (or another --cache)`,
+      ]);
+      assert.equal(filesUnder(scopeDir).filter((f) => /[0-9a-f]{64}\.json$/.test(f)).length, 3, 'the answer of the other weights is not cached');
+
+      // Invalidated as the message says: everything is asked again.
+      rmSync(scopeDir, { recursive: true });
+      const d = await runCliAsync(args('d', 4));
+      assert.equal(d.code, 0, d.stderr);
+      assert.equal(server.requests.length, 8);
     }),
   );
 });

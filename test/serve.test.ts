@@ -4,7 +4,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -12,6 +13,7 @@ import { BASE, BIN, cliEnv, errorLines, REPO, runCli } from './fixtures.ts';
 import { getBenchmark, MINI_BENCHMARKS } from '../benchmarks/index.ts';
 import { miniRows, miniSplitName } from '../benchmarks/mini/build.ts';
 import { chatRequestMessages } from '../src/endpoint/protocol.ts';
+import { runCliAsync } from './endpoint-fixtures.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rlsd-serve-'));
 const children: ChildProcess[] = [];
@@ -137,6 +139,47 @@ test('serve --model-name: the name clients send; Ctrl-C exits 130', async () => 
   s.child.kill('SIGINT');
   assert.deepEqual(await s.exit, { code: 130, signal: null });
   assert.match(s.stderr(), /rlsd-bench: interrupted/);
+});
+
+test('serve names its weights (system_fingerprint in GET /v1/models and in answers); eval --endpoint keys its cache on them: other weights under the same name and port are asked again', async () => {
+  const other = join(tmp, 'other-weights');
+  mkdirSync(other);
+  copyFileSync(join(BASE, 'checkpoint.json'), join(other, 'checkpoint.json'));
+  const w = readFileSync(join(BASE, 'weights.bin'));
+  w[w.length - 4] = w[w.length - 4]! ^ 1; // the lowest mantissa bit of one weight: other weights, the same shape
+  writeFileSync(join(other, 'weights.bin'), w);
+  const fingerprintOf = (dir: string) => `rlsd-bench-${createHash('sha256').update(readFileSync(join(dir, 'weights.bin'))).digest('hex').slice(0, 12)}`;
+  const cache = join(tmp, 'fingerprint-cache');
+  const evalArgs = (url: string, out: string) => ['eval', '--endpoint', url, '--model', 'policy', '--max-new-tokens', '32', '--cache', cache, '--mini-items', '2', '--benchmarks', 'mathvista,mmmu', '--out', join(tmp, out)];
+  const listed = async (url: string) => ((await (await fetch(`${url}/models`)).json()) as { data: { id: string; system_fingerprint: string }[] }).data;
+
+  const first = await serve(['--port', '0', '--model-name', 'policy']);
+  assert.deepEqual((await listed(first.url)).map((m) => [m.id, m.system_fingerprint]), [['policy', fingerprintOf(BASE)]]);
+  const a = await runCliAsync(evalArgs(first.url, 'fp-a'));
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stderr, /model policy: 4 requests sent \(0 retries\), 0 answered from the cache/);
+  assert.doesNotMatch(a.stderr, /names no weights/, 'a server that names its weights needs no warning');
+  first.child.kill('SIGTERM');
+  await first.exit;
+
+  // Other weights, the same name and port: nothing comes from the cache, and the folder of the first run refuses.
+  const second = await serve(['--port', new URL(first.url).port, '--model-name', 'policy', '--checkpoint', other]);
+  assert.equal(second.url, first.url);
+  assert.deepEqual((await listed(second.url)).map((m) => m.system_fingerprint), [fingerprintOf(other)]);
+  assert.equal((await chat(second.url, { model: 'policy', messages: [{ role: 'user', content: 'how many red circles ?' }], temperature: 0 })).json.system_fingerprint, fingerprintOf(other));
+  const b = await runCliAsync(evalArgs(second.url, 'fp-b'));
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(b.stderr, /model policy: 4 requests sent \(0 retries\), 0 answered from the cache/);
+  assert.equal((JSON.parse(readFileSync(join(tmp, 'fp-b', 'eval.json'), 'utf8')) as { endpoint: { fingerprint: string } }).endpoint.fingerprint, fingerprintOf(other));
+  const again = await runCliAsync(evalArgs(second.url, 'fp-a'));
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(errorLines(again.stderr)[0] ?? '', new RegExp(`holds an evaluation with other settings: endpoint \\S+ model policy \\(system_fingerprint ${fingerprintOf(BASE)}\\) → endpoint \\S+ model policy \\(system_fingerprint ${fingerprintOf(other)}\\)`));
+  // The same weights again: every answer is in the cache.
+  const c = await runCliAsync(evalArgs(second.url, 'fp-c'));
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stderr, /model policy: 0 requests sent \(0 retries\), 4 answered from the cache/);
+  second.child.kill('SIGTERM');
+  await second.exit;
 });
 
 test('serve: bad flags get one line and a non-zero exit', async () => {

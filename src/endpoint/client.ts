@@ -11,7 +11,7 @@
 // Authorization header of the requests: it is never part of a cache key, a record, a log line or an error message
 // (whatever text a server sends — an answer, its finish reason, an error — has it redacted before it is kept or
 // quoted, since some servers echo request headers back).
-import { ResponseCache, requestKey } from './cache.ts';
+import { durationWords, requestKey, type CacheScope, type ResponseCache } from './cache.ts';
 import type { ChatMessage } from './protocol.ts';
 import { RlsdBenchError, UsageError } from '../util/errors.ts';
 
@@ -22,6 +22,8 @@ export interface EndpointTarget {
   model: string;
   /** The environment variable holding the API key (none: no Authorization header). */
   apiKeyEnv?: string;
+  /** The weights the server names for the model (GET /v1/models), filled in when an evaluation starts. */
+  fingerprint?: string;
 }
 
 /** How requests are sent; every field has a CLI flag (`eval --help`). */
@@ -124,19 +126,32 @@ export function backoffMs(retry: number, baseMs: number, random: () => number = 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-type Attempt = { ok: Completion } | { retry: string; afterMs?: number | null } | { fail: string } | { fatal: string };
+type Attempt = { ok: Completion; fingerprint: string | null } | { retry: string; afterMs?: number | null } | { fail: string } | { fatal: string };
+
+/** What the server says of the model in GET /v1/models (fields it does not give are null). */
+export interface ServedModel {
+  /** `system_fingerprint` of the model object (rlsd-bench serve's extension): which weights answer. */
+  fingerprint: string | null;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class EndpointClient {
   readonly url: URL;
   readonly stats: ClientStats = { cached: 0, requests: 0, retries: 0, failed: 0 };
   private readonly headers: Record<string, string>;
   private readonly secret: string | undefined;
+  private opened: Promise<ServedModel> | null = null;
+  /** The cache's part for this server, model and weights (set by open). */
+  private scope: CacheScope | null = null;
 
+  /** `notify` receives the lines a user should read at start (the CLI prints them as notes). */
   constructor(
     readonly target: EndpointTarget,
     readonly settings: ClientSettings,
     private readonly cache: ResponseCache | null,
     apiKey: string | undefined,
+    private readonly notify: (line: string) => void = (line) => process.stderr.write(`rlsd-bench: note: ${line}\n`),
   ) {
     this.url = chatCompletionsUrl('endpoint', target.url);
     this.secret = apiKey;
@@ -159,15 +174,81 @@ export class EndpointClient {
     return t.length > 200 ? `${t.slice(0, 200)}…` : t;
   }
 
+  /** GET /v1/models beside the chat-completions path (the same base URL). */
+  get modelsUrl(): URL {
+    const url = new URL(this.url.href);
+    url.pathname = url.pathname.replace(/\/chat\/completions$/, '/models');
+    return url;
+  }
+
+  /**
+   * What the server says of the model (once; every later call returns the same): its GET /v1/models entry, read
+   * before any request so that the cache can key on the weights it names. A server without the route, or one that is
+   * down, simply names nothing (its requests then fail as requests do). Opens the cache's scope and says at start
+   * when the cache can only trust the model's name.
+   */
+  open(): Promise<ServedModel> {
+    this.opened ??= this.readServedModel().then((served) => {
+      if (this.cache) {
+        const where = `${this.url.origin}${this.url.pathname}`;
+        this.scope = this.cache.scope(where, this.target.model, served.fingerprint);
+        if (served.fingerprint === null) this.notify(this.trustNote(this.scope));
+      }
+      return served;
+    });
+    return this.opened;
+  }
+
+  private trustNote(scope: CacheScope): string {
+    const n = scope.entries();
+    const since = scope.created;
+    const held =
+      n === 0 || since === null
+        ? 'it holds no answer yet'
+        : `it holds ${n} answer${n === 1 ? '' : 's'}, the first stored ${since.toISOString().slice(0, 16).replace('T', ' ')} UTC (${durationWords(Date.now() - since.getTime())} ago)${scope.fingerprint !== null ? ` under system_fingerprint ${scope.fingerprint}` : ''}`;
+    return `${this.url.origin} names no weights for model '${this.target.model}' (no system_fingerprint in GET /v1/models), so the response cache ${scope.dir} trusts the name: ${held}. If other weights now answer under this name, delete that folder or run with --no-cache`;
+  }
+
+  private async readServedModel(): Promise<ServedModel> {
+    const none: ServedModel = { fingerprint: null };
+    let listing: unknown;
+    try {
+      const res = await fetch(this.modelsUrl, { headers: { accept: 'application/json', ...(this.headers['authorization'] ? { authorization: this.headers['authorization'] } : {}) }, signal: AbortSignal.timeout(Math.min(this.settings.timeoutS, 30) * 1000) });
+      if (!res.ok) return none;
+      listing = JSON.parse(await res.text());
+    } catch {
+      return none;
+    }
+    const data = isRecord(listing) && Array.isArray(listing['data']) ? listing['data'] : [];
+    const entry = data.find((m): m is Record<string, unknown> => isRecord(m) && m['id'] === this.target.model);
+    const fp = entry?.['system_fingerprint'];
+    return { fingerprint: typeof fp === 'string' && fp !== '' ? this.redact(fp) : null };
+  }
+
+  /** Refuses an answer from other weights than the cache's scope holds; records the first fingerprint a scope sees. */
+  private checkFingerprint(fingerprint: string | null): void {
+    const scope = this.scope;
+    if (scope === null || fingerprint === null) return;
+    const expected = scope.fingerprint;
+    if (expected === null) return scope.noteFingerprint(fingerprint);
+    if (fingerprint !== expected)
+      throw new EndpointError(
+        `${this.url.origin} now answers model '${this.target.model}' with system_fingerprint ${fingerprint}, but the response cache ${scope.dir} holds answers of ${expected}: other weights answer under this name; delete that folder or run with --no-cache (or another --cache)`,
+      );
+  }
+
   /**
    * One response: from the cache when this exact request was answered before, else from the server (retried as the
    * top of this file says). `keyExtra` joins the cache key (the sample index). Throws EndpointRequestError when the
-   * request fails for good and EndpointError when the server refuses in a way every request would meet.
+   * request fails for good and EndpointError when the server refuses in a way every request would meet, or answers
+   * from other weights than the cache holds.
    */
   async complete(request: ChatRequest, keyExtra: Record<string, unknown> = {}): Promise<Completion> {
-    const key = this.cache ? requestKey(`${this.url.origin}${this.url.pathname}`, request, keyExtra) : null;
+    await this.open();
+    const scope = this.scope;
+    const key = scope ? requestKey(`${this.url.origin}${this.url.pathname}`, request, { ...keyExtra, ...(scope.subject.advertised !== null ? { fingerprint: scope.subject.advertised } : {}) }) : null;
     if (key !== null) {
-      const hit = this.cache!.get(key);
+      const hit = scope!.get(key);
       if (hit) {
         this.stats.cached++;
         return this.redacted(hit);
@@ -180,8 +261,9 @@ export class EndpointClient {
       this.stats.requests++;
       const r = await this.attempt(payload);
       if ('ok' in r) {
+        this.checkFingerprint(r.fingerprint);
         const answer = this.redacted(r.ok);
-        if (key !== null) this.cache!.put(key, answer);
+        if (key !== null) scope!.put(key, answer);
         return answer;
       }
       if ('fatal' in r) throw new EndpointError(r.fatal);
@@ -223,10 +305,12 @@ export class EndpointClient {
     } catch {
       return { retry: `malformed JSON from ${where} (${body.length} bytes: ${this.quote(body.slice(0, 60))})` };
     }
-    const choice = (parsed as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[] })?.choices?.[0];
+    const answer = parsed as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[]; system_fingerprint?: unknown } | null;
+    const choice = answer?.choices?.[0];
     const content = choice?.message?.content;
     if (!choice || (typeof content !== 'string' && content !== null)) return { retry: `a response from ${where} without choices[0].message.content` };
-    return { ok: { text: content ?? '', finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null } };
+    const fingerprint = typeof answer?.system_fingerprint === 'string' && answer.system_fingerprint !== '' ? this.redact(answer.system_fingerprint) : null;
+    return { ok: { text: content ?? '', finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null }, fingerprint };
   }
 
   private networkProblem(e: unknown): string {

@@ -49,7 +49,11 @@ export function endpointResponder(target: EndpointTarget, settings: ClientSettin
   const stopAt = failuresToStop(settings.concurrency);
   let failedInARow = 0;
   return {
-    check: () => {},
+    async prepare(cfg) {
+      // Before anything is written: the weights the server names join the folder's identity (and key the cache).
+      const served = await client.open();
+      return served.fingerprint === null || !cfg.endpoint ? cfg : { ...cfg, endpoint: { ...cfg.endpoint, fingerprint: served.fingerprint } };
+    },
     promptStats: () => ({ unknownWords: 0, truncatedPrompts: 0 }),
     async respond({ name, work, isDone, score, deliver, bench }, cfg: EvalConfig) {
       const pending = work.filter((w) => !isDone(w));

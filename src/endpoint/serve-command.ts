@@ -1,7 +1,6 @@
 // `rlsd-bench serve`: the command builder of the OpenAI-compatible server (serve.ts). The CLI's backend helpers
 // (src/cli-util.ts) are handed in by src/commands.ts, since an engine module may not import the CLI modules.
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { checkCheckpoint } from '../checkpoint.ts';
@@ -56,7 +55,6 @@ export function serveCommand(tools: CliTools): (cli: Argv) => Argv {
         await tools.setupBackend(argv);
         const { policy } = Policy.load(checkpoint);
         const meta = join(checkpoint, 'checkpoint.json');
-        const weights = createHash('sha256').update(readFileSync(join(checkpoint, 'weights.bin'))).digest('hex');
         const name = modelName ?? defaultModelName(checkpoint);
         const quiet = Boolean(argv.quiet);
         let running: RunningServer;
@@ -70,7 +68,6 @@ export function serveCommand(tools: CliTools): (cli: Argv) => Argv {
             maxQueue,
             maxBodyBytes: Math.floor(maxBodyMb * 2 ** 20),
             created: Math.floor(statSync(meta).mtimeMs / 1000),
-            fingerprint: `rlsd-bench-${weights.slice(0, 12)}`,
             ...(quiet ? {} : { log: (line: string) => process.stderr.write(`rlsd-bench: ${line}\n`) }),
           });
         } catch (e) {

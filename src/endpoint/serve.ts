@@ -7,9 +7,11 @@
 // Requests are decoded one at a time (a request's n choices together, as one batch): a response never depends on
 // which other requests were in flight. Waiting requests are bounded (429 with Retry-After beyond), bodies too
 // (413). Every failure is answered with OpenAI's error object and the server keeps serving.
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Policy, PolicyInput } from '../policy.ts';
 import { DataError, UsageError } from '../util/errors.ts';
 import { hashString, Rng } from '../util/rng.ts';
@@ -45,7 +47,7 @@ export interface ServeOptions {
   maxQueue?: number;
   /** The model object's `created` (Unix seconds); default: when the server started. */
   created?: number;
-  /** Returned as `system_fingerprint`: which weights answered. */
+  /** Returned as `system_fingerprint`: which weights answered (default: weightsFingerprint of the checkpoint). */
   fingerprint?: string;
   /** One line per request (method, path, status, time); none when absent. */
   log?: (line: string) => void;
@@ -78,6 +80,16 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The `system_fingerprint` of a checkpoint: a hash of its weights, so that a client (and the endpoint cache) can tell
+ * two checkpoints served under one name apart. null when the folder has no weights file.
+ */
+export function weightsFingerprint(checkpoint: string): string | null {
+  const file = join(checkpoint, 'weights.bin');
+  if (!existsSync(file)) return null;
+  return `rlsd-bench-${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12)}`;
 }
 
 /** The default model id: the checkpoint folder's name, `<run>/<step>` for a run's checkpoint (as eval's default --out). */
@@ -299,8 +311,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const queue = new GenerationQueue(opts.maxQueue ?? DEFAULT_MAX_QUEUE);
   const created = opts.created ?? Math.floor(Date.now() / 1000);
   const logError = opts.logError ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const modelObject = { id: modelName, object: 'model', created, owned_by: 'rlsd-bench' };
-  const fingerprint = opts.fingerprint ?? null;
+  const fingerprint = opts.fingerprint ?? weightsFingerprint(opts.checkpoint);
+  // system_fingerprint is this server's extension of the model object: a client learns which weights answer before
+  // its first request (the endpoint cache keys on it).
+  const modelObject = { id: modelName, object: 'model', created, owned_by: 'rlsd-bench', system_fingerprint: fingerprint };
 
   /** The prompt and pixels of a request, prepared as src/eval.ts prepares an item's. */
   async function prepare(params: ChatParams): Promise<{ input: PolicyInput; promptTokens: number }> {
