@@ -40,6 +40,19 @@ const TEXT_STARTS = ['how', 'what', 'which', 'i', 'in', '[ref]'];
 /** Punctuation and markers of the answer statements and the reference template. */
 const SYMBOLS = [' ?', ':', ')', '}', '".', ' (', ' "', ' {', ' \\boxed{', ' [ref]', ' [/ref]', 's', ' '];
 
+/**
+ * The deep mini world's words (benchmarks/mini/deep/language.ts) that the first vocabulary lacks: its filler,
+ * connectives, step sentences and questions. Appended after every other token, so the other ids stay.
+ */
+const DEEP_WORDS = [
+  'looking', 'at', 'let', 'me', 'look', 'chart', 'picture', 'grid', 'we', 'need', 'question', 'asks', 'for', 'with',
+  'first', 'then', 'next', 'now', 'and', 'that', 'this', 'gives', 'result', 'there', 'are', 'objects', 'rectangle',
+  'wide', 'tall', 'cells', 'not', 'of',
+];
+/** Deep-world words that can open a response (hence also without the space), and its sentence punctuation. */
+const DEEP_STARTS = ['looking', 'let', 'there', 'the'];
+const DEEP_SYMBOLS = [' .', ' ,'];
+
 function defaultVocab(): string[] {
   const vocab: string[] = [...SPECIALS];
   vocab.push(...DIGITS, ...DIGITS.map((d) => ' ' + d));
@@ -87,10 +100,14 @@ export class Tokenizer {
   /**
    * The mini language's vocabulary. `fusedOptionMarkers` adds ' (A)' … ' (D)' as single tokens (after all
    * others, so the other ids stay), making the option lookup a one-token induction: after the value in a
-   * trace, copy the token that followed the same value among the options.
+   * trace, copy the token that followed the same value among the options. `deep` adds the deep mini world's words.
    */
-  static default(opts: { fusedOptionMarkers?: boolean } = {}): Tokenizer {
-    return new Tokenizer([...defaultVocab(), ...(opts.fusedOptionMarkers ? LETTERS.map((l) => ` (${l})`) : [])]);
+  static default(opts: { fusedOptionMarkers?: boolean; deep?: boolean } = {}): Tokenizer {
+    return new Tokenizer([
+      ...defaultVocab(),
+      ...(opts.fusedOptionMarkers ? LETTERS.map((l) => ` (${l})`) : []),
+      ...(opts.deep ? [...DEEP_WORDS.map((w) => ' ' + w), ...DEEP_STARTS, ...DEEP_SYMBOLS] : []),
+    ]);
   }
 
   get vocabSize(): number {

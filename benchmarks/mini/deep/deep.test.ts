@@ -165,7 +165,7 @@ test('the reference solution records its steps in the teacher template', () => {
   const steps = ref.segments.filter((s) => s.role === 'step').map((s) => ref.text.slice(s.start, s.end).trim());
   assert.deepEqual(steps, ['red bar 5', 'blue bar 3', 'green bar 2', '5 plus 3 is 8', '8 minus 2 is 6']);
   const choice = writeReference(mostChoice);
-  assert.equal(choice.text, '[ref] red count 3 blue count 5 green count 2 hence blue has the most that is blue (B) answer B [/ref]');
+  assert.equal(choice.text, '[ref] red objects 3 blue objects 5 green objects 2 hence blue has the most that is blue (B) answer B [/ref]');
 });
 
 test('every family writes problems of at least three steps whose reasoning parses back with no wrong step', async () => {
@@ -193,4 +193,37 @@ test('every family writes problems of at least three steps whose reasoning parse
     }
   }
   assert.throws(() => gridProblem(new Rng(1), { variant: 'volume' }), /grid: unknown variant 'volume' \(known: perimeter, outside, area-perimeter\)/);
+});
+
+test('the deep tokenizer encodes every text of every family; tokens map onto the written segments', async () => {
+  const { chainProblem, compareProblem, gridProblem } = await import('./families.ts');
+  const { Tokenizer } = await import('../../../src/tokenizer.ts');
+  const { tokenSpanIndex, tokenMask } = await import('./tokens.ts');
+  const tok = Tokenizer.default({ fusedOptionMarkers: true, deep: true });
+  const first = Tokenizer.default({ fusedOptionMarkers: true });
+  // The first vocabulary's ids are unchanged.
+  assert.deepEqual(tok.vocab.slice(0, first.vocabSize), first.vocab);
+  const statements = [(a: string) => `the answer is (${a})`, (a: string) => `The answer is "${a}".`, (a: string) => `\\boxed{${a}}`, (a: string) => `Answer: ${a}`, (a: string) => `{${a}}`];
+  for (let seed = 1; seed <= 100; seed++) {
+    for (const d of [chainProblem(new Rng(seed), { multipleChoice: seed % 2 === 0 }), compareProblem(new Rng(seed), {}), gridProblem(new Rng(seed), { hard: true })]) {
+      tok.encode(d.question);
+      tok.encode(`${d.question} ${(d.options ?? []).map((o, i) => `${o} (${'ABCD'[i]})`).join(' ')}`);
+      tok.encode(d.reference.text);
+      const written = withAnswer(d.reasoning, statements[seed % 5]!(d.answer));
+      const tokens = tok.encode(written.text).map((id) => tok.vocab[id]!);
+      assert.equal(tokens.join(''), written.text);
+      const index = tokenSpanIndex(tokens, written.segments);
+      assert.ok(index.every((k) => k >= 0), written.text);
+      // Each step's tokens, joined, are the step's text.
+      written.segments.forEach((seg, k) => {
+        const text = tokens.filter((_, t) => index[t] === k).join('');
+        assert.equal(text, written.text.slice(seg.start, seg.end));
+      });
+      const answer = written.segments[written.segments.length - 1]!;
+      assert.equal(tokenMask(tokens, answer).reduce((a, b) => a + b, 0), tokens.filter((_, t) => index[t] === written.segments.length - 1).length);
+    }
+  }
+  // A token outside every span, and an empty list.
+  assert.deepEqual(Array.from(tokenSpanIndex(['ab', ' c', ' d'], [{ start: 2, end: 4 }])), [-1, 0, -1]);
+  assert.deepEqual(Array.from(tokenSpanIndex([], [{ start: 0, end: 1 }])), []);
 });

@@ -141,7 +141,8 @@ export function writeReference(program: Program): Written {
   let concluded = false;
   program.steps.forEach((step, i) => {
     if (step.kind === 'read') {
-      w.add(`${step.label} ${step.form === 'count' ? 'count' : step.form} ${step.value}`, 'step', i);
+      const what = step.form !== 'count' ? `${step.label} ${step.form}` : step.label.includes(' ') ? step.label : `${step.label} objects`;
+      w.add(`${what} ${step.value}`, 'step', i);
       readValues.push(step.value);
       return;
     }
