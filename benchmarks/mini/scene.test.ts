@@ -92,3 +92,34 @@ test('raw pixels are much faster than PNG rendering (10 000 scenes well under a 
   const ms = performance.now() - t0;
   assert.ok(ms < 1000, `10 000 rasterisations took ${ms.toFixed(0)} ms`);
 });
+
+test('perception: seeded noise in both renderers, finer bar units without rules, no checkerboard, faint objects', async () => {
+  const crisp: Scene = { kind: 'bars', bars: [{ column: 0, colour: 'red', value: 9 }] };
+  const hard: Scene = { ...crisp, perception: { noise: 20, barUnit: 3, barRules: false } };
+  const p = scenePixels(hard);
+  // The same scene gives the same noise, and the SVG path (sharp) equals the raster path pixel for pixel.
+  assert.deepEqual(scenePixels(hard), p);
+  const { data } = await sharp(Buffer.from(await renderScenePng(hard))).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual(new Uint8Array(data), p);
+  const encoded = await sharp(Buffer.from(await encodeScenePng(hard))).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual(new Uint8Array(encoded.data), p);
+  // Every channel within ±20 of the crisp picture at unit 3: the bar's top row is 31 − 27 = 4, row 3 is background.
+  const clean = scenePixels({ ...crisp, perception: { noise: 0, barUnit: 3, barRules: false } });
+  assert.deepEqual(px(clean, 2, 4), [220, 32, 32]);
+  assert.deepEqual(px(clean, 2, 3), [255, 255, 255]);
+  assert.deepEqual(px(clean, 20, 28), [255, 255, 255]); // no rule at 31 − 3
+  let moved = 0;
+  for (let i = 0; i < p.length; i++) {
+    assert.ok(Math.abs(p[i]! - clean[i]!) <= 20);
+    if (p[i] !== clean[i]) moved++;
+  }
+  assert.ok(moved > p.length / 2, `${moved} of ${p.length} channels moved`);
+  // Perception is part of the key; a faint object is half-way to white and part of the key too.
+  assert.notEqual(sceneKey(hard), sceneKey(crisp));
+  assert.equal(sceneKey(crisp), 'bars|0r9');
+  const faint = scenePixels({ kind: 'objects', objects: [{ cell: 0, colour: 'blue', shape: 'square', faint: true }] });
+  assert.deepEqual(px(faint, 1, 1), [144, 168, 240]); // (32 + 255) / 2 rounds to 144, (80 + 255) / 2 to 168
+  assert.equal(sceneKey({ kind: 'objects', objects: [{ cell: 0, colour: 'blue', shape: 'square', faint: true }] }), 'objects|0bsf');
+  const plain = scenePixels({ kind: 'grid', rect: { x: 0, y: 0, w: 1, h: 1, colour: 'red' }, perception: { noise: 0, gridChecker: false } });
+  assert.deepEqual(px(plain, 4, 0), [238, 238, 238]);
+});

@@ -7,6 +7,7 @@
 // Objects sit in the 4×4 grid of 8×8 patches the policy sees (one object per patch); bar charts use one
 // patch column per bar; grid tasks draw a checkerboard of 4×4-pixel unit cells.
 import sharp from 'sharp';
+import { Rng, hashString } from '../../src/util/rng.ts';
 import { MINI_IMAGE_SIZE, MINI_PATCH } from './types.ts';
 
 export const COLOURS = ['red', 'green', 'blue', 'yellow'] as const;
@@ -41,6 +42,8 @@ export interface SceneObject {
   cell: number;
   colour: Colour;
   shape: Shape;
+  /** Drawn half-way to white: harder to see, still counted. */
+  faint?: boolean;
 }
 export interface Bar {
   /** Patch column 0..3. */
@@ -56,10 +59,24 @@ export interface GridRect {
   colour: Colour;
 }
 
+/**
+ * How hard a picture is to read (the deep mini world; the first suite's pictures have none and stay crisp). The
+ * noise is a pattern seeded by the scene's content, so the same scene is the same picture on every machine.
+ */
+export interface Perception {
+  /** Each channel of each pixel moves by a uniform integer in [−noise, noise], clamped to 0..255. */
+  noise: number;
+  /** Bars: pixels per unit of value (default BAR_UNIT), and whether light rules mark the units (default true). */
+  barUnit?: number;
+  barRules?: boolean;
+  /** Grid: whether the checkerboard marks the unit cells (default true). */
+  gridChecker?: boolean;
+}
+
 export type Scene =
-  | { kind: 'objects'; objects: SceneObject[] }
-  | { kind: 'bars'; bars: Bar[] }
-  | { kind: 'grid'; rect: GridRect };
+  | { kind: 'objects'; objects: SceneObject[]; perception?: Perception }
+  | { kind: 'bars'; bars: Bar[]; perception?: Perception }
+  | { kind: 'grid'; rect: GridRect; perception?: Perception };
 
 interface PixelRect {
   x: number;
@@ -94,22 +111,26 @@ function sceneRects(scene: Scene): PixelRect[] {
       for (const o of scene.objects) {
         const ox = (o.cell % perRow) * MINI_PATCH + 1;
         const oy = Math.floor(o.cell / perRow) * MINI_PATCH + 1;
-        for (const [x, y, w, h] of SHAPE_RECTS[o.shape]) rects.push({ x: ox + x, y: oy + y, w, h, rgb: COLOUR_RGB[o.colour] });
+        const rgb = o.faint ? faint(COLOUR_RGB[o.colour]) : COLOUR_RGB[o.colour];
+        for (const [x, y, w, h] of SHAPE_RECTS[o.shape]) rects.push({ x: ox + x, y: oy + y, w, h, rgb });
       }
       break;
     }
     case 'bars': {
       // Light rules every unit help reading heights; the axis is the bottom pixel row.
-      for (let v = 1; v <= BAR_MAX; v++) rects.push({ x: 0, y: S - 1 - v * BAR_UNIT, w: S, h: 1, rgb: BAR_RULE });
+      const unit = scene.perception?.barUnit ?? BAR_UNIT;
+      if (scene.perception?.barRules ?? true) {
+        for (let v = 1; v * unit < S - 1; v++) rects.push({ x: 0, y: S - 1 - v * unit, w: S, h: 1, rgb: BAR_RULE });
+      }
       for (const b of scene.bars) {
-        const h = b.value * BAR_UNIT;
+        const h = b.value * unit;
         rects.push({ x: b.column * MINI_PATCH + 1, y: S - 1 - h, w: MINI_PATCH - 2, h, rgb: COLOUR_RGB[b.colour] });
       }
       rects.push({ x: 0, y: S - 1, w: S, h: 1, rgb: AXIS });
       break;
     }
     case 'grid': {
-      for (let gy = 0; gy < GRID_CELLS; gy++) {
+      for (let gy = 0; gy < ((scene.perception?.gridChecker ?? true) ? GRID_CELLS : 0); gy++) {
         for (let gx = 0; gx < GRID_CELLS; gx++) {
           if ((gx + gy) % 2 === 1) rects.push({ x: gx * GRID_UNIT, y: gy * GRID_UNIT, w: GRID_UNIT, h: GRID_UNIT, rgb: GRID_DARK });
         }
@@ -124,11 +145,21 @@ function sceneRects(scene: Scene): PixelRect[] {
   return rects;
 }
 
+/** An object's colour half-way to white. */
+function faint(rgb: Rgb): Rgb {
+  return [Math.round((rgb[0] + 255) / 2), Math.round((rgb[1] + 255) / 2), Math.round((rgb[2] + 255) / 2)];
+}
+
 /** Canonical text of the scene's content (the image parameters); equal scenes give equal keys. */
 export function sceneKey(scene: Scene): string {
+  const p = scene.perception;
+  return p === undefined ? contentKey(scene) : `${contentKey(scene)}|noise${p.noise},unit${p.barUnit ?? BAR_UNIT},rules${p.barRules ?? true},checker${p.gridChecker ?? true}`;
+}
+
+function contentKey(scene: Scene): string {
   switch (scene.kind) {
     case 'objects': {
-      const parts = [...scene.objects].sort((a, b) => a.cell - b.cell).map((o) => `${o.cell}${o.colour[0]}${o.shape[0]}`);
+      const parts = [...scene.objects].sort((a, b) => a.cell - b.cell).map((o) => `${o.cell}${o.colour[0]}${o.shape[0]}${o.faint ? 'f' : ''}`);
       return `objects|${parts.join(',')}`;
     }
     case 'bars': {
@@ -155,8 +186,21 @@ export function sceneSvg(scene: Scene): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${S}" height="${S}" viewBox="0 0 ${S} ${S}" shape-rendering="crispEdges">${body}</svg>`;
 }
 
+/** Adds the scene's noise pattern to its raw pixels, in place (nothing without a perception setting). */
+function addNoise(pixels: Uint8Array, scene: Scene): Uint8Array {
+  const amplitude = scene.perception?.noise ?? 0;
+  if (amplitude <= 0) return pixels;
+  const rng = new Rng(hashString(`rlsd-mini-noise|${contentKey(scene)}`));
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, pixels[i]! + rng.int(-amplitude, amplitude)));
+  return pixels;
+}
+
 /** Raw interleaved RGB pixels (MINI_IMAGE_SIZE² × 3 bytes, row-major), rasterised in JS. Same pixels as the PNG. */
 export function scenePixels(scene: Scene): Uint8Array {
+  return addNoise(rasterise(scene), scene);
+}
+
+function rasterise(scene: Scene): Uint8Array {
   const S = MINI_IMAGE_SIZE;
   const out = new Uint8Array(S * S * 3);
   for (const r of sceneRects(scene)) {
@@ -180,9 +224,16 @@ export function scenePixelsFloat(scene: Scene): Float32Array {
   return out;
 }
 
-/** PNG bytes rendered from the scene's SVG by sharp (RGB, no alpha, no metadata): the reference renderer. */
+/** PNG bytes rendered from the scene's SVG by sharp (RGB, no alpha, no metadata), noise added: the reference renderer. */
 export async function renderScenePng(scene: Scene): Promise<Uint8Array> {
-  const buf = await sharp(Buffer.from(sceneSvg(scene))).removeAlpha().png().toBuffer();
+  const S = MINI_IMAGE_SIZE;
+  if ((scene.perception?.noise ?? 0) <= 0) {
+    const buf = await sharp(Buffer.from(sceneSvg(scene))).removeAlpha().png().toBuffer();
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const raw = await sharp(Buffer.from(sceneSvg(scene))).removeAlpha().raw().toBuffer();
+  const pixels = addNoise(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).slice(), scene);
+  const buf = await sharp(pixels, { raw: { width: S, height: S, channels: 3 } }).png().toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
