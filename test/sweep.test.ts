@@ -156,3 +156,30 @@ test('sweep: Ctrl-C stops a long --dry-run listing (issue 30 item 10)', async ()
   assert.match(stderr, /^rlsd-bench: interrupted$/m);
   assert.doesNotMatch(stdout, /cells, ~.* of cell time/, 'stopped before the end of the listing');
 });
+
+test('sweep: a done cell whose last metrics line is cut is unfinished — --status does not say done, and a rerun resumes it from a checkpoint the metrics reach (issue 30 item 5)', () => {
+  const { config, out } = setup(`name: torn\nmethods: [grpo]\nseeds: [1]\n${TINY}\n`);
+  assert.equal(runCli(['sweep', config, '--out', out, '--backend', 'wasm', '--no-report']).code, 0);
+  const metrics = join(out, 'grpo', 'seed-1', 'metrics.jsonl');
+  const whole = readFileSync(metrics, 'utf8');
+  const evalOf = (text: string, step: number): string => {
+    const line = JSON.parse(text.split('\n').filter(Boolean).find((l) => (JSON.parse(l) as { step: number }).step === step)!) as Record<string, number>;
+    return JSON.stringify(Object.entries(line).filter(([k]) => k.startsWith('val-core/')));
+  };
+  writeFileSync(metrics, whole.slice(0, whole.length - 40));
+  const status = runCli(['sweep', '--status', out]);
+  assert.match(status.stdout, /^sweep torn \(.*\): 1 cells — 0 done, 0 running, 1 stopped/m);
+  assert.match(status.stdout, /^grpo {2}stopped 1\/2$/m);
+
+  const again = runCli(['sweep', config, '--out', out, '--backend', 'wasm', '--no-report']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /1 of 1 done, 0 failed this run/);
+  const cell = readJson(join(out, 'grpo', 'seed-1', 'cell.json'));
+  assert.equal(cell['state'], 'done');
+  assert.equal(cell['attempts'], 2, 'run again');
+  const repaired = readFileSync(metrics, 'utf8');
+  assert.ok(repaired.endsWith('\n'));
+  assert.equal(evalOf(repaired, 2), evalOf(whole, 2), 'the last evaluation is computed again, with the same numbers');
+  assert.match(readFileSync(join(out, 'grpo', 'seed-1', 'train.log'), 'utf8'), /metrics\.jsonl ends at step 1/);
+  assert.match(runCli(['sweep', '--status', out]).stdout, /^grpo {2}done 2\/2$/m);
+});

@@ -12,6 +12,7 @@ import { PACKAGE_BASE } from '../paths.ts';
 import { checkTrainConfig, DEFAULT_TRAIN, TRAIN_BOUNDS, TRAIN_OPTIONS, ruleProblem, type TrainConfig, type TrainOption } from '../train/config.ts';
 import { parseEvalSchedule } from '../train/evaluate.ts';
 import { UsageError } from '../util/errors.ts';
+import { firstInvalidUtf8 } from '../util/jsonl.ts';
 import { SWEEP_SCHEMA } from './schema.ts';
 
 export type TrainValue = string | number | boolean;
@@ -396,24 +397,12 @@ function readUtf8(path: string, shown: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    const at = firstInvalidUtf8(bytes);
+    const at = Math.max(0, firstInvalidUtf8(bytes));
     const before = bytes.subarray(0, at).toString('utf8');
     const line = before.split('\n').length;
     const column = before.length - before.lastIndexOf('\n');
     return notUtf8(`byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at line ${line}, column ${column} is not valid UTF-8`);
   }
-}
-
-/** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!;
-    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
-    if (len === 0) return i;
-    for (let k = 1; k < len; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
-    i += len;
-  }
-  return bytes.length - 1;
 }
 
 /**

@@ -170,9 +170,17 @@ export function summaryLastStep(cellDir: string): number | null {
   }
 }
 
-/** Whether a cell is finished: recorded done, and its summary's last evaluation is at its last step. */
+/**
+ * Whether a cell's records reach its last step: summary.json's last evaluation, and metrics.jsonl's last whole line
+ * (a line cut short after the cell was done leaves the report without it: the cell must run again).
+ */
+function recordsComplete(cellDir: string, steps: number): boolean {
+  return summaryLastStep(cellDir) === steps && lastMetrics(cellDir)?.step === steps;
+}
+
+/** Whether a cell is finished: recorded done, and its records reach its last step. */
 export function cellDone(cellDir: string, steps: number): boolean {
-  return readCellFile(cellDir)?.state === 'done' && summaryLastStep(cellDir) === steps;
+  return readCellFile(cellDir)?.state === 'done' && recordsComplete(cellDir, steps);
 }
 
 /** The process holding a cell's folder (train's lock), when it still runs; a lock of another host counts as live. */
@@ -192,7 +200,7 @@ export function cellView(dir: string, cell: SweepCell): CellView {
   const step = lastMetrics(cellDir)?.step ?? null;
   const holder = cellHolder(cellDir);
   let status: CellStatus;
-  if (record?.state === 'done' && summaryLastStep(cellDir) === cell.steps) status = 'done';
+  if (record?.state === 'done' && summaryLastStep(cellDir) === cell.steps && step === cell.steps) status = 'done';
   else if (holder) status = 'running';
   else if (record?.state === 'failed') status = 'failed';
   else if (record !== null || step !== null) status = 'stopped';
@@ -208,11 +216,13 @@ export function markCellStarted(cellDir: string, executor: Executor): CellFile {
   return rec;
 }
 
-/** Records how a cell's train process ended: done only with exit code 0 and the summary at the last step. */
+/** Records how a cell's train process ended: done only with exit code 0 and its records at the last step. */
 export function markCellEnded(cellDir: string, started: CellFile, steps: number, exitCode: number, error: string | undefined): CellFile {
   const last = summaryLastStep(cellDir);
-  const ok = exitCode === 0 && last === steps;
-  const why = ok ? undefined : exitCode === 0 ? `train exited 0 but summary.json's last evaluation is at step ${last ?? 'none'}, not ${steps}` : (error ?? `train exited with code ${exitCode}`);
+  const lastLine = lastMetrics(cellDir)?.step ?? null;
+  const ok = exitCode === 0 && recordsComplete(cellDir, steps);
+  const incomplete = last !== steps ? `summary.json's last evaluation is at step ${last ?? 'none'}` : `metrics.jsonl's last whole line is at step ${lastLine ?? 'none'}`;
+  const why = ok ? undefined : exitCode === 0 ? `train exited 0 but ${incomplete}, not ${steps}` : (error ?? `train exited with code ${exitCode}`);
   const rec: CellFile = { ...started, state: ok ? 'done' : 'failed', ...(why !== undefined ? { error: why } : {}), exitCode, endedAt: new Date().toISOString() };
   writeCellFile(cellDir, rec);
   return rec;

@@ -79,16 +79,34 @@ function loadTrainingCheckpoint(dir: string, expect: TrainerExpectations): Resum
   return { dir, ck, state: raw as TrainerState };
 }
 
+/** The step of metrics.jsonl's last whole line (a torn last line does not count), or null without a readable file. */
+export function metricsLastStep(file: string): number | null {
+  if (!existsSync(file)) return null;
+  try {
+    const steps = readJsonl(file, { tornLastLine: true }).map(({ value }) => value['step']);
+    const last = steps.at(-1);
+    return typeof last === 'number' ? last : -1;
+  } catch {
+    return null; // truncateMetrics names what is wrong with it
+  }
+}
+
 /**
  * The checkpoint to resume from: the latest that is whole and valid. A corrupt latest one (unreadable, a bad
- * field, short weights) is named in a notice and the previous good one taken; none good is refused.
+ * field, short weights) is named in a notice and the previous good one taken; none good is refused. A checkpoint
+ * past `metricsEnd` (metrics.jsonl's last whole line, e.g. its last line cut short after the run ended) is passed
+ * over too: resuming there would leave the steps in between without their lines.
  */
-export function chooseResumePoint(out: string, expect: TrainerExpectations, notice: (line: string) => void): ResumePoint | null {
+export function chooseResumePoint(out: string, expect: TrainerExpectations, notice: (line: string) => void, metricsEnd: number | null = null): ResumePoint | null {
   const dir = join(out, 'checkpoints');
   if (!existsSync(dir)) return null;
-  const steps = readdirSync(dir)
+  const all = readdirSync(dir)
     .filter((n) => /^step_\d+$/.test(n))
     .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
+  // Step 0's line is rewritten from its checkpoint on resume.
+  const steps = all.filter((n) => metricsEnd === null || Number(n.slice(5)) === 0 || Number(n.slice(5)) <= metricsEnd);
+  if (steps.length < all.length && steps.length > 0)
+    notice(`rlsd-bench: notice: metrics.jsonl ends at step ${metricsEnd} but ${join(dir, all[0]!)} is later: resuming from the latest checkpoint the metrics reach, ${steps[0]}`);
   const problems: string[] = [];
   for (const name of steps) {
     try {

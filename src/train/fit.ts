@@ -25,7 +25,7 @@ import { appendJsonLine, cleanCrashLitter, writeFileAtomic, writeJsonAtomic } fr
 import { lockDir } from '../util/lock.ts';
 import { hashString, Rng } from '../util/rng.ts';
 import { checkTrainConfig, type TrainConfig } from './config.ts';
-import { baseIdentity, checkpointDue, chooseResumePoint, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
+import { baseIdentity, checkpointDue, chooseResumePoint, metricsLastStep, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
 import { evaluateTasks, evaluationDue, formatEvalSchedule, parseEvalSchedule, pruneItemVerdicts, valMetrics, writeItemVerdicts, type HeldOutAccuracy } from './evaluate.ts';
 import { currentNames, stepMetrics, timer } from './metrics.ts';
 import { reward } from './reward.ts';
@@ -161,7 +161,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   // folder's lock any of a dead process is litter.
   for (const dir of [cfg.out, join(cfg.out, 'checkpoints')]) for (const line of cleanCrashLitter(dir)) notice(`rlsd-bench: notice: ${line}`);
   const updatesPerStep = method.trains ? cfg.ppoEpochs * (cfg.ppoMiniBatch > 0 ? cfg.promptsPerStep / cfg.ppoMiniBatch : 1) : 0;
-  const resumePoint = chooseResumePoint(cfg.out, { method: cfg.method, teacher: regime !== null && regime.kind !== 'live', updatesPerStep }, notice);
+  const resumePoint = chooseResumePoint(cfg.out, { method: cfg.method, teacher: regime !== null && regime.kind !== 'live', updatesPerStep }, notice, metricsLastStep(join(cfg.out, 'metrics.jsonl')));
   const resumeFrom = resumePoint?.dir ?? null;
   // A run's records appear only with its first checkpoint (below), so records without one are another run's.
   if (!resumePoint)
