@@ -421,6 +421,35 @@ test('eval --endpoint: a server naming no weights is said to be trusted by name 
   );
 });
 
+test('eval --endpoint: a 400 refusing a setting every request carries stops the run at once with the server\'s reason; a 400 about one item\'s messages is that item\'s error record', async () => {
+  const items = await miniItems(['mathvista'], 4);
+  const refusal = (param: string, message: string) => ({ status: 400, body: JSON.stringify({ error: { message, type: 'invalid_request_error', param, code: 'invalid_value' } }) });
+  const server = await startLoopback((req) => {
+    const info = items.get(requestPromptKey(req))!;
+    if (req.body.max_tokens === 1024) return refusal('max_tokens', "'max_tokens' 1024 leaves no room for a prompt: the model has 160 positions");
+    if (info.id === '2') return refusal('messages[0].content[1].image_url.url', 'the image is not a PNG');
+    return { content: rightAnswer(info) };
+  });
+  await closing([server], () =>
+    withTmp('rlsd-endpoint-refused-', async (dir) => {
+      const args = ['eval', '--endpoint', server.url, '--model', 'm', '--data', 'mini', '--mini-items', '4', '--benchmarks', 'mathvista', '--concurrency', '1', '--retries', '3', '--no-cache'];
+      const stopped = await runCliAsync([...args, '--out', join(dir, 'a')]);
+      assert.equal(stopped.code, 1, stopped.stderr);
+      assert.equal(server.requests.length, 1, 'one request: no retry, no other item');
+      assert.deepEqual(errorLines(stopped.stderr), [
+        `rlsd-bench: error: ${server.url}/chat/completions refused the request's 'max_tokens' (HTTP 400: {"error":{"message":"'max_tokens' 1024 leaves no room for a prompt: the model has 160 positions","type":"invalid_request_error","param":"max_tokens","code":"invalid_value"}}); every request carries it, so no retry can help: change the setting (--max-new-tokens) and rerun`,
+      ]);
+      assert.doesNotMatch(stopped.stdout, /accuracy/, 'no table of zeros');
+
+      const ok = await runCliAsync([...args, '--max-new-tokens', '32', '--out', join(dir, 'b')]);
+      assert.equal(ok.code, 3, ok.stderr);
+      assert.equal(server.requests.length, 1 + 4, 'the item-specific refusal is not retried either');
+      const recs = samplesOf(join(dir, 'b'), 'mathvista');
+      assert.deepEqual(recs.map((r) => [r['id'], typeof r['error'] === 'string']), [['1', false], ['2', true], ['3', false], ['4', false]]);
+    }),
+  );
+});
+
 test('eval --endpoint: a folder where a cache entry should be is skipped with a warning and the answer asked again; no temp file is left', async () => {
   const items = await miniItems(['mathvista'], 4);
   const server = await startLoopback((req) => ({ content: rightAnswer(items.get(requestPromptKey(req))!) }));

@@ -182,6 +182,30 @@ test('serve names its weights (system_fingerprint in GET /v1/models and in answe
   await second.exit;
 });
 
+test('serve advertises its context in GET /v1/models (max_model_len, as vLLM); eval --endpoint caps max_tokens to it, so its default response length works without --max-new-tokens', async () => {
+  const s = await serve(['--port', '0']);
+  const models = (await (await fetch(`${s.url}/models`)).json()) as { data: { max_model_len: number; max_completion_tokens: number }[] };
+  const checkpoint = JSON.parse(readFileSync(join(BASE, 'checkpoint.json'), 'utf8')) as { model: { maxPositions: number } };
+  assert.equal(models.data[0]!.max_model_len, checkpoint.model.maxPositions);
+  const longest = models.data[0]!.max_completion_tokens;
+  assert.ok(longest > 0 && longest < checkpoint.model.maxPositions);
+  // The longest response the model object names is accepted; one more is refused.
+  const ask = (maxTokens: number) => chat(s.url, { model: s.model, messages: [{ role: 'user', content: 'how many red circles ?' }], temperature: 0, max_tokens: maxTokens });
+  assert.equal((await ask(longest)).status, 200);
+  assert.equal((await ask(longest + 1)).status, 400);
+
+  const out = join(tmp, 'eval-capped');
+  const r = await runCliAsync(['eval', '--endpoint', s.url, '--model', s.model, '--no-cache', '--mini-items', '2', '--benchmarks', 'mathvista', '--out', out], { quiet: false });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stderr.includes(`rlsd-bench: note: model 'base' at ${new URL(s.url).origin} takes responses of at most ${longest} tokens (max_model_len ${checkpoint.model.maxPositions}, prompt and response together): max_tokens 1024 is capped to ${longest}`), r.stderr);
+  assert.match(r.stderr, /2 requests sent \(0 retries\), 0 answered from the cache, 0 failed for good/);
+  assert.match(r.stdout, /^mathvista\s+test\s+2\s+accuracy\s+\d+\.\d\d$/m);
+  const identity = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { sampling: { maxNewTokens: number } };
+  assert.equal(identity.sampling.maxNewTokens, longest, 'the response length sent is the one recorded');
+  s.child.kill('SIGTERM');
+  await s.exit;
+});
+
 test('serve: bad flags get one line and a non-zero exit', async () => {
   const cases: [string[], number, RegExp][] = [
     [['serve', '--port', '70000'], 2, /--port must be ≤ 65535 \(got 70000\)/],

@@ -66,6 +66,13 @@ export interface Completion {
 /** A request that failed for good (retries used up, or a refusal retrying cannot fix); the item gets an error record. */
 export class EndpointRequestError extends Error {
   override name = 'EndpointRequestError';
+  /** `refused`: the server answered with a refusal (an HTTP 4xx), which asking again meets again; else retries ran out. */
+  constructor(
+    message: string,
+    readonly kind: 'refused' | 'gave-up' = 'gave-up',
+  ) {
+    super(message);
+  }
 }
 
 /** A refusal that would fail every request alike (bad key, wrong path or model): the evaluation stops. */
@@ -132,9 +139,31 @@ type Attempt = { ok: Completion; fingerprint: string | null } | { retry: string;
 export interface ServedModel {
   /** `system_fingerprint` of the model object (rlsd-bench serve's extension): which weights answer. */
   fingerprint: string | null;
+  /** vLLM's `max_model_len`: the positions of prompt and response together. */
+  maxModelLen: number | null;
+  /** The longest response a request may ask for: `max_completion_tokens` of the model object (rlsd-bench serve's), else max_model_len. */
+  maxResponseTokens: number | null;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The eval flag behind a request field, named when a server refuses the field. */
+const SETTING_FLAGS: Record<string, string> = { max_tokens: '--max-new-tokens', max_completion_tokens: '--max-new-tokens', temperature: '--temperature', top_p: '--top-p', seed: '--seed', n: '--samples', model: '--model' };
+
+/**
+ * The request field an error body (OpenAI's `{error: {param}}`) blames, when it is one every request shares: a
+ * refusal of the settings, not of one item's messages (a prompt too long, an unreadable image), which only that item meets.
+ */
+function settingParam(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const param = isRecord(parsed) && isRecord(parsed['error']) ? parsed['error']['param'] : undefined;
+  return typeof param === 'string' && param !== '' && !param.startsWith('messages') ? param : null;
+}
 
 export class EndpointClient {
   readonly url: URL;
@@ -142,6 +171,8 @@ export class EndpointClient {
   private readonly headers: Record<string, string>;
   private readonly secret: string | undefined;
   private opened: Promise<ServedModel> | null = null;
+  private served: ServedModel | null = null;
+  private capNoted = false;
   /** The cache's part for this server, model and weights (set by open). */
   private scope: CacheScope | null = null;
 
@@ -189,6 +220,7 @@ export class EndpointClient {
    */
   open(): Promise<ServedModel> {
     this.opened ??= this.readServedModel().then((served) => {
+      this.served = served;
       if (this.cache) {
         const where = `${this.url.origin}${this.url.pathname}`;
         this.scope = this.cache.scope(where, this.target.model, served.fingerprint);
@@ -210,7 +242,7 @@ export class EndpointClient {
   }
 
   private async readServedModel(): Promise<ServedModel> {
-    const none: ServedModel = { fingerprint: null };
+    const none: ServedModel = { fingerprint: null, maxModelLen: null, maxResponseTokens: null };
     let listing: unknown;
     try {
       const res = await fetch(this.modelsUrl, { headers: { accept: 'application/json', ...(this.headers['authorization'] ? { authorization: this.headers['authorization'] } : {}) }, signal: AbortSignal.timeout(Math.min(this.settings.timeoutS, 30) * 1000) });
@@ -222,7 +254,24 @@ export class EndpointClient {
     const data = isRecord(listing) && Array.isArray(listing['data']) ? listing['data'] : [];
     const entry = data.find((m): m is Record<string, unknown> => isRecord(m) && m['id'] === this.target.model);
     const fp = entry?.['system_fingerprint'];
-    return { fingerprint: typeof fp === 'string' && fp !== '' ? this.redact(fp) : null };
+    const count = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : null);
+    const maxModelLen = count(entry?.['max_model_len']);
+    return { fingerprint: typeof fp === 'string' && fp !== '' ? this.redact(fp) : null, maxModelLen, maxResponseTokens: count(entry?.['max_completion_tokens']) ?? maxModelLen };
+  }
+
+  /**
+   * The max_tokens to send for `requested`: capped to the longest response the server says the model takes (known
+   * after open), so that a request it would refuse for its length is never sent. Says so once when it caps.
+   */
+  maxTokensFor(requested: number): number {
+    const cap = this.served?.maxResponseTokens ?? null;
+    if (cap === null || requested <= cap) return requested;
+    if (!this.capNoted) {
+      this.capNoted = true;
+      const len = this.served?.maxModelLen ?? null;
+      this.notify(`model '${this.target.model}' at ${this.url.origin} takes responses of at most ${cap} tokens${len !== null ? ` (max_model_len ${len}, prompt and response together)` : ''}: max_tokens ${requested} is capped to ${cap}; a smaller --max-new-tokens leaves the prompt more room`);
+    }
+    return cap;
   }
 
   /** Refuses an answer from other weights than the cache's scope holds; records the first fingerprint a scope sees. */
@@ -243,8 +292,9 @@ export class EndpointClient {
    * request fails for good and EndpointError when the server refuses in a way every request would meet, or answers
    * from other weights than the cache holds.
    */
-  async complete(request: ChatRequest, keyExtra: Record<string, unknown> = {}): Promise<Completion> {
+  async complete(asked: ChatRequest, keyExtra: Record<string, unknown> = {}): Promise<Completion> {
     await this.open();
+    const request = { ...asked, max_tokens: this.maxTokensFor(asked.max_tokens) };
     const scope = this.scope;
     const key = scope ? requestKey(`${this.url.origin}${this.url.pathname}`, request, { ...keyExtra, ...(scope.subject.advertised !== null ? { fingerprint: scope.subject.advertised } : {}) }) : null;
     if (key !== null) {
@@ -269,7 +319,7 @@ export class EndpointClient {
       if ('fatal' in r) throw new EndpointError(r.fatal);
       if ('fail' in r) {
         this.stats.failed++;
-        throw new EndpointRequestError(r.fail);
+        throw new EndpointRequestError(r.fail, 'refused');
       }
       problem = r.retry;
       if (attempt === attempts) break;
@@ -298,6 +348,9 @@ export class EndpointClient {
     if (status === 401 || status === 403)
       return { fatal: `${where} refused the request (HTTP ${status}: ${this.quote(body) || res.statusText}); check the key (--api-key-env names the variable that holds it)` };
     if (status === 404) return { fatal: `${where} answered HTTP 404 (${this.quote(body) || res.statusText}); check --endpoint (the base URL, e.g. http://127.0.0.1:8000/v1) and --model '${this.target.model}'` };
+    const refusedSetting = status === 400 || status === 422 ? settingParam(body) : null;
+    if (refusedSetting !== null)
+      return { fatal: `${where} refused the request's '${refusedSetting}' (HTTP ${status}: ${this.quote(body) || res.statusText}); every request carries it, so no retry can help: change the setting${SETTING_FLAGS[refusedSetting] ? ` (${SETTING_FLAGS[refusedSetting]})` : ''} and rerun` };
     if (status < 200 || status >= 300) return { fail: `HTTP ${status} from ${where}: ${this.quote(body) || res.statusText}` };
     let parsed: unknown;
     try {

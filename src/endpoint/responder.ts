@@ -48,11 +48,14 @@ export function endpointResponder(target: EndpointTarget, settings: ClientSettin
   const client = clientFor(target, settings, 'api-key-env');
   const stopAt = failuresToStop(settings.concurrency);
   let failedInARow = 0;
+  let lastFailure: EndpointRequestError | null = null;
   return {
     async prepare(cfg) {
       // Before anything is written: the weights the server names join the folder's identity (and key the cache).
+      // The response length the server takes is the one recorded (eval.json, results.json) and sent.
       const served = await client.open();
-      return served.fingerprint === null || !cfg.endpoint ? cfg : { ...cfg, endpoint: { ...cfg.endpoint, fingerprint: served.fingerprint } };
+      const capped = { ...cfg, maxNewTokens: client.maxTokensFor(cfg.maxNewTokens) };
+      return served.fingerprint === null || !cfg.endpoint ? capped : { ...capped, endpoint: { ...cfg.endpoint, fingerprint: served.fingerprint } };
     },
     promptStats: () => ({ unknownWords: 0, truncatedPrompts: 0 }),
     async respond({ name, work, isDone, score, deliver, bench }, cfg: EvalConfig) {
@@ -87,12 +90,17 @@ export function endpointResponder(target: EndpointTarget, settings: ClientSettin
         } catch (e) {
           if (!(e instanceof EndpointRequestError)) throw e;
           record = errorRecord(unit.item, null, e.message);
+          lastFailure = e;
           failedInARow++;
         }
         finished.set(i, record);
         flush();
         if (failedInARow >= stopAt)
-          throw new EndpointError(`stopped: the last ${failedInARow} requests to ${client.url.origin} failed after every retry (last: ${String(record['error'])}); the records so far are kept — rerun the same command when the server answers`);
+          throw new EndpointError(
+            lastFailure?.kind === 'refused'
+              ? `stopped: ${client.url.origin} refused the last ${failedInARow} requests (last: ${String(record['error'])}); asking again meets the same refusal unless the server or the settings change; the records so far are kept`
+              : `stopped: the last ${failedInARow} requests to ${client.url.origin} failed after every retry (last: ${String(record['error'])}); the records so far are kept — rerun the same command when the server answers`,
+          );
       });
     },
     describe: () => ({ endpoint: { url: target.url, model: target.model, chatCompletions: client.url.href, trafficThisRun: { ...client.stats } } }),

@@ -312,9 +312,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const created = opts.created ?? Math.floor(Date.now() / 1000);
   const logError = opts.logError ?? ((line: string) => process.stderr.write(`${line}\n`));
   const fingerprint = opts.fingerprint ?? weightsFingerprint(opts.checkpoint);
-  // system_fingerprint is this server's extension of the model object: a client learns which weights answer before
-  // its first request (the endpoint cache keys on it).
-  const modelObject = { id: modelName, object: 'model', created, owned_by: 'rlsd-bench', system_fingerprint: fingerprint };
+  // Beyond OpenAI's fields: max_model_len as vLLM gives it (positions for image, prompt and response together), and
+  // this server's extensions max_completion_tokens (the longest response a request may ask for: one that leaves a
+  // prompt one position) and system_fingerprint, so a client learns both before its first request (the endpoint
+  // client caps max_tokens to the one, its cache keys on the other).
+  const modelObject = {
+    id: modelName,
+    object: 'model',
+    created,
+    owned_by: 'rlsd-bench',
+    max_model_len: policy.cfg.maxPositions,
+    max_completion_tokens: policy.promptBudget(0) - 1,
+    system_fingerprint: fingerprint,
+  };
 
   /** The prompt and pixels of a request, prepared as src/eval.ts prepares an item's. */
   async function prepare(params: ChatParams): Promise<{ input: PolicyInput; promptTokens: number }> {
