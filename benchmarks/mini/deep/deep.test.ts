@@ -169,16 +169,18 @@ test('the reference solution records its steps in the teacher template', () => {
 });
 
 test('every family writes problems of at least three steps whose reasoning parses back with no wrong step', async () => {
-  const { chainProblem, compareProblem, gridProblem } = await import('./families.ts');
+  const { chainProblem, compareProblem, groupedProblem, measureProblem } = await import('./families.ts');
   const makers = [
     ['chain bars', (r: Rng) => chainProblem(r, { variant: 'bars' })],
     ['chain objects mc', (r: Rng) => chainProblem(r, { variant: 'objects', multipleChoice: true })],
     ['chain hard', (r: Rng) => chainProblem(r, { hard: true })],
     ['compare bars', (r: Rng) => compareProblem(r, { variant: 'bars' })],
     ['compare objects', (r: Rng) => compareProblem(r, { variant: 'objects' })],
-    ['grid perimeter', (r: Rng) => gridProblem(r, { variant: 'perimeter' })],
-    ['grid outside mc', (r: Rng) => gridProblem(r, { variant: 'outside', multipleChoice: true })],
-    ['grid area-perimeter', (r: Rng) => gridProblem(r, { variant: 'area-perimeter' })],
+    ['measure perimeter', (r: Rng) => measureProblem(r, { variant: 'perimeter' })],
+    ['measure outside mc', (r: Rng) => measureProblem(r, { variant: 'outside', multipleChoice: true })],
+    ['measure area-perimeter', (r: Rng) => measureProblem(r, { variant: 'area-perimeter' })],
+    ['grouped wemath', (r: Rng) => groupedProblem(r, { multipleChoice: true })],
+    ['grouped zerobench', (r: Rng) => groupedProblem(r, { hard: true })],
   ] as const;
   for (const [name, make] of makers) {
     for (let seed = 1; seed <= 150; seed++) {
@@ -190,13 +192,19 @@ test('every family writes problems of at least three steps whose reasoning parse
       assert.ok(diagnosis.parsed.complete, `${name}: ${text}`);
       assert.equal(diagnosis.firstWrong, null, `${name}: ${text}`);
       assert.ok(d.reference.text.startsWith('[ref] ') && d.reference.text.endsWith(` answer ${d.answer} [/ref]`), d.reference.text);
+      for (const sub of d.substeps ?? []) {
+        assert.ok(sub.program.steps.length >= 3, `${name} substep: ${sub.program.steps.length} steps`);
+        assert.equal(sub.scene, d.scene);
+        assert.equal(diagnose(withAnswer(sub.reasoning, `{${sub.answer}}`).text, sub.program, sub.answer).firstWrong, null);
+      }
+      if (name.startsWith('grouped')) assert.equal(d.substeps?.length, 2, name); // WeMath: one per operation (2); ZeroBench: the 2 shorter prefixes
     }
   }
-  assert.throws(() => gridProblem(new Rng(1), { variant: 'volume' }), /grid: unknown variant 'volume' \(known: perimeter, outside, area-perimeter\)/);
+  assert.throws(() => measureProblem(new Rng(1), { variant: 'volume' }), /measure: unknown variant 'volume' \(known: perimeter, outside, area-perimeter\)/);
 });
 
 test('the deep tokenizer encodes every text of every family; tokens map onto the written segments', async () => {
-  const { chainProblem, compareProblem, gridProblem } = await import('./families.ts');
+  const { chainProblem, compareProblem, measureProblem } = await import('./families.ts');
   const { Tokenizer } = await import('../../../src/tokenizer.ts');
   const { tokenSpanIndex, tokenMask } = await import('./tokens.ts');
   const tok = Tokenizer.default({ fusedOptionMarkers: true, deep: true });
@@ -205,9 +213,9 @@ test('the deep tokenizer encodes every text of every family; tokens map onto the
   assert.deepEqual(tok.vocab.slice(0, first.vocabSize), first.vocab);
   const statements = [(a: string) => `the answer is (${a})`, (a: string) => `The answer is "${a}".`, (a: string) => `\\boxed{${a}}`, (a: string) => `Answer: ${a}`, (a: string) => `{${a}}`];
   for (let seed = 1; seed <= 100; seed++) {
-    for (const d of [chainProblem(new Rng(seed), { multipleChoice: seed % 2 === 0 }), compareProblem(new Rng(seed), {}), gridProblem(new Rng(seed), { hard: true })]) {
+    for (const d of [chainProblem(new Rng(seed), { multipleChoice: seed % 2 === 0 }), compareProblem(new Rng(seed), {}), measureProblem(new Rng(seed), { hard: true })]) {
       tok.encode(d.question);
-      tok.encode(`${d.question} ${(d.options ?? []).map((o, i) => `${o} (${'ABCD'[i]})`).join(' ')}`);
+      tok.encode(`${d.question} ${(d.options ?? []).map((o: string, i: number) => `${o} (${'ABCD'[i]})`).join(' ')}`);
       tok.encode(d.reference.text);
       const written = withAnswer(d.reasoning, statements[seed % 5]!(d.answer));
       const tokens = tok.encode(written.text).map((id) => tok.vocab[id]!);

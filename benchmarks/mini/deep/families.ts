@@ -6,20 +6,27 @@
 //            3 readings (4 when hard) combined left to right            (MathVista; ZeroBench when hard; WeMath)
 //   compare  'which colour has the most ?' / 'which bar is the tallest ?': every reading, the comparison, the
 //            option that names the winner                                (MMMU)
-//   grid     'what is the perimeter ?' (width, height, w plus h, times 2) or 'how many cells are not red ?'
-//            (width, height, w times h, 64 minus the area)               (MathVision)
+//   measure  'what is the perimeter ?' (width, height, w plus h, times 2) or 'how many cells are not red ?'
+//            (the grid's size, its cells, the rectangle's sides and area, the difference), 'what is the area plus
+//            the perimeter ?'                                              (MathVision)
 import type { Rng } from '../../../src/util/rng.ts';
-import { GRID_CELLS, type Colour, type Scene } from '../scene.ts';
+import { GRID_CELLS, type Perception, type Scene } from '../scene.ts';
 import { numericOptions, letteredOptions } from '../language.ts';
-import { barColours, barValue, barsScene } from '../families/bars.ts';
-import { countScene } from '../families/count.ts';
 import { gridScene } from '../families/grid.ts';
-import { countWhere, pickColours, placeObjects } from '../families/common.ts';
+import { distinctInts, pickColours, placeObjects } from '../families/common.ts';
 import { COLOURS } from '../scene.ts';
-import { applyOp, checkProgram, type ArithStep, type Op, type Program, type ProgramStep, type ReadForm, type ReadStep } from './program.ts';
+import { applyOp, checkProgram, type ArithStep, type Op, type Program, type ProgramStep, type ReadStep } from './program.ts';
 import { writeReference, writeSolution, type Written } from './language.ts';
 
-export type DeepFamily = 'chain' | 'compare' | 'grid';
+export type DeepFamily = 'chain' | 'compare' | 'measure' | 'grouped';
+
+/**
+ * How hard the deep world's pictures are to read: a noise pattern on every picture, bars in units of 3 pixels
+ * (values 1..9) without rules, and a fifth of the objects faint (scene.ts). To be calibrated against the base.
+ */
+export const DEEP_PERCEPTION: Perception = { noise: 24, barUnit: 3, barRules: false };
+const BAR_VALUES = [1, 9] as const;
+const FAINT_SHARE = 0.2;
 
 export interface DeepDraft {
   family: DeepFamily;
@@ -34,6 +41,8 @@ export interface DeepDraft {
   /** The reference solution (the self-teacher's privileged context), with its step spans. */
   reference: Written;
   meta: Record<string, string | number>;
+  /** Sub-problems on the same picture (WeMath's one-step problems, ZeroBench's sub-questions). */
+  substeps?: DeepDraft[];
 }
 
 export interface DeepOptions {
@@ -41,40 +50,111 @@ export interface DeepOptions {
   multipleChoice?: boolean;
   /** Longer chains (4 readings, 3 operations): ZeroBench. */
   hard?: boolean;
-  /** Force a variant ('bars' | 'objects' for chain and compare; 'perimeter' | 'outside' for grid). */
+  /** Force a variant ('bars' | 'objects' for chain and compare; 'perimeter' | 'outside' | 'area-perimeter' for measure). */
   variant?: string;
 }
 
-function finish(rng: Rng, parts: Omit<DeepDraft, 'reasoning' | 'reference' | 'answer'> & { core: string; picture: string; compute?: (r: readonly number[]) => number; range?: readonly [number, number] }, multipleChoice: boolean): DeepDraft {
-  const { core, picture, compute, range, ...draft } = parts;
-  const steps: ProgramStep[] = [...draft.program.steps];
+/** What a question reads off its picture: its readings in order, and how the solution's preamble names the picture. */
+interface Readable {
+  scene: Scene;
+  reads: ReadStep[];
+  picture: string;
+  /** 'bars' | 'objects' */
+  kind: string;
+  /** The range readings are drawn from (multiple-choice options use it). */
+  range: readonly [number, number];
+}
+
+/** A bar chart of `n` bars (distinct values when asked), read left to right. */
+function barsReadable(rng: Rng, n: number, distinct: boolean): Readable {
+  const colours = pickColours(rng, n);
+  const columns = distinctInts(rng, n, 0, 3).sort((a, b) => a - b);
+  const values = distinct ? distinctInts(rng, n, BAR_VALUES[0], BAR_VALUES[1]) : colours.map(() => rng.int(BAR_VALUES[0], BAR_VALUES[1]));
+  const bars = columns.map((column, i) => ({ column, colour: colours[i]!, value: values[i]! }));
+  return {
+    scene: { kind: 'bars', bars, perception: DEEP_PERCEPTION },
+    reads: bars.map((b) => ({ kind: 'read', form: 'bar', label: b.colour, value: b.value })),
+    picture: 'chart',
+    kind: 'bars',
+    range: BAR_VALUES,
+  };
+}
+
+/** Objects of `counts.length` colours, a fifth of them faint (still counted). */
+function objectsReadable(rng: Rng, counts: readonly number[], range: readonly [number, number]): Readable {
+  const colours = pickColours(rng, counts.length);
+  const objects = placeObjects(rng, colours.map((c, i) => [c, counts[i]!] as const)).map((o) => (rng.next() < FAINT_SHARE ? { ...o, faint: true } : o));
+  return {
+    scene: { kind: 'objects', objects, perception: DEEP_PERCEPTION },
+    reads: colours.map((label, i) => ({ kind: 'read', form: 'count', label, value: counts[i]! })),
+    picture: 'picture',
+    kind: 'objects',
+    range,
+  };
+}
+
+function readable(rng: Rng, kind: string, n: number, distinct: boolean, family: string): Readable {
+  if (kind === 'bars') return barsReadable(rng, n, distinct);
+  if (kind === 'objects') {
+    const range = [1, n >= 4 ? 4 : 5] as const;
+    const counts = distinct ? distinctInts(rng, n, 1, 5) : Array.from({ length: n }, () => rng.int(range[0], range[1]));
+    return objectsReadable(rng, counts, range);
+  }
+  throw new Error(`${family}: unknown variant '${kind}' (known: bars, objects)`);
+}
+
+interface Parts {
+  family: DeepFamily;
+  scene: Scene;
+  question: string;
+  steps: ProgramStep[];
+  meta: Record<string, string | number>;
+  core: string;
+  picture: string;
+  /** For multiple choice over a number: the answer as a function of the readings, and their range. */
+  compute?: (r: readonly number[]) => number;
+  range?: readonly [number, number];
+  /** For multiple choice over given texts (the compare family): the options and the winning text. */
+  textOptions?: { texts: readonly string[]; gold: string };
+}
+
+/** Adds the choice (multiple choice), checks the program, writes the reasoning and the reference. */
+function finish(rng: Rng, parts: Parts, multipleChoice: boolean): DeepDraft {
+  const steps = [...parts.steps];
   const last = steps[steps.length - 1]!;
   let answer = last.kind === 'arith' || last.kind === 'read' ? String(last.value) : last.kind === 'compare' ? last.label : '';
-  let options = draft.options;
-  if (multipleChoice && last.kind !== 'choose') {
-    if (compute === undefined) throw new Error(`${draft.family}: a multiple-choice problem needs its options`);
-    const values = steps.filter((s): s is ReadStep => s.kind === 'read').map((s) => s.value);
-    const mc = numericOptions(rng, values, compute, range);
+  let options: string[] | undefined;
+  if (parts.textOptions !== undefined) {
+    const mc = letteredOptions(rng, parts.textOptions.texts, parts.textOptions.gold);
     options = mc.options;
     steps.push({ kind: 'choose', option: answer, letter: mc.answer });
     answer = mc.answer;
-  } else if (last.kind === 'choose') answer = last.letter;
+  } else if (multipleChoice) {
+    if (parts.compute === undefined) throw new Error(`${parts.family}: a multiple-choice problem needs its options`);
+    const values = steps.filter((s): s is ReadStep => s.kind === 'read').map((s) => s.value);
+    const mc = numericOptions(rng, values, parts.compute, parts.range);
+    options = mc.options;
+    steps.push({ kind: 'choose', option: answer, letter: mc.answer });
+    answer = mc.answer;
+  }
   const program: Program = options === undefined ? { steps, answer } : { steps, options, answer };
   checkProgram(program);
-  const out: DeepDraft = {
-    ...draft,
+  const draft: DeepDraft = {
+    family: parts.family,
+    scene: parts.scene,
+    question: parts.question,
     answer,
     program,
-    reasoning: writeSolution(rng, program, { picture, core }),
+    reasoning: writeSolution(rng, program, { picture: parts.picture, core: parts.core }),
     reference: writeReference(program),
-    meta: { ...draft.meta, steps: steps.length },
+    meta: { ...parts.meta, steps: steps.length },
   };
-  if (options !== undefined) out.options = options;
-  return out;
+  if (options !== undefined) draft.options = options;
+  return draft;
 }
 
 /** Readings then a left-to-right chain of operations over them: op k combines the result so far with reading k + 1. */
-function chainProgram(reads: ReadStep[], ops: readonly Op[]): ProgramStep[] {
+function chainProgram(reads: readonly ReadStep[], ops: readonly Op[]): ProgramStep[] {
   const steps: ProgramStep[] = [...reads];
   let acc = reads[0]!.value;
   ops.forEach((op, k) => {
@@ -100,92 +180,61 @@ function chainOps(rng: Rng, values: readonly number[]): Op[] {
 
 const evalChain = (ops: readonly Op[]) => (r: readonly number[]): number => ops.reduce((acc, op, k) => applyOp(acc, op, r[k + 1]!), r[0]!);
 
-export function chainProblem(rng: Rng, opts: DeepOptions): DeepDraft {
-  const n = opts.hard ? 4 : 3;
-  const kind = opts.variant ?? (rng.next() < 0.5 ? 'bars' : 'objects');
-  let scene: Scene;
-  let colours: Colour[];
-  let form: ReadForm;
-  let valueOf: (c: Colour) => number;
-  let range: readonly [number, number];
-  if (kind === 'bars') {
-    const bars = barsScene(rng, n, false);
-    scene = bars;
-    colours = rng.shuffle(barColours(bars));
-    form = 'bar';
-    valueOf = (c) => barValue(bars, c);
-    range = [1, 7];
-  } else if (kind === 'objects') {
-    const objects = countScene(rng, n, 1, 4);
-    scene = objects.scene;
-    colours = objects.colours;
-    form = 'count';
-    valueOf = (c) => countWhere(objects.scene.objects, c);
-    range = [1, 4];
-  } else throw new Error(`chain: unknown variant '${kind}' (known: bars, objects)`);
-  const reads: ReadStep[] = colours.map((label) => ({ kind: 'read', form, label, value: valueOf(label) }));
-  const ops = chainOps(rng, reads.map((r) => r.value));
-  const core = colours.map((c, i) => (i === 0 ? c : `${ops[i - 1]} ${c}`)).join(' ');
+/** 'what is red plus blue minus green ?' over the given readings of a picture. */
+function chainOn(rng: Rng, source: Readable, reads: readonly ReadStep[], ops: readonly Op[], multipleChoice: boolean): DeepDraft {
+  const core = reads.map((r, i) => (i === 0 ? r.label : `${ops[i - 1]} ${r.label}`)).join(' ');
   return finish(
     rng,
     {
       family: 'chain',
-      scene,
-      question: kind === 'bars' ? `what is ${core} ?` : `how many ${core} ?`,
-      program: { steps: chainProgram(reads, ops), answer: '' },
-      meta: { variant: kind, readings: n },
+      scene: source.scene,
+      question: source.kind === 'bars' ? `what is ${core} ?` : `how many ${core} ?`,
+      steps: chainProgram(reads, ops),
+      meta: { variant: source.kind, readings: reads.length },
       core,
-      picture: kind === 'bars' ? 'chart' : 'picture',
+      picture: source.picture,
       compute: evalChain(ops),
-      range,
+      range: source.range,
     },
-    opts.multipleChoice === true,
+    multipleChoice,
   );
 }
 
+export function chainProblem(rng: Rng, opts: DeepOptions): DeepDraft {
+  const n = opts.hard ? 4 : 3;
+  const source = readable(rng, opts.variant ?? (rng.next() < 0.5 ? 'bars' : 'objects'), n, false, 'chain');
+  const reads = rng.shuffle([...source.reads]);
+  return chainOn(rng, source, reads, chainOps(rng, reads.map((r) => r.value)), opts.multipleChoice === true);
+}
+
 export function compareProblem(rng: Rng, opts: DeepOptions): DeepDraft {
-  const kind = opts.variant ?? (rng.next() < 0.5 ? 'bars' : 'objects');
   const which = rng.next() < 0.5 ? 'most' : 'least';
-  const n = rng.int(3, 4);
-  let reads: ReadStep[];
-  let scene: Scene;
-  if (kind === 'bars') {
-    const bars = barsScene(rng, n, true);
-    scene = bars;
-    reads = barColours(bars).map((label) => ({ kind: 'read', form: 'bar', label, value: barValue(bars, label) }));
-  } else if (kind === 'objects') {
-    // Distinct counts, so the most and the least are unique.
-    const counts = rng.shuffle([1, 2, 3, 4, 5]).slice(0, n);
-    const colours = pickColours(rng, n);
-    scene = { kind: 'objects', objects: placeObjects(rng, colours.map((c, i) => [c, counts[i]!] as const)) };
-    reads = colours.map((label, i) => ({ kind: 'read', form: 'count', label, value: counts[i]! }));
-  } else throw new Error(`compare: unknown variant '${kind}' (known: bars, objects)`);
-  const values = reads.map((r) => r.value);
+  const source = readable(rng, opts.variant ?? (rng.next() < 0.5 ? 'bars' : 'objects'), rng.int(3, 4), true, 'compare');
+  const values = source.reads.map((r) => r.value);
   const best = which === 'most' ? Math.max(...values) : Math.min(...values);
-  const winner = reads[values.indexOf(best)]!.label;
-  // Four colour options: the colours of the picture, and the one it lacks when it has three.
-  const { options, answer } = letteredOptions(rng, [...COLOURS], winner);
-  const steps: ProgramStep[] = [...reads, { kind: 'compare', which, among: reads.map((_, i) => i), label: winner }, { kind: 'choose', option: winner, letter: answer }];
-  const asks = kind === 'bars' ? `which bar is the ${which === 'most' ? 'tallest' : 'shortest'} ?` : `which colour has the ${which} ?`;
+  const winner = source.reads[values.indexOf(best)]!.label;
+  const asks = source.kind === 'bars' ? `which bar is the ${which === 'most' ? 'tallest' : 'shortest'} ?` : `which colour has the ${which} ?`;
   return finish(
     rng,
     {
       family: 'compare',
-      scene,
+      scene: source.scene,
       question: asks,
-      options,
-      program: { steps, options, answer },
-      meta: { variant: `${kind}-${which}`, readings: n },
+      steps: [...source.reads, { kind: 'compare', which, among: source.reads.map((_, i) => i), label: winner }],
+      meta: { variant: `${source.kind}-${which}`, readings: source.reads.length },
       core: `the colour with the ${which}`,
-      picture: kind === 'bars' ? 'chart' : 'picture',
+      picture: source.picture,
+      // Four colour options: the picture's colours, and the one it lacks when it has three.
+      textOptions: { texts: COLOURS, gold: winner },
     },
     true,
   );
 }
 
-export function gridProblem(rng: Rng, opts: DeepOptions): DeepDraft {
+export function measureProblem(rng: Rng, opts: DeepOptions): DeepDraft {
   const kind = opts.variant ?? rng.pick(['perimeter', 'outside', 'area-perimeter']);
-  const scene = gridScene(rng, 6);
+  const scene: Scene = { ...gridScene(rng, 6), perception: DEEP_PERCEPTION };
+  if (scene.kind !== 'grid') throw new Error('measure: not a grid scene');
   const { w, h, colour } = scene.rect;
   const width: ReadStep = { kind: 'read', form: 'wide', label: colour, value: w };
   const height: ReadStep = { kind: 'read', form: 'tall', label: colour, value: h };
@@ -225,14 +274,14 @@ export function gridProblem(rng: Rng, opts: DeepOptions): DeepDraft {
     compute = (r) => r[0]! * r[1]! + 2 * (r[0]! + r[1]!);
     question = `what is the area plus the perimeter of the ${colour} rectangle ?`;
     core = 'the area plus the perimeter';
-  } else throw new Error(`grid: unknown variant '${kind}' (known: perimeter, outside, area-perimeter)`);
+  } else throw new Error(`measure: unknown variant '${kind}' (known: perimeter, outside, area-perimeter)`);
   return finish(
     rng,
     {
-      family: 'grid',
+      family: 'measure',
       scene,
       question,
-      program: { steps, answer: '' },
+      steps,
       meta: { variant: kind, readings: steps.filter((s) => s.kind === 'read').length },
       core,
       picture: 'grid',
@@ -241,4 +290,31 @@ export function gridProblem(rng: Rng, opts: DeepOptions): DeepDraft {
     },
     opts.multipleChoice === true,
   );
+}
+
+/**
+ * A chain with its sub-problems on the same picture. WeMath (multiple choice): 3 readings, and one problem per
+ * operation, each on the two readings it joins (the larger first under a minus). ZeroBench (hard, open): 4 readings,
+ * and the chain's prefixes as its sub-questions, each a problem of its own ('red plus blue', 'red plus blue minus
+ * green').
+ */
+export function groupedProblem(rng: Rng, opts: DeepOptions): DeepDraft {
+  const hard = opts.hard === true;
+  const mc = opts.multipleChoice ?? !hard;
+  const source = readable(rng, opts.variant ?? (rng.next() < 0.5 ? 'bars' : 'objects'), hard ? 4 : 3, false, 'grouped');
+  const reads = rng.shuffle([...source.reads]);
+  const ops = chainOps(rng, reads.map((r) => r.value));
+  const multi = chainOn(rng, source, reads, ops, mc);
+  let substeps: DeepDraft[];
+  if (hard) {
+    substeps = ops.slice(0, -1).map((_, k) => chainOn(rng, source, reads.slice(0, k + 2), ops.slice(0, k + 1), mc));
+  } else {
+    substeps = ops.map((op, k) => {
+      const pair = [reads[k]!, reads[k + 1]!];
+      if (op === 'minus' && pair[0]!.value < pair[1]!.value) pair.reverse();
+      return chainOn(rng, source, pair, [op], mc);
+    });
+  }
+  const tag = (d: DeepDraft, step: string): DeepDraft => ({ ...d, family: 'grouped', meta: { ...d.meta, step, steps: d.program.steps.length } });
+  return { ...tag(multi, 'multi'), substeps: substeps.map((d, k) => tag(d, String(k + 1))) };
 }
