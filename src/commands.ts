@@ -1,6 +1,7 @@
 // The commands of rlsd-bench other than `methods`: each is a yargs builder that validates its flags and
 // calls into the library (src/pretrain.ts, src/train/, src/eval.ts, …).
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
 import { choice, num, parseOptions, setupBackend, tensorOptions } from './cli-util.ts';
@@ -270,6 +271,38 @@ function evalProgress(quiet: boolean): EvalProgress {
 /** Upper bounds of eval's size flags: beyond them a run cannot fit in memory or time on any machine it targets. */
 export const EVAL_BOUNDS = { samples: 1024, batch: 4096, miniItems: 100_000, maxNewTokens: 4096, limit: 1_000_000 } as const;
 
+/** eval's defaults of the settings its output folder records (src/eval.ts evalIdentity). */
+const EVAL_DEFAULTS = { samples: 1, temperature: 0, topP: 1, maxNewTokens: 32, batch: 128, seed: 1, miniItems: MINI_EVAL_ITEMS, miniSeed: 1 } as const;
+
+/**
+ * What the default output folder adds to its name for the settings given away from their defaults, in flag order
+ * ('@samples=4,temperature=1'; '' at the defaults): two evaluations with different settings never share a folder,
+ * which would refuse the second; the same settings find their folder again and resume.
+ */
+export function evalSettingsSuffix(cfg: Omit<EvalConfig, 'out'>, remote: boolean): string {
+  const parts: string[] = [];
+  const add = (flag: string, value: unknown, byDefault: unknown): void => {
+    if (value !== undefined && value !== byDefault) parts.push(`${flag}=${String(value)}`);
+  };
+  const dataRoot = benchmarkDataRoot();
+  if (cfg.data !== (dataRoot === undefined ? MINI_DATA : resolve(dataRoot))) parts.push(`data=${cfg.data === MINI_DATA ? MINI_DATA : basename(cfg.data)}`);
+  add('split', cfg.split, undefined);
+  add('limit', cfg.limit, undefined);
+  if (cfg.data === MINI_DATA) {
+    add('mini-items', cfg.miniCount, EVAL_DEFAULTS.miniItems);
+    add('mini-seed', cfg.miniSeed, EVAL_DEFAULTS.miniSeed);
+  }
+  add('samples', cfg.samples, EVAL_DEFAULTS.samples);
+  add('temperature', cfg.temperature, EVAL_DEFAULTS.temperature);
+  add('top-p', cfg.topP, EVAL_DEFAULTS.topP);
+  add('max-new-tokens', cfg.maxNewTokens, remote ? ENDPOINT_MAX_NEW_TOKENS : EVAL_DEFAULTS.maxNewTokens);
+  add('seed', cfg.seed, EVAL_DEFAULTS.seed);
+  if (!remote) add('batch', cfg.batchSize, EVAL_DEFAULTS.batch);
+  // Not the tensor flags: the backend is the machine's more than the measurement's (a folder evaluated on another
+  // one still refuses, naming both).
+  return parts.length === 0 ? '' : `@${parts.join(',').replace(/[^A-Za-z0-9._=,@+-]+/g, '_')}`;
+}
+
 function parseBenchmarkList(raw: unknown): string[] {
   const names = String(raw ?? '')
     .split(',')
@@ -291,15 +324,15 @@ const evalCommand: Builder = (cli) =>
         .option('data', { type: 'string', default: benchmarkDataRoot() ?? MINI_DATA, defaultDescription: `$${DATA_ENV} when set, else mini`, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
         .option('split', { type: 'string', describe: "mini: test (default; the set tables report) | validation (for tuning) | train; real data: the benchmark's own split name (default: its evaluation split)" })
         .option('limit', { type: 'number', describe: 'first N items per benchmark (for testing only: metrics over a subset are not comparable)' })
-        .option('samples', { type: 'number', default: 1, describe: 'responses per item (k, for pass@k)' })
-        .option('temperature', { type: 'number', default: 0, describe: '0 = greedy (with --samples 1)' })
-        .option('top-p', { type: 'number', default: 1, describe: 'nucleus sampling with --temperature > 0 (1: off)' })
-        .option('max-new-tokens', { type: 'number', defaultDescription: `32; ${ENDPOINT_MAX_NEW_TOKENS} with --endpoint`, describe: 'longest response in tokens' })
-        .option('batch', { type: 'number', default: 128, describe: 'sequences decoded together (a batch of other rows rounds differently, so it is one of the settings the output folder records)' })
-        .option('seed', { type: 'number', default: 1, describe: 'sampling seed (with --temperature > 0)' })
-        .option('mini-items', { type: 'number', default: MINI_EVAL_ITEMS, describe: "problems per benchmark with --data mini (the default is train's in-run evaluation set)" })
-        .option('mini-seed', { type: 'number', default: 1, describe: 'seed of the mini suite with --data mini' })
-        .option('out', { type: 'string', describe: 'output directory (default results/eval/<run>/<step> for a run\'s checkpoint, else results/eval/<checkpoint folder name>)' })
+        .option('samples', { type: 'number', default: EVAL_DEFAULTS.samples, describe: 'responses per item (k, for pass@k)' })
+        .option('temperature', { type: 'number', default: EVAL_DEFAULTS.temperature, describe: '0 = greedy (with --samples 1)' })
+        .option('top-p', { type: 'number', default: EVAL_DEFAULTS.topP, describe: 'nucleus sampling with --temperature > 0 (1: off)' })
+        .option('max-new-tokens', { type: 'number', defaultDescription: `${EVAL_DEFAULTS.maxNewTokens}; ${ENDPOINT_MAX_NEW_TOKENS} with --endpoint`, describe: 'longest response in tokens' })
+        .option('batch', { type: 'number', default: EVAL_DEFAULTS.batch, describe: 'sequences decoded together (a batch of other rows rounds differently, so it is one of the settings the output folder records)' })
+        .option('seed', { type: 'number', default: EVAL_DEFAULTS.seed, describe: 'sampling seed (with --temperature > 0)' })
+        .option('mini-items', { type: 'number', default: EVAL_DEFAULTS.miniItems, describe: "problems per benchmark with --data mini (the default is train's in-run evaluation set)" })
+        .option('mini-seed', { type: 'number', default: EVAL_DEFAULTS.miniSeed, describe: 'seed of the mini suite with --data mini' })
+        .option('out', { type: 'string', describe: "output directory (default results/eval/<run>/<step> for a run's checkpoint, else results/eval/<checkpoint folder name>; settings away from their defaults are added to the name, e.g. base@samples=4,temperature=1)" })
         .option('overwrite', { type: 'boolean', default: false, describe: '--out holds an evaluation with other settings: start it afresh (without it such a run refuses)' })
         .options(ENDPOINT_OPTIONS),
     async (argv) => {
@@ -311,7 +344,7 @@ const evalCommand: Builder = (cli) =>
       const judge = remote ? remote.judge : judgeTarget(argv);
       const resolved = remote ? null : resolveCheckpoint(String(argv.checkpoint ?? DEFAULT_BASE));
       const checkpoint = resolved?.checkpoint;
-      const cfg: EvalConfig = {
+      const settings: Omit<EvalConfig, 'out'> = {
         ...(checkpoint !== undefined ? { checkpoint } : {}),
         benchmarks: parseBenchmarkList(argv.benchmarks),
         data: String(argv.data) === MINI_DATA ? MINI_DATA : resolve(String(argv.data)),
@@ -320,16 +353,20 @@ const evalCommand: Builder = (cli) =>
         samples,
         temperature,
         topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),
-        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'] ?? (remote ? ENDPOINT_MAX_NEW_TOKENS : 32), { integer: true, min: 1, max: remote ? ENDPOINT_BOUNDS.maxNewTokens : EVAL_BOUNDS.maxNewTokens }),
+        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'] ?? (remote ? ENDPOINT_MAX_NEW_TOKENS : EVAL_DEFAULTS.maxNewTokens), { integer: true, min: 1, max: remote ? ENDPOINT_BOUNDS.maxNewTokens : EVAL_BOUNDS.maxNewTokens }),
         batchSize: num('batch', argv.batch, { integer: true, min: 1, max: EVAL_BOUNDS.batch }),
         seed: num('seed', argv.seed, { integer: true, min: 0 }),
         miniCount: num('mini-items', argv['mini-items'], { integer: true, min: 1, max: EVAL_BOUNDS.miniItems }),
         miniSeed: num('mini-seed', argv['mini-seed'], { integer: true, min: 0 }),
-        out: argv.out ? resolve(String(argv.out)) : remote ? defaultEndpointOut(remote) : defaultEvalOut(checkpoint!),
         overwrite: Boolean(argv.overwrite),
         ...endpointEvalConfig(remote, judge, argv),
       };
-      if (cfg.data === MINI_DATA) miniSuiteSplit(cfg.split);
+      if (settings.data === MINI_DATA) miniSuiteSplit(settings.split);
+      else if (!existsSync(settings.data)) throw new UsageError(`--data ${String(argv.data)}: no such directory`);
+      // A series' default is the report's folder, whose run folders record their own settings.
+      const plainOut = remote ? defaultEndpointOut(remote) : defaultEvalOut(checkpoint!);
+      const defaultOut = remote?.series ? plainOut : plainOut + evalSettingsSuffix(settings, remote !== null);
+      const cfg: EvalConfig = { ...settings, out: argv.out ? resolve(String(argv.out)) : defaultOut };
       if (resolved?.note) process.stderr.write(`rlsd-bench: ${resolved.note}\n`);
       if (cfg.limit !== undefined) process.stderr.write(`rlsd-bench: warning: ${LIMIT_WARNING}\n`);
       if (checkpoint !== undefined) checkCheckpoint(checkpoint); // a wrong path is said before the backend's banner

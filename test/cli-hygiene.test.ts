@@ -210,3 +210,30 @@ test("issue 30 item 13: eval's WeMath row, Avg and results.json say WeMath's hea
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('issue 30 item 17: default eval folders differ when the settings differ; a missing --data is named as such', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'rlsd-cwd-'));
+  const env = { RLSD_BENCH_DATA: undefined };
+  try {
+    const first = cli(['--backend', 'wasm', '--quiet', 'eval', '--benchmarks', 'mmmu'], { cwd, env }); // the tensor flags are no part of the name
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^results → .*\/results\/eval\/base\/results\.json$/m, 'the default settings keep the plain folder name');
+    const second = cli(['--backend', 'wasm', '--quiet', 'eval', '--benchmarks', 'zerobench', '--mini-items', '2', '--samples', '4', '--temperature', '1'], { cwd, env });
+    assert.equal(second.code, 0, second.stderr);
+    const folder = 'base@mini-items=2,samples=4,temperature=1';
+    assert.match(second.stdout, new RegExp(`^results → .*/results/eval/${folder.replace(/[.]/g, '\\.')}/results\\.json$`, 'm'));
+    assert.deepEqual(readdirSync(join(cwd, 'results', 'eval')).sort(), ['base', folder]);
+    // The same settings again: the same folder, resumed (nothing to do), not a new one.
+    assert.equal(cli(['--backend', 'wasm', '--quiet', 'eval', '--benchmarks', 'zerobench', '--mini-items', '2', '--samples', '4', '--temperature', '1'], { cwd, env }).code, 0);
+    assert.equal(readdirSync(join(cwd, 'results', 'eval')).length, 2);
+    // A --data that does not exist is said first, whatever the output folder holds; nothing is written.
+    for (const extra of [[], ['--out', join(cwd, 'results', 'eval', 'base')]]) {
+      const r = cli(['--backend', 'wasm', 'eval', '--data', '/nonexistent', ...extra], { cwd, env });
+      assertOneError(r, /^rlsd-bench: error: --data \/nonexistent: no such directory$/, `--data /nonexistent ${extra.join(' ')}`);
+      assert.doesNotMatch(r.stderr, /other settings|backend wasm/);
+    }
+    assert.equal(readdirSync(join(cwd, 'results', 'eval')).length, 2);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});

@@ -46,8 +46,8 @@ test('eval: a folder records what produced it; another checkpoint or setting ref
     assert.equal(a.code, 0, a.stderr);
     const b = run(['eval', '--checkpoint', rlsd, ...TINY], { cwd: dir });
     assert.equal(b.code, 0, b.stderr);
-    const outA = join(dir, 'results', 'eval', 'grpo-s1', 'step_000020');
-    const outB = join(dir, 'results', 'eval', 'rlsd-s1', 'step_000020');
+    const outA = join(dir, 'results', 'eval', 'grpo-s1', 'step_000020@mini-items=3');
+    const outB = join(dir, 'results', 'eval', 'rlsd-s1', 'step_000020@mini-items=3');
     assert.ok(existsSync(join(outA, 'eval.json')) && existsSync(join(outB, 'eval.json')));
     const idA = JSON.parse(readFileSync(join(outA, 'eval.json'), 'utf8')) as { checkpoint: { weightsSha256: string }; sampling: { temperature: number }; scorers: Record<string, string> };
     assert.match(idA.checkpoint.weightsSha256, /^[0-9a-f]{64}$/);
@@ -143,12 +143,12 @@ test('eval --checkpoint RUN_DIR: the latest checkpoint by the pointer file, else
     const a = run(['eval', '--checkpoint', runDir, ...TINY], { cwd: dir, quiet: false });
     assert.equal(a.code, 0, a.stderr);
     assert.match(a.stderr, /grpo-s1 is a run folder: evaluating its latest checkpoint .*step_000025 \(step 25, from latest_checkpointed_iteration\.txt\)/);
-    assert.ok(existsSync(join(dir, 'results', 'eval', 'grpo-s1', 'step_000025', 'results.json')));
+    assert.ok(existsSync(join(dir, 'results', 'eval', 'grpo-s1', 'step_000025@mini-items=3', 'results.json')));
     rmSync(join(runDir, 'checkpoints', 'latest_checkpointed_iteration.txt'));
     const b = run(['eval', '--checkpoint', runDir, ...TINY], { cwd: dir, quiet: false });
     assert.equal(b.code, 0, b.stderr);
     assert.match(b.stderr, /evaluating its latest checkpoint .*step_000050 \(the highest step_N; no latest_checkpointed_iteration\.txt\)/);
-    assert.ok(existsSync(join(dir, 'results', 'eval', 'grpo-s1', 'step_000050', 'results.json')));
+    assert.ok(existsSync(join(dir, 'results', 'eval', 'grpo-s1', 'step_000050@mini-items=3', 'results.json')));
     const empty = join(dir, 'empty');
     mkdirSync(join(empty, 'checkpoints'), { recursive: true });
     assert.match(errorLine(run(['eval', '--checkpoint', empty, ...TINY, '--out', join(dir, 'never')])), /empty is a run folder without a checkpoint yet/);
