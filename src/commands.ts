@@ -386,10 +386,10 @@ const evalCommand: Builder = (cli) =>
       process.stdout.write(`${'benchmark'.padEnd(w)}  ${'split'.padEnd(22)}  ${'items'.padStart(5)}  metric          value\n`);
       for (const r of results) {
         const h = headline(r.metrics);
-        process.stdout.write(`${r.benchmark.padEnd(w)}  ${r.split.padEnd(22)}  ${String(r.n).padStart(5)}  ${h.name.padEnd(14)}  ${pct(h.value)}\n`);
+        process.stdout.write(`${r.benchmark.padEnd(w)}  ${r.split.padEnd(22)}  ${String(r.n).padStart(5)}  ${h.name.padEnd(14)}  ${h.value === null ? 'n/a' : pct(h.value)}\n`);
         const m = r.metrics;
         if (r.benchmark === 'wemath' && h.name === 'accuracy' && 'score_strict' in m)
-          process.stdout.write(`${''.padEnd(w)}  note: WeMath's headline is accuracy over items; the leaderboard's Score (Strict) is score_strict ${pct(Number(m['score_strict']))} (not in the Avg)\n`);
+          process.stdout.write(`${''.padEnd(w)}  note: WeMath's headline is accuracy over items; the leaderboard's Score (Strict) is score_strict ${typeof m['score_strict'] === 'number' ? pct(m['score_strict']) : 'n/a'} (not in the Avg)\n`);
         if (typeof m['items_dropped'] === 'number' && m['items_dropped'] > 0)
           process.stdout.write(`${''.padEnd(w)}  note: group metrics over ${String(m['groups'])} complete groups; ${String(m['groups_incomplete'])} incomplete groups (${m['items_dropped']} items) left out\n`);
         if (r.unknownWords > 0) process.stdout.write(`${''.padEnd(w)}  note: ${r.unknownWords} prompt words outside the policy's vocabulary (mapped to UNK), ${r.truncatedPrompts} prompts truncated\n`);
@@ -397,7 +397,8 @@ const evalCommand: Builder = (cli) =>
       }
       if (results.length > 1) {
         const avg = benchmarkAverage(results);
-        process.stdout.write(`${'Avg'.padEnd(w)}  ${''.padEnd(22)}  ${''.padStart(5)}  ${'headline mean'.padEnd(14)}  ${pct(avg.value)}\n`);
+        const covered = avg.benchmarks < avg.of ? `  (over ${avg.benchmarks} of ${avg.of} benchmarks; ${(avg.notAvailable ?? []).join(', ')} n/a: no scored response)` : '';
+        process.stdout.write(`${'Avg'.padEnd(w)}  ${''.padEnd(22)}  ${''.padStart(5)}  ${'headline mean'.padEnd(14)}  ${avg.value === null ? 'n/a' : pct(avg.value)}${covered}\n`);
       }
       if (remote || judge) process.stdout.write(extractionAndErrorLines(results, judge !== undefined));
       process.stdout.write(`results → ${cfg.out}/results.json\n`);
@@ -431,7 +432,7 @@ const scoreCommand: Builder = (cli) =>
       // The rule for repeated ids, stated: k samples per item, the same k for all (uneven repeats are refused).
       const per = res.k === 1 ? 'one per item' : `k = ${res.k} samples per item`;
       const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-      process.stdout.write(`${bench.name}: ${plural(res.items.length, 'response')} over ${plural(res.ids, 'item')} (${per}), ${h.name} ${(100 * h.value).toFixed(2)} → ${resolve(String(argv.out))}\n`);
+      process.stdout.write(`${bench.name}: ${plural(res.items.length, 'response')} over ${plural(res.ids, 'item')} (${per}), ${h.name} ${h.value === null ? 'n/a' : (100 * h.value).toFixed(2)} → ${resolve(String(argv.out))}\n`);
     },
   );
 

@@ -265,11 +265,21 @@ function testKillHook(): number {
   return Number.isInteger(n) && n > 0 ? n : -1;
 }
 
-/** The paper's Avg: the unweighted mean of the benchmarks' headline metrics. */
-export function benchmarkAverage(results: readonly BenchmarkResult[]): { metric: string; value: number; benchmarks: number } {
-  const values = results.map((r) => headline(r.metrics).value);
+/**
+ * The paper's Avg: the unweighted mean of the benchmarks' headline metrics, over those that have one (`benchmarks` of
+ * `of`; `notAvailable` names the others). null when none has.
+ */
+export function benchmarkAverage(results: readonly BenchmarkResult[]): { metric: string; value: number | null; benchmarks: number; of: number; notAvailable?: string[] } {
+  const values = results.map((r) => headline(r.metrics).value).filter((v): v is number => v !== null);
+  const notAvailable = results.filter((r) => headline(r.metrics).value === null).map((r) => r.benchmark);
   const metric = `unweighted mean of the benchmarks' headline metrics: ${results.map((r) => `${r.benchmark} ${headlineLabel(r.benchmark, headline(r.metrics).name)}`).join(', ')}`;
-  return { metric, value: values.reduce((a, b) => a + b, 0) / Math.max(1, values.length), benchmarks: values.length };
+  return {
+    metric,
+    value: values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length,
+    benchmarks: values.length,
+    of: results.length,
+    ...(notAvailable.length > 0 ? { notAvailable } : {}),
+  };
 }
 
 /** Where a benchmark's files are under --data: `<data>/<name>` when it exists, else `<data>` itself. */
@@ -462,7 +472,7 @@ async function evaluateLocked(asked: EvalConfig, progress?: EvalProgress): Promi
       const wanted = new Set(items.map((it) => it.id));
       const onDisk = readRecords(samplesFile).filter((r) => wanted.has(r.id) && (r.sample ?? 0) < cfg.samples);
       const records = onDisk.filter((r) => !isErrorRecord(r));
-      const metrics = bench.aggregate(records);
+      const metrics = records.length > 0 ? bench.aggregate(records) : withoutRates(bench.aggregate([]));
       const result: BenchmarkResult = {
         benchmark: name,
         split,
@@ -513,11 +523,21 @@ function writeJsonLines(file: string, records: unknown[]): void {
   writeFileAtomic(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
 }
 
-/** The headline number of a benchmark's metrics (its primary, documented metric). */
-export function headline(metrics: Metrics): { name: string; value: number } {
+/** The metric names that count (items, records, groups): zero when nothing was scored, not n/a. */
+const COUNT_METRICS = new Set(['n', 'num', 'total', 'correct', 'count', 'groups', 'groups_incomplete', 'items_dropped', 'k', 'num_questions', 'num_records']);
+
+/** The metrics of a benchmark with no scored response: every rate n/a (null), the counts zero. */
+export function withoutRates(metrics: Metrics): Metrics {
+  const out: Metrics = {};
+  for (const [k, v] of Object.entries(metrics)) out[k] = typeof v === 'number' ? (COUNT_METRICS.has(k) ? v : null) : v === null ? null : withoutRates(v);
+  return out;
+}
+
+/** The headline number of a benchmark's metrics (its primary, documented metric); null: n/a, nothing was scored. */
+export function headline(metrics: Metrics): { name: string; value: number | null } {
   for (const key of ['accuracy', 'pass@1', 'score_strict']) {
     const v = metrics[key];
-    if (typeof v === 'number') return { name: key, value: v };
+    if (typeof v === 'number' || (v === null && key in metrics)) return { name: key, value: v };
   }
   const first = Object.entries(metrics).find(([, v]) => typeof v === 'number');
   return first ? { name: first[0], value: first[1] as number } : { name: '—', value: NaN };

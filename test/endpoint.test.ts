@@ -421,6 +421,41 @@ test('eval --endpoint: a server naming no weights is said to be trusted by name 
   );
 });
 
+test('eval --endpoint: a benchmark whose every request failed has no metric (n/a in the table and null in results.json, not 0.00), and Avg says how many benchmarks it covers', async () => {
+  const items = await miniItems(['mathvista', 'mmmu'], 2);
+  let mmmuFails = false;
+  const server = await startLoopback((req) => {
+    const info = items.get(requestPromptKey(req))!;
+    if (info.benchmark === 'mathvista' || mmmuFails) return { status: 503 };
+    return { content: rightAnswer(info) };
+  });
+  await closing([server], () =>
+    withTmp('rlsd-endpoint-na-', async (dir) => {
+      const args = (out: string) => ['eval', '--endpoint', server.url, '--model', 'm', '--data', 'mini', '--mini-items', '2', '--benchmarks', 'mathvista,mmmu', '--retries', '0', '--no-cache', '--out', join(dir, out)];
+      const r = await runCliAsync(args('a'));
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stdout, /^mathvista\s+test\s+2\s+accuracy\s+n\/a$/m);
+      assert.match(r.stdout, /^mmmu\s+test\s+2\s+accuracy\s+100\.00$/m);
+      assert.match(r.stdout, /^Avg\s+headline mean\s+100\.00 {2}\(over 1 of 2 benchmarks; mathvista n\/a: no scored response\)$/m);
+      const vista = json(join(dir, 'a', 'mathvista', 'results.json'));
+      const m = vista['metrics'] as Record<string, unknown>;
+      assert.equal(m['accuracy'], null, 'no scored item: the accuracy is n/a, not 0');
+      assert.equal(m['total'], 0, 'counts stay counts');
+      assert.equal(vista['errors'], 2);
+      const top = json(join(dir, 'a', 'results.json'))['average'] as Record<string, unknown>;
+      assert.deepEqual([top['value'], top['benchmarks'], top['of']], [1, 1, 2]);
+
+      mmmuFails = true;
+      const none = await runCliAsync(args('b'));
+      assert.equal(none.code, 3, none.stderr);
+      assert.match(none.stdout, /^Avg\s+headline mean\s+n\/a {2}\(over 0 of 2 benchmarks; mathvista, mmmu n\/a: no scored response\)$/m);
+      assert.doesNotMatch(none.stdout, /0\.00/);
+      const avg = json(join(dir, 'b', 'results.json'))['average'] as Record<string, unknown>;
+      assert.deepEqual([avg['value'], avg['benchmarks']], [null, 0]);
+    }),
+  );
+});
+
 test('eval --endpoint: a 400 refusing a setting every request carries stops the run at once with the server\'s reason; a 400 about one item\'s messages is that item\'s error record', async () => {
   const items = await miniItems(['mathvista'], 4);
   const refusal = (param: string, message: string) => ({ status: 400, body: JSON.stringify({ error: { message, type: 'invalid_request_error', param, code: 'invalid_value' } }) });

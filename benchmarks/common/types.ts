@@ -61,8 +61,8 @@ export interface ItemRecord {
   [field: string]: unknown;
 }
 
-/** Metrics: stable, documented names; nested objects for breakdowns. */
-export type MetricValue = number | { [key: string]: MetricValue };
+/** Metrics: stable, documented names; nested objects for breakdowns; null for a rate with nothing to count (n/a). */
+export type MetricValue = number | null | { [key: string]: MetricValue };
 export type Metrics = Record<string, MetricValue>;
 
 export interface Benchmark<I extends BenchItem = BenchItem> {
