@@ -356,9 +356,34 @@ test('a cosine learning-rate schedule is laid over --steps: it decays the lr, an
     // cosine to 10 % over 4 steps: lr·(0.1 + 0.9·(1 + cos(π·k/4))/2) at k = 0, 1
     assert.equal(lrs.length, 2);
     assert.ok(Math.abs(lrs[0]! - SMALL.lr) < 1e-12 && Math.abs(lrs[1]! - SMALL.lr * (0.1 + 0.45 * (1 + Math.cos(Math.PI / 4)))) < 1e-9, lrs.join(', '));
-    await assert.rejects(train({ ...SMALL, method: 'grpo', out, lrSchedule: 'cosine', warmupSteps: 0, steps: 6 }), /other settings \(steps 4 → 6\)/);
+    await assert.rejects(train({ ...SMALL, method: 'grpo', out, lrSchedule: 'cosine', warmupSteps: 0, steps: 6 }), /holds a 4-step run, and --steps 6 would change it: the cosine learning-rate schedule \(--lr-schedule cosine\) spans --steps/);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('issue 30 item 18: a cosine run made longer is refused with the reason and what to do instead, which works', async () => {
+  const out = tmp('extend');
+  const next = tmp('extend-next');
+  try {
+    await train({ ...SMALL, method: 'grpo', out, lrSchedule: 'cosine', steps: 2 });
+    const last = join(out, 'checkpoints', 'step_000002');
+    await assert.rejects(train({ ...SMALL, method: 'grpo', out, lrSchedule: 'cosine', steps: 3 }), (e: Error) => {
+      assert.ok(e instanceof TrainingError);
+      assert.equal(
+        e.message,
+        `${out} holds a 2-step run, and --steps 3 would change it: the cosine learning-rate schedule (--lr-schedule cosine) spans --steps, so its steps so far would not be those of a 3-step run. ` +
+          `To train on from its last checkpoint, start a new run from it: --base ${last} --out <another folder> (a schedule and optimiser state of its own); ` +
+          'to train one run in parts, give its whole length with --steps and stop early with --stop-after N; a run with --lr-schedule constant can be made longer',
+      );
+      return true;
+    });
+    // The advice works: a new run from the last checkpoint.
+    const more = await train({ ...SMALL, method: 'grpo', base: last, out: next, lrSchedule: 'cosine', steps: 1 });
+    assert.equal(more.finalStep, 1);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+    rmSync(next, { recursive: true, force: true });
   }
 });
 

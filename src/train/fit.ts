@@ -58,6 +58,18 @@ export function teacherRegimeOf(method: Method, mcfg: MethodConfig): TeacherRegi
 }
 
 /** Runs (or resumes) a training run, holding the lock of its folder: one writer per run. */
+/**
+ * Why a cosine run cannot be made longer, and what to do instead: the schedule is laid over --steps (only a cosine
+ * run records its length among its settings, src/train/checkpoint.ts trajectorySettings).
+ */
+function longerRunRefusal(out: string, recorded: number, now: number, lastCheckpoint: string): string {
+  return (
+    `${out} holds a ${recorded}-step run, and --steps ${now} would change it: the cosine learning-rate schedule (--lr-schedule cosine) spans --steps, so its steps so far would not be those of a ${now}-step run. ` +
+    `To train on from its last checkpoint, start a new run from it: --base ${lastCheckpoint} --out <another folder> (a schedule and optimiser state of its own); ` +
+    'to train one run in parts, give its whole length with --steps and stop early with --stop-after N; a run with --lr-schedule constant can be made longer'
+  );
+}
+
 export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
   const lock = lockDir(cfg.out, `train --method ${cfg.method}`);
   try {
@@ -187,7 +199,9 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   const settings = trajectorySettings(cfg, mcfg, regime);
   const recorded = startInfo['settings'];
   if (resumeFrom && recorded && typeof recorded === 'object') {
-    const diff = settingsDiff(recordedSettings(recorded as Record<string, unknown>, method, settings), settings);
+    const before = recordedSettings(recorded as Record<string, unknown>, method, settings);
+    const diff = settingsDiff(before, settings);
+    if (diff.length === 1 && before['steps'] !== settings['steps']) throw new TrainingError(longerRunRefusal(cfg.out, Number(before['steps']), cfg.steps, resumeFrom));
     if (diff.length > 0) throw new TrainingError(`${cfg.out} holds a run with other settings (${diff.join('; ')}); resume it with its own flags or use another --out`);
   }
   const reserve = cfg.maxNewTokens;
