@@ -2,6 +2,7 @@
 // `weights.bin` (float32, little-endian, concatenated in manifest order). Training checkpoints add
 // `trainer.bin` (optimizer moments) and the trainer state in the JSON. Written to a temporary directory and
 // renamed, so a crash never leaves a half-written checkpoint.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +12,15 @@ import { disposeParams, newVariable, paramSpecs, type Params } from './model/par
 import { CheckpointError } from './util/errors.ts';
 
 export const CHECKPOINT_FORMAT = 'rlsd-bench-checkpoint/1';
+
+/** The hex sha256 of a checkpoint's weights.bin: which weights it holds, whatever its path or metadata say. */
+export function weightsSha256(dir: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(join(dir, 'weights.bin'))).digest('hex');
+  } catch (e) {
+    throw new CheckpointError(`${join(dir, 'weights.bin')}: cannot read (${(e as Error).message.split('\n')[0]})`);
+  }
+}
 const CHECKPOINT_FILES = new Set(['checkpoint.json', 'weights.bin', 'trainer.bin']);
 
 interface TensorEntry {

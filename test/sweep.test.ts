@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,4 +183,44 @@ test('sweep: a done cell whose last metrics line is cut is unfinished — --stat
   assert.equal(evalOf(repaired, 2), evalOf(whole, 2), 'the last evaluation is computed again, with the same numbers');
   assert.match(readFileSync(join(out, 'grpo', 'seed-1', 'train.log'), 'utf8'), /metrics\.jsonl ends at step 1/);
   assert.match(runCli(['sweep', '--status', out]).stdout, /^grpo {2}done 2\/2$/m);
+});
+
+test('sweep: the base weights\' sha256 is recorded in sweep.json and every cell; a resume on other weights, and a report mixing two bases, are refused naming both (issue 30 item 2)', async () => {
+  const { dir, config, out } = setup(`name: two-bases\nbase: mybase\nmethods: [grpo]\nseeds: [1, 2]\n${TINY}\n`);
+  const base = join(dir, 'mybase');
+  cpSync(BASE, base, { recursive: true });
+  const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+  const first = sha(join(base, 'weights.bin'));
+  const shard = runCli(['sweep', config, '--out', out, '--backend', 'wasm', '--shard', '0/2']);
+  assert.equal(shard.code, 0, shard.stderr);
+  assert.equal(readJson(join(out, 'sweep.json'))['baseWeightsSha256'], first);
+  assert.equal(readJson(join(out, 'grpo', 'seed-1', 'cell.json'))['baseWeightsSha256'], first);
+  assert.equal((readJson(join(out, 'grpo', 'seed-1', 'run.json'))['base'] as Record<string, unknown>)['weightsSha256'], first);
+
+  // Another base under the same path (the committed base-v1's weights: same shapes, other values).
+  cpSync(join(BASE, '..', 'base-v1', 'weights.bin'), join(base, 'weights.bin'));
+  const second = sha(join(base, 'weights.bin'));
+  assert.notEqual(second, first);
+  for (const args of [['--shard', '1/2'], [], ['--dry-run']]) {
+    const r = runCli(['sweep', config, '--out', out, '--backend', 'wasm', ...args]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(errorLines(r.stderr), [
+      `rlsd-bench: error: ${join(out, 'sweep.json')} was started from base weights sha256 ${first.slice(0, 12)}…; ${base} now holds weights sha256 ${second.slice(0, 12)}…: finish it with the base it started from, or start another sweep (another --out)`,
+    ]);
+  }
+  assert.equal(existsSync(join(out, 'grpo', 'seed-2', 'cell.json')), false, 'the other shard did not start');
+
+  // A cell recorded with other weights (a folder put together by hand): the report refuses to table them together.
+  const cell2 = join(out, 'grpo', 'seed-2');
+  cpSync(join(out, 'grpo', 'seed-1'), cell2, { recursive: true });
+  const rec = readJson(join(cell2, 'cell.json'));
+  writeFileSync(join(cell2, 'cell.json'), JSON.stringify({ ...rec, baseWeightsSha256: second }));
+  const { loadSweepRecords } = await import('../src/report/records.ts');
+  assert.throws(() => loadSweepRecords(out), (e: Error) => {
+    assert.equal(e.message, `${out}: cells from two base checkpoints cannot share a table: grpo/seed-1 started from base weights sha256 ${first.slice(0, 12)}…, grpo/seed-2 from ${second.slice(0, 12)}…; report each base's cells separately`);
+    return true;
+  });
+  const report = runCli(['report', out]);
+  assert.notEqual(report.code, 0);
+  assert.equal(errorLines(report.stderr).length, 1);
 });

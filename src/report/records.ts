@@ -15,8 +15,10 @@ import { currentNames, RENAMED_METRICS } from '../train/metrics.ts';
 import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
 import { DEFAULT_TRAIN } from '../train/config.ts';
 import { getMethod } from '../../methods/index.ts';
+import { formatTeacherRegime } from '../../methods/teacher-regime.ts';
+import type { MethodConfig } from '../../methods/types.ts';
 import type { SweepCell } from '../sweep/cells.ts';
-import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ItemVerdicts, type SweepRecords } from './types.ts';
+import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ItemVerdicts, type RunDescription, type SweepRecords } from './types.ts';
 
 /** The metrics.jsonl keys the dynamics table and panels read (everything else of a line is dropped on load). */
 export const DYNAMICS_KEYS = [
@@ -95,6 +97,45 @@ function runConfig(dir: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+/** How a run was configured, from its run.json (null when missing or unreadable); the teacher from the method when not recorded. */
+function runDescription(dir: string): RunDescription | null {
+  let run: unknown;
+  try {
+    run = readJson(join(dir, 'run.json'));
+  } catch {
+    return null;
+  }
+  if (!isObject(run) || !isObject(run['config'])) return null;
+  const cfg = run['config'];
+  const backend = isObject(run['backend']) ? run['backend'] : {};
+  const provenance = isObject(run['provenance']) ? run['provenance'] : {};
+  const out: RunDescription = {};
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const put = <K extends keyof RunDescription>(k: K, v: RunDescription[K] | undefined): void => {
+    if (v !== undefined) out[k] = v;
+  };
+  put('lr', num(cfg['lr']));
+  put('lrSchedule', str(cfg['lrSchedule']));
+  put('warmupSteps', num(cfg['warmupSteps']));
+  put('backend', str(backend['name']));
+  put('attentionKernel', str(backend['attentionKernel']));
+  put('matmulKernel', str(backend['matmulKernel']));
+  put('threads', num(backend['threadCount']));
+  put('commit', str(provenance['commit']));
+  put('teacherRegime', str(cfg['teacherRegime']));
+  try {
+    const method = getMethod(String(cfg['method']));
+    const mcfg = { ...method.defaults, ...(isObject(cfg['methodConfig']) ? cfg['methodConfig'] : {}) } as MethodConfig;
+    const context = method.trains ? method.teacherContext(mcfg) : null;
+    out.teacherContext = context ?? '';
+    if (out.teacherRegime === undefined) out.teacherRegime = context && method.teacherRegime ? formatTeacherRegime(method.teacherRegime(mcfg)) : '';
+  } catch {
+    // A method this version does not know (an endpoint series' label): its teacher is not known either.
+  }
+  return out;
 }
 
 /** The run folders `<row>/seed-<n>` under a folder without sweep.json (empty when there is none with a run.json). */
@@ -313,6 +354,7 @@ function loadCell(root: string, spec: CellSpec): CellRecord {
     state: 'pending',
     steps: configuredSteps(cfg, spec),
     ...(typeof cfg?.['evalSplit'] === 'string' ? { evalSplit: cfg['evalSplit'] } : {}),
+    ...(cfg ? { run: runDescription(dir) ?? {} } : {}),
     evaluations: [],
     dynamics: [],
     // Loaded on first use, and only for the steps a table asks for: a 600-step run has dozens of these files.
@@ -381,6 +423,48 @@ function loadCell(root: string, spec: CellSpec): CellRecord {
  * DIR/<row>/seed-<n>/run.json. A folder with neither is refused (a UsageError naming sweep.json: DIR is an argument).
  */
 export function loadSweepRecords(dir: string): SweepRecords {
+  const records = readRecords(dir);
+  checkOneBase(records);
+  return records;
+}
+
+/** The base weights a cell started from: its cell.json's sha256, else its run.json's (null: not recorded). */
+function baseWeightsOf(cellDir: string): string | null {
+  for (const [file, pick] of [
+    ['cell.json', (v: Record<string, unknown>) => v['baseWeightsSha256']],
+    ['run.json', (v: Record<string, unknown>) => (isObject(v['base']) ? v['base']['weightsSha256'] : undefined)],
+  ] as const) {
+    try {
+      const v = readJson(join(cellDir, file));
+      const sha = isObject(v) ? pick(v) : undefined;
+      if (typeof sha === 'string') return sha;
+    } catch {
+      // missing or unreadable: the cell's own state says so
+    }
+  }
+  return null;
+}
+
+/** Refuses cells started from two different base weights (and a sweep.json naming other weights than its cells): one table compares from one base. */
+function checkOneBase(records: SweepRecords): void {
+  const seen: { who: string; sha: string }[] = [];
+  for (const c of records.cells) {
+    const sha = baseWeightsOf(c.dir);
+    if (sha !== null) seen.push({ who: c.id, sha });
+  }
+  if (records.source === 'sweep.json') {
+    try {
+      const sha = (readJson(join(records.dir, 'sweep.json')) as Record<string, unknown>)['baseWeightsSha256'];
+      if (typeof sha === 'string') seen.push({ who: 'sweep.json', sha });
+    } catch {
+      // read before: sweepCells refuses an unreadable one
+    }
+  }
+  const other = seen.find((s) => s.sha !== seen[0]!.sha);
+  if (other) throw new DataError(`${records.dir}: cells from two base checkpoints cannot share a table: ${seen[0]!.who} started from base weights sha256 ${seen[0]!.sha.slice(0, 12)}…, ${other.who} from ${other.sha.slice(0, 12)}…; report each base's cells separately`);
+}
+
+function readRecords(dir: string): SweepRecords {
   const root = resolve(dir);
   if (!isDir(root)) throw new UsageError(`${root}: no such folder (give a sweep folder: the --out of \`rlsd-bench sweep\`)`);
   const sweepFile = join(root, 'sweep.json');

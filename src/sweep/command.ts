@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { BACKENDS } from '../backend.ts';
 import { ATTENTION_KERNELS } from '../model/ops.ts';
 import { MATMUL_KERNELS } from '../model/blas.ts';
+import { weightsSha256 } from '../checkpoint.ts';
 import { formatDuration } from '../progress.ts';
 import { writeReport } from '../report/command.ts';
 import { LockError, TrainingError, UsageError } from '../util/errors.ts';
@@ -104,7 +105,8 @@ export async function runSweep(a: SweepArgs): Promise<number> {
 
   const { config, from, base } = chooseConfig(a.config, a.preset, dir);
   if (!existsSync(base)) throw new UsageError(`${from}: base: ${base} does not exist`);
-  const planned = planSweep(config, base);
+  // The base's weights, not its path, say which base the cells start from (a path's files can be replaced).
+  const planned = planSweep(config, base, weightsSha256(base));
   const existing = readSweepFile(dir);
   if (existing) checkSameSweep(dir, existing, planned);
   const cells = shardCells(planned.cells, a.shard);

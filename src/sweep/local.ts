@@ -10,7 +10,7 @@ import { packagePath } from '../paths.ts';
 import { formatDuration, pct, startProgress, type ProgressTask } from '../progress.ts';
 import { ensureDir } from '../util/fs.ts';
 import { estimateCellSeconds, type SweepCell } from './cells.ts';
-import { cellDone, cellHolder, lastMetrics, markCellEnded, markCellStarted, type Executor, type SweepFile } from './state.ts';
+import { cellDone, cellHolder, lastMetrics, markCellEnded, markCellStarted, readCellFile, type Executor, type SweepFile } from './state.ts';
 
 /** The launcher users run; cells run through it exactly as a user's own `rlsd-bench train` would. */
 export const BIN = packagePath('bin', 'rlsd-bench.mjs');
@@ -100,6 +100,11 @@ export async function runCells(sweep: SweepFile, dir: string, cells: readonly Sw
     else stream.write(`${line}\n`);
   };
   const todo = cells.filter((c) => !cellDone(join(dir, c.dir), c.steps));
+  // A cell begun from other base weights is refused before any cell starts (markCellStarted names both).
+  for (const c of todo) {
+    const begun = readCellFile(join(dir, c.dir))?.baseWeightsSha256;
+    if (begun !== undefined && sweep.baseWeightsSha256 !== undefined && begun !== sweep.baseWeightsSha256) markCellStarted(join(dir, c.dir), opts.executor, sweep.baseWeightsSha256);
+  }
   const remaining = (c: SweepCell): number => estimateCellSeconds(c) * (1 - Math.min(1, (lastMetrics(join(dir, c.dir))?.step ?? 0) / c.steps));
   const cost = new Map(todo.map((c) => [c.id, remaining(c)]));
   const queue = [...todo].sort((a, b) => cost.get(b.id)! - cost.get(a.id)! || a.index - b.index);
@@ -112,13 +117,13 @@ export async function runCells(sweep: SweepFile, dir: string, cells: readonly Sw
   const finished = new Set<string>();
   const doneSteps = (): number => todo.reduce((s, c) => s + (finished.has(c.id) ? c.steps : stepOf(c)), 0);
   task = startProgress({ label: `sweep ${sweep.name}`, total, done: doneSteps(), unit: 'steps', quiet: opts.quiet, stream });
-  const lastPooled = new Map<string, number>();
+  const lastEvaluated = new Map<string, number>();
   const poll = (): void => {
     for (const r of running) {
       const m = lastMetrics(join(dir, r.cell.dir));
-      if (m?.pooled !== undefined && lastPooled.get(r.cell.id) !== m.step) {
-        lastPooled.set(r.cell.id, m.step);
-        say(`${r.cell.id} step ${m.step}/${r.cell.steps}: held-out accuracy ${pct(m.pooled)} %`);
+      if (m?.avg !== undefined && lastEvaluated.get(r.cell.id) !== m.step) {
+        lastEvaluated.set(r.cell.id, m.step);
+        say(`${r.cell.id} step ${m.step}/${r.cell.steps}: held-out Avg ${pct(m.avg)} %`);
       }
     }
     const active = [...running].map((r) => `${r.cell.id} ${stepOf(r.cell)}/${r.cell.steps}`).join(', ');
@@ -163,7 +168,7 @@ export async function runCells(sweep: SweepFile, dir: string, cells: readonly Sw
       }
       if (stopping !== null) return;
       const from = stepOf(cell);
-      const started = markCellStarted(cellDir, opts.executor);
+      const started = markCellStarted(cellDir, opts.executor, sweep.baseWeightsSha256);
       const argv = cellCommand(sweep, dir, cell, opts);
       say(`${cell.id}: started${started.attempts > 1 ? ` (attempt ${started.attempts}${from > 0 ? `, resuming after step ${from}` : ''})` : ''}`);
       const t0 = performance.now();
@@ -195,7 +200,7 @@ export async function runCells(sweep: SweepFile, dir: string, cells: readonly Sw
       finished.add(cell.id);
       if (rec.state === 'done') {
         const m = lastMetrics(cellDir);
-        say(`${cell.id}: done in ${formatDuration(seconds)}${m?.pooled !== undefined ? ` (held-out accuracy ${pct(m.pooled)} % at step ${m.step})` : ''}`);
+        say(`${cell.id}: done in ${formatDuration(seconds)}${m?.avg !== undefined ? ` (held-out Avg ${pct(m.avg)} % at step ${m.step})` : ''}`);
         result.outcomes.set(cell.id, { outcome: 'done', seconds });
       } else {
         say(`${cell.id}: FAILED (exit ${code}): ${rec.error}`);

@@ -6,7 +6,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } fr
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { provenance, type Provenance } from '../provenance.ts';
-import { POOLED } from '../train/summary.ts';
+import { BENCHMARK_MEAN } from '../train/summary.ts';
 import { pidAlive, writeJsonAtomic } from '../util/fs.ts';
 import { LOCK_NAME, type LockHolder } from '../util/lock.ts';
 import { UsageError } from '../util/errors.ts';
@@ -23,6 +23,8 @@ export interface SweepFile {
   config: SweepConfig;
   /** Absolute path of the base checkpoint every cell starts from. */
   base: string;
+  /** sha256 of the base's weights.bin when the sweep was started (absent in records of older versions). */
+  baseWeightsSha256?: string;
   cells: SweepCell[];
   provenance: Provenance;
 }
@@ -41,6 +43,8 @@ export interface CellFile {
   attempts: number;
   host?: string;
   executor: Executor;
+  /** sha256 of the base weights the cell's train process started from. */
+  baseWeightsSha256?: string;
 }
 
 /** A cell as `--status` and the progress display see it. `stopped`: cell.json says running but nobody runs it. */
@@ -81,9 +85,14 @@ export function jsonDiff(a: unknown, b: unknown, path = '', out: string[] = []):
   return out;
 }
 
-/** The sweep record of a config (in memory): its cells and where its numbers come from. */
-export function planSweep(config: SweepConfig, base: string): SweepFile {
-  return { version: 1, name: config.name, config, base, cells: expandCells(config, config.name), provenance: provenance() };
+/** The sweep record of a config (in memory): its cells, the base weights they start from, where its numbers come from. */
+export function planSweep(config: SweepConfig, base: string, baseWeightsSha256?: string): SweepFile {
+  return { version: 1, name: config.name, config, base, ...(baseWeightsSha256 !== undefined ? { baseWeightsSha256 } : {}), cells: expandCells(config, config.name), provenance: provenance() };
+}
+
+/** A weights hash as the refusals print it. */
+export function shortSha(sha: string): string {
+  return `${sha.slice(0, 12)}…`;
 }
 
 /**
@@ -93,6 +102,11 @@ export function planSweep(config: SweepConfig, base: string): SweepFile {
 export function checkSameSweep(dir: string, existing: SweepFile, planned: SweepFile): void {
   const diff = jsonDiff({ ...existing.config, base: existing.base }, { ...planned.config, base: planned.base });
   if (diff.length > 0) throw new UsageError(`${join(dir, SWEEP_FILE)} holds another sweep (${diff.join('; ')}); rerun it with its own config, or use another --out`);
+  // The same path with other weights: the cells still to run would start from another base than the finished ones.
+  if (existing.baseWeightsSha256 !== undefined && planned.baseWeightsSha256 !== undefined && existing.baseWeightsSha256 !== planned.baseWeightsSha256)
+    throw new UsageError(
+      `${join(dir, SWEEP_FILE)} was started from base weights sha256 ${shortSha(existing.baseWeightsSha256)}; ${planned.base} now holds weights sha256 ${shortSha(planned.baseWeightsSha256)}: finish it with the base it started from, or start another sweep (another --out)`,
+    );
   // Same config, other cells: this version expands it differently from the one that started the sweep.
   const d = jsonDiff(existing.cells, planned.cells);
   if (d.length > 0) throw new UsageError(`${join(dir, SWEEP_FILE)} was expanded into other cells by another version of rlsd-bench (${d.join('; ')}); use another --out`);
@@ -146,14 +160,14 @@ function lastLine(file: string): string | null {
   }
 }
 
-/** The last step metrics.jsonl records, with the pooled held-out accuracy when that line is an evaluation. */
-export function lastMetrics(cellDir: string): { step: number; pooled?: number } | null {
+/** The last step metrics.jsonl records, with the held-out Avg (the report's figure) when that line is an evaluation. */
+export function lastMetrics(cellDir: string): { step: number; avg?: number } | null {
   const line = lastLine(join(cellDir, 'metrics.jsonl'));
   if (line === null) return null;
   try {
     const v = JSON.parse(line) as Record<string, unknown>;
     if (typeof v['step'] !== 'number') return null;
-    return typeof v[POOLED] === 'number' ? { step: v['step'], pooled: v[POOLED] } : { step: v['step'] };
+    return typeof v[BENCHMARK_MEAN] === 'number' ? { step: v['step'], avg: v[BENCHMARK_MEAN] } : { step: v['step'] };
   } catch {
     return null;
   }
@@ -208,10 +222,15 @@ export function cellView(dir: string, cell: SweepCell): CellView {
   return { cell, status, step, record, holder };
 }
 
-/** Records a cell's start (attempts counts every start, resumes included). */
-export function markCellStarted(cellDir: string, executor: Executor): CellFile {
+/**
+ * Records a cell's start (attempts counts every start, resumes included) with the base weights it starts from; a
+ * cell begun from other weights is refused, naming both.
+ */
+export function markCellStarted(cellDir: string, executor: Executor, baseWeightsSha256?: string): CellFile {
   const before = readCellFile(cellDir);
-  const rec: CellFile = { state: 'running', startedAt: new Date().toISOString(), attempts: (before?.attempts ?? 0) + 1, host: hostname(), executor };
+  if (before?.baseWeightsSha256 !== undefined && baseWeightsSha256 !== undefined && before.baseWeightsSha256 !== baseWeightsSha256)
+    throw new UsageError(`${join(cellDir, CELL_FILE)}: the cell was started from base weights sha256 ${shortSha(before.baseWeightsSha256)}, the sweep's base now holds ${shortSha(baseWeightsSha256)}; move the cell away to run it again from this base`);
+  const rec: CellFile = { state: 'running', startedAt: new Date().toISOString(), attempts: (before?.attempts ?? 0) + 1, host: hostname(), executor, ...(baseWeightsSha256 !== undefined ? { baseWeightsSha256 } : {}) };
   writeCellFile(cellDir, rec);
   return rec;
 }

@@ -11,7 +11,7 @@ import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { Method, MethodConfig } from '../../methods/types.ts';
 import { formatTeacherRegime, type TeacherRegime } from '../../methods/teacher-regime.ts';
 import { backendInfo } from '../backend.ts';
-import { loadCheckpoint } from '../checkpoint.ts';
+import { loadCheckpoint, weightsSha256 } from '../checkpoint.ts';
 import { disposeParams } from '../model/params.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from '../optim.ts';
 import { Policy } from '../policy.ts';
@@ -256,7 +256,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
     config: { ...cfg, methodConfig: mcfg, ...(regime ? { teacherRegime: formatTeacherRegime(regime) } : {}), adam: adamCfg, model: policy.cfg },
     backend: backendInfo(),
     provenance: provenance(),
-    base: { path: cfg.base, info: baseInfo },
+    base: { path: cfg.base, weightsSha256: weightsSha256(cfg.base), info: baseInfo },
     resumedFrom: resumeFrom,
     trainItems: trainPool.length,
     evalItems: evalTasks.length,
