@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokenizer } from './tokenizer.ts';
-import { draftTask, FAMILY_NAMES } from '../benchmarks/mini/generate.ts';
+import { draftTask, SUITE_FAMILIES } from '../benchmarks/mini/generate.ts';
 import { MINI_BENCHMARKS, answerStatement, miniPrompt, miniSpec, miniTarget, miniTeacherPrompt } from '../benchmarks/mini/formats.ts';
 import type { MiniTaskDraft } from '../benchmarks/mini/generate.ts';
 
@@ -46,7 +46,8 @@ test('round trip over thousands of prompts, targets, references and teacher prom
     maxLen = Math.max(maxLen, ids.length);
     checked++;
   };
-  for (const family of FAMILY_NAMES) {
+  // The first suite's families under the first vocabulary (the deep world's: benchmarks/mini/deep/deep.test.ts).
+  for (const family of SUITE_FAMILIES['mini-1']) {
     for (const split of ['train', 'eval'] as const) {
       for (let i = 0; i < 30; i++) {
         for (const opts of [{}, { hard: true, multipleChoice: false }, { multipleChoice: true }]) {
@@ -74,7 +75,7 @@ test('round trip over thousands of prompts, targets, references and teacher prom
 test('sequence budgets per mini benchmark: question ≤ 8, prompt ≤ 30, target ≤ 31 (+ EOS ≤ 32 new tokens), reference ≤ 25 tokens', () => {
   for (const b of MINI_BENCHMARKS) {
     const lengths = { question: [] as number[], prompt: [] as number[], target: [] as number[], reference: [] as number[] };
-    for (const mix of miniSpec(b).mix) {
+    for (const mix of miniSpec(b).mixes['mini-1']) {
       for (let i = 0; i < 300; i++) {
         const d = draftTask(mix.family, i % 2 ? 'train' : 'eval', i, 9, mix.opts);
         for (const t of [d, ...(d.substeps ?? [])]) {

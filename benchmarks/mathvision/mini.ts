@@ -16,7 +16,7 @@ function mathvisionRows(tasks: readonly MiniTask[]): Row[] {
       answer: t.answer,
       solution: null,
       level: Number(t.meta.level ?? 1),
-      subject: t.meta.variant === 'area' ? 'metric geometry - area' : 'metric geometry - length',
+      subject: t.meta.variant === 'area' || t.meta.variant === 'outside' || t.meta.variant === 'area-perimeter' ? 'metric geometry - area' : 'metric geometry - length',
       ...rlsdColumns(mathvisionMini, t),
     };
   });
@@ -24,7 +24,7 @@ function mathvisionRows(tasks: readonly MiniTask[]): Row[] {
 
 export const mathvisionMini: MiniSpec = {
   evalSplit: 'test',
-  mix: [{ family: 'grid', weight: 1, opts: {} }],
+  mixes: { 'mini-1': [{ family: 'grid', weight: 1, opts: {} }], 'mini-2': [{ family: 'measure', weight: 1, opts: {} }] },
   formatHint: '\\boxed{}',
   answerStatement: (answer) => `\\boxed{${answer}}`,
   columns: [

@@ -21,7 +21,7 @@ const METADATA: StructField[] = [
 function mathvistaRows(tasks: readonly MiniTask[], split: string): Row[] {
   return tasks.map((t, i) => {
     const pid = String(i + 1);
-    const bars = t.family === 'bars';
+    const bars = t.family === 'bars' || (t.family === 'chain' && t.meta.variant === 'bars');
     return {
       pid,
       question: t.question,
@@ -53,10 +53,13 @@ function mathvistaRows(tasks: readonly MiniTask[], split: string): Row[] {
 
 export const mathvistaMini: MiniSpec = {
   evalSplit: 'testmini',
-  mix: [
-    { family: 'count', weight: 0.5, opts: {} },
-    { family: 'bars', weight: 0.5, opts: {} },
-  ],
+  mixes: {
+    'mini-1': [
+      { family: 'count', weight: 0.5, opts: {} },
+      { family: 'bars', weight: 0.5, opts: {} },
+    ],
+    'mini-2': [{ family: 'chain', weight: 1, opts: {} }],
+  },
   formatHint: 'The answer is "',
   answerStatement: (answer) => `The answer is "${answer}".`,
   columns: [

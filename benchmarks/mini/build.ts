@@ -7,7 +7,7 @@ import { Rng, hashString } from '../../src/util/rng.ts';
 import { writeParquet, type ColumnSpec, type Row } from '../common/parquet.ts';
 import { MINI_BENCHMARKS, miniSpec, type MiniBenchmark } from '../index.ts';
 import type { MiniSpec, MixEntry } from './spec.ts';
-import type { MiniSplit, MiniTask } from './types.ts';
+import type { MiniSplit, MiniSuite, MiniTask } from './types.ts';
 import { draftTask, finishTask, PngCache, type MiniTaskDraft } from './generate.ts';
 
 export type { Row } from '../common/parquet.ts';
@@ -65,11 +65,15 @@ function pickMix(rng: Rng, mix: readonly MixEntry[]): MixEntry {
   return mix[mix.length - 1]!;
 }
 
-/** Drafts (no images) of the first `count` problems of a mini benchmark's split. */
-function miniDrafts(benchmark: MiniBenchmark, miniSplit: MiniSplit, count: number, seed: number, exclude?: ReadonlySet<string>): MiniTaskDraft[] {
-  const mix = miniSpec(benchmark).mix;
-  const genSeed = hashString(`rlsd-mini-bench|${benchmark}|${seed}`);
-  const mixRoot = hashString(`rlsd-mini-mix|${benchmark}|${miniSplit}|${seed}`);
+/**
+ * Drafts (no images) of the first `count` problems of a mini benchmark's split. The first suite's streams keep their
+ * names; another suite's name its version, so no two suites share a stream.
+ */
+function miniDrafts(benchmark: MiniBenchmark, miniSplit: MiniSplit, count: number, seed: number, suite: MiniSuite, exclude?: ReadonlySet<string>): MiniTaskDraft[] {
+  const mix = miniSpec(benchmark).mixes[suite];
+  const tag = suite === 'mini-1' ? 'rlsd-mini' : `rlsd-${suite}`;
+  const genSeed = hashString(`${tag}-bench|${benchmark}|${seed}`);
+  const mixRoot = hashString(`${tag}-mix|${benchmark}|${miniSplit}|${seed}`);
   return Array.from({ length: count }, (_, i) => {
     const m = pickMix(new Rng(mixRoot).fork(i), mix);
     return draftTask(m.family, miniSplit, i, genSeed, m.opts, exclude);
@@ -81,10 +85,10 @@ function miniDrafts(benchmark: MiniBenchmark, miniSplit: MiniSplit, count: numbe
  * steps in `substeps`). Item i depends only on (benchmark, split, seed, i) — and, for validation, on the
  * scenes of the first VALIDATION_EXCLUDES_TEST test problems, which it skips.
  */
-export async function miniTasks(benchmark: MiniBenchmark, split: string, count: number, seed: number): Promise<MiniTask[]> {
+export async function miniTasks(benchmark: MiniBenchmark, split: string, count: number, seed: number, suite: MiniSuite = 'mini-1'): Promise<MiniTask[]> {
   const miniSplit = miniSplitOf(benchmark, split);
-  const exclude = miniSplit === 'validation' ? new Set(miniDrafts(benchmark, 'eval', VALIDATION_EXCLUDES_TEST, seed).map((d) => d.key)) : undefined;
-  const drafts = miniDrafts(benchmark, miniSplit, count, seed, exclude);
+  const exclude = miniSplit === 'validation' ? new Set(miniDrafts(benchmark, 'eval', VALIDATION_EXCLUDES_TEST, seed, suite).map((d) => d.key)) : undefined;
+  const drafts = miniDrafts(benchmark, miniSplit, count, seed, suite, exclude);
   const cache = new PngCache();
   const out: MiniTask[] = [];
   for (let i = 0; i < drafts.length; i += 64) out.push(...(await Promise.all(drafts.slice(i, i + 64).map((d) => finishTask(d, cache)))));
@@ -97,8 +101,8 @@ export async function miniTasks(benchmark: MiniBenchmark, split: string, count: 
  * or 'zerobench_subquestions' / 'train_subquestions' for ZeroBench's steps). `count` counts top-level
  * problems: rows for most benchmarks, groups for WeMath (3 or 4 rows each), main questions for ZeroBench.
  */
-export async function miniRows(benchmark: MiniBenchmark, split: string, count: number, seed: number): Promise<Row[]> {
-  const tasks = await miniTasks(benchmark, split, count, seed);
+export async function miniRows(benchmark: MiniBenchmark, split: string, count: number, seed: number, suite: MiniSuite = 'mini-1'): Promise<Row[]> {
+  const tasks = await miniTasks(benchmark, split, count, seed, suite);
   return miniSpec(benchmark).rows(tasks, split === 'eval' ? miniSpec(benchmark).evalSplit : split);
 }
 
@@ -122,6 +126,8 @@ export interface MiniSuiteOptions {
   counts?: Partial<Record<MiniBenchmark, { train?: number; eval?: number }>>;
   /** Which benchmarks to write (default: all five). */
   benchmarks?: readonly MiniBenchmark[];
+  /** The suite's version (default mini-1). */
+  suite?: MiniSuite;
 }
 
 export const DEFAULT_COUNTS = { train: 1000, eval: 300 } as const;
@@ -144,7 +150,7 @@ export async function writeMiniSuite(outDir: string, opts: MiniSuiteOptions): Pr
       const splits = which === 'eval' && spec.stepSplitSuffix ? [split, `${split}${spec.stepSplitSuffix}`] : [split];
       for (const s of splits) {
         const byFolder = new Map<string, Row[]>();
-        for (const r of await miniRows(benchmark, s, count, opts.seed)) {
+        for (const r of await miniRows(benchmark, s, count, opts.seed, opts.suite)) {
           const folder = spec.folderOf?.(r, s) ?? 'data';
           byFolder.set(folder, [...(byFolder.get(folder) ?? []), r]);
         }

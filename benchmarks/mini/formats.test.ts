@@ -63,7 +63,7 @@ const extractors: Record<string, (response: string) => string | null> = {
 
 test('the SFT target of every generated item extracts to its gold answer under each benchmark rule', () => {
   for (const b of MINI_BENCHMARKS) {
-    for (const mix of miniSpec(b).mix) {
+    for (const mix of miniSpec(b).mixes['mini-1']) {
       for (let i = 0; i < 60; i++) {
         const d = draftTask(mix.family, 'eval', i, 31, mix.opts);
         for (const t of [d, ...(d.substeps ?? [])]) {
@@ -77,9 +77,9 @@ test('the SFT target of every generated item extracts to its gold answer under e
 
 test('WeMath is multiple choice only; ZeroBench open; MMMU mixes both', () => {
   for (let i = 0; i < 30; i++) {
-    const w = draftTask('compose', 'eval', i, 2, miniSpec('wemath').mix[0]!.opts);
+    const w = draftTask('compose', 'eval', i, 2, miniSpec('wemath').mixes['mini-1'][0]!.opts);
     for (const t of [w, ...w.substeps!]) assert.match(t.answer, /^[A-D]$/);
-    const z = draftTask('compose', 'eval', i, 2, miniSpec('zerobench').mix[0]!.opts);
+    const z = draftTask('compose', 'eval', i, 2, miniSpec('zerobench').mixes['mini-1'][0]!.opts);
     for (const t of [z, ...z.substeps!]) assert.match(t.answer, /^\d+$/);
   }
 });

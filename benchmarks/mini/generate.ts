@@ -12,7 +12,7 @@
 // 'validation' items draw from their own stream, keep only held-out-half scenes (so they share no image with
 // train either) and skip the scenes the caller excludes (the test problems' — benchmarks/mini/build.ts).
 import { Rng, hashString } from '../../src/util/rng.ts';
-import type { FamilyName, MiniSplit, MiniTask } from './types.ts';
+import type { FamilyName, MiniSplit, MiniSuite, MiniTask } from './types.ts';
 import { encodeScenePng, sceneKey, scenePixels, type Scene } from './scene.ts';
 import type { FamilyGenerator, GenOptions, TaskDraft } from './families/common.ts';
 import { countFamily } from './families/count.ts';
@@ -20,8 +20,30 @@ import { barsFamily } from './families/bars.ts';
 import { gridFamily } from './families/grid.ts';
 import { choiceFamily } from './families/choice.ts';
 import { composeFamily } from './families/compose.ts';
+import { chainProblem, compareProblem, groupedProblem, measureProblem, type DeepDraft, type DeepOptions } from './deep/families.ts';
 
 export type { GenOptions, TaskDraft } from './families/common.ts';
+
+/** A deep-world problem as the suite's draft: its reasoning is the trace, and the spans come along. */
+function deepTaskDraft(d: DeepDraft): TaskDraft {
+  const draft: TaskDraft = {
+    family: d.family,
+    scene: d.scene,
+    question: d.question,
+    answer: d.answer,
+    reference: d.reference.text,
+    trace: d.reasoning.text,
+    meta: d.meta,
+    program: d.program,
+    traceSegments: d.reasoning.segments,
+    referenceSegments: d.reference.segments,
+  };
+  if (d.options) draft.options = d.options;
+  if (d.substeps) draft.substeps = d.substeps.map(deepTaskDraft);
+  return draft;
+}
+
+const deep = (make: (rng: Rng, opts: DeepOptions) => DeepDraft): FamilyGenerator => (rng, opts) => deepTaskDraft(make(rng, opts));
 
 export const FAMILIES: Record<FamilyName, FamilyGenerator> = {
   count: countFamily,
@@ -29,8 +51,18 @@ export const FAMILIES: Record<FamilyName, FamilyGenerator> = {
   grid: gridFamily,
   choice: choiceFamily,
   compose: composeFamily,
+  chain: deep(chainProblem),
+  compare: deep(compareProblem),
+  measure: deep(measureProblem),
+  grouped: deep(groupedProblem),
 };
 export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];
+
+/** The families each version of the suite draws from (its benchmarks' mixes name only these). */
+export const SUITE_FAMILIES: Readonly<Record<MiniSuite, readonly FamilyName[]>> = {
+  'mini-1': ['count', 'bars', 'grid', 'choice', 'compose'],
+  'mini-2': ['chain', 'compare', 'measure', 'grouped'],
+};
 
 /** murmur3's finaliser: spreads every input bit over the output (FNV-1a's low bits are weak). */
 function mix32(h: number): number {
@@ -116,6 +148,11 @@ export async function finishTask(d: MiniTaskDraft, cache: PngCache = new PngCach
     meta: d.meta,
   };
   if (d.options) task.options = [...d.options];
+  if (d.program) {
+    task.program = d.program;
+    task.traceSegments = d.traceSegments!;
+    task.referenceSegments = d.referenceSegments!;
+  }
   if (d.substeps) task.substeps = await Promise.all(d.substeps.map((s) => finishTask(s, cache)));
   return task;
 }

@@ -6,6 +6,7 @@ export { REF_OPEN, REF_CLOSE, REFERENCE_ONLY_WORDS, mentionsReference, answerOnl
 export {
   FAMILIES,
   FAMILY_NAMES,
+  SUITE_FAMILIES,
   splitOfKey,
   draftTask,
   finishTask,

@@ -49,7 +49,7 @@ test('numericOptions: a cyclic window of the reading range, mapped through the c
 
 test('WeMath options are uninformative: a policy blind to the image stays near chance', () => {
   // The best blind policy: for each (question, option set) seen in training, the most frequent gold.
-  const mix = miniSpec('wemath').mix[0]!;
+  const mix = miniSpec('wemath').mixes['mini-1'][0]!;
   const key = (q: string, options: readonly string[]) => `${q}|${[...options].sort().join(',')}`;
   const table = new Map<string, Map<string, number>>();
   const gold = (t: { options?: string[]; answer: string }) => t.options!['ABCD'.indexOf(t.answer)]!;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { getBenchmark, MINI_BENCHMARKS, type BenchmarkModule } from '../index.ts';
 import { miniTasks, writeMiniSuite } from './build.ts';
 import { answerStatement, miniPrompt, miniSpec, miniTarget, type MiniBenchmark } from './formats.ts';
-import type { MiniTask } from './types.ts';
+import { MINI_SUITES, type MiniTask } from './types.ts';
 
 const BENCHMARKS: Array<[MiniBenchmark, BenchmarkModule]> = MINI_BENCHMARKS.map((b) => [b, getBenchmark(b)]);
 const COUNT = 12;
@@ -19,15 +19,15 @@ function wrongAnswer(answer: string): string {
   return /^[A-D]$/.test(answer) ? (answer === 'A' ? 'B' : 'A') : String(Number(answer) + 1);
 }
 
-test('mini rows load through each benchmark, keep their prompt, and their SFT targets score correct', async () => {
+for (const suite of MINI_SUITES) test(`${suite}: rows load through each benchmark, keep their prompt, and their SFT targets score correct`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mini-score-'));
   try {
     const counts = Object.fromEntries(BENCHMARKS.map(([b]) => [b, { train: 0, eval: COUNT }]));
-    await writeMiniSuite(dir, { seed: SEED, counts, benchmarks: BENCHMARKS.map(([b]) => b) });
+    await writeMiniSuite(dir, { seed: SEED, counts, benchmarks: BENCHMARKS.map(([b]) => b), suite });
     for (const [name, bench] of BENCHMARKS) {
       const split = miniSpec(name).evalSplit;
       const items = await bench.load(join(dir, name), { split });
-      const tasks = await miniTasks(name, split, COUNT, SEED);
+      const tasks = await miniTasks(name, split, COUNT, SEED, suite);
       const byPrompt = new Map<string, MiniTask>();
       for (const t of tasks.flatMap((t) => [t, ...(t.substeps ?? [])])) byPrompt.set(`${miniPrompt(name, t)}|${t.reference}`, t);
       assert.ok(items.length >= COUNT, `${name}: ${items.length} items`);

@@ -10,7 +10,7 @@
 import type { ColumnKind, Row, StructField } from '../common/parquet.ts';
 import type { GenOptions } from './families/common.ts';
 import { answerOnlyReference, optionsText } from './language.ts';
-import type { FamilyName, MiniTask } from './types.ts';
+import type { FamilyName, MiniSuite, MiniTask } from './types.ts';
 
 export type { Row } from '../common/parquet.ts';
 
@@ -28,8 +28,8 @@ export type ColumnDef = readonly [name: string, kind: ColumnKind, fields?: Struc
 export interface MiniSpec {
   /** The benchmark's own name of its evaluation split: the mini test rows carry it (and its files are named by it). */
   evalSplit: string;
-  /** The families behind its problems. */
-  mix: readonly MixEntry[];
+  /** The families behind its problems, in each version of the suite. */
+  mixes: Readonly<Record<MiniSuite, readonly MixEntry[]>>;
   /** The skeleton of its answer statement, appended to every question. */
   formatHint: string;
   /** The final statement of a correct response — what its official extractor reads, so its scorer is the reward. */
@@ -48,7 +48,7 @@ export interface MiniSpec {
 }
 
 /** What a task needs for formatting (a MiniTask or a draft). */
-export type FormattableTask = Pick<MiniTask, 'question' | 'answer' | 'trace' | 'reference'> & { options?: string[] };
+export type FormattableTask = Pick<MiniTask, 'question' | 'answer' | 'trace' | 'reference' | 'program'> & { options?: string[] };
 
 /** The part of a spec that says how a response ends. */
 export type AnswerFormat = Pick<MiniSpec, 'formatHint' | 'answerStatement'>;
@@ -65,11 +65,11 @@ export function promptWith(format: AnswerFormat, task: FormattableTask): string 
 
 /**
  * The SFT target: the trace of a correct response followed by the answer statement. A multiple-choice
- * trace ends with the chosen option's value, so it first names that option as the prompt does
- * ('… most is red (B)') — the lookup step — and then states the letter.
+ * trace of the first suite ends with the chosen option's value, so it first names that option as the prompt does
+ * ('… most is red (B)') — the lookup step — and then states the letter; a deep-world trace has its choice step.
  */
 export function targetWith(format: AnswerFormat, task: FormattableTask): string {
-  const lookup = task.options && task.options.length > 0 && isLetter(task.answer) ? ` (${task.answer})` : '';
+  const lookup = task.program === undefined && task.options && task.options.length > 0 && isLetter(task.answer) ? ` (${task.answer})` : '';
   return `${task.trace}${lookup} ${format.answerStatement(task.answer)}`;
 }
 
@@ -87,14 +87,33 @@ export function miniImage(task: MiniTask, path: string): { bytes: Uint8Array; pa
   return { bytes: task.image, path };
 }
 
-/** The three columns of ours that end every mini row. */
+/**
+ * The columns of ours that end every mini row: the reference, the SFT target, the family, and for the deep world the
+ * program with the spans of the target's and the reference's steps (JSON; null in the first suite's rows).
+ */
 export const RLSD_COLUMNS: readonly ColumnDef[] = [
   ['rlsd_reference', 'string'],
   ['rlsd_target', 'string'],
   ['rlsd_family', 'string'],
+  ['rlsd_program', 'string'],
 ];
 
-/** The values of RLSD_COLUMNS for a task. */
+/** The deep world's ground truth as a row carries it (rlsd_program). */
+export interface RowProgram {
+  program: NonNullable<MiniTask['program']>;
+  /** Spans of the target (trace, then the answer statement) and of the reference. */
+  target: NonNullable<MiniTask['traceSegments']>;
+  reference: NonNullable<MiniTask['referenceSegments']>;
+}
+
+/** The values of RLSD_COLUMNS for a task (a first-suite task has no rlsd_program key, so its rows read as before). */
 export function rlsdColumns(format: AnswerFormat, task: MiniTask): Row {
-  return { rlsd_reference: task.reference, rlsd_target: targetWith(format, task), rlsd_family: task.family };
+  const target = targetWith(format, task);
+  const row: Row = { rlsd_reference: task.reference, rlsd_target: target, rlsd_family: task.family };
+  if (task.program !== undefined) {
+    const answer = { start: task.trace.length, end: target.length, role: 'answer' as const };
+    const value: RowProgram = { program: task.program, target: [...(task.traceSegments ?? []), answer], reference: task.referenceSegments ?? [] };
+    row['rlsd_program'] = JSON.stringify(value);
+  }
+  return row;
 }

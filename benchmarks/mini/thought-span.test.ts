@@ -44,7 +44,7 @@ test('reasoningSpan: no statement → reasoning to the end (an unclosed <thought
 test('reasoningSpan of every generated SFT target is exactly its trace (and lookup), under every benchmark format', () => {
   let checked = 0;
   for (const b of MINI_BENCHMARKS) {
-    for (const mix of miniSpec(b).mix) {
+    for (const mix of miniSpec(b).mixes['mini-1']) {
       for (let i = 0; i < 25; i++) {
         const d = draftTask(mix.family, 'eval', i, 7, mix.opts);
         for (const t of [d, ...(d.substeps ?? [])]) {

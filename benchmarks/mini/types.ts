@@ -1,7 +1,18 @@
 // Procedural mini tasks: the embedded default data of rlsd-bench (no downloads).
 // Each task carries a privileged reference solution for the self-teacher and an SFT target trace.
 
-export type FamilyName = 'count' | 'bars' | 'grid' | 'choice' | 'compose';
+import type { Program } from './deep/program.ts';
+import type { Segment } from './deep/language.ts';
+
+/** The first suite's families, then the deep world's (benchmarks/mini/deep/families.ts). */
+export type FamilyName = 'count' | 'bars' | 'grid' | 'choice' | 'compose' | 'chain' | 'compare' | 'measure' | 'grouped';
+
+/**
+ * The versions of the mini suite: 'mini-1', the first (short responses, crisp pictures), and 'mini-2', the deep world
+ * (multi-step problems with step-level ground truth, pictures hard to read in places). Runs and evaluations record it.
+ */
+export const MINI_SUITES = ['mini-1', 'mini-2'] as const;
+export type MiniSuite = (typeof MINI_SUITES)[number];
 
 /**
  * 'train' and 'eval' (the held-out test problems) split the scenes in two halves by a hash of the scene (see
@@ -37,4 +48,9 @@ export interface MiniTask {
   substeps?: MiniTask[];
   /** Family-specific metadata (counts, values, knowledge concept, difficulty …). */
   meta: Record<string, string | number>;
+  /** Deep world: the problem's program (every step with its correct value). */
+  program?: Program;
+  /** Deep world: the spans of the trace's steps and filler, and of the reference's steps (character offsets). */
+  traceSegments?: Segment[];
+  referenceSegments?: Segment[];
 }

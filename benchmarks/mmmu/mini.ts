@@ -14,6 +14,9 @@ export const MINI_MMMU_SUBJECTS: Record<string, { subject: string; subfield: str
 };
 
 function mmmuArea(task: MiniTask): (typeof MINI_MMMU_SUBJECTS)[string] {
+  const variant = String(task.meta.variant ?? '');
+  if (task.family === 'compare') return MINI_MMMU_SUBJECTS[variant.startsWith('bars') ? 'choice-bars' : 'choice-objects']!;
+  if (task.family === 'chain') return MINI_MMMU_SUBJECTS[variant === 'bars' ? 'bars' : 'count']!;
   if (task.family === 'choice') return MINI_MMMU_SUBJECTS[task.meta.variant === 'most' || task.meta.variant === 'least' ? 'choice-objects' : 'choice-bars']!;
   return MINI_MMMU_SUBJECTS[task.family === 'bars' ? 'bars' : 'count']!;
 }
@@ -54,11 +57,17 @@ function mmmuRows(tasks: readonly MiniTask[], split: string): Row[] {
 
 export const mmmuMini: MiniSpec = {
   evalSplit: 'validation',
-  mix: [
-    { family: 'choice', weight: 0.6, opts: {} },
-    { family: 'count', weight: 0.2, opts: {} },
-    { family: 'bars', weight: 0.2, opts: {} },
-  ],
+  mixes: {
+    'mini-1': [
+      { family: 'choice', weight: 0.6, opts: {} },
+      { family: 'count', weight: 0.2, opts: {} },
+      { family: 'bars', weight: 0.2, opts: {} },
+    ],
+    'mini-2': [
+      { family: 'compare', weight: 0.6, opts: {} },
+      { family: 'chain', weight: 0.4, opts: { multipleChoice: true } },
+    ],
+  },
   formatHint: 'the answer is',
   answerStatement: (answer) => (/^[A-D]$/.test(answer) ? `the answer is (${answer})` : `the answer is ${answer}`),
   columns: [

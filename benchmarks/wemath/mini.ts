@@ -46,7 +46,10 @@ function wemathRows(tasks: readonly MiniTask[], split: string): Row[] {
 
 export const wemathMini: MiniSpec = {
   evalSplit: 'testmini',
-  mix: [{ family: 'compose', weight: 1, opts: { multipleChoice: true } }],
+  mixes: {
+    'mini-1': [{ family: 'compose', weight: 1, opts: { multipleChoice: true } }],
+    'mini-2': [{ family: 'grouped', weight: 1, opts: { multipleChoice: true } }],
+  },
   formatHint: 'Answer:',
   answerStatement: (answer) => `Answer: ${answer}`,
   columns: [

@@ -27,7 +27,10 @@ function zerobenchRows(tasks: readonly MiniTask[], split: string): Row[] {
 
 export const zerobenchMini: MiniSpec = {
   evalSplit: 'zerobench',
-  mix: [{ family: 'compose', weight: 1, opts: { hard: true, multipleChoice: false } }],
+  mixes: {
+    'mini-1': [{ family: 'compose', weight: 1, opts: { hard: true, multipleChoice: false } }],
+    'mini-2': [{ family: 'grouped', weight: 1, opts: { hard: true, multipleChoice: false } }],
+  },
   formatHint: '{}',
   answerStatement: (answer) => `{${answer}}`,
   columns: [

@@ -282,7 +282,8 @@ export function measureProblem(rng: Rng, opts: DeepOptions): DeepDraft {
       scene,
       question,
       steps,
-      meta: { variant: kind, readings: steps.filter((s) => s.kind === 'read').length },
+      // MathVision's level (1–5) grows with the operations the problem takes.
+      meta: { variant: kind, readings: steps.filter((s) => s.kind === 'read').length, level: Math.min(5, 1 + steps.filter((s) => s.kind === 'arith').length) },
       core,
       picture: 'grid',
       compute,
@@ -315,6 +316,8 @@ export function groupedProblem(rng: Rng, opts: DeepOptions): DeepDraft {
       return chainOn(rng, source, pair, [op], mc);
     });
   }
-  const tag = (d: DeepDraft, step: string): DeepDraft => ({ ...d, family: 'grouped', meta: { ...d.meta, step, steps: d.program.steps.length } });
+  // WeMath's knowledge concepts (benchmarks/mini/families/compose.ts): reading for the sub-problems, arithmetic for the whole.
+  const concept = (step: string): string => (step === 'multi' ? 'Addition and Subtraction of Whole Numbers' : source.kind === 'bars' ? 'Reading Bar Charts' : 'Counting Objects by Colour');
+  const tag = (d: DeepDraft, step: string): DeepDraft => ({ ...d, family: 'grouped', meta: { ...d.meta, step, steps: d.program.steps.length, concept: concept(step) } });
   return { ...tag(multi, 'multi'), substeps: substeps.map((d, k) => tag(d, String(k + 1))) };
 }

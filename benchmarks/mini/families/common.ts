@@ -2,6 +2,8 @@
 // rendered and before it gets a split and uid), generator options, and scene-building helpers.
 import type { Rng } from '../../../src/util/rng.ts';
 import type { FamilyName } from '../types.ts';
+import type { Program } from '../deep/program.ts';
+import type { Segment } from '../deep/language.ts';
 import { CELLS, COLOURS, SHAPES, type Colour, type Scene, type SceneObject, type Shape } from '../scene.ts';
 import { numericOptions, referenceText, traceText, type Solution } from '../language.ts';
 
@@ -15,6 +17,10 @@ export interface TaskDraft {
   trace: string;
   meta: Record<string, string | number>;
   substeps?: TaskDraft[];
+  /** Deep world: the program and the spans of the trace and the reference (MiniTask). */
+  program?: Program;
+  traceSegments?: Segment[];
+  referenceSegments?: Segment[];
 }
 
 export interface GenOptions {
