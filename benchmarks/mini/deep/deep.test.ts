@@ -235,3 +235,24 @@ test('the deep tokenizer encodes every text of every family; tokens map onto the
   assert.deepEqual(Array.from(tokenSpanIndex(['ab', ' c', ' d'], [{ start: 2, end: 4 }])), [-1, 0, -1]);
   assert.deepEqual(Array.from(tokenSpanIndex([], [{ start: 0, end: 1 }])), []);
 });
+
+test('responseTruth: the reasoning span, filler (connectives included) and the first wrong step, token by token', async () => {
+  const { responseTruth } = await import('./truth.ts');
+  const text = 'looking at the chart , the red bar is 5 . the blue bar is 4 . the green bar is 2 . first 5 plus 4 is 9 . then 9 minus 2 is 7 . The answer is "7".';
+  const tokens = text.split(/(?= )/); // one token per word, each with its leading space
+  const truth = responseTruth(tokens, barsChain, '7');
+  const on = (mask: Uint8Array | null) => tokens.filter((_, t) => mask?.[t] === 1).join('').trim();
+  assert.equal(on(truth.reasoning), text.slice(0, text.indexOf(' The answer')).trim());
+  assert.equal(on(truth.firstWrong), 'the blue bar is 4 .');
+  assert.equal(on(truth.filler), 'looking at the chart , first then');
+  assert.equal(truth.errorKind, 'misreading');
+  assert.equal(truth.parsed, true);
+  // A wrong final statement lies outside the reasoning span: no mask, but its kind.
+  const late = responseTruth('the red bar is 5 . the blue bar is 3 . the green bar is 2 . first 5 plus 3 is 8 . then 8 minus 2 is 6 . The answer is "8".'.split(/(?= )/), barsChain, '8');
+  assert.equal(late.firstWrong, null);
+  assert.equal(late.errorKind, 'wrong final statement');
+  // A correct response: no wrong step; an unparsed sentence is reported.
+  const right = responseTruth('the red bar is 5 . the blue bar is 3 . the green bar is 2 . bars are nice . first 5 plus 3 is 8 . then 8 minus 2 is 6 . The answer is "6".'.split(/(?= )/), barsChain, '6');
+  assert.equal(right.errorKind, null);
+  assert.equal(right.parsed, false);
+});

@@ -28,7 +28,8 @@ export interface Span {
   end: number;
 }
 
-export type ParsedSentence = Span & ({ role: 'step'; step: ParsedStep } | { role: 'filler' } | { role: 'unparsed'; text: string });
+/** A sentence of a response; a step's `bodyStart` is where its step begins after the connectives that open it (filler). */
+export type ParsedSentence = Span & ({ role: 'step'; step: ParsedStep; bodyStart: number } | { role: 'filler' } | { role: 'unparsed'; text: string });
 
 export interface ParsedResponse {
   sentences: ParsedSentence[];
@@ -115,7 +116,7 @@ export function parseResponse(text: string): ParsedResponse {
     let k = 0;
     while (k < body.length - 1 && CONNECTIVES.includes(body[k]!)) k++;
     const step = stepOf(body.slice(k));
-    if (step !== null) sentences.push({ role: 'step', step, start, end });
+    if (step !== null) sentences.push({ role: 'step', step, start, end, bodyStart: k === 0 ? start : part[k]!.start - 1 });
     else if (body.length === 0 || isFiller(body)) sentences.push({ role: 'filler', start, end });
     else sentences.push({ role: 'unparsed', text: text.slice(part[0]!.start, end), start, end });
   };
