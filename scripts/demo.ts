@@ -1,11 +1,11 @@
 // `npm run demo`: the main job on the embedded default. Post-trains the committed base with GRPO and RLSD
-// on the mini suite (same data, same seed) and prints held-out greedy accuracy per evaluated step.
+// on the mini suite (same data, same seed) and prints held-out greedy accuracy (the Avg, as the report) per evaluated step.
 // Usage: npm run demo [-- --steps 60 --eval-every 20 --methods grpo,rlsd --backend auto --runs-dir results/runs]
 // Flags are validated before anything is deleted: the demo replaces its own earlier runs (<runs-dir>/demo-<method>)
 // only once they are all valid.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_TRAIN, POOLED, train } from '../src/train/index.ts';
+import { BENCHMARK_MEAN, DEFAULT_TRAIN, train } from '../src/train/index.ts';
 import { getMethod } from '../methods/index.ts';
 import { num, setupBackend, tensorOptions } from '../src/cli-util.ts';
 import { PACKAGE_BASE, userPath } from '../src/paths.ts';
@@ -49,17 +49,17 @@ await runScript(async () => {
           task = startProgress({ label: `  ${method}`, total, done, unit: 'steps', quiet: Boolean(argv.quiet) });
         },
         update: (step, m) => {
-          if (m[POOLED] !== undefined) task?.log(`  ${method} step ${step}: reward ${pct(m['critic/score/mean'])} %, held-out accuracy ${pct(m[POOLED])} %`);
+          if (m[BENCHMARK_MEAN] !== undefined) task?.log(`  ${method} step ${step}: reward ${pct(m['critic/score/mean'])} %, held-out Avg ${pct(m[BENCHMARK_MEAN])} %`);
           task?.update(step);
         },
         stop: () => task?.stop(),
       },
     );
-    curves[method] = new Map(res.evals.map((e) => [e['step']!, e[POOLED]!]));
+    curves[method] = new Map(res.evals.map((e) => [e['step']!, e[BENCHMARK_MEAN]!]));
     process.stdout.write(`  ${method}: ${res.finalStep} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${out}\n`);
   }
 
   const stepsSeen = [...new Set(Object.values(curves).flatMap((c) => [...c.keys()]))].sort((a, b) => a - b);
-  process.stdout.write(`\nheld-out greedy accuracy on the mini test split, % (step 0 = base)\n${'step'.padStart(6)}${methods.map((m) => m.padStart(8)).join('')}\n`);
+  process.stdout.write(`\nheld-out greedy accuracy on the mini test split, Avg over the benchmarks (as the report), % (step 0 = base)\n${'step'.padStart(6)}${methods.map((m) => m.padStart(8)).join('')}\n`);
   for (const s of stepsSeen) process.stdout.write(`${String(s).padStart(6)}${methods.map((m) => (curves[m]!.has(s) ? pct(curves[m]!.get(s)!) : '—').padStart(8)).join('')}\n`);
 });

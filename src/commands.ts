@@ -50,17 +50,17 @@ function fmt(x: number | undefined, digits = 3): string {
 /** Train's progress (src/progress.ts): steps with rate and ETA, and a line of its own at each evaluation. */
 function trainProgress(label: string, quiet: boolean): ProgressSink {
   let task: ProgressTask | null = null;
-  let acc = '—';
+  let avg = '—';
   return {
     start: (total, startStep) => {
       task = startProgress({ label, total, done: startStep, unit: 'steps', quiet });
     },
     update: (step: number, m: StepMetrics) => {
       if (m[POOLED] !== undefined) {
-        acc = pct(m[POOLED]);
-        task?.log(`${label} step ${step}: reward ${pct(m['critic/score/mean'])} %, held-out accuracy ${acc} % (benchmark mean ${pct(m[BENCHMARK_MEAN])} %)`);
+        avg = pct(m[BENCHMARK_MEAN]);
+        task?.log(`${label} step ${step}: reward ${pct(m['critic/score/mean'])} %, held-out Avg ${avg} % (pooled over items ${pct(m[POOLED])} %)`);
       }
-      task?.update(step, `reward ${pct(m['critic/score/mean'])} % | eval acc ${acc} %`);
+      task?.update(step, `reward ${pct(m['critic/score/mean'])} % | eval Avg ${avg} %`);
     },
     stop: () => task?.stop(),
   };
@@ -139,14 +139,17 @@ const pretrainCommand: Builder = (cli) =>
       try {
         res = await pretrain(cfg, (step, m) => {
           if (m['eval/accuracy'] !== undefined)
-            task.log(`pretrain step ${step}: loss ${fmt(m['sft/loss'])}, held-out accuracy ${pct(m['eval/accuracy'])} % (with the reference ${pct(m['eval/accuracy_with_reference'])} %)`);
+            task.log(
+              `pretrain step ${step}: loss ${fmt(m['sft/loss'])}, held-out Avg ${pct(m['eval/benchmark_mean'])} % (pooled over items ${pct(m['eval/accuracy'])} %); with the reference in context Avg ${pct(m['eval/benchmark_mean_with_reference'])} %`,
+            );
           task.update(step, `loss ${fmt(m['sft/loss'])}`);
         });
       } finally {
         task.stop();
       }
       process.stdout.write(
-        `base checkpoint → ${cfg.out}\nheld-out greedy accuracy ${pct(res.final['eval/accuracy'])} % over ${res.final['eval/n']} items; with the reference in context ${pct(res.finalWithReference['eval/accuracy'])} %; ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+        `base checkpoint → ${cfg.out}\nheld-out greedy Avg ${pct(res.final['eval/benchmark_mean'])} % (the mean over benchmarks; pooled over ${res.final['eval/n']} items ${pct(res.final['eval/accuracy'])} %); ` +
+          `with the reference in context Avg ${pct(res.finalWithReference['eval/benchmark_mean'])} % (pooled ${pct(res.finalWithReference['eval/accuracy'])} %); ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
       );
     },
   );
@@ -196,17 +199,18 @@ function readTrainFlags(argv: Record<string, unknown>): Partial<TrainConfig> {
   return cfg as Partial<TrainConfig>;
 }
 
-/** Train's closing lines: the evaluated curve, then the peak and the last evaluation (pooled and benchmark mean). */
+/** Train's closing lines: the evaluated curve, then the peak and the last evaluation (the Avg, as the report, and pooled). */
 function trainReport(method: string, split: string, res: { finalStep: number; out: string; evals: Record<string, number>[]; summary: RunSummary | null }): string {
-  const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  ${pct(e[POOLED]).padStart(6)}  ${pct(e[BENCHMARK_MEAN]).padStart(6)}`);
+  const rows = res.evals.map((e) => `  step ${String(e['step']).padStart(4)}  ${pct(e[BENCHMARK_MEAN]).padStart(6)}  ${pct(e[POOLED]).padStart(6)}`);
   const head = `${method}: ${res.finalStep} steps → ${res.out}\n`;
   if (!res.summary) return `${head}no held-out evaluation (--eval-schedule never)\n`;
   const at = (k: string, what: 'peak' | 'last'): string => {
     const p = res.summary!.metrics[k]?.[what];
     return p ? `${pct(p.value)} % at step ${p.step}` : '—';
   };
-  const line = (what: 'peak' | 'last'): string => `${what}: pooled ${at(POOLED, what)}, benchmark mean ${at(BENCHMARK_MEAN, what)}`;
-  return `${head}held-out greedy accuracy on the mini ${split} split, % (pooled over items, mean over benchmarks):\n${rows.join('\n')}\n${line('peak')}\n${line('last')}\n`;
+  const line = (what: 'peak' | 'last'): string => `${what}: Avg ${at(BENCHMARK_MEAN, what)}, pooled ${at(POOLED, what)}`;
+  const columns = `  ${'step'.padEnd(9)}  ${'Avg'.padStart(6)}  ${'pooled'.padStart(6)}`;
+  return `${head}held-out greedy accuracy on the mini ${split} split, %: Avg (the mean over benchmarks, as the report) and pooled over items\n${columns}\n${rows.join('\n')}\n${line('peak')}\n${line('last')}\n`;
 }
 
 const trainCommand: Builder = (cli) =>

@@ -186,8 +186,9 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
       if (cfg.evalEvery > 0 && (done % cfg.evalEvery === 0 || done === cfg.steps)) {
         const ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
         const evRef = evaluateTasks(policy, evalWithRef, cfg.maxNewTokens);
-        Object.assign(m, ev, { 'eval/accuracy_with_reference': evRef['eval/accuracy']! });
-        evals.push({ step: done, ...ev, 'eval/accuracy_with_reference': evRef['eval/accuracy']! });
+        const withReference = { 'eval/accuracy_with_reference': evRef['eval/accuracy']!, ...(evRef['eval/benchmark_mean'] !== undefined ? { 'eval/benchmark_mean_with_reference': evRef['eval/benchmark_mean'] } : {}) };
+        Object.assign(m, ev, withReference);
+        evals.push({ step: done, ...ev, ...withReference });
       }
       appendJsonLine(metricsFile, { step: done, ...m });
       updateActivity({ step: done });

@@ -237,3 +237,56 @@ test('issue 30 item 17: default eval folders differ when the settings differ; a 
     rmSync(cwd, { recursive: true, force: true });
   }
 });
+
+test('issue 30 item 14: pretrain, train, the demo and the sweep print the Avg (as the report); pooled is shown only as pooled', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlsd-avg-'));
+  const avgOf = (m: Record<string, number>): string => (100 * m['val-core/avg/acc/mean@1']!).toFixed(2);
+  const pooledOf = (m: Record<string, number>): string => (100 * m['val-core/all/acc/mean@1']!).toFixed(2);
+  const noBareAccuracy = (text: string, what: string): void =>
+    assert.doesNotMatch(text, /held-out (greedy )?accuracy \d|eval acc /, `${what}: an accuracy figure without saying whether it is the Avg or pooled`);
+  try {
+    // pretrain: the closing line and the progress lines.
+    const pre = join(dir, 'pre');
+    const p = cli(['--backend', 'wasm', 'pretrain', '--steps', '1', '--batch', '2', '--train-items', '2', '--eval-items', '1', '--eval-every', '1', '--out', pre], { env: { RLSD_PROGRESS_INTERVAL_S: '0' } });
+    assert.equal(p.code, 0, p.stderr);
+    const info = JSON.parse(readFileSync(join(pre, 'pretrain.json'), 'utf8')) as { eval: Record<string, number>; evalWithReference: Record<string, number> };
+    const pct2 = (x: number | undefined): string => (100 * x!).toFixed(2);
+    assert.match(
+      p.stdout,
+      new RegExp(`^held-out greedy Avg ${pct2(info.eval['eval/benchmark_mean'])} % \\(the mean over benchmarks; pooled over ${info.eval['eval/n']} items ${pct2(info.eval['eval/accuracy'])} %\\); with the reference in context Avg ${pct2(info.evalWithReference['eval/benchmark_mean'])} % \\(pooled ${pct2(info.evalWithReference['eval/accuracy'])} %\\); \\d+ s$`, 'm'),
+    );
+    assert.match(p.stderr, /pretrain step 1: loss \d+\.\d+, held-out Avg \d+\.\d\d % \(pooled over items \d+\.\d\d %\); with the reference in context Avg \d+\.\d\d %/);
+    noBareAccuracy(p.stdout + p.stderr, 'pretrain');
+
+    // train: the progress line at an evaluation and the closing table.
+    const run = join(dir, 'run');
+    const t = cli(['--backend', 'wasm', 'train', '--method', 'grpo', '--steps', '1', '--prompts', '2', '--samples', '2', '--eval-every', '1', '--train-items', '2', '--eval-items', '1', '--out', run]);
+    assert.equal(t.code, 0, t.stderr);
+    const lines = readJsonl(join(run, 'metrics.jsonl')).map((l) => l.value as Record<string, number>).filter((m) => m['val-core/avg/acc/mean@1'] !== undefined);
+    const last = lines.at(-1)!;
+    assert.match(t.stderr, new RegExp(`grpo step 1: reward \\d+\\.\\d\\d %, held-out Avg ${avgOf(last)} % \\(pooled over items ${pooledOf(last)} %\\)`));
+    assert.match(t.stdout, /^held-out greedy accuracy on the mini test split, %: Avg \(the mean over benchmarks, as the report\) and pooled over items$/m);
+    assert.match(t.stdout, new RegExp(`^ {2}step {4}1 +${avgOf(last)} +${pooledOf(last)}$`, 'm'));
+    assert.match(t.stdout, new RegExp(`^last: Avg ${avgOf(last)} % at step 1, pooled ${pooledOf(last)} % at step 1$`, 'm'));
+    noBareAccuracy(t.stdout + t.stderr, 'train');
+
+    // The demo: its table is the Avg.
+    const d = script('demo', ['--methods', 'base', '--steps', '1', '--eval-every', '1', '--backend', 'wasm', '--runs-dir', join(dir, 'demo')]);
+    assert.equal(d.code, 0, d.stderr);
+    const demoLines = readJsonl(join(dir, 'demo', 'demo-base', 'metrics.jsonl')).map((l) => l.value as Record<string, number>).filter((m) => m['val-core/avg/acc/mean@1'] !== undefined);
+    assert.match(d.stdout, /^held-out greedy accuracy on the mini test split, Avg over the benchmarks \(as the report\), % \(step 0 = base\)$/m);
+    assert.match(d.stdout, new RegExp(`^ {5}1 +${avgOf(demoLines.at(-1)!)}$`, 'm'));
+    noBareAccuracy(d.stdout + d.stderr, 'demo');
+
+    // A sweep's progress lines.
+    const config = join(dir, 'sweep.yaml');
+    writeFileSync(config, 'name: avg\nmethods: [base]\nseeds: [1]\ntrain:\n  steps: 1\n  eval-items: 1\n  train-items: 2\n  eval-schedule: every:1\n');
+    const s = cli(['sweep', config, '--out', join(dir, 'sweep'), '--workers', '1']);
+    assert.equal(s.code, 0, s.stdout + s.stderr);
+    const cell = readJsonl(join(dir, 'sweep', 'base', 'seed-1', 'metrics.jsonl')).map((l) => l.value as Record<string, number>).filter((m) => m['val-core/avg/acc/mean@1'] !== undefined);
+    assert.match(s.stdout + s.stderr, new RegExp(`base/seed-1: done in \\S+ \\(held-out Avg ${avgOf(cell.at(-1)!)} % at step 1\\)`));
+    noBareAccuracy(s.stdout + s.stderr, 'sweep');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

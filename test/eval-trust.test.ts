@@ -235,7 +235,7 @@ test('eval: --split validation on mini, percents with an Avg row; train prints p
 
     const t = run(['train', '--method', 'grpo', '--steps', '1', '--prompts', '2', '--samples', '2', '--eval-every', '1', '--train-items', '2', '--eval-items', '1', '--eval-split', 'validation', '--out', join(dir, 'run')], { quiet: false });
     assert.equal(t.code, 0, t.stderr);
-    assert.match(t.stderr, /grpo step 1: reward \d+\.\d\d %, held-out accuracy \d+\.\d\d % \(benchmark mean \d+\.\d\d %\)/);
+    assert.match(t.stderr, /grpo step 1: reward \d+\.\d\d %, held-out Avg \d+\.\d\d % \(pooled over items \d+\.\d\d %\)/);
     assert.match(t.stdout, /held-out greedy accuracy on the mini validation split, %/);
     assert.match(t.stdout, /step {4}1 +\d+\.\d\d +\d+\.\d\d/);
     const info = JSON.parse(readFileSync(join(dir, 'run', 'run.json'), 'utf8')) as { config: { evalSplit: string } };

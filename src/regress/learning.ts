@@ -152,7 +152,10 @@ export function normalCdf(x: number, mean: number, sd: number): number {
 const pctText = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(2) : '∞');
 
 /** The checks as a table: row, seed, statistic, value, band, PASS/FAIL. */
+/** What the statistics are, under the table: heldout is pooled over items, not the report's Avg. */
+export const LEARNING_STATS_NOTE = "reward: the mean training reward over the second half of the steps; heldout: greedy accuracy pooled over the held-out items at the last evaluation (pooled, not the report's Avg over benchmarks)";
+
 export function learningTable(checks: readonly LearningCheck[]): string {
   const rows = checks.map((c) => [c.row, String(c.seed), c.what, pctText(c.value), c.high === Infinity ? `≥ ${pctText(c.low)}` : `[${pctText(c.low)}, ${pctText(c.high)}]`, c.pass ? 'pass' : 'FAIL']);
-  return `${textTableLines(['row', 'seed', 'statistic (%)', 'value', 'band', ''], rows, ['l', 'r', 'l', 'r']).join('\n')}\n`;
+  return `${textTableLines(['row', 'seed', 'statistic (%)', 'value', 'band', ''], rows, ['l', 'r', 'l', 'r']).join('\n')}\n${LEARNING_STATS_NOTE}\n`;
 }

@@ -6,7 +6,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } fr
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { provenance, type Provenance } from '../provenance.ts';
-import { BENCHMARK_MEAN } from '../train/summary.ts';
+import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
 import { pidAlive, writeJsonAtomic } from '../util/fs.ts';
 import { LOCK_NAME, type LockHolder } from '../util/lock.ts';
 import { UsageError } from '../util/errors.ts';
