@@ -4,6 +4,8 @@
 import type { BenchItem, ItemRecord } from '../benchmarks/common/types.ts';
 import { getBenchmark, MINI_BENCHMARKS, type BenchmarkModule, type MiniBenchmark } from '../benchmarks/index.ts';
 import { miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
+import type { RowProgram } from '../benchmarks/mini/spec.ts';
+import type { MiniSuite } from '../benchmarks/mini/types.ts';
 import { type Policy } from './policy.ts';
 import { ContextOverflowError, UsageError } from './util/errors.ts';
 
@@ -19,6 +21,8 @@ export interface Task {
   reference?: string;
   /** SFT target response (mini items only). */
   target?: string;
+  /** Deep mini world: the problem's program and the spans of its target and reference (the row's rlsd_program). */
+  program?: RowProgram;
   patches: Float32Array;
   /** Verifier: the benchmark's official scorer. */
   score(response: string): ItemRecord;
@@ -32,6 +36,7 @@ export async function taskFromItem(policy: Policy, benchName: string, bench: Ben
   const student = policy.encodeContext(prompt, { lenient: item.reference == null, reserve }).ids;
   const raw = item.raw as Record<string, unknown>;
   const target = typeof raw['rlsd_target'] === 'string' ? (raw['rlsd_target'] as string) : undefined;
+  const program = typeof raw['rlsd_program'] === 'string' ? (JSON.parse(raw['rlsd_program'] as string) as RowProgram) : undefined;
   return {
     uid: `${benchName}/${item.id}`,
     benchmark: benchName,
@@ -40,6 +45,7 @@ export async function taskFromItem(policy: Policy, benchName: string, bench: Ben
     student,
     ...(item.reference ? { reference: item.reference } : {}),
     ...(target ? { target } : {}),
+    ...(program ? { program } : {}),
     patches: await policy.patches(parts.images, `${benchName} item ${item.id}`),
     score: (response: string) => bench.score(item, response),
     reward: (response: string) => bench.reward(item, response),
@@ -54,6 +60,8 @@ export interface MiniTaskOptions {
   benchmarks?: readonly MiniBenchmark[];
   /** Positions reserved for the response when encoding contexts. */
   reserve: number;
+  /** The suite's version (default mini-1). */
+  suite?: MiniSuite;
 }
 
 /** Mini tasks of all five benchmarks (WeMath/ZeroBench groups expand to their rows). */
@@ -63,7 +71,7 @@ export async function loadMiniTasks(policy: Policy, opts: MiniTaskOptions): Prom
   for (const name of opts.benchmarks ?? MINI_BENCHMARKS) {
     const split = miniSplitName(name, opts.split);
     const bench = getBenchmark(name);
-    const rows = await miniRows(name, split, opts.perBenchmark, opts.seed);
+    const rows = await miniRows(name, split, opts.perBenchmark, opts.seed, opts.suite);
     for (const row of rows) {
       const item = bench.itemFromRow(row, split);
       try {
