@@ -108,7 +108,9 @@ test('serve: greedy responses equal the in-process eval of the same checkpoint, 
 
   // The full loop: `eval --endpoint` against this server gives the in-process eval's records and metrics.
   const viaEndpoint = join(tmp, 'eval-endpoint');
-  const ep = runCli(['eval', '--endpoint', s.url, '--model', s.model, '--max-new-tokens', '32', '--no-cache', '--mini-items', String(MINI_ITEMS), '--out', viaEndpoint]);
+  // Run without blocking this process: a blocked event loop would miss the server closing idle keep-alive sockets,
+  // and the next fetch would be sent on a closed one.
+  const ep = await runCliAsync(['eval', '--endpoint', s.url, '--model', s.model, '--max-new-tokens', '32', '--no-cache', '--mini-items', String(MINI_ITEMS), '--out', viaEndpoint]);
   assert.equal(ep.code, 0, ep.stderr);
   for (const name of MINI_BENCHMARKS) {
     const read = (dir: string) => new Map(readFileSync(join(dir, name, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; response: string; correct: boolean }).map((r) => [r.id, { response: r.response, correct: r.correct }]));
