@@ -224,3 +224,20 @@ test('sweep: the base weights\' sha256 is recorded in sweep.json and every cell;
   assert.notEqual(report.code, 0);
   assert.equal(errorLines(report.stderr).length, 1);
 });
+
+test('sweep --dry-run: the estimate is calibrated from the finished cells in --out and comes within 1.5× of the smoke preset\'s wall time (issue 30 item 12)', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'rlsd-sweep-')), 'smoke');
+  const r = runCli(['sweep', '--preset', 'smoke', '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report']);
+  assert.equal(r.code, 0, r.stderr);
+  const { readSweepFile } = await import('../src/sweep/state.ts');
+  const { calibrateCost, estimateCellSeconds, estimateMakespan } = await import('../src/sweep/cells.ts');
+  const sweep = readSweepFile(out)!;
+  const cells = sweep.cells.map((c) => readJson(join(out, c.dir, 'cell.json')) as { startedAt: string; endedAt: string });
+  const measured = (Math.max(...cells.map((c) => Date.parse(c.endedAt))) - Math.min(...cells.map((c) => Date.parse(c.startedAt)))) / 1000;
+  const cost = calibrateCost(out, sweep.cells);
+  assert.equal(cost.from, 6, 'calibrated from the six finished cells');
+  const estimate = estimateMakespan(sweep.cells.map((c) => estimateCellSeconds(c, cost)), 2);
+  assert.ok(estimate < measured * 1.5 && estimate > measured / 1.5, `estimate ${estimate.toFixed(1)} s against ${measured.toFixed(1)} s measured`);
+  const dry = runCli(['sweep', '--preset', 'smoke', '--out', out, '--workers', '2', '--dry-run']);
+  assert.match(dry.stdout, /^6 cells, ~.* with 2 workers \(estimate from the step times of 6 finished cells here; nothing was run\)$/m);
+});

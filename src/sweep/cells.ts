@@ -2,10 +2,13 @@
 // an ordinary `rlsd-bench train` run in `<row>/seed-<n>`. The base row is one cell: `train --method base --steps 1`
 // makes no update, and its step-0 evaluation is the base row of every table. The expansion is a pure function of
 // the config, so the local executor, shards and Slurm array tasks all agree on which index is which cell.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
 import { DEFAULT_TRAIN, TRAIN_OPTIONS } from '../train/config.ts';
 import { parseEvalSchedule } from '../train/evaluate.ts';
+import { readJsonl } from '../util/jsonl.ts';
 import { expandRows, sortTrain, trains, type SweepConfig, type TrainValue } from './config.ts';
 
 /** One cell as sweep.json records it (docs: the sweep/report contract). */
@@ -65,12 +68,77 @@ export function argValue(args: readonly string[], flag: string): string | undefi
 
 /**
  * Seconds per unit of work with two cells at once on 2 cores (wasm), at the default 16 prompts × 8 responses and 60
- * evaluation items per benchmark (449 rows). One cell alone takes ~2 s per GRPO step, ~3 s per step with a
- * self-teacher and ~5 s per evaluation; two at once share the cores with the teacher's worker thread, hence ~25 %
- * more. (With two other trainings running on the same machine, two cells measured 5.1 s per GRPO step, 4.4 s per
- * RLSD step and 6 s per evaluation, the first 10.5 s.) Used for ordering cells and for estimates only.
+ * evaluation items per benchmark (449 rows): a GRPO step ~0.75 s (`npm run bench`: 0.64–0.68 s alone), a step with a
+ * self-teacher ~1 s (its worker thread no longer finds a free core), an evaluation ~1.5 s, and ~12 s to start a
+ * cell (Node, the backend, the base, the data; the smoke preset's cells here). The quick preset comes to ~3.7 min
+ * with 2 workers, against 3 min 14 s to 4 min measured end to end on 2 quiet cores. A sweep folder with finished
+ * cells calibrates these from their own step times (calibrateCost). Used for ordering cells and for estimates only.
  */
-export const COST = { startS: 12, stepS: 2.6, teacherStepS: 3.6, evalS: 6.5 } as const;
+export const COST = { startS: 12, stepS: 0.75, teacherStepS: 1, evalS: 1.5 } as const;
+
+/** Cost figures, with how many finished cells they were measured from (0: the built-in COST). */
+export type CellCost = { startS: number; stepS: number; teacherStepS: number; evalS: number; from: number };
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** A cell's batch and evaluation size relative to COST's defaults. */
+function workScale(cell: SweepCell): { batch: number; items: number } {
+  const num = (flag: string, dflt: number): number => Number(argValue(cell.args, flag) ?? dflt);
+  return {
+    batch: (num('prompts', DEFAULT_TRAIN.promptsPerStep) * num('samples', DEFAULT_TRAIN.samplesPerPrompt)) / (DEFAULT_TRAIN.promptsPerStep * DEFAULT_TRAIN.samplesPerPrompt),
+    items: num('eval-items', DEFAULT_TRAIN.evalPerBenchmark) / DEFAULT_TRAIN.evalPerBenchmark,
+  };
+}
+
+/**
+ * Cost figures measured on this machine from the finished cells of a sweep folder (cell.json's start and end,
+ * metrics.jsonl's timing_s/step and timing_s/testing, per unit of work as COST counts it): the median of each; a
+ * figure no finished cell measures stays COST's.
+ */
+export function calibrateCost(dir: string, cells: readonly SweepCell[]): CellCost {
+  const start: number[] = [];
+  const step: number[] = [];
+  const teacherStep: number[] = [];
+  const evaluation: number[] = [];
+  for (const cell of cells) {
+    let rec: { state?: string; startedAt?: string; endedAt?: string; attempts?: number };
+    let lines: Record<string, unknown>[];
+    try {
+      rec = JSON.parse(readFileSync(join(dir, cell.dir, 'cell.json'), 'utf8')) as typeof rec;
+      lines = readJsonl(join(dir, cell.dir, 'metrics.jsonl'), { tornLastLine: true }).map((l) => l.value);
+    } catch {
+      continue;
+    }
+    // One uninterrupted run gives the start-up too: its wall time less its steps and its step-0 evaluation.
+    if (rec.state !== 'done' || rec.attempts !== 1 || !rec.startedAt || !rec.endedAt) continue;
+    const { batch, items } = workScale(cell);
+    const teacher = hasTeacher(cell);
+    let inSteps = 0;
+    for (const l of lines) {
+      const testing = typeof l['timing_s/testing'] === 'number' ? l['timing_s/testing'] : 0;
+      if (testing > 0) evaluation.push(testing / items);
+      const s = l['timing_s/step'];
+      if (typeof s !== 'number') {
+        inSteps += testing;
+        continue;
+      }
+      inSteps += s;
+      if (getMethod(cell.method).trains) (teacher ? teacherStep : step).push((s - testing) / batch);
+    }
+    start.push(Math.max(0, (Date.parse(rec.endedAt) - Date.parse(rec.startedAt)) / 1000 - inSteps));
+  }
+  if (start.length === 0) return { ...COST, from: 0 };
+  return {
+    startS: median(start),
+    stepS: step.length ? median(step) : COST.stepS,
+    teacherStepS: teacherStep.length ? median(teacherStep) : COST.teacherStepS,
+    evalS: evaluation.length ? median(evaluation) : COST.evalS,
+    from: start.length,
+  };
+}
 
 /**
  * How many evaluations a `steps`-step run makes under a schedule (train/evaluate.ts evaluationDue: step 0, the last
@@ -112,13 +180,11 @@ export function hasTeacher(cell: SweepCell): boolean {
 }
 
 /** A cell's expected run time in seconds (for ordering the longest first, and a first ETA before any step ends). */
-export function estimateCellSeconds(cell: SweepCell): number {
-  const num = (flag: string, dflt: number): number => Number(argValue(cell.args, flag) ?? dflt);
-  const batch = (num('prompts', DEFAULT_TRAIN.promptsPerStep) * num('samples', DEFAULT_TRAIN.samplesPerPrompt)) / (DEFAULT_TRAIN.promptsPerStep * DEFAULT_TRAIN.samplesPerPrompt);
+export function estimateCellSeconds(cell: SweepCell, cost: Omit<CellCost, 'from'> = COST): number {
+  const { batch, items } = workScale(cell);
   const evals = evaluationCount(argValue(cell.args, 'eval-schedule') ?? DEFAULT_TRAIN.evalSchedule, cell.steps);
-  const items = num('eval-items', DEFAULT_TRAIN.evalPerBenchmark) / DEFAULT_TRAIN.evalPerBenchmark;
-  const step = getMethod(cell.method).trains ? (hasTeacher(cell) ? COST.teacherStepS : COST.stepS) * batch : 0;
-  return COST.startS + cell.steps * step + evals * COST.evalS * items;
+  const step = getMethod(cell.method).trains ? (hasTeacher(cell) ? cost.teacherStepS : cost.stepS) * batch : 0;
+  return cost.startS + cell.steps * step + evals * cost.evalS * items;
 }
 
 /** Wall time of jobs of these durations on `workers` slots, longest first, each to the slot that frees first (as runCells does). */

@@ -14,7 +14,7 @@ import { writeReport } from '../report/command.ts';
 import { LockError, TrainingError, UsageError } from '../util/errors.ts';
 import { lockDir, type Lock } from '../util/lock.ts';
 import { choice, num } from '../util/flags.ts';
-import { estimateCellSeconds, estimateMakespan, type SweepCell } from './cells.ts';
+import { calibrateCost, estimateCellSeconds, estimateMakespan, type SweepCell } from './cells.ts';
 import { checkSweepConfig, configFolder, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
 import { cellCommand, runCells, shellLine, type CellCommandOptions } from './local.ts';
 import { describePreset, presetFile, presetNames, readPreset } from './presets.ts';
@@ -122,7 +122,9 @@ export async function runSweep(a: SweepArgs): Promise<number> {
     return runSlurmSweep({ planned, dir, source, flags: a.slurm ?? { wait: false }, dryRun: a.dryRun, report: a.report, quiet: a.quiet, cell: a.cell });
   }
   if (a.dryRun) {
-    const seconds = new Map(cells.map((c) => [c.id, estimateCellSeconds(c)]));
+    // Measured here when the folder has finished cells; else the built-in figures.
+    const cost = calibrateCost(dir, planned.cells);
+    const seconds = new Map(cells.map((c) => [c.id, estimateCellSeconds(c, cost)]));
     const order = [...cells].sort((x, y) => seconds.get(y.id)! - seconds.get(x.id)! || x.index - y.index);
     let total = 0;
     for (const [i, c] of order.entries()) {
@@ -132,7 +134,7 @@ export async function runSweep(a: SweepArgs): Promise<number> {
       if (i % 256 === 255) await new Promise((res) => setImmediate(res));
     }
     const wall = estimateMakespan([...seconds.values()], a.workers);
-    process.stdout.write(`${cells.length} cells, ~${formatDuration(total)} of cell time, ~${formatDuration(wall)} with ${a.workers} workers (estimate; nothing was run)\n`);
+    process.stdout.write(`${cells.length} cells, ~${formatDuration(total)} of cell time, ~${formatDuration(wall)} with ${a.workers} workers (${cost.from > 0 ? `estimate from the step times of ${cost.from} finished cell${cost.from === 1 ? '' : 's'} here` : 'estimate'}; nothing was run)\n`);
     return 0;
   }
 

@@ -208,3 +208,9 @@ test('evaluationCount counts what evaluationSteps lists, without listing (the es
     for (const steps of [1, 2, 3, 7, 10, 49, 50, 51, 150, 600]) assert.equal(evaluationCount(schedule, steps), evaluationSteps({ evalSchedule: schedule, steps }).length, `${schedule} over ${steps} steps`);
   assert.equal(evaluationCount('every:1', 1_000_000), 1_000_001);
 });
+
+test('the built-in cost figures give the quick preset\'s measured wall time within 1.5× (3 min 14 s to 4 min on 2 quiet cores with 2 workers) (issue 30 item 12)', async () => {
+  const { estimateCellSeconds, estimateMakespan } = await import('./cells.ts');
+  const quick = estimateMakespan(expandCells(readPreset('quick')).map((c) => estimateCellSeconds(c)), 2);
+  for (const measured of [194, 240]) assert.ok(quick < measured * 1.5 && quick > measured / 1.5, `quick: ${quick.toFixed(0)} s against ${measured} s measured`);
+});
