@@ -43,10 +43,17 @@ test('report.html: self-contained (no script, no external URL), every section, e
     for (const id of ['excluded', 'accuracy', 'convergence', 'dynamics', 'paired']) assert.match(html, new RegExp(`<section id="${id}">`));
     for (const n of CHART_NAMES) assert.match(html, new RegExp(`<figure id="chart-${n}"[^>]*>\\s*<svg `));
     for (const id of [...sweep.failed, ...sweep.running]) assert.ok(html.includes(id), `excluded cell ${id} named`);
+    // The page opens with the verdict, then the configuration, whose rows link to their run folders (relative).
+    assert.deepEqual([...html.matchAll(/<section id="([^"]+)">/g)].map((m) => m[1]).slice(0, 3), ['verdict', 'configuration', 'excluded']);
+    assert.match(html, /<li>RLSD vs GRPO: [+−]\d+\.\d\d points \(95 % CI .*MDD .* at 2 seeds\) — /);
+    const links = [...html.matchAll(/<a href="([^"#][^"]*)">/g)].map((m) => m[1]!);
+    assert.ok(links.includes('../grpo/seed-1/') && links.includes('../rlsd/seed-2/'), links.join(' '));
+    for (const l of links) assert.ok(existsSync(join(res.out, l, 'run.json')), `link ${l} reaches a run folder`);
     // Ids of the inline SVGs are unique in the page (vega numbers them per process; charts.ts renames them per chart).
     const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]!);
     assert.equal(new Set(ids).size, ids.length, 'duplicate ids in the page');
-    const again = await writeReport(sweep.dir, { out: join(root, 'again'), resamples: 200 }, [writeChartsAndHtml]);
+    // Beside the first report: the page links to the run folders relative to itself.
+    const again = await writeReport(sweep.dir, { out: join(sweep.dir, 'again'), resamples: 200 }, [writeChartsAndHtml]);
     assert.equal(readFileSync(join(again.out, HTML_FILE), 'utf8'), html, 'the same records give the same page');
     for (const n of CHART_NAMES) assert.ok(readFileSync(join(again.out, CHARTS_DIR, `${n}.svg`)).equals(readFileSync(join(res.out, CHARTS_DIR, `${n}.svg`))), `${n}.svg differs`);
   } finally {

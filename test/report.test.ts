@@ -3,7 +3,7 @@
 // a grid of run folders without sweep.json and the refusals of bad input (the time over a 6 × 3 grid: npm run bench:sweep).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorLines, runCli } from './fixtures.ts';
@@ -44,7 +44,14 @@ function writeJsonl(file: string, lines: readonly object[]): void {
 function writeCell(root: string, c: CellDef): void {
   const dir = join(root, c.dir ?? join(c.row, `seed-${c.seed}`));
   mkdirSync(join(dir, 'evals'), { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: { method: c.method, seed: c.seed, steps: c.steps, evalSplit: 'test', ...c.config } }));
+  writeFileSync(
+    join(dir, 'run.json'),
+    JSON.stringify({
+      config: { method: c.method, seed: c.seed, steps: c.steps, evalSplit: 'test', lr: 1e-5, lrSchedule: 'cosine', warmupSteps: 2, ...c.config },
+      backend: { name: 'wasm', attentionKernel: 'conv', matmulKernel: 'xnnpack' },
+      provenance: { commit: '0123456789abcdef0123' },
+    }),
+  );
   const lines: Record<string, number>[] = [];
   const until = c.until ?? c.steps;
   for (let step = 0; step <= until; step++) {
@@ -129,21 +136,23 @@ test('report: accuracy (last and peak), convergence, dynamics, paired and exclud
     // Last evaluation. Columns: Method, n, step(s), MMMU, MathVista, MathVision, ZeroBench, WeMath, Avg, Δ Base, Δ GRPO.
     // GRPO at step 20: MMMU 75/75/50 → mean 66.67, sd 14.43, t(0.975, 2) = 4.3027 → ± 4.3027 · 14.43 / √3 = 35.86;
     // Avg 55/55/60 → 56.67 ± 4.3027 · 2.887 / √3 = 7.17. RLSD (2 seeds, the third failed): MMMU 75/100 → 87.50 ±
-    // 12.706 · 17.68 / √2 = 158.83; Avg 70/70 → 70.00 ± 0.00. OPSD: one seed done (n=1).
+    // 12.706 · 17.68 / √2 = 158.83; Avg 70/70 → 70.00 ± 0.00. OPSD: one seed done (n=1). An interval that would run past
+    // 0–100 is printed clipped as [low, high]: GRPO's MMMU 66.67 ± 35.86 → [30.81, 100.00], RLSD's 87.50 ± 158.83 → [0, 100].
     const last = section(md, '### Accuracy (last evaluation)');
     assert.deepEqual(mdRow(last, 'Base'), ['Base', '1', '0', '50.00 (n=1)', '75.00 (n=1)', '50.00 (n=1)', '0.00 (n=1)', '50.00 (n=1)', '45.00 (n=1)', '—', '−11.67']);
-    assert.deepEqual(mdRow(last, 'GRPO'), ['GRPO', '3', '20', '66.67 ± 35.86', '83.33 ± 35.86', '58.33 ± 35.86', '**16.67 ± 35.86**', '58.33 ± 35.86', '56.67 ± 7.17', '+11.67', '—']);
+    assert.deepEqual(mdRow(last, 'GRPO'), ['GRPO', '3', '20', '66.67 [30.81, 100.00]', '83.33 [47.48, 100.00]', '58.33 ± 35.86', '**16.67 [0.00, 52.52]**', '58.33 ± 35.86', '56.67 ± 7.17', '+11.67', '—']);
     assert.deepEqual(mdRow(last, 'OPSD'), ['OPSD', '1', '20', '50.00 (n=1)', '75.00 (n=1)', '50.00 (n=1)', '0.00 (n=1)', '50.00 (n=1)', '45.00 (n=1)', '0.00', '−11.67']);
     assert.deepEqual(mdRow(last, 'SDPO'), ['SDPO', '0', '—', '—', '—', '—', '—', '—', '—', '—', '—']);
-    assert.deepEqual(mdRow(last, 'RLSD'), ['RLSD', '2', '20', '**87.50 ± 158.83**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 ± 158.83', '**75.00 ± 0.00**', '**70.00 ± 0.00**', '+25.00', '+13.33']);
+    assert.deepEqual(mdRow(last, 'RLSD'), ['RLSD', '2', '20', '**87.50 [0.00, 100.00]**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 [0.00, 100.00]', '**75.00 ± 0.00**', '**70.00 ± 0.00**', '+25.00', '+13.33']);
     // Paper order: Base, GRPO, OPSD, SDPO, (GRPO+OPSD), RLSD.
     const order = last.split('\n').filter((l) => /^\| (Base|GRPO|OPSD|SDPO|RLSD) /.test(l)).map((l) => l.split('|')[1]!.trim());
     assert.deepEqual(order, ['Base', 'GRPO', 'OPSD', 'SDPO', 'RLSD']);
 
-    // Peak: RLSD seed 1 peaks at step 10 (75), seed 2 at 20 (70) → Avg 72.50 ± 12.706 · 3.536 / √2 = 31.77; OPSD's
+    // Peak: RLSD seed 1 peaks at step 10 (75), seed 2 at 20 (70) → Avg 72.50 ± 12.706 · 3.536 / √2 = 31.77, clipped to
+    // [40.73, 100.00]; OPSD's
     // 45 at step 0 and step 20 tie → the earliest, step 0.
     const peak = section(md, '### Accuracy (peak evaluation)');
-    assert.deepEqual(mdRow(peak, 'RLSD'), ['RLSD', '2', '10/20', '**100.00 ± 0.00**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 ± 158.83', '**75.00 ± 0.00**', '**72.50 ± 31.77**', '+27.50', '+15.83']);
+    assert.deepEqual(mdRow(peak, 'RLSD'), ['RLSD', '2', '10/20', '**100.00 ± 0.00**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 [0.00, 100.00]', '**75.00 ± 0.00**', '**72.50 [40.73, 100.00]**', '+27.50', '+15.83']);
     assert.equal(mdRow(peak, 'OPSD')[2], '0');
     assert.match(peak, /optimistic/);
     assert.match(md, /the RLSD paper, Table 2 \(arXiv 2604\.03128\)/);
@@ -156,15 +165,15 @@ test('report: accuracy (last and peak), convergence, dynamics, paired and exclud
     assert.deepEqual(mdRow(conv, 'RLSD'), ['RLSD', '2', '45.00', '70.00', '70.00', '10', '70.00', '10', '0.50']);
     assert.deepEqual(mdRow(conv, 'OPSD'), ['OPSD', '1', '45.00', '40.00', '45.00', '0', '45.00', 'never', '—']);
 
-    // Dynamics: reward = step / 20, windows of 10 % of 20 steps → steps 1–2 (0.075) and 19–20 (0.975); the weight clip
-    // ratio only where logged.
+    // Dynamics: reward = step / 20, windows of 10 % of 20 steps → steps 1–2 (7.50 %) and 19–20 (97.50 %); the weight
+    // clip ratio (0.15 → 15.00 %) only where logged.
     const dyn = readFileSync(join(out, 'dynamics.md'), 'utf8');
     const rlsdRows = dyn.split('\n').filter((l) => l.startsWith('| RLSD '));
     assert.deepEqual(rlsdRows.map((l) => l.split('|').map((s) => s.trim()).slice(1, 4)), [
-      ['RLSD', '1–2', '0.075'],
-      ['RLSD', '19–20', '0.975'],
+      ['RLSD', '1–2', '7.50'],
+      ['RLSD', '19–20', '97.50'],
     ]);
-    assert.match(rlsdRows[0]!, /\| +0\.150 \|/);
+    assert.match(rlsdRows[0]!, /\| +15\.00 \|/);
     assert.equal(mdRow(dyn, 'GRPO')[6], '—');
 
     // Paired RLSD − GRPO at the last evaluation, seeds 1 and 2 of each: MMMU (0 + 1/4) / 2 = +12.50, ZeroBench 0
@@ -217,7 +226,7 @@ test('report: a grid of run folders without sweep.json (row, method and seed fro
     const r = runCli(['report', dir, '--out', out, '--compare', 'rlsd:grpo', '--compare', 'opsd:grpo', '--bootstrap', '500', '--seed', '7']);
     assert.equal(r.code, 0, r.stderr);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
-    assert.deepEqual(mdRow(section(md, '### Accuracy (last evaluation)'), 'RLSD').slice(0, 9), ['RLSD', '2', '20', '**87.50 ± 158.83**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 ± 158.83', '**75.00 ± 0.00**', '**70.00 ± 0.00**']);
+    assert.deepEqual(mdRow(section(md, '### Accuracy (last evaluation)'), 'RLSD').slice(0, 9), ['RLSD', '2', '20', '**87.50 [0.00, 100.00]**', '**100.00 ± 0.00**', '**75.00 ± 0.00**', '12.50 [0.00, 100.00]', '**75.00 ± 0.00**', '**70.00 ± 0.00**']);
     assert.match(md, /opsd − grpo/);
     assert.match(md, /rlsd\/seed-3 — failed/);
   } finally {
@@ -367,6 +376,75 @@ test('report: runs trained by hand anywhere under a folder are grouped by method
     assert.match(avg, /\| +20 × 2 \|/);
     assert.match(md, /zz-rlsd-again — duplicate: the same method, settings and seed as rlsd-s1/);
     assert.doesNotMatch(md, /pretrain/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('report: opens with the verdict (each method vs GRPO and vs Base by default) and the configuration, rows linked to their run folders', () => {
+  const dir = tmp();
+  try {
+    writeSweep(dir);
+    const r = runCli(['report', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = join(dir, 'report');
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    const headings = md.split('\n').filter((l) => l.startsWith('### ')).slice(0, 3);
+    assert.deepEqual(headings, ['### Verdict', '### Configuration', '### Excluded cells']);
+    const verdict = section(md, '### Verdict');
+    const sentence = (a: string, b: string): string => {
+      const line = verdict.split('\n').find((l) => l.startsWith(`- ${a} vs ${b}: `));
+      assert.ok(line, `${a} vs ${b} in\n${verdict}`);
+      return line;
+    };
+    // Difference, interval, p-value and minimum detectable difference at the seed count, then the verdict in words.
+    const number = '[+−]?\\d+\\.\\d\\d';
+    const shape = new RegExp(`^- RLSD vs GRPO: ${number} points \\(95 % CI ${number} to ${number}, p (= |< )\\d\\.\\d{3}, MDD \\d+\\.\\d\\d points at 2 seeds\\) — (RLSD above GRPO|RLSD below GRPO|not resolvable at 2 seeds)\\.$`);
+    assert.match(sentence('RLSD', 'GRPO'), shape);
+    assert.match(sentence('RLSD', 'GRPO'), /^- RLSD vs GRPO: \+15\.00 points/);
+    for (const [a, b] of [['OPSD', 'GRPO'], ['GRPO', 'Base'], ['OPSD', 'Base'], ['RLSD', 'Base']] as const) sentence(a, b);
+    // GRPO's three seeds against the base checkpoint, each seed paired with the base's step-0 verdicts.
+    assert.match(sentence('GRPO', 'Base'), /^- GRPO vs Base: \+11\.67 points .* at 3 seeds\)/);
+    assert.match(sentence('OPSD', 'GRPO'), /at 1 seed\) — /);
+    assert.match(verdict, /MDD.*80 % power.*2\.80/);
+    // Printed at the end of what the command prints, after the tables.
+    assert.ok(r.stdout.indexOf('### Verdict') > r.stdout.indexOf('### Convergence'), r.stdout);
+    assert.match(r.stdout, /- RLSD vs GRPO: \+15\.00 points/);
+
+    const config = section(md, '### Configuration');
+    const grpo = mdRow(config, 'GRPO');
+    const header = config.split('\n').find((l) => l.startsWith('| Method'))!.split('|').slice(1, -1).map((x) => x.trim());
+    const col = (name: string): string => grpo[header.indexOf(name)]!;
+    assert.equal(col('lr (schedule)'), '1e-5 (cosine, warmup 2)');
+    assert.equal(col('steps'), '20');
+    assert.equal(col('seeds'), '1, 2, 3');
+    assert.equal(col('backend (kernels)'), 'wasm (attention conv, matmul xnnpack)');
+    assert.equal(col('commit'), '0123456789ab');
+    // Σ timing_s/step: 20 steps × 0.5 s per seed.
+    assert.equal(col('wall time / seed'), '10 s');
+    assert.equal(mdRow(config, 'RLSD')[header.indexOf('teacher')], 'sync:10');
+    // RLSD's default: the answer only (methods/rlsd.ts privileged=answer).
+    assert.equal(mdRow(config, 'RLSD')[header.indexOf('privileged context')], 'answer');
+    assert.equal(col('teacher'), '—');
+    // Each row links to its run folders, relative to the report.
+    const links = [...col('runs').matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!);
+    assert.deepEqual(links, ['../grpo/seed-1', '../grpo/seed-2', '../grpo/seed-3']);
+    for (const l of links) assert.ok(existsSync(join(out, l, 'run.json')), l);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sweep: prints the verdict at its end', () => {
+  const dir = tmp();
+  try {
+    const config = join(dir, 'sweep.yaml');
+    writeFileSync(config, 'name: tiny\nmethods: [base, grpo]\nseeds: [1]\ntrain: { steps: 2, prompts: 2, samples: 2, eval-items: 2, train-items: 4, eval-schedule: every:1 }\n');
+    const r = runCli(['sweep', config, '--out', join(dir, 'out'), '--workers', '2', '--backend', 'wasm']);
+    assert.equal(r.code, 0, r.stderr);
+    const verdict = r.stdout.indexOf('### Verdict');
+    assert.ok(verdict > r.stdout.indexOf('### Accuracy (last evaluation)'), r.stdout);
+    assert.match(r.stdout.slice(verdict), /^- GRPO vs Base: .* at 1 seed\) — /m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -266,8 +266,10 @@ function withoutTimings(name: string, text: string): string {
         return l;
       }
       const cells = l.split('|').map((c) => c.trim());
-      if (col < 0 && cells.includes('s/step')) col = cells.indexOf('s/step');
-      return col < 0 ? cells.join('|') : cells.map((c, j) => (j === col && c !== 's/step' && !/^-+:?$/.test(c) ? '*' : c)).join('|');
+      // The dynamics table's s/step and the configuration's wall time are timings.
+      const timing = cells.includes('s/step') ? 's/step' : cells.includes('wall time / seed') ? 'wall time / seed' : null;
+      if (col < 0 && timing) col = cells.indexOf(timing);
+      return col < 0 ? cells.join('|') : cells.map((c, j) => (j === col && c !== timing && !/^-+:?$/.test(c) ? '*' : c)).join('|');
     })
     .join('\n');
 }

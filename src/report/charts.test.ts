@@ -84,18 +84,18 @@ test('chart data: seed mean and min–max per step, Base as its own point, not-d
 
 test('dynamics: seed mean, clip ratio = low + high, trailing moving average, panels without data omitted', () => {
   const d = dynamicsPoints(rowGroups(records()));
-  assert.deepEqual(d.panels, ['Reward (critic/score/mean)', 'RLSD weight clip ratio (low + high)']);
+  assert.deepEqual(d.panels, ['Reward (%, critic/score/mean)', 'RLSD weight clip ratio (%, low + high)']);
   assert.equal(d.window, 1, 'runs under 20 steps are not smoothed');
   const reward = d.values.filter((v) => v.panel.startsWith('Reward')).map((v) => [v.step, v.value]);
-  // Seeds 1 and 2 log step × 1 and step × 2: their mean is 1.5 × step.
+  // Seeds 1 and 2 log step × 1 and step × 2: their mean is 1.5 × step, drawn in percent.
   assert.deepEqual(reward, [
-    [1, 1.5],
-    [2, 3],
-    [3, 4.5],
-    [4, 6],
+    [1, 150],
+    [2, 300],
+    [3, 450],
+    [4, 600],
   ]);
   const clip = d.values.filter((v) => v.panel.startsWith('RLSD weight')).map((v) => v.value);
-  assert.deepEqual(clip, [0.03, 0.04, 0.05, 0.06]);
+  assert.deepEqual(clip, [3, 4, 5, 6]);
   // 30 steps: a trailing mean over 3 steps (shorter at the start), every step drawn.
   const ramp = cell('grpo', 'grpo', 1, [[0, 0.3], [30, 0.4]], Array.from({ length: 30 }, (_, i) => ({ step: i + 1, values: { 'actor/entropy': i + 1 } })));
   const smooth = dynamicsPoints(rowGroups({ dir: '/nowhere', name: 'ramp', cells: [ramp] }));
@@ -145,4 +145,39 @@ test('rendering: byte-identical SVG for the same records, ids unique per chart, 
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const width = Number(/width="(\d+)"/.exec(first)![1]);
   assert.equal(png.readUInt32BE(16), 2 * width, 'rasterised at 2×');
+});
+
+/** sRGB hex → linear RGB. */
+function linear(hex: string): [number, number, number] {
+  return [1, 3, 5].map((i) => {
+    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+}
+
+/** Protanopia and deuteranopia as Viénot, Brettel & Mollon (1999) simulate them, in linear RGB. */
+const DICHROMACY: Record<string, number[][]> = {
+  protanopia: [[0.11238, 0.88762, 0], [0.11238, 0.88762, 0], [0.00401, -0.00401, 1]],
+  deuteranopia: [[0.29275, 0.70725, 0], [0.29275, 0.70725, 0], [-0.02234, 0.02234, 1]],
+};
+
+test('palette: the methods keep Okabe–Ito colours that stay apart for colour-blind readers, GRPO and GRPO+OPSD above all', () => {
+  const okabeIto = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#000000'];
+  const cells = ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd'].map((m) => cell(m, m, 1, [[0, 0.3], [4, 0.5]]));
+  const spec = chartSpecs({ dir: '/nowhere', name: 'palette', cells })[0]!.spec as unknown as { layer: { encoding: { color?: { scale?: { domain: string[]; range: string[] } } } }[] };
+  const scale = spec.layer[1]!.encoding.color!.scale!;
+  const colour = Object.fromEntries(scale.domain.map((label, i) => [label, scale.range[i]!.toLowerCase()]));
+  for (const label of ['GRPO', 'OPSD', 'SDPO', 'GRPO+OPSD', 'RLSD']) assert.ok(okabeIto.includes(colour[label]!), `${label}: ${colour[label]} is not an Okabe–Ito colour`);
+  const methods = ['GRPO', 'OPSD', 'SDPO', 'GRPO+OPSD', 'RLSD'];
+  for (const [kind, m] of Object.entries(DICHROMACY)) {
+    const seen = (hex: string): number[] => m.map((row) => row.reduce((acc, w, j) => acc + w * linear(hex)[j]!, 0));
+    for (const a of methods)
+      for (const b of methods) {
+        if (a >= b) continue;
+        const d = Math.hypot(...seen(colour[a]!).map((x, j) => x - seen(colour[b]!)[j]!));
+        // GRPO+OPSD is GRPO plus a term: the two lines are read side by side, so they are kept furthest apart.
+        const least = a === 'GRPO' && b === 'GRPO+OPSD' ? 0.25 : 0.1;
+        assert.ok(d > least, `${a} and ${b} look alike under ${kind} (distance ${d.toFixed(3)})`);
+      }
+  }
 });

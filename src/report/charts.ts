@@ -23,20 +23,36 @@ export interface RenderedChart {
   svg: string;
 }
 
-/** Tableau 10 without its grey, which is kept for the Base reference line. */
-const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d'];
-/** The paper's methods keep their colour in every report, with or without override rows beside them. */
-const METHOD_COLOUR: Record<string, string> = { base: '#888888', grpo: PALETTE[0]!, opsd: PALETTE[1]!, sdpo: PALETTE[2]!, hybrid: PALETTE[3]!, rlsd: PALETTE[4]! };
-// Override rows and other methods: the strongest remaining hues first (the yellow reads poorly on white).
-const SPARE_COLOURS = [PALETTE[6]!, PALETTE[8]!, PALETTE[7]!, PALETTE[5]!];
+/**
+ * Okabe & Ito's colour-blind-safe palette (Color Universal Design, 2008), which stays apart under protanopia and
+ * deuteranopia; grey is kept for the Base reference line.
+ */
+const OKABE_ITO = { orange: '#E69F00', skyBlue: '#56B4E9', bluishGreen: '#009E73', yellow: '#F0E442', blue: '#0072B2', vermillion: '#D55E00', reddishPurple: '#CC79A7', black: '#000000' };
+/**
+ * The paper's methods keep their colour in every report, with or without override rows beside them. GRPO and
+ * GRPO+OPSD (GRPO plus a term, read side by side) take the pair furthest apart for dichromats: blue and bluish green.
+ */
+const METHOD_COLOUR: Record<string, string> = {
+  base: '#888888',
+  grpo: OKABE_ITO.blue,
+  opsd: OKABE_ITO.orange,
+  sdpo: OKABE_ITO.reddishPurple,
+  hybrid: OKABE_ITO.bluishGreen,
+  rlsd: OKABE_ITO.vermillion,
+};
+// Override rows and other methods: the remaining colours (the yellow reads poorly on white, so last).
+const SPARE_COLOURS = [OKABE_ITO.skyBlue, OKABE_ITO.black, OKABE_ITO.yellow];
 
-/** The dynamics panels: metrics.jsonl keys (summed when several: the clip ratio is low + high) and their axis titles. */
-export const DYNAMICS_PANELS: readonly { panel: string; keys: readonly string[] }[] = [
-  { panel: 'Reward (critic/score/mean)', keys: ['critic/score/mean'] },
+/**
+ * The dynamics panels: metrics.jsonl keys (summed when several: the clip ratio is low + high), their axis titles, and
+ * the factor a value is drawn with (rates in percent, as every accuracy of the report).
+ */
+export const DYNAMICS_PANELS: readonly { panel: string; keys: readonly string[]; scale?: number }[] = [
+  { panel: 'Reward (%, critic/score/mean)', keys: ['critic/score/mean'], scale: 100 },
   { panel: 'Entropy (actor/entropy)', keys: ['actor/entropy'] },
   { panel: 'Response length (tokens)', keys: ['response_length/mean'] },
-  { panel: 'Leakage rate (leakage/rate)', keys: ['leakage/rate'] },
-  { panel: 'RLSD weight clip ratio (low + high)', keys: ['grpo_opsd/stgca_clip_low_ratio', 'grpo_opsd/stgca_clip_high_ratio'] },
+  { panel: 'Leakage rate (%, leakage/rate)', keys: ['leakage/rate'], scale: 100 },
+  { panel: 'RLSD weight clip ratio (%, low + high)', keys: ['grpo_opsd/stgca_clip_low_ratio', 'grpo_opsd/stgca_clip_high_ratio'], scale: 100 },
   { panel: 'RLSD |Δ| (rlsd/delta_abs_mean)', keys: ['rlsd/delta_abs_mean'] },
   { panel: 'Teacher tokens per step', keys: ['perf/teacher_tokens'] },
 ];
@@ -309,7 +325,7 @@ export function dynamicsPoints(groups: ReportRow[]): { values: DynamicsPoint[]; 
   const { window, stride } = dynamicsSmoothing(maxStep);
   const values: DynamicsPoint[] = [];
   const panels = new Set<string>();
-  for (const { panel, keys } of DYNAMICS_PANELS) {
+  for (const { panel, keys, scale = 1 } of DYNAMICS_PANELS) {
     for (const g of training) {
       const byStep = new Map<number, number[]>();
       for (const c of g.cells) {
@@ -325,8 +341,8 @@ export function dynamicsPoints(groups: ReportRow[]): { values: DynamicsPoint[]; 
           }
           if (!any) continue;
           const list = byStep.get(d.step);
-          if (list) list.push(sum);
-          else byStep.set(d.step, [sum]);
+          if (list) list.push(scale * sum);
+          else byStep.set(d.step, [scale * sum]);
         }
       }
       if (byStep.size === 0) continue;

@@ -9,7 +9,7 @@ import { num } from '../util/flags.ts';
 import { reportFiles, stdoutSummary } from './formats.ts';
 import { writeChartsAndHtml } from './html.ts';
 import { loadSweepRecords } from './records.ts';
-import { buildTables, defaultComparisons, rowNames, type Comparison, type ReportTables } from './tables.ts';
+import { buildTables, comparableRows, defaultComparisons, type Comparison, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
 
 export const DEFAULT_BOOTSTRAP = 2000;
@@ -20,7 +20,7 @@ export const REPORT_DIR = 'report';
 export interface ReportOptions {
   /** Output folder (default DIR/report). */
   out?: string;
-  /** Pairs to compare; default RLSD against GRPO when both rows exist. */
+  /** Pairs to compare; default each method against GRPO and against the base checkpoint (tables.ts defaultComparisons). */
   comparisons?: readonly Comparison[];
   resamples?: number;
   seed?: number;
@@ -78,7 +78,7 @@ export async function writeReport(from: string | SweepRecords, opts: ReportOptio
     seed: opts.seed ?? DEFAULT_BOOTSTRAP_SEED,
   });
   const source = records.source === 'run folders' ? `the run folders of ${records.name}` : `${records.name}'s sweep.json and cell folders`;
-  const files = reportFiles(records.name, source, tables);
+  const files = reportFiles(records.name, source, tables, out);
   const written: string[] = [];
   // One file at a time, each atomically: a report killed midway leaves whole files, old or new.
   for (const [name, text] of Object.entries(files)) {
@@ -101,7 +101,7 @@ export const reportCommand = (cli: Argv): Argv =>
           describe: 'a sweep folder (the --out of `rlsd-bench sweep`, with sweep.json), or a folder of runs trained by hand (each a `train --out` with run.json, up to 4 levels below it, e.g. results/runs): grouped by method and the settings in run.json, with their seeds; laid out <row>/seed-<n>/, the folder names give the rows',
         })
         .option('out', { type: 'string', defaultDescription: 'DIR/report', describe: 'folder to write the report to (accuracy, convergence, dynamics, paired: .md and .csv; accuracy.tex; report.md)' })
-        .option('compare', { type: 'string', array: true, defaultDescription: 'rlsd:grpo when both rows exist', describe: 'paired bootstrap of row A against row B (A:B, rows as named in the sweep; repeatable)' })
+        .option('compare', { type: 'string', array: true, defaultDescription: 'each method against grpo and against base', describe: 'paired bootstrap of row A against row B (A:B, rows as named in the sweep; `base`: the base checkpoint; repeatable); the report opens with their verdict' })
         .option('bootstrap', { type: 'number', default: DEFAULT_BOOTSTRAP, describe: 'bootstrap resamples of the paired comparison' })
         .option('seed', { type: 'number', default: DEFAULT_BOOTSTRAP_SEED, describe: "seed of the bootstrap's resampling (the same seed gives the same intervals)" }),
     async (argv) => {
@@ -109,7 +109,7 @@ export const reportCommand = (cli: Argv): Argv =>
       const seed = num('seed', argv.seed, { integer: true, min: 0, max: 2 ** 32 - 1 });
       const records = loadSweepRecords(String(argv.dir));
       const raw = argv.compare === undefined ? [] : (Array.isArray(argv.compare) ? argv.compare : [argv.compare]).map(String);
-      const comparisons = raw.length ? parseComparisons(raw, rowNames(records)) : undefined;
+      const comparisons = raw.length ? parseComparisons(raw, comparableRows(records)) : undefined;
       const res = await writeReport(records, {
         ...(argv.out !== undefined ? { out: String(argv.out) } : {}),
         ...(comparisons ? { comparisons } : {}),

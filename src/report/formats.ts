@@ -1,11 +1,12 @@
 // The report's tables as text: Markdown (padded, so it also reads on a terminal), CSV (csv-stringify) and, for the
 // accuracy table, LaTeX with booktabs rules. Output is a function of the table data alone, with fixed decimals and a
 // fixed order, so two reports of the same records are byte-identical.
+import { relative, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
 import { WEMATH_PAPER_NOTE } from '../headline-metrics.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type PairedTable, type ReportTables, type TuningTable } from './tables.ts';
-import type { Summary } from './stats.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationRow, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type PairedTable, type ReportTables, type TuningTable, type VerdictRow, type VerdictTable } from './tables.ts';
+import { boundedInterval, minimumDetectableDifference, type Summary } from './stats.ts';
 
 const DASH = '—';
 
@@ -21,10 +22,15 @@ export function signed(x: number, digits = 2): string {
   return Number(s) === 0 ? s : `${x > 0 ? '+' : '−'}${s}`;
 }
 
-/** mean ± CI half-width, "mean (n=1)" for one seed, — for none. */
+/**
+ * An accuracy in percent: mean ± CI half-width; "mean [low, high]" when the interval would run past 0–100 and is
+ * clipped to it (stats.ts boundedInterval); "mean (n=1)" for one seed; — for none.
+ */
 export function meanCi(s: Summary, digits = 2): string {
   if (s.n === 0 || !Number.isFinite(s.mean)) return DASH;
-  return s.n === 1 ? `${s.mean.toFixed(digits)} (n=1)` : `${s.mean.toFixed(digits)} ± ${fixed(s.half, digits)}`;
+  if (s.n === 1) return `${s.mean.toFixed(digits)} (n=1)`;
+  const b = boundedInterval(s);
+  return b.clipped ? `${s.mean.toFixed(digits)} [${b.lo.toFixed(digits)}, ${b.hi.toFixed(digits)}]` : `${s.mean.toFixed(digits)} ± ${fixed(s.half, digits)}`;
 }
 
 /** A p-value as printed: three decimals, "< 0.001" below that. */
@@ -96,7 +102,8 @@ export function paperMarkdown(): string {
 
 /** Both variants in one CSV: per column its mean, CI half-width (points) and a best flag. */
 export function accuracyCsv(tables: readonly AccuracyTable[]): string {
-  const header = ['variant', 'row', 'label', 'seeds', 'steps', ...ACCURACY_COLUMNS.flatMap((c) => [`${c}_mean`, `${c}_ci95`, `${c}_best`]), 'delta_base', 'delta_grpo'];
+  // _ci95: the Student-t half-width; _lo / _hi: the interval kept in 0–100 (the bounds the tables print when clipped).
+  const header = ['variant', 'row', 'label', 'seeds', 'steps', ...ACCURACY_COLUMNS.flatMap((c) => [`${c}_mean`, `${c}_ci95`, `${c}_best`]), 'delta_base', 'delta_grpo', ...ACCURACY_COLUMNS.flatMap((c) => [`${c}_lo`, `${c}_hi`])];
   const rows = tables.flatMap((t) =>
     t.rows.map((r) => [
       t.variant,
@@ -107,6 +114,10 @@ export function accuracyCsv(tables: readonly AccuracyTable[]): string {
       ...ACCURACY_COLUMNS.flatMap((c) => [csvNum(r.values[c].mean), csvNum(r.values[c].half), t.best[c].includes(r.row) ? '1' : '0']),
       csvNum(r.deltaBase),
       csvNum(r.deltaGrpo),
+      ...ACCURACY_COLUMNS.flatMap((c) => {
+        const b = boundedInterval(r.values[c]);
+        return [csvNum(b.lo), csvNum(b.hi)];
+      }),
     ]),
   );
   return csv(header, rows);
@@ -126,7 +137,9 @@ export function latexText(s: string): string {
 
 function latexMeanCi(s: Summary): string {
   if (s.n === 0 || !Number.isFinite(s.mean)) return '--';
-  return s.n === 1 ? `${s.mean.toFixed(2)} (n=1)` : `${s.mean.toFixed(2)} $\\pm$ ${fixed(s.half)}`;
+  if (s.n === 1) return `${s.mean.toFixed(2)} (n=1)`;
+  const b = boundedInterval(s);
+  return b.clipped ? `${s.mean.toFixed(2)} [${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}]` : `${s.mean.toFixed(2)} $\\pm$ ${fixed(s.half)}`;
 }
 
 function latexSigned(x: number): string {
@@ -235,9 +248,67 @@ export function pairedMarkdown(t: PairedTable): string {
 }
 
 export function pairedCsv(t: PairedTable): string {
-  const header = ['a', 'b', 'variant', 'benchmark', 'diff', 'ci_lo', 'ci_hi', 'p', 'items', 'seeds', 'resamples'];
-  const rows = t.rows.map((r) => [r.a, r.b, r.variant, r.benchmark, csvNum(r.result.diff), csvNum(r.result.lo), csvNum(r.result.hi), csvNum(r.result.p), String(r.result.items), String(r.result.seeds), String(r.result.resamples)]);
+  // se: the bootstrap's standard error of diff; mdd: the minimum detectable difference (the verdict's caption).
+  const header = ['a', 'b', 'variant', 'benchmark', 'diff', 'ci_lo', 'ci_hi', 'p', 'items', 'seeds', 'resamples', 'se', 'mdd'];
+  const rows = t.rows.map((r) => [
+    r.a,
+    r.b,
+    r.variant,
+    r.benchmark,
+    csvNum(r.result.diff),
+    csvNum(r.result.lo),
+    csvNum(r.result.hi),
+    csvNum(r.result.p),
+    String(r.result.items),
+    String(r.result.seeds),
+    String(r.result.resamples),
+    csvNum(r.result.se),
+    csvNum(minimumDetectableDifference(r.result.se)),
+  ]);
   return csv(header, rows);
+}
+
+// ---- The verdict and the configuration.
+
+/** One comparison in words: difference, interval, p, MDD at the seed count, then the verdict. */
+export function verdictSentence(r: VerdictRow): string {
+  const head = `${r.aLabel} vs ${r.bLabel}`;
+  const x = r.result;
+  if (!Number.isFinite(x.diff)) return `${head}: ${r.words}.`;
+  const p = x.p < 0.001 ? 'p < 0.001' : `p = ${x.p.toFixed(3)}`;
+  const ci = Number.isFinite(x.lo) ? `95 % CI ${signed(x.lo)} to ${signed(x.hi)}` : '95 % CI —';
+  return `${head}: ${signed(x.diff)} points (${ci}, ${p}, MDD ${fixed(r.mdd)} points at ${x.seeds} seed${x.seeds === 1 ? '' : 's'}) — ${r.words}.`;
+}
+
+export function verdictMarkdown(t: VerdictTable): string {
+  const body = t.rows.length ? t.rows.map((r) => `- ${verdictSentence(r)}`).join('\n') : '- No comparison: no two rows with done cells.';
+  return `### Verdict\n\n${body}\n\n${t.caption}\n`;
+}
+
+/** A duration as the configuration prints it: 42 s, 3.5 min, 1.2 h. */
+export function wallText(seconds: number): string {
+  if (!Number.isFinite(seconds)) return DASH;
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  return seconds < 3600 ? `${(seconds / 60).toFixed(1)} min` : `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A run folder's link target: relative to `from` (the report's folder) with / separators, else the absolute path. */
+export function runLink(dir: string, from?: string): string {
+  return from === undefined ? dir : relative(from, dir).split(sep).join('/') || '.';
+}
+
+export const CONFIGURATION_HEADER = ['Method', 'lr (schedule)', 'teacher', 'privileged context', 'steps', 'seeds', 'backend (kernels)', 'commit', 'wall time / seed', 'runs'] as const;
+
+/** A configuration row's text cells, in CONFIGURATION_HEADER order without the runs. */
+export function configurationCells(r: ConfigurationRow): string[] {
+  return [r.label, r.lr, r.teacher, r.context, r.steps, r.seeds, r.backend, r.commit, wallText(r.wallSeconds)];
+}
+
+/** The configuration table; each row links to its run folders, relative to `linkFrom` (the report's folder). */
+export function configurationMarkdown(t: ConfigurationTable, linkFrom?: string): string {
+  const rows = t.rows.map((r) => [...configurationCells(r), r.runs.map((x) => `[seed ${x.seed}](${runLink(x.dir, linkFrom)})`).join(' ')]);
+  const table = rows.length ? markdownTable([...CONFIGURATION_HEADER], rows, CONFIGURATION_HEADER.map((): Align => 'l')) : 'No row with a done cell.\n';
+  return `### Configuration\n\n${table}\n${t.caption}\n`;
 }
 
 export function tuningMarkdown(t: TuningTable): string {
@@ -268,8 +339,11 @@ export function excludedMarkdown(cells: readonly ExcludedCell[]): string {
   return `### Excluded cells\n\n${cells.length} cell${cells.length === 1 ? ' is' : 's are'} not in the tables:\n\n${cells.map((c) => `- ${c.id} — ${c.state}: ${c.reason}`).join('\n')}\n`;
 }
 
-/** The text of every report file, by file name (report.md combines the tables; stdout shows a part of it). */
-export function reportFiles(name: string, source: string, t: ReportTables): Record<string, string> {
+/**
+ * The text of every report file, by file name (report.md combines the tables; stdout shows a part of it). `out`: the
+ * report's folder, which the links to run folders are relative to (absolute paths without it).
+ */
+export function reportFiles(name: string, source: string, t: ReportTables, out?: string): Record<string, string> {
   const excluded = excludedMarkdown(t.excluded);
   const withExcluded = (md: string): string => `${md}\n${excluded}`;
   const accuracy = `${accuracyMarkdown(t.accuracy.last)}\n${accuracyMarkdown(t.accuracy.peak)}\n${paperMarkdown()}`;
@@ -291,12 +365,12 @@ export function reportFiles(name: string, source: string, t: ReportTables): Reco
   }
   files['report.md'] =
     `# rlsd-bench report: ${name}\n\nRebuilt from the records in ${source}.\n\n` +
-    [excluded, accuracy, ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), dynamicsMarkdown(t.dynamics), pairedMarkdown(t.paired)].join('\n');
+    [verdictMarkdown(t.verdict), configurationMarkdown(t.configuration, out), excluded, accuracy, ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), dynamicsMarkdown(t.dynamics), pairedMarkdown(t.paired)].join('\n');
   return files;
 }
 
-/** What `report` prints: both accuracy tables, the convergence table and the excluded cells. */
+/** What `report` (and a sweep at its end) prints: both accuracy tables, the convergence table, the excluded cells, then the verdict. */
 export function stdoutSummary(t: ReportTables): string {
   const tuning = tuningMarkdown(t.tuning);
-  return [accuracyMarkdown(t.accuracy.last), accuracyMarkdown(t.accuracy.peak), ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), excludedMarkdown(t.excluded)].join('\n');
+  return [accuracyMarkdown(t.accuracy.last), accuracyMarkdown(t.accuracy.peak), ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), excludedMarkdown(t.excluded), verdictMarkdown(t.verdict)].join('\n');
 }

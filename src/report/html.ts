@@ -6,14 +6,14 @@ import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../util/fs.ts';
 import { renderCharts, saveCharts, type RenderedChart } from './charts.ts';
 import type { ReportContext } from './command.ts';
-import { fixed, meanCi, pValue, signed } from './formats.ts';
+import { CONFIGURATION_HEADER, configurationCells, fixed, meanCi, pValue, runLink, signed, verdictSentence } from './formats.ts';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
 import { WEMATH_PAPER_NOTE } from '../headline-metrics.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type PairedTable, type ReportTables } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type PairedTable, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
 
-/** A table cell: text, optionally bold (the best value of a column). */
-export type HtmlCell = string | { text: string; strong: boolean };
+/** A table cell: text, optionally bold (the best value of a column), or links (a row's run folders). */
+export type HtmlCell = string | { text: string; strong: boolean } | { links: readonly { text: string; href: string }[] };
 
 export interface HtmlTable {
   header: readonly string[];
@@ -79,6 +79,7 @@ tbody tr:nth-child(even) { background: #fbfbfb; }
 td.r, th.r { text-align: right; }
 td.l, th.l { text-align: left; }
 td strong { color: #0b4f9c; }
+td a { color: #2b5ea7; }
 p.caption { color: #555; font-size: 13px; max-width: 1100px; margin: 4px 0 18px; }
 figure { margin: 16px 0 28px; }
 figure svg { max-width: 100%; height: auto; display: block; }
@@ -91,9 +92,12 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 13px; }
 function renderTable(t: HtmlTable): string {
   const cls = (j: number): string => t.align[j] ?? 'l';
   const head = t.header.map((h, j) => `<th class="${cls(j)}" scope="col">${escapeHtml(h)}</th>`).join('');
-  const body = t.rows
-    .map((r) => `<tr>${r.map((c, j) => (typeof c === 'string' ? `<td class="${cls(j)}">${escapeHtml(c)}</td>` : `<td class="${cls(j)}">${c.strong ? `<strong>${escapeHtml(c.text)}</strong>` : escapeHtml(c.text)}</td>`)).join('')}</tr>`)
-    .join('\n');
+  const cell = (c: HtmlCell): string => {
+    if (typeof c === 'string') return escapeHtml(c);
+    if ('links' in c) return c.links.map((l) => `<a href="${escapeHtml(l.href)}">${escapeHtml(l.text)}</a>`).join(' ');
+    return c.strong ? `<strong>${escapeHtml(c.text)}</strong>` : escapeHtml(c.text);
+  };
+  const body = t.rows.map((r) => `<tr>${r.map((c, j) => `<td class="${cls(j)}">${cell(c)}</td>`).join('')}</tr>`).join('\n');
   const caption = t.caption ? `\n<p class="caption">${inline(t.caption)}</p>` : '';
   return `<div class="table-wrap"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>${caption}`;
 }
@@ -216,6 +220,16 @@ export function pairedHtmlTable(t: PairedTable): HtmlTable {
   };
 }
 
+/** The configuration table; each row links to its run folders, relative to `linkFrom` (the page's folder). */
+export function configurationHtmlTable(t: ConfigurationTable, linkFrom?: string): HtmlTable {
+  return {
+    header: CONFIGURATION_HEADER,
+    align: CONFIGURATION_HEADER.map((): 'l' => 'l'),
+    rows: t.rows.map((r) => [...configurationCells(r), { links: r.runs.map((x) => ({ text: `seed ${x.seed}`, href: `${runLink(x.dir, linkFrom)}/` })) }]),
+    caption: t.caption,
+  };
+}
+
 function excludedBlocks(cells: readonly ExcludedCell[]): HtmlBlock[] {
   if (cells.length === 0) return [{ kind: 'paragraph', text: 'None: every cell is done and in the tables and charts.' }];
   return [
@@ -229,7 +243,7 @@ function excludedBlocks(cells: readonly ExcludedCell[]): HtmlBlock[] {
  * beside them), convergence with its charts, dynamics with its chart, the paired comparison. A chart this list does
  * not place goes in a last "More charts" section, so none is dropped.
  */
-export function reportSections(tables: ReportTables, charts: readonly RenderedChart[]): HtmlSection[] {
+export function reportSections(tables: ReportTables, charts: readonly RenderedChart[], linkFrom?: string): HtmlSection[] {
   const placed = new Set<string>();
   const chart = (name: string): HtmlBlock[] => {
     const c = charts.find((x) => x.name === name);
@@ -238,6 +252,21 @@ export function reportSections(tables: ReportTables, charts: readonly RenderedCh
     return [{ kind: 'chart', chart: c }];
   };
   const sections: HtmlSection[] = [
+    {
+      id: 'verdict',
+      heading: 'Verdict',
+      blocks: [
+        tables.verdict.rows.length > 0 ? { kind: 'list', items: tables.verdict.rows.map(verdictSentence) } : { kind: 'paragraph', text: 'No comparison: no two rows with done cells.' },
+        { kind: 'paragraph', text: tables.verdict.caption },
+      ],
+    },
+    {
+      id: 'configuration',
+      heading: 'Configuration',
+      blocks: [
+        tables.configuration.rows.length > 0 ? { kind: 'table', table: configurationHtmlTable(tables.configuration, linkFrom) } : { kind: 'paragraph', text: 'No row with a done cell.' },
+      ],
+    },
     { id: 'excluded', heading: 'Excluded cells', blocks: excludedBlocks(tables.excluded) },
     {
       id: 'accuracy',
@@ -272,13 +301,13 @@ export function reportSections(tables: ReportTables, charts: readonly RenderedCh
 }
 
 /** The page of a sweep's report: title, provenance line and sections (see reportSections). */
-export function reportHtml(records: SweepRecords, tables: ReportTables, charts: readonly RenderedChart[]): string {
+export function reportHtml(records: SweepRecords, tables: ReportTables, charts: readonly RenderedChart[], out?: string): string {
   const done = records.cells.filter((c) => c.state === 'done').length;
   const source = records.source === 'run folders' ? `the run folders under ${records.dir}` : `${records.dir}/sweep.json and its cell folders`;
   return renderHtml({
     title: `rlsd-bench report: ${records.name}`,
     generated: `Rebuilt by \`rlsd-bench report\` from the records in ${source}: ${done} of ${records.cells.length} cells done.`,
-    sections: reportSections(tables, charts),
+    sections: reportSections(tables, charts, out),
   });
 }
 
@@ -294,6 +323,6 @@ export function writeHtml(file: string, html: string): void {
 export async function writeChartsAndHtml(ctx: Pick<ReportContext, 'records' | 'tables' | 'out'>): Promise<string[]> {
   const charts = await renderCharts(ctx.records);
   const files = await saveCharts(charts, join(ctx.out, CHARTS_DIR));
-  writeHtml(join(ctx.out, HTML_FILE), reportHtml(ctx.records, ctx.tables, charts));
+  writeHtml(join(ctx.out, HTML_FILE), reportHtml(ctx.records, ctx.tables, charts, ctx.out));
   return [...files.map((f) => relative(ctx.out, f)), HTML_FILE];
 }

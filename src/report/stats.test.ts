@@ -1,7 +1,7 @@
 // Golden tests of the report's statistics against values computed by hand or taken from standard tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { incompleteBeta, lnGamma, mean, pairedBootstrap, sampleSd, sortedQuantile, summarize, tQuantile, type SeedPair } from './stats.ts';
+import { boundedInterval, incompleteBeta, lnGamma, mean, MDD_FACTOR, minimumDetectableDifference, pairedBootstrap, sampleSd, sortedQuantile, summarize, tQuantile, type SeedPair } from './stats.ts';
 
 const close = (got: number, want: number, tol: number, what = ''): void => assert.ok(Math.abs(got - want) <= tol, `${what} ${got} ≠ ${want} (±${tol})`);
 
@@ -66,7 +66,7 @@ const items = (prefix: string, verdicts: number[]): Map<string, number> => new M
 test('stats: paired bootstrap — A always right, B always wrong: diff 1, CI [1, 1], p = 2 / (R + 1)', () => {
   const pairs: SeedPair[] = [1, 2, 3].map(() => ({ a: items('mmmu', Array(10).fill(1)), b: items('mmmu', Array(10).fill(0)) }));
   const r = pairedBootstrap(pairs, { resamples: 999, seed: 1 });
-  assert.deepEqual(r, { diff: 1, lo: 1, hi: 1, p: 2 / 1000, items: 10, seeds: 3, resamples: 999 });
+  assert.deepEqual(r, { diff: 1, lo: 1, hi: 1, p: 2 / 1000, se: 0, items: 10, seeds: 3, resamples: 999 });
   const flipped = pairedBootstrap(pairs.map((p) => ({ a: p.b, b: p.a })), { resamples: 999, seed: 1 });
   assert.equal(flipped.diff, -1);
   assert.equal(flipped.p, 2 / 1000);
@@ -129,4 +129,19 @@ test('stats: paired bootstrap of empty input is NaN with zero items', () => {
   assert.equal(disjoint.items, 0);
   assert.equal(disjoint.seeds, 1);
   assert.ok(Number.isNaN(disjoint.diff));
+});
+
+test('stats: the bootstrap standard error, the minimum detectable difference (2.80 SE) and intervals kept in 0–100', () => {
+  // Two items, differences 1 and 0: a resample's mean is 0, 0.5 or 1 with probabilities 1/4, 1/2, 1/4 → sd √(1/8).
+  const r = pairedBootstrap([{ a: items('x', [1, 1]), b: items('x', [0, 1]) }], { resamples: 4000, seed: 3 });
+  close(r.se, Math.sqrt(1 / 8), 0.01, 'se');
+  // z(0.975) + z(0.80) = 1.959964 + 0.841621.
+  close(MDD_FACTOR, 2.801585, 1e-6, 'MDD factor');
+  close(minimumDetectableDifference(r.se), MDD_FACTOR * r.se, 1e-12, "MDD");
+  // Two seeds, 10 and 90: 50 ± 12.706 · 56.57 / √2 = 50 ± 508 → [0, 100], clipped; 50 and 52 stay as they are.
+  assert.deepEqual(boundedInterval(summarize([10, 90])), { lo: 0, hi: 100, clipped: true });
+  const inside = boundedInterval(summarize([50, 52]));
+  assert.equal(inside.clipped, false);
+  close(inside.lo, 51 - 12.706205 * Math.SQRT2 / Math.SQRT2, 1e-5, 'lo');
+  assert.ok(Number.isNaN(boundedInterval(summarize([50])).lo), 'one seed: no interval');
 });

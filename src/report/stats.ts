@@ -165,6 +165,17 @@ export function summarize(xs: readonly number[]): Summary {
   return { n, mean: mean(v), sd, half: n < 2 ? NaN : (tQuantile(0.975, n - 1) * sd) / Math.sqrt(n) };
 }
 
+/**
+ * The 95 % interval of a Summary kept inside [min, max] (an accuracy in percent cannot leave 0–100; two seeds give
+ * t(0.975, 1) = 12.7 and a half-width that can exceed the scale). `clipped`: whether a bound was moved.
+ */
+export function boundedInterval(s: Summary, min = 0, max = 100): { lo: number; hi: number; clipped: boolean } {
+  if (!Number.isFinite(s.half)) return { lo: NaN, hi: NaN, clipped: false };
+  const lo = s.mean - s.half;
+  const hi = s.mean + s.half;
+  return { lo: Math.max(min, lo), hi: Math.min(max, hi), clipped: lo < min || hi > max };
+}
+
 /** Linear-interpolation quantile (R's type 7) of sorted values. */
 export function sortedQuantile(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
@@ -206,13 +217,15 @@ export interface BootstrapResult {
    * 0 are common, and counting them keeps the test conservative); the +1 keeps p above 0 for a finite number of draws.
    */
   p: number;
+  /** Standard deviation of the resampled differences: the bootstrap's standard error of diff. */
+  se: number;
   /** Items paired (present for both methods in every seed pair). */
   items: number;
   seeds: number;
   resamples: number;
 }
 
-const EMPTY: BootstrapResult = { diff: NaN, lo: NaN, hi: NaN, p: NaN, items: 0, seeds: 0, resamples: 0 };
+const EMPTY: BootstrapResult = { diff: NaN, lo: NaN, hi: NaN, p: NaN, se: NaN, items: 0, seeds: 0, resamples: 0 };
 
 /**
  * Paired bootstrap of the accuracy difference A − B over items and seeds. Items are those both methods answered in
@@ -269,5 +282,16 @@ export function pairedBootstrap(pairs: readonly SeedPair[], opts: BootstrapOptio
   }
   draws.sort();
   const p = diff === 0 ? 1 : Math.min(1, (2 * (opposite + 1)) / (R + 1));
-  return { diff, lo: sortedQuantile(draws, 0.025), hi: sortedQuantile(draws, 0.975), p, items: K, seeds: S, resamples: R };
+  return { diff, lo: sortedQuantile(draws, 0.025), hi: sortedQuantile(draws, 0.975), p, se: R > 1 ? sampleSd(Array.from(draws)) : NaN, items: K, seeds: S, resamples: R };
+}
+
+/**
+ * z(0.975) + z(0.80): a difference of this many standard errors is detected with 80 % power by a two-sided test at
+ * α = 0.05 (the usual minimum detectable difference: MDD = (z₁₋α/₂ + z₁₋β) · SE).
+ */
+export const MDD_FACTOR = tQuantile(0.975, Infinity) + tQuantile(0.8, Infinity);
+
+/** The minimum detectable difference of a comparison whose difference has standard error `se` (see MDD_FACTOR). */
+export function minimumDetectableDifference(se: number): number {
+  return MDD_FACTOR * se;
 }

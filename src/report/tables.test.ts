@@ -78,8 +78,8 @@ test('tables: last and peak evaluations (peak ties → earliest), the base row a
   assert.deepEqual(row(last, 'base').steps, [0]);
   assert.deepEqual(row(last, 'grpo').steps, [100, 100]);
   assert.ok(Math.abs(row(last, 'grpo').values.avg.mean - 55) < 1e-9);
-  // GRPO and RLSD tie at 55.00: both marked.
-  assert.deepEqual(last.best.avg, ['grpo', 'rlsd']);
+  // GRPO and RLSD tie at 55.00, but RLSD has one seed: only GRPO is marked (one-seed rows are never best).
+  assert.deepEqual(last.best.avg, ['grpo']);
   assert.ok(Math.abs(row(last, 'rlsd').deltaBase - 15) < 1e-9);
   assert.ok(Math.abs(row(last, 'rlsd').deltaGrpo) < 1e-9);
   assert.ok(Number.isNaN(row(last, 'grpo').deltaGrpo) && Number.isNaN(row(last, 'base').deltaBase));
@@ -87,14 +87,16 @@ test('tables: last and peak evaluations (peak ties → earliest), the base row a
   // GRPO seed 2 reaches 0.6 at steps 50 and 100: the earliest counts.
   assert.deepEqual(row(peak, 'grpo').steps, [50, 50]);
   assert.deepEqual(row(peak, 'rlsd').steps, [50]);
-  assert.deepEqual(peak.best.avg, ['rlsd']);
+  // RLSD's single seed peaks highest (70) but is not marked; GRPO's two seeds peak at 60.
+  assert.deepEqual(peak.best.avg, ['grpo']);
   assert.match(peak.caption, /optimistic/);
   const md = accuracyMarkdown(last);
-  assert.match(md, /\| GRPO +\| +2 \| +100 \|.*\*\*55\.00 ± /);
-  assert.match(md, /\| RLSD +\| +1 \| +100 \|.*\*\*55\.00 \(n=1\)\*\*/);
+  // 50 and 60: 55 ± 63.53 would run past 0–100, so the clipped interval is printed.
+  assert.match(md, /\| GRPO +\| +2 \| +100 \|.*\*\*55\.00 \[0\.00, 100\.00\]\*\*/);
+  assert.match(md, /\| RLSD +\| +1 \| +100 \|.* 55\.00 \(n=1\) \|/);
   const csv = accuracyCsv([last, peak]);
   assert.match(csv, /^variant,row,label,seeds,steps,mmmu_mean,mmmu_ci95,mmmu_best,/);
-  assert.match(csv, /\npeak,rlsd,RLSD,1,50,70\.0000,,1,/);
+  assert.match(csv, /\npeak,rlsd,RLSD,1,50,70\.0000,,0,/);
 });
 
 test('tables: without a base cell the base row is the step-0 evaluation of a run, said in the caption', () => {
@@ -162,9 +164,9 @@ test('tables: dynamics over the first and last 10 % of steps, mean over seeds; m
       ['last', 541, 600],
     ],
   );
-  // Seed means over steps 1–60: 30.5 and 91.5 → 61; over 541–600: 570.5 and 1711.5 → 1141.
-  assert.equal(t.rows[0]!.values[0], 61);
-  assert.equal(t.rows[1]!.values[0], 1141);
+  // Seed means over steps 1–60: 30.5 and 91.5 → 61; over 541–600: 570.5 and 1711.5 → 1141; the reward in percent.
+  assert.equal(t.rows[0]!.values[0], 6100);
+  assert.equal(t.rows[1]!.values[0], 114100);
   const clip = t.columns.findIndex((c) => c.id === 'clip_ratio');
   assert.ok(Number.isNaN(t.rows[0]!.values[clip]!));
 });
@@ -214,7 +216,8 @@ test('formats: escaping, and the same files whatever order the cells are listed 
   const tex = accuracyLatex([accuracyTable(records(cells), 'last')]);
   assert.match(tex, /\\toprule\n.*\\\\\n\\midrule\n/);
   assert.match(tex, /GRPO \(lr=3e-5\) & 1 & 45\.00 \(n=1\)/);
-  assert.match(tex, /\\textbf\{60\.00 \(n=1\)\}/);
+  assert.match(tex, /\\textbf\{53\.00 \$\\pm\$ 38\.12\}/);
+  assert.match(tex, /RLSD & 1 & 60\.00 \(n=1\) &/);
   assert.ok(!/[±Δ−]/.test(tex), 'no bare Unicode symbols for pdflatex');
   assert.match(a['report.md']!, /rlsd\/seed-2 — running: running \(or interrupted\) at step 40 of 100/);
 });
@@ -248,4 +251,45 @@ test('tuning: grid rows of one method and key side by side; the value with the h
   assert.match(files['tuning.md']!, /Warning: this grid was evaluated on the test split/);
   assert.equal(files['tuning.csv']!.split('\n')[1], 'grpo,lr,3e-5,grpo-lr=3e-5,1,64.0000,64.0000,50,1');
   assert.equal(reportFiles('unit', 'sweep.json', buildTables(records([cell('grpo', 1, [[0, 0.6]])]), { comparisons: [], resamples: 100, seed: 1 }))['tuning.md'], undefined, 'no grid, no tuning file');
+});
+
+test('certainty: a 95 % interval that would run past 0–100 is printed clipped, as [lo, hi], and the caption says so', () => {
+  const r = records([
+    cell('grpo', 1, [[0, 0.4], [100, 0.1]]),
+    cell('grpo', 2, [[0, 0.4], [100, 0.9]]),
+    cell('rlsd', 1, [[0, 0.4], [100, 0.5]]),
+    cell('rlsd', 2, [[0, 0.4], [100, 0.52]]),
+  ]);
+  const t = accuracyTable(r, 'last');
+  const md = accuracyMarkdown(t);
+  // GRPO: 50 ± 12.706 · 56.57 / √2 = 50 ± 508.2 → clipped to [0, 100]; RLSD's 51 ± 12.71 stays inside.
+  assert.match(md, /\| GRPO +\| +2 \| +100 \| +50\.00 \[0\.00, 100\.00\] \|/);
+  assert.match(md, /\| RLSD +\| +2 \| +100 \| +\*\*51\.00 ± 12\.71\*\* \|/);
+  assert.doesNotMatch(md, /508/);
+  assert.match(t.caption, /clipped to 0–100/);
+  const csv = accuracyCsv([t]);
+  const header = csv.split('\n')[0]!.split(',');
+  const grpo = csv.split('\n').find((l) => l.startsWith('last,grpo,'))!.split(',');
+  assert.deepEqual([grpo[header.indexOf('avg_lo')], grpo[header.indexOf('avg_hi')]], ['0.0000', '100.0000']);
+});
+
+test('certainty: a one-seed row is never marked best, and the caption says what bold means', () => {
+  const r = records([
+    cell('base', 1, [[0, 0.4]], { steps: 1 }),
+    cell('grpo', 1, [[0, 0.4], [100, 0.5]]),
+    cell('grpo', 2, [[0, 0.4], [100, 0.52]]),
+    cell('rlsd', 1, [[0, 0.4], [100, 0.9]]),
+  ]);
+  const t = accuracyTable(r, 'last');
+  assert.deepEqual(t.best.avg, ['grpo']);
+  assert.match(accuracyMarkdown(t), /\| RLSD +\| +1 \| +100 \| +90\.00 \(n=1\) \|/);
+  assert.match(t.caption, /bold: the highest mean of the column among rows with at least 2 seeds/i);
+});
+
+test('certainty: the dynamics table gives rates (reward, leakage, clip ratio) in percent', () => {
+  const dyn: CellRecord['dynamics'] = [1, 2].map((step) => ({ step, values: { 'critic/score/mean': 0.25, 'leakage/rate': 0.1, 'grpo_opsd/stgca_clip_low_ratio': 0.01, 'grpo_opsd/stgca_clip_high_ratio': 0.02 } }));
+  const t = dynamicsTable(records([cell('rlsd', 1, [[0, 0.5]], { steps: 2, dynamics: dyn })]));
+  const col = (id: string): number => t.rows[0]!.values[t.columns.findIndex((c) => c.id === id)]!;
+  assert.deepEqual(['reward', 'leakage', 'clip_ratio'].map((id) => Number(col(id).toFixed(9))), [25, 10, 3]);
+  for (const id of ['reward', 'leakage', 'clip_ratio']) assert.match(t.columns.find((c) => c.id === id)!.label, /%/);
 });

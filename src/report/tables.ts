@@ -3,7 +3,7 @@
 // Accuracies are in percent (points) from here on; formats.ts turns these structures into Markdown, CSV and LaTeX.
 import { hashString } from '../util/rng.ts';
 import { WEMATH_HEADLINE_NOTE } from '../headline-metrics.ts';
-import { mean, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
+import { MDD_FACTOR, mean, minimumDetectableDifference, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
 
 /** The paper's row order (Table 2); override rows and other methods follow. */
@@ -110,7 +110,10 @@ export interface AccuracyRow {
 export interface AccuracyTable {
   variant: Variant;
   rows: AccuracyRow[];
-  /** The rows marked best in each column (highest mean at the printed two decimals; all of them on a tie). */
+  /**
+   * The rows marked best in each column: the highest mean at the printed two decimals (all of them on a tie) among rows
+   * with at least MIN_SEEDS_FOR_BEST seeds, since one seed says nothing of the spread.
+   */
   best: Record<AccuracyColumn, string[]>;
   /** The evaluation splits of the runs (test: the set tables report). */
   splits: string[];
@@ -119,6 +122,9 @@ export interface AccuracyTable {
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** Seeds a row needs to be marked best in a column. */
+export const MIN_SEEDS_FOR_BEST = 2;
 
 /** The splits the done cells evaluated on, sorted. */
 export function evalSplits(records: SweepRecords): string[] {
@@ -149,9 +155,9 @@ export function accuracyTable(records: SweepRecords, variant: Variant): Accuracy
   }
   const best = {} as Record<AccuracyColumn, string[]>;
   for (const col of ACCURACY_COLUMNS) {
-    const vals = rows.map((r) => r.values[col].mean).filter(Number.isFinite);
-    const top = vals.length ? Math.max(...vals.map(round2)) : NaN;
-    best[col] = rows.filter((r) => Number.isFinite(r.values[col].mean) && round2(r.values[col].mean) === top).map((r) => r.row);
+    const candidates = rows.filter((r) => Number.isFinite(r.values[col].mean) && r.values[col].n >= MIN_SEEDS_FOR_BEST);
+    const top = candidates.length ? Math.max(...candidates.map((r) => round2(r.values[col].mean))) : NaN;
+    best[col] = candidates.filter((r) => round2(r.values[col].mean) === top).map((r) => r.row);
   }
   const splits = evalSplits(records);
   const which =
@@ -160,7 +166,8 @@ export function accuracyTable(records: SweepRecords, variant: Variant): Accuracy
       : "each run's peak evaluation (its highest Avg, the earliest on a tie). The peak is chosen on the reported split itself, so it is optimistic; the last evaluation is the unbiased figure";
   const caption =
     `Held-out greedy accuracy (%) on the mini ${splits.join('/') || '—'} split at ${which}. ` +
-    `Mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval); n: seeds; best per column marked. ` +
+    `Mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval); where that interval would run past 0–100 it is clipped to 0–100 and printed as [low, high]. ` +
+    `n: seeds. Bold: the highest mean of the column among rows with at least ${MIN_SEEDS_FOR_BEST} seeds (one-seed rows are never bold). ` +
     `Avg: the unweighted mean of the five benchmarks (the paper's Avg). ${WEMATH_HEADLINE_NOTE} Δ: Avg minus the Base / GRPO row's Avg, in points. ${baseNote}`;
   return { variant, rows, best, splits, caption };
 }
@@ -276,21 +283,26 @@ export interface DynamicsColumn {
 }
 
 const key = (k: string) => (v: Readonly<Record<string, number>>) => v[k];
+/** A rate in percent, as every accuracy of the report. */
+const percent = (f: DynamicsColumn['value']): DynamicsColumn['value'] => (v) => {
+  const x = f(v);
+  return x === undefined ? undefined : 100 * x;
+};
 
 export const DYNAMICS_COLUMNS: readonly DynamicsColumn[] = [
-  { id: 'reward', label: 'reward', digits: 3, value: key('critic/score/mean') },
+  { id: 'reward', label: 'reward (%)', digits: 2, value: percent(key('critic/score/mean')) },
   { id: 'entropy', label: 'entropy', digits: 3, value: key('actor/entropy') },
   { id: 'length', label: 'resp. length', digits: 1, value: key('response_length/mean') },
-  { id: 'leakage', label: 'leakage', digits: 3, value: key('leakage/rate') },
+  { id: 'leakage', label: 'leakage (%)', digits: 2, value: percent(key('leakage/rate')) },
   {
     id: 'clip_ratio',
-    label: 'weight clip ratio',
-    digits: 3,
-    value: (v) => {
+    label: 'weight clip ratio (%)',
+    digits: 2,
+    value: percent((v) => {
       const lo = v['grpo_opsd/stgca_clip_low_ratio'];
       const hi = v['grpo_opsd/stgca_clip_high_ratio'];
       return lo === undefined && hi === undefined ? undefined : (lo ?? 0) + (hi ?? 0);
-    },
+    }),
   },
   { id: 'delta_abs', label: 'abs Δ', digits: 4, value: key('rlsd/delta_abs_mean') },
   { id: 'teacher_tokens', label: 'teacher tokens/step', digits: 0, value: key('perf/teacher_tokens') },
@@ -345,8 +357,8 @@ export function dynamicsTable(records: SweepRecords): DynamicsTable {
   }
   const caption =
     `Training dynamics per row: each seed's mean over the first and the last ${100 * DYNAMICS_WINDOW} % of its steps (the steps shown), then the mean over seeds. ` +
-    `reward: critic/score/mean; entropy: actor/entropy; resp. length: response_length/mean (tokens); leakage: leakage/rate (responses naming the reference); ` +
-    `weight clip ratio: grpo_opsd/stgca_clip_low_ratio + _high_ratio (RLSD); abs Δ: rlsd/delta_abs_mean; teacher tokens/step: perf/teacher_tokens; s/step: timing_s/step. ` +
+    `Rates in percent: reward (%): critic/score/mean × 100; leakage (%): leakage/rate × 100 (responses naming the reference); ` +
+    `weight clip ratio (%): (grpo_opsd/stgca_clip_low_ratio + _high_ratio) × 100 (RLSD). entropy: actor/entropy (nats); resp. length: response_length/mean (tokens); abs Δ: rlsd/delta_abs_mean; teacher tokens/step: perf/teacher_tokens; s/step: timing_s/step. ` +
     `—: the method logs no such metric.`;
   return { columns: DYNAMICS_COLUMNS, rows, caption };
 }
@@ -358,10 +370,30 @@ export interface Comparison {
   b: string;
 }
 
-/** RLSD against GRPO when the sweep has both rows, else nothing. */
+/** The name a comparison gives the base checkpoint when the records have no base row (each run's step-0 evaluation). */
+export const BASE_ROW = 'base';
+
+/** The base row of the records (method base, no override), if there is one. */
+function baseRowOf(rows: readonly ReportRow[]): ReportRow | undefined {
+  return rows.find((r) => r.method === 'base' && r.override === null);
+}
+
+/** The rows a comparison may name: the report's rows, and `base` (each run's step-0 evaluation) when no row is the base. */
+export function comparableRows(records: SweepRecords): string[] {
+  const rows = reportRows(records);
+  return baseRowOf(rows) ? rows.map((r) => r.row) : [...rows.map((r) => r.row), BASE_ROW];
+}
+
+/**
+ * The comparisons a report makes unless told: every method (rows without an override, with a done cell) against
+ * GRPO, then every one of them against the base checkpoint.
+ */
 export function defaultComparisons(records: SweepRecords): Comparison[] {
-  const names = new Set(records.cells.map((c) => c.row));
-  return names.has('rlsd') && names.has('grpo') ? [{ a: 'rlsd', b: 'grpo' }] : [];
+  const rows = reportRows(records);
+  const methods = rows.filter((r) => r.override === null && r.method !== 'base' && r.cells.length > 0);
+  const grpo = methods.find((r) => r.row === 'grpo');
+  const base = baseRowOf(rows)?.row ?? BASE_ROW;
+  return [...(grpo ? methods.filter((r) => r !== grpo).map((r) => ({ a: r.row, b: grpo.row })) : []), ...methods.map((r) => ({ a: r.row, b: base }))];
 }
 
 export interface PairedRow {
@@ -400,10 +432,20 @@ function benchmarkOrder(names: Iterable<string>): string[] {
 export function pairedTable(records: SweepRecords, comparisons: readonly Comparison[], opts: { resamples: number; seed: number }): PairedTable {
   const rows: PairedRow[] = [];
   const notes: string[] = [];
-  const byRow = new Map(reportRows(records).map((r) => [r.row, r]));
+  const allRows = reportRows(records);
+  const byRow = new Map(allRows.map((r) => [r.row, r]));
+  const baseRow = baseRowOf(allRows);
+  const isBase = (name: string): boolean => (baseRow ? name === baseRow.row : name === BASE_ROW);
+  // The base checkpoint is one deterministic evaluation: every seed of the other side is paired with it — the base
+  // cell's, or without one each run's own step-0 evaluation (the same checkpoint on the same items).
+  const baseSide = (other: readonly CellRecord[]): CellRecord[] => {
+    const cell = baseRow?.cells[0];
+    return other.map((c) => (cell ? cell : { ...c, id: `${c.id} (step 0)`, method: 'base', evaluations: c.evaluations.filter((e) => e.step === 0) }));
+  };
   for (const { a, b } of comparisons) {
-    const A = byRow.get(a)?.cells ?? [];
-    const B = byRow.get(b)?.cells ?? [];
+    const own = (name: string): CellRecord[] => (isBase(name) ? [] : (byRow.get(name)?.cells ?? []));
+    const A = isBase(a) ? baseSide(own(b)) : own(a);
+    const B = isBase(b) ? baseSide(own(a)) : own(b);
     const n = Math.min(A.length, B.length);
     if (n === 0) {
       notes.push(`${a} vs ${b}: no done cell in ${A.length === 0 ? a : b}, so no comparison.`);
@@ -429,7 +471,7 @@ export function pairedTable(records: SweepRecords, comparisons: readonly Compari
       }
       const rng = (bench: string): number => (opts.seed ^ hashString(`${a}:${b}/${variant}/${bench}`)) >>> 0;
       const benches = benchmarkOrder(pairs.flatMap((p) => [...p.a.keys()].map(benchmarkOf)));
-      const points = (r: BootstrapResult): BootstrapResult => ({ ...r, diff: 100 * r.diff, lo: 100 * r.lo, hi: 100 * r.hi });
+      const points = (r: BootstrapResult): BootstrapResult => ({ ...r, diff: 100 * r.diff, lo: 100 * r.lo, hi: 100 * r.hi, se: 100 * r.se });
       for (const bench of benches) {
         const sub = pairs.map((p) => ({ a: subset(p.a, bench), b: subset(p.b, bench) }));
         rows.push({ a, b, variant, benchmark: bench, result: points(pairedBootstrap(sub, { resamples: opts.resamples, seed: rng(bench) })) });
@@ -441,8 +483,136 @@ export function pairedTable(records: SweepRecords, comparisons: readonly Compari
     `Paired bootstrap of the accuracy difference A − B (points) on the same held-out items: seed pairs matched in seed order, items by benchmark and uid; ` +
     `each of ${opts.resamples} resamples (seed ${opts.seed}) draws the seed pairs and the items with replacement. 95 % CI: percentile interval; ` +
     `p: two-sided, 2 × (resamples at or beyond 0 against the observed sign + 1) / (resamples + 1). Avg: the mean of the per-benchmark differences, items resampled within each benchmark. ` +
-    `last / peak: each cell's last or peak (highest Avg) evaluation.`;
+    `last / peak: each cell's last or peak (highest Avg) evaluation. Against the base checkpoint every seed is paired with the base's step-0 evaluation.`;
   return { rows, notes, resamples: opts.resamples, seed: opts.seed, caption };
+}
+
+// ---- The verdict: each comparison in one sentence.
+
+export interface VerdictRow {
+  a: string;
+  b: string;
+  /** The rows' labels (Base for the base checkpoint). */
+  aLabel: string;
+  bLabel: string;
+  /** The paired bootstrap of Avg at the last evaluation, in points (the paired table's row). */
+  result: BootstrapResult;
+  /** Minimum detectable difference in points at this comparison's seeds and items (stats.ts MDD_FACTOR × se). */
+  mdd: number;
+  /** The verdict in words: "RLSD above GRPO", "RLSD below GRPO", "not resolvable at 3 seeds", or why there is none. */
+  words: string;
+}
+
+export interface VerdictTable {
+  rows: VerdictRow[];
+  caption: string;
+}
+
+/** The verdict of one difference: above or below when its 95 % interval excludes 0, else not resolvable at this many seeds. */
+export function verdictWords(aLabel: string, bLabel: string, r: BootstrapResult): string {
+  if (!Number.isFinite(r.diff)) return 'no comparison (no paired per-item records)';
+  if (r.lo > 0) return `${aLabel} above ${bLabel}`;
+  if (r.hi < 0) return `${aLabel} below ${bLabel}`;
+  return `not resolvable at ${r.seeds} seed${r.seeds === 1 ? '' : 's'}`;
+}
+
+/**
+ * The verdict: for each comparison the difference of Avg at the last evaluation (the unbiased one), its interval and
+ * p-value from the paired table, the minimum detectable difference and the verdict in words.
+ */
+export function verdictTable(records: SweepRecords, paired: PairedTable, comparisons: readonly Comparison[]): VerdictTable {
+  const labels = new Map(reportRows(records).map((r) => [r.row, r.label]));
+  const label = (row: string): string => labels.get(row) ?? (row === BASE_ROW ? 'Base' : row);
+  const rows: VerdictRow[] = [];
+  for (const { a, b } of comparisons) {
+    const found = paired.rows.find((r) => r.a === a && r.b === b && r.variant === 'last' && r.benchmark === 'avg');
+    const result = found?.result ?? { diff: NaN, lo: NaN, hi: NaN, p: NaN, se: NaN, items: 0, seeds: 0, resamples: 0 };
+    const aLabel = label(a);
+    const bLabel = label(b);
+    rows.push({ a, b, aLabel, bLabel, result, mdd: minimumDetectableDifference(result.se), words: verdictWords(aLabel, bLabel, result) });
+  }
+  const caption =
+    `Avg accuracy at each run's last evaluation, A − B in points, from the paired bootstrap (Paired comparison below: ${paired.resamples} resamples of seed pairs and items). ` +
+    `A is above or below B when the 95 % interval excludes 0; otherwise the difference is not resolvable at that many seeds. ` +
+    `MDD, the minimum detectable difference: the smallest true difference this design (these seeds and items) finds with 80 % power in a two-sided test at α = 0.05, ` +
+    `(z0.975 + z0.80) × SE = ${MDD_FACTOR.toFixed(2)} × the standard deviation of the bootstrap differences. ` +
+    `Unless --compare names pairs: each method against GRPO and against the base checkpoint.`;
+  return { rows, caption };
+}
+
+// ---- The configuration each row ran with.
+
+export interface ConfigurationRow {
+  row: string;
+  label: string;
+  /** One text per field, the values of the row's done cells joined when they differ ('—': not recorded). */
+  lr: string;
+  teacher: string;
+  context: string;
+  steps: string;
+  seeds: string;
+  backend: string;
+  commit: string;
+  /** Mean over seeds of Σ timing_s/step, in seconds (NaN: not logged). */
+  wallSeconds: number;
+  /** The run folders averaged in the row (absolute), in seed order. */
+  runs: { seed: number; dir: string }[];
+}
+
+export interface ConfigurationTable {
+  rows: ConfigurationRow[];
+  caption: string;
+}
+
+/** A learning rate as the sweep writes it: 3e-5 rather than 0.00003. */
+function lrText(lr: number): string {
+  return lr !== 0 && Math.abs(lr) < 1e-3 ? lr.toExponential() : String(lr);
+}
+
+/** The distinct values of the cells, joined; — when none is recorded. */
+function distinct(values: readonly (string | undefined)[]): string {
+  const known = [...new Set(values.filter((v): v is string => v !== undefined))];
+  return known.length === 0 ? '—' : known.join(' / ');
+}
+
+export function configurationTable(records: SweepRecords): ConfigurationTable {
+  const rows: ConfigurationRow[] = [];
+  for (const r of reportRows(records)) {
+    if (r.cells.length === 0) continue;
+    const runs = r.cells.map((c) => c.run ?? {});
+    const training = r.method !== 'base';
+    const walls = r.cells.map((c) => {
+      const t = c.dynamics.map((d) => d.values['timing_s/step']).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+      return t.length ? t.reduce((x, y) => x + y, 0) : NaN;
+    });
+    rows.push({
+      row: r.row,
+      label: r.label,
+      lr: training
+        ? distinct(runs.map((d) => (d.lr === undefined ? undefined : `${lrText(d.lr)} (${d.lrSchedule ?? '?'}${d.warmupSteps !== undefined ? `, warmup ${d.warmupSteps}` : ''})`)))
+        : '—',
+      teacher: distinct(runs.map((d) => (d.teacherRegime === '' ? undefined : d.teacherRegime))),
+      context: distinct(runs.map((d) => (d.teacherContext === '' ? undefined : d.teacherContext))),
+      steps: distinct(r.cells.map((c) => (c.steps > 0 ? String(c.steps) : undefined))),
+      seeds: r.cells.map((c) => c.seed).join(', '),
+      backend: distinct(
+        runs.map((d) => {
+          if (d.backend === undefined) return undefined;
+          const kernels = [d.attentionKernel && `attention ${d.attentionKernel}`, d.matmulKernel && `matmul ${d.matmulKernel}${d.threads && d.threads > 1 ? ` ×${d.threads}` : ''}`].filter(Boolean);
+          return kernels.length ? `${d.backend} (${kernels.join(', ')})` : d.backend;
+        }),
+      ),
+      commit: distinct(runs.map((d) => d.commit && (d.commit.endsWith('-dirty') ? `${d.commit.slice(0, 12)}-dirty` : d.commit.slice(0, 12)))),
+      wallSeconds: mean(walls),
+      runs: r.cells.map((c) => ({ seed: c.seed, dir: c.dir })),
+    });
+  }
+  const caption =
+    `How each row ran, from its runs' run.json (values that differ between seeds are joined by /; —: not recorded or not applicable). ` +
+    `lr: peak learning rate, its schedule and warmup steps; teacher: the self-teacher's weights (live, frozen, sync:N — replaced by the student's every N steps —, ema:RATE); ` +
+    `privileged context: what the teacher sees that the student does not; commit: the code's (‑dirty: with uncommitted changes); ` +
+    `wall time / seed: the mean over seeds of Σ timing_s/step (steps with their evaluations; start-up and checkpoint writes not counted); runs: the run folders.`;
+  return { rows, caption };
 }
 
 // ---- The tuning table.
@@ -533,6 +703,10 @@ export function excludedCells(records: SweepRecords): ExcludedCell[] {
 // ---- Everything at once.
 
 export interface ReportTables {
+  /** The comparisons in one sentence each (the report opens with it). */
+  verdict: VerdictTable;
+  /** How each row ran (lr, teacher, steps, seeds, backend, commit, wall time) and its run folders. */
+  configuration: ConfigurationTable;
   accuracy: Record<Variant, AccuracyTable>;
   convergence: ConvergenceTable;
   dynamics: DynamicsTable;
@@ -549,11 +723,14 @@ export interface TableOptions {
 }
 
 export function buildTables(records: SweepRecords, opts: TableOptions): ReportTables {
+  const paired = pairedTable(records, opts.comparisons, { resamples: opts.resamples, seed: opts.seed });
   return {
+    verdict: verdictTable(records, paired, opts.comparisons),
+    configuration: configurationTable(records),
     accuracy: { last: accuracyTable(records, 'last'), peak: accuracyTable(records, 'peak') },
     convergence: convergenceTable(records),
     dynamics: dynamicsTable(records),
-    paired: pairedTable(records, opts.comparisons, { resamples: opts.resamples, seed: opts.seed }),
+    paired,
     excluded: excludedCells(records),
     tuning: tuningTable(records),
   };

@@ -26,6 +26,23 @@ export interface Evaluation {
 /** Per-item verdicts of one evaluation (evals/step_N.jsonl), keyed `${benchmark}/${uid}`. */
 export type ItemVerdicts = Map<string, 0 | 1>;
 
+/** How a cell ran, from its run.json (the report's configuration section); a field is absent when not recorded. */
+export interface RunDescription {
+  lr?: number;
+  lrSchedule?: string;
+  warmupSteps?: number;
+  /** The self-teacher's regime ('sync:10', 'frozen', …); '' for a method without a self-teacher. */
+  teacherRegime?: string;
+  /** The teacher's privileged context ('reference', 'answer', 'group_success'); '' for none. */
+  teacherContext?: string;
+  backend?: string;
+  attentionKernel?: string;
+  matmulKernel?: string;
+  /** The threads the products ran on (backend.threadCount), when recorded. */
+  threads?: number;
+  commit?: string;
+}
+
 export interface CellRecord {
   id: string; // "grpo/seed-1"
   row: string; // "grpo" | "grpo-lr=3e-5"
@@ -44,6 +61,8 @@ export interface CellRecord {
   evaluations: Evaluation[];
   /** Training-step metrics (step → key → value) for the dynamics panels; only the keys the report uses. */
   dynamics: { step: number; values: Record<string, number> }[];
+  /** How the run was configured (run.json), when its run.json was readable. */
+  run?: RunDescription;
   /** Loads the per-item verdicts of the evaluation at `step` (null when that file is missing). */
   items(step: number): ItemVerdicts | null;
 }
