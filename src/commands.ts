@@ -20,6 +20,7 @@ import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/index.ts';
 import { MINI_EVAL_ITEMS, writeMiniSuite } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
+import { MINI_SUITES } from '../benchmarks/mini/types.ts';
 import { UsageError } from './util/errors.ts';
 import { reportCommand } from './report/command.ts';
 import { sweepCommand } from './sweep/command.ts';
@@ -66,6 +67,13 @@ function trainProgress(label: string, quiet: boolean): ProgressSink {
   };
 }
 
+/**
+ * The deep world's sequence budget: its longest target is 79 tokens (+ EOS), and a teacher context with the full
+ * reference takes up to 55 more (benchmarks/mini/deep; measured over 300 problems per benchmark).
+ */
+const DEEP_MAX_NEW_TOKENS = 80;
+const DEEP_TEXT_POSITIONS = 176;
+
 const pretrainCommand: Builder = (cli) =>
   cli.command(
     'pretrain',
@@ -73,6 +81,8 @@ const pretrainCommand: Builder = (cli) =>
     (y) =>
       tensorOptions(y, 'matmul')
         .option('out', { type: 'string', default: 'results/runs/pretrain', describe: 'checkpoint directory to write (the committed base is rebuilt only when named: --out results/reference/base)' })
+        .option('suite', { type: 'string', default: DEFAULT_PRETRAIN.suite, describe: `the mini suite's version: ${MINI_SUITES.join(' | ')} (mini-2: the deep world, multi-step problems; its base gets the deep vocabulary, ${DEEP_TEXT_POSITIONS} text positions and --max-new-tokens ${DEEP_MAX_NEW_TOKENS})` })
+        .option('answer-fraction', { type: 'number', default: DEFAULT_PRETRAIN.answerFraction, describe: 'share of each batch with only the gold answer in context (the answer-only self-teacher)' })
         .option('steps', { type: 'number', default: DEFAULT_PRETRAIN.steps, describe: 'optimiser steps' })
         .option('batch', { type: 'number', default: DEFAULT_PRETRAIN.batchSize, describe: 'sequences per step' })
         .option('lr', { type: 'number', default: DEFAULT_PRETRAIN.lr, describe: 'peak Adam learning rate (warm-up, then a cosine decay)' })
@@ -108,6 +118,8 @@ const pretrainCommand: Builder = (cli) =>
         evalPerBenchmark: sizeFlag('eval-items', argv['eval-items'], 1, TRAIN_BOUNDS.items),
         evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
         referenceFraction: num('ref-fraction', argv['ref-fraction'], { min: 0, max: 1 }),
+        answerFraction: num('answer-fraction', argv['answer-fraction'], { min: 0, max: 1 }),
+        suite: choice('suite', argv.suite, MINI_SUITES),
         lookupDrillFraction: num('lookup-drill', argv['lookup-drill'], { min: 0, max: 0.9 }),
         lookupDrillWarmupSteps: num('drill-warmup-steps', argv['drill-warmup-steps'], { integer: true, min: 0 }),
         lookupDrillWarmupFraction: num('drill-warmup-fraction', argv['drill-warmup-fraction'], { min: 0, max: 0.9 }),
@@ -126,10 +138,15 @@ const pretrainCommand: Builder = (cli) =>
         },
         quiet: Boolean(argv.quiet),
       };
-      // Text positions stay as in the default model; smaller patches add image positions.
+      if (cfg.referenceFraction + cfg.answerFraction > 1) throw new UsageError(`--ref-fraction ${cfg.referenceFraction} and --answer-fraction ${cfg.answerFraction} add up to more than the whole batch`);
+      // Text positions stay as in the default model (more for the deep world's longer responses); smaller patches add
+      // image positions.
       const patch = cfg.model.patchSize!;
       if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
-      cfg.model.maxPositions = DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 + (DEFAULT_MODEL.imageSize / patch) ** 2;
+      const imagePositions = (DEFAULT_MODEL.imageSize / patch) ** 2;
+      const textPositions = cfg.suite === 'mini-1' ? DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 : DEEP_TEXT_POSITIONS;
+      cfg.model.maxPositions = textPositions + imagePositions;
+      if (cfg.suite !== 'mini-1') cfg.maxNewTokens = DEEP_MAX_NEW_TOKENS;
       if (cfg.init) checkCheckpoint(cfg.init); // a wrong path is said before the backend's banner
       // The committed base was built with tfjs's batched matMul: pretrain's defaults are its recipe.
       await setupBackend(argv, 'matmul');

@@ -12,6 +12,8 @@ import { evaluateTasks as heldOutAccuracy, type HeldOutAccuracy } from './train/
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
 import { lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
+import { answerOnlyReference } from '../benchmarks/mini/language.ts';
+import type { MiniSuite } from '../benchmarks/mini/types.ts';
 import { appendJsonLine, cleanCrashLitter, ensureDir, jsonText, mapWriteError } from './util/fs.ts';
 import { acquireLock } from './util/lock.ts';
 import { setActivity, updateActivity, yieldToEvents } from './util/activity.ts';
@@ -22,6 +24,8 @@ import { Tokenizer } from './tokenizer.ts';
 
 export interface PretrainConfig {
   out: string;
+  /** The mini suite's version the base learns (its tokenizer follows: the deep world's words for mini-2). */
+  suite: MiniSuite;
   seed: number;
   dataSeed: number;
   steps: number;
@@ -30,6 +34,8 @@ export interface PretrainConfig {
   warmupSteps: number;
   /** Fraction of each batch whose context holds the reference solution. */
   referenceFraction: number;
+  /** Fraction of each batch whose context holds only the gold answer (the `answer` privileged context). */
+  answerFraction: number;
   /** Fraction of each batch given to option-lookup drills (benchmarks/mini/drill.ts; no reference, no image). */
   lookupDrillFraction: number;
   /** A first phase of this many steps with `lookupDrillWarmupFraction` drills (a curriculum: the lookup first). */
@@ -55,6 +61,7 @@ export interface PretrainConfig {
  * results/reference/README.md.
  */
 export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
+  suite: 'mini-1',
   seed: 1,
   dataSeed: 1,
   // 750, not more: trained longer, the same recipe leaves RL little room above the base.
@@ -65,6 +72,8 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   // 0.3 rather than 0.5: more of each batch trains perception, and copying from the reference is learned at this
   // share too.
   referenceFraction: 0.3,
+  // The first base never saw the answer-only context (results/reference/README.md, "The faithful regimes").
+  answerFraction: 0,
   // Option-lookup drills whose value appears only in the trace (as in WeMath), with the fused markers and the
   // previous-token embedding below, are what teaches the multiple-choice letter; without them it stays at chance
   // (benchmarks/mini/drill.ts).
@@ -81,6 +90,11 @@ export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
   fusedOptionMarkers: true,
   quiet: false,
 };
+
+/** Same tasks with only the gold answer prepended to the context (the `answer` self-teacher's view). */
+export function withAnswer(policy: Policy, tasks: readonly Task[], reserve: number): Task[] {
+  return tasks.map((t) => ({ ...t, student: policy.encodeContext(`${answerOnlyReference(t.item.answer)} ${t.prompt}`, { reserve }).ids }));
+}
 
 /** Same tasks with the reference solution prepended to the context (the self-teacher's view). */
 export function withReference(policy: Policy, tasks: readonly Task[], reserve: number): Task[] {
@@ -121,15 +135,18 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
 }
 
 async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Record<string, number>) => void): Promise<PretrainResult> {
-  const policy = cfg.init ? Policy.load(cfg.init).policy : Policy.init(cfg.seed, cfg.model, Tokenizer.default({ fusedOptionMarkers: cfg.fusedOptionMarkers }));
+  const tokenizer = Tokenizer.default({ fusedOptionMarkers: cfg.fusedOptionMarkers, deep: cfg.suite !== 'mini-1' });
+  const policy = cfg.init ? Policy.load(cfg.init).policy : Policy.init(cfg.seed, cfg.model, tokenizer);
   const reserve = cfg.maxNewTokens;
-  const train = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
-  const evalTasks = await loadMiniTasks(policy, { split: 'test', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
+  const train = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve, suite: cfg.suite });
+  const evalTasks = await loadMiniTasks(policy, { split: 'test', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve, suite: cfg.suite });
   const evalWithRef = withReference(policy, evalTasks, reserve);
+  const evalWithAnswer = withAnswer(policy, evalTasks, reserve);
   const examples = train.filter((t) => t.target);
   if (examples.length === 0) throw new Error('pretrain: the mini training items carry no SFT target (rlsd_target)');
   const targets = examples.map((t) => [...policy.tokenizer.encode(t.target!), policy.tokenizer.eos]);
   const teacherCtx = examples.map((t) => (t.reference ? policy.encodeContext(`${t.reference} ${t.prompt}`, { reserve }).ids : t.student));
+  const answerCtx = examples.map((t) => policy.encodeContext(`${answerOnlyReference(t.item.answer)} ${t.prompt}`, { reserve }).ids);
   const adam = new Adam(policy.params, { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: 1.0, schedule: 'cosine', totalSteps: cfg.steps });
   const rng = new Rng(hashString(`pretrain|${cfg.seed}`));
   // Drills draw from their own stream, so a run without them reproduces the data order of one with them.
@@ -166,8 +183,11 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
           cursor = 0;
         }
         const k = order[cursor++]!;
+        // The first rows of the batch see the reference, the next the answer alone, the rest the student's prompt.
         const useRef = i < Math.round(cfg.batchSize * cfg.referenceFraction);
-        seqs.push({ patches: examples[k]!.patches, context: useRef ? teacherCtx[k]! : examples[k]!.student, response: targets[k]! });
+        const useAnswer = !useRef && i < Math.round(cfg.batchSize * (cfg.referenceFraction + cfg.answerFraction));
+        const context = useRef ? teacherCtx[k]! : useAnswer ? answerCtx[k]! : examples[k]!.student;
+        seqs.push({ patches: examples[k]!.patches, context, response: targets[k]! });
       }
       const laid = policy.layout(seqs);
       const mask = tf.tensor2d(laid.responseMask, [seqs.length, laid.responseLen]);
@@ -187,6 +207,10 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
         const ev = evaluateTasks(policy, evalTasks, cfg.maxNewTokens);
         const evRef = evaluateTasks(policy, evalWithRef, cfg.maxNewTokens);
         const withReference = { 'eval/accuracy_with_reference': evRef['eval/accuracy']!, ...(evRef['eval/benchmark_mean'] !== undefined ? { 'eval/benchmark_mean_with_reference': evRef['eval/benchmark_mean'] } : {}) };
+        if (cfg.answerFraction > 0) {
+          const evAns = evaluateTasks(policy, evalWithAnswer, cfg.maxNewTokens);
+          Object.assign(withReference, { 'eval/accuracy_with_answer': evAns['eval/accuracy']!, 'eval/benchmark_mean_with_answer': evAns['eval/benchmark_mean']! });
+        }
         Object.assign(m, ev, withReference);
         evals.push({ step: done, ...ev, ...withReference });
       }

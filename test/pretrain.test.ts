@@ -84,3 +84,23 @@ test('pretrain --init continues from a checkpoint: its weights, not a fresh draw
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('pretrain on the deep world (mini-2): the deep vocabulary, both privileged contexts, answer-only accuracy recorded', async () => {
+  const dirs: string[] = [];
+  try {
+    const deep = { ...TOY, suite: 'mini-2' as const, lookupDrillFraction: 0, evalEvery: 2, steps: 2, maxNewTokens: 80, model: { ...TOY.model, maxPositions: 192 } };
+    const withAnswers = await pretrainInto(dirs, { ...deep, answerFraction: 0.25 });
+    const saved = loadCheckpoint(withAnswers.out).meta;
+    const vocab = (saved.tokenizer as { vocab: string[] }).vocab;
+    assert.ok(vocab.includes(' rectangle') && vocab.includes(' .'), 'the deep vocabulary');
+    assert.equal(saved.model.maxPositions, 192);
+    assert.equal((saved.info['config'] as { suite: string }).suite, 'mini-2');
+    const line = readJsonl(join(withAnswers.out, 'pretrain_metrics.jsonl')).map((l) => l.value as Record<string, number>)[1]!;
+    assert.ok(Number.isFinite(line['eval/accuracy_with_answer']), 'the answer-only context is evaluated');
+    // The answer-only rows change what the batch trains on.
+    const without = await pretrainInto(dirs, { ...deep, answerFraction: 0 });
+    assert.notEqual(withAnswers.losses[0], without.losses[0]);
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});
