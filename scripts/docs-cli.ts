@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_DOC = join(root, 'docs', 'cli.md');
@@ -70,7 +71,14 @@ export async function regenerate(doc: string): Promise<DocCheck> {
 }
 
 async function cli(): Promise<number> {
-  const check = process.argv.includes('--check');
+  const { check } = parseOrExit(
+    scriptCli('npx tsx scripts/docs-cli.ts [--check]', "Rewrites the generated flag blocks of docs/cli.md from the commands' own --help.").option('check', {
+      type: 'boolean',
+      default: false,
+      describe: 'rewrite nothing; exit 1 naming the blocks that differ from --help',
+    }),
+    (argv) => ({ check: Boolean(argv['check']) }),
+  );
   const doc = readFileSync(CLI_DOC, 'utf8');
   const result = await regenerate(doc);
   if (result.missing.length > 0) {
@@ -88,4 +96,4 @@ async function cli(): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) process.exit(await cli());
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await runScript(cli);

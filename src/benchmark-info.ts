@@ -4,7 +4,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchmarkNames, getBenchmark, isBenchmarkName, MINI_BENCHMARKS, miniSpec } from '../benchmarks/index.ts';
-import { MINI_SPLITS } from '../benchmarks/mini/build.ts';
+import { MINI_SPLITS, miniTrainDrafts } from '../benchmarks/mini/build.ts';
+import { targetWith } from '../benchmarks/mini/spec.ts';
+import { MINI_SUITES, type MiniSuite } from '../benchmarks/mini/types.ts';
+import { Tokenizer } from './tokenizer.ts';
 import { benchmarkDataRoot, DATA_ENV } from './paths.ts';
 
 export interface BenchmarkInfo {
@@ -110,6 +113,35 @@ export function listBenchmarks(verbose: boolean, env: NodeJS.ProcessEnv = proces
       '',
       `$${DATA_ENV}: a directory with one folder per benchmark (${benchmarkNames.join(', ')}), each in one of the layouts above;`,
       'eval and score read <dir>/<benchmark> when that folder exists, else <dir> itself as one benchmark\'s files.',
+      '',
+      ...MINI_SUITES.flatMap((suite) => suiteLines(suite)),
     );
   return lines.join('\n') + '\n';
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Problems per benchmark the suite listing measures (drafts only: no picture is rendered). */
+const LISTING_PROBLEMS = 200;
+
+/**
+ * A mini suite's version in the listing: per benchmark its families and, over the rows of its first
+ * LISTING_PROBLEMS training problems, the median number of steps (the deep world's, which records them) and the
+ * median length in tokens of the reference solution's response (trace and answer statement).
+ */
+export function suiteLines(suite: MiniSuite): string[] {
+  const tokenizer = Tokenizer.default({ fusedOptionMarkers: true, deep: suite !== 'mini-1' });
+  const lines = [`mini suite ${suite}${suite === 'mini-1' ? ' (the first suite)' : ' (the deep world: multi-step problems with step-level ground truth)'}, over ${LISTING_PROBLEMS} training problems per benchmark:`];
+  for (const name of MINI_BENCHMARKS) {
+    const spec = miniSpec(name);
+    const rows = miniTrainDrafts(name, LISTING_PROBLEMS, 1, suite).flatMap((d) => [d, ...(d.substeps ?? [])]);
+    const tokens = median(rows.map((d) => tokenizer.encode(targetWith(spec, d)).length));
+    const steps = rows.every((d) => d.program) ? `, median ${median(rows.map((d) => d.program!.steps.length))} steps` : '';
+    const mix = spec.mixes[suite].map((m) => `${m.family} ${Math.round(m.weight * 100)} %`).join(', ');
+    lines.push(`  ${name.padEnd(10)}  ${mix}; ${rows.length} rows${steps}, median response ${tokens} tokens`);
+  }
+  return lines;
 }

@@ -10,6 +10,7 @@ import { type ModelConfig, validateModelConfig } from './model/config.ts';
 import { ensureDir, mapWriteError } from './util/fs.ts';
 import { disposeParams, newVariable, paramSpecs, type Params } from './model/params.ts';
 import { CheckpointError } from './util/errors.ts';
+import { MINI_SUITES, type MiniSuite } from '../benchmarks/mini/types.ts';
 
 export const CHECKPOINT_FORMAT = 'rlsd-bench-checkpoint/1';
 
@@ -21,6 +22,16 @@ export function weightsSha256(dir: string): string {
     throw new CheckpointError(`${join(dir, 'weights.bin')}: cannot read (${(e as Error).message.split('\n')[0]})`);
   }
 }
+/**
+ * The mini suite a checkpoint's policy was trained on, from its metadata: a training checkpoint's `suite`, a base's
+ * pretrain config; checkpoints written before suites had versions are the first suite's.
+ */
+export function checkpointSuite(info: Record<string, unknown>): MiniSuite {
+  const config = info['config'] && typeof info['config'] === 'object' ? (info['config'] as Record<string, unknown>) : {};
+  const named = info['suite'] ?? config['suite'];
+  return MINI_SUITES.includes(named as MiniSuite) ? (named as MiniSuite) : 'mini-1';
+}
+
 const CHECKPOINT_FILES = new Set(['checkpoint.json', 'weights.bin', 'trainer.bin']);
 
 interface TensorEntry {

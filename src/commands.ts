@@ -15,12 +15,12 @@ import { evaluateSeries, seriesRunDir } from './endpoint/series.ts';
 import { pct, startProgress, type ProgressTask } from './progress.ts';
 import { setActivity } from './util/activity.ts';
 import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
-import { checkCheckpoint } from './checkpoint.ts';
+import { checkCheckpoint, checkpointSuite } from './checkpoint.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/index.ts';
 import { MINI_EVAL_ITEMS, writeMiniSuite } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
-import { MINI_SUITES } from '../benchmarks/mini/types.ts';
+import { MINI_SUITES, SUITE_MAX_NEW_TOKENS } from '../benchmarks/mini/types.ts';
 import { UsageError } from './util/errors.ts';
 import { reportCommand } from './report/command.ts';
 import { sweepCommand } from './sweep/command.ts';
@@ -71,7 +71,7 @@ function trainProgress(label: string, quiet: boolean): ProgressSink {
  * The deep world's sequence budget: its longest target is 79 tokens (+ EOS), and a teacher context with the full
  * reference takes up to 55 more (benchmarks/mini/deep; measured over 300 problems per benchmark).
  */
-const DEEP_MAX_NEW_TOKENS = 80;
+const DEEP_MAX_NEW_TOKENS = SUITE_MAX_NEW_TOKENS['mini-2'];
 const DEEP_TEXT_POSITIONS = 176;
 
 const pretrainCommand: Builder = (cli) =>
@@ -175,7 +175,11 @@ const pretrainCommand: Builder = (cli) =>
  * Flags yargs must not fill in, so that the command knows whether they were given: --lr takes the method's
  * recommendation when not given, and --eval-schedule may come from its shorthand --eval-every.
  */
-const UNFILLED: Partial<Record<TrainOption['field'], string>> = { lr: "the method's recommended lr (methods --verbose)", evalSchedule: `${DEFAULT_TRAIN.evalSchedule}` };
+const UNFILLED: Partial<Record<TrainOption['field'], string>> = {
+  lr: "the method's recommended lr (methods --verbose)",
+  evalSchedule: `${DEFAULT_TRAIN.evalSchedule}`,
+  maxNewTokens: `the base's mini suite's longest response: ${MINI_SUITES.map((s) => `${SUITE_MAX_NEW_TOKENS[s]} for ${s}`).join(', ')}`,
+};
 
 /** Train's yargs flags, each from its one declaration in TRAIN_OPTIONS (src/train/config.ts). */
 function trainFlags(): Record<string, Options> {
@@ -273,6 +277,7 @@ const trainCommand: Builder = (cli) =>
         out: resolve(argv.out ? String(argv.out) : `results/runs/${method.name}${flags.shuffleRewards ? '-shuffled' : ''}-s${flags.seed}`),
         quiet: Boolean(argv.quiet),
       };
+      if (flags.maxNewTokens === undefined) cfg.maxNewTokens = SUITE_MAX_NEW_TOKENS[checkpointSuite(checkCheckpoint(cfg.base).info)];
       if (cfg.samplesPerPrompt < 2 && method.trains) throw new UsageError('--samples must be ≥ 2 for group-relative methods');
       if (cfg.promptsPerStep * cfg.samplesPerPrompt > TRAIN_BOUNDS.responses.max)
         throw new UsageError(`--prompts × --samples must be ≤ ${TRAIN_BOUNDS.responses.max} (got ${cfg.promptsPerStep} × ${cfg.samplesPerPrompt} = ${cfg.promptsPerStep * cfg.samplesPerPrompt}): ${TRAIN_BOUNDS.responses.why}`);
@@ -293,7 +298,7 @@ function evalProgress(quiet: boolean): EvalProgress {
 export const EVAL_BOUNDS = { samples: 1024, batch: 4096, miniItems: 100_000, maxNewTokens: 4096, limit: 1_000_000 } as const;
 
 /** eval's defaults of the settings its output folder records (src/eval.ts evalIdentity). */
-const EVAL_DEFAULTS = { samples: 1, temperature: 0, topP: 1, maxNewTokens: 32, batch: 128, seed: 1, miniItems: MINI_EVAL_ITEMS, miniSeed: 1 } as const;
+const EVAL_DEFAULTS = { samples: 1, temperature: 0, topP: 1, batch: 128, seed: 1, miniItems: MINI_EVAL_ITEMS, miniSeed: 1 } as const;
 
 /**
  * What the default output folder adds to its name for the settings given away from their defaults, in flag order
@@ -316,7 +321,7 @@ export function evalSettingsSuffix(cfg: Omit<EvalConfig, 'out'>, remote: boolean
   add('samples', cfg.samples, EVAL_DEFAULTS.samples);
   add('temperature', cfg.temperature, EVAL_DEFAULTS.temperature);
   add('top-p', cfg.topP, EVAL_DEFAULTS.topP);
-  add('max-new-tokens', cfg.maxNewTokens, remote ? ENDPOINT_MAX_NEW_TOKENS : EVAL_DEFAULTS.maxNewTokens);
+  add('max-new-tokens', cfg.maxNewTokens, remote ? ENDPOINT_MAX_NEW_TOKENS : SUITE_MAX_NEW_TOKENS[cfg.miniSuite ?? 'mini-1']);
   add('seed', cfg.seed, EVAL_DEFAULTS.seed);
   if (!remote) add('batch', cfg.batchSize, EVAL_DEFAULTS.batch);
   // Not the tensor flags: the backend is the machine's more than the measurement's (a folder evaluated on another
@@ -348,11 +353,12 @@ const evalCommand: Builder = (cli) =>
         .option('samples', { type: 'number', default: EVAL_DEFAULTS.samples, describe: 'responses per item (k, for pass@k)' })
         .option('temperature', { type: 'number', default: EVAL_DEFAULTS.temperature, describe: '0 = greedy (with --samples 1)' })
         .option('top-p', { type: 'number', default: EVAL_DEFAULTS.topP, describe: 'nucleus sampling with --temperature > 0 (1: off)' })
-        .option('max-new-tokens', { type: 'number', defaultDescription: `${EVAL_DEFAULTS.maxNewTokens}; ${ENDPOINT_MAX_NEW_TOKENS} with --endpoint`, describe: 'longest response in tokens' })
+        .option('max-new-tokens', { type: 'number', defaultDescription: `the mini suite's longest response (${MINI_SUITES.map((s) => `${s}: ${SUITE_MAX_NEW_TOKENS[s]}`).join(', ')}); ${ENDPOINT_MAX_NEW_TOKENS} with --endpoint`, describe: 'longest response in tokens' })
         .option('batch', { type: 'number', default: EVAL_DEFAULTS.batch, describe: 'sequences decoded together (a batch of other rows rounds differently, so it is one of the settings the output folder records)' })
         .option('seed', { type: 'number', default: EVAL_DEFAULTS.seed, describe: 'sampling seed (with --temperature > 0)' })
         .option('mini-items', { type: 'number', default: EVAL_DEFAULTS.miniItems, describe: "problems per benchmark with --data mini (the default is train's in-run evaluation set)" })
         .option('mini-seed', { type: 'number', default: EVAL_DEFAULTS.miniSeed, describe: 'seed of the mini suite with --data mini' })
+        .option('suite', { type: 'string', defaultDescription: "the checkpoint's (mini-1 for an endpoint)", describe: `version of the mini suite with --data mini: ${MINI_SUITES.join(' | ')}` })
         .option('out', { type: 'string', describe: "output directory (default results/eval/<run>/<step> for a run's checkpoint, else results/eval/<checkpoint folder name>; settings away from their defaults are added to the name, e.g. base@samples=4,temperature=1)" })
         .option('overwrite', { type: 'boolean', default: false, describe: '--out holds an evaluation with other settings: start it afresh (without it such a run refuses)' })
         .options(ENDPOINT_OPTIONS),
@@ -365,6 +371,8 @@ const evalCommand: Builder = (cli) =>
       const judge = remote ? remote.judge : judgeTarget(argv);
       const resolved = remote ? null : resolveCheckpoint(String(argv.checkpoint ?? DEFAULT_BASE));
       const checkpoint = resolved?.checkpoint;
+      // The mini suite a checkpoint learned is the one it is evaluated on, unless --suite says otherwise.
+      const suite = argv.suite !== undefined ? choice('suite', argv.suite, MINI_SUITES) : checkpoint !== undefined ? checkpointSuite(checkCheckpoint(checkpoint).info) : 'mini-1';
       const settings: Omit<EvalConfig, 'out'> = {
         ...(checkpoint !== undefined ? { checkpoint } : {}),
         benchmarks: parseBenchmarkList(argv.benchmarks),
@@ -374,7 +382,8 @@ const evalCommand: Builder = (cli) =>
         samples,
         temperature,
         topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),
-        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'] ?? (remote ? ENDPOINT_MAX_NEW_TOKENS : EVAL_DEFAULTS.maxNewTokens), { integer: true, min: 1, max: remote ? ENDPOINT_BOUNDS.maxNewTokens : EVAL_BOUNDS.maxNewTokens }),
+        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'] ?? (remote ? ENDPOINT_MAX_NEW_TOKENS : SUITE_MAX_NEW_TOKENS[suite]), { integer: true, min: 1, max: remote ? ENDPOINT_BOUNDS.maxNewTokens : EVAL_BOUNDS.maxNewTokens }),
+        ...(suite !== 'mini-1' ? { miniSuite: suite } : {}),
         batchSize: num('batch', argv.batch, { integer: true, min: 1, max: EVAL_BOUNDS.batch }),
         seed: num('seed', argv.seed, { integer: true, min: 0 }),
         miniCount: num('mini-items', argv['mini-items'], { integer: true, min: 1, max: EVAL_BOUNDS.miniItems }),

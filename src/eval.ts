@@ -13,6 +13,7 @@ import { basename, join, relative } from 'node:path';
 import type { BenchItem, ItemRecord, Metrics } from '../benchmarks/common/types.ts';
 import { getBenchmark, isBenchmarkName, MINI_BENCHMARKS, type BenchmarkModule } from '../benchmarks/index.ts';
 import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/common/unresolved.ts';
+import type { MiniSuite } from '../benchmarks/mini/types.ts';
 import { MINI_SPLITS, miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
 import { backendInfo } from './backend.ts';
 import { headlineLabel } from './headline-metrics.ts';
@@ -52,6 +53,8 @@ export interface EvalConfig {
   /** Problems per benchmark of the in-memory mini suite (with --data mini). */
   miniCount: number;
   miniSeed: number;
+  /** The mini suite's version with --data mini (default mini-1). */
+  miniSuite?: MiniSuite;
   out: string;
   /** Start the folder afresh when it holds an evaluation with other settings (else such a run refuses). */
   overwrite?: boolean;
@@ -99,7 +102,7 @@ export interface EvalIdentity {
   endpoint?: { url: string; model: string; fingerprint?: string };
   /** MathVista's extraction judge, with a hash of the ported prompt code. */
   judge?: { url: string; model: string; code: string };
-  data: { data: string; split: string | null; limit: number | null; miniSeed?: number; miniItems?: number };
+  data: { data: string; split: string | null; limit: number | null; miniSeed?: number; miniItems?: number; suite?: MiniSuite };
   /** Every setting that can change a response; the batch shapes float rounding, so it is one of them (local only). */
   sampling: { samples: number; temperature: number; topP: number; maxNewTokens: number; seed: number; batchSize?: number };
   /** Backend and attention kernel: another one rounds differently. */
@@ -171,7 +174,8 @@ export function evalIdentity(cfg: EvalConfig): EvalIdentity {
       data: cfg.data,
       split: mini ? miniSuiteSplit(cfg.split) : (cfg.split ?? null),
       limit: cfg.limit ?? null,
-      ...(mini ? { miniSeed: cfg.miniSeed, miniItems: cfg.miniCount } : {}),
+      // The first suite's identities name no version, so evaluations recorded before versions still compare.
+      ...(mini ? { miniSeed: cfg.miniSeed, miniItems: cfg.miniCount, ...(cfg.miniSuite && cfg.miniSuite !== 'mini-1' ? { suite: cfg.miniSuite } : {}) } : {}),
     },
     // A server batches as it likes, so --batch is no setting of an endpoint evaluation.
     sampling: { samples: cfg.samples, temperature: cfg.temperature, topP: cfg.topP, maxNewTokens: cfg.maxNewTokens, seed: cfg.seed, ...(endpoint ? {} : { batchSize: cfg.batchSize }) },
@@ -202,6 +206,7 @@ export function identityDiff(old: EvalIdentity, now: EvalIdentity): string[] {
   cmp('--limit', od.limit, now.data.limit);
   cmp('--mini-seed', od.miniSeed, now.data.miniSeed);
   cmp('--mini-items', od.miniItems, now.data.miniItems);
+  cmp('--suite', od.suite ?? 'mini-1', now.data.suite ?? 'mini-1');
   const os = old.sampling ?? ({} as EvalIdentity['sampling']);
   cmp('--samples', os.samples, now.sampling.samples);
   cmp('--temperature', os.temperature, now.sampling.temperature);
@@ -293,9 +298,10 @@ async function loadItems(name: string, bench: BenchmarkModule, cfg: EvalConfig):
     if (!isBenchmarkName(name) || !MINI_BENCHMARKS.includes(name)) throw new DataError(`no mini version of '${name}'`);
     const split = miniSuiteSplit(cfg.split);
     const rowSplit = miniSplitName(name, split);
-    const rows = await miniRows(name, rowSplit, cfg.miniCount, cfg.miniSeed);
+    const suite = cfg.miniSuite ?? 'mini-1';
+    const rows = await miniRows(name, rowSplit, cfg.miniCount, cfg.miniSeed, suite);
     const items = rows.map((r) => bench.itemFromRow(r, rowSplit));
-    return { items: cfg.limit ? items.slice(0, cfg.limit) : items, split, source: `mini(seed=${cfg.miniSeed}, n=${cfg.miniCount}, rows '${rowSplit}')` };
+    return { items: cfg.limit ? items.slice(0, cfg.limit) : items, split, source: `${suite === 'mini-1' ? 'mini' : suite}(seed=${cfg.miniSeed}, n=${cfg.miniCount}, rows '${rowSplit}')` };
   }
   const source = benchmarkSource(cfg.data, name);
   if (!existsSync(source)) throw new DataError(`${source}: no such file or directory (benchmark '${name}')`);

@@ -80,6 +80,11 @@ function miniDrafts(benchmark: MiniBenchmark, miniSplit: MiniSplit, count: numbe
   });
 }
 
+/** The first `count` problems of a mini benchmark's training split as drafts: their text, no image (listings, statistics). */
+export function miniTrainDrafts(benchmark: MiniBenchmark, count: number, seed: number, suite: MiniSuite): MiniTaskDraft[] {
+  return miniDrafts(benchmark, 'train', count, seed, suite);
+}
+
 /**
  * The first `count` tasks of a mini benchmark (top-level tasks; WeMath/ZeroBench tasks carry their
  * steps in `substeps`). Item i depends only on (benchmark, split, seed, i) — and, for validation, on the

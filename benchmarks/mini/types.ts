@@ -15,6 +15,12 @@ export const MINI_SUITES = ['mini-1', 'mini-2'] as const;
 export type MiniSuite = (typeof MINI_SUITES)[number];
 
 /**
+ * Each version's longest response in tokens, EOS included: the first suite's targets fit in 32; the deep world's
+ * longest is 79 tokens (benchmarks/mini/deep; measured over 300 problems per benchmark).
+ */
+export const SUITE_MAX_NEW_TOKENS: Readonly<Record<MiniSuite, number>> = { 'mini-1': 32, 'mini-2': 80 };
+
+/**
  * 'train' and 'eval' (the held-out test problems) split the scenes in two halves by a hash of the scene (see
  * generate.ts); 'validation' draws from the held-out half with a stream of its own and skips the scenes of the
  * test problems (build.ts), so tuning on it never touches the test set.

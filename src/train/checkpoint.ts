@@ -172,7 +172,7 @@ export function trajectorySettings(cfg: TrainConfig, mcfg: MethodConfig, regime:
  * `teacherSyncInterval`, else 10; an interval of 0 never re-synced): the regime they ran is that sync (or frozen).
  */
 export function recordedSettings(recorded: Record<string, unknown>, method: Method, now: Record<string, unknown>): Record<string, unknown> {
-  const rec: Record<string, unknown> = { trainMix: 'rows', ppoMiniBatch: 0, ppoEpochs: 1, evalSplit: 'test', ...recorded };
+  const rec: Record<string, unknown> = { trainMix: 'rows', ppoMiniBatch: 0, ppoEpochs: 1, evalSplit: 'test', suite: 'mini-1', ...recorded };
   const recMcfg = rec['methodConfig'] && typeof rec['methodConfig'] === 'object' ? (rec['methodConfig'] as Record<string, unknown>) : null;
   if ('teacherSync' in rec) {
     const flag = Number(rec['teacherSync']);

@@ -2,6 +2,7 @@
 // DEFAULT_TRAIN, the library's check of a TrainConfig, and the CLI's flags, --help and range checks
 // (src/commands.ts) are all derived from the table — no option is stated a second time.
 import { MINI_EVAL_ITEMS } from '../../benchmarks/mini/build.ts';
+import type { MiniSuite } from '../../benchmarks/mini/types.ts';
 import { checkNumber, describeNumberRule, type NumberRule } from '../util/number-rule.ts';
 import { TrainingError } from '../util/errors.ts';
 import { EVAL_SCHEDULE_SYNTAX, evalScheduleProblem } from './evaluate.ts';
@@ -58,6 +59,8 @@ export interface TrainConfig {
   shuffleRewards: boolean;
   /** Data seed of the mini suite (train/eval items); fixed across runs so methods see the same items. */
   dataSeed: number;
+  /** The mini suite's version: the base's (src/checkpoint.ts checkpointSuite), resolved when the run starts. */
+  suite?: MiniSuite;
   /** Stop after this many steps in this process (for tests of resume); 0 = run to `steps`. */
   stopAfter: number;
   /**
@@ -95,7 +98,7 @@ export type OptionRule =
   | { kind: 'text'; problem: (value: string) => string | null };
 
 /** Fields a flag sets (the method, base, output and options are the command's own arguments). */
-type FlagField = Exclude<keyof TrainConfig, 'method' | 'methodOptions' | 'base' | 'out' | 'lrSource' | 'quiet'>;
+type FlagField = Exclude<keyof TrainConfig, 'method' | 'methodOptions' | 'base' | 'out' | 'lrSource' | 'quiet' | 'suite'>;
 
 export interface TrainOption<K extends FlagField = FlagField> {
   field: K;

@@ -11,7 +11,7 @@ import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { Method, MethodConfig } from '../../methods/types.ts';
 import { formatTeacherRegime, type TeacherRegime } from '../../methods/teacher-regime.ts';
 import { backendInfo } from '../backend.ts';
-import { loadCheckpoint, weightsSha256 } from '../checkpoint.ts';
+import { checkCheckpoint, checkpointSuite, loadCheckpoint, weightsSha256 } from '../checkpoint.ts';
 import { disposeParams } from '../model/params.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from '../optim.ts';
 import { Policy } from '../policy.ts';
@@ -70,7 +70,13 @@ function longerRunRefusal(out: string, recorded: number, now: number, lastCheckp
   );
 }
 
-export async function train(cfg: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
+/** The run's mini suite is its base's (a run on a deep-world base trains and evaluates on the deep world). */
+export function withSuite(cfg: TrainConfig): TrainConfig & { suite: NonNullable<TrainConfig['suite']> } {
+  return { ...cfg, suite: checkpointSuite(checkCheckpoint(cfg.base).info) };
+}
+
+export async function train(config: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
+  const cfg = withSuite(config);
   const lock = lockDir(cfg.out, `train --method ${cfg.method}`);
   try {
     return await trainLocked(cfg, progress);
@@ -205,8 +211,9 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
     if (diff.length > 0) throw new TrainingError(`${cfg.out} holds a run with other settings (${diff.join('; ')}); resume it with its own flags or use another --out`);
   }
   const reserve = cfg.maxNewTokens;
-  const trainPool = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve });
-  const evalTasks = await loadMiniTasks(policy, { split: cfg.evalSplit, perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve });
+  const suite = cfg.suite ?? 'mini-1';
+  const trainPool = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve, suite });
+  const evalTasks = await loadMiniTasks(policy, { split: cfg.evalSplit, perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve, suite });
   const run: RunContext = {
     cfg,
     method,
@@ -263,7 +270,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   };
   if (resumePoint) writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);
   const info = (step: number, lastEval: Record<string, number> | null): Record<string, unknown> => ({
-    kind: 'training', method: cfg.method, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel, ...(backendInfo().matmulKernel === 'blas' ? { matmulKernel: 'blas', blasThreads: backendInfo().threadCount ?? 1 } : {}),
+    kind: 'training', method: cfg.method, suite, base: baseIdentity(baseInfo), settings, step, seed: cfg.seed, eval: lastEval, backend: backendInfo().name, attentionKernel: backendInfo().attentionKernel, ...(backendInfo().matmulKernel === 'blas' ? { matmulKernel: 'blas', blasThreads: backendInfo().threadCount ?? 1 } : {}),
   });
   const save = (step: number, lastEval?: Record<string, number>): void => saveCheckpoint(run, info, step, rng, state.data, lastEval);
   setActivity({ command: 'train', step: state.step, checkpointStep: state.step });
