@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { grpo, grpoDefaults, type GrpoConfig } from './grpo.ts';
+import { grpo, grpoDefaults, grpoTokenAdvantages, type GrpoConfig } from './grpo.ts';
 import { close, readOutput, toInputs } from './test-batch.ts';
 import { makeBatch, refAdvantages, refEntropy, refGrpoLoss, refMaskedMean } from './test-reference.ts';
 
@@ -97,13 +97,15 @@ test('grpo: gradient w.r.t. logProbs matches −A·ρ/N on unclipped tokens', ()
   assert.ok(nonZero >= 8);
 });
 
-test('grpo: no tensor leaks (tf.tidy) and the output holds exactly loss + metrics', () => {
+test('grpo: no tensor leaks (tf.tidy) and the output holds exactly loss + metrics + credit, the per-token advantages', () => {
   const x = toInputs(p);
   const before = tf.memory().numTensors;
   tf.tidy(() => { grpo.loss(x, { ...grpoDefaults, klCoef: 0.05 }); });
   assert.equal(tf.memory().numTensors, before);
   const out = tf.tidy(() => ({ ...grpo.loss(x, { ...grpoDefaults, klCoef: 0.05 }) }));
-  assert.equal(tf.memory().numTensors, before + 1 + Object.keys(out.metrics).length);
-  tf.dispose([out.loss, ...Object.values(out.metrics)]);
+  assert.equal(tf.memory().numTensors, before + 1 + Object.keys(out.metrics).length + 1);
+  const advantages = tf.tidy(() => grpoTokenAdvantages(x, grpoDefaults));
+  assert.deepEqual(Array.from(out.credit!.dataSync()), Array.from(advantages.dataSync()), 'credit: A on every response token, 0 on padding');
+  tf.dispose([out.loss, ...Object.values(out.metrics), out.credit!, advantages]);
   assert.equal(tf.memory().numTensors, before);
 });

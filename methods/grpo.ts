@@ -135,7 +135,7 @@ export function policyGradientLoss(x: MethodInputs, cfg: GrpoConfig, tokenAdvant
     loss = tf.add(loss, tf.mul(klLoss, cfg.klCoef));
     metrics['actor/kl_loss'] = metric(klLoss);
   }
-  return { loss, metrics };
+  return { loss, metrics, credit: tokenAdvantages };
 }
 
 export const grpo: Method<GrpoConfig> = {

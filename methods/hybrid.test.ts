@@ -56,8 +56,9 @@ test('hybrid: no tensor leaks; duplicate metric (actor/entropy) appears once and
   assert.equal(tf.memory().numTensors, before);
   const out = tf.tidy(() => ({ ...hybrid.loss(x, hybridDefaults) }));
   assert.deepEqual(Object.keys(out.metrics).filter((k) => k === 'actor/entropy'), ['actor/entropy']);
-  assert.equal(tf.memory().numTensors, before + 1 + Object.keys(out.metrics).length);
-  tf.dispose([out.loss, ...Object.values(out.metrics)]);
+  // loss, metrics, and the credit (its GRPO term's per-token advantages).
+  assert.equal(tf.memory().numTensors, before + 1 + Object.keys(out.metrics).length + 1);
+  tf.dispose([out.loss, ...Object.values(out.metrics), out.credit!]);
   assert.equal(tf.memory().numTensors, before);
 });
 

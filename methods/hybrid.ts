@@ -83,6 +83,9 @@ export const hybrid: Method<HybridConfig> = {
       loss = tf.add(loss, tf.mul(term.loss, weights[i]!));
       mergeMetrics(metrics, term.metrics);
     });
-    return { loss, metrics };
+    // Its credit is the first term's: the GRPO advantage when that term is on (the distillation term's per-token
+    // signal is in other units), else the distillation signal.
+    const credit = terms[0]?.credit;
+    return credit ? { loss, metrics, credit } : { loss, metrics };
   },
 };

@@ -94,6 +94,18 @@ test('opsd (sampled-token): per-token −sg(log P_T − log P_S)·log P_S, its g
   tf.dispose(Object.values(x).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
 });
 
+test('opsd: its credit output is the per-token signal, −divergence: sg(log P_T − log P_S) (sampled-token), −JSD_t (jsd); 0 without a teacher', () => {
+  const x = toInputs(p);
+  const sampled = tf.tidy(() => Array.from(opsd.loss(x, { ...opsdDefaults, variant: 'sampled-token' }).credit!.dataSync()));
+  const jsd = tf.tidy(() => Array.from(opsd.loss(x, opsdDefaults).credit!.dataSync()));
+  const jsdRef = refJsdMatrix(p, 0.5);
+  p.logp.forEach((row, b) => row.forEach((s, t) => {
+    close(sampled[b * p.T + t]!, tm[b]![t]! ? p.teacherLogp[b]![t]! - s : 0, 1e-5, `sampled credit[${b},${t}]`);
+    close(jsd[b * p.T + t]!, tm[b]![t]! ? -jsdRef[b]![t]! : 0, 1e-5, `jsd credit[${b},${t}]`);
+  }));
+  tf.dispose(Object.values(x).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
+});
+
 test('opsd: importance cap isClip multiplies token losses by min(π/π_old, c)', () => {
   const cfg = { ...opsdDefaults, isClip: 1.1, lossAgg: 'seq-mean-token-mean' as const };
   const got = tf.tidy(() => opsd.loss(toInputs(p), cfg).loss.dataSync()[0]!);

@@ -143,12 +143,17 @@ export function distillationLoss(x: MethodInputs, cfg: Omit<OpsdConfig, 'privile
     perToken = tf.mul(perToken, tf.minimum(tf.exp(logRatio), cfg.isClip)) as tf.Tensor2D;
   }
   const loss = aggregateLoss(perToken, mask, cfg.lossAgg);
+  // The per-token signal in its own terms, −divergence: for the sampled-token variant sg(log P_T − log P_S), the
+  // multiplier of log P_S (before the importance cap); for JSD the token's divergence, negated (a pull to shrink it,
+  // not an advantage). Rows without a teacher get 0.
+  const credit = stopGradient(maskFill(tf.neg(divergence), mask)) as tf.Tensor2D;
   return {
     loss,
     metrics: {
       'opsd/divergence': metric(maskedMean(divergence, mask)),
       'actor/entropy': meanEntropy(x.studentLogits, x.responseMask),
     },
+    credit,
   };
 }
 

@@ -67,6 +67,15 @@ test('rlsd: Â = A·[(1−λ) + λ·clip(exp(sign(A)·Δ), 0.8, 1.2)] per token,
   close(adv[0]!, 1.21543, 1e-4, 'unclipped weight');
 });
 
+test('rlsd: its credit output is Â, the advantage its loss multiplies each token by (0 on padding)', () => {
+  const credit = tf.tidy(() => Array.from(rlsd.loss(toInputs(p, 0), rlsdDefaults).credit!.dataSync()));
+  p.mask.forEach((row, b) => row.forEach((m, t) => {
+    const expected = m ? refRlsdAdvantage(A[b]!, DELTA[b]![t]!, 0.5, 0.2).adv : 0;
+    close(credit[b * p.T + t]!, expected, 1e-5, `credit[${b},${t}]`);
+  }));
+  close(credit[1]!, 1.27017, 1e-4, 'the hand value of Â at row 0 token 1');
+});
+
 test('rlsd: metrics λ, Δ mean/abs mean, weight clip fractions (9 of 17 tokens: 4 low, 5 high), GRPO metrics', () => {
   const out = tf.tidy(() => readOutput(rlsd.loss(toInputs(p, 10, { teacherAvailable: undefined }), rlsdDefaults)));
   close(out.metrics['grpo_opsd/stgca_effective_lambda']!, 0.4, 1e-7, 'lambda at step 10');

@@ -40,6 +40,12 @@ export interface MethodOutput {
   loss: tf.Scalar;
   /** Scalars to log under stable names (e.g. 'actor/pg_loss', 'rlsd/lambda'). The loop reads and disposes them. */
   metrics: Record<string, tf.Scalar>;
+  /**
+   * [B,T] each response token's credit as the loss applies it (constant, 0 on padding): the advantage its log-prob is
+   * multiplied by in a policy-gradient loss (GRPO's A, RLSD's Â), or a distillation method's per-token signal in its
+   * own terms (methods/opsd.ts). The loop reads it for the credit/* metrics (src/train/credit.ts) and disposes it.
+   */
+  credit?: tf.Tensor2D;
 }
 
 /** The self-teacher's privileged context: the reference solution, only the gold answer (both in `[ref] … [/ref]`), or a successful response of the group (SDPO). */

@@ -34,6 +34,7 @@ import { evaluationLines, writeSummary, type RunSummary } from './summary.ts';
 import { referencePass, teacherPass, TeacherWeights } from './teacher.ts';
 import type { RunContext, StepMetrics, TrainerState } from './types.ts';
 import { update } from './update.ts';
+import { creditMetrics } from './credit.ts';
 
 export interface TrainResult {
   finalStep: number;
@@ -103,7 +104,8 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
       // Submitted to the worker (or scored in turn); the update reads them after the student's forward pass.
       const teacher = time('teacher', () => teacherPass(run, ro, rw.rewards, step, m));
       const reference = time('teacher', () => referencePass(run, ro, m));
-      Object.assign(m, time('update_actor', () => (run.method.trains ? update(run, ro, rw.rewards, teacher, reference, step) : { 'actor/loss': 0 })));
+      const credit = ro.prompts.some((t) => t.program) ? new Float32Array(ro.B * ro.R) : undefined;
+      Object.assign(m, time('update_actor', () => (run.method.trains ? update(run, ro, rw.rewards, teacher, reference, step, credit) : { 'actor/loss': 0 })));
       // Time blocked on the worker's answers is the teacher's, not the update's.
       for (const pass of [teacher?.scores, reference]) {
         if (!pass?.onWorker) continue;
@@ -112,6 +114,10 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
         m['timing_s/teacher_worker'] = (m['timing_s/teacher_worker'] ?? 0) + pass.workerSeconds;
         m['timing_s/update_actor']! -= pass.waitedSeconds;
         m['timing_s/teacher']! += pass.waitedSeconds;
+      }
+      if (credit) {
+        const scored = teacher ? { available: teacher.available, logProbs: teacher.scores.get().logProbs } : null;
+        Object.assign(m, creditMetrics({ ro, verdicts: rw.verdicts, tokenizer: run.policy.tokenizer, teacher: scored, credit: run.method.trains ? credit : null }));
       }
       const done = step + 1;
       // The regime after the step: a sync every N-th step, an EMA move every step (frozen and live: nothing).

@@ -11,8 +11,12 @@ import type { Pending, TeacherPass } from './teacher.ts';
 import { TrainingError } from '../util/errors.ts';
 import type { RunContext, StepMetrics } from './types.ts';
 
-/** The step's updates; `teacher` and `reference` are read (waited for) inside the loss, after the student's forward pass. */
-export function update(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, step: number): StepMetrics {
+/**
+ * The step's updates; `teacher` and `reference` are read (waited for) inside the loss, after the student's forward pass.
+ * `credit`, when given ([B·R], zeros), receives each row's per-token credit from the first update that covers it
+ * (MethodOutput.credit; left as it is when the method gives none).
+ */
+export function update(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, step: number, credit?: Float32Array): StepMetrics {
   const P = ro.prompts.length;
   const perUpdate = run.cfg.ppoMiniBatch > 0 ? run.cfg.ppoMiniBatch : P;
   const sums: StepMetrics = {};
@@ -20,7 +24,8 @@ export function update(run: RunContext, ro: Rollout, rewards: Float32Array, teac
   for (let epoch = 0; epoch < run.cfg.ppoEpochs; epoch++)
     for (let first = 0; first < P; first += perUpdate) {
       const groups = Array.from({ length: Math.min(perUpdate, P - first) }, (_, k) => first + k);
-      for (const [k, v] of Object.entries(updateOnce(run, ro, rewards, teacher, reference, groups, step))) sums[k] = (sums[k] ?? 0) + v;
+      const into = epoch === 0 ? credit : undefined;
+      for (const [k, v] of Object.entries(updateOnce(run, ro, rewards, teacher, reference, groups, step, into))) sums[k] = (sums[k] ?? 0) + v;
       updates++;
     }
   const metrics: StepMetrics = {};
@@ -31,7 +36,7 @@ export function update(run: RunContext, ro: Rollout, rewards: Float32Array, teac
 }
 
 /** One optimiser update on the rows of `groups`. */
-function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, groups: number[], step: number): StepMetrics {
+function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, groups: number[], step: number, credit?: Float32Array): StepMetrics {
   const { policy, method, mcfg, cfg, adam } = run;
   const { G, R, groupIds } = ro;
   const V = policy.cfg.vocabSize;
@@ -49,6 +54,8 @@ function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher
   const responseMask = tf.tensor2d(mb.responseMask, [Bm, Rm]);
   const oldLp = tf.tensor2d(pick(ro.oldLogProbs), [Bm, Rm]);
   const kept: Record<string, tf.Scalar> = {};
+  // Set inside the loss closure (a holder, so the type checker sees it change).
+  const keptCredit: { tensor: tf.Tensor2D | null } = { tensor: null };
   const lossOf = (): tf.Scalar => {
     const logits = policy.groupedLogits(mb);
     const scaled = atTemperature(logits, cfg.temperature);
@@ -72,6 +79,7 @@ function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher
     };
     const out = method.loss(x, mcfg);
     for (const [k, v] of Object.entries(out.metrics)) kept[k] = tf.keep(v);
+    if (credit && out.credit) keptCredit.tensor = tf.keep(out.credit);
     if (!kept['actor/entropy']) kept['actor/entropy'] = tf.keep(meanEntropy(stopGradient(scaled), responseMask));
     return out.loss;
   };
@@ -80,9 +88,16 @@ function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher
     result = tf.variableGrads(lossOf, [...policy.params.values()]);
   } catch (e) {
     tf.dispose(Object.values(kept));
+    keptCredit.tensor?.dispose();
     throw e;
   } finally {
     tf.dispose([responseMask, oldLp]);
+  }
+  if (keptCredit.tensor) {
+    // The mini-batch's rows back to their places in the step's [B, R] layout (its padded length Rm ≤ R).
+    const values = keptCredit.tensor.dataSync();
+    keptCredit.tensor.dispose();
+    rows.forEach((b, k) => credit!.set(values.subarray(k * Rm, (k + 1) * Rm), b * R));
   }
   const { value, grads } = result;
   const loss = value.dataSync()[0]!;
