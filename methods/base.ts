@@ -4,12 +4,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { TUNED_LR } from './tuned-lr.ts';
 import type { Method } from './types.ts';
+import { REFERENCE_GREY } from '../src/util/palette.ts';
 
 export type BaseConfig = Record<string, never>;
 
 export const base: Method<BaseConfig> = {
   name: 'base',
   summary: 'Base: no update; the starting checkpoint evaluated like the others',
+  label: 'Base',
+  reportRank: 0, // the paper's Table 2 order
+  colour: REFERENCE_GREY,
   trains: false,
   teacherContext: () => null,
   needsFullDistributions: () => false,

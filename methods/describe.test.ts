@@ -12,7 +12,7 @@ test('formatLr writes rates as on the command line', () => {
 });
 
 test('describeMethod: each method\'s teacher regime, privileged context and lr at its defaults, with sources', () => {
-  const setup = Object.fromEntries(methodNames.map((n) => {
+  const setup = Object.fromEntries(['base', 'grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo'].map((n) => {
     const c = describeMethod(getMethod(n));
     return [n, [c.teacher?.value ?? null, c.context?.value ?? null, c.lr.value]];
   }));

@@ -3,6 +3,7 @@
 // default, help and the default's source. Everything is read from the method declarations (methods/types.ts).
 import type { OptionSpec, Sourced } from './options.ts';
 import { formatTeacherRegime } from './teacher-regime.ts';
+import { UNTUNED_LR } from './tuned-lr.ts';
 import type { Method } from './types.ts';
 
 export interface MethodCard {
@@ -27,7 +28,7 @@ export function describeMethod(method: Method): MethodCard {
     summary: method.summary,
     teacher: regime ? { value: formatTeacherRegime(regime), source: specs['teacher']?.source ?? 'fixed by the method' } : null,
     context: kind !== null ? { value: kind, source: specs['privileged']?.source ?? method.teacherContextSource ?? 'fixed by the method' } : null,
-    lr: method.recommendedLr,
+    lr: method.recommendedLr ?? UNTUNED_LR,
     options: Object.entries(specs).map(([key, spec]) => ({ key, ...spec })),
   };
 }

@@ -28,6 +28,7 @@ import {
 import { defaultsOf, helpOf, rulesOf, type OptionRules, type OptionSpecs } from './options.ts';
 import type { Method, MethodInputs, MethodOutput } from './types.ts';
 import { TUNED_LR } from './tuned-lr.ts';
+import { OKABE_ITO } from '../src/util/palette.ts';
 
 export type GrpoConfig = {
   stdNorm: boolean;
@@ -141,6 +142,10 @@ export function policyGradientLoss(x: MethodInputs, cfg: GrpoConfig, tokenAdvant
 export const grpo: Method<GrpoConfig> = {
   name: 'grpo',
   summary: 'GRPO: group-normalised outcome advantage, clipped surrogate (0.2/0.28, dual clip 3)',
+  label: 'GRPO',
+  reportRank: 1,
+  // GRPO and GRPO+OPSD (GRPO plus a term, read side by side) take the Okabe–Ito pair furthest apart for dichromats.
+  colour: OKABE_ITO.blue,
   trains: true,
   teacherContext: () => null,
   needsFullDistributions: () => false,

@@ -14,6 +14,7 @@ import { opsd, opsdOptions, type OpsdConfig } from './opsd.ts';
 import { defaultsOf, helpOf, rulesOf, type OptionRules, type OptionSpecs } from './options.ts';
 import type { Method, MethodOutput } from './types.ts';
 import { HYBRID_OPSD_WEIGHT_SOURCE, TUNED_LR } from './tuned-lr.ts';
+import { OKABE_ITO } from '../src/util/palette.ts';
 
 export type HybridConfig = GrpoConfig & OpsdConfig & { grpoWeight: number; opsdWeight: number };
 
@@ -56,6 +57,10 @@ function mergeMetrics(into: Record<string, tf.Scalar>, part: Record<string, tf.S
 export const hybrid: Method<HybridConfig> = {
   name: 'hybrid',
   summary: 'GRPO+OPSD: weighted sum of the GRPO and OPSD losses',
+  label: 'GRPO+OPSD',
+  reportRank: 4,
+  // Apart from GRPO's blue for dichromats (methods/grpo.ts).
+  colour: OKABE_ITO.bluishGreen,
   trains: true,
   teacherContext: (cfg) => (cfg.opsdWeight > 0 ? opsd.teacherContext(cfg) : null),
   teacherRegime: (cfg) => opsd.teacherRegime!(cfg),

@@ -2,15 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { base } from './base.ts';
-import { getMethod, methodNames, methodOptionRules, methods, resolveMethodConfig } from './index.ts';
+import { getMethod, methodLr, methodNames, methodOptionRules, methods, reportOrder, resolveMethodConfig, untunedLrNotice } from './index.ts';
+import { UNTUNED_LR } from './tuned-lr.ts';
+import { DEFAULT_TRAIN } from '../src/train/config.ts';
 import { coerceOption, type OptionSpec } from './options.ts';
 
 await tf.setBackend('cpu');
 
-test('registry: the six methods, getMethod error lists the known names', () => {
-  assert.deepEqual([...methodNames], ['base', 'grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo']);
+/** The paper's methods, in the registry's order; a new method is registered after them. */
+const PAPER_METHODS = ['base', 'grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo'];
+
+test('registry: the paper\'s methods first, then any others; getMethod error lists the known names', () => {
+  assert.deepEqual(methodNames.slice(0, PAPER_METHODS.length), PAPER_METHODS);
+  assert.equal(methodNames.length, Object.keys(methods).length);
   for (const name of methodNames) assert.equal(getMethod(name).name, name);
-  assert.throws(() => getMethod('x'), { message: "unknown method 'x' (known: base, grpo, opsd, hybrid, rlsd, sdpo)" });
+  assert.throws(() => getMethod('x'), { message: `unknown method 'x' (known: ${methodNames.join(', ')})` });
+  if (methodNames.length === PAPER_METHODS.length) assert.throws(() => getMethod('x'), { message: "unknown method 'x' (known: base, grpo, opsd, hybrid, rlsd, sdpo)" });
   assert.throws(() => getMethod('toString'), /unknown method 'toString'/);
 });
 
@@ -143,15 +150,37 @@ test('options are declared once: defaults, help and rules are the declarations; 
       assert.equal(methodOptionRules[name]![key], spec.rule, `${name}.${key} rule`);
       assert.ok(spec.source.length > 10, `${name}.${key} source`);
     }
-    assert.ok(method.recommendedLr.value > 0 && method.recommendedLr.value < 1e-2, `${name} lr`);
-    assert.ok(method.recommendedLr.source.length > 10, `${name} lr source`);
+    const lr = methodLr(method);
+    assert.ok(lr.value > 0 && lr.value < 1e-2, `${name} lr`);
+    assert.ok(lr.source.length > 10, `${name} lr source`);
     assert.equal(typeof method.needsThoughtMask(method.defaults), 'boolean', name);
   }
-  assert.equal(getMethod('rlsd').recommendedLr.value, 1e-4);
-  for (const name of ['grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo']) assert.match(getMethod(name).recommendedLr.source, /^tuning grid \(sweep --preset tuning, validation/, name);
+  assert.equal(getMethod('rlsd').recommendedLr!.value, 1e-4);
+  for (const name of ['grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo']) assert.match(getMethod(name).recommendedLr!.source, /^tuning grid \(sweep --preset tuning, validation/, name);
   assert.equal(getMethod('sdpo').options['isClip']!.default, 2);
   assert.match(getMethod('sdpo').options['teacher']!.source, /lasgroup\/SDPO .*actor\.yaml .*teacher_update_rate: 0\.05/);
   assert.match(getMethod('rlsd').options['teacher']!.source, /rlsd_teacher_sync_interval=20/);
   assert.match(getMethod('opsd').options['teacher']!.source, /opsd_config\.py freeze_teacher_model=False/);
   for (const name of ['opsd', 'hybrid', 'rlsd']) assert.match(getMethod(name).options['privileged']!.source, /trajectory_key=answer/, name);
+});
+
+test('each method declares how the report shows it: a label, and no two methods share a label, a rank or a colour', () => {
+  const all = Object.values(methods);
+  for (const m of all) assert.ok(m.label.length > 0, m.name);
+  const distinct = (values: unknown[]): boolean => new Set(values).size === values.length;
+  assert.ok(distinct(all.map((m) => m.label)), 'labels');
+  assert.ok(distinct(all.filter((m) => m.reportRank !== undefined).map((m) => m.reportRank)), 'ranks');
+  assert.ok(distinct(all.filter((m) => m.colour !== undefined).map((m) => m.colour!.toLowerCase())), 'colours');
+  assert.deepEqual(reportOrder.slice(0, 6), ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd']);
+  assert.deepEqual([...reportOrder].sort(), [...methodNames].sort());
+});
+
+test('a method without a tuned rate trains at the stated default, with a one-line notice', () => {
+  assert.equal(UNTUNED_LR.value, DEFAULT_TRAIN.lr);
+  for (const name of PAPER_METHODS) assert.equal(untunedLrNotice(getMethod(name)), null, name);
+  const { recommendedLr: _, ...untuned } = getMethod('grpo');
+  const fresh = { ...untuned, name: 'fresh' };
+  assert.deepEqual(methodLr(fresh), { ...UNTUNED_LR, tuned: false });
+  assert.equal(untunedLrNotice(fresh), `method 'fresh' declares no tuned learning rate: training at --lr 1e-4 (${UNTUNED_LR.source})`);
+  assert.deepEqual(methodLr(getMethod('rlsd')), { ...getMethod('rlsd').recommendedLr!, tuned: true });
 });

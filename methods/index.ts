@@ -1,6 +1,7 @@
 // The method registry. The loop looks a method up by name, resolves its options (defaults +
 // overrides, coerced and range-checked) and from then on reads only the flags of the `Method`
-// contract — it never tests a method's name.
+// contract — it never tests a method's name. A method is its file and its line here
+// (docs/guides/add-a-method.md): the CLI, the sweeps and the report read everything else from it.
 import { base } from './base.ts';
 import { grpo } from './grpo.ts';
 import { hybrid } from './hybrid.ts';
@@ -8,8 +9,11 @@ import { opsd } from './opsd.ts';
 import { coerceOption, rulesOf, type OptionRules, type OptionSpec } from './options.ts';
 import { rlsd } from './rlsd.ts';
 import { sdpo } from './sdpo.ts';
+import { UNTUNED_LR } from './tuned-lr.ts';
 import type { Method, MethodConfig } from './types.ts';
+import type { Sourced } from './options.ts';
 
+// The order `rlsd-bench methods` lists them in; the report orders its rows by each method's reportRank.
 export const methods: Record<string, Method> = { base, grpo, opsd, hybrid, rlsd, sdpo };
 
 /** Type and range of every option of every method, by method name (derived from each method's `options`). */
@@ -18,6 +22,22 @@ export const methodOptionRules: Record<string, OptionRules> = Object.fromEntries
 );
 
 export const methodNames: readonly string[] = Object.keys(methods);
+
+/** The method names in the report's row order: by reportRank, then those without one by name. */
+export const reportOrder: readonly string[] = Object.values(methods)
+  .map((m) => ({ name: m.name, rank: m.reportRank ?? Number.POSITIVE_INFINITY }))
+  .sort((a, b) => a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  .map((m) => m.name);
+
+/** The learning rate a method trains with when --lr is not given: its recommendation, else UNTUNED_LR. */
+export function methodLr(method: Method): Sourced<number> & { tuned: boolean } {
+  return method.recommendedLr ? { ...method.recommendedLr, tuned: true } : { ...UNTUNED_LR, tuned: false };
+}
+
+/** The one-line notice train prints for a method without a tuned rate (null when it has one). */
+export function untunedLrNotice(method: Method): string | null {
+  return method.recommendedLr ? null : `method '${method.name}' declares no tuned learning rate: training at --lr ${UNTUNED_LR.value.toExponential()} (${UNTUNED_LR.source})`;
+}
 
 export function getMethod(name: string): Method {
   const method = Object.hasOwn(methods, name) ? methods[name] : undefined;

@@ -43,6 +43,7 @@ import { ANSWER_CONTEXT_SOURCE, defaultsOf, helpOf, privilegedOption, rulesOf, t
 import { requireTeacherRegime } from './teacher-regime.ts';
 import { type Method, type MethodInputs, type MethodOutput, type PrivilegedContext } from './types.ts';
 import { TUNED_LR } from './tuned-lr.ts';
+import { OKABE_ITO } from '../src/util/palette.ts';
 
 export type OpsdVariant = 'jsd' | 'sampled-token';
 export const OPSD_VARIANTS: readonly OpsdVariant[] = ['jsd', 'sampled-token'];
@@ -184,6 +185,9 @@ export function teacherMask(x: MethodInputs, rows: Float32Array | null): tf.Tens
 export const opsd: Method<OpsdConfig> = {
   name: 'opsd',
   summary: 'OPSD: on-policy self-distillation towards the self-teacher given the gold answer (generalised JSD)',
+  label: 'OPSD',
+  reportRank: 2,
+  colour: OKABE_ITO.orange,
   trains: true,
   teacherContext: (cfg) => cfg.privileged,
   teacherRegime: (cfg) => requireTeacherRegime(cfg.teacher, 'opsd'),

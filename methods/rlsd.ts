@@ -70,6 +70,7 @@ import { ANSWER_CONTEXT_SOURCE, defaultsOf, helpOf, privilegedOption, rulesOf, t
 import { requireTeacherRegime } from './teacher-regime.ts';
 import type { Method, PrivilegedContext } from './types.ts';
 import { TUNED_LR } from './tuned-lr.ts';
+import { OKABE_ITO } from '../src/util/palette.ts';
 
 export type RlsdConfig = GrpoConfig & {
   lambdaInit: number;
@@ -148,6 +149,9 @@ export function rlsdLambda(step: number, cfg: Pick<RlsdConfig, 'lambdaInit' | 'l
 export const rlsd: Method<RlsdConfig> = {
   name: 'rlsd',
   summary: "RLSD: GRPO whose token advantages are re-weighted by the self-teacher's evidence ratio",
+  label: 'RLSD',
+  reportRank: 5,
+  colour: OKABE_ITO.vermillion,
   trains: true,
   teacherContext: (cfg) => cfg.privileged,
   teacherRegime: (cfg) => requireTeacherRegime(cfg.teacher, 'rlsd'),

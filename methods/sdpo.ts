@@ -29,6 +29,7 @@ import { defaultsOf, helpOf, rulesOf, teacherOption, type OptionRules, type Opti
 import { requireTeacherRegime } from './teacher-regime.ts';
 import type { Method } from './types.ts';
 import { TUNED_LR } from './tuned-lr.ts';
+import { OKABE_ITO } from '../src/util/palette.ts';
 
 /** OPSD's options without `privileged`: SDPO's teacher context is always a successful response of the group. */
 export type SdpoConfig = Omit<OpsdConfig, 'privileged'>;
@@ -52,6 +53,9 @@ export const sdpoOptionRules: OptionRules<SdpoConfig> = rulesOf(sdpoOptions);
 export const sdpo: Method<SdpoConfig> = {
   name: 'sdpo',
   summary: 'SDPO: self-distillation towards a teacher that sees a successful response of the same group',
+  label: 'SDPO',
+  reportRank: 3,
+  colour: OKABE_ITO.reddishPurple,
   trains: true,
   teacherContext: () => 'group_success',
   teacherContextSource: `${ACTOR_YAML}: another successful response of the group (dont_reprompt_on_self_success: True), never the response itself`,

@@ -18,3 +18,6 @@ export const TUNED_LR = {
 
 /** Hybrid's OPSD weight (grpoWeight 1), tuned on the same grid at lr 1e-4, one axis at a time. */
 export const HYBRID_OPSD_WEIGHT_SOURCE = `${GRID} at lr 1e-4: 59.6 at 0.25, 15.6 at 1, 0.0 at 4 — the OPSD term drags the sum down as it drags OPSD`;
+
+/** The rate of a method that declares none (not yet on the grid): train's --lr default, design §7's 1e-4. */
+export const UNTUNED_LR = { value: 1e-4, source: "train's default --lr: the method declares no tuned rate (sweep --preset tuning finds one)" } as const satisfies Sourced<number>;

@@ -57,8 +57,14 @@ export type MethodConfig = Record<string, number | string | boolean>;
 
 export interface Method<C extends MethodConfig = MethodConfig> {
   name: string;
-  /** One line for `rlsd-bench methods`. */
+  /** Its help line: one line for `rlsd-bench methods`. */
   summary: string;
+  /** Its name in the report's tables and chart legends (the paper's: 'GRPO+OPSD'). */
+  label: string;
+  /** Its place among the report's rows, lower first (the paper's Table 2 order); without one it follows those with one, by name. */
+  reportRank?: number;
+  /** Its colour in the report's charts (CSS hex, src/util/palette.ts); without one it takes a spare colour. */
+  colour?: string;
   /** False for `base`: the loop then performs no update at all. */
   trains: boolean;
   /** Privileged context the self-teacher sees, or null when the method uses no teacher. */
@@ -85,7 +91,10 @@ export interface Method<C extends MethodConfig = MethodConfig> {
   optionHelp: Record<keyof C & string, string>;
   /** Where a privileged context that is not an option comes from (SDPO's group success); shown by `methods --verbose`. */
   teacherContextSource?: string;
-  /** The learning rate to train this method with (the default of train's `--lr`), and where it comes from. */
-  recommendedLr: Sourced<number>;
+  /**
+   * The learning rate to train this method with (the default of train's `--lr`), and where it comes from. Without
+   * one the method trains at UNTUNED_LR (methods/tuned-lr.ts) and train says so in one line.
+   */
+  recommendedLr?: Sourced<number>;
   loss(x: MethodInputs, cfg: C): MethodOutput;
 }

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
-import { getMethod, methods, resolveMethodConfig } from '../methods/index.ts';
+import { getMethod, methodLr, methodNames, methods, resolveMethodConfig, untunedLrNotice } from '../methods/index.ts';
 import { choice, num, parseOptions, setupBackend, tensorOptions } from './cli-util.ts';
 import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
@@ -240,7 +240,7 @@ const trainCommand: Builder = (cli) =>
     'post-train a checkpoint with one method on the mini suite (resumes from the last checkpoint in --out)',
     (y) =>
       tensorOptions(y)
-        .option('method', { type: 'string', demandOption: true, describe: 'base | grpo | opsd | hybrid | rlsd | sdpo' })
+        .option('method', { type: 'string', demandOption: true, describe: methodNames.join(' | ') })
         .option('base', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'starting checkpoint (a path you give is relative to the working directory)' })
         .option('out', { type: 'string', describe: 'run directory (default results/runs/<method>-s<seed>)' })
         .option('opt', { type: 'string', array: true, describe: 'method option key=value (see `rlsd-bench methods --verbose`)' })
@@ -265,7 +265,10 @@ const trainCommand: Builder = (cli) =>
       resolveMethodConfig(method, methodOptions); // validate before any work
       const flags = readTrainFlags(argv);
       // --lr defaults to the method's recommended rate (its source goes to run.json).
-      const lr = argv.lr !== undefined ? { value: flags.lr!, source: '--lr' } : method.recommendedLr ? { value: method.recommendedLr.value, source: `method '${method.name}': ${method.recommendedLr.source}` } : { value: DEFAULT_TRAIN.lr, source: 'DEFAULT_TRAIN' };
+      const recommended = methodLr(method);
+      const lr = argv.lr !== undefined ? { value: flags.lr!, source: '--lr' } : { value: recommended.value, source: `method '${method.name}': ${recommended.source}` };
+      const notice = argv.lr === undefined && method.trains ? untunedLrNotice(method) : null;
+      if (notice) process.stderr.write(`rlsd-bench: note: ${notice}\n`);
       const cfg: TrainConfig = {
         ...DEFAULT_TRAIN,
         ...flags,

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chartSpecs, curvePoints, dynamicsPoints, dynamicsSmoothing, renderSvg, rowGroups, svgToPng } from './charts.ts';
 import type { CellRecord, CellState, Evaluation, SweepRecords } from './types.ts';
+import { METHOD_LABELS, ROW_ORDER } from './tables.ts';
 
 function evaluation(step: number, avg: number): Evaluation {
   // Every benchmark at avg ± a fixed offset, so per-benchmark points are predictable too.
@@ -180,4 +181,14 @@ test('palette: the methods keep Okabe–Ito colours that stay apart for colour-b
         assert.ok(d > least, `${a} and ${b} look alike under ${kind} (distance ${d.toFixed(3)})`);
       }
   }
+});
+
+test('the paper\'s methods keep their labels, row order and colours, now declared by each method', () => {
+  const cells = ['rlsd', 'hybrid', 'sdpo', 'opsd', 'grpo', 'base'].map((m) => cell(m, m, 1, [[0, 0.3], [4, 0.5]]));
+  const spec = chartSpecs({ dir: '/nowhere', name: 'palette', cells })[0]!.spec as unknown as { layer: { encoding: { color?: { scale?: { domain: string[]; range: string[] } } } }[] };
+  const scale = spec.layer[1]!.encoding.color!.scale!;
+  assert.deepEqual(scale.domain, ['Base', 'GRPO', 'OPSD', 'SDPO', 'GRPO+OPSD', 'RLSD']);
+  assert.deepEqual(scale.range, ['#888888', '#0072B2', '#E69F00', '#CC79A7', '#009E73', '#D55E00']);
+  assert.deepEqual(ROW_ORDER.slice(0, 6), ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd']);
+  assert.deepEqual(Object.fromEntries(ROW_ORDER.slice(0, 6).map((m) => [m, METHOD_LABELS[m]])), { base: 'Base', grpo: 'GRPO', opsd: 'OPSD', sdpo: 'SDPO', hybrid: 'GRPO+OPSD', rlsd: 'RLSD' });
 });

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { Error as LogError, logger, parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { methods } from '../../methods/index.ts';
 import { ensureDir, writeFileAtomic } from '../util/fs.ts';
+import { OKABE_ITO } from '../util/palette.ts';
 import { COLUMN_LABELS, reportRows, type ReportRow } from './tables.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type ReportBenchmark, type SweepRecords } from './types.ts';
 
@@ -23,25 +25,13 @@ export interface RenderedChart {
   svg: string;
 }
 
-/**
- * Okabe & Ito's colour-blind-safe palette (Color Universal Design, 2008), which stays apart under protanopia and
- * deuteranopia; grey is kept for the Base reference line.
- */
-const OKABE_ITO = { orange: '#E69F00', skyBlue: '#56B4E9', bluishGreen: '#009E73', yellow: '#F0E442', blue: '#0072B2', vermillion: '#D55E00', reddishPurple: '#CC79A7', black: '#000000' };
-/**
- * The paper's methods keep their colour in every report, with or without override rows beside them. GRPO and
- * GRPO+OPSD (GRPO plus a term, read side by side) take the pair furthest apart for dichromats: blue and bluish green.
- */
-const METHOD_COLOUR: Record<string, string> = {
-  base: '#888888',
-  grpo: OKABE_ITO.blue,
-  opsd: OKABE_ITO.orange,
-  sdpo: OKABE_ITO.reddishPurple,
-  hybrid: OKABE_ITO.bluishGreen,
-  rlsd: OKABE_ITO.vermillion,
-};
-// Override rows and other methods: the remaining colours (the yellow reads poorly on white, so last).
-const SPARE_COLOURS = [OKABE_ITO.skyBlue, OKABE_ITO.black, OKABE_ITO.yellow];
+/** Each method's colour, as it declares it (src/util/palette.ts); it keeps it in every report, with or without override rows beside it. */
+const METHOD_COLOUR: Record<string, string> = Object.fromEntries(Object.values(methods).flatMap((m) => (m.colour ? [[m.name, m.colour]] : [])));
+// Methods without a colour take the palette's colours no method takes (the yellow reads poorly on white, so last).
+const TAKEN = new Set(Object.values(METHOD_COLOUR).map((c) => c.toUpperCase()));
+const PALETTE_YELLOW_LAST = [...Object.values(OKABE_ITO).filter((c) => c !== OKABE_ITO.yellow), OKABE_ITO.yellow];
+const FREE = PALETTE_YELLOW_LAST.filter((c) => !TAKEN.has(c));
+const SPARE_COLOURS: readonly string[] = FREE.length > 0 ? FREE : PALETTE_YELLOW_LAST;
 
 /**
  * The dynamics panels: metrics.jsonl keys (summed when several: the clip ratio is low + high), their axis titles, and

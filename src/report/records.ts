@@ -14,7 +14,7 @@ import { itemVerdictsFile } from '../train/evaluate.ts';
 import { currentNames, RENAMED_METRICS } from '../train/metrics.ts';
 import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
 import { DEFAULT_TRAIN } from '../train/config.ts';
-import { getMethod } from '../../methods/index.ts';
+import { getMethod, methodLr } from '../../methods/index.ts';
 import { formatTeacherRegime } from '../../methods/teacher-regime.ts';
 import type { MethodConfig } from '../../methods/types.ts';
 import type { SweepCell } from '../sweep/cells.ts';
@@ -204,7 +204,7 @@ function settingDefault(method: string, key: string): unknown {
   const train = DEFAULT_TRAIN as unknown as Record<string, unknown>;
   try {
     const m = getMethod(method);
-    if (key === 'lr') return m.recommendedLr.value;
+    if (key === 'lr') return methodLr(m).value;
     if (key in train) return train[key];
     return (m.defaults as Record<string, unknown>)[key];
   } catch {

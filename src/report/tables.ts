@@ -1,14 +1,16 @@
 // The report's tables as data: pure functions of SweepRecords (records.ts), so the same records give the same tables
 // whatever order the cells finished in. Only `done` cells enter a table; the others are listed by excludedCells.
 // Accuracies are in percent (points) from here on; formats.ts turns these structures into Markdown, CSV and LaTeX.
+import { methods, reportOrder } from '../../methods/index.ts';
 import { hashString } from '../util/rng.ts';
 import { WEMATH_HEADLINE_NOTE } from '../headline-metrics.ts';
 import { MDD_FACTOR, mean, minimumDetectableDifference, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
 
-/** The paper's row order (Table 2); override rows and other methods follow. */
-export const ROW_ORDER = ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd'] as const;
-export const METHOD_LABELS: Readonly<Record<string, string>> = { base: 'Base', grpo: 'GRPO', opsd: 'OPSD', sdpo: 'SDPO', hybrid: 'GRPO+OPSD', rlsd: 'RLSD' };
+/** The methods' row order, as each declares it (reportRank: the paper's Table 2 for its methods); override rows follow. */
+export const ROW_ORDER: readonly string[] = reportOrder;
+/** Each method's label, as it declares it; a method not in the registry is printed by its name. */
+export const METHOD_LABELS: Readonly<Record<string, string>> = Object.fromEntries(Object.values(methods).map((m) => [m.name, m.label]));
 
 export const ACCURACY_COLUMNS = [...REPORT_BENCHMARKS, 'avg'] as const;
 export type AccuracyColumn = (typeof ACCURACY_COLUMNS)[number];
@@ -37,9 +39,9 @@ export function rowLabel(method: string, override: string | null): string {
 }
 
 function rowRank(r: { row: string; method: string; override: string | null }): [number, number, string] {
-  const main = (ROW_ORDER as readonly string[]).indexOf(r.row);
+  const main = ROW_ORDER.indexOf(r.row);
   if (main >= 0 && r.override === null) return [0, main, r.row];
-  const m = (ROW_ORDER as readonly string[]).indexOf(r.method);
+  const m = ROW_ORDER.indexOf(r.method);
   return [1, m >= 0 ? m : ROW_ORDER.length, r.row];
 }
 

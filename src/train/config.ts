@@ -2,6 +2,7 @@
 // DEFAULT_TRAIN, the library's check of a TrainConfig, and the CLI's flags, --help and range checks
 // (src/commands.ts) are all derived from the table — no option is stated a second time.
 import { MINI_EVAL_ITEMS } from '../../benchmarks/mini/build.ts';
+import { UNTUNED_LR } from '../../methods/tuned-lr.ts';
 import type { MiniSuite } from '../../benchmarks/mini/types.ts';
 import { checkNumber, describeNumberRule, type NumberRule } from '../util/number-rule.ts';
 import { TrainingError } from '../util/errors.ts';
@@ -123,8 +124,8 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
   option({ field: 'ppoEpochs', flag: 'ppo-epochs', default: 1, rule: int(1), help: "passes over each step's batch (veRL ppo_epochs)" }),
   // docs/design.md §7's 1e-4, decayed by a cosine to 10 % over the run: the decay keeps the early pace and settles
   // the end, where a constant rate kept wandering (results/reference/README.md). The CLI takes a method's own
-  // recommendation when it declares one.
-  option({ field: 'lr', flag: 'lr', default: 1e-4, rule: { kind: 'number', min: 0 }, help: 'peak Adam learning rate' }),
+  // recommendation when it declares one; a method without one trains at this rate.
+  option({ field: 'lr', flag: 'lr', default: UNTUNED_LR.value, rule: { kind: 'number', min: 0 }, help: 'peak Adam learning rate' }),
   option({ field: 'warmupSteps', flag: 'warmup', default: 10, rule: int(0), help: 'linear learning-rate warm-up steps' }),
   option({ field: 'lrSchedule', flag: 'lr-schedule', default: 'cosine', rule: { kind: 'choice', choices: LR_SCHEDULES }, help: 'after warm-up: constant | cosine (decay to 10 % of --lr at --steps)' }),
   option({ field: 'gradClip', flag: 'grad-clip', default: 1.0, rule: { kind: 'number', min: 0 }, help: 'clip the global gradient norm to this (0: no clipping)' }),
