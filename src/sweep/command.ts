@@ -182,7 +182,7 @@ export async function runSweep(a: SweepArgs): Promise<number> {
 const EXAMPLE = `A config (YAML or JSON; every key but methods and seeds optional):
   name: quick                       # default: the file's name (quick.yaml → quick)
   base: ../reference/base           # relative to the config's folder; default: the committed base
-  methods: [base, grpo, opsd, sdpo, hybrid, rlsd]
+  methods: all                      # every method; trainable: those that train; or a list: [base, grpo, rlsd]
   seeds: [1]
   train: { steps: 60, eval-schedule: '5@50,25', eval-items: 60 }   # any train flag by its long name
   opt: { rlsd: { teacher: sync:10 } }                               # method options per method

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getMethod, methodNames, reportOrder } from '../../methods/index.ts';
 import { expandCells } from './cells.ts';
 import { checkSweepConfig, expandRows, formatValue, parseSweepText, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
 import { parseShard, shardCells } from './command.ts';
@@ -22,27 +23,41 @@ const refuses = (yaml: string, message: string | RegExp): void => {
 };
 const HEAD = 'name: t\nmethods: [base, grpo]\nseeds: [1]\n';
 
-test('presets: smoke, quick and paper load, all six methods, and describe themselves; paper adds the shuffled-reward control, ablations vary one RLSD knob per row; tuning is the lr grid on validation', () => {
+/** The registry's methods that train (five in the paper: all but base). */
+const TRAINABLE = methodNames.filter((m) => getMethod(m).trains).length;
+
+test('presets: smoke, quick and paper load, every registered method, and describe themselves; paper adds the shuffled-reward control, ablations vary one RLSD knob per row; tuning is the lr grid on validation', () => {
   assert.deepEqual(presetNames(), ['smoke', 'quick', 'paper', 'ablations', 'tuning']);
   for (const p of ['smoke', 'quick', 'paper']) {
     const c = readPreset(p);
-    assert.deepEqual([...c.methods].sort(), ['base', 'grpo', 'hybrid', 'opsd', 'rlsd', 'sdpo']);
-    assert.match(describePreset(p), new RegExp(`^${p}: 6 methods × \\d seeds? \\(\\d+ cells\\), \\d+ steps`));
+    assert.deepEqual([...c.methods].sort(), [...methodNames].sort());
+    for (const m of ['base', 'grpo', 'hybrid', 'opsd', 'rlsd', 'sdpo']) assert.ok(c.methods.includes(m), `${p}: ${m}`);
+    assert.match(describePreset(p), new RegExp(`^${p}: ${methodNames.length} methods × \\d seeds? \\(\\d+ cells\\), \\d+ steps`));
   }
   const paper = expandCells(readPreset('paper'));
-  assert.equal(paper.length, 1 + 5 * 3 + 3);
+  assert.equal(paper.length, 1 + TRAINABLE * 3 + 3);
   assert.deepEqual(paper.filter((c) => c.override !== null).map((c) => c.args.includes('--shuffle-rewards')), [true, true, true]);
   const ablations = expandCells(readPreset('ablations'));
   assert.deepEqual(ablations.map((c) => c.row), ['rlsd', 'rlsd-lambdaDecaySteps=150', 'rlsd-teacher=frozen', 'rlsd-teacher=live', 'rlsd-privileged=reference', 'rlsd-negativeOnly=true']);
   assert.deepEqual(ablations[0]!.args, paper.find((c) => c.id === 'rlsd/seed-1')!.args, "plain RLSD's seed 1 is the paper preset's run");
   const tuning = readPreset('tuning');
   assert.equal(tuning.train['eval-split'], 'validation', 'tuned on validation, never on the test split');
-  assert.equal(expandCells(tuning).length, 5 * 3 + 2);
+  assert.equal(expandCells(tuning).length, TRAINABLE * 3 + 2);
   assert.throws(() => readPreset('huge'), /--preset must be smoke, quick, paper, ablations, tuning \(got 'huge'\)/);
 });
 
+test('methods: all and methods: trainable stand for the registry, in the report\'s row order', () => {
+  assert.deepEqual(check('name: t\nmethods: all\nseeds: [1]\n').methods, [...reportOrder]);
+  assert.deepEqual(check('name: t\nmethods: trainable\nseeds: [1]\n').methods, reportOrder.filter((m) => getMethod(m).trains));
+  assert.deepEqual(reportOrder.filter((m) => ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd'].includes(m)), ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd']);
+  refuses('name: t\nmethods: every\nseeds: [1]\n', 'sweep.yaml: methods: must be array');
+});
+
 test('cells: the quick preset expands to a golden list of ids, folders and train arguments', () => {
-  const cells = expandCells(readPreset('quick'));
+  const all = expandCells(readPreset('quick'));
+  assert.deepEqual(all.map((c) => c.index), all.map((_, i) => i));
+  // The paper's methods; a registered method joins them in its report rank.
+  const cells = all.filter((c) => ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd'].includes(c.method)).map((c, index) => ({ ...c, index }));
   assert.deepEqual(
     cells.map((c) => [c.index, c.id, c.dir, c.steps]),
     [
@@ -97,7 +112,7 @@ overrides:
 
 test('config errors: one line naming the file and the key, in the words of the rule', () => {
   refuses(`${HEAD}train: { stepz: 3 }`, /^sweep\.yaml: train\.stepz: unknown train option \(known: steps, prompts, samples, .*eval-schedule, eval-items/);
-  refuses('name: t\nmethods: [base, grpo, foo]\nseeds: [1]\n', "sweep.yaml: methods[2]: unknown method 'foo' (known: base, grpo, opsd, hybrid, rlsd, sdpo)");
+  refuses('name: t\nmethods: [base, grpo, foo]\nseeds: [1]\n', `sweep.yaml: methods[2]: unknown method 'foo' (known: ${methodNames.join(', ')})`);
   refuses(`${HEAD}train: { steps: 0 }`, 'sweep.yaml: train.steps: must be an integer in [1, 1000000] (got 0)');
   refuses(`${HEAD}train: { lr-schedule: linear }`, 'sweep.yaml: train.lr-schedule: must be constant or cosine (got "linear")');
   refuses(`${HEAD}train: { eval-items: 1000000 }`, /^sweep\.yaml: train\.eval-items: must be an integer in \[1, 20000\]/);

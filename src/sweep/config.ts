@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { getMethod, methodNames, resolveMethodConfig } from '../../methods/index.ts';
+import { getMethod, methodNames, reportOrder, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
 import { PACKAGE_BASE } from '../paths.ts';
 import { checkTrainConfig, DEFAULT_TRAIN, TRAIN_BOUNDS, TRAIN_OPTIONS, ruleProblem, type TrainConfig, type TrainOption } from '../train/config.ts';
@@ -124,6 +124,21 @@ function checkShape(raw: unknown, file: string): void {
   throw new SweepConfigError(`${file}: ${key}: ${message}`);
 }
 
+/**
+ * `methods: all` (every registered method) and `methods: trainable` (those that train) as the list they stand for,
+ * in the report's row order, so that a preset takes a new method without naming it.
+ */
+export const METHOD_LISTS: Readonly<Record<string, () => string[]>> = {
+  all: () => [...reportOrder],
+  trainable: () => reportOrder.filter((m) => getMethod(m).trains),
+};
+
+function withMethodLists(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  if (!('methods' in raw) || typeof raw.methods !== 'string' || !Object.hasOwn(METHOD_LISTS, raw.methods)) return raw;
+  return { ...raw, methods: METHOD_LISTS[raw.methods]!() };
+}
+
 /** Checks and canonicalises config values; `fail` throws the one-line error for a key. */
 class Checker {
   constructor(readonly file: string) {}
@@ -211,7 +226,8 @@ const SEED_OPTION = TRAIN_OPTIONS.find((o) => o.flag === 'seed')!;
  * cell count is checked before anything is expanded; last, its rows are expanded once for what only a whole row
  * shows (expandRows).
  */
-export function checkSweepConfig(raw: unknown, file: string, defaultName?: string): SweepConfig {
+export function checkSweepConfig(given: unknown, file: string, defaultName?: string): SweepConfig {
+  const raw = withMethodLists(given);
   checkShape(raw, file);
   const r = raw as RawConfig;
   const c = new Checker(file);
