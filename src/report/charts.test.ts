@@ -189,6 +189,7 @@ test('the paper\'s methods keep their labels, row order and colours, now declare
   const scale = spec.layer[1]!.encoding.color!.scale!;
   assert.deepEqual(scale.domain, ['Base', 'GRPO', 'OPSD', 'SDPO', 'GRPO+OPSD', 'RLSD']);
   assert.deepEqual(scale.range, ['#888888', '#0072B2', '#E69F00', '#CC79A7', '#009E73', '#D55E00']);
-  assert.deepEqual(ROW_ORDER.slice(0, 6), ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd']);
-  assert.deepEqual(Object.fromEntries(ROW_ORDER.slice(0, 6).map((m) => [m, METHOD_LABELS[m]])), { base: 'Base', grpo: 'GRPO', opsd: 'OPSD', sdpo: 'SDPO', hybrid: 'GRPO+OPSD', rlsd: 'RLSD' });
+  const paper = ['base', 'grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd'];
+  assert.deepEqual(ROW_ORDER.filter((m) => paper.includes(m)), paper);
+  assert.deepEqual(Object.fromEntries(paper.map((m) => [m, METHOD_LABELS[m]])), { base: 'Base', grpo: 'GRPO', opsd: 'OPSD', sdpo: 'SDPO', hybrid: 'GRPO+OPSD', rlsd: 'RLSD' });
 });
