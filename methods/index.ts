@@ -6,12 +6,11 @@ import { base } from './base.ts';
 import { grpo } from './grpo.ts';
 import { hybrid } from './hybrid.ts';
 import { opsd } from './opsd.ts';
-import { coerceOption, rulesOf, type OptionRules, type OptionSpec } from './options.ts';
+import { coerceOption, rulesOf, type OptionRules, type OptionSpec, type Sourced } from './options.ts';
 import { rlsd } from './rlsd.ts';
 import { sdpo } from './sdpo.ts';
 import { UNTUNED_LR } from './tuned-lr.ts';
 import type { Method, MethodConfig } from './types.ts';
-import type { Sourced } from './options.ts';
 
 // The order `rlsd-bench methods` lists them in; the report orders its rows by each method's reportRank.
 export const methods: Record<string, Method> = { base, grpo, opsd, hybrid, rlsd, sdpo };
@@ -26,7 +25,7 @@ export const methodNames: readonly string[] = Object.keys(methods);
 /** The method names in the report's row order: by reportRank, then those without one by name. */
 export const reportOrder: readonly string[] = Object.values(methods)
   .map((m) => ({ name: m.name, rank: m.reportRank ?? Number.POSITIVE_INFINITY }))
-  .sort((a, b) => a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  .sort((a, b) => (a.rank === b.rank ? 0 : a.rank - b.rank) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   .map((m) => m.name);
 
 /** The learning rate a method trains with when --lr is not given: its recommendation, else UNTUNED_LR. */

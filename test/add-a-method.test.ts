@@ -1,7 +1,7 @@
 // A method is one file plus one registry line (docs/guides/add-a-method.md), proved on a copy of the tree: GRPO's
 // file copied as Dr.GRPO (its own name, label, rank, colour; no tuned rate), one line added to methods/index.ts
 // (with its import), and nothing else — then `methods`, train's --help, a 2-step `train`, a one-cell sweep and
-// `report` all show it.
+// `report` all show it, and the tests that count the registry pass with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -97,6 +97,10 @@ test('a new method from two files: its file and its registry line; methods, trai
     const chart = readFileSync(join(out, 'report', 'charts', 'convergence.svg'), 'utf8');
     assert.ok(chart.includes('Dr.GRPO'), 'the chart legend names it');
     assert.ok(chart.toUpperCase().includes('#56B4E9'), 'in its declared colour');
+
+    // The tests of the registry, the presets and the palette count the registry: they pass with the new method in it.
+    const unit = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'methods/index.test.ts', 'methods/describe.test.ts', 'src/sweep/config.test.ts', 'src/report/charts.test.ts'], { cwd: root, encoding: 'utf8', timeout: 300_000, env: cliEnv() });
+    assert.equal(unit.status, 0, unit.stdout.split('\n').filter((l) => l.startsWith('not ok')).join('\n'));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
