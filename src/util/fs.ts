@@ -50,20 +50,24 @@ export function ensureDir(dir: string): void {
   }
 }
 
+/** Writes `data` to `tmp` (with `mode` when given), syncs it to disk and renames it over `file`. */
+function writeSyncRename(tmp: string, file: string, data: string | Uint8Array, mode?: number): void {
+  writeFileSync(tmp, data);
+  if (mode !== undefined) chmodSync(tmp, mode);
+  const fd = openSync(tmp, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = dirname(file);
   ensureDir(dir);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
-  mapWriteError(dir, basename(file), () => {
-    writeFileSync(tmp, data);
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  });
+  mapWriteError(dir, basename(file), () => writeSyncRename(tmp, file, data));
 }
 
 /** JSON replacer: parquet INT64 columns arrive as BigInt, which JSON cannot hold. */
@@ -114,17 +118,7 @@ export function replaceFileAtomic(file: string, data: string | Uint8Array, conse
   const mode = existsSync(file) ? statSync(file).mode & 0o7777 : undefined;
   const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
   try {
-    mapWriteError(dir, basename(file), () => {
-      writeFileSync(tmp, data);
-      if (mode !== undefined) chmodSync(tmp, mode);
-      const fd = openSync(tmp, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, file);
-    });
+    mapWriteError(dir, basename(file), () => writeSyncRename(tmp, file, data, mode));
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
