@@ -176,8 +176,12 @@ test('crash litter of dead writers is removed by the next run, a live writer\'s 
   mkdirSync(parent);
   cpSync(BASE, join(parent, `.base.${dead}.old`), { recursive: true });
   mkdirSync(join(parent, `.base.${dead}.tmp`));
-  // --init names no checkpoint, so pretrain stops right after the restore, and --out must be the old base.
-  const r = run(['pretrain', '--out', join(parent, 'base'), '--init', join(parent, 'nothing'), '--steps', '1']);
+  // --init names a checkpoint whose weights are cut short: its metadata passes the check made before the backend
+  // starts, so pretrain restores --out and then stops loading the weights; --out must be the old base.
+  const broken = join(scratch, 'broken-init');
+  cpSync(BASE, broken, { recursive: true });
+  writeFileSync(join(broken, 'weights.bin'), Buffer.alloc(8));
+  const r = run(['pretrain', '--out', join(parent, 'base'), '--init', broken, '--steps', '1']);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, new RegExp(`rlsd-bench: notice: restored ${join(parent, 'base')} from \\.base\\.${dead}\\.old`));
   assert.deepEqual(readFileSync(join(parent, 'base', 'weights.bin')), readFileSync(join(BASE, 'weights.bin')));
