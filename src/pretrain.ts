@@ -141,12 +141,13 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
   const train = await loadMiniTasks(policy, { split: 'train', perBenchmark: cfg.trainPerBenchmark, seed: cfg.dataSeed, reserve, suite: cfg.suite });
   const evalTasks = await loadMiniTasks(policy, { split: 'test', perBenchmark: cfg.evalPerBenchmark, seed: cfg.dataSeed, reserve, suite: cfg.suite });
   const evalWithRef = withReference(policy, evalTasks, reserve);
-  const evalWithAnswer = withAnswer(policy, evalTasks, reserve);
+  const evalWithAnswer = cfg.answerFraction > 0 ? withAnswer(policy, evalTasks, reserve) : [];
   const examples = train.filter((t) => t.target);
   if (examples.length === 0) throw new Error('pretrain: the mini training items carry no SFT target (rlsd_target)');
   const targets = examples.map((t) => [...policy.tokenizer.encode(t.target!), policy.tokenizer.eos]);
   const teacherCtx = examples.map((t) => (t.reference ? policy.encodeContext(`${t.reference} ${t.prompt}`, { reserve }).ids : t.student));
-  const answerCtx = examples.map((t) => policy.encodeContext(`${answerOnlyReference(t.item.answer)} ${t.prompt}`, { reserve }).ids);
+  // Only a recipe with answer-only rows needs their contexts (the default has none).
+  const answerCtx = cfg.answerFraction > 0 ? examples.map((t) => policy.encodeContext(`${answerOnlyReference(t.item.answer)} ${t.prompt}`, { reserve }).ids) : [];
   const adam = new Adam(policy.params, { ...DEFAULT_ADAM, lr: cfg.lr, warmupSteps: cfg.warmupSteps, gradClip: 1.0, schedule: 'cosine', totalSteps: cfg.steps });
   const rng = new Rng(hashString(`pretrain|${cfg.seed}`));
   // Drills draw from their own stream, so a run without them reproduces the data order of one with them.
