@@ -128,3 +128,22 @@ test('wasm Slice, SplitV and Concat leave no tensor behind', () => {
   assert.equal(tf.memory().numTensors, before);
   x.dispose();
 });
+
+test('wasm: the tensors a gradient reads are kept without an Identity call, with the same gradients and no tensor left behind', async () => {
+  const x = tf.variable(tf.tensor2d([0.5, -1.25, 3, -0, 2, 1], [2, 3]));
+  const w = tf.variable(tf.tensor2d([1, 2, 0.25], [3, 1]));
+  const loss = (): tf.Scalar => tf.matMul(x.mul(x).sub(x), w).relu().sum() as tf.Scalar;
+  const before = tf.memory().numTensors;
+  let grads: tf.NamedTensorMap = {};
+  const profile = await tf.profile(() => {
+    const r = tf.variableGrads(loss, [x, w]);
+    r.value.dispose();
+    grads = r.grads;
+  });
+  assert.deepEqual(profile.kernels.filter((k) => k.name === 'Identity'), []);
+  // d/dx = w·(2x − 1) on rows where the product is positive (both here); d/dw = Σ rows (x² − x).
+  assert.deepEqual(Array.from(grads[x.name]!.dataSync()), [0, -7, 1.25, -1, 6, 0.25]);
+  assert.deepEqual(Array.from(grads[w.name]!.dataSync()), [-0.25, 4.8125, 6]);
+  assert.equal(tf.memory().numTensors, before + 2, 'only the two gradients remain');
+  tf.dispose([...Object.values(grads), x, w]);
+});

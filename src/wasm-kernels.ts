@@ -1,8 +1,7 @@
 // Kernels of tfjs-backend-wasm 4.22 replaced by ones that skip its copies and give the same bytes.
-// - Identity, and Cast to the dtype a tensor already has, copy their input; the engine clones (Identity) every input
-//   a gradient will read while a tape records, 517 times per update step, and a mean's gradient casts float32 to
+// - Identity, and Cast to the dtype a tensor already has, copy their input; a mean's gradient casts float32 to
 //   float32. Tensors are immutable, so these share the data under a reference count, as WASM's Reshape and the cpu
-//   backend's Identity do.
+//   backend's Identity do. The engine's own clones of the tensors a gradient will read share it without the call.
 // - Slice reads the whole input through `readSync` (a copy of every element, per slice) and then copies each row
 //   through a fresh `subarray`; Concat makes a `subarray` per row and input. These copy only the data, row by row
 //   inside WASM memory (`copyWithin`). SplitV of the attention's [2944, 192] projection took 4 ms a call (0.5 ms
@@ -157,6 +156,35 @@ function cast(original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.KernelFu
   return (args.attrs as { dtype: tf.DataType }).dtype === x.dtype ? share(args.backend as unknown as WasmBackend, x) : original(args);
 }
 
+/** What `shareSavedTensors` uses of tfjs's engine (tfjs-core 4.22's Engine). */
+interface EngineInternals {
+  backendName: string;
+  backend: WasmBackend;
+  state: { activeScope: { name: string } };
+  clone(x: tf.Tensor): tf.Tensor;
+  makeTensorFromTensorInfo(info: tf.TensorInfo, backend?: unknown): tf.Tensor;
+  addTapeNode(kernelName: string, inputs: tf.NamedTensorMap, outputs: tf.Tensor[], gradFunc: (dy: tf.Tensor) => Record<string, () => tf.Tensor>, saved: tf.Tensor[], attrs: object): void;
+}
+
+/**
+ * While a tape records, tfjs's engine keeps every tensor a gradient will read (a kernel's saved inputs and outputs,
+ * customGrad's `save`) as a clone made by a call of the Identity kernel: 505 of an update step's 2,416 kernel calls.
+ * On WASM that kernel shares the data (above), so the clone is made here the same way without the call: one more
+ * reference to the data and a new tensor over it, with the tape node the engine's clone records (its gradient casts
+ * to float32, as tfjs's).
+ */
+function shareSavedTensors(): void {
+  const engine = tf.engine() as unknown as EngineInternals;
+  const cloneWithKernel = engine.clone;
+  engine.clone = function (this: EngineInternals, x: tf.Tensor): tf.Tensor {
+    if (this.backendName !== 'wasm') return cloneWithKernel.call(this, x);
+    this.backend.incRef(x.dataId);
+    const y = this.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
+    this.addTapeNode(this.state.activeScope.name, { x }, [y], (dy) => ({ x: () => tf.cast(dy, 'float32') }), [], {});
+    return y;
+  };
+}
+
 let installed: string[] = [];
 
 /** The kernels replaced so far (tests check that theirs are the ones running). */
@@ -169,4 +197,5 @@ export function installWasmKernels(): void {
   if (installed.length) return;
   for (const [name, impl] of [['Identity', identity], ['Cast', cast], ['Slice', slice], ['SplitV', splitV], ['Concat', concat]] as const)
     if (replaceWasmKernel(name, impl)) installed.push(name);
+  if (installed.includes('Identity')) shareSavedTensors();
 }
