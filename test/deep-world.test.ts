@@ -62,6 +62,28 @@ test('a mini-2 base trains on the deep world and logs where the credit went', as
         if (method === 'grpo') assert.ok(!('credit/teacher_auroc' in l), 'no teacher, no teacher view');
       }
     }
+
+    // The last step's evaluation covers the larger final set; the curve's figures are its first problems' verdicts.
+    const out = tmp('final');
+    await train({ ...small, method: 'grpo', out, methodOptions: {}, evalSchedule: 'every:1', evalPerBenchmark: 1, finalEvalPerBenchmark: 3 });
+    const evals = readJsonl(join(out, 'metrics.jsonl')).map((l) => l.value as Record<string, number>).filter((l) => l['val-core/all/acc/mean@1'] !== undefined);
+    assert.deepEqual(evals.map((l) => l['step']), [0, 1, 2]);
+    assert.ok(evals.slice(0, 2).every((l) => !('val-full/n' in l)), 'only the last step evaluates the final set');
+    const last = evals[2]!;
+    const verdicts = readJsonl(join(out, 'evals', 'step_000002.jsonl')).map((l) => l.value as { uid: string; benchmark: string; correct: number; group?: string; key?: string });
+    assert.equal(last['val-full/n'], verdicts.length);
+    assert.equal(last['val-aux/n'], evals[0]!['val-aux/n'], 'the curve keeps its item set at the last step');
+    const firstItems = new Set(readJsonl(join(out, 'evals', 'step_000000.jsonl')).map((l) => { const v = l.value as { uid: string; benchmark: string }; return `${v.benchmark}/${v.uid}`; }));
+    const onCurve = verdicts.filter((v) => firstItems.has(`${v.benchmark}/${v.uid}`));
+    assert.equal(onCurve.length, firstItems.size, "the final set's first problems are the curve's");
+    assert.ok(Math.abs(last['val-core/all/acc/mean@1']! - onCurve.reduce((a, v) => a + v.correct, 0) / onCurve.length) < 1e-12);
+    assert.ok(Math.abs(last['val-full/all/acc/mean@1']! - verdicts.reduce((a, v) => a + v.correct, 0) / verdicts.length) < 1e-12);
+    const wemath = verdicts.filter((v) => v.benchmark === 'wemath');
+    assert.ok(wemath.length >= 6 && wemath.every((v) => typeof v.group === 'string' && typeof v.key === 'string'), "WeMath's verdicts carry their group and key");
+    assert.equal(new Set(wemath.map((v) => v.group)).size, 3, 'three WeMath problem groups');
+    assert.ok(verdicts.filter((v) => v.benchmark !== 'wemath').every((v) => v.group === undefined), 'other benchmarks carry no group');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { metrics: Record<string, { last: { step: number } }> };
+    assert.equal(summary.metrics['val-full/avg/acc/mean@1']?.last.step, 2);
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@ import { Rng, hashString } from '../../src/util/rng.ts';
 import { writeParquet, type ColumnSpec, type Row } from '../common/parquet.ts';
 import { MINI_BENCHMARKS, miniSpec, type MiniBenchmark } from '../index.ts';
 import type { MiniSpec, MixEntry } from './spec.ts';
-import type { MiniSplit, MiniSuite, MiniTask } from './types.ts';
+import { SUITE_FINAL_EVAL_ITEMS, type MiniSplit, type MiniSuite, type MiniTask } from './types.ts';
 import { draftTask, finishTask, PngCache, type MiniTaskDraft } from './generate.ts';
 
 export type { Row } from '../common/parquet.ts';
@@ -23,6 +23,11 @@ export const MINI_VALIDATION_SPLIT = 'dev';
  * first MINI_EVAL_ITEMS; larger test sets beyond this may share scenes with validation).
  */
 export const VALIDATION_EXCLUDES_TEST = 1000;
+
+/** The test problems a suite's validation split skips: at least the suite's final evaluation set. */
+export function validationExcludesTest(suite: MiniSuite): number {
+  return Math.max(VALIDATION_EXCLUDES_TEST, SUITE_FINAL_EVAL_ITEMS[suite]);
+}
 
 /**
  * The mini suite's three splits as the commands name them: 'train' (training prompts), 'validation' (for tuning)
@@ -88,11 +93,11 @@ export function miniTrainDrafts(benchmark: MiniBenchmark, count: number, seed: n
 /**
  * The first `count` tasks of a mini benchmark (top-level tasks; WeMath/ZeroBench tasks carry their
  * steps in `substeps`). Item i depends only on (benchmark, split, seed, i) — and, for validation, on the
- * scenes of the first VALIDATION_EXCLUDES_TEST test problems, which it skips.
+ * scenes of the first validationExcludesTest(suite) test problems, which it skips.
  */
 export async function miniTasks(benchmark: MiniBenchmark, split: string, count: number, seed: number, suite: MiniSuite = 'mini-1'): Promise<MiniTask[]> {
   const miniSplit = miniSplitOf(benchmark, split);
-  const exclude = miniSplit === 'validation' ? new Set(miniDrafts(benchmark, 'eval', VALIDATION_EXCLUDES_TEST, seed, suite).map((d) => d.key)) : undefined;
+  const exclude = miniSplit === 'validation' ? new Set(miniDrafts(benchmark, 'eval', validationExcludesTest(suite), seed, suite).map((d) => d.key)) : undefined;
   const drafts = miniDrafts(benchmark, miniSplit, count, seed, suite, exclude);
   const cache = new PngCache();
   const out: MiniTask[] = [];

@@ -21,6 +21,14 @@ export type MiniSuite = (typeof MINI_SUITES)[number];
 export const SUITE_MAX_NEW_TOKENS: Readonly<Record<MiniSuite, number>> = { 'mini-1': 32, 'mini-2': 80 };
 
 /**
+ * Each version's held-out test problems per benchmark for a run's final evaluation (train's --final-eval-items 0).
+ * mini-2's 2000 put the item standard error of Avg at ≤ 0.5 points (binomial, every benchmark at 50 %:
+ * √(0.25 / 2000) / √5 = 0.5 points); its dense curve evaluates the first --eval-items of them. mini-1 evaluates its
+ * 60 at every point.
+ */
+export const SUITE_FINAL_EVAL_ITEMS: Readonly<Record<MiniSuite, number>> = { 'mini-1': 60, 'mini-2': 2000 };
+
+/**
  * 'train' and 'eval' (the held-out test problems) split the scenes in two halves by a hash of the scene (see
  * generate.ts); 'validation' draws from the held-out half with a stream of its own and skips the scenes of the
  * test problems (build.ts), so tuning on it never touches the test set.

@@ -2,6 +2,7 @@
 // DEFAULT_TRAIN, the library's check of a TrainConfig, and the CLI's flags, --help and range checks
 // (src/commands.ts) are all derived from the table — no option is stated a second time.
 import { MINI_EVAL_ITEMS } from '../../benchmarks/mini/build.ts';
+import { MINI_SUITES, SUITE_FINAL_EVAL_ITEMS } from '../../benchmarks/mini/types.ts';
 import { UNTUNED_LR } from '../../methods/tuned-lr.ts';
 import type { MiniSuite } from '../../benchmarks/mini/types.ts';
 import { checkNumber, describeNumberRule, type NumberRule } from '../util/number-rule.ts';
@@ -45,6 +46,12 @@ export interface TrainConfig {
   evalSchedule: string;
   /** Held-out problems per mini benchmark for the periodic greedy evaluation. */
   evalPerBenchmark: number;
+  /**
+   * Held-out problems per mini benchmark for the last step's evaluation (0: the suite's, SUITE_FINAL_EVAL_ITEMS);
+   * when more than evalPerBenchmark, that evaluation covers the larger set, whose first evalPerBenchmark problems
+   * are the curve's.
+   */
+  finalEvalPerBenchmark: number;
   /** Which mini split the periodic evaluation uses: the test set the tables report, or validation for tuning. */
   evalSplit: (typeof EVAL_SPLITS)[number];
   checkpointEvery: number;
@@ -137,6 +144,7 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
   // every:N (src/commands.ts).
   option({ field: 'evalSchedule', flag: 'eval-schedule', default: 'dense', rule: { kind: 'text', problem: evalScheduleProblem }, help: `when the held-out greedy evaluation runs, always at step 0 and the last step: ${EVAL_SCHEDULE_SYNTAX}` }),
   option({ field: 'evalPerBenchmark', flag: 'eval-items', default: MINI_EVAL_ITEMS, rule: size(TRAIN_BOUNDS.items), help: 'held-out problems per mini benchmark' }),
+  option({ field: 'finalEvalPerBenchmark', flag: 'final-eval-items', default: 0, rule: { kind: 'number', integer: true, min: 0, max: TRAIN_BOUNDS.items.max, why: TRAIN_BOUNDS.items.why }, help: `held-out problems per mini benchmark at the last step's evaluation, the accuracy tables' (0: the suite's — ${MINI_SUITES.map((s) => `${SUITE_FINAL_EVAL_ITEMS[s]} for ${s}`).join(', ')}); the curve reads its first --eval-items` }),
   option({ field: 'evalSplit', flag: 'eval-split', default: 'test', rule: { kind: 'choice', choices: EVAL_SPLITS }, help: 'mini split of the in-run evaluation: test (the set tables report) | validation (for tuning)' }),
   option({ field: 'trainPerBenchmark', flag: 'train-items', default: 400, rule: size(TRAIN_BOUNDS.items), help: 'training problems per mini benchmark' }),
   // Balanced was not better (results/reference/README.md), so the row order the reference runs used stays the default.

@@ -105,6 +105,16 @@ export interface ItemVerdict {
   uid: string;
   benchmark: string;
   correct: number;
+  /** The problem group an official aggregate scores together (WeMath's `ID`): the report's bootstrap draws whole groups. */
+  group?: string;
+  /** The item's place in its group (WeMath's `key`, e.g. '2steps_multi'), which WeMath's score_strict needs. */
+  key?: string;
+}
+
+/** An item's group fields, when its benchmark groups items (WeMath: `group` and `key`). */
+export function groupFields(item: object): Pick<ItemVerdict, 'group' | 'key'> {
+  const { group, key } = item as { group?: unknown; key?: unknown };
+  return typeof group === 'string' && typeof key === 'string' ? { group, key } : {};
 }
 
 /** The folder of a run's per-item evaluation records. */
@@ -143,7 +153,7 @@ export function evaluateTasks(policy: Policy, tasks: readonly Task[], maxNewToke
     tasks.map((t) => ({ patches: t.patches, context: t.student })),
     { maxNewTokens, greedy: true, temperature: 1, topP: 1, rng: new Rng(0) },
   );
-  return heldOutAccuracy(tasks.map((t, i) => ({ uid: t.item.id, benchmark: t.benchmark, correct: t.reward(texts[i]!) })));
+  return heldOutAccuracy(tasks.map((t, i) => ({ uid: t.item.id, benchmark: t.benchmark, correct: t.reward(texts[i]!), ...groupFields(t.item) })));
 }
 
 /** The accuracies of a list of per-item verdicts: pooled over items, per benchmark (in order of appearance), their mean. */
@@ -169,4 +179,24 @@ export function valMetrics(a: HeldOutAccuracy): Record<string, number> {
   for (const [b, acc] of Object.entries(a.perBenchmark)) out[`val-core/${b}/acc/mean@1`] = acc;
   if (Number.isFinite(a.benchmarkMean)) out['val-core/avg/acc/mean@1'] = a.benchmarkMean;
   return out;
+}
+
+/** The prefix of the final evaluation's figures over its larger set (`val-full/<benchmark>/acc/mean@1`, `val-full/n`). */
+export const FULL_PREFIX = 'val-full';
+
+/**
+ * The last step's evaluation over the larger final set (`full`), whose first problems per benchmark are the curve's
+ * (`curve`: the dense evaluation's tasks): the curve's figures come from the same responses restricted to those
+ * problems, so the curve keeps one item set and the tables get the larger one. All of full's verdicts go to
+ * evals/step_N.jsonl.
+ */
+export function finalValMetrics(full: HeldOutAccuracy, curve: readonly Task[]): { metrics: Record<string, number>; curve: HeldOutAccuracy } {
+  const dense = new Set(curve.map((t) => `${t.benchmark}/${t.item.id}`));
+  const onCurve = heldOutAccuracy(full.verdicts.filter((v) => dense.has(`${v.benchmark}/${v.uid}`)));
+  const metrics = valMetrics(onCurve);
+  metrics[`${FULL_PREFIX}/all/acc/mean@1`] = full.pooled;
+  metrics[`${FULL_PREFIX}/n`] = full.n;
+  for (const [b, acc] of Object.entries(full.perBenchmark)) metrics[`${FULL_PREFIX}/${b}/acc/mean@1`] = acc;
+  if (Number.isFinite(full.benchmarkMean)) metrics[`${FULL_PREFIX}/avg/acc/mean@1`] = full.benchmarkMean;
+  return { metrics, curve: onCurve };
 }

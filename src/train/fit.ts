@@ -18,6 +18,7 @@ import { Policy } from '../policy.ts';
 import { provenance } from '../provenance.ts';
 import { LATEST_POINTER } from '../run-dir.ts';
 import { loadMiniTasks } from '../tasks.ts';
+import { SUITE_FINAL_EVAL_ITEMS, type MiniSuite } from '../../benchmarks/mini/types.ts';
 import { TeacherWorker, workerKernels } from '../teacher-worker.ts';
 import { setActivity, updateActivity, yieldToEvents } from '../util/activity.ts';
 import { TrainingError } from '../util/errors.ts';
@@ -26,7 +27,7 @@ import { lockDir } from '../util/lock.ts';
 import { hashString, Rng } from '../util/rng.ts';
 import { checkTrainConfig, type TrainConfig } from './config.ts';
 import { baseIdentity, checkpointDue, chooseResumePoint, metricsLastStep, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
-import { evaluateTasks, evaluationDue, formatEvalSchedule, parseEvalSchedule, pruneItemVerdicts, valMetrics, writeItemVerdicts, type HeldOutAccuracy } from './evaluate.ts';
+import { evaluateTasks, evaluationDue, finalValMetrics, formatEvalSchedule, parseEvalSchedule, pruneItemVerdicts, valMetrics, writeItemVerdicts, type HeldOutAccuracy } from './evaluate.ts';
 import { currentNames, stepMetrics, timer } from './metrics.ts';
 import { reward } from './reward.ts';
 import { epochOrder, nextPrompts, rollout } from './rollout.ts';
@@ -73,7 +74,8 @@ function longerRunRefusal(out: string, recorded: number, now: number, lastCheckp
 
 /** The run's mini suite is its base's (a run on a deep-world base trains and evaluates on the deep world). */
 export function withSuite(cfg: TrainConfig): TrainConfig & { suite: NonNullable<TrainConfig['suite']> } {
-  return { ...cfg, suite: checkpointSuite(checkCheckpoint(cfg.base).info) };
+  const suite = checkpointSuite(checkCheckpoint(cfg.base).info);
+  return { ...cfg, suite, finalEvalPerBenchmark: finalEvalItems({ ...cfg, suite }) };
 }
 
 export async function train(config: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
@@ -123,7 +125,7 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
       // The regime after the step: a sync every N-th step, an EMA move every step (frozen and live: nothing).
       time('teacher', () => run.teacher?.afterStep(done));
       Object.assign(m, stepMetrics(ro, rw, cfg.shuffleRewards, { imageTokens: run.policy.imageTokens, maxNewTokens: cfg.maxNewTokens }));
-      const ev = evaluationDue(cfg, done) ? evaluation(cfg.out, done, time('testing', () => evaluateTasks(run.policy, run.evalTasks, cfg.maxNewTokens))) : undefined;
+      const ev = evaluationDue(cfg, done) ? await timeAsync(m, 'testing', () => evaluateAt(run, done)) : undefined;
       Object.assign(m, ev);
       // Wall time of the whole step, evaluation included (veRL's timing_s/step); not the checkpoint, written after
       // the metrics line so that a resumed run never lacks a line.
@@ -154,6 +156,35 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
 function evaluation(out: string, step: number, acc: HeldOutAccuracy): Record<string, number> {
   writeItemVerdicts(out, step, acc);
   return valMetrics(acc);
+}
+
+/** Held-out problems per benchmark of the last step's evaluation: --final-eval-items, else the suite's, never fewer than the curve's. */
+export function finalEvalItems(cfg: TrainConfig & { suite: MiniSuite }): number {
+  return Math.max(cfg.evalPerBenchmark, cfg.finalEvalPerBenchmark > 0 ? cfg.finalEvalPerBenchmark : SUITE_FINAL_EVAL_ITEMS[cfg.suite]);
+}
+
+/**
+ * The evaluation after step `done`: the curve's problems, or at the last step (step 0 of a run with no steps) the
+ * larger final set when it is larger — loaded then, so a run does not hold it throughout.
+ */
+async function evaluateAt(run: RunContext, done: number): Promise<Record<string, number>> {
+  const cfg = { ...run.cfg, suite: run.cfg.suite ?? 'mini-1' };
+  const full = finalEvalItems(cfg);
+  if (done !== cfg.steps || full <= cfg.evalPerBenchmark) return evaluation(cfg.out, done, evaluateTasks(run.policy, run.evalTasks, cfg.maxNewTokens));
+  const tasks = await loadMiniTasks(run.policy, { split: cfg.evalSplit, perBenchmark: full, seed: cfg.dataSeed, reserve: cfg.maxNewTokens, suite: cfg.suite });
+  const acc = evaluateTasks(run.policy, tasks, cfg.maxNewTokens);
+  writeItemVerdicts(cfg.out, done, acc);
+  return finalValMetrics(acc, run.evalTasks).metrics;
+}
+
+/** Times an async phase under veRL's `timing_s/<name>`, as timer() does a synchronous one. */
+async function timeAsync<T>(m: StepMetrics, name: string, f: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await f();
+  } finally {
+    m[`timing_s/${name}`] = (m[`timing_s/${name}`] ?? 0) + (performance.now() - t0) / 1000;
+  }
 }
 
 function summaryInfo(cfg: TrainConfig): { split: string; evalSchedule: string } {
@@ -283,7 +314,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   // Step 0: the starting point of every curve, and a good checkpoint to fall back to.
   if (!resumeFrom) {
     const m: StepMetrics = {};
-    const ev = evaluationDue(cfg, 0) ? evaluation(cfg.out, 0, timer(m)('testing', () => evaluateTasks(policy, evalTasks, cfg.maxNewTokens))) : undefined;
+    const ev = evaluationDue(cfg, 0) ? await timeAsync(m, 'testing', () => evaluateAt(run, 0)) : undefined;
     save(0, ev);
     writeFileAtomic(metricsFile, ev ? metricsLine({ step: 0, ...ev, ...m }) : '');
     writeJsonAtomic(join(cfg.out, 'run.json'), runInfo);

@@ -8,6 +8,7 @@ import { TrainingError } from '../util/errors.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
 import { readJsonl } from '../util/jsonl.ts';
 import { currentNames } from './metrics.ts';
+import { FULL_PREFIX } from './evaluate.ts';
 
 export const POOLED = 'val-core/all/acc/mean@1';
 export const BENCHMARK_MEAN = 'val-core/avg/acc/mean@1';
@@ -41,12 +42,12 @@ export function evaluationLines(file: string): Record<string, number>[] {
     .filter((l) => l[POOLED] !== undefined);
 }
 
-/** First, last and peak of every val-core metric over evaluation lines (in step order). */
+/** First, last and peak of every val-core metric (and val-full, the final evaluation's larger set) over evaluation lines (in step order). */
 export function traces(lines: readonly Record<string, number>[]): Record<string, Trace> {
   const out: Record<string, Trace> = {};
   for (const l of lines)
     for (const [k, value] of Object.entries(l)) {
-      if (!k.startsWith('val-core/') || !Number.isFinite(value)) continue;
+      if (!(k.startsWith('val-core/') || k.startsWith(`${FULL_PREFIX}/`)) || !Number.isFinite(value)) continue;
       const p = { step: l['step']!, value };
       const t = out[k];
       if (!t) out[k] = { first: p, last: p, peak: p };
