@@ -27,7 +27,7 @@ function matMulAT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 const onesRowCache = new Map<number, tf.Tensor2D>();
 
 /** A cached [1, n] row of ones (kept alive for the process; a handful of sizes are used). */
-function onesRow(n: number): tf.Tensor2D {
+export function onesRow(n: number): tf.Tensor2D {
   const cached = onesRowCache.get(n);
   if (cached && !cached.isDisposed) return cached;
   const t = tf.keep(tf.ones([1, n]) as tf.Tensor2D);
@@ -156,8 +156,8 @@ export function activeAttentionKernel(): AttentionKernel {
  * batch axis moved last the depthwise convolution takes 6 ms, 14 ms with the transposes. With few rows (decoding's
  * single query: 1 ms against 3 ms) the loop wins, and other backends keep matMul.
  */
-function convolves(rows: number): boolean {
-  return activeAttentionKernel() === 'conv' && rows >= CONV_MIN_ROWS;
+export function convolves(rows: number, kernel: AttentionKernel = activeAttentionKernel()): boolean {
+  return kernel === 'conv' && rows >= CONV_MIN_ROWS;
 }
 
 /** The product [n,p,r] from a as [p,q,n] and b as [q,n,r]. */

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, numImageTokens, patchDim } from './config.ts';
 import type { Params } from './params.ts';
-import { bmm, bmmT, concatRows, embedLookup, linear, linearT } from './ops.ts';
+import { attentionComposite, compositeKernels, layerNormComposite, linearComposite, splitHeadsComposite } from './composite.ts';
+import { bmm, bmmT, concatRows, embedLookup, linear, linearT, onesRow } from './ops.ts';
 
 /**
  * A batch of B sequences laid out on T columns: the image tokens first (columns 0..nImg-1), then text
@@ -38,12 +39,16 @@ function p(params: Params, name: string): tf.Variable {
 }
 
 function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  if (compositeKernels()) return layerNormComposite(x, g, b);
   const { mean, variance } = tf.moments(x, -1, true);
   return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(g).add(b) as tf.Tensor2D;
 }
 
-function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, activation?: 'relu'): tf.Tensor2D {
-  return linear(x, w as tf.Tensor2D, b as tf.Tensor1D, activation ?? 'linear');
+/** act(x·W + b), added to `residual` when given. */
+function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, activation?: 'relu', residual?: tf.Tensor2D): tf.Tensor2D {
+  if (compositeKernels()) return linearComposite(x, w as tf.Tensor2D, b as tf.Tensor1D, activation ?? 'linear', onesRow, residual);
+  const y = linear(x, w as tf.Tensor2D, b as tf.Tensor1D, activation ?? 'linear');
+  return residual ? (residual.add(y) as tf.Tensor2D) : y;
 }
 
 /** Input embeddings [B*T, d]: patch embedding on image columns, token embedding on text columns, plus positions. */
@@ -148,6 +153,12 @@ function block(params: Params, cfg: ModelConfig, l: number, x: tf.Tensor2D, mask
   const H = cfg.nHeads;
   const dh = cfg.dModel / H;
   const h = layerNorm(x, p(params, `l${l}.ln1_g`), p(params, `l${l}.ln1_b`));
+  if (compositeKernels() && !kv.cache && !(kv.past && kv.record)) {
+    const [q, k, v] = splitHeadsComposite(dense(h, p(params, `l${l}.qkv_w`), p(params, `l${l}.qkv_b`)), B, T, H);
+    if (kv.record) kv.record[l] = { k, v };
+    const att = attentionComposite(q, k, v, mask, B, H, kv.past);
+    return mlpHalf(params, l, x, att);
+  }
   const [q, k, v] = splitHeads(dense(h, p(params, `l${l}.qkv_w`), p(params, `l${l}.qkv_b`)), B, T, H, dh);
   let heads: tf.Tensor3D;
   if (kv.cache) {
@@ -161,11 +172,14 @@ function block(params: Params, cfg: ModelConfig, l: number, x: tf.Tensor2D, mask
     if (kv.record) kv.record[l] = { k: keys, v: values };
     heads = attention(q, keys, values, mask, B, H);
   }
-  const att = mergeHeads(heads, B, T, H, dh);
-  const x1 = x.add(dense(att, p(params, `l${l}.out_w`), p(params, `l${l}.out_b`))) as tf.Tensor2D;
+  return mlpHalf(params, l, x, mergeHeads(heads, B, T, H, dh));
+}
+
+/** The rest of a block after attention: the output projection and its residual, then the MLP and its residual. */
+function mlpHalf(params: Params, l: number, x: tf.Tensor2D, att: tf.Tensor2D): tf.Tensor2D {
+  const x1 = dense(att, p(params, `l${l}.out_w`), p(params, `l${l}.out_b`), undefined, x);
   const h2 = layerNorm(x1, p(params, `l${l}.ln2_g`), p(params, `l${l}.ln2_b`));
-  const mlp = dense(dense(h2, p(params, `l${l}.fc_w`), p(params, `l${l}.fc_b`), 'relu'), p(params, `l${l}.proj_w`), p(params, `l${l}.proj_b`));
-  return x1.add(mlp) as tf.Tensor2D;
+  return dense(dense(h2, p(params, `l${l}.fc_w`), p(params, `l${l}.fc_b`), 'relu'), p(params, `l${l}.proj_w`), p(params, `l${l}.proj_b`), undefined, x1);
 }
 
 function unembed(params: Params, h: tf.Tensor2D): tf.Tensor2D {

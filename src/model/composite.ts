@@ -1,0 +1,469 @@
+// The model's larger ops — layer norm, a dense layer (with its residual), the attention heads' split and the attention
+// itself — as one engine kernel each on WASM, forward and backward. Each calls the very WASM kernels, with the same
+// inputs in the same order, that the tfjs composition (transformer.ts, ops.ts) runs through the engine one by one,
+// so the floats are the same bits; what goes is the engine's work around each of those calls (tensor bookkeeping,
+// scopes, the tape, saved clones), which is most of the time of a small kernel. An update step at the bench's shape
+// made 2,416 engine kernel calls.
+//
+// The backward kernels repeat tfjs's gradient functions step by step (tfjs-core 4.22, gradients/*_grad.ts), including
+// the order in which a tensor read twice sums its two gradients. Where such a tensor is the op's own input (layer
+// norm reads x three times), the kernel takes it as three inputs, so that the engine adds the three gradients in
+// the order it added them before. The tests compare every op against the composition bit for bit.
+//
+// Other backends keep the composition: these run where `compositeKernels()` says so.
+import * as tf from '@tensorflow/tfjs';
+import { activeMatmulKernel } from './blas.ts';
+import { activeAttentionKernel, convolves } from './ops.ts';
+
+type Info = tf.TensorInfo;
+type Inputs = Record<string, Info>;
+type Attrs = Record<string, unknown>;
+
+/** What a composite kernel uses of a backend: tfjs's KernelBackend, reference-counted data. */
+interface CountedBackend {
+  incRef(dataId: object): void;
+  disposeData(dataId: object): boolean;
+  write(values: Float32Array, shape: number[], dtype: tf.DataType): object;
+}
+
+/**
+ * Backend kernels called directly, inside one engine kernel. Everything they return is freed when the engine kernel
+ * ends, but what it hands back (`output`).
+ */
+class Kernels {
+  private readonly temps: Info[] = [];
+  constructor(
+    private readonly backend: CountedBackend,
+    private readonly backendName: string,
+  ) {}
+
+  private call(name: string, inputs: Inputs, attrs: Attrs): Info | Info[] {
+    const kernel = tf.getKernel(name, this.backendName);
+    if (!kernel) throw new Error(`no ${name} kernel on backend '${this.backendName}'`);
+    return kernel.kernelFunc({ inputs, attrs: attrs as tf.NamedAttrMap, backend: this.backend as unknown as tf.KernelBackend }) as Info | Info[];
+  }
+
+  run(name: string, inputs: Inputs, attrs: Attrs = {}): Info {
+    const out = this.call(name, inputs, attrs);
+    if (Array.isArray(out)) throw new Error(`${name} returned ${out.length} tensors where one was expected`);
+    this.temps.push(out);
+    return out;
+  }
+
+  runAll(name: string, inputs: Inputs, attrs: Attrs = {}): Info[] {
+    const out = this.call(name, inputs, attrs);
+    const outs = Array.isArray(out) ? out : [out];
+    this.temps.push(...outs);
+    return outs;
+  }
+
+  /** A float32 constant, as tfjs makes one from a JavaScript number or array. */
+  constant(values: Float32Array, shape: number[]): Info {
+    const t = { dataId: this.backend.write(values, shape, 'float32'), shape, dtype: 'float32' as const };
+    this.temps.push(t);
+    return t;
+  }
+
+  scalar(value: number): Info {
+    return this.constant(Float32Array.of(value), []);
+  }
+
+  /** The same data under another shape (what WASM's Reshape kernel makes, without a reference of its own). */
+  view(x: Info, shape: number[]): Info {
+    return { dataId: x.dataId, shape, dtype: x.dtype };
+  }
+
+  /** `x` handed to the engine: a reference of its own, which the engine's tensor takes over. */
+  output(x: Info): Info {
+    this.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  }
+
+  free(): void {
+    for (const t of this.temps) this.backend.disposeData(t.dataId);
+  }
+
+  // ---- the tfjs ops the model uses, as their kernels ----
+  add(a: Info, b: Info): Info {
+    return this.run('Add', { a, b });
+  }
+  sub(a: Info, b: Info): Info {
+    return this.run('Sub', { a, b });
+  }
+  mul(a: Info, b: Info): Info {
+    return this.run('Multiply', { a, b });
+  }
+  div(a: Info, b: Info): Info {
+    return this.run('RealDiv', { a, b });
+  }
+  neg(x: Info): Info {
+    return this.run('Neg', { x });
+  }
+  sum(x: Info, axis: number[], keepDims = false): Info {
+    return this.run('Sum', { x }, { axis, keepDims });
+  }
+  mean(x: Info, axis: number[], keepDims = false): Info {
+    return this.run('Mean', { x }, { axis, keepDims });
+  }
+  transpose(x: Info, perm: number[]): Info {
+    return this.run('Transpose', { x }, { perm });
+  }
+  matMul(a: Info, b: Info, transposeA = false, transposeB = false): Info {
+    return this.run('BatchMatMul', { a, b }, { transposeA, transposeB });
+  }
+  /** tfjs's `reshape(sum(x, axes), shape)` of a broadcast's gradient, or x itself when nothing was broadcast. */
+  reduceTo(x: Info, shape: number[]): Info {
+    const axes = tf.backend_util.getReductionAxes(shape, x.shape);
+    return axes.length > 0 ? this.view(this.sum(x, axes), shape) : x;
+  }
+}
+
+/** Registers a composite kernel on WASM. */
+function composite(name: string, body: (k: Kernels, inputs: Inputs, attrs: Attrs) => Info | Info[]): void {
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const k = new Kernels(backend as unknown as CountedBackend, 'wasm');
+      try {
+        const out = body(k, inputs as Inputs, (attrs ?? {}) as Attrs);
+        return Array.isArray(out) ? out.map((o) => k.output(o)) : k.output(out);
+      } finally {
+        k.free();
+      }
+    },
+  });
+}
+
+/** Runs a composite kernel through the engine: one call, one tape node. */
+function runComposite(name: string, inputs: tf.NamedTensorMap, attrs: Attrs = {}): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
+}
+
+let enabled = true;
+
+/** Whether the model runs its composite kernels (on WASM, unless a test turns them off to compare). */
+export function compositeKernels(): boolean {
+  return enabled && tf.getBackend() === 'wasm';
+}
+
+/** Tests: runs the tfjs composition on WASM too, the reference the composite kernels are compared with. */
+export function setCompositeKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether products read transposed operands in place (BLAS) rather than from an explicit transpose (ops.ts). */
+function flagsTranspose(): boolean {
+  return activeMatmulKernel() === 'blas';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Layer norm: transformer.ts's layerNorm, that is tf.moments(x, -1, true), then (x − mean)·rsqrt(variance + 1e-5)·g + b.
+// moments computes mean, then square(cast(x) − reshape(mean)) — the same floats as x − mean, which is computed once.
+
+const EPS = 1e-5;
+
+composite('RlsdLayerNorm', (k, { x, g, b }) => {
+  const m = k.mean(x!, [1], true);
+  const xc = k.sub(x!, m);
+  const v = k.mean(k.run('Square', { x: xc }), [1], true);
+  const ve = k.add(v, k.scalar(EPS));
+  const y = k.add(k.mul(k.mul(xc, k.run('Rsqrt', { x: ve })), g!), b!);
+  return [y, m, ve];
+});
+
+/**
+ * The gradients of layer norm in tfjs's order: the last node first. x's three gradients come out apart — from
+ * x − mean (ours), from moments' cast(x) − mean, from moments' mean(x) — for the engine to add in that order.
+ */
+composite('RlsdLayerNormGrad', (k, { dy, x, g, m, ve }) => {
+  const [N, d] = x!.shape as [number, number];
+  // Recomputed as in the forward pass, bit for bit.
+  const xc = k.sub(x!, m!);
+  const r = k.run('Rsqrt', { x: ve! });
+  const xn = k.mul(xc, r);
+  // y = xg + b; xg = xn·g
+  const db = k.reduceTo(dy!, [d]);
+  const dxn = k.mul(dy!, g!);
+  const dg = k.reduceTo(k.mul(dy!, xn), [d]);
+  // xn = xc·r
+  const dxc = k.mul(dxn, r);
+  const dr = k.reduceTo(k.mul(dxn, xc), [N, 1]);
+  // r = rsqrt(ve): −dr / (ve^1.5 · 2); ve = v + eps
+  const dv = k.neg(k.div(dr, k.mul(k.run('Pow', { a: ve!, b: k.scalar(1.5) }), k.scalar(2))));
+  // xc = x − m (ours): x's first gradient, and m's
+  const dxOurs = dxc;
+  const dmOurs = k.view(k.neg(k.sum(dxc, [1])), [N, 1]);
+  // v = mean(d²) with d = cast(x) − m (moments)
+  const ones = k.constant(new Float32Array(N * d).fill(1), [N, d]);
+  const dd2 = k.div(k.mul(k.view(dv, [N, 1]), ones), k.scalar(d));
+  const dd = k.mul(dd2, k.mul(xc, k.scalar(2)));
+  const dmMoments = k.view(k.neg(k.sum(dd, [1])), [N, 1]);
+  const dm = k.add(dmOurs, dmMoments);
+  // m = mean(x)
+  const dxMean = k.div(k.mul(k.view(dm, [N, 1]), ones), k.scalar(d));
+  return [dxOurs, dd, dxMean, dg, db];
+});
+
+tf.registerGradient({
+  kernelName: 'RlsdLayerNorm',
+  inputsToSave: ['x', 'g'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, saved) => {
+    const [x, g, m, ve] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const dy = (dys as tf.Tensor[])[0]!;
+    const [dxOurs, dxMoments, dxMean, dg, db] = runComposite('RlsdLayerNormGrad', { dy, x, g, m, ve });
+    return { x: () => dxOurs!, xMoments: () => dxMoments!, xMean: () => dxMean!, g: () => dg!, b: () => db! };
+  },
+});
+
+/** Layer norm over the last axis of x [N, d] (transformer.ts's layerNorm, the same floats). */
+export function layerNormComposite(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  const [y, ...aux] = runComposite('RlsdLayerNorm', { x, xMoments: x, xMean: x, g, b });
+  tf.dispose(aux); // the tape keeps its own references
+  return y as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dense layers: ops.ts's linear, act(x·W + b), plus an optional residual r + (x·W + b) (transformer.ts's x.add(dense(…))).
+// tfjs's fused matMul runs the fused kernel unless a tape records and the activation is not linear (shouldFuse):
+// then a product, a bias add and the activation, which round differently.
+
+composite('RlsdLinear', (k, { x, w, b, residual }, { activation, fuse }) => {
+  const [N] = x!.shape as [number];
+  const out = (w!.shape as number[])[1]!;
+  let y: Info;
+  if (fuse) {
+    const fused = k.run('_FusedMatMul', { a: k.view(x!, [1, ...x!.shape]), b: k.view(w!, [1, ...w!.shape]), bias: b! }, { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 });
+    y = k.view(fused, [N, out]);
+  } else {
+    y = k.add(k.matMul(x!, w!), b!);
+    if (activation === 'relu') y = k.run('Relu', { x: y });
+  }
+  return residual ? k.add(residual, y) : y;
+});
+
+composite('RlsdLinearGrad', (k, { dy, x, w, y, ones }, { activation, flags }) => {
+  const g = activation === 'relu' ? k.mul(dy!, k.run('Step', { x: y! }, { alpha: 0 })) : dy!;
+  const dx = flags ? k.matMul(g, w!, false, true) : k.matMul(g, k.transpose(w!, [1, 0]));
+  const dw = flags ? k.matMul(x!, g, true, false) : k.matMul(k.transpose(x!, [1, 0]), g);
+  const db = k.view(k.matMul(ones!, g), [g.shape[1]!]);
+  // A residual's gradient is dy itself (Add's reshape of it), as a tensor of its own.
+  return [dy!, dx, dw, db];
+});
+
+/** The fused matMul's own rule (tfjs-core fused_util.shouldFuse). */
+function shouldFuse(activation: string): boolean {
+  return engineState().gradientDepth === 0 || activation === 'linear';
+}
+
+function engineState(): { gradientDepth: number; kernelDepth: number } {
+  return (tf.engine() as unknown as { state: { gradientDepth: number; kernelDepth: number } }).state;
+}
+
+/** Whether a tape records this op (tfjs's Engine.isTapeOn). */
+function taping(): boolean {
+  const s = engineState();
+  return s.gradientDepth > 0 && s.kernelDepth === 0;
+}
+
+tf.registerGradient({
+  kernelName: 'RlsdLinear',
+  inputsToSave: ['x', 'w', 'ones'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w, ones, y] = saved as tf.Tensor[];
+    const { activation } = attrs as { activation: string };
+    // With a residual the output is r + y, whose activation is 'linear' (the relu case has no residual).
+    const [dr, dx, dw, db] = runComposite('RlsdLinearGrad', { dy: dy as tf.Tensor, x: x!, w: w!, y: y!, ones: ones! }, { activation, flags: flagsTranspose() });
+    return { residual: () => dr!, x: () => dx!, w: () => dw!, b: () => db! };
+  },
+});
+
+/**
+ * act(x·W + b), plus `residual` when given (ops.ts linear, then transformer.ts's residual add; the same floats). `ones`
+ * gives the [1, N] row of ones the bias gradient is summed with (ops.ts columnSum), needed only while a tape records.
+ */
+export function linearComposite(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: 'linear' | 'relu', ones: (n: number) => tf.Tensor2D, residual?: tf.Tensor2D): tf.Tensor2D {
+  if (residual && activation !== 'linear') throw new Error('linearComposite: a residual follows a linear layer only');
+  const inputs: tf.NamedTensorMap = { x, w, b };
+  if (taping()) inputs['ones'] = ones(x.shape[0]);
+  if (residual) inputs['residual'] = residual;
+  return runComposite('RlsdLinear', inputs, { activation, fuse: shouldFuse(activation) })[0] as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Attention heads: transformer.ts's splitHeads (split of the fused projection, then [B,T,H,dh] → [B*H,T,dh]) and
+// attention with its mergeHeads. Splitting moves data only, but WASM transposes 4-D tensors far faster than 5-D ones:
+// the split first, then a 4-D transpose of each part, as the composition does.
+
+composite('RlsdSplitHeads', (k, { qkv }, { B, T, H }) => {
+  const [b, t, h] = [B as number, T as number, H as number];
+  const dh = qkv!.shape[1]! / 3 / h;
+  return k.runAll('SplitV', { x: qkv! }, { numOrSizeSplits: 3, axis: 1 }).map((x) => k.view(k.transpose(k.view(x, [b, t, h, dh]), [0, 2, 1, 3]), [b * h, t, dh]));
+});
+
+composite('RlsdSplitHeadsGrad', (k, { dq, dk, dv }, { B, T, H }) => {
+  const [b, t, h] = [B as number, T as number, H as number];
+  const dh = dq!.shape[2]!;
+  const parts = [dq, dk, dv].map((x) => k.view(k.transpose(k.view(x!, [b, h, t, dh]), [0, 2, 1, 3]), [b * t, h * dh]));
+  return k.run('Concat', parts as unknown as Inputs, { axis: 1 });
+});
+
+tf.registerGradient({
+  kernelName: 'RlsdSplitHeads',
+  gradFunc: (dys, _saved, attrs) => {
+    const [dq, dk, dv] = dys as tf.Tensor[];
+    const [dqkv] = runComposite('RlsdSplitHeadsGrad', { dq: dq!, dk: dk!, dv: dv! }, attrs as Attrs);
+    return { qkv: () => dqkv! };
+  },
+});
+
+/** [B*T, 3d] → q, k, v as [B*H, T, dh] (transformer.ts's splitHeads, the same bits). */
+export function splitHeadsComposite(qkv: tf.Tensor2D, B: number, T: number, H: number): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
+  return runComposite('RlsdSplitHeads', { qkv }, { B, T, H }) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+}
+
+/** The batched products of ops.ts's bmm and bmmT, forward and backward, on either attention kernel. */
+class Products {
+  constructor(
+    private readonly k: Kernels,
+    private readonly conv: boolean,
+    private readonly flags: boolean,
+  ) {}
+
+  private convolves(rows: number): boolean {
+    return convolves(rows, this.conv ? 'conv' : 'matmul');
+  }
+
+  /** y[i,c,m] = Σ_k x[i,k,c]·w[k,c,m] (ops.ts channelMatMul). */
+  private channel(x: Info, w: Info): Info {
+    const [I, K, C] = x.shape as [number, number, number];
+    const M = w.shape[2]!;
+    const out = this.k.run('DepthwiseConv2dNative', { x: this.k.view(x, [I, 1, K, C]), filter: this.k.view(w, [1, K, C, M]) }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined });
+    return this.k.view(out, [I, C, M]);
+  }
+
+  private convProduct(aPQN: Info, bQNR: Info): Info {
+    return this.k.transpose(this.channel(aPQN, bQNR), [1, 0, 2]);
+  }
+
+  private t(x: Info, perm: number[]): Info {
+    return this.k.transpose(x, perm);
+  }
+
+  /** a·bᵀ (ops.ts matMulBT). */
+  private matMulBT(a: Info, b: Info): Info {
+    return this.flags ? this.k.matMul(a, b, false, true) : this.k.matMul(a, this.t(b, [0, 2, 1]));
+  }
+
+  /** aᵀ·b (ops.ts matMulAT). */
+  private matMulAT(a: Info, b: Info): Info {
+    return this.flags ? this.k.matMul(a, b, true, false) : this.k.matMul(this.t(a, [0, 2, 1]), b);
+  }
+
+  bmm(a: Info, b: Info): Info {
+    return this.convolves(a.shape[1]!) ? this.convProduct(this.t(a, [1, 2, 0]), this.t(b, [1, 0, 2])) : this.k.matMul(a, b);
+  }
+
+  bmmGrad(a: Info, b: Info, g: Info): [Info, Info] {
+    const [, p, q] = a.shape as [number, number, number];
+    return [
+      this.convolves(p) ? this.convProduct(this.t(g, [1, 2, 0]), this.t(b, [2, 0, 1])) : this.matMulBT(g, b),
+      this.convolves(q) ? this.convProduct(this.t(a, [2, 1, 0]), this.t(g, [1, 0, 2])) : this.matMulAT(a, g),
+    ];
+  }
+
+  bmmT(a: Info, b: Info): Info {
+    return this.convolves(a.shape[1]!) ? this.convProduct(this.t(a, [1, 2, 0]), this.t(b, [2, 0, 1])) : this.k.matMul(a, b, false, true);
+  }
+
+  bmmTGrad(a: Info, b: Info, g: Info): [Info, Info] {
+    const [, p, q] = a.shape as [number, number, number];
+    return [
+      this.convolves(p) ? this.convProduct(this.t(g, [1, 2, 0]), this.t(b, [1, 0, 2])) : this.k.matMul(g, b),
+      this.convolves(q) ? this.t(this.channel(this.t(a, [2, 1, 0]), this.t(g, [1, 0, 2])), [1, 2, 0]) : this.matMulAT(g, a),
+    ];
+  }
+}
+
+/** [n, s, d] and [n, t, d] → [n, s+t, d] (ops.ts concatRows). */
+function concatRowsInfo(k: Kernels, a: Info, b: Info): Info {
+  return k.run('Concat', [a, b] as unknown as Inputs, { axis: 1 });
+}
+
+/** ops.ts concatRows's gradient: ∂y [n, s+t, d] split along its rows. */
+function splitRowsInfo(k: Kernels, dy: Info, s: number): [Info, Info] {
+  const [n, st, d] = dy.shape as [number, number, number];
+  const [da, db] = k.runAll('SplitV', { x: k.view(dy, [n, st * d]) }, { numOrSizeSplits: [s * d, (st - s) * d], axis: 1 });
+  return [k.view(da!, [n, s, d]), k.view(db!, [n, st - s, d])];
+}
+
+function attentionForward(k: Kernels, { q, k: keys0, v: values0, mask, pastK, pastV }: Inputs, { B, H, conv, flags }: Attrs): Info[] {
+  const [n, Tq, dh] = q!.shape as [number, number, number];
+  const [b, h] = [B as number, H as number];
+  const keys = pastK ? concatRowsInfo(k, pastK, keys0!) : keys0!;
+  const values = pastV ? concatRowsInfo(k, pastV, values0!) : values0!;
+  const Tk = keys.shape[1]!;
+  const prod = new Products(k, conv as boolean, flags as boolean);
+  const scores = prod.bmmT(k.mul(q!, k.scalar(1 / Math.sqrt(dh))), keys);
+  const probs = k.run('Softmax', { logits: k.add(k.view(scores, [b, h, Tq, Tk]), mask!) }, { dim: 3 });
+  const o = prod.bmm(k.view(probs, [n, Tq, Tk]), values);
+  const merged = k.view(k.transpose(k.view(o, [b, h, Tq, dh]), [0, 2, 1, 3]), [b * Tq, h * dh]);
+  return [merged, probs];
+}
+
+composite('RlsdAttention', attentionForward);
+composite('RlsdAttentionPast', attentionForward);
+
+/** The gradients of attention in tfjs's order: mergeHeads, bmm, the mask's reshapes, softmax, bmmT, the scaling, the concatenations. */
+composite('RlsdAttentionGrad', (k, { dy, q, k: keys0, v: values0, pastK, pastV, probs }, { B, H, conv, flags }) => {
+  const [n, Tq, dh] = q!.shape as [number, number, number];
+  const [b, h] = [B as number, H as number];
+  const keys = pastK ? concatRowsInfo(k, pastK, keys0!) : keys0!;
+  const values = pastV ? concatRowsInfo(k, pastV, values0!) : values0!;
+  const Tk = keys.shape[1]!;
+  const prod = new Products(k, conv as boolean, flags as boolean);
+  const scale = k.scalar(1 / Math.sqrt(dh));
+  const qs = k.mul(q!, scale);
+  const dO = k.view(k.transpose(k.view(dy!, [b, Tq, h, dh]), [0, 2, 1, 3]), [n, Tq, dh]);
+  const [dP, dValues] = prod.bmmGrad(k.view(probs!, [n, Tq, Tk]), values, dO);
+  const dyTimesY = k.mul(k.view(dP, [b, h, Tq, Tk]), probs!);
+  const dLogits = k.sub(dyTimesY, k.mul(k.sum(dyTimesY, [3], true), probs!));
+  const [dQs, dKeys] = prod.bmmTGrad(qs, keys, k.view(dLogits, [n, Tq, Tk]));
+  const dq = k.mul(dQs, scale);
+  if (!pastK) return [dq, dKeys, dValues];
+  const [dPastV, dv] = splitRowsInfo(k, dValues, pastV!.shape[1]!);
+  const [dPastK, dk] = splitRowsInfo(k, dKeys, pastK.shape[1]!);
+  return [dq, dk, dv, dPastK, dPastV];
+});
+
+for (const [name, past] of [['RlsdAttention', false], ['RlsdAttentionPast', true]] as const)
+  tf.registerGradient({
+    kernelName: name,
+    inputsToSave: past ? ['q', 'k', 'v', 'pastK', 'pastV'] : ['q', 'k', 'v'],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      const dy = (dys as tf.Tensor[])[0]!;
+      const [q, k, v, ...rest] = saved as tf.Tensor[];
+      const probs = rest.pop()!;
+      const inputs: tf.NamedTensorMap = { dy, q: q!, k: k!, v: v!, probs };
+      if (past) Object.assign(inputs, { pastK: rest[0]!, pastV: rest[1]! });
+      const grads = runComposite('RlsdAttentionGrad', inputs, { ...(attrs as Attrs), conv: activeAttentionKernel() === 'conv', flags: flagsTranspose() });
+      const named: Record<string, () => tf.Tensor> = { q: () => grads[0]!, k: () => grads[1]!, v: () => grads[2]! };
+      if (past) Object.assign(named, { pastK: () => grads[3]!, pastV: () => grads[4]! });
+      return named;
+    },
+  });
+
+/**
+ * softmax(q·kᵀ/√dh + mask)·v over the heads [B*H, T, dh], merged back to [B*T, d] (transformer.ts's attention and
+ * mergeHeads, the same floats); `past` keys and values are prepended to k and v (ops.ts concatRows).
+ */
+export function attentionComposite(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, B: number, H: number, past?: { k: tf.Tensor3D; v: tf.Tensor3D }): tf.Tensor2D {
+  const inputs: tf.NamedTensorMap = past ? { q, k, v, mask, pastK: past.k, pastV: past.v } : { q, k, v, mask };
+  const [merged, probs] = runComposite(past ? 'RlsdAttentionPast' : 'RlsdAttention', inputs, { B, H, conv: activeAttentionKernel() === 'conv', flags: flagsTranspose() });
+  probs!.dispose(); // the tape keeps its own reference
+  return merged as tf.Tensor2D;
+}
