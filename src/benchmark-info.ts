@@ -1,6 +1,7 @@
-// `rlsd-bench benchmarks [--verbose]`: what the harness knows about each benchmark — its splits, its headline
-// and other metrics (benchmarks/<name>/METRICS.md), the file layouts its loader reads, where data is looked for
-// ($RLSD_BENCH_DATA) and whether the built-in mini suite has a version of it. Writes nothing.
+// `rlsd-bench benchmarks [--verbose]`: what the harness knows about each benchmark, as its folder declares it
+// (benchmarks/<name>/index.ts) — its splits, its headline and other metrics (benchmarks/<name>/METRICS.md), the file
+// layouts its loader reads — where data is looked for ($RLSD_BENCH_DATA) and whether the built-in mini suite has a
+// version of it. Writes nothing.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchmarkNames, getBenchmark, isBenchmarkName, MINI_BENCHMARKS, miniSpec } from '../benchmarks/index.ts';
@@ -9,69 +10,6 @@ import { targetWith } from '../benchmarks/mini/spec.ts';
 import { MINI_SUITES, type MiniSuite } from '../benchmarks/mini/types.ts';
 import { Tokenizer } from './tokenizer.ts';
 import { benchmarkDataRoot, DATA_ENV } from './paths.ts';
-
-export interface BenchmarkInfo {
-  /** What it is, in a few words. */
-  title: string;
-  /** The split that tables report by default (a real loader may pick another when that one is absent). */
-  evalSplit: string;
-  /** The one number every headline and Avg of the harness uses for it: eval's table and Avg, results.json's average, the report's column. */
-  headline: string;
-  /** The other metrics its aggregate writes (see benchmarks/<name>/METRICS.md). */
-  others: string[];
-  /** The layouts its loader reads, one line each. */
-  layouts: string[];
-}
-
-export const BENCHMARK_INFO: Record<string, BenchmarkInfo> = {
-  mmmu: {
-    title: 'MMMU: college-level multimodal questions over 30 subjects (multiple choice and open)',
-    evalSplit: 'validation',
-    headline: 'accuracy',
-    others: ['subjects.<Subject>', 'domains.<Domain>', 'question_types.<type>', 'num'],
-    layouts: [
-      'Hugging Face MMMU/MMMU: <dir>/<Subject>/<split>-*.parquet (one folder per subject)',
-      'a folder of <split>-*.parquet, <dir>/data/<split>-*.parquet, or one parquet file',
-    ],
-  },
-  mathvista: {
-    title: 'MathVista: mathematical reasoning in visual contexts',
-    evalSplit: 'testmini',
-    headline: 'accuracy',
-    others: ['question_type', 'answer_type', 'language', 'source', 'category', 'task', 'context', 'grade', 'skills'],
-    layouts: [
-      'Hugging Face AI4Math/MathVista: <dir>/data/<split>-*.parquet (or that data/ folder, or one parquet file)',
-      "authors' GitHub (lupantech/MathVista): <dir>/data/testmini.json + query.json (images/ beside them, else no images)",
-    ],
-  },
-  mathvision: {
-    title: 'MathVision (MATH-V): competition mathematics with images, 5 levels × 16 subjects',
-    evalSplit: 'test (testmini when test is absent)',
-    headline: 'accuracy',
-    others: ['level', 'subject', 'correct', 'total'],
-    layouts: [
-      'Hugging Face MathLLMs/MathVision: <dir>/data/<split>-*.parquet (or <dir>/<split>-*.parquet, or one parquet file)',
-      "authors' GitHub (mathllm/MATH-V): <dir>/<split>.jsonl or <dir>/data/<split>.jsonl with images/",
-    ],
-  },
-  wemath: {
-    title: 'WeMath: problem groups of one-step items and their multi-step composite, four-dimensional metrics',
-    evalSplit: 'testmini',
-    headline: 'accuracy',
-    others: ["score_strict (the leaderboard's Score (Strict), over whole problem groups)", 'score_loose', 'IK', 'IG', 'CM_strict', 'CM_loose', 'RM_strict', 'RM_loose', 'S1', 'S2', 'S3', 'domains'],
-    layouts: [
-      'Hugging Face We-Math/We-Math: <dir>/data/<split>-*.parquet (or <dir>/<split>-*.parquet, or one parquet file)',
-      "authors' GitHub: <dir>/<split>.json or <dir>/data/<split>.json (+ knowledge_structure_nodes.json for domains)",
-    ],
-  },
-  zerobench: {
-    title: 'ZeroBench: 100 hard visual questions (and 334 sub-questions), pass@k over k samples',
-    evalSplit: 'zerobench',
-    headline: 'pass@1',
-    others: ['pass@k', 'k/k', 'k', 'num_questions', 'num_records', 'subquestion_accuracy (sub-question split)'],
-    layouts: ['Hugging Face jonathan-roberts1/zerobench: <dir>/data/zerobench-*.parquet and zerobench_subquestions-*.parquet (or in <dir>, or one parquet file)'],
-  },
-};
 
 /** Where real files of a benchmark are looked for: $RLSD_BENCH_DATA/<name> (existing or not), or undefined. */
 export function dataLocation(name: string, env: NodeJS.ProcessEnv = process.env): { path: string; exists: boolean } | undefined {
@@ -86,20 +24,19 @@ export function listBenchmarks(verbose: boolean, env: NodeJS.ProcessEnv = proces
   const w = Math.max(...benchmarkNames.map((n) => n.length));
   const lines: string[] = [];
   for (const name of benchmarkNames) {
-    const info = BENCHMARK_INFO[name]!;
     const bench = getBenchmark(name);
     const mini = isBenchmarkName(name) && MINI_BENCHMARKS.includes(name);
     const loc = dataLocation(name, env);
     const data = loc ? `${loc.path}${loc.exists ? '' : ' (missing)'}` : 'mini';
-    lines.push(`${name.padEnd(w)}  splits ${bench.splits.join(', ')}; headline ${info.headline}; mini ${mini ? 'yes' : 'no'}; data ${data}`);
+    lines.push(`${name.padEnd(w)}  splits ${bench.splits.join(', ')}; headline ${bench.headline.metric}; mini ${mini ? 'yes' : 'no'}; data ${data}`);
     if (!verbose) continue;
     const pad = ' '.repeat(w + 2);
-    lines.push(`${pad}${info.title}`);
+    lines.push(`${pad}${bench.title}`);
     lines.push(
-      `${pad}evaluated split: ${info.evalSplit}${mini ? `; mini: --data mini --split ${MINI_SPLITS.join('|')} (test by default; its test rows are '${miniSpec(name).evalSplit}' files in data mini's output)` : ''}`,
+      `${pad}evaluated split: ${bench.evaluatedSplit}${mini ? `; mini: --data mini --split ${MINI_SPLITS.join('|')} (test by default; its test rows are '${miniSpec(name).evalSplit}' files in data mini's output)` : ''}`,
     );
-    lines.push(`${pad}metrics: ${info.headline} (headline), ${info.others.join(', ')} — benchmarks/${name}/METRICS.md`);
-    for (const l of info.layouts) lines.push(`${pad}reads: ${l}`);
+    lines.push(`${pad}metrics: ${bench.headline.metric} (headline), ${bench.otherMetrics.join(', ')} — benchmarks/${name}/METRICS.md`);
+    for (const l of bench.layouts) lines.push(`${pad}reads: ${l}`);
     lines.push(
       `${pad}data: ${
         loc

@@ -9,10 +9,11 @@ import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
 import { DEFAULT_MODEL } from './model/config.ts';
 import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainConfig, type TrainOption } from './train/index.ts';
-import { benchmarkAverage, benchmarkSource, evaluate, headline, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalConfig, type EvalProgress } from './eval.ts';
+import { benchmarkAverage, benchmarkSource, evaluate, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalConfig, type EvalProgress } from './eval.ts';
 import { defaultEndpointOut, ENDPOINT_BOUNDS, ENDPOINT_MAX_NEW_TOKENS, ENDPOINT_OPTIONS, endpointEvalConfig, extractionAndErrorLines, INCOMPLETE_EXIT_CODE, judgeTarget, readEndpointFlags, seriesTable } from './endpoint/eval-options.ts';
 import { evaluateSeries, seriesRunDir } from './endpoint/series.ts';
 import { pct, startProgress, type ProgressTask } from './progress.ts';
+import { headline, headlineEvalNote } from './headline-metrics.ts';
 import { setActivity } from './util/activity.ts';
 import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
 import { checkCheckpoint, checkpointSuite } from './checkpoint.ts';
@@ -418,11 +419,11 @@ const evalCommand: Builder = (cli) =>
       const w = Math.max(10, ...results.map((r) => r.benchmark.length));
       process.stdout.write(`${'benchmark'.padEnd(w)}  ${'split'.padEnd(22)}  ${'items'.padStart(5)}  metric          value\n`);
       for (const r of results) {
-        const h = headline(r.metrics);
+        const h = headline(r.benchmark, r.metrics);
         process.stdout.write(`${r.benchmark.padEnd(w)}  ${r.split.padEnd(22)}  ${String(r.n).padStart(5)}  ${h.name.padEnd(14)}  ${h.value === null ? 'n/a' : pct(h.value)}\n`);
         const m = r.metrics;
-        if (r.benchmark === 'wemath' && h.name === 'accuracy' && 'score_strict' in m)
-          process.stdout.write(`${''.padEnd(w)}  note: WeMath's headline is accuracy over items; the leaderboard's Score (Strict) is score_strict ${typeof m['score_strict'] === 'number' ? pct(m['score_strict']) : 'n/a'} (not in the Avg)\n`);
+        const headlineNote = headlineEvalNote(r.benchmark, m);
+        if (headlineNote !== undefined) process.stdout.write(`${''.padEnd(w)}  note: ${headlineNote}\n`);
         if (typeof m['items_dropped'] === 'number' && m['items_dropped'] > 0)
           process.stdout.write(`${''.padEnd(w)}  note: group metrics over ${String(m['groups'])} complete groups; ${String(m['groups_incomplete'])} incomplete groups (${m['items_dropped']} items) left out\n`);
         if (r.unknownWords > 0) process.stdout.write(`${''.padEnd(w)}  note: ${r.unknownWords} prompt words outside the policy's vocabulary (mapped to UNK), ${r.truncatedPrompts} prompts truncated\n`);
@@ -461,7 +462,7 @@ const scoreCommand: Builder = (cli) =>
         out: resolve(String(argv.out)),
       });
       for (const n of res.notices) process.stderr.write(`rlsd-bench: warning: ${n}\n`);
-      const h = headline(res.metrics);
+      const h = headline(bench.name, res.metrics);
       // The rule for repeated ids, stated: k samples per item, the same k for all (uneven repeats are refused).
       const per = res.k === 1 ? 'one per item' : `k = ${res.k} samples per item`;
       const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;

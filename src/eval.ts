@@ -16,7 +16,7 @@ import { unresolvedImageItems, unresolvedImagesNotice } from '../benchmarks/comm
 import type { MiniSuite } from '../benchmarks/mini/types.ts';
 import { MINI_SPLITS, miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
 import { backendInfo } from './backend.ts';
-import { headlineLabel } from './headline-metrics.ts';
+import { headline, headlineLabel } from './headline-metrics.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { LOCK_NAME, lockDir } from './util/lock.ts';
 import { Policy } from './policy.ts';
@@ -275,9 +275,9 @@ function testKillHook(): number {
  * `of`; `notAvailable` names the others). null when none has.
  */
 export function benchmarkAverage(results: readonly BenchmarkResult[]): { metric: string; value: number | null; benchmarks: number; of: number; notAvailable?: string[] } {
-  const values = results.map((r) => headline(r.metrics).value).filter((v): v is number => v !== null);
-  const notAvailable = results.filter((r) => headline(r.metrics).value === null).map((r) => r.benchmark);
-  const metric = `unweighted mean of the benchmarks' headline metrics: ${results.map((r) => `${r.benchmark} ${headlineLabel(r.benchmark, headline(r.metrics).name)}`).join(', ')}`;
+  const values = results.map((r) => headline(r.benchmark, r.metrics).value).filter((v): v is number => v !== null);
+  const notAvailable = results.filter((r) => headline(r.benchmark, r.metrics).value === null).map((r) => r.benchmark);
+  const metric = `unweighted mean of the benchmarks' headline metrics: ${results.map((r) => `${r.benchmark} ${headlineLabel(r.benchmark, headline(r.benchmark, r.metrics).name)}`).join(', ')}`;
   return {
     metric,
     value: values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length,
@@ -537,14 +537,4 @@ export function withoutRates(metrics: Metrics): Metrics {
   const out: Metrics = {};
   for (const [k, v] of Object.entries(metrics)) out[k] = typeof v === 'number' ? (COUNT_METRICS.has(k) ? v : null) : v === null ? null : withoutRates(v);
   return out;
-}
-
-/** The headline number of a benchmark's metrics (its primary, documented metric); null: n/a, nothing was scored. */
-export function headline(metrics: Metrics): { name: string; value: number | null } {
-  for (const key of ['accuracy', 'pass@1', 'score_strict']) {
-    const v = metrics[key];
-    if (typeof v === 'number' || (v === null && key in metrics)) return { name: key, value: v };
-  }
-  const first = Object.entries(metrics).find(([, v]) => typeof v === 'number');
-  return first ? { name: first[0], value: first[1] as number } : { name: '—', value: NaN };
 }

@@ -1,20 +1,35 @@
-// Which number stands for a benchmark wherever one number does (eval's table and Avg, results.json's average, the
-// report's columns and Avg), said the same way in every caption. The metric names per benchmark are in
-// src/benchmark-info.ts (`headline`); this file holds only the wording, so the report can use it without loading
-// the benchmarks.
+// Which number stands for a benchmark wherever one number does (eval's table and Avg, results.json's average,
+// `rlsd-bench benchmarks`), and how it is said: each benchmark declares its headline (benchmarks/<name>/index.ts);
+// these read the declarations.
+import { isBenchmarkName, benchmarks, type BenchmarkName } from '../benchmarks/index.ts';
+import type { Metrics } from '../benchmarks/common/types.ts';
 
 /**
- * Which WeMath number the harness reports, for captions. Accuracy over items, because a run's tables are built from
- * per-item verdicts (training's held-out evaluation, evals/step_N.jsonl), the report's paired bootstrap resamples
- * items, and the group score over the few groups of a held-out set moves in coarse steps.
+ * The headline number of a benchmark's metrics: its declared metric; null: n/a, nothing was scored. Metrics without
+ * that key (or an unknown benchmark) give their first number.
  */
-export const WEMATH_HEADLINE_NOTE =
-  "WeMath: accuracy over items (every one-step and multi-step item alike), not the official leaderboard's Score (Strict) over whole problem groups (eval's results.json has it as score_strict).";
+export function headline(benchmark: string, metrics: Metrics): { name: string; value: number | null } {
+  const declared = isBenchmarkName(benchmark) ? benchmarks[benchmark].headline.metric : undefined;
+  if (declared !== undefined && declared in metrics) {
+    const v = metrics[declared];
+    if (typeof v === 'number' || v === null) return { name: declared, value: v };
+  }
+  const first = Object.entries(metrics).find(([, v]) => typeof v === 'number');
+  return first ? { name: first[0], value: first[1] as number } : { name: '—', value: NaN };
+}
 
-/** The same for the paper's table printed beside the report's (its WeMath column's metric is not recorded here). */
-export const WEMATH_PAPER_NOTE = "Which WeMath metric the paper's WeMath column reports is not recorded in this repository; this report's WeMath is accuracy over items.";
-
-/** A headline metric's name as results.json and captions give it (WeMath's accuracy says that it is over items). */
+/** A headline metric's name as results.json gives it (the benchmark's declared label for its declared metric). */
 export function headlineLabel(benchmark: string, metric: string): string {
-  return benchmark === 'wemath' && metric === 'accuracy' ? 'accuracy (over items, not score_strict)' : metric;
+  const h = isBenchmarkName(benchmark) ? benchmarks[benchmark].headline : undefined;
+  return h?.label !== undefined && h.metric === metric ? h.label : metric;
+}
+
+/** The sentences a caption beside these benchmarks' columns adds, one per benchmark that declares one. */
+export function headlineNotes(names: readonly BenchmarkName[]): string[] {
+  return names.flatMap((b) => benchmarks[b].headline.note ?? []);
+}
+
+/** The line eval prints under a benchmark's row, when its declaration has one for these metrics. */
+export function headlineEvalNote(benchmark: string, metrics: Metrics): string | undefined {
+  return isBenchmarkName(benchmark) ? benchmarks[benchmark].headline.evalNote?.(metrics) : undefined;
 }

@@ -1,4 +1,4 @@
-// Training and held-out tasks of the embedded default: the five mini benchmarks, generated as rows of each
+// Training and held-out tasks of the embedded default: the mini benchmarks, generated as rows of each
 // benchmark's Hugging Face schema and read back through that benchmark's own `itemFromRow`, so the reward of
 // the training loop is exactly the benchmark's official scorer (nanochat: a task's scorer is its reward).
 import type { BenchItem, ItemRecord } from '../benchmarks/common/types.ts';
@@ -64,7 +64,7 @@ export interface MiniTaskOptions {
   suite?: MiniSuite;
 }
 
-/** Mini tasks of all five benchmarks (WeMath/ZeroBench groups expand to their rows). */
+/** Mini tasks of every registered benchmark (WeMath/ZeroBench groups expand to their rows). */
 export async function loadMiniTasks(policy: Policy, opts: MiniTaskOptions): Promise<Task[]> {
   policy.assertResponseFits(opts.reserve);
   const out: Task[] = [];

@@ -4,29 +4,10 @@
 // `report` all show it, and the tests that count the registry pass with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASE, cliArgs, cliEnv, errorLines, REPO, type CliOptions, type CliResult } from './fixtures.ts';
-
-/** Replaces `from` in `text`, failing when it is not there exactly once (so a changed grpo.ts is noticed). */
-function replaceOnce(text: string, from: string | RegExp, to: string): string {
-  const hits = typeof from === 'string' ? text.split(from).length - 1 : [...text.matchAll(new RegExp(from, 'g'))].length;
-  assert.equal(hits, 1, `expected one ${String(from)}`);
-  return text.replace(from, to);
-}
-
-/** The tree the CLI needs, in a temporary folder: sources copied, node_modules and the committed base linked. */
-function copyTree(): string {
-  const root = mkdtempSync(join(tmpdir(), 'rlsd-add-method-'));
-  for (const dir of ['src', 'methods', 'benchmarks', 'bin']) cpSync(join(REPO, dir), join(root, dir), { recursive: true });
-  for (const file of ['package.json', 'tsconfig.json']) cpSync(join(REPO, file), join(root, file));
-  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
-  mkdirSync(join(root, 'results', 'reference'), { recursive: true });
-  symlinkSync(BASE, join(root, 'results', 'reference', 'base'), 'dir');
-  return root;
-}
+import { errorLines } from './fixtures.ts';
+import { copyTree, replaceOnce, runCopy, testCopy } from './tree-copy.ts';
 
 /** The one new file: GRPO's, as Dr.GRPO (no std division), with its own name, label, rank and colour and no tuned rate. */
 function addDrGrpo(root: string): void {
@@ -47,17 +28,10 @@ function addDrGrpo(root: string): void {
   writeFileSync(join(root, 'methods', 'index.ts'), registry);
 }
 
-/** rlsd-bench of the copied tree. */
-function runCopy(root: string, args: string[], opts: CliOptions = {}): CliResult {
-  const [, ...rest] = cliArgs(args, opts);
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'rlsd-bench.mjs'), ...rest], { cwd: root, encoding: 'utf8', timeout: 300_000, env: cliEnv(opts.env) });
-  return { code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
-
 const TINY = ['--steps', '2', '--prompts', '2', '--samples', '2', '--eval-items', '2', '--train-items', '4', '--eval-schedule', 'every:1'];
 
 test('a new method from two files: its file and its registry line; methods, train, a sweep and report show it with its label', () => {
-  const root = copyTree();
+  const root = copyTree('rlsd-add-method-');
   try {
     addDrGrpo(root);
 
@@ -99,8 +73,8 @@ test('a new method from two files: its file and its registry line; methods, trai
     assert.ok(chart.toUpperCase().includes('#56B4E9'), 'in its declared colour');
 
     // The tests of the registry, the presets and the palette count the registry: they pass with the new method in it.
-    const unit = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'methods/index.test.ts', 'methods/describe.test.ts', 'src/sweep/config.test.ts', 'src/report/charts.test.ts'], { cwd: root, encoding: 'utf8', timeout: 300_000, env: cliEnv() });
-    assert.equal(unit.status, 0, unit.stdout.split('\n').filter((l) => l.startsWith('not ok')).join('\n'));
+    const unit = testCopy(root, ['methods/index.test.ts', 'methods/describe.test.ts', 'src/sweep/config.test.ts', 'src/report/charts.test.ts']);
+    assert.equal(unit.code, 0, unit.failures);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

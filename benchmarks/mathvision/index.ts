@@ -2,9 +2,11 @@
 // load → prompt → extract → score → aggregate. The prompt is the authors' chain-of-thought prompt
 // (models/GPT4.py and models/Qwen-VL.py `geninput`); scoring ports evaluation/evaluate.py and utils.py
 // (score.ts, latex.ts); metrics are documented in METRICS.md.
-import type { Benchmark, PromptParts } from '../common/types.ts';
-import type { MathVisionItem } from './item.ts';
+import { defineBenchmark } from '../common/module.ts';
+import type { PromptParts } from '../common/types.ts';
+import { itemFromRow, type MathVisionItem } from './item.ts';
 import { load, SPLITS } from './load.ts';
+import { mathvisionMini } from './mini.ts';
 import { aggregate, extractAnswer, scoreResponse } from './score.ts';
 
 export { itemFromRow, type MathVisionItem } from './item.ts';
@@ -61,12 +63,24 @@ function prompt(item: MathVisionItem): PromptParts {
   return { text: item.mini ? item.question : officialPrompt(item), images: item.images };
 }
 
-export const mathvision: Benchmark<MathVisionItem> = {
+export const mathvision = defineBenchmark<MathVisionItem>({
   name: 'mathvision',
+  title: 'MathVision (MATH-V): competition mathematics with images, 5 levels × 16 subjects',
+  label: 'MathVision',
+  reportRank: 2,
   splits: SPLITS,
+  evaluatedSplit: 'test (testmini when test is absent)',
+  headline: { metric: 'accuracy' },
+  otherMetrics: ['level', 'subject', 'correct', 'total'],
+  layouts: [
+    'Hugging Face MathLLMs/MathVision: <dir>/data/<split>-*.parquet (or <dir>/<split>-*.parquet, or one parquet file)',
+    "authors' GitHub (mathllm/MATH-V): <dir>/<split>.jsonl or <dir>/data/<split>.jsonl with images/",
+  ],
+  itemFromRow: (row, split) => itemFromRow(row, split),
+  mini: mathvisionMini,
   load,
   prompt,
   extract: (response) => extractAnswer(response),
   score: (item, response) => scoreResponse(item, response),
   aggregate,
-};
+});

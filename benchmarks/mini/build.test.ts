@@ -5,16 +5,18 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { readParquetRows } from '../common/parquet.ts';
 import { miniRows, miniTasks, writeMiniSuite } from './build.ts';
-import { isBenchmarkName, miniSpec } from '../index.ts';
+import { isBenchmarkName, MINI_BENCHMARKS, miniSpec } from '../index.ts';
 import { miniPrompt, miniTarget } from './formats.ts';
 
-const COUNTS = {
+const PAPER_COUNTS: Record<string, { train: number; eval: number }> = {
   mmmu: { train: 12, eval: 16 },
   mathvista: { train: 6, eval: 8 },
   mathvision: { train: 6, eval: 8 },
   wemath: { train: 3, eval: 6 },
   zerobench: { train: 3, eval: 5 },
 };
+/** A small suite: the paper's five as above, any other registered benchmark as ZeroBench. */
+const COUNTS = Object.fromEntries(MINI_BENCHMARKS.map((b) => [b, PAPER_COUNTS[b] ?? PAPER_COUNTS['zerobench']!]));
 
 test('writeMiniSuite: HF layouts, exact columns, values read back, byte-identical for the same seed', async () => {
   const dirA = mkdtempSync(join(tmpdir(), 'mini-a-'));
@@ -25,7 +27,9 @@ test('writeMiniSuite: HF layouts, exact columns, values read back, byte-identica
     const filesB = await writeMiniSuite(dirB, { seed: 5, counts: COUNTS });
     const filesC = await writeMiniSuite(dirC, { seed: 6, counts: COUNTS, benchmarks: ['mathvista'] });
     const rel = filesA.map((f) => relative(dirA, f));
-    assert.deepEqual(rel.filter((f) => !f.startsWith('mmmu/')), [
+    const folder = (f: string): string => f.split('/')[0]!;
+    assert.deepEqual([...new Set(rel.map(folder))].sort(), [...MINI_BENCHMARKS].sort(), 'one folder per registered benchmark');
+    assert.deepEqual(rel.filter((f) => folder(f) in PAPER_COUNTS && folder(f) !== 'mmmu'), [
       'mathvision/data/test-00000-of-00001.parquet',
       'mathvision/data/train-00000-of-00001.parquet',
       'mathvista/data/testmini-00000-of-00001.parquet',

@@ -44,7 +44,9 @@ test('golden prompts and targets (question + options + hint; trace + statement)'
     '[ref] red 3 blue 2 hence 3 plus 2 is 5 answer 5 [/ref] how many red plus blue ? {}',
   );
   assert.equal(miniTeacherPrompt('wemath', choice, 'answer'), '[ref] answer B [/ref] which colour has most ? blue (A) red (B) green (C) Answer:');
-  assert.deepEqual(Object.fromEntries(MINI_BENCHMARKS.map((b) => [b, miniSpec(b).evalSplit])), { mmmu: 'validation', mathvista: 'testmini', mathvision: 'test', wemath: 'testmini', zerobench: 'zerobench' });
+  // The paper's five (a benchmark added to the registry declares its own).
+  const paper = { mmmu: 'validation', mathvista: 'testmini', mathvision: 'test', wemath: 'testmini', zerobench: 'zerobench' };
+  assert.deepEqual(Object.fromEntries(MINI_BENCHMARKS.filter((b) => b in paper).map((b) => [b, miniSpec(b).evalSplit])), paper);
 });
 
 // Minimal re-statements of the official extraction rules (the full ports live in benchmarks/<name>/).
@@ -62,7 +64,9 @@ const extractors: Record<string, (response: string) => string | null> = {
 };
 
 test('the SFT target of every generated item extracts to its gold answer under each benchmark rule', () => {
-  for (const b of MINI_BENCHMARKS) {
+  // The restated rules are the paper's five; benchmarks/mini/scoring.test.ts checks every registered one with its own scorer.
+  assert.deepEqual(MINI_BENCHMARKS.filter((b) => b in extractors), Object.keys(extractors));
+  for (const b of MINI_BENCHMARKS.filter((name) => name in extractors)) {
     for (const mix of miniSpec(b).mixes['mini-1']) {
       for (let i = 0; i < 60; i++) {
         const d = draftTask(mix.family, 'eval', i, 31, mix.opts);

@@ -50,6 +50,8 @@ import {
 import { PyRandom } from './pyrandom.ts';
 import { looksLikePythonList, parsePythonStringList, PyLiteralError, tryParsePythonStringList } from './pyliteral.ts';
 import { DataError } from '../../src/util/errors.ts';
+import { defineBenchmark } from '../common/module.ts';
+import { mmmuMini } from './mini.ts';
 
 export * from './eval_utils.ts';
 export { PyRandom } from './pyrandom.ts';
@@ -406,5 +408,23 @@ export function createMmmu(options: MmmuOptions = {}): MmmuBenchmark {
   };
 }
 
-/** The default instance (seed 42), like the authors' module-level `random.seed(42)`. */
-export const mmmu: MmmuBenchmark = createMmmu();
+/** Its RL reward: the official verdict without the random-choice fallback, which would pay ~1/n for garbage. */
+const rewardScorer = createMmmu({ randomFallback: false });
+
+/** The registry's MMMU: the default instance (seed 42, like the authors' module-level `random.seed(42)`). */
+export const mmmu = defineBenchmark<MmmuItem>({
+  ...createMmmu(),
+  title: 'MMMU: college-level multimodal questions over 30 subjects (multiple choice and open)',
+  label: 'MMMU',
+  reportRank: 0,
+  evaluatedSplit: 'validation',
+  headline: { metric: 'accuracy' },
+  otherMetrics: ['subjects.<Subject>', 'domains.<Domain>', 'question_types.<type>', 'num'],
+  layouts: [
+    'Hugging Face MMMU/MMMU: <dir>/<Subject>/<split>-*.parquet (one folder per subject)',
+    'a folder of <split>-*.parquet, <dir>/data/<split>-*.parquet, or one parquet file',
+  ],
+  itemFromRow: (row, split) => itemFromRow(row, split),
+  mini: mmmuMini,
+  reward: (item, response) => (rewardScorer.score(item, response).correct ? 1 : 0),
+});

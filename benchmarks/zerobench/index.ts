@@ -28,8 +28,10 @@ import { basename, join } from 'node:path';
 import { decodeImage, toEncodedImage } from '../common/images.ts';
 import { listParquet, readParquetRows, requireColumns } from '../common/parquet.ts';
 import { asText, placeOf, type Row, type RowPlace } from '../common/rows.ts';
-import { type BenchItem, type Benchmark, type EncodedImage, type Extraction, type ItemRecord, type LoadOptions, type Metrics } from '../common/types.ts';
+import { type BenchItem, type EncodedImage, type Extraction, type ItemRecord, type LoadOptions, type Metrics } from '../common/types.ts';
 import { DataError } from '../../src/util/errors.ts';
+import { defineBenchmark } from '../common/module.ts';
+import { zerobenchMini } from './mini.ts';
 
 export const ZEROBENCH_SPLITS = ['zerobench', 'zerobench_subquestions'] as const;
 export const ZEROBENCH_PROMPT_SUFFIX = "\n\n\nLet's think step by step and give the final answer in curly braces, like this: {final answer}";
@@ -250,9 +252,18 @@ export async function validateImages(items: readonly ZeroBenchItem[]): Promise<v
   }
 }
 
-export const zerobench: Benchmark<ZeroBenchItem> = {
+export const zerobench = defineBenchmark<ZeroBenchItem>({
   name: 'zerobench',
+  title: 'ZeroBench: 100 hard visual questions (and 334 sub-questions), pass@k over k samples',
+  label: 'ZeroBench',
+  reportRank: 3,
   splits: ZEROBENCH_SPLITS,
+  evaluatedSplit: 'zerobench',
+  headline: { metric: 'pass@1' },
+  otherMetrics: ['pass@k', 'k/k', 'k', 'num_questions', 'num_records', 'subquestion_accuracy (sub-question split)'],
+  layouts: ['Hugging Face jonathan-roberts1/zerobench: <dir>/data/zerobench-*.parquet and zerobench_subquestions-*.parquet (or in <dir>, or one parquet file)'],
+  itemFromRow: (row, split) => itemFromRow(row, split),
+  mini: zerobenchMini,
   load: loadZeroBench,
   prompt(item) {
     if (item.mini) return { text: item.question, images: item.images };
@@ -277,4 +288,4 @@ export const zerobench: Benchmark<ZeroBenchItem> = {
     return record;
   },
   aggregate: aggregateZeroBench,
-};
+});

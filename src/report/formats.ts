@@ -3,8 +3,7 @@
 // fixed order, so two reports of the same records are byte-identical.
 import { relative, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
-import { WEMATH_PAPER_NOTE } from '../headline-metrics.ts';
+import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
 import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationRow, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type PairedTable, type ReportTables, type TuningTable, type VerdictRow, type VerdictTable } from './tables.ts';
 import { boundedInterval, minimumDetectableDifference, type Summary } from './stats.ts';
 

@@ -7,8 +7,7 @@ import { writeFileAtomic } from '../util/fs.ts';
 import { renderCharts, saveCharts, type RenderedChart } from './charts.ts';
 import type { ReportContext } from './command.ts';
 import { CONFIGURATION_HEADER, configurationCells, fixed, meanCi, pValue, runLink, signed, verdictSentence } from './formats.ts';
-import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2 } from './paper.ts';
-import { WEMATH_PAPER_NOTE } from '../headline-metrics.ts';
+import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
 import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type PairedTable, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
 

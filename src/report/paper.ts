@@ -6,7 +6,10 @@ export const PAPER_CITATION = 'the RLSD paper, Table 2 (arXiv 2604.03128)';
 /** The model the paper's numbers are for. */
 export const PAPER_MODEL = 'Qwen3-VL-8B';
 
-/** The accuracy table's columns in the paper's order (the five benchmarks, then their unweighted mean). */
+/** Which WeMath metric the paper's WeMath column is: said beside the paper's table (the report's own WeMath is accuracy over items). */
+export const WEMATH_PAPER_NOTE = "Which WeMath metric the paper's WeMath column reports is not recorded in this repository; this report's WeMath is accuracy over items.";
+
+/** The paper's accuracy table's columns in its order (its five benchmarks, then their unweighted mean). */
 export const PAPER_COLUMNS = ['MMMU', 'MathVista', 'MathVision', 'ZeroBench', 'WeMath', 'Avg'] as const;
 
 export interface PaperRow {

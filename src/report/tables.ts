@@ -3,7 +3,8 @@
 // Accuracies are in percent (points) from here on; formats.ts turns these structures into Markdown, CSV and LaTeX.
 import { methods, reportOrder } from '../../methods/index.ts';
 import { hashString } from '../util/rng.ts';
-import { WEMATH_HEADLINE_NOTE } from '../headline-metrics.ts';
+import { benchmarks } from '../../benchmarks/index.ts';
+import { headlineNotes } from '../headline-metrics.ts';
 import { MDD_FACTOR, mean, minimumDetectableDifference, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
 
@@ -12,9 +13,14 @@ export const ROW_ORDER: readonly string[] = reportOrder;
 /** Each method's label, as it declares it; a method not in the registry is printed by its name. */
 export const METHOD_LABELS: Readonly<Record<string, string>> = Object.fromEntries(Object.values(methods).map((m) => [m.name, m.label]));
 
-export const ACCURACY_COLUMNS = [...REPORT_BENCHMARKS, 'avg'] as const;
-export type AccuracyColumn = (typeof ACCURACY_COLUMNS)[number];
-export const COLUMN_LABELS: Readonly<Record<AccuracyColumn, string>> = { mmmu: 'MMMU', mathvista: 'MathVista', mathvision: 'MathVision', zerobench: 'ZeroBench', wemath: 'WeMath', avg: 'Avg' };
+export type AccuracyColumn = ReportBenchmark | 'avg';
+export const ACCURACY_COLUMNS: readonly AccuracyColumn[] = [...REPORT_BENCHMARKS, 'avg'];
+/** Each column's heading: the benchmark's declared label, and the paper's Avg. */
+export const COLUMN_LABELS: Readonly<Record<AccuracyColumn, string>> = { ...Object.fromEntries(REPORT_BENCHMARKS.map((b) => [b, benchmarks[b].label])), avg: 'Avg' } as Record<AccuracyColumn, string>;
+
+const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+/** How the captions count the benchmarks ("the five benchmarks"). */
+const benchmarkCount = (n: number): string => NUMBER_WORDS[n] ?? String(n);
 
 /** Which evaluation of a run a table reports: its last, or its peak (highest Avg, earliest on ties). */
 export type Variant = 'last' | 'peak';
@@ -170,7 +176,7 @@ export function accuracyTable(records: SweepRecords, variant: Variant): Accuracy
     `Held-out greedy accuracy (%) on the mini ${splits.join('/') || '—'} split at ${which}. ` +
     `Mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval); where that interval would run past 0–100 it is clipped to 0–100 and printed as [low, high]. ` +
     `n: seeds. Bold: the highest mean of the column among rows with at least ${MIN_SEEDS_FOR_BEST} seeds (one-seed rows are never bold). ` +
-    `Avg: the unweighted mean of the five benchmarks (the paper's Avg). ${WEMATH_HEADLINE_NOTE} Δ: Avg minus the Base / GRPO row's Avg, in points. ${baseNote}`;
+    `Avg: the unweighted mean of the ${benchmarkCount(REPORT_BENCHMARKS.length)} benchmarks (the paper's Avg). ${headlineNotes(REPORT_BENCHMARKS).map((n) => `${n} `).join('')}Δ: Avg minus the Base / GRPO row's Avg, in points. ${baseNote}`;
   return { variant, rows, best, splits, caption };
 }
 

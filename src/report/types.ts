@@ -1,10 +1,11 @@
 // The report's data model: what `report` reads back from a sweep folder's records (sweep.json, each cell's
 // run.json, metrics.jsonl, summary.json, evals/step_N.jsonl, cell.json). Tables and charts are functions of it
 // alone, so a report is rebuilt from records, never from memory, and is the same whatever order cells finished in.
+import { reportColumns, type BenchmarkName } from '../../benchmarks/index.ts';
 
-/** The five benchmarks in the paper's column order, then the paper's Avg (the benchmark mean). */
-export const REPORT_BENCHMARKS = ['mmmu', 'mathvista', 'mathvision', 'zerobench', 'wemath'] as const;
-export type ReportBenchmark = (typeof REPORT_BENCHMARKS)[number];
+/** The registry's benchmarks in the report's column order (each one's reportRank: the paper's for the five). */
+export const REPORT_BENCHMARKS: readonly BenchmarkName[] = reportColumns;
+export type ReportBenchmark = BenchmarkName;
 
 /**
  * A cell's state as the report sees it; only `done` cells enter the tables, the others are named and excluded.
