@@ -145,3 +145,24 @@ test('stats: the bootstrap standard error, the minimum detectable difference (2.
   close(inside.lo, 51 - 12.706205 * Math.SQRT2 / Math.SQRT2, 1e-5, 'lo');
   assert.ok(Number.isNaN(boundedInterval(summarize([50])).lo), 'one seed: no interval');
 });
+
+test('stats: a cluster bootstrap draws whole problem groups (hand-computed), and lone items draw as without clusters', () => {
+  // Four rows in two groups of two, differences [1, 1] and [0, 0]: drawing two groups gives 1, 0.5 or 0 with
+  // probabilities 1/4, 1/2, 1/4 → sd √(1/8) ≈ 0.354; drawing four rows alone gives sd √(0.25 / 4) = 0.25.
+  const a = items('wemath', [1, 1, 0, 0]);
+  const b = items('wemath', [0, 0, 0, 0]);
+  const group = (k: string): string => (Number(k.split('/')[1]!.slice(1)) < 2 ? 'g1' : 'g2');
+  const clustered = pairedBootstrap([{ a, b }], { resamples: 20000, seed: 5, cluster: group });
+  const rows = pairedBootstrap([{ a, b }], { resamples: 20000, seed: 5 });
+  assert.equal(clustered.diff, 0.5);
+  close(clustered.se, Math.sqrt(1 / 8), 0.01, 'cluster SE');
+  close(rows.se, 0.25, 0.01, 'row SE');
+  assert.deepEqual([clustered.lo, clustered.hi], [0, 1]);
+  // Unequal groups, [1, 1, 1] and [0]: a resample is the drawn rows' mean — 1, 3/4 or 0, never the mean of group means.
+  const uneven = pairedBootstrap([{ a: items('w', [1, 1, 1, 0]), b: items('w', [0, 0, 0, 0]) }], { resamples: 4000, seed: 2, cluster: (k) => (k.endsWith('3') ? 'g2' : 'g1') });
+  assert.equal(uneven.diff, 0.75);
+  assert.deepEqual([uneven.lo, uneven.hi], [0, 1]);
+  // Every item alone (no cluster named): the very same draws as without the option.
+  const pairs = [{ a: items('x', [1, 0, 1, 1, 0]), b: items('x', [0, 0, 1, 0, 1]) }];
+  assert.deepEqual(pairedBootstrap(pairs, { resamples: 500, seed: 9, cluster: () => undefined }), pairedBootstrap(pairs, { resamples: 500, seed: 9 }));
+});

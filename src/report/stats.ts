@@ -203,6 +203,13 @@ export interface BootstrapOptions {
    * benchmark counts once. Default: one stratum.
    */
   stratum?: (key: string) => string;
+  /**
+   * The cluster of an item key (e.g. a WeMath problem group: its one-step sub-problems and their composite), or
+   * undefined for an item that stands alone. A resample draws whole clusters with replacement within each stratum,
+   * and a stratum's statistic is the drawn items' mean difference: rows of one problem are not independent draws.
+   * Items that all stand alone draw exactly as without the option.
+   */
+  cluster?: (key: string) => string | undefined;
 }
 
 export interface BootstrapResult {
@@ -253,6 +260,23 @@ export function pairedBootstrap(pairs: readonly SeedPair[], opts: BootstrapOptio
     else byStratum.set(h, [i]);
   });
   const strata = [...byStratum.keys()].sort().map((h) => byStratum.get(h)!);
+  // Per stratum, its units: clusters of item indices (in order of first appearance), singletons for lone items.
+  const units = strata.map((items) => {
+    if (!opts.cluster) return items.map((k) => [k]);
+    const byCluster = new Map<string, number[]>();
+    const out: number[][] = [];
+    for (const k of items) {
+      const c = opts.cluster(keys[k]!);
+      const unit = c === undefined ? undefined : byCluster.get(c);
+      if (unit) unit.push(k);
+      else {
+        const fresh = [k];
+        out.push(fresh);
+        if (c !== undefined) byCluster.set(c, fresh);
+      }
+    }
+    return out;
+  });
   const colSum = new Float64Array(K);
   const allSeeds = pairs.map((_, s) => s);
   const rng = new Rng(opts.seed);
@@ -261,13 +285,25 @@ export function pairedBootstrap(pairs: readonly SeedPair[], opts: BootstrapOptio
     colSum.fill(0);
     for (const s of seeds) for (let k = 0; k < K; k++) colSum[k] += d[s * K + k]!;
     let total = 0;
-    for (const items of strata) {
+    strata.forEach((items, h) => {
       let sum = 0;
       const n = items.length;
-      if (resample) for (let j = 0; j < n; j++) sum += colSum[items[rng.int(0, n - 1)]!]!;
-      else for (const k of items) sum += colSum[k]!;
+      const stratumUnits = units[h]!;
+      if (!resample) for (const k of items) sum += colSum[k]!;
+      else if (stratumUnits.length === n) for (let j = 0; j < n; j++) sum += colSum[items[rng.int(0, n - 1)]!]!;
+      else {
+        // Whole clusters: as many draws as the stratum has units, the mean over the items they bring.
+        let drawn = 0;
+        for (let j = 0; j < stratumUnits.length; j++) {
+          const unit = stratumUnits[rng.int(0, stratumUnits.length - 1)]!;
+          for (const k of unit) sum += colSum[k]!;
+          drawn += unit.length;
+        }
+        total += sum / (drawn * seeds.length);
+        return;
+      }
       total += sum / (n * seeds.length);
-    }
+    });
     return total / strata.length;
   };
   const diff = statistic(allSeeds, false);
