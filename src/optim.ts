@@ -1,6 +1,7 @@
 // Adam with linear warm-up and global-norm gradient clipping, written out so that its whole state
 // (moments and step) is saved in checkpoints and a resumed run continues bit-for-bit.
 import * as tf from '@tensorflow/tfjs';
+import { compositeKernels, gradientNormComposite } from './model/composite.ts';
 import { newVariable, type Params } from './model/params.ts';
 import type { WasmBackend } from './wasm-kernels.ts';
 
@@ -56,10 +57,12 @@ export class Adam {
     const { beta1, beta2, eps, weightDecay, gradClip } = this.cfg;
     const lr = this.lrAt(scheduleStep);
     const t = this.step + 1;
-    const norm = tf.tidy(() => {
-      const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
-      return tf.sqrt(tf.addN(sq)).dataSync()[0]!;
-    });
+    const norm = compositeKernels()
+      ? gradientNormComposite(Object.values(grads))
+      : tf.tidy(() => {
+          const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+          return tf.sqrt(tf.addN(sq)).dataSync()[0]!;
+        });
     if (!Number.isFinite(norm)) return norm; // caller stops the run; no update applied
     const scale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1;
     const bc1 = 1 - beta1 ** t;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim } from './config.ts';
-import { compositeKernels, setCompositeKernels } from './composite.ts';
+import { compositeKernels, gradientNormComposite, setCompositeKernels } from './composite.ts';
 import { layoutBatch } from './layout.ts';
 import { cachedTensorCount, setAttentionKernel, type AttentionKernel } from './ops.ts';
 import { initParams, disposeParams, type Params } from './params.ts';
@@ -120,6 +120,21 @@ test('composite kernels: NaN, ±Infinity and −0 in the hidden state propagate 
   for (const [name, expected] of reference) assert.deepEqual(composite.get(name), expected, name);
   g.weights.dispose();
   disposeParams(params);
+});
+
+test('the gradient norm of Adam\'s clipping: the composition\'s float, bit for bit (and NaN, Infinity through)', () => {
+  const rng = new Rng(2);
+  const shapes = [[88, 64], [64], [256, 64], [3], [1, 1]];
+  const composition = (gs: tf.Tensor[]): number => tf.tidy(() => tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+  for (const special of [null, NaN, Infinity, -0]) {
+    const grads = shapes.map((s) => tf.tensor(Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => (rng.next() - 0.5) * 3), s));
+    if (special !== null) grads[1] = tf.tensor1d(Float32Array.of(1, special, 2));
+    const before = tf.memory().numTensors;
+    const norm = gradientNormComposite(grads);
+    assert.equal(tf.memory().numTensors, before);
+    assert.ok(Object.is(Math.fround(norm), composition(grads)), `${norm} (${special})`);
+    tf.dispose(grads);
+  }
 });
 
 test('composite kernels run on wasm only, and a test can turn them off', async () => {

@@ -467,3 +467,21 @@ export function attentionComposite(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3
   probs!.dispose(); // the tape keeps its own reference
   return merged as tf.Tensor2D;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The global gradient norm of Adam's clipping (optim.ts): sqrt(addN(sum(square(g)) for each g)).
+
+composite('RlsdGradNorm', (k, inputs) => {
+  const squares = Object.values(inputs).map((g) => k.run('Sum', { x: k.run('Square', { x: g }) }, { axis: null, keepDims: false }));
+  return k.run('Sqrt', { x: k.run('AddN', squares as unknown as Inputs) });
+});
+
+/** √(Σ‖g‖²) over `grads` in their order, as optim.ts's composition computes it (the same float). */
+export function gradientNormComposite(grads: readonly tf.Tensor[]): number {
+  const inputs: tf.NamedTensorMap = {};
+  grads.forEach((g, i) => (inputs[`g${i}`] = g));
+  const [norm] = runComposite('RlsdGradNorm', inputs);
+  const value = norm!.dataSync()[0]!;
+  norm!.dispose();
+  return value;
+}
