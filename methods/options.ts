@@ -1,30 +1,29 @@
-// Method options, each declared once: its default, help line, type/range rule and where the default comes from
-// (`OptionSpec`). A method's `defaults` and `optionHelp`, and the rules `resolveMethodConfig` (methods/index.ts)
-// checks command-line values against, are derived from these declarations — never stated a second time.
+// Method options, each declared once in the shared form of every option (src/util/options.ts): its default, help
+// line, rule and where the default comes from (`OptionSpec`). A method's `defaults` and `optionHelp`, and the rules
+// `resolveMethodConfig` (methods/index.ts) checks command-line values against, are derived from these declarations —
+// never stated a second time. They are keyed by name: `--opt key=value` sets them, not a flag each.
 import { parseTeacherRegime, formatTeacherRegime, TEACHER_REGIME_FORMS } from './teacher-regime.ts';
 import { PRIVILEGED_CONTEXTS, type MethodConfig, type PrivilegedContext } from './types.ts';
 import { checkNumber, describeNumberRule } from '../src/util/number-rule.ts';
+import type { OptionDecl, OptionRule, OptionValue } from '../src/util/options.ts';
 
-export type OptionRule =
-  | { kind: 'number'; min?: number; max?: number; minExclusive?: boolean; integer?: boolean }
-  | { kind: 'boolean' }
-  | { kind: 'choice'; choices: readonly string[] }
-  /** A self-teacher regime in the text form of methods/teacher-regime.ts (live | frozen | sync:N | ema:RATE). */
-  | { kind: 'teacher-regime' };
+export type { OptionRule, OptionValue };
 
 export type OptionRules<C extends MethodConfig = MethodConfig> = Record<keyof C & string, OptionRule>;
 
-export type OptionValue = string | number | boolean;
-
-/** One option of one method, declared once. */
-export interface OptionSpec<V extends OptionValue = OptionValue> {
-  default: V;
-  /** One line for `rlsd-bench methods --verbose`. */
-  help: string;
-  rule: OptionRule;
+/** One option of one method, declared once; `help` is its line in `rlsd-bench methods --verbose`. */
+export interface OptionSpec<V extends OptionValue = OptionValue> extends OptionDecl<V> {
   /** Where the default comes from: the reference's file and setting, or why it was chosen here. */
   source: string;
 }
+
+/** A self-teacher regime in the text form of methods/teacher-regime.ts (live | frozen | sync:N | ema:RATE). */
+export const TEACHER_REGIME_RULE: OptionRule = {
+  kind: 'text',
+  syntax: TEACHER_REGIME_FORMS,
+  problem: (v) => (parseTeacherRegime(v) ? null : `must be ${TEACHER_REGIME_FORMS} (got ${JSON.stringify(v)})`),
+  canonical: (v) => formatTeacherRegime(parseTeacherRegime(v)!),
+};
 
 export type OptionSpecs<C extends MethodConfig = MethodConfig> = { [K in keyof C & string]: OptionSpec<C[K]> };
 
@@ -52,7 +51,7 @@ export function teacherOption(defaultRegime: string, source: string): OptionSpec
   return {
     default: defaultRegime,
     help: "how the self-teacher's weights are kept: live (the student itself) | frozen (the start) | sync:N (a frozen copy re-synced every N steps) | ema:RATE",
-    rule: { kind: 'teacher-regime' },
+    rule: TEACHER_REGIME_RULE,
     source,
   };
 }
@@ -78,7 +77,7 @@ export function privilegedOption(defaultContext: PrivilegedContext, source: stri
 /**
  * Turns a raw override (a CLI string or an already-typed value) into the option's type and checks
  * its range; throws one line naming the method, the option and what is allowed. A teacher regime comes
- * back in its canonical text ('sync:010' → 'sync:10').
+ * back in its canonical text ('sync:010' → 'sync:10': its rule's `canonical`).
  */
 export function coerceOption(method: string, key: string, raw: OptionValue, rule: OptionRule): OptionValue {
   const fail = (expected: string): never => {
@@ -94,9 +93,9 @@ export function coerceOption(method: string, key: string, raw: OptionValue, rule
     if (typeof raw === 'string' && rule.choices.includes(raw)) return raw;
     return fail(`one of ${rule.choices.join(', ')}`);
   }
-  if (rule.kind === 'teacher-regime') {
-    const regime = typeof raw === 'string' ? parseTeacherRegime(raw) : null;
-    return regime ? formatTeacherRegime(regime) : fail(TEACHER_REGIME_FORMS);
+  if (rule.kind === 'text') {
+    if (typeof raw !== 'string' || rule.problem(raw) !== null) return fail(rule.syntax);
+    return rule.canonical ? rule.canonical(raw) : raw;
   }
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   if (checkNumber(value, rule).broken !== null) fail(describeNumberRule(rule));

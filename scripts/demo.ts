@@ -2,10 +2,11 @@
 // on the mini suite (same data, same seed) and prints held-out greedy accuracy (the Avg, as the report) per evaluated step.
 // Usage: npm run demo [-- --steps 60 --eval-every 20 --methods grpo,rlsd --backend auto --runs-dir results/runs]
 // Flags are validated before anything is deleted: the demo replaces its own earlier runs (<runs-dir>/demo-<method>)
-// only once they are all valid.
+// only once they are all valid. Each method's config is resolved by the library as `train` resolves it (its
+// recommended lr, the base suite's response length), so a demo run is the run `train --method M` would make.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCHMARK_MEAN, DEFAULT_TRAIN, train } from '../src/train/index.ts';
+import { BENCHMARK_MEAN, resolveTrainConfig, train } from '../src/train/index.ts';
 import { getMethod } from '../methods/index.ts';
 import { num, setupBackend, tensorOptions } from '../src/cli-util.ts';
 import { PACKAGE_BASE, userPath } from '../src/paths.ts';
@@ -32,31 +33,33 @@ await runScript(async () => {
   if (methods.length === 0) throw new UsageError('--methods is empty');
   methods.forEach((m) => getMethod(m));
   const runsDir = userPath(String(argv['runs-dir']));
+  const runs = methods.map((method) => {
+    const out = join(runsDir, `demo-${method}`);
+    const { config, notice } = resolveTrainConfig({ method, base: PACKAGE_BASE, out, settings: { steps, evalSchedule: `every:${evalEvery}`, checkpointEvery: evalEvery }, quiet: true });
+    if (notice) process.stderr.write(`rlsd-bench: note: ${notice}\n`);
+    return { method, out, config };
+  });
   const backend = await setupBackend({ ...argv, quiet: true });
   process.stdout.write(`rlsd-bench demo: backend ${backend}; ${methods.join(', ')} × ${steps} steps from results/reference/base\n`);
 
   const curves: Record<string, Map<number, number>> = {};
-  for (const method of methods) {
-    const out = join(runsDir, `demo-${method}`);
+  for (const { method, out, config } of runs) {
     // The demo always starts afresh: resuming an earlier demo would replay its numbers, even after an upgrade.
     rmSync(out, { recursive: true, force: true });
     const t0 = performance.now();
     let task: ProgressTask | null = null;
-    const res = await train(
-      { ...DEFAULT_TRAIN, method, base: PACKAGE_BASE, out, steps, evalSchedule: `every:${evalEvery}`, checkpointEvery: evalEvery, quiet: true },
-      {
-        start: (total, done) => {
-          task = startProgress({ label: `  ${method}`, total, done, unit: 'steps', quiet: Boolean(argv.quiet) });
-        },
-        update: (step, m) => {
-          if (m[BENCHMARK_MEAN] !== undefined) task?.log(`  ${method} step ${step}: reward ${pct(m['critic/score/mean'])} %, held-out Avg ${pct(m[BENCHMARK_MEAN])} %`);
-          task?.update(step);
-        },
-        stop: () => task?.stop(),
+    const res = await train(config, {
+      start: (total, done) => {
+        task = startProgress({ label: `  ${method}`, total, done, unit: 'steps', quiet: Boolean(argv.quiet) });
       },
-    );
+      update: (step, m) => {
+        if (m[BENCHMARK_MEAN] !== undefined) task?.log(`  ${method} step ${step}: reward ${pct(m['critic/score/mean'])} %, held-out Avg ${pct(m[BENCHMARK_MEAN])} %`);
+        task?.update(step);
+      },
+      stop: () => task?.stop(),
+    });
     curves[method] = new Map(res.evals.map((e) => [e['step']!, e[BENCHMARK_MEAN]!]));
-    process.stdout.write(`  ${method}: ${res.finalStep} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${out}\n`);
+    process.stdout.write(`  ${method} (lr ${config.lr.toExponential()}): ${res.finalStep} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${out}\n`);
   }
 
   const stepsSeen = [...new Set(Object.values(curves).flatMap((c) => [...c.keys()]))].sort((a, b) => a - b);

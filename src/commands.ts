@@ -3,14 +3,14 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
-import { getMethod, methodLr, methodNames, methods, resolveMethodConfig, untunedLrNotice } from '../methods/index.ts';
-import { choice, num, parseOptions, setupBackend, tensorOptions } from './cli-util.ts';
-import { DEFAULT_PRETRAIN, pretrain } from './pretrain.ts';
-import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE } from './paths.ts';
-import { DEFAULT_MODEL } from './model/config.ts';
-import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainConfig, type TrainOption } from './train/index.ts';
-import { benchmarkAverage, benchmarkSource, evaluate, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, type EvalConfig, type EvalProgress } from './eval.ts';
-import { defaultEndpointOut, ENDPOINT_BOUNDS, ENDPOINT_MAX_NEW_TOKENS, ENDPOINT_OPTIONS, endpointEvalConfig, extractionAndErrorLines, INCOMPLETE_EXIT_CODE, judgeTarget, readEndpointFlags, seriesTable } from './endpoint/eval-options.ts';
+import { getMethod, methodNames, methods, resolveMethodConfig } from '../methods/index.ts';
+import { num, parseOptions, setupBackend, tensorOptions } from './cli-util.ts';
+import { pretrain, PRETRAIN_OPTIONS, resolvePretrainConfig, type PretrainSettings } from './pretrain.ts';
+import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, PACKAGE_BASE_SHOWN } from './paths.ts';
+import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, resolveTrainConfig, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainSettings } from './train/index.ts';
+import { defaultsOf, flagOptions, readFlags } from './util/options.ts';
+import { benchmarkAverage, benchmarkListProblem, benchmarkSource, ENDPOINT_MAX_NEW_TOKENS, EVAL_BOUNDS, EVAL_OPTIONS, evalRulesProblem, evaluate, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, parseBenchmarkList, type EvalConfig, type EvalProgress, type EvalSettings } from './eval.ts';
+import { defaultEndpointOut, ENDPOINT_BOUNDS, ENDPOINT_OPTIONS, endpointEvalConfig, extractionAndErrorLines, INCOMPLETE_EXIT_CODE, judgeTarget, readEndpointFlags, seriesTable } from './endpoint/eval-options.ts';
 import { evaluateSeries, seriesRunDir } from './endpoint/series.ts';
 import { pct, startProgress, type ProgressTask } from './progress.ts';
 import { headline, headlineEvalNote } from './headline-metrics.ts';
@@ -19,9 +19,8 @@ import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
 import { checkCheckpoint, checkpointSuite } from './checkpoint.ts';
 import { scorePredictions } from './score.ts';
 import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/index.ts';
-import { MINI_EVAL_ITEMS, writeMiniSuite } from '../benchmarks/mini/build.ts';
-import { DRILL_FORMS } from '../benchmarks/mini/drill.ts';
-import { MINI_SUITES, SUITE_MAX_NEW_TOKENS } from '../benchmarks/mini/types.ts';
+import { writeMiniSuite } from '../benchmarks/mini/build.ts';
+import { SUITE_MAX_NEW_TOKENS } from '../benchmarks/mini/types.ts';
 import { UsageError } from './util/errors.ts';
 import { reportCommand } from './report/command.ts';
 import { sweepCommand } from './sweep/command.ts';
@@ -31,19 +30,12 @@ import { serveCommand } from './endpoint/serve-command.ts';
 /** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
 export const DEFAULT_BASE = PACKAGE_BASE;
 /** How --help shows DEFAULT_BASE (the absolute path differs per machine). */
-const DEFAULT_BASE_SHOWN = 'results/reference/base in the package';
+const DEFAULT_BASE_SHOWN = PACKAGE_BASE_SHOWN;
 
 type Builder = (cli: Argv) => Argv;
 
 /** Upper bounds of train's and pretrain's size flags (declared with train's options, src/train/config.ts). */
 export { TRAIN_BOUNDS };
-
-/** A whole-number size flag within [min, bound.max]; the error says why the bound is there. */
-function sizeFlag(flag: string, v: unknown, min: number, bound: { max: number; why: string }): number {
-  const x = num(flag, v, { integer: true, min });
-  if (x > bound.max) throw new UsageError(`--${flag} must be ≤ ${bound.max} (got ${x}): ${bound.why}`);
-  return x;
-}
 
 function fmt(x: number | undefined, digits = 3): string {
   return x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
@@ -68,86 +60,14 @@ function trainProgress(label: string, quiet: boolean): ProgressSink {
   };
 }
 
-/**
- * The deep world's sequence budget: its longest target is 79 tokens (+ EOS), and a teacher context with the full
- * reference takes up to 55 more (benchmarks/mini/deep; measured over 300 problems per benchmark).
- */
-const DEEP_MAX_NEW_TOKENS = SUITE_MAX_NEW_TOKENS['mini-2'];
-const DEEP_TEXT_POSITIONS = 176;
-
 const pretrainCommand: Builder = (cli) =>
   cli.command(
     'pretrain',
     'supervised pre-training of the base policy on the mini suite (writes a checkpoint directory)',
-    (y) =>
-      tensorOptions(y, 'matmul')
-        .option('out', { type: 'string', default: 'results/runs/pretrain', describe: 'checkpoint directory to write (the committed base is rebuilt only when named: --out results/reference/base)' })
-        .option('suite', { type: 'string', default: DEFAULT_PRETRAIN.suite, describe: `the mini suite's version: ${MINI_SUITES.join(' | ')} (mini-2: the deep world, multi-step problems; its base gets the deep vocabulary, ${DEEP_TEXT_POSITIONS} text positions and --max-new-tokens ${DEEP_MAX_NEW_TOKENS})` })
-        .option('answer-fraction', { type: 'number', default: DEFAULT_PRETRAIN.answerFraction, describe: 'share of each batch with only the gold answer in context (the answer-only self-teacher)' })
-        .option('steps', { type: 'number', default: DEFAULT_PRETRAIN.steps, describe: 'optimiser steps' })
-        .option('batch', { type: 'number', default: DEFAULT_PRETRAIN.batchSize, describe: 'sequences per step' })
-        .option('lr', { type: 'number', default: DEFAULT_PRETRAIN.lr, describe: 'peak Adam learning rate (warm-up, then a cosine decay)' })
-        .option('seed', { type: 'number', default: DEFAULT_PRETRAIN.seed, describe: 'seed of the initial weights, batch order and drills' })
-        .option('data-seed', { type: 'number', default: DEFAULT_PRETRAIN.dataSeed, describe: 'seed of the generated mini suite (which problems)' })
-        .option('train-items', { type: 'number', default: DEFAULT_PRETRAIN.trainPerBenchmark, describe: 'training problems per mini benchmark' })
-        .option('eval-items', { type: 'number', default: DEFAULT_PRETRAIN.evalPerBenchmark, describe: 'held-out problems per mini benchmark' })
-        .option('eval-every', { type: 'number', default: DEFAULT_PRETRAIN.evalEvery, describe: 'held-out greedy evaluation every N steps (0: only at the end)' })
-        .option('ref-fraction', { type: 'number', default: DEFAULT_PRETRAIN.referenceFraction, describe: 'share of each batch with the reference solution in context' })
-        .option('lookup-drill', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillFraction, describe: 'share of each batch given to option-lookup drills (no image, no reference)' })
-        .option('drill-warmup-steps', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupSteps, describe: 'first steps with --drill-warmup-fraction drills (a curriculum: the lookup first)' })
-        .option('drill-form', { type: 'string', default: DEFAULT_PRETRAIN.lookupDrillForm, describe: 'question (the value named in the question) | trace (only in the trace, as WeMath)' })
-        .option('drill-warmup-fraction', { type: 'number', default: DEFAULT_PRETRAIN.lookupDrillWarmupFraction, describe: 'drill share during the warm-up steps' })
-        .option('init', { type: 'string', describe: 'continue from this checkpoint (its model and tokenizer) instead of a fresh init' })
-        .option('d-model', { type: 'number', default: DEFAULT_MODEL.dModel, describe: 'model width' })
-        .option('layers', { type: 'number', default: DEFAULT_MODEL.nLayers, describe: 'decoder layers' })
-        .option('heads', { type: 'number', default: DEFAULT_MODEL.nHeads, describe: 'attention heads (divide --d-model)' })
-        .option('patch-hidden', { type: 'number', default: DEFAULT_MODEL.patchHidden ?? 0, describe: 'hidden width of an MLP patch encoder (0: linear)' })
-        .option('image-attention', { type: 'string', default: DEFAULT_MODEL.imageAttention ?? 'causal', describe: 'causal | bidirectional (image tokens see each other)' })
-        .option('patch-size', { type: 'number', default: DEFAULT_MODEL.patchSize, describe: 'image patch side in pixels (divides 32)' })
-        .option('fused-option-markers', { type: 'boolean', default: DEFAULT_PRETRAIN.fusedOptionMarkers, describe: "option markers ' (A)' … ' (D)' as single tokens (a one-token induction lookup)" })
-        .option('prev-token-embedding', { type: 'boolean', default: DEFAULT_PRETRAIN.model.prevTokenEmbedding ?? false, describe: "add an embedding of each text token's previous token (eases the induction lookup)" }),
+    (y) => tensorOptions(y, 'matmul').options(flagOptions(PRETRAIN_OPTIONS)),
     async (argv) => {
-      const cfg = {
-        ...DEFAULT_PRETRAIN,
-        out: resolve(String(argv.out)),
-        steps: num('steps', argv.steps, { integer: true, min: 1 }),
-        batchSize: sizeFlag('batch', argv.batch, 2, { max: TRAIN_BOUNDS.responses.max, why: 'sequences per step whose activations the update holds at once, ~6 MB each: 1024 ≈ 6 GB' }),
-        lr: num('lr', argv.lr, { min: 0, minExclusive: true }),
-        seed: num('seed', argv.seed, { integer: true, min: 0 }),
-        dataSeed: num('data-seed', argv['data-seed'], { integer: true, min: 0 }),
-        trainPerBenchmark: sizeFlag('train-items', argv['train-items'], 1, TRAIN_BOUNDS.items),
-        evalPerBenchmark: sizeFlag('eval-items', argv['eval-items'], 1, TRAIN_BOUNDS.items),
-        evalEvery: num('eval-every', argv['eval-every'], { integer: true, min: 0 }),
-        referenceFraction: num('ref-fraction', argv['ref-fraction'], { min: 0, max: 1 }),
-        answerFraction: num('answer-fraction', argv['answer-fraction'], { min: 0, max: 1 }),
-        suite: choice('suite', argv.suite, MINI_SUITES),
-        lookupDrillFraction: num('lookup-drill', argv['lookup-drill'], { min: 0, max: 0.9 }),
-        lookupDrillWarmupSteps: num('drill-warmup-steps', argv['drill-warmup-steps'], { integer: true, min: 0 }),
-        lookupDrillWarmupFraction: num('drill-warmup-fraction', argv['drill-warmup-fraction'], { min: 0, max: 0.9 }),
-        lookupDrillForm: choice('drill-form', argv['drill-form'], DRILL_FORMS),
-        ...(argv.init ? { init: resolve(String(argv.init)) } : {}),
-        fusedOptionMarkers: Boolean(argv['fused-option-markers']),
-        model: {
-          ...DEFAULT_PRETRAIN.model,
-          dModel: sizeFlag('d-model', argv['d-model'], 1, TRAIN_BOUNDS.dModel),
-          nLayers: sizeFlag('layers', argv.layers, 1, TRAIN_BOUNDS.layers),
-          nHeads: sizeFlag('heads', argv.heads, 1, TRAIN_BOUNDS.heads),
-          patchSize: num('patch-size', argv['patch-size'], { integer: true, min: 1 }),
-          patchHidden: sizeFlag('patch-hidden', argv['patch-hidden'], 0, TRAIN_BOUNDS.patchHidden),
-          imageAttention: choice('image-attention', argv['image-attention'], ['causal', 'bidirectional'] as const),
-          prevTokenEmbedding: Boolean(argv['prev-token-embedding']),
-        },
-        quiet: Boolean(argv.quiet),
-      };
-      if (cfg.referenceFraction + cfg.answerFraction > 1) throw new UsageError(`--ref-fraction ${cfg.referenceFraction} and --answer-fraction ${cfg.answerFraction} add up to more than the whole batch`);
-      // Text positions stay as in the default model (more for the deep world's longer responses); smaller patches add
-      // image positions.
-      const patch = cfg.model.patchSize!;
-      if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
-      const imagePositions = (DEFAULT_MODEL.imageSize / patch) ** 2;
-      const textPositions = cfg.suite === 'mini-1' ? DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 : DEEP_TEXT_POSITIONS;
-      cfg.model.maxPositions = textPositions + imagePositions;
-      if (cfg.suite !== 'mini-1') cfg.maxNewTokens = DEEP_MAX_NEW_TOKENS;
+      const settings = readFlags(PRETRAIN_OPTIONS, argv) as PretrainSettings;
+      const cfg = resolvePretrainConfig({ ...settings, out: resolve(settings.out), init: argv.init ? resolve(String(argv.init)) : undefined }, Boolean(argv.quiet));
       if (cfg.init) checkCheckpoint(cfg.init); // a wrong path is said before the backend's banner
       // The committed base was built with tfjs's batched matMul: pretrain's defaults are its recipe.
       await setupBackend(argv, 'matmul');
@@ -172,53 +92,21 @@ const pretrainCommand: Builder = (cli) =>
     },
   );
 
-/**
- * Flags yargs must not fill in, so that the command knows whether they were given: --lr takes the method's
- * recommendation when not given, and --eval-schedule may come from its shorthand --eval-every.
- */
-const UNFILLED: Partial<Record<TrainOption['field'], string>> = {
-  lr: "the method's recommended lr (methods --verbose)",
-  evalSchedule: `${DEFAULT_TRAIN.evalSchedule}`,
-  maxNewTokens: `the base's mini suite's longest response: ${MINI_SUITES.map((s) => `${SUITE_MAX_NEW_TOKENS[s]} for ${s}`).join(', ')}`,
-};
-
-/** Train's yargs flags, each from its one declaration in TRAIN_OPTIONS (src/train/config.ts). */
+/** Train's yargs flags, each from its one declaration in TRAIN_OPTIONS (src/train/config.ts), and the --eval-schedule shorthand. */
 function trainFlags(): Record<string, Options> {
-  const out: Record<string, Options> = {};
-  for (const o of TRAIN_OPTIONS) {
-    const type = o.rule.kind === 'boolean' ? 'boolean' : o.rule.kind === 'number' ? 'number' : 'string';
-    const shown = UNFILLED[o.field];
-    out[o.flag] = shown !== undefined ? { type, defaultDescription: shown, describe: o.help } : { type, default: o.default, describe: o.help };
-  }
-  out['eval-every'] = { type: 'number', describe: 'shorthand for --eval-schedule every:N (0: never)' };
-  return out;
+  return { ...flagOptions(TRAIN_OPTIONS), 'eval-every': { type: 'number', describe: 'shorthand for --eval-schedule every:N (0: never)' } };
 }
 
-/** One flag read and checked against its rule (the wording of num, choice and sizeFlag). */
-function readFlag(o: TrainOption, v: unknown): number | string | boolean {
-  const r = o.rule;
-  if (r.kind === 'boolean') return Boolean(v);
-  if (r.kind === 'choice') return choice(o.flag, v, r.choices);
-  if (r.kind === 'text') {
-    const problem = typeof v === 'string' ? r.problem(v) : `must be a text (got ${JSON.stringify(v)})`;
-    if (problem) throw new UsageError(`--${o.flag} ${problem}`);
-    return String(v);
-  }
-  if (r.why !== undefined && r.max !== undefined) return sizeFlag(o.flag, v, r.min ?? 0, { max: r.max, why: r.why });
-  return num(o.flag, v, r);
-}
-
-/** Train's flags as TrainConfig fields (--lr and --eval-schedule only when given; --eval-every N as every:N). */
-function readTrainFlags(argv: Record<string, unknown>): Partial<TrainConfig> {
-  const cfg: Record<string, unknown> = {};
-  for (const o of TRAIN_OPTIONS) if (!(o.field in UNFILLED && argv[o.flag] === undefined)) cfg[o.field] = readFlag(o, argv[o.flag]);
+/** Train's flags as TrainConfig fields (--lr, --max-new-tokens and --eval-schedule only when given; --eval-every N as every:N). */
+function readTrainFlags(argv: Record<string, unknown>): Partial<TrainSettings> {
+  const cfg = readFlags(TRAIN_OPTIONS, argv);
   if (argv['eval-every'] !== undefined) {
     const every = num('eval-every', argv['eval-every'], { integer: true, min: 0 });
-    if (cfg['evalSchedule'] !== undefined)
-      throw new UsageError(`--eval-every ${every} and --eval-schedule ${String(cfg['evalSchedule'])} both given: --eval-every N is --eval-schedule every:N, give one`);
-    cfg['evalSchedule'] = `every:${every}`;
+    if (cfg.evalSchedule !== undefined)
+      throw new UsageError(`--eval-every ${every} and --eval-schedule ${String(cfg.evalSchedule)} both given: --eval-every N is --eval-schedule every:N, give one`);
+    cfg.evalSchedule = `every:${every}`;
   }
-  return cfg as Partial<TrainConfig>;
+  return cfg;
 }
 
 /** Train's closing lines: the evaluated curve, then the peak and the last evaluation (the Avg, as the report, and pooled). */
@@ -265,28 +153,12 @@ const trainCommand: Builder = (cli) =>
         throw new UsageError(`--teacher-sync is gone: the self-teacher's regime is a method option, --opt teacher=sync:N (or live, frozen, ema:RATE; see \`rlsd-bench methods --verbose\`)`);
       resolveMethodConfig(method, methodOptions); // validate before any work
       const flags = readTrainFlags(argv);
-      // --lr defaults to the method's recommended rate (its source goes to run.json).
-      const recommended = methodLr(method);
-      const lr = argv.lr !== undefined ? { value: flags.lr!, source: '--lr' } : { value: recommended.value, source: `method '${method.name}': ${recommended.source}` };
-      const notice = argv.lr === undefined && method.trains ? untunedLrNotice(method) : null;
+      // The library settles the rest (the method's recommended lr, the base suite's response length) and checks the
+      // rules between the flags, as it does for a sweep's cells.
+      const seed = flags.seed ?? DEFAULT_TRAIN.seed;
+      const out = resolve(argv.out ? String(argv.out) : `results/runs/${method.name}${flags.shuffleRewards ? '-shuffled' : ''}-s${seed}`);
+      const { config: cfg, notice } = resolveTrainConfig({ method: method.name, methodOptions, base: resolve(String(argv.base)), out, settings: flags, quiet: Boolean(argv.quiet) });
       if (notice) process.stderr.write(`rlsd-bench: note: ${notice}\n`);
-      const cfg: TrainConfig = {
-        ...DEFAULT_TRAIN,
-        ...flags,
-        lr: lr.value,
-        lrSource: lr.source,
-        method: method.name,
-        methodOptions,
-        base: resolve(String(argv.base)),
-        out: resolve(argv.out ? String(argv.out) : `results/runs/${method.name}${flags.shuffleRewards ? '-shuffled' : ''}-s${flags.seed}`),
-        quiet: Boolean(argv.quiet),
-      };
-      if (flags.maxNewTokens === undefined) cfg.maxNewTokens = SUITE_MAX_NEW_TOKENS[checkpointSuite(checkCheckpoint(cfg.base).info)];
-      if (cfg.samplesPerPrompt < 2 && method.trains) throw new UsageError('--samples must be ≥ 2 for group-relative methods');
-      if (cfg.promptsPerStep * cfg.samplesPerPrompt > TRAIN_BOUNDS.responses.max)
-        throw new UsageError(`--prompts × --samples must be ≤ ${TRAIN_BOUNDS.responses.max} (got ${cfg.promptsPerStep} × ${cfg.samplesPerPrompt} = ${cfg.promptsPerStep * cfg.samplesPerPrompt}): ${TRAIN_BOUNDS.responses.why}`);
-      if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
-        throw new UsageError(`--ppo-mini-batch ${cfg.ppoMiniBatch} must divide --prompts ${cfg.promptsPerStep} (every update sees whole groups of equal count)`);
       checkCheckpoint(cfg.base); // a wrong path is said before the backend's banner
       await setupBackend(argv);
       const res = await train(cfg, trainProgress(method.name, cfg.quiet));
@@ -298,11 +170,8 @@ function evalProgress(quiet: boolean): EvalProgress {
   return { start: (name, total, done) => startProgress({ label: name.padEnd(10), total, done, unit: 'responses', quiet }) };
 }
 
-/** Upper bounds of eval's size flags: beyond them a run cannot fit in memory or time on any machine it targets. */
-export const EVAL_BOUNDS = { samples: 1024, batch: 4096, miniItems: 100_000, maxNewTokens: 4096, limit: 1_000_000 } as const;
-
 /** eval's defaults of the settings its output folder records (src/eval.ts evalIdentity). */
-const EVAL_DEFAULTS = { samples: 1, temperature: 0, topP: 1, batch: 128, seed: 1, miniItems: MINI_EVAL_ITEMS, miniSeed: 1 } as const;
+const EVAL_DEFAULTS = defaultsOf(EVAL_OPTIONS) as EvalSettings;
 
 /**
  * What the default output folder adds to its name for the settings given away from their defaults, in flag order
@@ -319,7 +188,7 @@ export function evalSettingsSuffix(cfg: Omit<EvalConfig, 'out'>, remote: boolean
   add('split', cfg.split, undefined);
   add('limit', cfg.limit, undefined);
   if (cfg.data === MINI_DATA) {
-    add('mini-items', cfg.miniCount, EVAL_DEFAULTS.miniItems);
+    add('mini-items', cfg.miniCount, EVAL_DEFAULTS.miniCount);
     add('mini-seed', cfg.miniSeed, EVAL_DEFAULTS.miniSeed);
   }
   add('samples', cfg.samples, EVAL_DEFAULTS.samples);
@@ -327,20 +196,17 @@ export function evalSettingsSuffix(cfg: Omit<EvalConfig, 'out'>, remote: boolean
   add('top-p', cfg.topP, EVAL_DEFAULTS.topP);
   add('max-new-tokens', cfg.maxNewTokens, remote ? ENDPOINT_MAX_NEW_TOKENS : SUITE_MAX_NEW_TOKENS[cfg.miniSuite ?? 'mini-1']);
   add('seed', cfg.seed, EVAL_DEFAULTS.seed);
-  if (!remote) add('batch', cfg.batchSize, EVAL_DEFAULTS.batch);
+  if (!remote) add('batch', cfg.batchSize, EVAL_DEFAULTS.batchSize);
   // Not the tensor flags: the backend is the machine's more than the measurement's (a folder evaluated on another
   // one still refuses, naming both).
   return parts.length === 0 ? '' : `@${parts.join(',').replace(/[^A-Za-z0-9._=,@+-]+/g, '_')}`;
 }
 
-function parseBenchmarkList(raw: unknown): string[] {
-  const names = String(raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (names.length === 0) throw new UsageError('--benchmarks is empty');
-  for (const n of names) getBenchmark(n);
-  return names;
+/** A --benchmarks list, checked (src/eval.ts benchmarkListProblem). */
+function benchmarkList(raw: unknown): string[] {
+  const problem = benchmarkListProblem(String(raw ?? ''));
+  if (problem) throw new UsageError(`--benchmarks ${problem}`);
+  return parseBenchmarkList(String(raw));
 }
 
 const evalCommand: Builder = (cli) =>
@@ -349,58 +215,46 @@ const evalCommand: Builder = (cli) =>
     'evaluate a checkpoint, or a model behind an OpenAI-compatible endpoint, on benchmarks with their official scoring (writes results.json and samples.jsonl per benchmark)',
     (y) =>
       tensorOptions(y)
-        .option('checkpoint', { type: 'string', defaultDescription: DEFAULT_BASE_SHOWN, describe: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' })
-        .option('benchmarks', { type: 'string', default: benchmarkNames.join(','), describe: `comma-separated (${benchmarkNames.join(', ')})` })
-        .option('data', { type: 'string', default: benchmarkDataRoot() ?? MINI_DATA, defaultDescription: `$${DATA_ENV} when set, else mini`, describe: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" })
-        .option('split', { type: 'string', describe: "mini: test (default; the set tables report) | validation (for tuning) | train; real data: the benchmark's own split name (default: its evaluation split)" })
-        .option('limit', { type: 'number', describe: 'first N items per benchmark (for testing only: metrics over a subset are not comparable)' })
-        .option('samples', { type: 'number', default: EVAL_DEFAULTS.samples, describe: 'responses per item (k, for pass@k)' })
-        .option('temperature', { type: 'number', default: EVAL_DEFAULTS.temperature, describe: '0 = greedy (with --samples 1)' })
-        .option('top-p', { type: 'number', default: EVAL_DEFAULTS.topP, describe: 'nucleus sampling with --temperature > 0 (1: off)' })
-        .option('max-new-tokens', { type: 'number', defaultDescription: `the mini suite's longest response (${MINI_SUITES.map((s) => `${s}: ${SUITE_MAX_NEW_TOKENS[s]}`).join(', ')}); ${ENDPOINT_MAX_NEW_TOKENS} with --endpoint`, describe: 'longest response in tokens' })
-        .option('batch', { type: 'number', default: EVAL_DEFAULTS.batch, describe: 'sequences decoded together (a batch of other rows rounds differently, so it is one of the settings the output folder records)' })
-        .option('seed', { type: 'number', default: EVAL_DEFAULTS.seed, describe: 'sampling seed (with --temperature > 0)' })
-        .option('mini-items', { type: 'number', default: EVAL_DEFAULTS.miniItems, describe: "problems per benchmark with --data mini (the default is train's in-run evaluation set)" })
-        .option('mini-seed', { type: 'number', default: EVAL_DEFAULTS.miniSeed, describe: 'seed of the mini suite with --data mini' })
-        .option('suite', { type: 'string', defaultDescription: "the checkpoint's (mini-1 for an endpoint)", describe: `version of the mini suite with --data mini: ${MINI_SUITES.join(' | ')}` })
-        .option('out', { type: 'string', describe: "output directory (default results/eval/<run>/<step> for a run's checkpoint, else results/eval/<checkpoint folder name>; settings away from their defaults are added to the name, e.g. base@samples=4,temperature=1)" })
-        .option('overwrite', { type: 'boolean', default: false, describe: '--out holds an evaluation with other settings: start it afresh (without it such a run refuses)' })
+        .options(flagOptions(EVAL_OPTIONS))
         .options(ENDPOINT_OPTIONS),
     async (argv) => {
-      const samples = num('samples', argv.samples, { integer: true, min: 1, max: EVAL_BOUNDS.samples });
-      const temperature = num('temperature', argv.temperature, { min: 0 });
-      if (samples > 1 && temperature === 0) throw new UsageError('--samples > 1 needs --temperature > 0');
+      const given = readFlags(EVAL_OPTIONS, argv);
+      const flags = { ...EVAL_DEFAULTS, ...given } as EvalSettings;
+      const rule = evalRulesProblem(flags);
+      if (rule) throw new UsageError(rule);
       // A served model instead of a checkpoint (src/endpoint/): flags checked here, before any request or file.
-      const remote = readEndpointFlags(argv, argv.checkpoint !== undefined);
+      const remote = readEndpointFlags(argv, given.checkpoint !== undefined);
       const judge = remote ? remote.judge : judgeTarget(argv);
-      const resolved = remote ? null : resolveCheckpoint(String(argv.checkpoint ?? DEFAULT_BASE));
+      const resolved = remote ? null : resolveCheckpoint(given.checkpoint ?? DEFAULT_BASE);
       const checkpoint = resolved?.checkpoint;
       // The mini suite a checkpoint learned is the one it is evaluated on, unless --suite says otherwise.
-      const suite = argv.suite !== undefined ? choice('suite', argv.suite, MINI_SUITES) : checkpoint !== undefined ? checkpointSuite(checkCheckpoint(checkpoint).info) : 'mini-1';
+      const suite = given.suite ?? (checkpoint !== undefined ? checkpointSuite(checkCheckpoint(checkpoint).info) : 'mini-1');
+      const data = given.data ?? benchmarkDataRoot() ?? MINI_DATA;
       const settings: Omit<EvalConfig, 'out'> = {
         ...(checkpoint !== undefined ? { checkpoint } : {}),
-        benchmarks: parseBenchmarkList(argv.benchmarks),
-        data: String(argv.data) === MINI_DATA ? MINI_DATA : resolve(String(argv.data)),
-        ...(argv.split ? { split: String(argv.split) } : {}),
-        ...(argv.limit !== undefined ? { limit: num('limit', argv.limit, { integer: true, min: 1, max: EVAL_BOUNDS.limit }) } : {}),
-        samples,
-        temperature,
-        topP: num('top-p', argv['top-p'], { min: 0, max: 1, minExclusive: true }),
-        maxNewTokens: num('max-new-tokens', argv['max-new-tokens'] ?? (remote ? ENDPOINT_MAX_NEW_TOKENS : SUITE_MAX_NEW_TOKENS[suite]), { integer: true, min: 1, max: remote ? ENDPOINT_BOUNDS.maxNewTokens : EVAL_BOUNDS.maxNewTokens }),
+        benchmarks: parseBenchmarkList(flags.benchmarks),
+        data: data === MINI_DATA ? MINI_DATA : resolve(data),
+        ...(flags.split ? { split: flags.split } : {}),
+        ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+        samples: flags.samples,
+        temperature: flags.temperature,
+        topP: flags.topP,
+        // The bound is the answerer's: a local policy's or an endpoint's.
+        maxNewTokens: num('max-new-tokens', flags.maxNewTokens ?? (remote ? ENDPOINT_MAX_NEW_TOKENS : SUITE_MAX_NEW_TOKENS[suite]), { integer: true, min: 1, max: remote ? ENDPOINT_BOUNDS.maxNewTokens : EVAL_BOUNDS.maxNewTokens }),
         ...(suite !== 'mini-1' ? { miniSuite: suite } : {}),
-        batchSize: num('batch', argv.batch, { integer: true, min: 1, max: EVAL_BOUNDS.batch }),
-        seed: num('seed', argv.seed, { integer: true, min: 0 }),
-        miniCount: num('mini-items', argv['mini-items'], { integer: true, min: 1, max: EVAL_BOUNDS.miniItems }),
-        miniSeed: num('mini-seed', argv['mini-seed'], { integer: true, min: 0 }),
-        overwrite: Boolean(argv.overwrite),
+        batchSize: flags.batchSize,
+        seed: flags.seed,
+        miniCount: flags.miniCount,
+        miniSeed: flags.miniSeed,
+        overwrite: flags.overwrite,
         ...endpointEvalConfig(remote, judge, argv),
       };
       if (settings.data === MINI_DATA) miniSuiteSplit(settings.split);
-      else if (!existsSync(settings.data)) throw new UsageError(`--data ${String(argv.data)}: no such directory`);
+      else if (!existsSync(settings.data)) throw new UsageError(`--data ${data}: no such directory`);
       // A series' default is the report's folder, whose run folders record their own settings.
       const plainOut = remote ? defaultEndpointOut(remote) : defaultEvalOut(checkpoint!);
       const defaultOut = remote?.series ? plainOut : plainOut + evalSettingsSuffix(settings, remote !== null);
-      const cfg: EvalConfig = { ...settings, out: argv.out ? resolve(String(argv.out)) : defaultOut };
+      const cfg: EvalConfig = { ...settings, out: flags.out ? resolve(flags.out) : defaultOut };
       if (resolved?.note) process.stderr.write(`rlsd-bench: ${resolved.note}\n`);
       if (cfg.limit !== undefined) process.stderr.write(`rlsd-bench: warning: ${LIMIT_WARNING}\n`);
       if (checkpoint !== undefined) checkCheckpoint(checkpoint); // a wrong path is said before the backend's banner
@@ -483,7 +337,7 @@ const dataCommand: Builder = (cli) =>
       const seed = num('seed', argv.seed, { integer: true, min: 0 });
       const trainN = num('train', argv.train, { integer: true, min: 0 });
       const evalN = num('eval', argv.eval, { integer: true, min: 0 });
-      const names = parseBenchmarkList(argv.benchmarks) as MiniBenchmark[];
+      const names = benchmarkList(argv.benchmarks) as MiniBenchmark[];
       const out = resolve(String(argv.out));
       const counts = Object.fromEntries(names.map((n) => [n, { train: trainN, eval: evalN }]));
       const files = await writeMiniSuite(out, { seed, counts, benchmarks: names });

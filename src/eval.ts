@@ -17,7 +17,7 @@ import type { MiniSuite } from '../benchmarks/mini/types.ts';
 import { MINI_SPLITS, miniRows, miniSplitName, type MiniSuiteSplit } from '../benchmarks/mini/build.ts';
 import { backendInfo } from './backend.ts';
 import { headline, headlineLabel } from './headline-metrics.ts';
-import { PACKAGE_ROOT } from './paths.ts';
+import { DATA_ENV, PACKAGE_BASE_SHOWN, PACKAGE_ROOT } from './paths.ts';
 import { LOCK_NAME, lockDir } from './util/lock.ts';
 import { Policy } from './policy.ts';
 import { provenance } from './provenance.ts';
@@ -27,6 +27,10 @@ import { DataError, UsageError } from './util/errors.ts';
 import { readJsonl } from './util/jsonl.ts';
 import type { ClientSettings, EndpointTarget } from './endpoint/client.ts';
 import { endpointResponder, scorers } from './endpoint/responder.ts';
+import { benchmarkNames } from '../benchmarks/index.ts';
+import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
+import { MINI_SUITES, SUITE_MAX_NEW_TOKENS } from '../benchmarks/mini/types.ts';
+import { optionsOf, type FlagOption, type OptionRule } from './util/options.ts';
 
 /** `--data mini` evaluates the built-in mini suite, generated in memory (no files, no downloads). */
 export const MINI_DATA = 'mini';
@@ -58,6 +62,86 @@ export interface EvalConfig {
   out: string;
   /** Start the folder afresh when it holds an evaluation with other settings (else such a run refuses). */
   overwrite?: boolean;
+}
+
+/** The default response length with --endpoint: real models reason at length (the local policy's default is 32). */
+export const ENDPOINT_MAX_NEW_TOKENS = 1024;
+
+/** Upper bounds of eval's size flags: beyond them a run cannot fit in memory or time on any machine it targets. */
+export const EVAL_BOUNDS = { samples: 1024, batch: 4096, miniItems: 100_000, maxNewTokens: 4096, limit: 1_000_000 } as const;
+
+/**
+ * The values eval's flags set, by field: EvalConfig's, with the benchmarks as the comma-separated list the flag
+ * takes and the mini suite under its flag's name (an endpoint's flags are src/endpoint/eval-options.ts's).
+ */
+export type EvalSettings = Omit<EvalConfig, 'endpoint' | 'judge' | 'client' | 'benchmarks' | 'miniSuite' | 'overwrite' | 'checkpoint' | 'out' | 'split' | 'limit' | 'maxNewTokens'> & {
+  checkpoint: string | undefined;
+  benchmarks: string;
+  split: string | undefined;
+  limit: number | undefined;
+  maxNewTokens: number | undefined;
+  suite: MiniSuite | undefined;
+  out: string | undefined;
+  overwrite: boolean;
+};
+
+/** A comma-separated list of benchmark names, checked: why it names none or an unknown one, or null. */
+export function benchmarkListProblem(text: string): string | null {
+  const names = parseBenchmarkList(text);
+  if (names.length === 0) return 'is empty';
+  const unknown = names.find((n) => !isBenchmarkName(n));
+  return unknown === undefined ? null : `names an unknown benchmark '${unknown}' (known: ${benchmarkNames.join(', ')})`;
+}
+
+export function parseBenchmarkList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+const evalOption = optionsOf<EvalSettings>();
+const evalInt = (min: number, max?: number): OptionRule => ({ kind: 'number', integer: true, min, ...(max !== undefined ? { max } : {}) });
+const TEXT: OptionRule = { kind: 'text', syntax: 'a text', problem: () => null };
+
+/**
+ * Every eval flag but the endpoint's, in the order `eval --help` lists them. The defaults of the settings an
+ * evaluation folder records are the ones its default name leaves out (src/commands.ts evalSettingsSuffix).
+ */
+export const EVAL_OPTIONS: readonly FlagOption<EvalSettings>[] = [
+  evalOption({ field: 'checkpoint', flag: 'checkpoint', default: undefined, shownDefault: PACKAGE_BASE_SHOWN, rule: TEXT, help: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' }),
+  evalOption({ field: 'benchmarks', flag: 'benchmarks', default: benchmarkNames.join(','), rule: { kind: 'text', syntax: `comma-separated benchmark names (${benchmarkNames.join(', ')})`, problem: benchmarkListProblem }, help: `comma-separated (${benchmarkNames.join(', ')})` }),
+  evalOption({ field: 'data', flag: 'data', default: MINI_DATA, shownDefault: `$${DATA_ENV} when set, else mini`, rule: TEXT, help: "'mini' (built-in, generated in memory) or a directory with one sub-folder per benchmark, or one benchmark's files" }),
+  evalOption({ field: 'split', flag: 'split', default: undefined, rule: TEXT, help: "mini: test (default; the set tables report) | validation (for tuning) | train; real data: the benchmark's own split name (default: its evaluation split)" }),
+  evalOption({ field: 'limit', flag: 'limit', default: undefined, rule: evalInt(1, EVAL_BOUNDS.limit), help: 'first N items per benchmark (for testing only: metrics over a subset are not comparable)' }),
+  evalOption({ field: 'samples', flag: 'samples', default: 1, rule: evalInt(1, EVAL_BOUNDS.samples), help: 'responses per item (k, for pass@k)' }),
+  evalOption({ field: 'temperature', flag: 'temperature', default: 0, rule: { kind: 'number', min: 0 }, help: '0 = greedy (with --samples 1)' }),
+  evalOption({ field: 'topP', flag: 'top-p', default: 1, rule: { kind: 'number', min: 0, max: 1, minExclusive: true }, help: 'nucleus sampling with --temperature > 0 (1: off)' }),
+  evalOption({
+    field: 'maxNewTokens',
+    flag: 'max-new-tokens',
+    default: undefined,
+    shownDefault: `the mini suite's longest response (${MINI_SUITES.map((s) => `${s}: ${SUITE_MAX_NEW_TOKENS[s]}`).join(', ')}); ${ENDPOINT_MAX_NEW_TOKENS} with --endpoint`,
+    // At most EVAL_BOUNDS.maxNewTokens for a local policy; an endpoint's own bound is checked with its flags.
+    rule: evalInt(1),
+    help: 'longest response in tokens',
+  }),
+  evalOption({ field: 'batchSize', flag: 'batch', default: 128, rule: evalInt(1, EVAL_BOUNDS.batch), help: 'sequences decoded together (a batch of other rows rounds differently, so it is one of the settings the output folder records)' }),
+  evalOption({ field: 'seed', flag: 'seed', default: 1, rule: evalInt(0), help: 'sampling seed (with --temperature > 0)' }),
+  evalOption({ field: 'miniCount', flag: 'mini-items', default: MINI_EVAL_ITEMS, rule: evalInt(1, EVAL_BOUNDS.miniItems), help: "problems per benchmark with --data mini (the default is train's in-run evaluation set)" }),
+  evalOption({ field: 'miniSeed', flag: 'mini-seed', default: 1, rule: evalInt(0), help: 'seed of the mini suite with --data mini' }),
+  evalOption({ field: 'suite', flag: 'suite', default: undefined, shownDefault: "the checkpoint's (mini-1 for an endpoint)", rule: { kind: 'choice', choices: MINI_SUITES }, help: `version of the mini suite with --data mini: ${MINI_SUITES.join(' | ')}` }),
+  evalOption({
+    field: 'out',
+    flag: 'out',
+    default: undefined,
+    rule: TEXT,
+    help: "output directory (default results/eval/<run>/<step> for a run's checkpoint, else results/eval/<checkpoint folder name>; settings away from their defaults are added to the name, e.g. base@samples=4,temperature=1)",
+  }),
+  evalOption({ field: 'overwrite', flag: 'overwrite', default: false, rule: { kind: 'boolean' }, help: '--out holds an evaluation with other settings: start it afresh (without it such a run refuses)' }),
+];
+
+/** The rules between eval's settings, in the words its flags are refused with: the first one broken, or null. */
+export function evalRulesProblem(s: Pick<EvalSettings, 'samples' | 'temperature'>): string | null {
+  if (s.samples > 1 && s.temperature === 0) return '--samples > 1 needs --temperature > 0';
+  return null;
 }
 
 /** Reports one benchmark's progress (src/progress.ts in the CLI). */

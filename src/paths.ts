@@ -15,6 +15,9 @@ export function packagePath(...parts: string[]): string {
 /** The committed base checkpoint every run starts from by default (results/reference/base in the package). */
 export const PACKAGE_BASE = packagePath('results', 'reference', 'base');
 
+/** How --help shows PACKAGE_BASE (the absolute path differs per machine). */
+export const PACKAGE_BASE_SHOWN = 'results/reference/base in the package';
+
 /** A user-given path: relative to the working directory (absolute paths pass through). */
 export function userPath(p: string): string {
   return isAbsolute(p) ? p : resolve(p);

@@ -11,16 +11,19 @@ import { provenance } from './provenance.ts';
 import { evaluateTasks as heldOutAccuracy, type HeldOutAccuracy } from './train/index.ts';
 import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
-import { lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
+import { DRILL_FORMS, lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { answerOnlyReference } from '../benchmarks/mini/language.ts';
-import type { MiniSuite } from '../benchmarks/mini/types.ts';
+import { MINI_SUITES, SUITE_MAX_NEW_TOKENS, type MiniSuite } from '../benchmarks/mini/types.ts';
 import { appendJsonLine, cleanCrashLitter, ensureDir, jsonText, mapWriteError } from './util/fs.ts';
 import { acquireLock } from './util/lock.ts';
 import { setActivity, updateActivity, yieldToEvents } from './util/activity.ts';
 import { hashString, Rng } from './util/rng.ts';
-import type { ModelConfig } from './model/config.ts';
+import { DEFAULT_MODEL, type ModelConfig } from './model/config.ts';
 import { countParams } from './model/params.ts';
 import { Tokenizer } from './tokenizer.ts';
+import { TRAIN_BOUNDS } from './train/config.ts';
+import { UsageError } from './util/errors.ts';
+import { defaultsOf, optionsOf, type FlagOption, type OptionRule } from './util/options.ts';
 
 export interface PretrainConfig {
   out: string;
@@ -55,41 +58,117 @@ export interface PretrainConfig {
   quiet: boolean;
 }
 
+/** The model settings pretrain's flags set (the others keep DEFAULT_MODEL's). */
+type ModelFlagField = 'dModel' | 'nLayers' | 'nHeads' | 'patchHidden' | 'imageAttention' | 'patchSize' | 'prevTokenEmbedding';
+
 /**
- * The committed base's recipe (`results/reference/base/`): `rlsd-bench pretrain --out DIR` rebuilds it on the same
- * backend. Its accuracy, the probes that chose each value and the flags of the first base (`base-v1/`) are in
- * results/reference/README.md.
+ * The values pretrain's flags set, by field: the run's own and the model's (resolvePretrainConfig nests those under
+ * `model`). `out` and `init` are paths as given.
  */
-export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
-  suite: 'mini-1',
-  seed: 1,
-  dataSeed: 1,
+export type PretrainSettings = Omit<PretrainConfig, 'model' | 'warmupSteps' | 'maxNewTokens' | 'quiet' | 'init'> & { init: string | undefined } & Required<Pick<ModelConfig, ModelFlagField>>;
+
+export type PretrainOption = FlagOption<PretrainSettings>;
+
+/**
+ * The deep world's sequence budget: its longest target is 79 tokens (+ EOS), and a teacher context with the full
+ * reference takes up to 55 more (benchmarks/mini/deep; measured over 300 problems per benchmark).
+ */
+export const DEEP_MAX_NEW_TOKENS = SUITE_MAX_NEW_TOKENS['mini-2'];
+export const DEEP_TEXT_POSITIONS = 176;
+
+const option = optionsOf<PretrainSettings>();
+const int = (min: number): OptionRule => ({ kind: 'number', integer: true, min });
+const size = (min: number, bound: { max: number; why: string }): OptionRule => ({ kind: 'number', integer: true, min, max: bound.max, why: bound.why });
+const share = (max: number): OptionRule => ({ kind: 'number', min: 0, max });
+const PATH: OptionRule = { kind: 'text', syntax: 'a path', problem: () => null };
+
+/**
+ * Every pretrain flag, in the order `pretrain --help` lists them. The defaults are the committed base's recipe
+ * (`results/reference/base/`): `rlsd-bench pretrain --out DIR` rebuilds it on the same backend. Its accuracy, the
+ * probes that chose each value and the flags of the first base (`base-v1/`) are in results/reference/README.md.
+ */
+export const PRETRAIN_OPTIONS: readonly PretrainOption[] = [
+  option({ field: 'out', flag: 'out', default: 'results/runs/pretrain', rule: PATH, help: 'checkpoint directory to write (the committed base is rebuilt only when named: --out results/reference/base)' }),
+  option({
+    field: 'suite',
+    flag: 'suite',
+    default: 'mini-1',
+    rule: { kind: 'choice', choices: MINI_SUITES },
+    help: `the mini suite's version: ${MINI_SUITES.join(' | ')} (mini-2: the deep world, multi-step problems; its base gets the deep vocabulary, ${DEEP_TEXT_POSITIONS} text positions and --max-new-tokens ${DEEP_MAX_NEW_TOKENS})`,
+  }),
+  // The first base never saw the answer-only context (results/reference/README.md, "The faithful regimes").
+  option({ field: 'answerFraction', flag: 'answer-fraction', default: 0, rule: share(1), help: 'share of each batch with only the gold answer in context (the answer-only self-teacher)' }),
   // 750, not more: trained longer, the same recipe leaves RL little room above the base.
-  steps: 750,
-  batchSize: 64,
-  lr: 3e-3,
-  warmupSteps: 20,
+  option({ field: 'steps', flag: 'steps', default: 750, rule: int(1), help: 'optimiser steps' }),
+  option({ field: 'batchSize', flag: 'batch', default: 64, rule: size(2, { max: TRAIN_BOUNDS.responses.max, why: 'sequences per step whose activations the update holds at once, ~6 MB each: 1024 ≈ 6 GB' }), help: 'sequences per step' }),
+  option({ field: 'lr', flag: 'lr', default: 3e-3, rule: { kind: 'number', min: 0, minExclusive: true }, help: 'peak Adam learning rate (warm-up, then a cosine decay)' }),
+  option({ field: 'seed', flag: 'seed', default: 1, rule: int(0), help: 'seed of the initial weights, batch order and drills' }),
+  option({ field: 'dataSeed', flag: 'data-seed', default: 1, rule: int(0), help: 'seed of the generated mini suite (which problems)' }),
+  // Many distinct items: with a few hundred per benchmark the student memorises the training images.
+  option({ field: 'trainPerBenchmark', flag: 'train-items', default: 2500, rule: size(1, TRAIN_BOUNDS.items), help: 'training problems per mini benchmark' }),
+  option({ field: 'evalPerBenchmark', flag: 'eval-items', default: MINI_EVAL_ITEMS, rule: size(1, TRAIN_BOUNDS.items), help: 'held-out problems per mini benchmark' }),
+  option({ field: 'evalEvery', flag: 'eval-every', default: 250, rule: int(0), help: 'held-out greedy evaluation every N steps (0: only at the end)' }),
   // 0.3 rather than 0.5: more of each batch trains perception, and copying from the reference is learned at this
   // share too.
-  referenceFraction: 0.3,
-  // The first base never saw the answer-only context (results/reference/README.md, "The faithful regimes").
-  answerFraction: 0,
+  option({ field: 'referenceFraction', flag: 'ref-fraction', default: 0.3, rule: share(1), help: 'share of each batch with the reference solution in context' }),
   // Option-lookup drills whose value appears only in the trace (as in WeMath), with the fused markers and the
   // previous-token embedding below, are what teaches the multiple-choice letter; without them it stays at chance
   // (benchmarks/mini/drill.ts).
-  lookupDrillFraction: 0.15,
-  lookupDrillWarmupSteps: 0,
-  lookupDrillWarmupFraction: 0.9,
-  lookupDrillForm: 'trace',
-  // Many distinct items: with a few hundred per benchmark the student memorises the training images.
-  trainPerBenchmark: 2500,
-  evalPerBenchmark: MINI_EVAL_ITEMS,
-  evalEvery: 250,
-  maxNewTokens: 32,
-  model: { initStd: 0.1, prevTokenEmbedding: true },
-  fusedOptionMarkers: true,
+  option({ field: 'lookupDrillFraction', flag: 'lookup-drill', default: 0.15, rule: share(0.9), help: 'share of each batch given to option-lookup drills (no image, no reference)' }),
+  option({ field: 'lookupDrillWarmupSteps', flag: 'drill-warmup-steps', default: 0, rule: int(0), help: 'first steps with --drill-warmup-fraction drills (a curriculum: the lookup first)' }),
+  option({ field: 'lookupDrillForm', flag: 'drill-form', default: 'trace', rule: { kind: 'choice', choices: DRILL_FORMS }, help: 'question (the value named in the question) | trace (only in the trace, as WeMath)' }),
+  option({ field: 'lookupDrillWarmupFraction', flag: 'drill-warmup-fraction', default: 0.9, rule: share(0.9), help: 'drill share during the warm-up steps' }),
+  option({ field: 'init', flag: 'init', default: undefined, rule: PATH, help: 'continue from this checkpoint (its model and tokenizer) instead of a fresh init' }),
+  option({ field: 'dModel', flag: 'd-model', default: DEFAULT_MODEL.dModel, rule: size(1, TRAIN_BOUNDS.dModel), help: 'model width' }),
+  option({ field: 'nLayers', flag: 'layers', default: DEFAULT_MODEL.nLayers, rule: size(1, TRAIN_BOUNDS.layers), help: 'decoder layers' }),
+  option({ field: 'nHeads', flag: 'heads', default: DEFAULT_MODEL.nHeads, rule: size(1, TRAIN_BOUNDS.heads), help: 'attention heads (divide --d-model)' }),
+  option({ field: 'patchHidden', flag: 'patch-hidden', default: DEFAULT_MODEL.patchHidden ?? 0, rule: size(0, TRAIN_BOUNDS.patchHidden), help: 'hidden width of an MLP patch encoder (0: linear)' }),
+  option({ field: 'imageAttention', flag: 'image-attention', default: DEFAULT_MODEL.imageAttention ?? 'causal', rule: { kind: 'choice', choices: ['causal', 'bidirectional'] }, help: 'causal | bidirectional (image tokens see each other)' }),
+  option({ field: 'patchSize', flag: 'patch-size', default: DEFAULT_MODEL.patchSize, rule: int(1), help: 'image patch side in pixels (divides 32)' }),
+  option({ field: 'fusedOptionMarkers', flag: 'fused-option-markers', default: true, rule: { kind: 'boolean' }, help: "option markers ' (A)' … ' (D)' as single tokens (a one-token induction lookup)" }),
+  option({ field: 'prevTokenEmbedding', flag: 'prev-token-embedding', default: true, rule: { kind: 'boolean' }, help: "add an embedding of each text token's previous token (eases the induction lookup)" }),
+];
+
+const MODEL_FLAG_FIELDS: readonly ModelFlagField[] = ['dModel', 'nLayers', 'nHeads', 'patchHidden', 'imageAttention', 'patchSize', 'prevTokenEmbedding'];
+const SETTING_DEFAULTS = defaultsOf(PRETRAIN_OPTIONS) as PretrainSettings;
+
+/** The base's recipe as a PretrainConfig: the flags' defaults, and the model's where the recipe departs from DEFAULT_MODEL. */
+export const DEFAULT_PRETRAIN: Omit<PretrainConfig, 'out'> = {
+  ...(Object.fromEntries(Object.entries(SETTING_DEFAULTS).filter(([k]) => k !== 'out' && k !== 'init' && !(MODEL_FLAG_FIELDS as readonly string[]).includes(k))) as Omit<PretrainSettings, 'out' | 'init' | ModelFlagField>),
+  warmupSteps: 20,
+  maxNewTokens: SUITE_MAX_NEW_TOKENS['mini-1'],
+  model: { initStd: 0.1, ...Object.fromEntries(MODEL_FLAG_FIELDS.filter((k) => SETTING_DEFAULTS[k] !== DEFAULT_MODEL[k]).map((k) => [k, SETTING_DEFAULTS[k]])) },
   quiet: false,
 };
+
+/**
+ * A pretrain run's config from its settings (every flag's value): the rules between them checked in the words
+ * pretrain's flags are refused with, and what follows from them set — the model's positions (text positions as in
+ * the default model, more for the deep world's longer responses; smaller patches add image positions) and the deep
+ * world's response length.
+ */
+export function resolvePretrainConfig(settings: PretrainSettings, quiet = false): PretrainConfig {
+  if (settings.referenceFraction + settings.answerFraction > 1)
+    throw new UsageError(`--ref-fraction ${settings.referenceFraction} and --answer-fraction ${settings.answerFraction} add up to more than the whole batch`);
+  const patch = settings.patchSize;
+  if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
+  const imagePositions = (DEFAULT_MODEL.imageSize / patch) ** 2;
+  const textPositions = settings.suite === 'mini-1' ? DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 : DEEP_TEXT_POSITIONS;
+  const { out, init, ...rest } = settings;
+  const run = Object.fromEntries(Object.entries(rest).filter(([k]) => !(MODEL_FLAG_FIELDS as readonly string[]).includes(k))) as Omit<PretrainSettings, 'out' | 'init' | ModelFlagField>;
+  const model: Partial<ModelConfig> = { ...DEFAULT_PRETRAIN.model };
+  for (const k of MODEL_FLAG_FIELDS) (model as Record<string, unknown>)[k] = settings[k];
+  model.maxPositions = textPositions + imagePositions;
+  return {
+    ...DEFAULT_PRETRAIN,
+    ...run,
+    out,
+    ...(init !== undefined ? { init } : {}),
+    model,
+    ...(settings.suite !== 'mini-1' ? { maxNewTokens: DEEP_MAX_NEW_TOKENS } : {}),
+    quiet,
+  };
+}
 
 /** Same tasks with only the gold answer prepended to the context (the `answer` self-teacher's view). */
 export function withAnswer(policy: Policy, tasks: readonly Task[], reserve: number): Task[] {

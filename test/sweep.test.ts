@@ -68,22 +68,41 @@ test('sweep: base + grpo end to end — cells, records, report; a rerun recomput
   assert.deepEqual(errorLines(refused.stderr), [`rlsd-bench: error: ${join(out, 'sweep.json')} holds another sweep (train.steps: 2 → 3); rerun it with its own config, or use another --out`]);
 });
 
-test('sweep: a cell whose train refuses its flags is marked failed with the error; the others finish; --status shows it', () => {
-  // --samples 1 passes the config's range rule (≥ 1) but train refuses it for a method that trains.
+test('sweep: a cell that breaks a rule between train\'s settings is refused by the sweep\'s check before anything is written, with the line train gives', () => {
+  // --samples 1 passes the config's range rule (≥ 1) but not the rule between it and the method, which the sweep's
+  // check and train both read from src/train/config.ts.
   const { config, out } = setup(`name: bad\nmethods: [base, grpo]\nseeds: [1]\n${TINY}\noverrides: [{ name: one-sample, methods: [grpo], train: { samples: 1 } }]\n`);
+  const trainSays = errorLines(runCli(['train', '--method', 'grpo', '--samples', '1', '--out', join(out, 'never')]).stderr);
+  assert.deepEqual(trainSays, ['rlsd-bench: error: --samples must be ≥ 2 for group-relative methods']);
+  for (const extra of [[], ['--dry-run'], ['--print-jobs']]) {
+    const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report', ...extra]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(errorLines(r.stderr), [`rlsd-bench: error: ${config}: overrides[0]: row 'grpo-one-sample': --samples must be ≥ 2 for group-relative methods`]);
+    assert.equal(existsSync(out), false, 'nothing written');
+  }
+});
+
+test('sweep: a cell whose train refuses to start is marked failed with the error; the others finish; --status shows it', () => {
+  const { config, out } = setup(`name: bad\nmethods: [base, grpo]\nseeds: [1]\n${TINY}\noverrides: [{ name: taken, methods: [grpo] }]\n`);
+  // The cell's folder already holds another run's records and no checkpoint: train refuses it, touching nothing.
+  const taken = join(out, 'grpo-taken', 'seed-1');
+  mkdirSync(taken, { recursive: true });
+  writeFileSync(join(taken, 'run.json'), '{}');
+  const why = `${join(taken, 'run.json')} exists but ${join(taken, 'checkpoints')} holds no checkpoint to resume from; move it (or the folder) away or use another --out — nothing was changed`;
   const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report']);
   assert.equal(r.code, 1, r.stderr);
   const errs = errorLines(r.stderr);
   assert.equal(errs.length, 1, r.stderr);
-  assert.match(errs[0]!, /^rlsd-bench: error: 1 of 3 cells failed \(grpo-one-sample\/seed-1: --samples must be ≥ 2 for group-relative methods\); see .*train\.log/);
-  const failed = readJson(join(out, 'grpo-one-sample', 'seed-1', 'cell.json'));
+  assert.ok(errs[0]!.startsWith(`rlsd-bench: error: 1 of 3 cells failed (grpo-taken/seed-1: ${why}); see `), errs[0]);
+  assert.match(errs[0]!, /; see .*train\.log/);
+  const failed = readJson(join(taken, 'cell.json'));
   assert.equal(failed['state'], 'failed');
-  assert.equal(failed['error'], '--samples must be ≥ 2 for group-relative methods');
-  assert.equal(failed['exitCode'], 2);
+  assert.equal(failed['error'], why);
+  assert.equal(failed['exitCode'], 1);
   for (const ok of ['base', 'grpo']) assert.equal(readJson(join(out, ok, 'seed-1', 'cell.json'))['state'], 'done');
   const status = runCli(['sweep', '--status', '--out', out]);
-  assert.match(status.stdout, /^grpo-one-sample {2}failed 0\/2$/m);
-  assert.match(status.stdout, /^failed grpo-one-sample\/seed-1: --samples must be ≥ 2 for group-relative methods$/m);
+  assert.match(status.stdout, /^grpo-taken {2}failed 0\/2$/m);
+  assert.ok(status.stdout.includes(`\nfailed grpo-taken/seed-1: ${why}\n`), status.stdout);
 });
 
 test('sweep: a second sweep on a folder in use refuses, naming the holder; --print-jobs and --dry-run write nothing', () => {

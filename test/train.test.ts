@@ -420,7 +420,7 @@ test('ppo mini-batches and epochs: one mini-batch of every prompt equals the def
     await train({ ...mbCfg, out: split });
     assert.deepEqual(metricLines(split).map(deterministic), metricLines(mb).map(deterministic), 'resumed run equals the uninterrupted one');
     await assert.rejects(train({ ...cfg, out: split }), /other settings \(ppoEpochs 2 → 1; ppoMiniBatch 2 → 0; warmupSteps 2 → 0\)/);
-    await assert.rejects(train({ ...cfg, out: join(tmpdir(), 'rlsd-never'), ppoMiniBatch: 3 }), /ppoMiniBatch 3 must divide promptsPerStep 4/);
+    await assert.rejects(train({ ...cfg, out: join(tmpdir(), 'rlsd-never'), ppoMiniBatch: 3 }), /--ppo-mini-batch 3 must divide --prompts 4 \(every update sees whole groups of equal count\)/);
   } finally {
     for (const d of [dflt, whole, mb, split]) rmSync(d, { recursive: true, force: true });
   }

@@ -11,8 +11,8 @@ import { parseModelList, readModelsFile, type SeriesModel, type SeriesStep } fro
 
 /** Where responses are cached unless --cache or --no-cache says otherwise (shared by every --out, so re-runs reuse it). */
 export const DEFAULT_CACHE_DIR = 'results/cache/endpoint';
-/** The default response length with --endpoint: real models reason at length (the local policy's default is 32). */
-export const ENDPOINT_MAX_NEW_TOKENS = 1024;
+// The default response length with --endpoint is declared with eval's --max-new-tokens (src/eval.ts).
+export { ENDPOINT_MAX_NEW_TOKENS } from '../eval.ts';
 export const ENDPOINT_BOUNDS = { maxNewTokens: 131_072, concurrency: 256, retries: 100, timeoutS: 86_400, retryDelayS: 60 } as const;
 
 export const ENDPOINT_OPTIONS: Record<string, Options> = {

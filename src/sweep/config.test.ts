@@ -11,6 +11,8 @@ import { checkSweepConfig, expandRows, formatValue, parseSweepText, readSweepCon
 import { parseShard, shardCells } from './command.ts';
 import { describePreset, presetNames, readPreset } from './presets.ts';
 import { jsonDiff } from './state.ts';
+import { resolveTrainConfig } from '../train/config.ts';
+import { PACKAGE_BASE } from '../paths.ts';
 
 const check = (yaml: string): SweepConfig => checkSweepConfig(parseSweepText(yaml, 'sweep.yaml'), 'sweep.yaml');
 const refuses = (yaml: string, message: string | RegExp): void => {
@@ -118,7 +120,7 @@ test('config errors: one line naming the file and the key, in the words of the r
   refuses(`${HEAD}train: { eval-items: 1000000 }`, /^sweep\.yaml: train\.eval-items: must be an integer in \[1, 20000\]/);
   refuses(`${HEAD}train: { eval-schedule: never }`, 'sweep.yaml: train.eval-schedule: a sweep needs evaluations ("never" never evaluates)');
   refuses(`${HEAD}train: { seed: 3 }`, 'sweep.yaml: train.seed: set by seeds (one cell per seed)');
-  refuses(`${HEAD}train: { prompts: 16, ppo-mini-batch: 3 }`, "sweep.yaml: train: row 'base': ppoMiniBatch 3 must divide promptsPerStep 16");
+  refuses(`${HEAD}train: { prompts: 16, ppo-mini-batch: 3 }`, "sweep.yaml: train: row 'base': --ppo-mini-batch 3 must divide --prompts 16 (every update sees whole groups of equal count)");
   refuses(`${HEAD}seed: 1`, 'sweep.yaml: seed: unknown key (known: name, base, methods, seeds, train, opt, grid, overrides, include_plain, slurm)');
   refuses('methods: [grpo]\nseeds: [1]\n', 'sweep.yaml: name: missing');
   refuses('name: t\nmethods: [grpo]\nseeds: [1, 1]\n', 'sweep.yaml: seeds: holds the same value twice (items 0 and 1)');
@@ -135,6 +137,20 @@ test('config errors: one line naming the file and the key, in the words of the r
   refuses('name: t\nmethods: [grpo\n', /^sweep\.yaml: not valid YAML or JSON: /);
   refuses(`${HEAD}train: { eval-schedule: 5@50,25 }`, "sweep.yaml: train.25: must be string or number or boolean (got nothing; inside { … } a comma separates entries: quote a value that has one, e.g. eval-schedule: '5@50,25')");
   refuses(`${HEAD}seeds: [1, x]`.replace('seeds: [1]\n', ''), 'sweep.yaml: seeds[1]: must be integer');
+});
+
+test('a row that breaks a rule between train\'s settings is refused in the words train refuses its flags with (one check, src/train/config.ts)', () => {
+  const cases: [string, Record<string, number>, string][] = [
+    ['samples: 1', { samplesPerPrompt: 1 }, '--samples must be ≥ 2 for group-relative methods'],
+    ['prompts: 64, samples: 32', { promptsPerStep: 64, samplesPerPrompt: 32 }, '--prompts × --samples must be ≤ 1024 (got 64 × 32 = 2048): '],
+    ['prompts: 4, ppo-mini-batch: 3', { promptsPerStep: 4, ppoMiniBatch: 3 }, '--ppo-mini-batch 3 must divide --prompts 4 (every update sees whole groups of equal count)'],
+  ];
+  for (const [yaml, settings, words] of cases) {
+    let trainSays = '';
+    assert.throws(() => resolveTrainConfig({ method: 'grpo', base: PACKAGE_BASE, out: '/nowhere', settings }), (e: Error) => ((trainSays = e.message), true));
+    assert.ok(trainSays.startsWith(words), trainSays);
+    refuses(`${HEAD}overrides: [{ name: x, methods: [grpo], train: { ${yaml} } }]`, `sweep.yaml: overrides[0]: row 'grpo-x': ${trainSays}`);
+  }
 });
 
 test('config files: YAML and JSON, a missing file, values in row names', () => {

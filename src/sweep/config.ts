@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { getMethod, methodNames, reportOrder, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
 import { PACKAGE_BASE } from '../paths.ts';
-import { checkTrainConfig, DEFAULT_TRAIN, TRAIN_BOUNDS, TRAIN_OPTIONS, ruleProblem, type TrainConfig, type TrainOption } from '../train/config.ts';
+import { checkTrainConfig, DEFAULT_TRAIN, TRAIN_OPTIONS, ruleProblem, type TrainConfig, type TrainOption } from '../train/config.ts';
 import { parseEvalSchedule } from '../train/evaluate.ts';
 import { UsageError } from '../util/errors.ts';
 import { firstInvalidUtf8 } from '../util/jsonl.ts';
@@ -375,14 +375,13 @@ function checkCellCount(cfg: SweepConfig, file: string): void {
   throw new SweepConfigError(`${file}: ${key}: ${total} cells (${parts}) — more than the ${MAX_CELLS.max} a sweep takes: ${MAX_CELLS.why}`);
 }
 
-/** The flags of one row checked together, by the same check a library caller's TrainConfig gets, and train's bounds on their product. */
+/**
+ * The flags of one row checked together, by the library's check of a run's config (src/train/config.ts): the rules
+ * between train's settings refuse a row in the words train refuses its flags with.
+ */
 function checkRow(r: SweepRow, file: string): void {
   const cfg: Record<string, unknown> = { ...DEFAULT_TRAIN, method: r.method, base: '', out: '' };
   for (const o of TRAIN_OPTIONS) if (r.train[o.flag] !== undefined) cfg[o.field] = r.train[o.flag];
-  const prompts = Number(cfg['promptsPerStep']);
-  const samples = Number(cfg['samplesPerPrompt']);
-  if (prompts * samples > TRAIN_BOUNDS.responses.max)
-    throw new SweepConfigError(`${file}: ${r.where}: row '${r.row}': --prompts × --samples must be ≤ ${TRAIN_BOUNDS.responses.max} (got ${prompts} × ${samples} = ${prompts * samples}): ${TRAIN_BOUNDS.responses.why}`);
   try {
     checkTrainConfig(cfg as unknown as TrainConfig);
     resolveMethodConfig(getMethod(r.method), r.opt);

@@ -1,11 +1,15 @@
 // The shape of a sweep config (YAML or JSON) as a JSON Schema, checked by ajv before anything else reads it. The
 // schema checks only the shape — keys, types, lists; which train flags, methods and method options exist and which
-// values they take come from their one declaration (TRAIN_OPTIONS, the method registry), checked in config.ts.
+// values they take come from their one declaration (TRAIN_OPTIONS, the method registry), checked in config.ts. The
+// train section lists each flag with the type, help and default of its declaration (for an editor that reads the
+// schema); a name it does not list reaches config.ts, which refuses it naming the flags there are.
+import { TRAIN_OPTIONS } from '../train/config.ts';
+import { schemaProperties } from '../util/options.ts';
 
 /** A value a train flag or a method option takes in a config file. */
 const SCALAR = { type: ['string', 'number', 'boolean'] } as const;
-/** Train flags by their long name (`eval-items: 60`); which names exist is checked against TRAIN_OPTIONS. */
-const TRAIN = { type: 'object', additionalProperties: SCALAR } as const;
+/** Train flags by their long name (`eval-items: 60`). */
+const TRAIN = { type: 'object', properties: schemaProperties(TRAIN_OPTIONS), additionalProperties: SCALAR } as const;
 /** Method options by key (`teacher: sync:10`); checked by the method registry. */
 const OPT = { type: 'object', additionalProperties: SCALAR } as const;
 /** Row and override names end up in folder names (`<method>-<name>/seed-<n>`). */

@@ -1,13 +1,18 @@
-// A training run's settings, each train flag declared once (TRAIN_OPTIONS: field, flag, default, help, rule).
-// DEFAULT_TRAIN, the library's check of a TrainConfig, and the CLI's flags, --help and range checks
-// (src/commands.ts) are all derived from the table — no option is stated a second time.
+// A training run's settings, each train flag declared once (TRAIN_OPTIONS: field, flag, default, help, rule, in the
+// shared form of src/util/options.ts). DEFAULT_TRAIN, the library's check of a TrainConfig, the rules between
+// fields, the learning-rate resolution (resolveTrainConfig) and the CLI's flags, --help and range checks
+// (src/commands.ts) are all derived from the table — no option is stated a second time. `train`, a sweep cell and
+// the demo resolve their configs through resolveTrainConfig.
 import { MINI_EVAL_ITEMS } from '../../benchmarks/mini/build.ts';
-import { MINI_SUITES, SUITE_FINAL_EVAL_ITEMS } from '../../benchmarks/mini/types.ts';
+import { getMethod, methodLr, resolveMethodConfig, untunedLrNotice } from '../../methods/index.ts';
 import { UNTUNED_LR } from '../../methods/tuned-lr.ts';
-import type { MiniSuite } from '../../benchmarks/mini/types.ts';
-import { checkNumber, describeNumberRule, type NumberRule } from '../util/number-rule.ts';
-import { TrainingError } from '../util/errors.ts';
+import { MINI_SUITES, SUITE_FINAL_EVAL_ITEMS, SUITE_MAX_NEW_TOKENS, type MiniSuite } from '../../benchmarks/mini/types.ts';
+import { checkCheckpoint, checkpointSuite } from '../checkpoint.ts';
+import { TrainingError, UsageError } from '../util/errors.ts';
+import { configProblem, defaultsOf, optionsOf, ruleProblem, type FlagOption, type OptionRule, type OptionValue } from '../util/options.ts';
 import { EVAL_SCHEDULE_SYNTAX, evalScheduleProblem } from './evaluate.ts';
+
+export { ruleProblem, type OptionRule };
 
 export const TRAIN_MIXES = ['balanced', 'rows'] as const;
 export type TrainMix = (typeof TRAIN_MIXES)[number];
@@ -95,31 +100,17 @@ export const TRAIN_BOUNDS = {
   patchHidden: { max: 4096, why: 'the weights, their gradients and Adam\'s two moments are held in memory' },
 } as const;
 
-/**
- * How a flag's value is checked: a number in a range (a size bound says why it is there), one of a few words, a
- * switch, or a text with a syntax of its own (`problem` says why a value breaks it, or null).
- */
-export type OptionRule =
-  | ({ kind: 'number'; why?: string } & NumberRule)
-  | { kind: 'choice'; choices: readonly string[] }
-  | { kind: 'boolean' }
-  | { kind: 'text'; problem: (value: string) => string | null };
-
 /** Fields a flag sets (the method, base, output and options are the command's own arguments). */
-type FlagField = Exclude<keyof TrainConfig, 'method' | 'methodOptions' | 'base' | 'out' | 'lrSource' | 'quiet' | 'suite'>;
+export type FlagField = Exclude<keyof TrainConfig, 'method' | 'methodOptions' | 'base' | 'out' | 'lrSource' | 'quiet' | 'suite'>;
 
-export interface TrainOption<K extends FlagField = FlagField> {
-  field: K;
-  flag: string;
-  default: TrainConfig[K];
-  help: string;
-  rule: OptionRule;
-}
+/** The values train's flags set, by field. */
+export type TrainSettings = Pick<TrainConfig, FlagField>;
+
+export type TrainOption = FlagOption<TrainSettings>;
 
 const int = (min: number): OptionRule => ({ kind: 'number', integer: true, min });
 const size = (bound: { max: number; why: string }): OptionRule => ({ kind: 'number', integer: true, min: 1, max: bound.max, why: bound.why });
-/** Checks a declaration's default against its field's type (a TrainOption<K> is a TrainOption). */
-const option = <K extends FlagField>(o: TrainOption<K>): TrainOption => o;
+const option = optionsOf<TrainSettings>();
 
 /** Every train flag, in the order `train --help` lists them. */
 export const TRAIN_OPTIONS: readonly TrainOption[] = [
@@ -130,19 +121,27 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
   option({ field: 'ppoMiniBatch', flag: 'ppo-mini-batch', default: 0, rule: int(0), help: 'prompts per optimiser update (veRL ppo_mini_batch_size); 0: the whole step in one on-policy update' }),
   option({ field: 'ppoEpochs', flag: 'ppo-epochs', default: 1, rule: int(1), help: "passes over each step's batch (veRL ppo_epochs)" }),
   // docs/design.md §7's 1e-4, decayed by a cosine to 10 % over the run: the decay keeps the early pace and settles
-  // the end, where a constant rate kept wandering (results/reference/README.md). The CLI takes a method's own
-  // recommendation when it declares one; a method without one trains at this rate.
-  option({ field: 'lr', flag: 'lr', default: UNTUNED_LR.value, rule: { kind: 'number', min: 0 }, help: 'peak Adam learning rate' }),
+  // the end, where a constant rate kept wandering (results/reference/README.md). Unless --lr is given,
+  // resolveTrainConfig takes the method's own recommendation when it declares one; a method without one trains at
+  // this rate.
+  option({ field: 'lr', flag: 'lr', default: UNTUNED_LR.value, shownDefault: "the method's recommended lr (methods --verbose)", rule: { kind: 'number', min: 0 }, help: 'peak Adam learning rate' }),
   option({ field: 'warmupSteps', flag: 'warmup', default: 10, rule: int(0), help: 'linear learning-rate warm-up steps' }),
   option({ field: 'lrSchedule', flag: 'lr-schedule', default: 'cosine', rule: { kind: 'choice', choices: LR_SCHEDULES }, help: 'after warm-up: constant | cosine (decay to 10 % of --lr at --steps)' }),
   option({ field: 'gradClip', flag: 'grad-clip', default: 1.0, rule: { kind: 'number', min: 0 }, help: 'clip the global gradient norm to this (0: no clipping)' }),
   option({ field: 'temperature', flag: 'temperature', default: 1.0, rule: { kind: 'number', min: 0, minExclusive: true }, help: 'rollout sampling temperature' }),
   option({ field: 'topP', flag: 'top-p', default: 1.0, rule: { kind: 'number', min: 0, max: 1, minExclusive: true }, help: 'rollout nucleus sampling (1: off)' }),
-  option({ field: 'maxNewTokens', flag: 'max-new-tokens', default: 32, rule: int(1), help: 'longest response in tokens' }),
+  option({
+    field: 'maxNewTokens',
+    flag: 'max-new-tokens',
+    default: SUITE_MAX_NEW_TOKENS['mini-1'],
+    shownDefault: `the base's mini suite's longest response: ${MINI_SUITES.map((s) => `${SUITE_MAX_NEW_TOKENS[s]} for ${s}`).join(', ')}`,
+    rule: int(1),
+    help: 'longest response in tokens',
+  }),
   // Dense early, where the methods differ (RLSD's λ decays to 0 by step 50; OPSD peaks early), sparse late. The
   // schedule leaves the trajectory as it is: evaluation draws nothing from the run's RNG. --eval-every N is
-  // every:N (src/commands.ts).
-  option({ field: 'evalSchedule', flag: 'eval-schedule', default: 'dense', rule: { kind: 'text', problem: evalScheduleProblem }, help: `when the held-out greedy evaluation runs, always at step 0 and the last step: ${EVAL_SCHEDULE_SYNTAX}` }),
+  // every:N (src/commands.ts), so yargs leaves the flag unset.
+  option({ field: 'evalSchedule', flag: 'eval-schedule', default: 'dense', shownDefault: 'dense', rule: { kind: 'text', syntax: EVAL_SCHEDULE_SYNTAX, problem: evalScheduleProblem }, help: `when the held-out greedy evaluation runs, always at step 0 and the last step: ${EVAL_SCHEDULE_SYNTAX}` }),
   option({ field: 'evalPerBenchmark', flag: 'eval-items', default: MINI_EVAL_ITEMS, rule: size(TRAIN_BOUNDS.items), help: 'held-out problems per mini benchmark' }),
   option({ field: 'finalEvalPerBenchmark', flag: 'final-eval-items', default: 0, rule: { kind: 'number', integer: true, min: 0, max: TRAIN_BOUNDS.items.max, why: TRAIN_BOUNDS.items.why }, help: `held-out problems per mini benchmark at the last step's evaluation, the accuracy tables' (0: the suite's — ${MINI_SUITES.map((s) => `${SUITE_FINAL_EVAL_ITEMS[s]} for ${s}`).join(', ')}); the curve reads its first --eval-items` }),
   option({ field: 'evalSplit', flag: 'eval-split', default: 'test', rule: { kind: 'choice', choices: EVAL_SPLITS }, help: 'mini split of the in-run evaluation: test (the set tables report) | validation (for tuning)' }),
@@ -160,24 +159,65 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
 export const DEFAULT_TRAIN: Omit<TrainConfig, 'method' | 'base' | 'out'> = {
   methodOptions: {},
   quiet: false,
-  ...(Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.field, o.default])) as Pick<TrainConfig, FlagField>),
+  ...(defaultsOf(TRAIN_OPTIONS) as TrainSettings),
 };
 
-/** Why `value` breaks `rule` (e.g. 'must be an integer ≥ 1 (got 0)'), or null when it keeps it. */
-export function ruleProblem(rule: OptionRule, value: unknown): string | null {
-  if (rule.kind === 'boolean') return typeof value === 'boolean' ? null : `must be true or false (got ${JSON.stringify(value)})`;
-  if (rule.kind === 'choice') return rule.choices.includes(value as string) ? null : `must be ${rule.choices.join(' or ')} (got ${JSON.stringify(value)})`;
-  if (rule.kind === 'text') return typeof value === 'string' ? rule.problem(value) : `must be a text (got ${JSON.stringify(value)})`;
-  const { broken } = checkNumber(value, rule);
-  return broken === null && typeof value === 'number' ? null : `must be ${describeNumberRule(rule)} (got ${String(value)})`;
+/**
+ * The rules between train's settings, in the words train's flags are refused with (a sweep's check and a library
+ * caller get the same line): the first one broken, or null.
+ */
+export function trainRulesProblem(cfg: Pick<TrainConfig, 'method' | 'promptsPerStep' | 'samplesPerPrompt' | 'ppoMiniBatch'>): string | null {
+  if (cfg.samplesPerPrompt < 2 && getMethod(cfg.method).trains) return '--samples must be ≥ 2 for group-relative methods';
+  const responses = cfg.promptsPerStep * cfg.samplesPerPrompt;
+  if (responses > TRAIN_BOUNDS.responses.max)
+    return `--prompts × --samples must be ≤ ${TRAIN_BOUNDS.responses.max} (got ${cfg.promptsPerStep} × ${cfg.samplesPerPrompt} = ${responses}): ${TRAIN_BOUNDS.responses.why}`;
+  if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
+    return `--ppo-mini-batch ${cfg.ppoMiniBatch} must divide --prompts ${cfg.promptsPerStep} (every update sees whole groups of equal count)`;
+  return null;
 }
 
-/** A library caller's TrainConfig checked against the same table the CLI's flags come from (names are the fields). */
+/** A library caller's TrainConfig checked against the same table the CLI's flags come from (names are the fields), then the rules between them. */
 export function checkTrainConfig(cfg: TrainConfig): void {
-  for (const o of TRAIN_OPTIONS) {
-    const problem = ruleProblem(o.rule, cfg[o.field]);
-    if (problem) throw new TrainingError(`${o.field} ${problem}`);
-  }
-  if (cfg.ppoMiniBatch > 0 && cfg.promptsPerStep % cfg.ppoMiniBatch !== 0)
-    throw new TrainingError(`ppoMiniBatch ${cfg.ppoMiniBatch} must divide promptsPerStep ${cfg.promptsPerStep}`);
+  const problem = configProblem(TRAIN_OPTIONS, cfg);
+  if (problem) throw new TrainingError(problem);
+  const rule = trainRulesProblem(cfg);
+  if (rule) throw new UsageError(rule);
+}
+
+/** What a caller states of a run; resolveTrainConfig settles the rest. */
+export interface TrainRequest {
+  method: string;
+  /** Method options overriding its defaults (strings from the command line are coerced by the method's rules). */
+  methodOptions?: Record<string, OptionValue>;
+  base: string;
+  out: string;
+  /** Train's settings given, by field; the others take their defaults. */
+  settings?: Partial<TrainSettings>;
+  quiet?: boolean;
+}
+
+export interface ResolvedTrainConfig {
+  config: TrainConfig;
+  /** The line train prints for a method that trains without a tuned rate (null when it has one, or lr is given). */
+  notice: string | null;
+}
+
+/**
+ * The config a run trains with: the settings given over the defaults; `lr`, when not given, the method's
+ * recommended rate (else UNTUNED_LR), with its source; `maxNewTokens`, when not given, the longest response of the
+ * base's mini suite. The method options, every setting and the rules between them are checked first, in train's
+ * words; the base is read only for its suite.
+ */
+export function resolveTrainConfig(req: TrainRequest): ResolvedTrainConfig {
+  const method = getMethod(req.method);
+  const methodOptions = { ...(req.methodOptions ?? {}) };
+  resolveMethodConfig(method, methodOptions);
+  const given = req.settings ?? {};
+  const recommended = methodLr(method);
+  const lr = given.lr !== undefined ? { value: given.lr, source: '--lr' } : { value: recommended.value, source: `method '${method.name}': ${recommended.source}` };
+  const config: TrainConfig = { ...DEFAULT_TRAIN, ...given, lr: lr.value, lrSource: lr.source, method: method.name, methodOptions, base: req.base, out: req.out, quiet: req.quiet ?? false };
+  const problem = configProblem(TRAIN_OPTIONS, config, (o) => `--${o.flag}`) ?? trainRulesProblem(config);
+  if (problem) throw new UsageError(problem);
+  if (given.maxNewTokens === undefined) config.maxNewTokens = SUITE_MAX_NEW_TOKENS[checkpointSuite(checkCheckpoint(req.base).info)];
+  return { config, notice: given.lr === undefined && method.trains ? untunedLrNotice(method) : null };
 }

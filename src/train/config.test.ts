@@ -1,0 +1,39 @@
+// resolveTrainConfig: the one place `train`, a sweep cell and the demo get a run's config from — the method's
+// recommended learning rate unless --lr is given, the base suite's response length, and the rules between settings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getMethod, methods } from '../../methods/index.ts';
+import { TUNED_LR, UNTUNED_LR } from '../../methods/tuned-lr.ts';
+import { PACKAGE_BASE } from '../paths.ts';
+import { DEFAULT_TRAIN, resolveTrainConfig, TRAIN_OPTIONS } from './config.ts';
+
+const request = { base: PACKAGE_BASE, out: '/nowhere' };
+
+test('resolveTrainConfig: lr is the method\'s recommended rate with its source, unless given; a method without one trains at UNTUNED_LR with a notice', () => {
+  const grpo = resolveTrainConfig({ ...request, method: 'grpo' });
+  assert.equal(grpo.config.lr, TUNED_LR.grpo.value);
+  assert.equal(grpo.config.lr, 3e-5, "train --method grpo's rate, not train's --lr default");
+  assert.equal(grpo.config.lrSource, `method 'grpo': ${TUNED_LR.grpo.source}`);
+  assert.equal(grpo.notice, null);
+  const given = resolveTrainConfig({ ...request, method: 'grpo', settings: { lr: 1e-4 } });
+  assert.deepEqual([given.config.lr, given.config.lrSource], [1e-4, '--lr']);
+  const untuned = Object.values(methods).find((m) => m.trains && !m.recommendedLr);
+  if (untuned) {
+    const r = resolveTrainConfig({ ...request, method: untuned.name });
+    assert.equal(r.config.lr, UNTUNED_LR.value);
+    assert.match(r.notice!, /declares no tuned learning rate/);
+  }
+  assert.equal(resolveTrainConfig({ ...request, method: 'base' }).notice, null, 'base trains nothing: no notice');
+});
+
+test('resolveTrainConfig: every other setting is its declared default, max-new-tokens the base suite\'s, and the method options are checked', () => {
+  const { config } = resolveTrainConfig({ ...request, method: 'rlsd', methodOptions: { teacher: 'sync:10' }, settings: { steps: 7 } });
+  for (const o of TRAIN_OPTIONS) if (!['steps', 'lr', 'maxNewTokens'].includes(o.field)) assert.deepEqual(config[o.field], o.default, o.flag);
+  assert.equal(config.steps, 7);
+  assert.equal(config.maxNewTokens, 32, "the committed base's suite, mini-1");
+  assert.deepEqual(config.methodOptions, { teacher: 'sync:10' });
+  assert.deepEqual(Object.keys(config), [...Object.keys(DEFAULT_TRAIN), 'lrSource', 'method', 'base', 'out'], 'the key order run.json records');
+  assert.throws(() => resolveTrainConfig({ ...request, method: 'rlsd', methodOptions: { teacher: 'sync:0' } }), /option 'teacher' of method 'rlsd' must be/);
+  assert.throws(() => resolveTrainConfig({ ...request, method: 'grpo', settings: { steps: 0 } }), /--steps must be an integer in \[1, 1000000\] \(got 0\)/);
+  assert.ok(getMethod('grpo').trains);
+});
