@@ -155,6 +155,7 @@ export const grpo: Method<GrpoConfig> = {
   defaults: grpoDefaults,
   optionHelp: grpoOptionHelp,
   recommendedLr: TUNED_LR.grpo,
+  creditMeaning: (cfg) => `A, the response's group-${cfg.stdNorm ? 'normalised' : 'centred'} advantage, the same on every token`,
   loss(x, cfg) {
     batchShape(x, 'grpo');
     return policyGradientLoss(x, cfg, grpoTokenAdvantages(x, cfg), 'grpo');

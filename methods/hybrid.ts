@@ -71,6 +71,10 @@ export const hybrid: Method<HybridConfig> = {
   defaults: hybridDefaults,
   optionHelp: hybridOptionHelp,
   recommendedLr: TUNED_LR.hybrid,
+  creditMeaning: (cfg) =>
+    cfg.grpoWeight > 0
+      ? `its GRPO term's ${grpo.creditMeaning!(cfg)}${cfg.opsdWeight > 0 ? ` (the OPSD term, weight ${cfg.opsdWeight}, pulls in other units and is not shown)` : ''}`
+      : `its OPSD term's ${opsd.creditMeaning!(cfg)}`,
   loss(x, cfg) {
     const terms: MethodOutput[] = [];
     const weights: number[] = [];

@@ -158,6 +158,13 @@ export function distillationLoss(x: MethodInputs, cfg: Omit<OpsdConfig, 'privile
   };
 }
 
+/** The distillation loss's per-token signal in words (MethodOutput.credit of distillationLoss). */
+export function distillationCreditMeaning(cfg: Pick<OpsdConfig, 'variant' | 'beta'>): string {
+  return cfg.variant === 'jsd'
+    ? `−JSD_β (β = ${cfg.beta}) between the teacher's and the student's next-token distributions: a pull to shrink, not an advantage; 0 where the teacher had no privileged context`
+    : '−(log P_S − log P_T) = Δ_t, the multiplier of log P_S; 0 where the teacher had no privileged context';
+}
+
 /**
  * 1 for each response the self-teacher scored with privileged context (`teacherAvailable` > 0), else 0;
  * null when the loop gives no availability (then every response counts).
@@ -198,6 +205,7 @@ export const opsd: Method<OpsdConfig> = {
   defaults: opsdDefaults,
   optionHelp: opsdOptionHelp,
   recommendedLr: TUNED_LR.opsd,
+  creditMeaning: (cfg) => distillationCreditMeaning(cfg),
   loss(x, cfg) {
     return distillationLoss(x, cfg, teacherMask(x, teacherRows(x, 'opsd')), 'opsd');
   },

@@ -166,6 +166,9 @@ export const rlsd: Method<RlsdConfig> = {
   defaults: rlsdDefaults,
   optionHelp: rlsdOptionHelp,
   recommendedLr: TUNED_LR.rlsd,
+  creditMeaning: (cfg) =>
+    `Â_t = A·[(1−λ) + λ·clip(w_t, ${1 - cfg.weightClip}, ${1 + cfg.weightClip})], w_t = exp(sign(A)·Δ_t), λ from ${cfg.lambdaInit} to 0 over ${cfg.lambdaDecaySteps} steps (weight: the bracket)` +
+    `${cfg.negativeOnly ? '; re-weighted only where A < 0' : ''}${cfg.thoughtOnly ? '; re-weighted only on the reasoning span' : ''}`,
   loss(x, cfg) {
     const [B, T] = batchShape(x, 'rlsd');
     requireShape('teacherLogProbs', x.teacherLogProbs, [B, T], 'rlsd');
@@ -224,6 +227,7 @@ export const rlsd: Method<RlsdConfig> = {
     m['rlsd/delta_mean'] = metric(maskedMean(delta, passed));
     m['rlsd/delta_abs_mean'] = metric(maskedMean(tf.abs(delta), passed));
     m['rlsd/weight_clipfrac'] = metric(maskedMean(tf.add(clippedLow, clippedHigh), passed));
-    return out;
+    // Built from the stopped Δ and constants: it carries no gradient.
+    return { ...out, creditWeight: reweight as tf.Tensor2D };
   },
 };

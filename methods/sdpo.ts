@@ -24,7 +24,7 @@
 // incorrect attempt as feedback); not ported.
 import * as tf from '@tensorflow/tfjs';
 import { metric } from './core.ts';
-import { distillationLoss, teacherMask, teacherRows, opsdOptions, type OpsdConfig } from './opsd.ts';
+import { distillationCreditMeaning, distillationLoss, teacherMask, teacherRows, opsdOptions, type OpsdConfig } from './opsd.ts';
 import { defaultsOf, helpOf, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import type { Method } from './types.ts';
@@ -67,6 +67,7 @@ export const sdpo: Method<SdpoConfig> = {
   defaults: sdpoDefaults,
   optionHelp: sdpoOptionHelp,
   recommendedLr: TUNED_LR.sdpo,
+  creditMeaning: (cfg) => distillationCreditMeaning(cfg),
   loss(x, cfg) {
     const rows = teacherRows(x, 'sdpo', true)!;
     const out = distillationLoss(x, cfg, teacherMask(x, rows), 'sdpo');

@@ -46,6 +46,12 @@ export interface MethodOutput {
    * own terms (methods/opsd.ts). The loop reads it for the credit/* metrics (src/train/credit.ts) and disposes it.
    */
   credit?: tf.Tensor2D;
+  /**
+   * [B,T] for a method whose credit is a sequence advantage re-weighted token by token: the factor each token's
+   * advantage is multiplied by (credit = A·creditWeight; RLSD: (1−λ) + λ·clip(w_t, 1 ± ε_w), 1 outside an ablation's
+   * scope). Read by credit views (src/credit/); the training loop disposes it.
+   */
+  creditWeight?: tf.Tensor2D;
 }
 
 /** The self-teacher's privileged context: the reference solution, only the gold answer (both in `[ref] … [/ref]`), or a successful response of the group (SDPO). */
@@ -96,5 +102,7 @@ export interface Method<C extends MethodConfig = MethodConfig> {
    * one the method trains at UNTUNED_LR (methods/tuned-lr.ts) and train says so in one line.
    */
   recommendedLr?: Sourced<number>;
+  /** What its per-token credit (MethodOutput.credit) is, in its own terms: one line for credit views (src/credit/). */
+  creditMeaning?(cfg: C): string;
   loss(x: MethodInputs, cfg: C): MethodOutput;
 }

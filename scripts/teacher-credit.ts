@@ -13,11 +13,11 @@ import { num, setupBackend, tensorOptions } from '../src/cli-util.ts';
 import { Policy } from '../src/policy.ts';
 import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
+import { responseWithTruth } from '../src/train/credit.ts';
 import { UsageError } from '../src/util/errors.ts';
 import { writeJsonAtomic } from '../src/util/fs.ts';
 import { Rng } from '../src/util/rng.ts';
 import { answerOnlyReference } from '../benchmarks/mini/language.ts';
-import { responseTruth } from '../benchmarks/mini/deep/truth.ts';
 import { SUITE_MAX_NEW_TOKENS } from '../benchmarks/mini/types.ts';
 import { auroc, spanSum, summariseCredit, teacherCredit, type CreditResponse } from '../methods/credit.ts';
 
@@ -74,7 +74,6 @@ async function main(): Promise<number> {
   const tasks = await loadMiniTasks(policy, { split: 'test', perBenchmark: opts.items, seed: 1, reserve, suite });
   const G = opts.samples;
   const rng = new Rng(opts.seed);
-  const special = new Set([tok.eos, tok.pad, tok.bos]);
   const contexts = {
     answer: (t: (typeof tasks)[number]) => answerOnlyReference(t.item.answer),
     reference: (t: (typeof tasks)[number]) => t.reference ?? answerOnlyReference(t.item.answer),
@@ -93,9 +92,8 @@ async function main(): Promise<number> {
     const truths = gen.responses.map((ids, b) => {
       const task = chunk[Math.floor(b / G)]!;
       const text = tok.decode(ids);
-      const record = task.score(text);
-      const tokens = ids.map((id) => (special.has(id) ? '' : tok.vocab[id]!));
-      return { truth: responseTruth(tokens, task.program!.program, record.extracted), correct: task.reward(text) >= 1, len: tokens.length };
+      const { tokens, truth } = responseWithTruth(task, ids, text, tok);
+      return { truth, correct: task.reward(text) >= 1, len: tokens.length };
     });
     sampleCorrect += truths.filter((t) => t.correct).length;
     total += truths.length;

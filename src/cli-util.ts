@@ -59,7 +59,7 @@ export function productsDescription(info: BackendInfo): string {
 }
 
 /** The commands that run the model; only they take --backend and --attention-kernel. */
-export const TENSOR_COMMANDS = ['pretrain', 'train', 'eval', 'serve'] as const;
+export const TENSOR_COMMANDS = ['pretrain', 'train', 'eval', 'serve', 'credit'] as const;
 
 /**
  * --backend, --attention-kernel, --matmul and --threads, for a command that does tensor work (pretrain, train, eval, the demo and

@@ -26,6 +26,7 @@ import { reportCommand } from './report/command.ts';
 import { sweepCommand } from './sweep/command.ts';
 import { regressCommand } from './regress/command.ts';
 import { serveCommand } from './endpoint/serve-command.ts';
+import { creditCommand } from './credit/command.ts';
 
 /** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
 export const DEFAULT_BASE = PACKAGE_BASE;
@@ -345,4 +346,4 @@ const dataCommand: Builder = (cli) =>
     },
   );
 
-export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand, sweepCommand, serveCommand({ tensorOptions, setupBackend }), regressCommand];
+export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand, sweepCommand, serveCommand({ tensorOptions, setupBackend }), creditCommand({ tensorOptions, setupBackend }), regressCommand];

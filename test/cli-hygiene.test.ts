@@ -104,7 +104,7 @@ function undocumented(help: string): string[] {
 }
 
 test('item 16: every flag of every command has help text', () => {
-  for (const command of ['methods', 'benchmarks', 'pretrain', 'train', 'eval', 'score', 'data mini']) {
+  for (const command of ['methods', 'benchmarks', 'pretrain', 'train', 'eval', 'score', 'data mini', 'credit']) {
     const r = cli([...command.split(' '), '--help']);
     assert.equal(r.code, 0, `${command} --help: ${r.stderr}`);
     assert.deepEqual(undocumented(r.stdout), [], `${command}: flags without a description`);
@@ -113,13 +113,13 @@ test('item 16: every flag of every command has help text', () => {
 });
 
 test('item 16: --backend, --attention-kernel and --matmul only on the commands that run the model', () => {
-  for (const command of ['pretrain', 'train', 'eval', 'serve']) assert.match(cli([command, '--help']).stdout, /--backend[\s\S]*--attention-kernel[\s\S]*--matmul/, command);
+  for (const command of ['pretrain', 'train', 'eval', 'serve', 'credit']) assert.match(cli([command, '--help']).stdout, /--backend[\s\S]*--attention-kernel[\s\S]*--matmul/, command);
   for (const command of ['methods', 'benchmarks', 'score', 'data mini']) {
     const help = cli([...command.split(' '), '--help']).stdout;
     assert.doesNotMatch(help, /--backend|--attention-kernel|--matmul/, `${command} offers no backend`);
   }
   assertOneError(cli(['methods', '--matmul', 'blas']), /--matmul applies only .*'methods' does no tensor work/, 'methods');
-  assertOneError(cli(['--backend', 'wasm', 'methods']), /--backend applies only to the commands that run the model \(pretrain, train, eval, serve\); 'methods' does no tensor work/, 'methods');
+  assertOneError(cli(['--backend', 'wasm', 'methods']), /--backend applies only to the commands that run the model \(pretrain, train, eval, serve, credit\); 'methods' does no tensor work/, 'methods');
   assertOneError(cli(['benchmarks', '--attention-kernel', 'conv']), /--attention-kernel applies only .*'benchmarks' does no tensor work/, 'benchmarks');
   // Before the command name, as the README and the tests write it, it still reaches the tensor commands.
   assertOneError(cli(['--backend', 'tpu', 'eval']), /unknown backend 'tpu'/, 'eval');

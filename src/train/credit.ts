@@ -15,10 +15,30 @@
 // The method's view leaves out responses whose credit is zero everywhere (a group whose rewards are all equal): they
 // carry no credit to place.
 import { auroc, spanSum, summariseCredit, teacherCredit, type CreditResponse } from '../../methods/credit.ts';
-import { responseTruth } from '../../benchmarks/mini/deep/truth.ts';
+import type { ItemRecord } from '../../benchmarks/common/types.ts';
+import { responseTruth, type ResponseTruth } from '../../benchmarks/mini/deep/truth.ts';
+import type { Task } from '../tasks.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import type { Rollout } from './rollout.ts';
 import type { StepMetrics } from './types.ts';
+
+/** A sampled response of a deep-world task held against its program: what every credit view reads of it. */
+export interface ResponseWithTruth {
+  /** The response's tokens as surface strings; special tokens (EOS) are empty, so their concatenation is its text. */
+  tokens: string[];
+  /** The benchmark's verdict record (its extracted answer decides the final statement's check). */
+  record: ItemRecord;
+  truth: ResponseTruth;
+}
+
+/** The step-level truth of response `ids` (decoded: `text`) to `task`, which must carry a program (suite mini-2). */
+export function responseWithTruth(task: Task, ids: readonly number[], text: string, tokenizer: Tokenizer): ResponseWithTruth {
+  if (!task.program) throw new Error(`task ${task.uid} carries no program: step-level truth needs the deep world (suite mini-2)`);
+  const special = new Set([tokenizer.eos, tokenizer.pad, tokenizer.bos]);
+  const tokens = ids.map((id) => (special.has(id) ? '' : tokenizer.vocab[id]!));
+  const record = task.score(text);
+  return { tokens, record, truth: responseTruth(tokens, task.program.program, record.extracted) };
+}
 
 export interface CreditInputs {
   ro: Rollout;
@@ -35,7 +55,6 @@ const rate = (xs: readonly boolean[]): number => (xs.length === 0 ? Number.NaN :
 
 export function creditMetrics({ ro, verdicts, tokenizer, teacher, credit }: CreditInputs): StepMetrics {
   const { R } = ro;
-  const special = new Set([tokenizer.eos, tokenizer.pad, tokenizer.bos]);
   const methodView: CreditResponse[] = [];
   const teacherView: CreditResponse[] = [];
   const scores: number[] = [];
@@ -46,8 +65,7 @@ export function creditMetrics({ ro, verdicts, tokenizer, teacher, credit }: Cred
   ro.responses.forEach((ids, b) => {
     const task = ro.prompts[ro.groupIds[b]!]!;
     if (!task.program) return;
-    const tokens = ids.map((id) => (special.has(id) ? '' : tokenizer.vocab[id]!));
-    const truth = responseTruth(tokens, task.program.program, task.score(ro.texts[b]!).extracted);
+    const { tokens, truth } = responseWithTruth(task, ids, ro.texts[b]!, tokenizer);
     const correct = verdicts[b]! >= 1;
     parsed.push(truth.parsed);
     if (!correct) located.push(truth.firstWrong !== null);

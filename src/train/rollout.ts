@@ -58,19 +58,31 @@ export function nextPrompts(pool: Task[], mix: TrainMix, seed: number, order: Da
   return out;
 }
 
+/** What the rollout reads of the run. */
+export type RolloutContext = Pick<RunContext, 'policy' | 'cfg' | 'method' | 'mcfg'>;
+
 /** Samples G responses to each prompt with the run's RNG. */
-export function rollout(run: RunContext, prompts: Task[], rng: Rng): Rollout {
+export function rollout(run: RolloutContext, prompts: Task[], rng: Rng): Rollout {
   const { policy, cfg } = run;
-  const G = cfg.samplesPerPrompt;
+  const promptInputs = prompts.map((t) => ({ patches: t.patches, context: t.student }));
+  const gen = policy.sample(promptInputs, { maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, greedy: false, rng }, cfg.samplesPerPrompt);
+  return laidOutRollout(run, prompts, cfg.samplesPerPrompt, gen.responses, gen.logProbs);
+}
+
+/**
+ * A batch of given responses laid out as the update reads it: `G` responses to each prompt (responses[g·G + j]
+ * answers prompt g) with `logProbs`, each response's log-probs under the policy that is to count as the rollout's.
+ */
+export function laidOutRollout(run: RolloutContext, prompts: Task[], G: number, responses: number[][], logProbs: readonly Float32Array[]): Rollout {
+  const { policy } = run;
   const promptInputs = prompts.map((t) => ({ patches: t.patches, context: t.student }));
   const groupIds = Int32Array.from(prompts.flatMap((_, g) => Array.from({ length: G }, () => g)));
-  const gen = policy.sample(promptInputs, { maxNewTokens: cfg.maxNewTokens, temperature: cfg.temperature, topP: cfg.topP, greedy: false, rng }, G);
-  const texts = gen.responses.map((r) => policy.tokenizer.decode(r));
-  const batch = policy.groupedBatch(promptInputs, G, gen.responses);
+  const texts = responses.map((r) => policy.tokenizer.decode(r));
+  const batch = policy.groupedBatch(promptInputs, G, responses);
   const B = groupIds.length;
   const R = batch.R;
   const oldLogProbs = new Float32Array(B * R);
-  gen.logProbs.forEach((lp, b) => oldLogProbs.set(lp, b * R));
-  const thoughtMask = run.method.needsThoughtMask(run.mcfg) ? thoughtMaskRows(gen.responses.map((r) => r.map((id) => policy.tokenizer.vocab[id]!)), R) : undefined;
-  return { prompts, promptInputs, G, groupIds, responses: gen.responses, texts, batch, B, R, oldLogProbs, ...(thoughtMask ? { thoughtMask } : {}) };
+  logProbs.forEach((lp, b) => oldLogProbs.set(lp, b * R));
+  const thoughtMask = run.method.needsThoughtMask(run.mcfg) ? thoughtMaskRows(responses.map((r) => r.map((id) => policy.tokenizer.vocab[id]!)), R) : undefined;
+  return { prompts, promptInputs, G, groupIds, responses, texts, batch, B, R, oldLogProbs, ...(thoughtMask ? { thoughtMask } : {}) };
 }

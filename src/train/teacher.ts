@@ -177,7 +177,7 @@ function fromWorker(pending: { wait(): TeacherScores }): () => { value: TeacherS
  * whose loss can depend on the teacher (`Method.teacherNeeded`); the others keep the rollout's log-probs (Δ = 0).
  * Null when the method has no teacher.
  */
-export function teacherPass(run: RunContext, ro: Rollout, rewards: Float32Array, step: number, metrics: StepMetrics): TeacherPass | null {
+export function teacherPass(run: Pick<RunContext, 'method' | 'mcfg' | 'policy' | 'cfg' | 'teacher' | 'worker' | 'warned'>, ro: Rollout, rewards: Float32Array, step: number, metrics: StepMetrics): TeacherPass | null {
   const { method, mcfg, policy, cfg, teacher } = run;
   const kind = method.teacherContext(mcfg);
   if (!kind || !teacher || !method.trains) return null;
@@ -238,7 +238,7 @@ export function teacherPass(run: RunContext, ro: Rollout, rewards: Float32Array,
 }
 
 /** The frozen KL reference's [B·R] log-probs of the sampled tokens; null without a KL term. */
-export function referencePass(run: RunContext, ro: Rollout, metrics: StepMetrics): Pending<Float32Array> | null {
+export function referencePass(run: Pick<RunContext, 'method' | 'mcfg' | 'policy' | 'cfg' | 'worker' | 'reference'>, ro: Rollout, metrics: StepMetrics): Pending<Float32Array> | null {
   const { method, mcfg, policy, cfg } = run;
   if (!method.needsReference(mcfg) || !method.trains) return null;
   metrics['perf/reference_tokens'] = sequenceTokens(policy.imageTokens, ro.promptInputs, ro.G, ro.responses);

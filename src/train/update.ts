@@ -35,9 +35,25 @@ export function update(run: RunContext, ro: Rollout, rewards: Float32Array, teac
   return metrics;
 }
 
-/** One optimiser update on the rows of `groups`. */
-function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, groups: number[], step: number, credit?: Float32Array): StepMetrics {
-  const { policy, method, mcfg, cfg, adam } = run;
+/** What building the loss's inputs reads of the run. */
+export type LossContext = Pick<RunContext, 'policy' | 'method' | 'mcfg' | 'cfg'>;
+
+/** The method's inputs for the rows of some groups, built in one place for an optimiser update and for a credit view. */
+interface LossBatch {
+  /** The rows of the step's layout this batch holds, in its order. */
+  rows: number[];
+  /** The batch's padded response length (≤ the step's R). */
+  R: number;
+  /**
+   * The student's forward pass and the method's inputs around it (`scaled`: its logits at the rollout temperature);
+   * the teacher's and the reference's numbers are read here, after the forward pass is recorded.
+   */
+  inputs(): { x: MethodInputs; scaled: tf.Tensor3D };
+  dispose(): void;
+}
+
+function lossBatch(run: LossContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, groups: number[], step: number): LossBatch {
+  const { policy, cfg } = run;
   const { G, R, groupIds } = ro;
   const V = policy.cfg.vocabSize;
   const whole = groups.length === ro.prompts.length;
@@ -53,34 +69,96 @@ function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher
   };
   const responseMask = tf.tensor2d(mb.responseMask, [Bm, Rm]);
   const oldLp = tf.tensor2d(pick(ro.oldLogProbs), [Bm, Rm]);
+  return {
+    rows,
+    R: Rm,
+    inputs: () => {
+      const logits = policy.groupedLogits(mb);
+      const scaled = atTemperature(logits, cfg.temperature);
+      const { tokenLogp } = tokenLogProbs(scaled, mb.targets);
+      // The student's forward pass is recorded: now the teacher's and the reference's numbers are needed.
+      const t = teacher?.scores.get();
+      const ref = reference?.get();
+      const x: MethodInputs = {
+        responseMask,
+        groupIds: whole ? groupIds : Int32Array.from(rows, (b) => groupIds[b]! - groups[0]!),
+        rewards: whole ? rewards : Float32Array.from(rows, (b) => rewards[b]!),
+        logProbs: tokenLogp,
+        oldLogProbs: oldLp,
+        studentLogits: scaled,
+        step,
+        ...(t ? { teacherLogProbs: tf.tensor2d(pick(t.logProbs), [Bm, Rm]) } : {}),
+        ...(t?.logits ? { teacherLogits: tf.tensor3d(pick(t.logits, V), [Bm, Rm, V]) } : {}),
+        ...(teacher ? { teacherAvailable: whole ? teacher.available : Float32Array.from(rows, (b) => teacher.available[b]!) } : {}),
+        ...(ref ? { refLogProbs: tf.tensor2d(pick(ref), [Bm, Rm]) } : {}),
+        ...(ro.thoughtMask ? { thoughtMask: tf.tensor2d(pick(ro.thoughtMask), [Bm, Rm]) } : {}),
+      };
+      return { x, scaled };
+    },
+    dispose: () => tf.dispose([responseMask, oldLp]),
+  };
+}
+
+/** A forward pass of the method's loss on a whole step's batch (lossForward). */
+export interface LossForward {
+  /** [B·R] each token's credit as the loss applies it (MethodOutput.credit, 0 on padding); null when the method gives none. */
+  credit: Float32Array | null;
+  /** [B·R] MethodOutput.creditWeight: the factor of each token's advantage; null when the method has none. */
+  creditWeight: Float32Array | null;
+  /** [B·R] the student's log-probs of the sampled tokens in this pass: the log P_S the loss reads. */
+  logProbs: Float32Array;
+  loss: number;
+  /** The method's metrics of this batch (methods/types.ts MethodOutput.metrics). */
+  metrics: StepMetrics;
+}
+
+/**
+ * The method's loss on the whole batch at the policy's current weights, without an optimiser step: the forward pass
+ * of the step's first update, so its credit is what training would apply to these responses (after a first
+ * mini-batch, --ppo-mini-batch updates see weights this pass does not). The pass runs under the gradient tape, as
+ * training's does — tfjs fuses some products only when no tape records, which rounds otherwise — and the only
+ * gradient taken is of a zero added to the loss, which reaches no parameter. Leaves no tensor behind.
+ */
+export function lossForward(run: LossContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, step: number): LossForward {
+  const lb = lossBatch(run, ro, rewards, teacher, reference, ro.prompts.map((_, g) => g), step);
+  const zero = tf.scalar(0);
+  try {
+    let result: Omit<LossForward, 'loss'> | null = null;
+    const { value, grad } = tf.valueAndGrad((z: tf.Scalar) => {
+      const { x } = lb.inputs();
+      const out = run.method.loss(x, run.mcfg);
+      const metrics: StepMetrics = {};
+      for (const [k, v] of Object.entries(out.metrics)) metrics[k] = v.dataSync()[0]!;
+      result = {
+        credit: out.credit ? Float32Array.from(out.credit.dataSync()) : null,
+        creditWeight: out.creditWeight ? Float32Array.from(out.creditWeight.dataSync()) : null,
+        logProbs: Float32Array.from(x.logProbs.dataSync()),
+        metrics,
+      };
+      return tf.add(out.loss, tf.mul(z, 0)) as tf.Scalar;
+    })(zero);
+    const loss = value.dataSync()[0]!;
+    tf.dispose([value, grad]);
+    return { ...result!, loss };
+  } finally {
+    zero.dispose();
+    lb.dispose();
+  }
+}
+
+/** One optimiser update on the rows of `groups`. */
+function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, groups: number[], step: number, credit?: Float32Array): StepMetrics {
+  const { policy, method, mcfg, cfg, adam } = run;
+  const lb = lossBatch(run, ro, rewards, teacher, reference, groups, step);
   const kept: Record<string, tf.Scalar> = {};
   // Set inside the loss closure (a holder, so the type checker sees it change).
   const keptCredit: { tensor: tf.Tensor2D | null } = { tensor: null };
   const lossOf = (): tf.Scalar => {
-    const logits = policy.groupedLogits(mb);
-    const scaled = atTemperature(logits, cfg.temperature);
-    const { tokenLogp } = tokenLogProbs(scaled, mb.targets);
-    // The student's forward pass is recorded: now the teacher's and the reference's numbers are needed.
-    const t = teacher?.scores.get();
-    const ref = reference?.get();
-    const x: MethodInputs = {
-      responseMask,
-      groupIds: whole ? groupIds : Int32Array.from(rows, (b) => groupIds[b]! - groups[0]!),
-      rewards: whole ? rewards : Float32Array.from(rows, (b) => rewards[b]!),
-      logProbs: tokenLogp,
-      oldLogProbs: oldLp,
-      studentLogits: scaled,
-      step,
-      ...(t ? { teacherLogProbs: tf.tensor2d(pick(t.logProbs), [Bm, Rm]) } : {}),
-      ...(t?.logits ? { teacherLogits: tf.tensor3d(pick(t.logits, V), [Bm, Rm, V]) } : {}),
-      ...(teacher ? { teacherAvailable: whole ? teacher.available : Float32Array.from(rows, (b) => teacher.available[b]!) } : {}),
-      ...(ref ? { refLogProbs: tf.tensor2d(pick(ref), [Bm, Rm]) } : {}),
-      ...(ro.thoughtMask ? { thoughtMask: tf.tensor2d(pick(ro.thoughtMask), [Bm, Rm]) } : {}),
-    };
+    const { x, scaled } = lb.inputs();
     const out = method.loss(x, mcfg);
     for (const [k, v] of Object.entries(out.metrics)) kept[k] = tf.keep(v);
     if (credit && out.credit) keptCredit.tensor = tf.keep(out.credit);
-    if (!kept['actor/entropy']) kept['actor/entropy'] = tf.keep(meanEntropy(stopGradient(scaled), responseMask));
+    if (!kept['actor/entropy']) kept['actor/entropy'] = tf.keep(meanEntropy(stopGradient(scaled), x.responseMask));
     return out.loss;
   };
   let result: ReturnType<typeof tf.variableGrads>;
@@ -91,13 +169,13 @@ function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher
     keptCredit.tensor?.dispose();
     throw e;
   } finally {
-    tf.dispose([responseMask, oldLp]);
+    lb.dispose();
   }
   if (keptCredit.tensor) {
-    // The mini-batch's rows back to their places in the step's [B, R] layout (its padded length Rm ≤ R).
+    // The mini-batch's rows back to their places in the step's [B, R] layout (its padded length ≤ R).
     const values = keptCredit.tensor.dataSync();
     keptCredit.tensor.dispose();
-    rows.forEach((b, k) => credit!.set(values.subarray(k * Rm, (k + 1) * Rm), b * R));
+    lb.rows.forEach((b, k) => credit!.set(values.subarray(k * lb.R, (k + 1) * lb.R), b * ro.R));
   }
   const { value, grads } = result;
   const loss = value.dataSync()[0]!;

@@ -64,6 +64,11 @@ export class WriteError extends RlsdBenchError {
   override name = 'WriteError';
 }
 
+/** An image that cannot be drawn here (e.g. no font renders its text); nothing is written instead of a blank one. */
+export class RenderError extends RlsdBenchError {
+  override name = 'RenderError';
+}
+
 /**
  * The exit code an error ends a command with, or undefined for an error nobody foresaw (a bug: the caller decides,
  * and shows its stack under RLSD_DEBUG). yargs' own refusals (YError, a class yargs does not export) are usage errors.

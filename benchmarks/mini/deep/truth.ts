@@ -15,6 +15,10 @@ export interface ResponseTruth {
   errorKind: ErrorKind | null;
   /** Every sentence of the reasoning parsed as a step or filler. */
   parsed: boolean;
+  /** Per token: the ordinal (0, 1, …) of the reasoning step whose body holds it (after its opening connectives), else -1. */
+  steps: Int32Array;
+  /** The first wrong step wherever it lies (the answer statement too), for views that show it; null without one. */
+  firstWrongStep: { kind: ErrorKind; detail: string; inReasoning: boolean; tokens: Uint8Array } | null;
 }
 
 /**
@@ -33,11 +37,11 @@ export function responseTruth(tokens: readonly string[], program: Program, state
   const fillerSpans = parsed.sentences.flatMap((s) => (s.role === 'filler' ? [s] : s.role === 'step' && s.bodyStart > s.start ? [{ start: s.start, end: s.bodyStart }] : []));
   const fillerIndex = tokenSpanIndex(tokens, fillerSpans);
   const filler = Uint8Array.from(fillerIndex, (k) => (k >= 0 ? 1 : 0));
-  let wrong: Uint8Array | null = null;
-  if (firstWrong !== null && firstWrong.sentence >= 0) {
-    const index = tokenSpanIndex(tokens, [firstWrong]);
-    wrong = Uint8Array.from(index, (k) => (k === 0 ? 1 : 0));
-    if (!wrong.some((v) => v === 1)) wrong = null;
-  }
-  return { reasoning, filler, firstWrong: wrong, errorKind: firstWrong?.kind ?? null, parsed: parsed.complete };
+  const stepBodies = parsed.sentences.flatMap((s) => (s.role === 'step' ? [{ start: s.bodyStart, end: s.end }] : []));
+  const steps = tokenSpanIndex(tokens, stepBodies);
+  const wrongTokens = firstWrong === null ? null : Uint8Array.from(tokenSpanIndex(tokens, [firstWrong]), (k) => (k === 0 ? 1 : 0));
+  const found = wrongTokens !== null && wrongTokens.some((v) => v === 1);
+  const wrong = found && firstWrong!.sentence >= 0 ? wrongTokens : null;
+  const firstWrongStep = firstWrong === null ? null : { kind: firstWrong.kind, detail: firstWrong.detail, inReasoning: wrong !== null, tokens: found ? wrongTokens! : new Uint8Array(tokens.length) };
+  return { reasoning, filler, firstWrong: wrong, errorKind: firstWrong?.kind ?? null, parsed: parsed.complete, steps, firstWrongStep };
 }
