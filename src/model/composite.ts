@@ -15,22 +15,24 @@ import * as tf from '@tensorflow/tfjs';
 import { activeMatmulKernel } from './blas.ts';
 import { activeAttentionKernel, convolves } from './ops.ts';
 
-type Info = tf.TensorInfo;
-type Inputs = Record<string, Info>;
-type Attrs = Record<string, unknown>;
+export type Info = tf.TensorInfo;
+export type Inputs = Record<string, Info>;
+export type Attrs = Record<string, unknown>;
 
-/** What a composite kernel uses of a backend: tfjs's KernelBackend, reference-counted data. */
+/** What a composite kernel uses of a backend: tfjs's KernelBackend, reference-counted data; on WASM, its heap. */
 interface CountedBackend {
   incRef(dataId: object): void;
   disposeData(dataId: object): boolean;
   write(values: Float32Array, shape: number[], dtype: tf.DataType): object;
+  wasm?: { HEAPF32: Float32Array; asm?: { memory: object } };
+  getMemoryOffset?(dataId: object): number;
 }
 
 /**
  * Backend kernels called directly, inside one engine kernel. Everything they return is freed when the engine kernel
  * ends, but what it hands back (`output`).
  */
-class Kernels {
+export class Kernels {
   private readonly temps: Info[] = [];
   constructor(
     private readonly backend: CountedBackend,
@@ -83,6 +85,31 @@ class Kernels {
     for (const t of this.temps) this.backend.disposeData(t.dataId);
   }
 
+  /** WASM: the heap as floats. A later allocation may replace it: take it after the kernels that allocate. */
+  heap(): Float32Array {
+    if (!this.backend.wasm) throw new Error('the heap of a backend other than wasm');
+    return this.backend.wasm.HEAPF32;
+  }
+
+  /** WASM: the module's WebAssembly.Memory. */
+  memory(): object {
+    const memory = this.backend.wasm?.asm?.memory;
+    if (!memory) throw new Error('no WASM memory');
+    return memory;
+  }
+
+  /** WASM: where x's data starts in `heap()`. */
+  at(x: Info): number {
+    return this.backend.getMemoryOffset!(x.dataId) / 4;
+  }
+
+  /** A new float32 tensor of `shape` whose values the caller writes (through `heap()`). */
+  empty(shape: number[]): Info {
+    const t = { dataId: this.backend.write(null as unknown as Float32Array, shape, 'float32'), shape, dtype: 'float32' as const };
+    this.temps.push(t);
+    return t;
+  }
+
   // ---- the tfjs ops the model uses, as their kernels ----
   add(a: Info, b: Info): Info {
     return this.run('Add', { a, b });
@@ -119,7 +146,7 @@ class Kernels {
 }
 
 /** Registers a composite kernel on WASM. */
-function composite(name: string, body: (k: Kernels, inputs: Inputs, attrs: Attrs) => Info | Info[]): void {
+export function composite(name: string, body: (k: Kernels, inputs: Inputs, attrs: Attrs) => Info | Info[]): void {
   tf.registerKernel({
     kernelName: name,
     backendName: 'wasm',
@@ -136,7 +163,7 @@ function composite(name: string, body: (k: Kernels, inputs: Inputs, attrs: Attrs
 }
 
 /** Runs a composite kernel through the engine: one call, one tape node. */
-function runComposite(name: string, inputs: tf.NamedTensorMap, attrs: Attrs = {}): tf.Tensor[] {
+export function runComposite(name: string, inputs: tf.NamedTensorMap, attrs: Attrs = {}): tf.Tensor[] {
   const out = tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
 }
@@ -154,7 +181,7 @@ export function setCompositeKernels(on: boolean): void {
 }
 
 /** Whether products read transposed operands in place (BLAS) rather than from an explicit transpose (ops.ts). */
-function flagsTranspose(): boolean {
+export function flagsTranspose(): boolean {
   return activeMatmulKernel() === 'blas';
 }
 
@@ -164,14 +191,17 @@ function flagsTranspose(): boolean {
 
 const EPS = 1e-5;
 
-composite('RlsdLayerNorm', (k, { x, g, b }) => {
-  const m = k.mean(x!, [1], true);
-  const xc = k.sub(x!, m);
+/** Layer norm's forward kernels: y, and the mean and variance + eps its gradient reads. */
+export function layerNormKernels(k: Kernels, x: Info, g: Info, b: Info): [Info, Info, Info] {
+  const m = k.mean(x, [1], true);
+  const xc = k.sub(x, m);
   const v = k.mean(k.run('Square', { x: xc }), [1], true);
   const ve = k.add(v, k.scalar(EPS));
-  const y = k.add(k.mul(k.mul(xc, k.run('Rsqrt', { x: ve })), g!), b!);
+  const y = k.add(k.mul(k.mul(xc, k.run('Rsqrt', { x: ve })), g), b);
   return [y, m, ve];
-});
+}
+
+composite('RlsdLayerNorm', (k, { x, g, b }) => layerNormKernels(k, x!, g!, b!));
 
 /**
  * The gradients of layer norm in tfjs's order: the last node first. x's three gradients come out apart — from
@@ -230,17 +260,20 @@ export function layerNormComposite(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): 
 // tfjs's fused matMul runs the fused kernel unless a tape records and the activation is not linear (shouldFuse):
 // then a product, a bias add and the activation, which round differently.
 
-composite('RlsdLinear', (k, { x, w, b, residual }, { activation, fuse }) => {
-  const [N] = x!.shape as [number];
-  const out = (w!.shape as number[])[1]!;
-  let y: Info;
+/** act(x·W + b) as tfjs's fused matMul computes it: the fused kernel, or with `fuse` false product, bias add, activation. */
+export function linearKernels(k: Kernels, x: Info, w: Info, b: Info, activation: string, fuse: boolean): Info {
+  const [N] = x.shape as [number];
+  const out = (w.shape as number[])[1]!;
   if (fuse) {
-    const fused = k.run('_FusedMatMul', { a: k.view(x!, [1, ...x!.shape]), b: k.view(w!, [1, ...w!.shape]), bias: b! }, { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 });
-    y = k.view(fused, [N, out]);
-  } else {
-    y = k.add(k.matMul(x!, w!), b!);
-    if (activation === 'relu') y = k.run('Relu', { x: y });
+    const fused = k.run('_FusedMatMul', { a: k.view(x, [1, ...x.shape]), b: k.view(w, [1, ...w.shape]), bias: b }, { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 });
+    return k.view(fused, [N, out]);
   }
+  const y = k.add(k.matMul(x, w), b);
+  return activation === 'relu' ? k.run('Relu', { x: y }) : y;
+}
+
+composite('RlsdLinear', (k, { x, w, b, residual }, { activation, fuse }) => {
+  const y = linearKernels(k, x!, w!, b!, activation as string, fuse as boolean);
   return residual ? k.add(residual, y) : y;
 });
 

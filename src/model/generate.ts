@@ -6,7 +6,9 @@ import type { Rng } from '../util/rng.ts';
 import type { ModelConfig } from './config.ts';
 import { layoutBatch, type SequenceInput } from './layout.ts';
 import type { Params } from './params.ts';
-import { decodeStep, prefill, repeatCache, repeatGroups } from './transformer.ts';
+import { compositeKernels } from './composite.ts';
+import { decodeStepInPlace, InPlaceCache } from './decode.ts';
+import { decodeStep, type KVCache, prefill, repeatCache, repeatGroups } from './transformer.ts';
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -96,7 +98,8 @@ export function generate(params: Params, cfg: ModelConfig, seqs: readonly Sequen
   const pos = Int32Array.from({ length: B }, (_, b) => laid.nextPos[Math.floor(b / G)]!);
   const maxNew = Math.min(opts.maxNewTokens, cfg.maxPositions - Math.max(...pos));
   const pre = prefill(params, cfg, laid.batch);
-  const cache = repeatCache(pre.cache, G, cfg.nHeads);
+  // On WASM the cache is written in place, with a column for each token decoded (the last one sampled is not).
+  const cache: KVCache | InPlaceCache = compositeKernels() ? InPlaceCache.fromPrefill(pre.cache, G, cfg.nHeads, laid.batch.T + Math.max(0, maxNew - 1)) : repeatCache(pre.cache, G, cfg.nHeads);
   let logits: tf.Tensor2D = G === 1 ? pre.logits : tf.tidy(() => repeatGroups(pre.logits.reshape([seqs.length, 1, -1]) as tf.Tensor3D, seqs.length, G, 1).reshape([B, -1]) as tf.Tensor2D);
   if (G !== 1) pre.logits.dispose();
   // rows[i]: the sequence in row i of the decoding batch. Finished sequences leave the batch once they are a quarter of it
@@ -127,11 +130,13 @@ export function generate(params: Params, cfg: ModelConfig, seqs: readonly Sequen
         // XNNPACK multiplies a one-row batch with another kernel (its floats differ in the last bit), so a last
         // sequence keeps a finished one beside it.
         if (keep.length === 1) keep.push(keep[0] === 0 ? 1 : 0);
-        cache.keepRows(keep, cfg.nHeads);
+        if (cache instanceof InPlaceCache) cache.keepRows(keep);
+        else cache.keepRows(keep, cfg.nHeads);
         next = Int32Array.from(keep, (i) => next[i]!);
         rows = keep.map((i) => rows[i]!);
       }
-      logits = decodeStep(params, cfg, cache, next, Int32Array.from(rows, (b) => pos[b]!));
+      const nextPos = Int32Array.from(rows, (b) => pos[b]!);
+      logits = cache instanceof InPlaceCache ? decodeStepInPlace(params, cfg, cache, next, nextPos) : decodeStep(params, cfg, cache, next, nextPos);
       for (let b = 0; b < B; b++) pos[b]!++;
     }
   } finally {
