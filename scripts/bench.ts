@@ -5,6 +5,8 @@
 //      run right after it, with the ratio (the speed issue's goal: ≤ 0.7); then the same step with the products on
 //      the system's BLAS (--matmul blas) when it loads, and its ratio
 //   3. decoding tokens/s with the KV cache against full recomputation, 32 new tokens
+//   3b. the deep world's shape (suite mini-2: 176 text positions, its vocabulary and previous-token embedding, context
+//      18, response 52, 80 new tokens): the update step, its kernel calls and PyTorch's ratio, and decoding tokens/s
 //   4. the step time of RLSD against GRPO (the real training loop, evaluation off)
 //   5. tensor count and resident memory across repeated update steps
 // With --threads N the multithreaded WASM build runs (experimental; see docs/gpu.md).
@@ -15,7 +17,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
-import { numImageTokens, patchDim } from '../src/model/config.ts';
+import { SUITE_MAX_NEW_TOKENS } from '../benchmarks/mini/types.ts';
+import { type ModelConfig, numImageTokens, patchDim } from '../src/model/config.ts';
 import { generate } from '../src/model/generate.ts';
 import { layoutBatch } from '../src/model/layout.ts';
 import { forwardLogits } from '../src/model/transformer.ts';
@@ -31,12 +34,13 @@ import { blasInfo, describeBlas, setMatmulKernel } from '../src/model/blas.ts';
 import { PACKAGE_BASE, PACKAGE_ROOT, userPath } from '../src/paths.ts';
 import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
+import { Tokenizer } from '../src/tokenizer.ts';
 
 const flags = parseOrExit(
   tensorOptions(
     scriptCli(
       'npm run bench -- [options]',
-      "Prints the engine's speed figures on this machine: matmul GFLOP/s, the update step, KV-cached decoding, RLSD's step time against GRPO's in the real loop, and tensors / memory across update steps. Writes nothing; the last line is the figures as JSON.",
+      "Prints the engine's speed figures on this machine: matmul GFLOP/s, the update step and its kernel calls, KV-cached decoding, the same for the deep world's shape (mini-2), RLSD's step time against GRPO's in the real loop, and tensors / memory across update steps. Writes nothing; the last line is the figures as JSON.",
     ),
   )
     .option('memory-steps', { type: 'number', default: 100, describe: 'update steps over which tensor count and resident memory are watched' })
@@ -111,20 +115,61 @@ function timeIt(f: () => void, minMs = 1500, warm = 2): number {
 }
 
 // ---- the default model and a batch shaped like the mini suite (16 prompts × 8 responses) ----
-const policy = Policy.init(1);
-const cfg = policy.cfg;
 const P = DEFAULT_TRAIN.promptsPerStep;
 const G = DEFAULT_TRAIN.samplesPerPrompt;
+
+/** P random prompts of `ctx` tokens (BOS … SEP) with their images, and P·G random responses of `resp` tokens. */
+function randomBatch(policy: Policy, ctx: number, resp: number) {
+  const cfg = policy.cfg;
+  const rng = new Rng(3);
+  const nImg = numImageTokens(cfg);
+  const prompts = Array.from({ length: P }, () => ({
+    patches: new Float32Array(nImg * patchDim(cfg)).map(() => rng.next()),
+    context: [policy.tokenizer.bos, ...Array.from({ length: ctx - 2 }, () => rng.int(5, cfg.vocabSize - 1)), policy.tokenizer.sep],
+  }));
+  const responses = Array.from({ length: P * G }, () => Array.from({ length: resp }, () => rng.int(5, cfg.vocabSize - 1)));
+  return { prompts, responses, batch: policy.groupedBatch(prompts, G, responses) };
+}
+
+/** One update step (forward, backward, Adam) of the mean response log-prob on a grouped batch. */
+function updateStep(policy: Policy, adam: Adam, batch: GroupedBatch, mask: tf.Tensor2D): () => void {
+  const vars = [...policy.params.values()];
+  return () => {
+    const { value, grads } = tf.variableGrads(() => {
+      const { tokenLogp } = tokenLogProbs(policy.groupedLogits(batch), batch.targets);
+      return tf.neg(tokenLogp.mul(mask).sum()).div(mask.sum()) as tf.Scalar;
+    }, vars);
+    const named: Record<string, tf.Tensor> = {};
+    for (const [k, v] of policy.params) named[k] = grads[v.name]!;
+    adam.apply(named);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+}
+
+/** Engine kernel calls of one run of `f` (tf.profile), in all and by kernel, most first. */
+async function kernelCalls(f: () => void): Promise<{ total: number; byKind: [string, number][] }> {
+  const profile = await tf.profile(f);
+  const byName = new Map<string, number>();
+  for (const k of profile.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
+  return { total: profile.kernels.length, byKind: [...byName.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)) };
+}
+
+const describeCalls = (c: { total: number; byKind: [string, number][] }): string => `${c.total} (${c.byKind.length} kinds; most: ${c.byKind.slice(0, 8).map(([n, k]) => `${n} ${k}`).join(', ')})`;
+
+/** Tokens per second of sampling `newTokens` (no EOS) for P·G sequences with the KV cache, greedy. */
+function decodeSeconds(policy: Policy, prompts: { patches: Float32Array; context: number[] }[], newTokens: number): number {
+  const inputs = prompts.flatMap((p) => Array.from({ length: G }, () => p));
+  const opts = { maxNewTokens: newTokens, temperature: 1, topP: 1, greedy: true, rng: new Rng(1), eosId: -1, padId: policy.tokenizer.pad };
+  return timeIt(() => void generate(policy.params, policy.cfg, inputs, opts), 3000, 1);
+}
+
+const policy = Policy.init(1);
+const cfg = policy.cfg;
 const CTX = 14; // BOS + ~12 prompt tokens + SEP
 const RESP = 24; // trace + answer statement + EOS
-const rng = new Rng(3);
 const nImg = numImageTokens(cfg);
-const prompts = Array.from({ length: P }, () => ({
-  patches: new Float32Array(nImg * patchDim(cfg)).map(() => rng.next()),
-  context: [policy.tokenizer.bos, ...Array.from({ length: CTX - 2 }, () => rng.int(5, cfg.vocabSize - 1)), policy.tokenizer.sep],
-}));
-const responses = Array.from({ length: P * G }, () => Array.from({ length: RESP }, () => rng.int(5, cfg.vocabSize - 1)));
-const batch: GroupedBatch = policy.groupedBatch(prompts, G, responses);
+const { prompts, responses, batch } = randomBatch(policy, CTX, RESP);
 
 /** Forward FLOPs of the grouped pass: every matmul counted as 2·m·n·k, attention over the keys actually used. */
 function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number {
@@ -147,11 +192,11 @@ function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number
  * python3-torch. The BLAS thread variables hold OpenBLAS (or MKL) to one thread too, where torch.set_num_threads
  * does not reach them.
  */
-function torchStepSeconds(): { seconds: number; version: string; blas: string } | null {
+function torchStepSeconds(shape: 'mini-1' | 'mini-2' = 'mini-1'): { seconds: number; version: string; blas: string } | null {
   const python = '/usr/bin/python3';
   if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
   const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync(python, [join(PACKAGE_ROOT, 'scripts', 'perf', 'torch_step.py'), '1'], { encoding: 'utf8', env });
+  const r = spawnSync(python, [join(PACKAGE_ROOT, 'scripts', 'perf', 'torch_step.py'), ...(shape === 'mini-1' ? [] : ['--shape', shape]), '1'], { encoding: 'utf8', env });
   const m = /torch (\S+) 1-thread update step: (\d+) ms/.exec(r.stdout);
   if (r.status !== 0 || !m) throw new Error(`scripts/perf/torch_step.py failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
   return { seconds: Number(m[2]) / 1000, version: m[1]!, blas: /^blas: (.*)$/m.exec(r.stdout)?.[1] ?? 'unknown' };
@@ -167,17 +212,7 @@ function referenceBlas(blas: string): boolean {
   const adam = new Adam(policy.params, DEFAULT_ADAM);
   const vars = [...policy.params.values()];
   const mask = tf.tensor2d(batch.responseMask, [batch.B, batch.R]);
-  const step = (): void => {
-    const { value, grads } = tf.variableGrads(() => {
-      const { tokenLogp } = tokenLogProbs(policy.groupedLogits(batch), batch.targets);
-      return tf.neg(tokenLogp.mul(mask).sum()).div(mask.sum()) as tf.Scalar;
-    }, vars);
-    const named: Record<string, tf.Tensor> = {};
-    for (const [k, v] of policy.params) named[k] = grads[v.name]!;
-    adam.apply(named);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
-  };
+  const step = updateStep(policy, adam, batch, mask);
   const s = timeIt(step, 4000);
   const flops = 3 * forwardFlops(P, G, CTX, RESP);
   const gflops = flops / s / 1e9;
@@ -225,12 +260,10 @@ function referenceBlas(blas: string): boolean {
   }
   // Kernel calls of one step (tf.profile): how many ops the step is cut into, and which run most often — the
   // speed issue's "fewer, bigger kernels" starts from these counts.
-  const profile = await tf.profile(step);
-  const byName = new Map<string, number>();
-  for (const k of profile.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
-  const top = [...byName.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 8);
-  out['update_kernel_calls'] = profile.kernels.length;
-  log(`  kernel calls per update step: ${profile.kernels.length} (${byName.size} kinds; most: ${top.map(([n, c]) => `${n} ${c}`).join(', ')})`);
+  const calls = await kernelCalls(step);
+  out['update_kernel_calls'] = calls.total;
+  out['update_kernel_calls_by_kind'] = Object.fromEntries(calls.byKind);
+  log(`  kernel calls per update step: ${describeCalls(calls)}`);
   // The same step without prefix sharing (every sequence run in full), for reference.
   const flat = layoutBatch(cfg, responses.map((r, b) => ({ ...prompts[Math.floor(b / G)]!, response: r })), policy.tokenizer.pad);
   const flatMask = tf.tensor2d(flat.responseMask, [batch.B, flat.responseLen]);
@@ -264,12 +297,11 @@ function referenceBlas(blas: string): boolean {
 
 // ---- 3. decoding: KV cache against full recomputation ----
 {
-  const newTokens = 32;
+  const newTokens = SUITE_MAX_NEW_TOKENS['mini-1'];
   const B = P * G;
+  // Exactly 32 tokens: an EOS id that is never sampled.
+  const cached = decodeSeconds(policy, prompts, newTokens);
   const inputs = prompts.flatMap((p) => Array.from({ length: G }, () => p));
-  // Force exactly 32 tokens: EOS id that is never sampled.
-  const opts = { maxNewTokens: newTokens, temperature: 1, topP: 1, greedy: true, rng: new Rng(1), eosId: -1, padId: policy.tokenizer.pad };
-  const cached = timeIt(() => void generate(policy.params, cfg, inputs, opts), 3000, 1);
   const recompute = (): void => {
     const seqs = inputs.map((x) => ({ ...x, response: [] as number[] }));
     for (let t = 0; t < newTokens; t++) {
@@ -288,6 +320,38 @@ function referenceBlas(blas: string): boolean {
   log(`decode ${B} sequences × ${newTokens} new tokens: KV cache ${((B * newTokens) / cached).toFixed(0)} tok/s, full recomputation ${((B * newTokens) / full).toFixed(0)} tok/s → ${(full / cached).toFixed(1)}×`);
 }
 policy.dispose();
+
+// ---- 3b. the deep world's shape ----
+{
+  // The mini-2 candidate base's model (results/reference/mini2-candidate, from pretrain --suite mini-2): 176 text
+  // positions after the image, the deep vocabulary with fused option markers (130 tokens), the previous-token
+  // embedding; responses of ~52 tokens (its targets' mean) after a context of ~18, and up to 80 new tokens.
+  const textPositions = 176;
+  const overrides: Partial<ModelConfig> = { maxPositions: nImg + textPositions, prevTokenEmbedding: true };
+  const deep = Policy.init(1, overrides, Tokenizer.default({ deep: true, fusedOptionMarkers: true }));
+  const [ctx, resp, newTokens] = [18, 52, SUITE_MAX_NEW_TOKENS['mini-2']];
+  const d = randomBatch(deep, ctx, resp);
+  const adam = new Adam(deep.params, DEFAULT_ADAM);
+  const mask = tf.tensor2d(d.batch.responseMask, [d.batch.B, d.batch.R]);
+  const step = updateStep(deep, adam, d.batch, mask);
+  const s = timeIt(step, 4000);
+  const calls = await kernelCalls(step);
+  const deepOut: Record<string, unknown> = { context: ctx, response: resp, new_tokens: newTokens, update_step_s: s, update_kernel_calls: calls.total, update_kernel_calls_by_kind: Object.fromEntries(calls.byKind) };
+  log(`deep world's shape (mini-2: ${deep.cfg.vocabSize} tokens, ${textPositions} text positions, previous-token embedding; ${P}×${G} sequences, context ${ctx}, response ${resp}):`);
+  log(`  update step: ${(s * 1e3).toFixed(0)} ms; kernel calls per update step: ${describeCalls(calls)}`);
+  const torch = torchStepSeconds('mini-2');
+  if (torch !== null) {
+    Object.assign(deepOut, { torch_update_step_s: torch.seconds, update_over_torch: s / torch.seconds });
+    log(`  PyTorch ${torch.version} (scripts/perf/torch_step.py --shape mini-2, 1 thread): ${(torch.seconds * 1e3).toFixed(0)} ms → engine / PyTorch ${(s / torch.seconds).toFixed(2)}×`);
+  }
+  const decode = decodeSeconds(deep, d.prompts, newTokens);
+  deepOut['decode_tokens_per_s_kv'] = (P * G * newTokens) / decode;
+  log(`  decode ${P * G} sequences × ${newTokens} new tokens: KV cache ${((P * G * newTokens) / decode).toFixed(0)} tok/s`);
+  out['deep'] = deepOut;
+  tf.dispose(mask);
+  adam.dispose();
+  deep.dispose();
+}
 
 // ---- 4. RLSD against GRPO in the real loop ----
 if (!skipLoop) {

@@ -5,14 +5,22 @@
 # arithmetic than the engine does). Run with Debian's python3-torch: /usr/bin/python3 scripts/perf/torch_step.py
 # Prints the BLAS library the process mapped ("blas: <path>"; Debian's torch calls whatever libblas.so.3 the system's
 # alternatives select), then one line per thread count: "torch <version> <n>-thread update step: <ms> ms".
+# Usage: torch_step.py [--shape mini-1|mini-2] [threads ...]; mini-2 is the deep world's shape (npm run bench's second
+# shape): 18 context and 52 response tokens, its vocabulary of 130.
 import math
 import sys
 import time
 
 import torch
 
-PROMPTS, GROUP, IMAGE_TOKENS, CONTEXT, RESPONSE = 16, 8, 16, 14, 24
-D_MODEL, HEADS, LAYERS, VOCAB = 64, 4, 3, 95
+SHAPES = {'mini-1': (14, 24, 95), 'mini-2': (18, 52, 130)}
+ARGS = sys.argv[1:]
+SHAPE = 'mini-1'
+if ARGS[:1] == ['--shape']:
+    SHAPE, ARGS = ARGS[1], ARGS[2:]
+PROMPTS, GROUP, IMAGE_TOKENS = 16, 8, 16
+CONTEXT, RESPONSE, VOCAB = SHAPES[SHAPE]
+D_MODEL, HEADS, LAYERS = 64, 4, 3
 BATCH, LENGTH = PROMPTS * GROUP, IMAGE_TOKENS + CONTEXT + RESPONSE
 
 
@@ -70,7 +78,7 @@ def main():
     with open('/proc/self/maps') as maps:
         blas = sorted({line.split()[-1] for line in maps if 'blas' in line.split()[-1].rsplit('/', 1)[-1]})
     print(f"blas: {', '.join(blas) or 'none mapped'}", flush=True)
-    for threads in [int(t) for t in (sys.argv[1:] or ['1', '2'])]:
+    for threads in [int(t) for t in (ARGS or ['1', '2'])]:
         torch.set_num_threads(threads)
         for _ in range(3):
             step()
