@@ -58,12 +58,11 @@ export class InPlaceCache {
   ) {}
 
   /**
-   * The cache of a prefill over P prefixes, each repeated G times (b = p·G + j, as transformer.ts's repeatCache), with
-   * room for `capacity` tokens. Takes over (disposes) the prefill's cache.
+   * The cache of B sequences, sequence b extending the prefill's prefix `source[b]` (b = p·G + j for groups, as
+   * transformer.ts's repeatCache), with room for `capacity` tokens. Takes over (disposes) the prefill's cache.
    */
-  static fromPrefill(pre: KVCache, G: number, H: number, capacity: number): InPlaceCache {
-    const P = pre.B;
-    const B = P * G;
+  static fromPrefill(pre: KVCache, source: Int32Array, H: number, capacity: number): InPlaceCache {
+    const B = source.length;
     const T = pre.length;
     const dh = pre.layers[0]!.k.shape[2];
     if (capacity < T) throw new Error(`InPlaceCache: capacity ${capacity} below the prefix's ${T} tokens`);
@@ -75,7 +74,7 @@ export class InPlaceCache {
       const [dstK, dstV] = [backend.getMemoryOffset(out.k.dataId) / 4, backend.getMemoryOffset(out.v.dataId) / 4];
       for (let b = 0; b < B; b++)
         for (let h = 0; h < H; h++) {
-          const from = (Math.floor(b / G) * H + h) * T * dh;
+          const from = (source[b]! * H + h) * T * dh;
           const head = b * H + h;
           for (let j = 0; j < T; j++) for (let c = 0; c < dh; c++) heap[dstK + (head * dh + c) * capacity + j] = heap[srcK + from + j * dh + c]!;
           heap.copyWithin(dstV + head * capacity * dh, srcV + from, srcV + from + T * dh);
@@ -85,7 +84,7 @@ export class InPlaceCache {
     const keyMask = new Float32Array(B * T);
     const lastIds = new Int32Array(B);
     for (let b = 0; b < B; b++) {
-      const p = Math.floor(b / G);
+      const p = source[b]!;
       keyMask.set(pre.keyMask.subarray(p * T, (p + 1) * T), b * T);
       lastIds[b] = pre.lastIds[p]!;
     }

@@ -6,7 +6,7 @@ import type { Rng } from '../util/rng.ts';
 import type { ModelConfig } from './config.ts';
 import { layoutBatch, type SequenceInput } from './layout.ts';
 import type { Params } from './params.ts';
-import { compositeKernels } from './composite.ts';
+import { compositeKernels, flagsTranspose } from './composite.ts';
 import { decodeStepInPlace, InPlaceCache } from './decode.ts';
 import { decodeStep, type KVCache, prefill, repeatCache, repeatGroups } from './transformer.ts';
 
@@ -79,6 +79,33 @@ export function sampleRow(row: Float32Array, temperature: number, topP: number, 
   return [last, logProbOf(last)];
 }
 
+/** The inputs, each once (the same patches array and context), and for each input which of them it is. */
+function distinctInputs(seqs: readonly SequenceInput[]): { inputs: SequenceInput[]; source: Int32Array } {
+  const seen = new Map<Float32Array, Map<string, number>>();
+  const inputs: SequenceInput[] = [];
+  const source = Int32Array.from(seqs, (s) => {
+    const byContext = seen.get(s.patches) ?? new Map<string, number>();
+    seen.set(s.patches, byContext);
+    const key = Array.from(s.context).join(',');
+    let i = byContext.get(key);
+    if (i === undefined) {
+      i = inputs.push(s) - 1;
+      byContext.set(key, i);
+    }
+    return i;
+  });
+  return { inputs, source };
+}
+
+/** Rows `source` of x [n, V], copied bit for bit; x is left as it is. */
+function copyRows(x: tf.Tensor2D, source: Int32Array): tf.Tensor2D {
+  const V = x.shape[1];
+  const data = x.dataSync() as Float32Array;
+  const out = new Float32Array(source.length * V);
+  source.forEach((p, b) => out.set(data.subarray(p * V, (p + 1) * V), b * V));
+  return tf.tensor2d(out, [source.length, V]);
+}
+
 /**
  * Samples `groupSize` responses for each input (response b = p·groupSize + j answers input p). The prefix of
  * each input is computed once and its KV cache shared by its group.
@@ -86,22 +113,31 @@ export function sampleRow(row: Float32Array, temperature: number, topP: number, 
 export function generate(params: Params, cfg: ModelConfig, seqs: readonly SequenceInput[], opts: SampleOptions, groupSize = 1): Generation {
   const G = groupSize;
   const B = seqs.length * G;
+  const inPlace = compositeKernels();
+  // On WASM, inputs given more than once (the same patches and context, as repeated samples of an item) are prefilled
+  // once: every kernel of the prefill computes a sequence apart from the others, so its floats do not change. Not with
+  // --matmul blas, whose products may round a row otherwise in a batch of other rows.
+  const distinct = inPlace && G === 1 && !flagsTranspose() ? distinctInputs(seqs) : null;
+  const prefixes = distinct ? distinct.inputs : seqs;
+  const prefixOf = (b: number): number => (distinct ? distinct.source[b]! : Math.floor(b / G));
   const laid = layoutBatch(
     cfg,
-    seqs.map((s) => ({ patches: s.patches, context: s.context })),
+    prefixes.map((s) => ({ patches: s.patches, context: s.context })),
     opts.padId,
   );
   const responses: number[][] = Array.from({ length: B }, () => []);
   const logProbs: number[][] = Array.from({ length: B }, () => []);
   if (opts.rngs && opts.rngs.length !== B) throw new Error(`generate: ${opts.rngs.length} row streams for ${B} rows`);
   const done = new Uint8Array(B);
-  const pos = Int32Array.from({ length: B }, (_, b) => laid.nextPos[Math.floor(b / G)]!);
+  const pos = Int32Array.from({ length: B }, (_, b) => laid.nextPos[prefixOf(b)]!);
   const maxNew = Math.min(opts.maxNewTokens, cfg.maxPositions - Math.max(...pos));
   const pre = prefill(params, cfg, laid.batch);
   // On WASM the cache is written in place, with a column for each token decoded (the last one sampled is not).
-  const cache: KVCache | InPlaceCache = compositeKernels() ? InPlaceCache.fromPrefill(pre.cache, G, cfg.nHeads, laid.batch.T + Math.max(0, maxNew - 1)) : repeatCache(pre.cache, G, cfg.nHeads);
-  let logits: tf.Tensor2D = G === 1 ? pre.logits : tf.tidy(() => repeatGroups(pre.logits.reshape([seqs.length, 1, -1]) as tf.Tensor3D, seqs.length, G, 1).reshape([B, -1]) as tf.Tensor2D);
-  if (G !== 1) pre.logits.dispose();
+  const cache: KVCache | InPlaceCache = inPlace ? InPlaceCache.fromPrefill(pre.cache, Int32Array.from({ length: B }, (_, b) => prefixOf(b)), cfg.nHeads, laid.batch.T + Math.max(0, maxNew - 1)) : repeatCache(pre.cache, G, cfg.nHeads);
+  let logits: tf.Tensor2D;
+  if (distinct) logits = copyRows(pre.logits, distinct.source);
+  else logits = G === 1 ? pre.logits : tf.tidy(() => repeatGroups(pre.logits.reshape([seqs.length, 1, -1]) as tf.Tensor3D, seqs.length, G, 1).reshape([B, -1]) as tf.Tensor2D);
+  if (logits !== pre.logits) pre.logits.dispose();
   // rows[i]: the sequence in row i of the decoding batch. Finished sequences leave the batch once they are a quarter of it
   // (each kernel of a decode step computes a sequence apart from the others, so its floats do not change).
   let rows = Array.from({ length: B }, (_, b) => b);
