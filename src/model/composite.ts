@@ -24,7 +24,7 @@ interface CountedBackend {
   incRef(dataId: object): void;
   disposeData(dataId: object): boolean;
   write(values: Float32Array, shape: number[], dtype: tf.DataType): object;
-  wasm?: { HEAPF32: Float32Array; asm?: { memory: object } };
+  wasm?: { HEAPF32: Float32Array; asm?: { memory?: object }; wasmMemory?: object };
   getMemoryOffset?(dataId: object): number;
 }
 
@@ -91,11 +91,9 @@ export class Kernels {
     return this.backend.wasm.HEAPF32;
   }
 
-  /** WASM: the module's WebAssembly.Memory. */
-  memory(): object {
-    const memory = this.backend.wasm?.asm?.memory;
-    if (!memory) throw new Error('no WASM memory');
-    return memory;
+  /** WASM: the module's WebAssembly.Memory, when it exports it (the single-threaded build does). */
+  memory(): object | null {
+    return this.backend.wasm?.asm?.memory ?? this.backend.wasm?.wasmMemory ?? null;
   }
 
   /** WASM: where x's data starts in `heap()`. */

@@ -213,7 +213,8 @@ function simdOver(k: Kernels, outputs: number): ReturnType<typeof attentionSimd>
   const heap = k.heap();
   if (outputs > 256) return null;
   for (let i = 0; i < outputs; i++) if (!Object.is(heap[i], 0)) return null;
-  return attentionSimd(k.memory());
+  const memory = k.memory();
+  return memory ? attentionSimd(memory) : null;
 }
 
 composite('RlsdDecodeStep', (k, inputs, attrs) => {
