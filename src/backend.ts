@@ -2,10 +2,11 @@
 // they load, else WASM (SIMD), else the pure-JS cpu backend. The backend in use is recorded in every run.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { activeMatmulKernel, type BlasInfo, blasInfo, installBlasKernels, type MatmulKernel, setMatmulKernel } from './model/blas.ts';
-import { activeAttentionKernel, type AttentionKernel, setAttentionKernel } from './model/ops.ts';
+import { activeMatmulKernel, type BlasInfo, blasInfo, installBlasKernels, MATMUL_KERNELS, type MatmulKernel, setMatmulKernel } from './model/blas.ts';
+import { activeAttentionKernel, ATTENTION_KERNELS, type AttentionKernel, setAttentionKernel } from './model/ops.ts';
 import { BackendError, firstLine, UsageError } from './util/errors.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
+import { optionsOf, type FlagOption } from './util/options.ts';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -161,6 +162,62 @@ async function tryWasm(threads: number): Promise<number | null> {
   const got = wasm.getThreadsCount();
   if (got !== threads) throw new BackendError(`backend 'wasm' runs ${got} threads where --threads asked for ${threads} (use --threads 1)`);
   return got;
+}
+
+/** The tensor flags' values: what initBackend takes. */
+export interface TensorSettings {
+  backend: BackendName;
+  attentionKernel: AttentionKernel;
+  matmul: MatmulKernel;
+  threads: number;
+}
+
+const tensorOption = optionsOf<TensorSettings>();
+
+/**
+ * The tensor flags of every command that runs the model (src/cli-util.ts tensorOptions), declared once; a sweep passes
+ * the ones it is given to every cell (src/sweep/command.ts).
+ */
+export const TENSOR_OPTIONS: readonly FlagOption<TensorSettings>[] = [
+  tensorOption({
+    field: 'backend',
+    flag: 'backend',
+    default: 'auto',
+    rule: { kind: 'choice', choices: BACKENDS },
+    help: `tensor backend (${BACKENDS.join(' | ')}; auto: tfjs-node-gpu or tfjs-node when they load, else wasm, else cpu)`,
+  }),
+  tensorOption({
+    field: 'attentionKernel',
+    flag: 'attention-kernel',
+    default: 'conv',
+    // The command's own default; with --matmul blas 'matmul' (resolveTensorSettings).
+    shownDefault: 'conv',
+    rule: { kind: 'choice', choices: ATTENTION_KERNELS },
+    help: "WASM only: attention's batched products as a depthwise convolution ('conv', a 1.1–1.5× faster update step) or tfjs's batched matMul ('matmul', the committed base's recipe)",
+  }),
+  tensorOption({
+    field: 'matmul',
+    flag: 'matmul',
+    default: 'xnnpack',
+    rule: { kind: 'choice', choices: MATMUL_KERNELS },
+    help: "WASM only: what computes the products: XNNPACK in WASM ('xnnpack', the default) or the system's OpenBLAS through koffi ('blas': a 1.6–1.7× faster update step measured here, other float rounding, attention kernel matmul unless given — docs/design.md §8)",
+  }),
+  tensorOption({
+    field: 'threads',
+    flag: 'threads',
+    default: 1,
+    rule: { kind: 'number', integer: true, min: 1, max: MAX_WASM_THREADS },
+    help: `WASM only: threads the products compute on; with --matmul blas, OpenBLAS's (the same count gives the same numbers; another count may round differently); else XNNPACK's (1: the single-threaded SIMD build; 2–${MAX_WASM_THREADS}: the multithreaded build, experimental, same numbers in the tests — docs/gpu.md)`,
+  }),
+];
+
+/**
+ * The tensor settings the flags given resolve to: the declared defaults, and for the attention kernel the command's
+ * own (`defaultKernel`), or 'matmul' with --matmul blas, whose batched products are BLAS calls too.
+ */
+export function resolveTensorSettings(given: Partial<TensorSettings>, defaultKernel: AttentionKernel = 'conv'): TensorSettings {
+  const matmul = given.matmul ?? 'xnnpack';
+  return { backend: given.backend ?? 'auto', attentionKernel: given.attentionKernel ?? (matmul === 'blas' ? 'matmul' : defaultKernel), matmul, threads: given.threads ?? 1 };
 }
 
 export function parseBackendName(s: string): BackendName {

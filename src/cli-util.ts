@@ -1,10 +1,10 @@
 // Flag validation and backend start-up shared by every command.
-import { BACKENDS, type BackendInfo, type BackendName, initBackend, MAX_WASM_THREADS, parseBackendName } from './backend.ts';
+import { type BackendInfo, initBackend, parseBackendName, resolveTensorSettings, TENSOR_OPTIONS, type TensorSettings } from './backend.ts';
 import type { Argv } from 'yargs';
-import { describeBlas, MATMUL_KERNELS, type MatmulKernel } from './model/blas.ts';
-import { ATTENTION_KERNELS, type AttentionKernel } from './model/ops.ts';
+import { describeBlas } from './model/blas.ts';
+import type { AttentionKernel } from './model/ops.ts';
 import { UsageError } from './util/errors.ts';
-import { choice, num } from './util/flags.ts';
+import { flagOptions, readGivenFlags } from './util/options.ts';
 
 // The flag checks live in the leaf layer, so that the sweep's and the report's command builders use them too.
 export { choice, num, setRawArgs } from './util/flags.ts';
@@ -22,12 +22,16 @@ export function parseOptions(flag: string, raw: unknown): Record<string, string>
   return out;
 }
 
-/** The tensor flags of tensorOptions, checked: what initBackend takes. */
-export interface TensorFlags {
-  backend: BackendName;
-  attentionKernel: AttentionKernel;
-  threads: number;
-  matmul: MatmulKernel;
+/** The tensor flags of tensorOptions, checked: what initBackend takes (declared in src/backend.ts TENSOR_OPTIONS). */
+export type TensorFlags = TensorSettings;
+
+/** The tensor flags given in argv, checked (--backend names an unknown backend in parseBackendName's words). */
+export function givenTensorFlags(argv: { [flag: string]: unknown }): Partial<TensorSettings> {
+  const backend = argv['backend'];
+  return {
+    ...readGivenFlags(TENSOR_OPTIONS.filter((o) => o.field !== 'backend'), argv),
+    ...(backend !== undefined ? { backend: parseBackendName(String(Array.isArray(backend) ? backend[backend.length - 1] : backend)) } : {}),
+  };
 }
 
 /**
@@ -35,13 +39,7 @@ export interface TensorFlags {
  * products are BLAS calls too), --threads and --matmul.
  */
 export function tensorFlags(argv: { [flag: string]: unknown }, defaultKernel: AttentionKernel = 'conv'): TensorFlags {
-  const matmul = argv['matmul'] === undefined ? 'xnnpack' : choice('matmul', argv['matmul'], MATMUL_KERNELS);
-  return {
-    backend: parseBackendName(String(argv['backend'] ?? 'auto')),
-    attentionKernel: argv['attention-kernel'] === undefined ? (matmul === 'blas' ? 'matmul' : defaultKernel) : choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS),
-    threads: argv['threads'] === undefined ? 1 : num('threads', argv['threads'], { integer: true, min: 1, max: MAX_WASM_THREADS }),
-    matmul,
-  };
+  return resolveTensorSettings(givenTensorFlags(argv), defaultKernel);
 }
 
 /** Initialises the backend the tensor flags name (tensorFlags) and prints what runs. */
@@ -67,26 +65,8 @@ export const TENSOR_COMMANDS = ['pretrain', 'train', 'eval', 'serve', 'credit'] 
  * `rlsd-bench --backend wasm eval …` keeps working.
  */
 export function tensorOptions<T>(y: Argv<T>, defaultKernel: AttentionKernel = 'conv') {
-  return y
-    .option('backend', {
-      type: 'string',
-      default: 'auto',
-      describe: `tensor backend (${BACKENDS.join(' | ')}; auto: tfjs-node-gpu or tfjs-node when they load, else wasm, else cpu)`,
-      coerce: (v: unknown) => parseBackendName(String(Array.isArray(v) ? v[v.length - 1] : v)),
-    })
-    .option('attention-kernel', {
-      type: 'string',
-      defaultDescription: defaultKernel,
-      describe: "WASM only: attention's batched products as a depthwise convolution ('conv', a 1.1–1.5× faster update step) or tfjs's batched matMul ('matmul', the committed base's recipe)",
-    })
-    .option('matmul', {
-      type: 'string',
-      default: 'xnnpack',
-      describe: "WASM only: what computes the products: XNNPACK in WASM ('xnnpack', the default) or the system's OpenBLAS through koffi ('blas': a 1.6–1.7× faster update step measured here, other float rounding, attention kernel matmul unless given — docs/design.md §8)",
-    })
-    .option('threads', {
-      type: 'number',
-      default: 1,
-      describe: `WASM only: threads the products compute on; with --matmul blas, OpenBLAS's (the same count gives the same numbers; another count may round differently); else XNNPACK's (1: the single-threaded SIMD build; 2–${MAX_WASM_THREADS}: the multithreaded build, experimental, same numbers in the tests — docs/gpu.md)`,
-    });
+  const options = flagOptions(TENSOR_OPTIONS.map((o) => (o.field === 'attentionKernel' ? { ...o, shownDefault: defaultKernel } : o)));
+  // A repeated --backend (before and after the command's name) counts once, its last value.
+  options['backend'] = { ...options['backend'], coerce: (v: unknown) => parseBackendName(String(Array.isArray(v) ? v[v.length - 1] : v)) };
+  return y.options(options);
 }

@@ -3,6 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { setRawArgs, TENSOR_COMMANDS } from './cli-util.ts';
+import { TENSOR_OPTIONS } from './backend.ts';
 import { listBenchmarks } from './benchmark-info.ts';
 import { formatMethods } from '../methods/describe.ts';
 import { getMethod, methodNames, methods } from '../methods/index.ts';
@@ -21,7 +22,7 @@ function listMethods(verbose: boolean, only?: string): void {
 function tensorFlagMessage(msg: string, args: string[]): string | undefined {
   const m = /^Unknown arguments?: (.*)$/.exec(msg);
   if (!m) return undefined;
-  const flag = m[1]!.split(', ').find((a) => a === 'backend' || a === 'attention-kernel' || a === 'matmul' || a === 'threads');
+  const flag = m[1]!.split(', ').find((a) => TENSOR_OPTIONS.some((o) => o.flag === a));
   if (!flag) return undefined;
   const command = args.find((a) => ['methods', 'benchmarks', 'score', 'data'].includes(a)) ?? 'this command';
   return `--${flag} applies only to the commands that run the model (${TENSOR_COMMANDS.join(', ')}); ${command === 'this command' ? command : `'${command}'`} does no tensor work`;

@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockDir } from '../src/util/lock.ts';
+import { trainArgs, type SweepCell } from '../src/sweep/cells.ts';
 import { BASE, cliArgs, cliEnv, errorLines, runCli } from './fixtures.ts';
 
 const TINY = 'train: { steps: 2, prompts: 2, samples: 2, eval-items: 2, train-items: 4, eval-schedule: every:1 }';
@@ -34,9 +35,9 @@ test('sweep: base + grpo end to end — cells, records, report; a rerun recomput
   const sweep = readJson(join(out, 'sweep.json'));
   assert.equal(sweep['version'], 1);
   assert.equal(sweep['base'], BASE);
-  const cells = sweep['cells'] as { id: string; dir: string; steps: number; args: string[] }[];
+  const cells = sweep['cells'] as SweepCell[];
   assert.deepEqual(cells.map((c) => [c.id, c.dir, c.steps]), [['base/seed-1', 'base/seed-1', 1], ['grpo/seed-1', 'grpo/seed-1', 2]]);
-  assert.deepEqual(cells[1]!.args, ['--method', 'grpo', '--seed', '1', '--steps', '2', '--prompts', '2', '--samples', '2', '--eval-schedule', 'every:1', '--eval-items', '2', '--train-items', '4']);
+  assert.deepEqual(trainArgs(cells[1]!), ['--method', 'grpo', '--seed', '1', '--steps', '2', '--prompts', '2', '--samples', '2', '--eval-schedule', 'every:1', '--eval-items', '2', '--train-items', '4']);
   for (const c of cells) {
     const cell = readJson(join(out, c.dir, 'cell.json'));
     assert.equal(cell['state'], 'done');
@@ -103,6 +104,23 @@ test('sweep: a cell whose train refuses to start is marked failed with the error
   const status = runCli(['sweep', '--status', '--out', out]);
   assert.match(status.stdout, /^grpo-taken {2}failed 0\/2$/m);
   assert.ok(status.stdout.includes(`\nfailed grpo-taken/seed-1: ${why}\n`), status.stdout);
+});
+
+test('sweep: every tensor flag reaches every cell, --threads included; cell.json records the config the cell resolves and its run.json ran it', () => {
+  const { config, out } = setup(`name: threads\nmethods: [grpo]\nseeds: [1]\n${TINY}\n`);
+  const jobs = runCli(['sweep', config, '--out', out, '--print-jobs', '--backend', 'wasm', '--threads', '2']);
+  assert.equal(jobs.code, 0, jobs.stderr);
+  assert.match(jobs.stdout, /--quiet train --backend wasm --threads 2 --method grpo --seed 1 /);
+  const r = runCli(['sweep', config, '--out', out, '--backend', 'wasm', '--threads', '2', '--no-report']);
+  assert.equal(r.code, 0, r.stderr);
+  const dir = join(out, 'grpo', 'seed-1');
+  const run = readJson(join(dir, 'run.json')) as { config: Record<string, unknown>; backend: { name: string; threadCount: number } };
+  assert.deepEqual([run.backend.name, run.backend.threadCount], ['wasm', 2], 'the cell ran on two threads');
+  const cell = readJson(join(dir, 'cell.json')) as { config: Record<string, unknown>; tensor: Record<string, unknown> };
+  assert.deepEqual(cell.tensor, { backend: 'wasm', attentionKernel: 'conv', matmul: 'xnnpack', threads: 2 });
+  assert.equal(cell.config['lr'], 3e-5, "grpo's recommended rate, as train --method grpo resolves it");
+  assert.equal(cell.config['out'], dir);
+  for (const [k, v] of Object.entries(cell.config)) assert.deepEqual(run.config[k], v, `run.json's ${k} is the cell's`);
 });
 
 test('sweep: a second sweep on a folder in use refuses, naming the holder; --print-jobs and --dry-run write nothing', () => {

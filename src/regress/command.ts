@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { provenance } from '../provenance.ts';
 import { formatDuration } from '../progress.ts';
+import { parseBackendName } from '../backend.ts';
 import { runSweep } from '../sweep/command.ts';
 import { expandRows, trains, type SweepConfig } from '../sweep/config.ts';
 import { readSweepFile } from '../sweep/state.ts';
@@ -67,7 +68,7 @@ async function runBaselineSweep(b: Baseline, seeds: number[], dir: string, a: Re
       status: false,
       report: false,
       quiet: a.quiet,
-      cell: { backend: b.backend },
+      cell: { backend: parseBackendName(b.backend) },
     });
     return code;
   } catch (e) {

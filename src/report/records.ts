@@ -38,10 +38,12 @@ export const DYNAMICS_KEYS = [
 const DYNAMICS_SET: ReadonlySet<string> = new Set(DYNAMICS_KEYS);
 
 /**
- * A cell as the sweep lists it (sweep.json `cells[]`: src/sweep/cells.ts), or as inferred from a run folder; `args`
- * (train's flags) give the configured steps when run.json is missing.
+ * A cell as the sweep lists it (sweep.json `cells[]`: src/sweep/cells.ts), or as inferred from a run folder; its
+ * `steps` (or, in records of older versions, the `--steps` of its train arguments `args`) give the configured steps
+ * when run.json is missing.
  */
 type CellSpec = Pick<SweepCell, 'id' | 'row' | 'method' | 'override' | 'seed' | 'dir'> & {
+  steps?: number;
   args?: readonly string[];
   /** A run of the same method, settings and seed as the cell with this id: named, not reported twice. */
   duplicateOf?: string;
@@ -84,7 +86,8 @@ function sweepCells(file: string): { name: string; cells: CellSpec[] } {
       throw new DataError(`${file}: cells[${i}] lacks one of id, row, method, seed, dir`);
     const override = typeof c['override'] === 'string' ? c['override'] : null;
     const args = Array.isArray(c['args']) ? c['args'].map(String) : undefined;
-    return { id: c['id'], row: c['row'], method: c['method'], override, seed: c['seed'], dir: c['dir'], ...(args ? { args } : {}) };
+    const steps = typeof c['steps'] === 'number' ? c['steps'] : undefined;
+    return { id: c['id'], row: c['row'], method: c['method'], override, seed: c['seed'], dir: c['dir'], ...(steps !== undefined ? { steps } : {}), ...(args ? { args } : {}) };
   });
   return { name: typeof raw['name'] === 'string' ? raw['name'] : basename(resolve(file, '..')), cells };
 }
@@ -256,9 +259,10 @@ function groupedCells(root: string, rels: readonly string[]): CellSpec[] {
   return cells;
 }
 
-/** The configured steps: run.json's, else the `--steps` of the cell's command line, else 0 (unknown). */
+/** The configured steps: run.json's, else sweep.json's, else the `--steps` of the cell's command line, else 0 (unknown). */
 function configuredSteps(cfg: Record<string, unknown> | null, spec: CellSpec): number {
   if (typeof cfg?.['steps'] === 'number') return cfg['steps'];
+  if (spec.steps !== undefined) return spec.steps;
   const i = spec.args?.indexOf('--steps') ?? -1;
   const v = i >= 0 ? Number(spec.args![i + 1]) : NaN;
   return Number.isFinite(v) ? v : 0;

@@ -89,12 +89,11 @@ export function writeSyntheticSweep(dir: string, opts: SyntheticSweepOptions = {
   const items = opts.items ?? 20;
   ensureDir(dir);
 
-  type Cell = Pick<SweepCell, 'id' | 'row' | 'method' | 'override' | 'seed' | 'dir' | 'args'> & { state: 'done' | 'failed' | 'running' };
+  type Cell = Pick<SweepCell, 'id' | 'row' | 'method' | 'override' | 'seed' | 'dir' | 'steps' | 'settings' | 'methodOptions'> & { state: 'done' | 'failed' | 'running' };
   const cells: Cell[] = [];
   const add = (method: string, override: string | null, seed: number, state: Cell['state'] = 'done', cellSteps = steps): void => {
     const row = override ? `${method}-${override}` : method;
-    const args = ['--method', method, '--seed', String(seed), '--steps', String(cellSteps)];
-    cells.push({ id: `${row}/seed-${seed}`, row, method, override, seed, dir: `${row}/seed-${seed}`, args, state });
+    cells.push({ id: `${row}/seed-${seed}`, row, method, override, seed, dir: `${row}/seed-${seed}`, steps: cellSteps, settings: { seed, steps: cellSteps }, methodOptions: {}, state });
   };
   add('base', null, seeds[0]!, 'done', 1);
   for (const m of methods) for (const s of seeds) add(m, null, s);

@@ -1,15 +1,18 @@
 // A sweep config's rows (config.ts expandRows) expanded into cells, a row and a seed each: every cell is
 // an ordinary `rlsd-bench train` run in `<row>/seed-<n>`. The base row is one cell: `train --method base --steps 1`
 // makes no update, and its step-0 evaluation is the base row of every table. The expansion is a pure function of
-// the config, so the local executor, shards and Slurm array tasks all agree on which index is which cell.
+// the config, so the local executor, shards and Slurm array tasks all agree on which index is which cell. A cell
+// carries its settings as data (TrainConfig fields); the library resolves its whole config from them
+// (resolveTrainConfig, recorded in cell.json when it starts), and its train command line is their rendering.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
-import { DEFAULT_TRAIN, TRAIN_OPTIONS } from '../train/config.ts';
+import { DEFAULT_TRAIN, TRAIN_OPTIONS, type TrainRequest, type TrainSettings } from '../train/config.ts';
 import { parseEvalSchedule } from '../train/evaluate.ts';
 import { readJsonl } from '../util/jsonl.ts';
-import { expandRows, sortTrain, trains, type SweepConfig, type TrainValue } from './config.ts';
+import { flagArgs } from '../util/options.ts';
+import { expandRows, trains, type SweepConfig, type TrainValue } from './config.ts';
 
 /** One cell as sweep.json records it (docs: the sweep/report contract). */
 export interface SweepCell {
@@ -24,20 +27,32 @@ export interface SweepCell {
   dir: string;
   /** Configured training steps (1 for the base cell): the cell is done when summary.json's last step is this. */
   steps: number;
-  /** train's arguments without --base, --out, --backend and --quiet (those come from the sweep and its flags). */
-  args: string[];
+  /** The train settings the config gives the cell, by TrainConfig field (its seed, and the base cell's one step, included). */
+  settings: Partial<TrainSettings>;
+  /** The method options the config gives it, in their canonical form. */
+  methodOptions: Record<string, OptionValue>;
 }
 
-/** A row's train flags and method options as train's command-line arguments (booleans as --x / --no-x). */
-export function trainArgs(train: Record<string, TrainValue>, opt: Record<string, OptionValue>): string[] {
-  const args: string[] = [];
-  for (const o of TRAIN_OPTIONS) {
-    const v = train[o.flag];
-    if (v === undefined) continue;
-    if (typeof v === 'boolean') args.push(v ? `--${o.flag}` : `--no-${o.flag}`);
-    else args.push(`--${o.flag}`, String(v));
-  }
-  for (const k of Object.keys(opt).sort()) args.push('--opt', `${k}=${String(opt[k])}`);
+/** A row's train flags (by their long name, as a config writes them) as TrainConfig fields. */
+export function settingsOf(train: Record<string, TrainValue>): Partial<TrainSettings> {
+  const out: Record<string, TrainValue> = {};
+  for (const o of TRAIN_OPTIONS) if (train[o.flag] !== undefined) out[o.field] = train[o.flag]!;
+  return out as Partial<TrainSettings>;
+}
+
+/** What a cell asks of the library (resolveTrainConfig): its method, options and settings, the sweep's base, its folder. */
+export function cellRequest(base: string, dir: string, cell: SweepCell): TrainRequest {
+  return { method: cell.method, methodOptions: cell.methodOptions, base, out: join(dir, cell.dir), settings: cell.settings, quiet: true };
+}
+
+/**
+ * A cell's train arguments without --base, --out and the tensor flags (those come from the sweep): its method and
+ * seed, its settings in TRAIN_OPTIONS order (booleans as --x / --no-x), its method options.
+ */
+export function trainArgs(cell: Pick<SweepCell, 'method' | 'settings' | 'methodOptions'>): string[] {
+  const { seed, ...rest } = cell.settings;
+  const args = ['--method', cell.method, ...(seed !== undefined ? ['--seed', String(seed)] : []), ...flagArgs(TRAIN_OPTIONS, rest)];
+  for (const k of Object.keys(cell.methodOptions).sort()) args.push('--opt', `${k}=${String(cell.methodOptions[k])}`);
   return args;
 }
 
@@ -50,20 +65,14 @@ export function expandCells(cfg: SweepConfig, file = 'sweep config'): SweepCell[
   for (const r of expandRows(cfg, file)) {
     // A method that makes no update gives the same numbers for every seed: one cell, one step.
     const once = !trains(r.method);
-    const steps = once ? 1 : Number(r.train['steps'] ?? DEFAULT_TRAIN.steps);
-    const train = once ? sortTrain({ ...r.train, steps: 1 }) : r.train;
+    const rowSettings = settingsOf(once ? { ...r.train, steps: 1 } : r.train);
+    const steps = rowSettings.steps ?? DEFAULT_TRAIN.steps;
     for (const seed of once ? cfg.seeds.slice(0, 1) : cfg.seeds) {
       const id = `${r.row}/seed-${seed}`;
-      cells.push({ index: cells.length, id, row: r.row, method: r.method, override: r.override, seed, dir: id, steps, args: ['--method', r.method, '--seed', String(seed), ...trainArgs(train, r.opt)] });
+      cells.push({ index: cells.length, id, row: r.row, method: r.method, override: r.override, seed, dir: id, steps, settings: { seed, ...rowSettings }, methodOptions: { ...r.opt } });
     }
   }
   return cells;
-}
-
-/** The value of `--flag` in a cell's args (they are written by trainArgs: flag, value pairs). */
-export function argValue(args: readonly string[], flag: string): string | undefined {
-  const i = args.indexOf(`--${flag}`);
-  return i >= 0 ? args[i + 1] : undefined;
 }
 
 /**
@@ -84,12 +93,17 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+/** A cell's settings with train's defaults for those its config leaves out (none of them depends on the base). */
+function cellSettings(cell: SweepCell): TrainSettings {
+  return { ...DEFAULT_TRAIN, ...cell.settings };
+}
+
 /** A cell's batch and evaluation size relative to COST's defaults. */
 function workScale(cell: SweepCell): { batch: number; items: number } {
-  const num = (flag: string, dflt: number): number => Number(argValue(cell.args, flag) ?? dflt);
+  const s = cellSettings(cell);
   return {
-    batch: (num('prompts', DEFAULT_TRAIN.promptsPerStep) * num('samples', DEFAULT_TRAIN.samplesPerPrompt)) / (DEFAULT_TRAIN.promptsPerStep * DEFAULT_TRAIN.samplesPerPrompt),
-    items: num('eval-items', DEFAULT_TRAIN.evalPerBenchmark) / DEFAULT_TRAIN.evalPerBenchmark,
+    batch: (s.promptsPerStep * s.samplesPerPrompt) / (DEFAULT_TRAIN.promptsPerStep * DEFAULT_TRAIN.samplesPerPrompt),
+    items: s.evalPerBenchmark / DEFAULT_TRAIN.evalPerBenchmark,
   };
 }
 
@@ -164,17 +178,10 @@ const teacherOf = new Map<string, boolean>();
 export function hasTeacher(cell: SweepCell): boolean {
   const m = getMethod(cell.method);
   if (!m.trains) return false;
-  const key = `${cell.method} ${cell.args.filter((_, i) => cell.args[i - 1] === '--opt').join(' ')}`;
+  const key = `${cell.method} ${JSON.stringify(cell.methodOptions)}`;
   const known = teacherOf.get(key);
   if (known !== undefined) return known;
-  const opt: Record<string, string> = {};
-  cell.args.forEach((a, i) => {
-    if (a === '--opt') {
-      const kv = cell.args[i + 1]!;
-      opt[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
-    }
-  });
-  const teacher = m.teacherContext(resolveMethodConfig(m, opt)) !== null;
+  const teacher = m.teacherContext(resolveMethodConfig(m, cell.methodOptions)) !== null;
   teacherOf.set(key, teacher);
   return teacher;
 }
@@ -182,7 +189,7 @@ export function hasTeacher(cell: SweepCell): boolean {
 /** A cell's expected run time in seconds (for ordering the longest first, and a first ETA before any step ends). */
 export function estimateCellSeconds(cell: SweepCell, cost: Omit<CellCost, 'from'> = COST): number {
   const { batch, items } = workScale(cell);
-  const evals = evaluationCount(argValue(cell.args, 'eval-schedule') ?? DEFAULT_TRAIN.evalSchedule, cell.steps);
+  const evals = evaluationCount(cellSettings(cell).evalSchedule, cell.steps);
   const step = getMethod(cell.method).trains ? (hasTeacher(cell) ? cost.teacherStepS : cost.stepS) * batch : 0;
   return cost.startS + cell.steps * step + evals * cost.evalS * items;
 }

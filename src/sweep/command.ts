@@ -1,25 +1,23 @@
 // `rlsd-bench sweep`: a config (a file or a preset) expanded into cells (cells.ts), recorded in DIR/sweep.json
-// (state.ts), run by the local executor (local.ts) or a shard of it, then the report (src/report). The builder is
-// registered in src/commands.ts; flags are checked here, before anything is written.
+// (state.ts), run by an executor (executor.ts: the local pool or a shard of it, local.ts; Slurm, slurm.ts; the
+// registry, executors.ts), then the report (src/report). The builder is registered in src/commands.ts; flags are
+// checked here, before anything is written.
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { BACKENDS } from '../backend.ts';
-import { ATTENTION_KERNELS } from '../model/ops.ts';
-import { MATMUL_KERNELS } from '../model/blas.ts';
+import { TENSOR_OPTIONS, type TensorSettings } from '../backend.ts';
 import { weightsSha256 } from '../checkpoint.ts';
-import { formatDuration } from '../progress.ts';
-import { writeReport } from '../report/command.ts';
-import { LockError, TrainingError, UsageError } from '../util/errors.ts';
-import { lockDir, type Lock } from '../util/lock.ts';
+import { UsageError } from '../util/errors.ts';
 import { choice, num } from '../util/flags.ts';
-import { calibrateCost, estimateCellSeconds, estimateMakespan, type SweepCell } from './cells.ts';
+import { flagOptions, readFlags, readGivenFlags, type FlagOption } from '../util/options.ts';
+import type { SweepCell } from './cells.ts';
 import { checkSweepConfig, configFolder, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
-import { cellCommand, runCells, shellLine, type CellCommandOptions } from './local.ts';
+import type { ConfigSource, Executor } from './executor.ts';
+import { EXECUTORS, executorNames, getExecutor } from './executors.ts';
+import { cellCommand, shardExecutor, shellLine } from './local.ts';
 import { describePreset, presetFile, presetNames, readPreset } from './presets.ts';
-import { runSlurmSweep, type SlurmFlags } from './slurm.ts';
-import { cellHolder, cellView, checkSameSweep, openSweep, planSweep, readSweepFile, statusText, SWEEP_FILE, type SweepFile } from './state.ts';
+import { checkSameSweep, planSweep, readSweepFile, statusText, SWEEP_FILE } from './state.ts';
 
 /** `i/n`: the cells whose index % n == i (0-based), for array runners (Kubernetes Indexed Jobs: JOB_COMPLETION_INDEX). */
 export function parseShard(raw: string): { index: number; count: number } {
@@ -53,38 +51,23 @@ function chooseConfig(file: string | undefined, preset: string | undefined, dir:
   throw new UsageError(`give a config file or --preset (${presetNames().join(', ')}); ${dir} holds no ${SWEEP_FILE} to resume`);
 }
 
-/**
- * The sweep folder's lock. Shards of one sweep share the folder: each holds the lock only while it writes or checks
- * sweep.json, and waits (up to a minute) while another shard holds it; a whole local sweep holds it throughout.
- */
-async function takeLock(dir: string, shard: boolean): Promise<Lock> {
-  const command = shard ? 'sweep --shard' : 'sweep';
-  for (let waited = 0; ; waited += 200) {
-    try {
-      return lockDir(dir, command);
-    } catch (e) {
-      const h = cellHolder(dir);
-      if (!(e instanceof LockError) || !shard || h?.command !== 'sweep --shard' || waited > 60_000) throw e;
-      await new Promise((res) => setTimeout(res, 200));
-    }
-  }
-}
-
 export interface SweepArgs {
   config?: string;
   preset?: string;
   out?: string;
   workers: number;
-  executor: 'local' | 'slurm';
+  /** An executor's name (executors.ts); with a shard, 'local'. */
+  executor: string;
   dryRun: boolean;
   shard: { index: number; count: number } | null;
   printJobs: boolean;
   status: boolean;
   report: boolean;
   quiet: boolean;
-  cell: CellCommandOptions;
-  /** --executor slurm: --partition, --time, --cpus, --wait (src/sweep/slurm.ts). */
-  slurm?: SlurmFlags;
+  /** The tensor flags given for every cell (train's defaults for the others). */
+  cell: Partial<TensorSettings>;
+  /** The values of the executor's own flags (Slurm's --partition, --time, --cpus, --wait), by field. */
+  executorOptions?: Record<string, unknown>;
 }
 
 /** The sweep command without yargs (tests and scripts call it directly); returns the exit code. */
@@ -115,69 +98,27 @@ export async function runSweep(a: SweepArgs): Promise<number> {
     for (const c of cells) process.stdout.write(`${c.index}\t${c.id}\t${shellLine(cellCommand(planned, dir, c, a.cell))}\n`);
     return 0;
   }
-  // --executor slurm (src/sweep/slurm.ts): sweep.json, DIR/slurm/sweep.sbatch (one array task per cell), sbatch.
-  if (a.executor === 'slurm') {
-    if (a.shard) throw new UsageError('--shard runs cells in this process; it does not combine with --executor slurm (whose array tasks are the shards)');
-    const source = a.config !== undefined ? { file: a.config } : a.preset !== undefined ? { preset: a.preset } : { stored: true as const };
-    return runSlurmSweep({ planned, dir, source, flags: a.slurm ?? { wait: false }, dryRun: a.dryRun, report: a.report, quiet: a.quiet, cell: a.cell });
-  }
-  if (a.dryRun) {
-    // Measured here when the folder has finished cells; else the built-in figures.
-    const cost = calibrateCost(dir, planned.cells);
-    const seconds = new Map(cells.map((c) => [c.id, estimateCellSeconds(c, cost)]));
-    const order = [...cells].sort((x, y) => seconds.get(y.id)! - seconds.get(x.id)! || x.index - y.index);
-    let total = 0;
-    for (const [i, c] of order.entries()) {
-      total += seconds.get(c.id)!;
-      process.stdout.write(`${c.index}\t${c.id}\t~${formatDuration(seconds.get(c.id)!)}\t${shellLine(cellCommand(planned, dir, c, a.cell))}\n`);
-      // Let Ctrl-C's handler run during a long listing.
-      if (i % 256 === 255) await new Promise((res) => setImmediate(res));
-    }
-    const wall = estimateMakespan([...seconds.values()], a.workers);
-    process.stdout.write(`${cells.length} cells, ~${formatDuration(total)} of cell time, ~${formatDuration(wall)} with ${a.workers} workers (${cost.from > 0 ? `estimate from the step times of ${cost.from} finished cell${cost.from === 1 ? '' : 's'} here` : 'estimate'}; nothing was run)\n`);
-    return 0;
-  }
-
-  const lock = await takeLock(dir, a.shard !== null);
-  let sweep: SweepFile;
-  try {
-    sweep = openSweep(dir, planned);
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
-  if (a.shard) lock.release(); // shards share the folder; each cell is locked by its own train process
-  try {
-    const mine = shardCells(sweep.cells, a.shard);
-    const executor = a.shard ? (process.env['SLURM_JOB_ID'] ? 'slurm' : 'shard') : 'local';
-    const t0 = performance.now();
-    const res = await runCells(sweep, dir, mine, { ...a.cell, workers: a.workers, executor, quiet: a.quiet });
-    const views = sweep.cells.map((c) => cellView(dir, c));
-    const doneAll = views.filter((v) => v.status === 'done').length;
-    const failed = mine.filter((c) => res.outcomes.get(c.id)?.outcome === 'failed');
-    const what = a.shard ? `shard ${a.shard.index}/${a.shard.count} (${mine.length} cells)` : `${sweep.cells.length} cells`;
-    if (res.interrupted) {
-      process.stderr.write(
-        `rlsd-bench: interrupted (${res.interrupted}) — ${doneAll} of ${sweep.cells.length} cells done; rerun the same command to resume (finished cells are kept, the others continue from their last checkpoint)\n`,
-      );
-      return res.interrupted === 'SIGINT' ? 130 : 143;
-    }
-    process.stdout.write(`sweep ${sweep.name}: ${what} — ${doneAll} of ${sweep.cells.length} done, ${failed.length} failed this run, ${formatDuration((performance.now() - t0) / 1000)} → ${dir}\n`);
-    if (a.shard === null && a.report && views.some((v) => v.status === 'done')) {
-      const rep = await writeReport(dir);
-      process.stdout.write(`${rep.summary}\nreport → ${rep.out}\n`);
-    }
-    if (failed.length > 0) {
-      const first = failed[0]!;
-      throw new TrainingError(
-        `${failed.length} of ${mine.length} cells failed (${first.id}: ${res.outcomes.get(first.id)!.error}${failed.length > 1 ? '; …' : ''}); see ${join(dir, first.dir, 'train.log')} and \`rlsd-bench sweep --status ${dir}\` — rerun the same command to retry them (finished cells are kept)`,
-      );
-    }
-    return 0;
-  } finally {
-    if (!a.shard) lock.release();
-  }
+  if (a.shard && a.executor !== 'local')
+    throw new UsageError(`--shard runs cells in this process; it does not combine with --executor ${a.executor} (whose array tasks are the shards)`);
+  const executor: Executor = a.shard ? shardExecutor(a.shard) : getExecutor(a.executor);
+  const source: ConfigSource = a.config !== undefined ? { file: a.config } : a.preset !== undefined ? { preset: a.preset } : { stored: true };
+  const run = { planned, dir, cells, tensor: a.cell, source, workers: a.workers, report: a.report, quiet: a.quiet, options: a.executorOptions ?? {} };
+  return a.dryRun ? executor.dryRun(run) : executor.run(run);
 }
+
+/** The flags of an executor, in its name (for the refusal of one given to another executor). */
+function executorFlags(): { executor: Executor; flag: FlagOption<Record<string, unknown>> }[] {
+  return EXECUTORS.flatMap((executor) => (executor.flags ?? []).map((flag) => ({ executor, flag })));
+}
+
+/** Every cell's tensor flags: train's (src/backend.ts TENSOR_OPTIONS); one not given is left to train's default. */
+const CELL_TENSOR_OPTIONS: readonly FlagOption<Partial<TensorSettings>>[] = TENSOR_OPTIONS.map((o) => ({
+  field: o.field,
+  flag: o.flag,
+  default: undefined,
+  rule: o.rule,
+  help: `${o.help}; for every cell (unset: train's, ${o.shownDefault ?? String(o.default)})`,
+}));
 
 const EXAMPLE = `A config (YAML or JSON; every key but methods and seeds optional):
   name: quick                       # default: the file's name (quick.yaml → quick)
@@ -202,25 +143,21 @@ export const sweepCommand = (cli: Argv): Argv =>
         .option('preset', { type: 'string', describe: `a config shipped with rlsd-bench: ${presetNames().join(' | ')}` })
         .option('out', { type: 'string', describe: 'the sweep folder (sweep.json, one train run folder per cell <row>/seed-<n>, report/)' })
         .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: `${availableParallelism()} (the cores here)`, describe: 'cells run at once (a cell uses one core; a self-teacher method a second when free)' })
-        .option('executor', { type: 'string', default: 'local', describe: 'local (worker processes on this machine) | slurm (one sbatch array task per cell)' })
+        .option('executor', { type: 'string', default: 'local', describe: EXECUTORS.map((e) => `${e.name} (${e.describe})`).join(' | ') })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print the cells in run order with estimated times and commands (slurm: the batch script); run nothing' })
         .option('shard', { type: 'string', describe: 'run only the cells with index % n == i (i/n, 0-based; e.g. "$JOB_COMPLETION_INDEX/8" in a Kubernetes Indexed Job); no report' })
         .option('print-jobs', { type: 'boolean', default: false, describe: "print one line per cell (index, id, the exact train command) and exit" })
         .option('status', { type: 'boolean', default: false, describe: "print the grid with each cell's state and step and exit (`sweep --status DIR`; takes no lock)" })
         .option('report', { type: 'boolean', default: true, describe: 'write the report (src/report) when the cells are done; --no-report: skip it' })
-        .option('backend', { type: 'string', describe: `tensor backend of every cell (${BACKENDS.join(' | ')}; train's default: auto)` })
-        .option('attention-kernel', { type: 'string', describe: `attention kernel of every cell on WASM (${ATTENTION_KERNELS.join(' | ')}; train's default)` })
-        .option('matmul', { type: 'string', describe: `what computes every cell's products on WASM (${MATMUL_KERNELS.join(' | ')}; train's default: xnnpack)` })
-        .option('partition', { type: 'string', describe: 'slurm: partition' })
-        .option('time', { type: 'string', describe: 'slurm: time limit per cell (e.g. 02:00:00)' })
-        .option('cpus', { type: 'number', describe: 'slurm: CPUs per cell' })
-        .option('wait', { type: 'boolean', default: false, describe: 'slurm: follow the submitted array until it ends, then write the report' })
+        .options(flagOptions(CELL_TENSOR_OPTIONS))
+        .options(flagOptions(executorFlags().map(({ flag }) => flag)))
         .epilogue(`Presets (src/sweep/presets/*.yaml):\n${presetNames().map((p) => `  ${describePreset(p)}`).join('\n')}\n\n${EXAMPLE}`),
     async (argv) => {
-      const executor = choice('executor', argv.executor, ['local', 'slurm'] as const);
-      // Slurm's flags do nothing elsewhere: refused rather than silently ignored.
-      const slurmOnly = ['partition', 'time', 'cpus', 'wait'].filter((f) => (f === 'wait' ? Boolean(argv.wait) : argv[f] !== undefined));
-      if (executor !== 'slurm' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} applies to --executor slurm only (this sweep runs ${executor}ly)`);
+      const executor = choice('executor', argv.executor, executorNames);
+      // An executor's own flags do nothing elsewhere: refused rather than silently ignored.
+      const stray = executorFlags().find(({ executor: e, flag }) => e.name !== executor && argv[flag.flag] !== undefined && argv[flag.flag] !== flag.default);
+      if (stray) throw new UsageError(`--${stray.flag.flag} applies to --executor ${stray.executor.name} only (this sweep runs ${executor === 'local' ? 'locally' : `on ${executor}`})`);
+      const own = getExecutor(executor).flags ?? [];
       const code = await runSweep({
         ...(argv.config !== undefined ? { config: String(argv.config) } : {}),
         ...(argv.preset !== undefined ? { preset: String(argv.preset) } : {}),
@@ -233,17 +170,8 @@ export const sweepCommand = (cli: Argv): Argv =>
         status: Boolean(argv.status),
         report: Boolean(argv.report),
         quiet: Boolean(argv.quiet),
-        slurm: {
-          ...(argv.partition !== undefined ? { partition: String(argv.partition) } : {}),
-          ...(argv.time !== undefined ? { time: String(argv.time) } : {}),
-          ...(argv.cpus !== undefined ? { cpus: num('cpus', argv.cpus, { integer: true, min: 1, max: 4096 }) } : {}),
-          wait: Boolean(argv.wait),
-        },
-        cell: {
-          ...(argv.backend !== undefined ? { backend: choice('backend', argv.backend, BACKENDS) } : {}),
-          ...(argv['attention-kernel'] !== undefined ? { attentionKernel: choice('attention-kernel', argv['attention-kernel'], ATTENTION_KERNELS) } : {}),
-          ...(argv.matmul !== undefined ? { matmul: choice('matmul', argv.matmul, MATMUL_KERNELS) } : {}),
-        },
+        executorOptions: readFlags(own, argv),
+        cell: readGivenFlags(CELL_TENSOR_OPTIONS, argv),
       });
       if (code !== 0) process.exitCode = code;
     },

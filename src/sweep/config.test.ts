@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getMethod, methodNames, reportOrder } from '../../methods/index.ts';
-import { expandCells } from './cells.ts';
+import { expandCells, trainArgs } from './cells.ts';
 import { checkSweepConfig, expandRows, formatValue, parseSweepText, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
 import { parseShard, shardCells } from './command.ts';
 import { describePreset, presetNames, readPreset } from './presets.ts';
@@ -38,10 +38,10 @@ test('presets: smoke, quick and paper load, every registered method, and describ
   }
   const paper = expandCells(readPreset('paper'));
   assert.equal(paper.length, 1 + TRAINABLE * 3 + 3);
-  assert.deepEqual(paper.filter((c) => c.override !== null).map((c) => c.args.includes('--shuffle-rewards')), [true, true, true]);
+  assert.deepEqual(paper.filter((c) => c.override !== null).map((c) => trainArgs(c).includes('--shuffle-rewards')), [true, true, true]);
   const ablations = expandCells(readPreset('ablations'));
   assert.deepEqual(ablations.map((c) => c.row), ['rlsd', 'rlsd-lambdaDecaySteps=150', 'rlsd-teacher=frozen', 'rlsd-teacher=live', 'rlsd-privileged=reference', 'rlsd-negativeOnly=true']);
-  assert.deepEqual(ablations[0]!.args, paper.find((c) => c.id === 'rlsd/seed-1')!.args, "plain RLSD's seed 1 is the paper preset's run");
+  assert.deepEqual(trainArgs(ablations[0]!), trainArgs(paper.find((c) => c.id === 'rlsd/seed-1')!), "plain RLSD's seed 1 is the paper preset's run");
   const tuning = readPreset('tuning');
   assert.equal(tuning.train['eval-split'], 'validation', 'tuned on validation, never on the test split');
   assert.equal(expandCells(tuning).length, TRAINABLE * 3 + 2);
@@ -71,8 +71,8 @@ test('cells: the quick preset expands to a golden list of ids, folders and train
       [5, 'rlsd/seed-1', 'rlsd/seed-1', 50],
     ],
   );
-  assert.deepEqual(cells[0]!.args, ['--method', 'base', '--seed', '1', '--steps', '1', '--eval-schedule', '5@50,25', '--eval-items', '60']);
-  assert.deepEqual(cells[5]!.args, ['--method', 'rlsd', '--seed', '1', '--steps', '50', '--eval-schedule', '5@50,25', '--eval-items', '60']);
+  assert.deepEqual(trainArgs(cells[0]!), ['--method', 'base', '--seed', '1', '--steps', '1', '--eval-schedule', '5@50,25', '--eval-items', '60']);
+  assert.deepEqual(trainArgs(cells[5]!), ['--method', 'rlsd', '--seed', '1', '--steps', '50', '--eval-schedule', '5@50,25', '--eval-items', '60']);
 });
 
 test('cells: grid rows for every trainable method, overrides, method options, seeds; include_plain', () => {
@@ -101,9 +101,11 @@ overrides:
     ],
   );
   const byId = (id: string) => cells.find((c) => c.id === id)!;
-  assert.deepEqual(byId('rlsd-lr=3e-5/seed-2').args, ['--method', 'rlsd', '--seed', '2', '--steps', '10', '--lr', '0.00003', '--no-shuffle-rewards', '--opt', 'teacher=sync:10']);
-  assert.deepEqual(byId('rlsd-answer-ctx/seed-1').args, ['--method', 'rlsd', '--seed', '1', '--steps', '10', '--warmup', '2', '--no-shuffle-rewards', '--opt', 'privileged=reference', '--opt', 'teacher=sync:10']);
-  assert.deepEqual(byId('grpo-lr=1e-4/seed-1'), { index: 5, id: 'grpo-lr=1e-4/seed-1', row: 'grpo-lr=1e-4', method: 'grpo', override: 'lr=1e-4', seed: 1, dir: 'grpo-lr=1e-4/seed-1', steps: 10, args: ['--method', 'grpo', '--seed', '1', '--steps', '10', '--lr', '0.0001', '--no-shuffle-rewards'] });
+  assert.deepEqual(trainArgs(byId('rlsd-lr=3e-5/seed-2')), ['--method', 'rlsd', '--seed', '2', '--steps', '10', '--lr', '0.00003', '--no-shuffle-rewards', '--opt', 'teacher=sync:10']);
+  assert.deepEqual(trainArgs(byId('rlsd-answer-ctx/seed-1')), ['--method', 'rlsd', '--seed', '1', '--steps', '10', '--warmup', '2', '--no-shuffle-rewards', '--opt', 'privileged=reference', '--opt', 'teacher=sync:10']);
+  // A cell carries its settings as data, by TrainConfig field; its train arguments are their rendering.
+  assert.deepEqual(byId('grpo-lr=1e-4/seed-1'), { index: 5, id: 'grpo-lr=1e-4/seed-1', row: 'grpo-lr=1e-4', method: 'grpo', override: 'lr=1e-4', seed: 1, dir: 'grpo-lr=1e-4/seed-1', steps: 10, settings: { seed: 1, steps: 10, lr: 1e-4, shuffleRewards: false }, methodOptions: {} });
+  assert.deepEqual(trainArgs(byId('grpo-lr=1e-4/seed-1')), ['--method', 'grpo', '--seed', '1', '--steps', '10', '--lr', '0.0001', '--no-shuffle-rewards']);
   // Without the plain rows: base stays (the reference row), the grid rows remain.
   const noPlain = expandRows(check(`name: g\nmethods: [base, grpo]\nseeds: [1]\ngrid: { lr: [3e-5] }\ninclude_plain: false\n`), 'g');
   assert.deepEqual(noPlain.map((r) => r.row), ['base', 'grpo-lr=3e-5']);

@@ -1,49 +1,46 @@
 // The local executor: a pool of worker slots, each running one cell at a time as a child process
 // `node bin/rlsd-bench.mjs --quiet train … --out DIR/<cell>`, so a crash (or a NaN stop, or a bad flag) ends that
-// cell only, and every cell is an ordinary train run that resumes from its own last checkpoint. The same
-// functions run one cell of a shard or a Slurm array task (runCells with that one cell).
+// cell only, and every cell is an ordinary train run that resumes from its own last checkpoint. The shard executor
+// (`--shard i/n`) is the same pool over the cells whose index % n == i, sharing the folder with the other shards; a
+// Slurm array task is one (slurm.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { resolveTensorSettings, TENSOR_OPTIONS, type TensorSettings } from '../backend.ts';
 import { packagePath } from '../paths.ts';
 import { formatDuration, pct, startProgress, type ProgressTask } from '../progress.ts';
+import { writeReport } from '../report/command.ts';
+import { resolveTrainConfig } from '../train/config.ts';
+import { LockError, TrainingError } from '../util/errors.ts';
 import { ensureDir } from '../util/fs.ts';
-import { estimateCellSeconds, type SweepCell } from './cells.ts';
-import { cellDone, cellHolder, lastMetrics, markCellEnded, markCellStarted, readCellFile, type Executor, type SweepFile } from './state.ts';
+import { lockDir, type Lock } from '../util/lock.ts';
+import { flagArgs } from '../util/options.ts';
+import { calibrateCost, cellRequest, estimateCellSeconds, estimateMakespan, trainArgs, type SweepCell } from './cells.ts';
+import type { Executor, SweepRun } from './executor.ts';
+import { cellDone, cellHolder, cellView, lastMetrics, markCellEnded, markCellStarted, openSweep, readCellFile, type CellFile, type ExecutorName, type SweepFile } from './state.ts';
 
 /** The launcher users run; cells run through it exactly as a user's own `rlsd-bench train` would. */
 export const BIN = packagePath('bin', 'rlsd-bench.mjs');
 
-/** How a cell's train process is started (the flags a sweep passes through to every cell). */
-export interface CellCommandOptions {
-  /** --backend for every cell (train's default, auto, when absent). */
-  backend?: string;
-  /** --attention-kernel for every cell (train's default when absent). */
-  attentionKernel?: string;
-  /** --matmul for every cell (train's default when absent). */
-  matmul?: string;
+/**
+ * The exact command of one cell: [node, bin/rlsd-bench.mjs, --quiet, train, the tensor flags given, the cell's
+ * arguments, --base, --out]. `dir` is the sweep folder as the process running the command sees it (absolute).
+ */
+export function cellCommand(sweep: SweepFile, dir: string, cell: SweepCell, tensor: Partial<TensorSettings> = {}): string[] {
+  return [process.execPath, BIN, '--quiet', 'train', ...flagArgs(TENSOR_OPTIONS, tensor), ...trainArgs(cell), '--base', sweep.base, '--out', join(dir, cell.dir)];
 }
 
 /**
- * The exact command of one cell: [node, bin/rlsd-bench.mjs, --quiet, train, …]. `dir` is the sweep folder as the
- * process running the command sees it (absolute).
+ * Records a cell's start in its cell.json (state.ts markCellStarted: the attempt, the executor, the base weights) with
+ * what its train will run, as the library resolves it from the cell's settings — the whole config and the tensor
+ * settings (its run.json then shows the same). Returns the record markCellEnded completes.
  */
-export function cellCommand(sweep: SweepFile, dir: string, cell: SweepCell, opts: CellCommandOptions = {}): string[] {
-  return [
-    process.execPath,
-    BIN,
-    '--quiet',
-    'train',
-    ...(opts.backend !== undefined ? ['--backend', opts.backend] : []),
-    ...(opts.attentionKernel !== undefined ? ['--attention-kernel', opts.attentionKernel] : []),
-    ...(opts.matmul !== undefined ? ['--matmul', opts.matmul] : []),
-    ...cell.args,
-    '--base',
-    sweep.base,
-    '--out',
-    join(dir, cell.dir),
-  ];
+export function startCell(sweep: SweepFile, dir: string, cell: SweepCell, executor: ExecutorName, tensor: Partial<TensorSettings>): CellFile {
+  const cellDir = join(dir, cell.dir);
+  ensureDir(cellDir);
+  const run = { config: resolveTrainConfig(cellRequest(sweep.base, dir, cell)).config, tensor: resolveTensorSettings(tensor) };
+  return markCellStarted(cellDir, executor, sweep.baseWeightsSha256, run);
 }
 
 /** A command as one shell line (single quotes where needed), for --print-jobs and logs. */
@@ -51,11 +48,13 @@ export function shellLine(argv: readonly string[]): string {
   return argv.map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-export interface RunOptions extends CellCommandOptions {
+export interface RunOptions {
+  /** The tensor flags given for every cell. */
+  tensor: Partial<TensorSettings>;
   /** Cells run at once. */
   workers: number;
   /** Recorded in each cell.json. */
-  executor: Executor;
+  executor: ExecutorName;
   /** No progress display and no per-cell lines. */
   quiet: boolean;
   /** Where progress and per-cell lines go (default stderr). */
@@ -168,8 +167,8 @@ export async function runCells(sweep: SweepFile, dir: string, cells: readonly Sw
       }
       if (stopping !== null) return;
       const from = stepOf(cell);
-      const started = markCellStarted(cellDir, opts.executor, sweep.baseWeightsSha256);
-      const argv = cellCommand(sweep, dir, cell, opts);
+      const started = startCell(sweep, dir, cell, opts.executor, opts.tensor);
+      const argv = cellCommand(sweep, dir, cell, opts.tensor);
       say(`${cell.id}: started${started.attempts > 1 ? ` (attempt ${started.attempts}${from > 0 ? `, resuming after step ${from}` : ''})` : ''}`);
       const t0 = performance.now();
       const log = openSync(join(cellDir, 'train.log'), 'a');
@@ -232,4 +231,104 @@ export async function runCells(sweep: SweepFile, dir: string, cells: readonly Sw
 /** One cell (a shard's or a Slurm array task's): runCells with that cell alone. */
 export async function runCell(sweep: SweepFile, dir: string, cell: SweepCell, opts: Omit<RunOptions, 'workers'>): Promise<RunResult> {
   return runCells(sweep, dir, [cell], { ...opts, workers: 1 });
+}
+
+/**
+ * The sweep folder's lock. Shards of one sweep share the folder: each holds the lock only while it writes or checks
+ * sweep.json, and waits (up to a minute) while another shard holds it; a whole local sweep holds it throughout.
+ */
+async function takeLock(dir: string, shard: boolean): Promise<Lock> {
+  const command = shard ? 'sweep --shard' : 'sweep';
+  for (let waited = 0; ; waited += 200) {
+    try {
+      return lockDir(dir, command);
+    } catch (e) {
+      const h = cellHolder(dir);
+      if (!(e instanceof LockError) || !shard || h?.command !== 'sweep --shard' || waited > 60_000) throw e;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+}
+
+/** --dry-run here: the cells in run order with their estimated times and commands, and the total; nothing is run. */
+async function printEstimate(run: SweepRun): Promise<number> {
+  // Measured here when the folder has finished cells; else the built-in figures.
+  const cost = calibrateCost(run.dir, run.planned.cells);
+  const seconds = new Map(run.cells.map((c) => [c.id, estimateCellSeconds(c, cost)]));
+  const order = [...run.cells].sort((x, y) => seconds.get(y.id)! - seconds.get(x.id)! || x.index - y.index);
+  let total = 0;
+  for (const [i, c] of order.entries()) {
+    total += seconds.get(c.id)!;
+    process.stdout.write(`${c.index}\t${c.id}\t~${formatDuration(seconds.get(c.id)!)}\t${shellLine(cellCommand(run.planned, run.dir, c, run.tensor))}\n`);
+    // Let Ctrl-C's handler run during a long listing.
+    if (i % 256 === 255) await new Promise((res) => setImmediate(res));
+  }
+  const wall = estimateMakespan([...seconds.values()], run.workers);
+  process.stdout.write(`${run.cells.length} cells, ~${formatDuration(total)} of cell time, ~${formatDuration(wall)} with ${run.workers} workers (${cost.from > 0 ? `estimate from the step times of ${cost.from} finished cell${cost.from === 1 ? '' : 's'} here` : 'estimate'}; nothing was run)\n`);
+  return 0;
+}
+
+/**
+ * Runs `run.cells` in this machine's pool: the whole sweep under the folder's lock, then the report; or one shard,
+ * which holds the lock only to open sweep.json (each cell is locked by its own train process) and writes no report.
+ */
+async function runHere(run: SweepRun, shard: { index: number; count: number } | null, executor: ExecutorName): Promise<number> {
+  const { dir } = run;
+  const lock = await takeLock(dir, shard !== null);
+  let sweep: SweepFile;
+  try {
+    sweep = openSweep(dir, run.planned);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  if (shard) lock.release();
+  try {
+    const wanted = new Set(run.cells.map((c) => c.index));
+    const mine = sweep.cells.filter((c) => wanted.has(c.index));
+    const t0 = performance.now();
+    const res = await runCells(sweep, dir, mine, { tensor: run.tensor, workers: run.workers, executor, quiet: run.quiet });
+    const views = sweep.cells.map((c) => cellView(dir, c));
+    const doneAll = views.filter((v) => v.status === 'done').length;
+    const failed = mine.filter((c) => res.outcomes.get(c.id)?.outcome === 'failed');
+    const what = shard ? `shard ${shard.index}/${shard.count} (${mine.length} cells)` : `${sweep.cells.length} cells`;
+    if (res.interrupted) {
+      process.stderr.write(
+        `rlsd-bench: interrupted (${res.interrupted}) — ${doneAll} of ${sweep.cells.length} cells done; rerun the same command to resume (finished cells are kept, the others continue from their last checkpoint)\n`,
+      );
+      return res.interrupted === 'SIGINT' ? 130 : 143;
+    }
+    process.stdout.write(`sweep ${sweep.name}: ${what} — ${doneAll} of ${sweep.cells.length} done, ${failed.length} failed this run, ${formatDuration((performance.now() - t0) / 1000)} → ${dir}\n`);
+    if (shard === null && run.report && views.some((v) => v.status === 'done')) {
+      const rep = await writeReport(dir);
+      process.stdout.write(`${rep.summary}\nreport → ${rep.out}\n`);
+    }
+    if (failed.length > 0) {
+      const first = failed[0]!;
+      throw new TrainingError(
+        `${failed.length} of ${mine.length} cells failed (${first.id}: ${res.outcomes.get(first.id)!.error}${failed.length > 1 ? '; …' : ''}); see ${join(dir, first.dir, 'train.log')} and \`rlsd-bench sweep --status ${dir}\` — rerun the same command to retry them (finished cells are kept)`,
+      );
+    }
+    return 0;
+  } finally {
+    if (!shard) lock.release();
+  }
+}
+
+/** Worker processes on this machine, the longest cells first (`--workers`). */
+export const localExecutor: Executor = {
+  name: 'local',
+  describe: 'worker processes on this machine',
+  dryRun: printEstimate,
+  run: (run) => runHere(run, null, 'local'),
+};
+
+/**
+ * The cells of one shard (`--shard i/n`: index % n == i) in this machine's pool, for array runners (Kubernetes Indexed
+ * Jobs, Slurm array tasks); `rlsd-bench report DIR` merges the shards afterwards.
+ */
+export function shardExecutor(shard: { index: number; count: number }): Executor {
+  // A Slurm array task is a shard; its cells record that Slurm ran them.
+  const name = process.env['SLURM_JOB_ID'] ? 'slurm' : 'shard';
+  return { name, describe: `shard ${shard.index}/${shard.count}`, dryRun: printEstimate, run: (run) => runHere(run, shard, name) };
 }

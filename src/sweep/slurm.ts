@@ -13,7 +13,10 @@ import { RlsdBenchError, TrainingError, UsageError } from '../util/errors.ts';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
 import { lockDir } from '../util/lock.ts';
 import { parseSweepText, SweepConfigError } from './config.ts';
-import { BIN, shellLine, type CellCommandOptions } from './local.ts';
+import { BIN, shellLine } from './local.ts';
+import type { ConfigSource, Executor, SweepRun } from './executor.ts';
+import { TENSOR_OPTIONS, type TensorSettings } from '../backend.ts';
+import { flagArgs, optionsOf, type FlagOption } from '../util/options.ts';
 import { presetFile } from './presets.ts';
 import { cellDone, cellView, lastMetrics, openSweep, type CellView, type SweepFile } from './state.ts';
 
@@ -41,7 +44,7 @@ export interface SlurmSettings {
   extra: string[];
 }
 
-/** The flags of `sweep --executor slurm` (registered in command.ts). */
+/** The flags of `sweep --executor slurm` (SLURM_FLAGS). */
 export interface SlurmFlags {
   partition?: string;
   time?: string;
@@ -49,6 +52,17 @@ export interface SlurmFlags {
   /** Poll until the array ends, then write the report. */
   wait: boolean;
 }
+
+const slurmOption = optionsOf<SlurmFlags>();
+const TEXT = { kind: 'text', syntax: 'a text', problem: () => null } as const;
+
+/** The flags only the Slurm executor takes (checked in full by resolveSlurmSettings). */
+export const SLURM_FLAGS: readonly FlagOption<SlurmFlags>[] = [
+  slurmOption({ field: 'partition', flag: 'partition', default: undefined, rule: TEXT, help: 'slurm: partition' }),
+  slurmOption({ field: 'time', flag: 'time', default: undefined, rule: TEXT, help: 'slurm: time limit per cell (e.g. 02:00:00)' }),
+  slurmOption({ field: 'cpus', flag: 'cpus', default: undefined, rule: { kind: 'number', integer: true, min: 1, max: 4096 }, help: 'slurm: CPUs per cell' }),
+  slurmOption({ field: 'wait', flag: 'wait', default: false, rule: { kind: 'boolean' }, help: 'slurm: follow the submitted array until it ends, then write the report' }),
+];
 
 /**
  * The `slurm:` section of a sweep config as a JSON Schema (the sweep schema includes it; its values do not change
@@ -134,10 +148,10 @@ export function arraySpec(indexes: readonly number[]): string {
 }
 
 /**
- * Where the shard command gets its config: the same file (absolute) or preset the submitting command was given, or
- * none when it was given none either (the shards then resume from DIR/sweep.json, as the submitting command did).
+ * The shard command gets its config as the submitting command did: the same file (absolute) or preset, or none (the
+ * shards then resume from DIR/sweep.json).
  */
-export type ConfigSource = { file: string } | { preset: string } | { stored: true };
+export type { ConfigSource };
 
 export interface SbatchInput {
   sweep: SweepFile;
@@ -149,7 +163,8 @@ export interface SbatchInput {
   settings: SlurmSettings;
   /** The working directory of the tasks (a config's relative `base` is read against it). */
   cwd: string;
-  cell?: CellCommandOptions;
+  /** The tensor flags given for every cell. */
+  cell?: Partial<TensorSettings>;
   /** The node binary and the launcher the tasks run (absolute: a batch job's PATH need not have node). */
   node?: string;
   bin?: string;
@@ -166,7 +181,7 @@ export function sbatchScript(p: SbatchInput): string {
   const s = p.settings;
   const logs = join(p.dir, SLURM_DIR, 'logs');
   const configArgs = 'file' in p.source ? [resolve(p.cwd, p.source.file)] : 'preset' in p.source ? ['--preset', p.source.preset] : [];
-  const cellFlags = [...(p.cell?.backend !== undefined ? ['--backend', p.cell.backend] : []), ...(p.cell?.attentionKernel !== undefined ? ['--attention-kernel', p.cell.attentionKernel] : []), ...(p.cell?.matmul !== undefined ? ['--matmul', p.cell.matmul] : [])];
+  const cellFlags = flagArgs(TENSOR_OPTIONS, p.cell ?? {});
   const head = shellLine([p.node ?? process.execPath, p.bin ?? BIN, 'sweep', ...configArgs, '--out', p.dir]);
   const wanted = new Set(p.indexes);
   return [
@@ -261,7 +276,7 @@ export interface SlurmSweepArgs {
   dryRun: boolean;
   report: boolean;
   quiet: boolean;
-  cell: CellCommandOptions;
+  cell: Partial<TensorSettings>;
   /** Seconds between two squeue polls under --wait (default: 2 s, growing to 30 s on long jobs). */
   pollSeconds?: number;
 }
@@ -402,4 +417,17 @@ async function finish(sweep: SweepFile, dir: string, jobId: string | null, a: Sl
     );
   }
   return 0;
+}
+
+/** One sbatch array task per cell, each a shard of one cell (`sweep … --shard i/N`) on a shared folder. */
+export const slurmExecutor: Executor = {
+  name: 'slurm',
+  describe: 'one sbatch array task per cell',
+  flags: SLURM_FLAGS as unknown as readonly FlagOption<Record<string, unknown>>[],
+  dryRun: (run) => runSlurmSweep(slurmArgs(run, true)),
+  run: (run) => runSlurmSweep(slurmArgs(run, false)),
+};
+
+function slurmArgs(run: SweepRun, dryRun: boolean): SlurmSweepArgs {
+  return { planned: run.planned, dir: run.dir, source: run.source, flags: { wait: false, ...(run.options as Partial<SlurmFlags>) }, dryRun, report: run.report, quiet: run.quiet, cell: run.tensor };
 }

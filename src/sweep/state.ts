@@ -1,11 +1,13 @@
 // What a sweep folder records (the sweep/report contract): DIR/sweep.json, written once and compared on every rerun,
-// and DIR/<row>/seed-<n>/cell.json, each cell's status. A cell is done only when its train process exited 0 and
+// and DIR/<row>/seed-<n>/cell.json, each cell's status and the config its train resolves. A cell is done only when its train process exited 0 and
 // summary.json's last evaluation is at the configured step; everything else (pending, running, stopped, failed)
 // runs again on the next sweep, and train resumes it from its last checkpoint.
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { TensorSettings } from '../backend.ts';
 import { provenance, type Provenance } from '../provenance.ts';
+import type { TrainConfig } from '../train/config.ts';
 import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
 import { pidAlive, writeJsonAtomic } from '../util/fs.ts';
 import { LOCK_NAME, type LockHolder } from '../util/lock.ts';
@@ -29,10 +31,18 @@ export interface SweepFile {
   provenance: Provenance;
 }
 
-export type Executor = 'local' | 'slurm' | 'shard';
+/** The executor that started a cell (executor.ts: 'local', 'shard', 'slurm', or one added since). */
+export type ExecutorName = string;
+
+/** What a cell runs, as the library resolves it when the cell starts (resolveTrainConfig, resolveTensorSettings). */
+export interface CellRun {
+  /** The whole train config (run.json's config holds the same values). */
+  config: TrainConfig;
+  tensor: TensorSettings;
+}
 
 /** DIR/<cell>/cell.json. */
-export interface CellFile {
+export interface CellFile extends Partial<CellRun> {
   state: 'running' | 'done' | 'failed';
   /** Why it failed, one line (train's `rlsd-bench: error:` message, or how the process ended). */
   error?: string;
@@ -42,7 +52,7 @@ export interface CellFile {
   /** Train processes started for this cell so far (a resume is one more). */
   attempts: number;
   host?: string;
-  executor: Executor;
+  executor: ExecutorName;
   /** sha256 of the base weights the cell's train process started from. */
   baseWeightsSha256?: string;
 }
@@ -226,11 +236,19 @@ export function cellView(dir: string, cell: SweepCell): CellView {
  * Records a cell's start (attempts counts every start, resumes included) with the base weights it starts from; a
  * cell begun from other weights is refused, naming both.
  */
-export function markCellStarted(cellDir: string, executor: Executor, baseWeightsSha256?: string): CellFile {
+export function markCellStarted(cellDir: string, executor: ExecutorName, baseWeightsSha256?: string, run?: CellRun): CellFile {
   const before = readCellFile(cellDir);
   if (before?.baseWeightsSha256 !== undefined && baseWeightsSha256 !== undefined && before.baseWeightsSha256 !== baseWeightsSha256)
     throw new UsageError(`${join(cellDir, CELL_FILE)}: the cell was started from base weights sha256 ${shortSha(before.baseWeightsSha256)}, the sweep's base now holds ${shortSha(baseWeightsSha256)}; move the cell away to run it again from this base`);
-  const rec: CellFile = { state: 'running', startedAt: new Date().toISOString(), attempts: (before?.attempts ?? 0) + 1, host: hostname(), executor, ...(baseWeightsSha256 !== undefined ? { baseWeightsSha256 } : {}) };
+  const rec: CellFile = {
+    state: 'running',
+    startedAt: new Date().toISOString(),
+    attempts: (before?.attempts ?? 0) + 1,
+    host: hostname(),
+    executor,
+    ...(baseWeightsSha256 !== undefined ? { baseWeightsSha256 } : {}),
+    ...(run ? { config: run.config, tensor: run.tensor } : {}),
+  };
   writeCellFile(cellDir, rec);
   return rec;
 }

@@ -1,10 +1,11 @@
 // resolveTrainConfig: the one place `train`, a sweep cell and the demo get a run's config from — the method's
-// recommended learning rate unless --lr is given, the base suite's response length, and the rules between settings.
+// recommended learning rate unless --lr is given, what follows from the base's suite, and the rules between settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getMethod, methods } from '../../methods/index.ts';
 import { TUNED_LR, UNTUNED_LR } from '../../methods/tuned-lr.ts';
 import { PACKAGE_BASE } from '../paths.ts';
+import { SUITE_FINAL_EVAL_ITEMS, SUITE_MAX_NEW_TOKENS } from '../../benchmarks/mini/types.ts';
 import { DEFAULT_TRAIN, resolveTrainConfig, TRAIN_OPTIONS } from './config.ts';
 
 const request = { base: PACKAGE_BASE, out: '/nowhere' };
@@ -26,13 +27,15 @@ test('resolveTrainConfig: lr is the method\'s recommended rate with its source, 
   assert.equal(resolveTrainConfig({ ...request, method: 'base' }).notice, null, 'base trains nothing: no notice');
 });
 
-test('resolveTrainConfig: every other setting is its declared default, max-new-tokens the base suite\'s, and the method options are checked', () => {
+test('resolveTrainConfig: every other setting is its declared default, the suite the base\'s (and with it max-new-tokens and the last evaluation\'s size), and the method options are checked', () => {
   const { config } = resolveTrainConfig({ ...request, method: 'rlsd', methodOptions: { teacher: 'sync:10' }, settings: { steps: 7 } });
-  for (const o of TRAIN_OPTIONS) if (!['steps', 'lr', 'maxNewTokens'].includes(o.field)) assert.deepEqual(config[o.field], o.default, o.flag);
+  for (const o of TRAIN_OPTIONS) if (!['steps', 'lr', 'maxNewTokens', 'finalEvalPerBenchmark'].includes(o.field)) assert.deepEqual(config[o.field], o.default, o.flag);
   assert.equal(config.steps, 7);
-  assert.equal(config.maxNewTokens, 32, "the committed base's suite, mini-1");
+  assert.equal(config.suite, 'mini-1', "the committed base's suite");
+  assert.equal(config.maxNewTokens, SUITE_MAX_NEW_TOKENS['mini-1']);
+  assert.equal(config.finalEvalPerBenchmark, SUITE_FINAL_EVAL_ITEMS['mini-1']);
   assert.deepEqual(config.methodOptions, { teacher: 'sync:10' });
-  assert.deepEqual(Object.keys(config), [...Object.keys(DEFAULT_TRAIN), 'lrSource', 'method', 'base', 'out'], 'the key order run.json records');
+  assert.deepEqual(Object.keys(config), [...Object.keys(DEFAULT_TRAIN), 'lrSource', 'method', 'base', 'out', 'suite'], 'the key order run.json records');
   assert.throws(() => resolveTrainConfig({ ...request, method: 'rlsd', methodOptions: { teacher: 'sync:0' } }), /option 'teacher' of method 'rlsd' must be/);
   assert.throws(() => resolveTrainConfig({ ...request, method: 'grpo', settings: { steps: 0 } }), /--steps must be an integer in \[1, 1000000\] \(got 0\)/);
   assert.ok(getMethod('grpo').trains);

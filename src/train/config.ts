@@ -204,9 +204,9 @@ export interface ResolvedTrainConfig {
 
 /**
  * The config a run trains with: the settings given over the defaults; `lr`, when not given, the method's
- * recommended rate (else UNTUNED_LR), with its source; `maxNewTokens`, when not given, the longest response of the
- * base's mini suite. The method options, every setting and the rules between them are checked first, in train's
- * words; the base is read only for its suite.
+ * recommended rate (else UNTUNED_LR), with its source; the base's mini suite, and from it `maxNewTokens`, when not
+ * given, its longest response, and the size of the last evaluation. The method options, every setting and the rules
+ * between them are checked first, in train's words; the base is read only for its suite.
  */
 export function resolveTrainConfig(req: TrainRequest): ResolvedTrainConfig {
   const method = getMethod(req.method);
@@ -218,6 +218,21 @@ export function resolveTrainConfig(req: TrainRequest): ResolvedTrainConfig {
   const config: TrainConfig = { ...DEFAULT_TRAIN, ...given, lr: lr.value, lrSource: lr.source, method: method.name, methodOptions, base: req.base, out: req.out, quiet: req.quiet ?? false };
   const problem = configProblem(TRAIN_OPTIONS, config, (o) => `--${o.flag}`) ?? trainRulesProblem(config);
   if (problem) throw new UsageError(problem);
-  if (given.maxNewTokens === undefined) config.maxNewTokens = SUITE_MAX_NEW_TOKENS[checkpointSuite(checkCheckpoint(req.base).info)];
-  return { config, notice: given.lr === undefined && method.trains ? untunedLrNotice(method) : null };
+  const suited = withSuite(config);
+  if (given.maxNewTokens === undefined) suited.maxNewTokens = SUITE_MAX_NEW_TOKENS[suited.suite];
+  return { config: suited, notice: given.lr === undefined && method.trains ? untunedLrNotice(method) : null };
+}
+
+/**
+ * The run's mini suite is its base's (a run on a deep-world base trains and evaluates on the deep world), and the
+ * size of its last evaluation follows from it (finalEvalItems). `train` applies it to every config it is given.
+ */
+export function withSuite(cfg: TrainConfig): TrainConfig & { suite: MiniSuite } {
+  const suite = checkpointSuite(checkCheckpoint(cfg.base).info);
+  return { ...cfg, suite, finalEvalPerBenchmark: finalEvalItems({ ...cfg, suite }) };
+}
+
+/** Held-out problems per benchmark of the last step's evaluation: --final-eval-items, else the suite's, never fewer than the curve's. */
+export function finalEvalItems(cfg: TrainConfig & { suite: MiniSuite }): number {
+  return Math.max(cfg.evalPerBenchmark, cfg.finalEvalPerBenchmark > 0 ? cfg.finalEvalPerBenchmark : SUITE_FINAL_EVAL_ITEMS[cfg.suite]);
 }

@@ -11,21 +11,20 @@ import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { Method, MethodConfig } from '../../methods/types.ts';
 import { formatTeacherRegime, type TeacherRegime } from '../../methods/teacher-regime.ts';
 import { backendInfo } from '../backend.ts';
-import { checkCheckpoint, checkpointSuite, loadCheckpoint, weightsSha256 } from '../checkpoint.ts';
+import { loadCheckpoint, weightsSha256 } from '../checkpoint.ts';
 import { disposeParams } from '../model/params.ts';
 import { Adam, type AdamConfig, DEFAULT_ADAM } from '../optim.ts';
 import { Policy } from '../policy.ts';
 import { provenance } from '../provenance.ts';
 import { LATEST_POINTER } from '../run-dir.ts';
 import { loadMiniTasks } from '../tasks.ts';
-import { SUITE_FINAL_EVAL_ITEMS, type MiniSuite } from '../../benchmarks/mini/types.ts';
 import { TeacherWorker, workerKernels } from '../teacher-worker.ts';
 import { setActivity, updateActivity, yieldToEvents } from '../util/activity.ts';
 import { TrainingError } from '../util/errors.ts';
 import { appendJsonLine, cleanCrashLitter, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
 import { lockDir } from '../util/lock.ts';
 import { hashString, Rng } from '../util/rng.ts';
-import { checkTrainConfig, type TrainConfig } from './config.ts';
+import { checkTrainConfig, finalEvalItems, withSuite, type TrainConfig } from './config.ts';
 import { baseIdentity, checkpointDue, chooseResumePoint, metricsLastStep, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
 import { evaluateTasks, evaluationDue, finalValMetrics, formatEvalSchedule, parseEvalSchedule, pruneItemVerdicts, valMetrics, writeItemVerdicts, type HeldOutAccuracy } from './evaluate.ts';
 import { currentNames, stepMetrics, timer } from './metrics.ts';
@@ -70,12 +69,6 @@ function longerRunRefusal(out: string, recorded: number, now: number, lastCheckp
     `To train on from its last checkpoint, start a new run from it: --base ${lastCheckpoint} --out <another folder> (a schedule and optimiser state of its own); ` +
     'to train one run in parts, give its whole length with --steps and stop early with --stop-after N; a run with --lr-schedule constant can be made longer'
   );
-}
-
-/** The run's mini suite is its base's (a run on a deep-world base trains and evaluates on the deep world). */
-export function withSuite(cfg: TrainConfig): TrainConfig & { suite: NonNullable<TrainConfig['suite']> } {
-  const suite = checkpointSuite(checkCheckpoint(cfg.base).info);
-  return { ...cfg, suite, finalEvalPerBenchmark: finalEvalItems({ ...cfg, suite }) };
 }
 
 export async function train(config: TrainConfig, progress?: ProgressSink): Promise<TrainResult> {
@@ -156,11 +149,6 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
 function evaluation(out: string, step: number, acc: HeldOutAccuracy): Record<string, number> {
   writeItemVerdicts(out, step, acc);
   return valMetrics(acc);
-}
-
-/** Held-out problems per benchmark of the last step's evaluation: --final-eval-items, else the suite's, never fewer than the curve's. */
-export function finalEvalItems(cfg: TrainConfig & { suite: MiniSuite }): number {
-  return Math.max(cfg.evalPerBenchmark, cfg.finalEvalPerBenchmark > 0 ? cfg.finalEvalPerBenchmark : SUITE_FINAL_EVAL_ITEMS[cfg.suite]);
 }
 
 /**

@@ -96,6 +96,13 @@ export function readFlags<C>(table: readonly FlagOption<C>[], argv: Record<strin
   return out as Partial<C>;
 }
 
+/** The flags of a table given in argv (the others absent, whatever their default), each checked by its rule. */
+export function readGivenFlags<C>(table: readonly FlagOption<C>[], argv: Record<string, unknown>): Partial<C> {
+  const out: Record<string, unknown> = {};
+  for (const o of table) if (argv[o.flag] !== undefined) out[o.field] = readFlag(o, argv[o.flag]);
+  return out as Partial<C>;
+}
+
 /** A table as yargs options, in its order: type from the rule, the default (or how --help shows it), the help line. */
 export function flagOptions<C>(table: readonly FlagOption<C>[]): Record<string, Options> {
   const out: Record<string, Options> = {};
