@@ -44,7 +44,7 @@ test('every caption beside a WeMath column says which WeMath metric it is', () =
     dir: '/sweep',
     name: 'unit',
     source: 'sweep.json',
-    cells: [{ id: 'base/seed-1', row: 'base', method: 'base', override: null, seed: 1, dir: '/sweep/base/seed-1', state: 'done', steps: 4, evalSplit: 'test', evaluations: [evaluation], dynamics: [], items: () => null }],
+    cells: [{ id: 'base/seed-1', row: 'base', method: 'base', override: null, seed: 1, dir: '/sweep/base/seed-1', state: 'done', steps: 4, evalSplit: 'test', evaluations: [evaluation], dynamics: [], items: () => null, itemGroups: () => null }],
   };
   const wemathNote = getBenchmark('wemath').headline.note!;
   assert.match(wemathNote, /^WeMath: accuracy over items/);

@@ -34,6 +34,11 @@ export interface BenchmarkDefinition<I extends BenchItem = BenchItem> extends Be
   headline: HeadlineMetric;
   /** The other metrics its aggregate writes (see its METRICS.md). */
   otherMetrics: readonly string[];
+  /**
+   * An official number the report prints beside the column, rebuilt by `aggregate` from the per-item records of a
+   * run's last evaluation (whose lines carry the fields it needs, e.g. WeMath's group and key).
+   */
+  officialScore?: { metric: string; label: string };
   /** The file layouts its loader reads, one line each. */
   layouts: readonly string[];
   /** One Hugging Face parquet row → item (the loader and the mini suite share it). */

@@ -23,10 +23,10 @@ export const SUITE_MAX_NEW_TOKENS: Readonly<Record<MiniSuite, number>> = { 'mini
 /**
  * Each version's held-out test problems per benchmark for a run's final evaluation (train's --final-eval-items 0).
  * mini-2's 2000 put the item standard error of Avg at ≤ 0.5 points (binomial, every benchmark at 50 %:
- * √(0.25 / 2000) / √5 = 0.5 points); its dense curve evaluates the first --eval-items of them. mini-1 evaluates its
- * 60 at every point.
+ * √(0.25 / 2000) / √5 = 0.5 points); its dense curve evaluates the first --eval-items of them. mini-1's 0: the last
+ * step evaluates the curve's --eval-items, as every other point.
  */
-export const SUITE_FINAL_EVAL_ITEMS: Readonly<Record<MiniSuite, number>> = { 'mini-1': 60, 'mini-2': 2000 };
+export const SUITE_FINAL_EVAL_ITEMS: Readonly<Record<MiniSuite, number>> = { 'mini-1': 0, 'mini-2': 2000 };
 
 /**
  * 'train' and 'eval' (the held-out test problems) split the scenes in two halves by a hash of the scene (see

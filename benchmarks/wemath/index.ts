@@ -43,6 +43,7 @@ export const wemath = defineBenchmark<WeMathItem>({
     evalNote: (m) =>
       'score_strict' in m ? `WeMath's headline is accuracy over items; the leaderboard's Score (Strict) is score_strict ${percent(m['score_strict'])} (not in the Avg)` : undefined,
   },
+  officialScore: { metric: 'score_strict', label: 'WeMath Score (Strict)' },
   otherMetrics: ["score_strict (the leaderboard's Score (Strict), over whole problem groups)", 'score_loose', 'IK', 'IG', 'CM_strict', 'CM_loose', 'RM_strict', 'RM_loose', 'S1', 'S2', 'S3', 'domains'],
   layouts: [
     'Hugging Face We-Math/We-Math: <dir>/data/<split>-*.parquet (or <dir>/<split>-*.parquet, or one parquet file)',

@@ -24,6 +24,7 @@ function cell(row: string, method: string, seed: number, evals: [number, number]
     evaluations: evals.map(([s, a]) => evaluation(s, a)),
     dynamics,
     items: () => null,
+    itemGroups: () => null,
   };
 }
 

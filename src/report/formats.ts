@@ -4,7 +4,7 @@
 import { relative, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationRow, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type PairedTable, type ReportTables, type TuningTable, type VerdictRow, type VerdictTable } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationRow, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type OfficialTable, type PairedTable, type ReportTables, type TuningTable, type VerdictRow, type VerdictTable } from './tables.ts';
 import { boundedInterval, minimumDetectableDifference, type Summary } from './stats.ts';
 
 const DASH = '—';
@@ -338,6 +338,14 @@ export function excludedMarkdown(cells: readonly ExcludedCell[]): string {
   return `### Excluded cells\n\n${cells.length} cell${cells.length === 1 ? ' is' : 's are'} not in the tables:\n\n${cells.map((c) => `- ${c.id} — ${c.state}: ${c.reason}`).join('\n')}\n`;
 }
 
+/** The official scores beside the headline (WeMath's Score (Strict)); '' when no run's records name their groups. */
+export function officialMarkdown(t: OfficialTable): string {
+  if (t.rows.length === 0) return '';
+  const header = ['Method', 'n', ...t.columns.flatMap((c) => [c.label, 'groups'])];
+  const rows = t.rows.map((r) => [r.label, String(r.seeds), ...t.columns.flatMap((_, i) => [meanCi(r.values[i]!), fixed(r.groups[i]!, 0)])]);
+  return `### Official scores (last evaluation)\n\n${markdownTable(header, rows, header.map((_, i): Align => (i === 0 ? 'l' : 'r')))}\n${t.caption}\n`;
+}
+
 /**
  * The text of every report file, by file name (report.md combines the tables; stdout shows a part of it). `out`: the
  * report's folder, which the links to run folders are relative to (absolute paths without it).
@@ -345,7 +353,8 @@ export function excludedMarkdown(cells: readonly ExcludedCell[]): string {
 export function reportFiles(name: string, source: string, t: ReportTables, out?: string): Record<string, string> {
   const excluded = excludedMarkdown(t.excluded);
   const withExcluded = (md: string): string => `${md}\n${excluded}`;
-  const accuracy = `${accuracyMarkdown(t.accuracy.last)}\n${accuracyMarkdown(t.accuracy.peak)}\n${paperMarkdown()}`;
+  const official = officialMarkdown(t.official);
+  const accuracy = `${accuracyMarkdown(t.accuracy.last)}\n${official ? `${official}\n` : ''}${accuracyMarkdown(t.accuracy.peak)}\n${paperMarkdown()}`;
   const files: Record<string, string> = {
     'accuracy.md': withExcluded(accuracy),
     'accuracy.csv': accuracyCsv([t.accuracy.last, t.accuracy.peak]),

@@ -8,7 +8,7 @@ import { renderCharts, saveCharts, type RenderedChart } from './charts.ts';
 import type { ReportContext } from './command.ts';
 import { CONFIGURATION_HEADER, configurationCells, fixed, meanCi, pValue, runLink, signed, verdictSentence } from './formats.ts';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type PairedTable, type ReportTables } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
 
 /** A table cell: text, optionally bold (the best value of a column), or links (a row's run folders). */
@@ -175,6 +175,17 @@ export function paperHtmlTable(): HtmlTable {
   };
 }
 
+/** The official scores beside the headline (WeMath's Score (Strict)). */
+export function officialHtmlTable(t: OfficialTable): HtmlTable {
+  const header = ['Method', 'n', ...t.columns.flatMap((c) => [c.label, 'groups'])];
+  return {
+    header,
+    align: ['l', ...header.slice(1).map((): 'r' => 'r')],
+    rows: t.rows.map((r) => [r.label, String(r.seeds), ...t.columns.flatMap((_, i) => [meanCi(r.values[i]!), num(r.groups[i]!, 0)])]),
+    caption: t.caption,
+  };
+}
+
 export function convergenceHtmlTable(t: ConvergenceTable): HtmlTable {
   const header = ['Method', 'n', ...t.steps.map((s) => `step ${s}`), 'peak step', 'peak', 'steps to GRPO final', '× GRPO'];
   return {
@@ -272,6 +283,7 @@ export function reportSections(tables: ReportTables, charts: readonly RenderedCh
       heading: 'Accuracy',
       blocks: [
         { kind: 'table', title: 'Last evaluation', table: accuracyHtmlTable(tables.accuracy.last) },
+        ...(tables.official.rows.length > 0 ? [{ kind: 'table' as const, title: 'Official scores (last evaluation)', table: officialHtmlTable(tables.official) }] : []),
         { kind: 'table', title: 'Peak evaluation', table: accuracyHtmlTable(tables.accuracy.peak) },
         { kind: 'table', title: `For reference: ${PAPER_CITATION}`, table: paperHtmlTable() },
       ],

@@ -13,12 +13,13 @@ import { readJsonl } from '../util/jsonl.ts';
 import { itemVerdictsFile } from '../train/evaluate.ts';
 import { currentNames, RENAMED_METRICS } from '../train/metrics.ts';
 import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
+import { FULL_PREFIX } from '../train/evaluate.ts';
 import { DEFAULT_TRAIN } from '../train/config.ts';
 import { getMethod, methodLr } from '../../methods/index.ts';
 import { formatTeacherRegime } from '../../methods/teacher-regime.ts';
 import type { MethodConfig } from '../../methods/types.ts';
 import type { SweepCell } from '../sweep/cells.ts';
-import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ItemVerdicts, type RunDescription, type SweepRecords } from './types.ts';
+import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ItemGroups, type ItemVerdicts, type RunDescription, type SweepRecords } from './types.ts';
 
 /** The metrics.jsonl keys the dynamics table and panels read (everything else of a line is dropped on load). */
 export const DYNAMICS_KEYS = [
@@ -283,6 +284,21 @@ function describeValue(v: unknown): string {
   return Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v;
 }
 
+/** The final set's figures of an evaluation line (val-full/*), checked as the curve's are; undefined when it has none. */
+function readFull(l: Record<string, number>, where: string): Evaluation['full'] {
+  const keys = Object.keys(l).filter((k) => k.startsWith(`${FULL_PREFIX}/`));
+  if (keys.length === 0) return undefined;
+  const fullKey = (b: string): string => `${FULL_PREFIX}/${b}/acc/mean@1`;
+  for (const k of keys) if (k.endsWith('/acc/mean@1') && !isProportion(l[k])) throw new DataError(`${where}: ${k} is ${describeValue(l[k])}; expected a number in 0–1`);
+  const perBenchmark: NonNullable<Evaluation['full']>['perBenchmark'] = {};
+  for (const b of REPORT_BENCHMARKS) if (fullKey(b) in l) perBenchmark[b] = l[fullKey(b)]!;
+  const present = Object.values(perBenchmark);
+  const avg = fullKey('avg') in l ? l[fullKey('avg')]! : present.length ? present.reduce((a, b) => a + b, 0) / present.length : NaN;
+  const n = l[`${FULL_PREFIX}/n`];
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new DataError(`${where}: ${FULL_PREFIX}/n is ${describeValue(n)}; expected the final set's row count`);
+  return { perBenchmark, avg, pooled: l[fullKey('all')] ?? NaN, n };
+}
+
 /** metrics.jsonl as evaluations and dynamics, under today's metric names; a step logged twice keeps its last line. */
 function readMetrics(file: string): { evaluations: Evaluation[]; dynamics: CellRecord['dynamics']; lastStep: number } {
   // A running cell may be cut mid-append: its torn last line is not an error.
@@ -315,7 +331,10 @@ function readMetrics(file: string): { evaluations: Evaluation[]; dynamics: CellR
       for (const b of REPORT_BENCHMARKS) if (accuracyKey(b) in l) perBenchmark[b] = l[accuracyKey(b)]!;
       const present = Object.values(perBenchmark);
       const avg = BENCHMARK_MEAN in l ? l[BENCHMARK_MEAN]! : present.length ? present.reduce((a, b) => a + b, 0) / present.length : NaN;
-      evals.set(step, { step, perBenchmark, avg, pooled: l[POOLED]! });
+      const evaluation: Evaluation = { step, perBenchmark, avg, pooled: l[POOLED]! };
+      const full = readFull(l, where);
+      if (full) evaluation.full = full;
+      evals.set(step, evaluation);
     }
     const values: Record<string, number> = {};
     let any = false;
@@ -333,21 +352,36 @@ function readMetrics(file: string): { evaluations: Evaluation[]; dynamics: CellR
 
 /** Per-item verdicts of one evaluation file, keyed `${benchmark}/${uid}`. */
 export function readItemVerdicts(file: string): ItemVerdicts {
-  const out: ItemVerdicts = new Map();
+  return readItemFile(file).verdicts;
+}
+
+/** An evaluation file's verdicts and, for the items that carry them, their problem groups. */
+export function readItemFile(file: string): { verdicts: ItemVerdicts; groups: ItemGroups } {
+  const verdicts: ItemVerdicts = new Map();
+  const groups: ItemGroups = new Map();
   for (const { line, value } of readJsonl(file)) {
-    const { uid, benchmark, correct } = value;
+    const { uid, benchmark, correct, group, key } = value;
     if ((typeof uid !== 'string' && typeof uid !== 'number') || typeof benchmark !== 'string' || (correct !== 0 && correct !== 1 && typeof correct !== 'boolean'))
       throw new DataError(`${file} line ${line}: expected {"uid": …, "benchmark": …, "correct": 0|1}`);
-    out.set(`${benchmark}/${uid}`, correct === 1 || correct === true ? 1 : 0);
+    const id = `${benchmark}/${uid}`;
+    verdicts.set(id, correct === 1 || correct === true ? 1 : 0);
+    if (typeof group === 'string' && typeof key === 'string') groups.set(id, { group, key });
   }
-  return out;
+  return { verdicts, groups };
 }
 
 /** One cell read back; never throws (see the top of this file). */
 function loadCell(root: string, spec: CellSpec): CellRecord {
   const dir = resolve(root, spec.dir);
   const cfg = runConfig(dir);
-  const cache = new Map<number, ItemVerdicts | null>();
+  const cache = new Map<number, { verdicts: ItemVerdicts; groups: ItemGroups } | null>();
+  const itemFile = (step: number): { verdicts: ItemVerdicts; groups: ItemGroups } | null => {
+    if (!cache.has(step)) {
+      const file = itemVerdictsFile(dir, step);
+      cache.set(step, existsSync(file) ? readItemFile(file) : null);
+    }
+    return cache.get(step)!;
+  };
   const cell: CellRecord = {
     id: spec.id,
     row: spec.row,
@@ -362,13 +396,8 @@ function loadCell(root: string, spec: CellSpec): CellRecord {
     evaluations: [],
     dynamics: [],
     // Loaded on first use, and only for the steps a table asks for: a 600-step run has dozens of these files.
-    items(step: number): ItemVerdicts | null {
-      if (!cache.has(step)) {
-        const file = itemVerdictsFile(dir, step);
-        cache.set(step, existsSync(file) ? readItemVerdicts(file) : null);
-      }
-      return cache.get(step)!;
-    },
+    items: (step: number): ItemVerdicts | null => itemFile(step)?.verdicts ?? null,
+    itemGroups: (step: number): ItemGroups | null => itemFile(step)?.groups ?? null,
   };
   const set = (state: CellState, reason?: string): CellRecord => {
     cell.state = state;

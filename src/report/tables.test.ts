@@ -26,6 +26,7 @@ function cell(row: string, seed: number, evals: [number, number][], opts: { meth
     evaluations: evals.map(([s, a]) => ev(s, a)),
     dynamics: opts.dynamics ?? [],
     items: () => null,
+    itemGroups: () => null,
   };
 }
 
@@ -292,4 +293,50 @@ test('certainty: the dynamics table gives rates (reward, leakage, clip ratio) in
   const col = (id: string): number => t.rows[0]!.values[t.columns.findIndex((c) => c.id === id)]!;
   assert.deepEqual(['reward', 'leakage', 'clip_ratio'].map((id) => Number(col(id).toFixed(9))), [25, 10, 3]);
   for (const id of ['reward', 'leakage', 'clip_ratio']) assert.match(t.columns.find((c) => c.id === id)!.label, /%/);
+});
+
+test('tables: a last evaluation over a larger final set (val-full) is what the last-evaluation tables read; the peak and curves read the curve\'s problems', () => {
+  const withFull = (step: number, acc: number, full: number): Evaluation => ({ ...ev(step, acc), full: { perBenchmark: Object.fromEntries(REPORT_BENCHMARKS.map((b) => [b, full])), avg: full, pooled: full, n: 10000 } });
+  const base = { ...cell('base', 1, [[0, 0.3]]), evaluations: [ev(0, 0.3), withFull(1, 0.3, 0.32)] };
+  const grpo = { ...cell('grpo', 1, [[0, 0.3]]), evaluations: [ev(0, 0.3), ev(50, 0.6), withFull(100, 0.5, 0.45)] };
+  const r = records([base, grpo]);
+  const last = accuracyTable(r, 'last');
+  assert.equal(last.rows.find((x) => x.row === 'grpo')!.values.avg.mean, 45);
+  assert.equal(last.rows.find((x) => x.row === 'base')!.values.avg.mean, 32, "the base's final-set evaluation");
+  assert.match(last.caption, /over the final set, 10000 rows/);
+  const peak = accuracyTable(r, 'peak');
+  assert.equal(peak.rows.find((x) => x.row === 'grpo')!.values.avg.mean, 60);
+  assert.equal(peak.rows.find((x) => x.row === 'base')!.values.avg.mean, 30);
+  const conv = convergenceTable(r);
+  assert.equal(conv.rows.find((x) => x.row === 'grpo')!.at.at(-1), 50, 'the convergence table keeps the curve');
+});
+
+test("tables: WeMath's Score (Strict) rebuilt from the last evaluation's records by its own aggregate; its bootstrap draws whole groups", async () => {
+  const { aggregateRecords } = await import('../../benchmarks/wemath/score.ts');
+  // Two 2-step groups: g1 all right, g2 with the composite wrong; items of other benchmarks carry no group.
+  const wemath: [string, string, string, 0 | 1][] = [
+    ['1', 'g1', '2steps_1', 1], ['2', 'g1', '2steps_2', 1], ['3', 'g1', '2steps_multi', 1],
+    ['4', 'g2', '2steps_1', 1], ['5', 'g2', '2steps_2', 1], ['6', 'g2', '2steps_multi', 0],
+  ];
+  const verdicts = new Map<string, 0 | 1>([...wemath.map(([u, , , c]): [string, 0 | 1] => [`wemath/${u}`, c]), ['mmmu/a', 1], ['mmmu/b', 0]]);
+  const groups = new Map(wemath.map(([u, g, k]) => [`wemath/${u}`, { group: g, key: k }]));
+  const grpo = { ...cell('grpo', 1, [[0, 0.5], [10, 0.5]]), items: () => verdicts, itemGroups: () => groups };
+  const t = buildTables(records([grpo]), { comparisons: [], resamples: 100, seed: 1 }).official;
+  assert.deepEqual(t.columns.map((c) => c.metric), ['score_strict']);
+  const want = aggregateRecords(wemath.map(([u, g, k, c]) => ({ id: u, response: '', extracted: null, gold: '', extractor: '', correct: c === 1, group: g, key: k })))['score_strict'] as number;
+  assert.equal(t.rows[0]!.values[0]!.mean, 100 * want);
+  assert.equal(t.rows[0]!.groups[0], 2);
+  assert.ok(reportFiles('unit', '/sweep', buildTables(records([grpo]), { comparisons: [], resamples: 100, seed: 1 }))['report.md']!.includes('### Official scores (last evaluation)'));
+  // Without group fields there is no official table.
+  assert.equal(buildTables(records([{ ...grpo, itemGroups: () => new Map() }]), { comparisons: [], resamples: 100, seed: 1 }).official.rows.length, 0);
+  // The paired bootstrap draws WeMath's rows by group: the same pairs give another interval than rows drawn alone.
+  const other = new Map([...verdicts].map(([k, v]): [string, 0 | 1] => [k, k.startsWith('wemath/') && Number(k.slice(7)) <= 3 ? 0 : v]));
+  const rlsd = { ...cell('rlsd', 1, [[0, 0.5], [10, 0.5]]), items: () => other, itemGroups: () => groups };
+  const seWith = pairedTable(records([grpo, rlsd]), [{ a: 'grpo', b: 'rlsd' }], { resamples: 4000, seed: 3 }).rows.find((x) => x.benchmark === 'wemath' && x.variant === 'last')!.result.se;
+  const noGroups = (c: CellRecord): CellRecord => ({ ...c, itemGroups: () => new Map() });
+  const seWithout = pairedTable(records([noGroups(grpo), noGroups(rlsd)]), [{ a: 'grpo', b: 'rlsd' }], { resamples: 4000, seed: 3 }).rows.find((x) => x.benchmark === 'wemath' && x.variant === 'last')!.result.se;
+  // Differences [1, 1, 1, 0, 0, 0] in two groups of three: a group draw gives 100, 50 or 0 (SE √(1/8) = 35.4 points),
+  // rows drawn alone give SE √(0.25 / 6) = 20.4 points.
+  assert.ok(Math.abs(seWith - 35.36) < 2, `group SE ${seWith}`);
+  assert.ok(Math.abs(seWithout - 20.41) < 2, `row SE ${seWithout}`);
 });

@@ -90,8 +90,22 @@ export function peakEvaluation(evals: readonly Evaluation[]): Evaluation | undef
  * step 0 (its one step of `--method base` makes no update), so it is used for both variants.
  */
 export function chosenEvaluation(cell: CellRecord, variant: Variant): Evaluation | undefined {
-  if (cell.method === 'base') return cell.evaluations.find((e) => e.step === 0) ?? cell.evaluations[0];
-  return variant === 'last' ? cell.evaluations.at(-1) : peakEvaluation(cell.evaluations);
+  if (cell.method === 'base') {
+    // The base checkpoint's evaluation over the final set, where its run made one (its last step; no update before it).
+    const full = variant === 'last' ? [...cell.evaluations].reverse().find((e) => e.full) : undefined;
+    return full ? onFinalSet(full) : (cell.evaluations.find((e) => e.step === 0) ?? cell.evaluations[0]);
+  }
+  if (variant === 'peak') return peakEvaluation(cell.evaluations);
+  const last = cell.evaluations.at(-1);
+  return last && onFinalSet(last);
+}
+
+/**
+ * An evaluation's figures over the final set when it has them (a run's last step with --final-eval-items above
+ * --eval-items), else as it is: the last-evaluation tables read the larger set, the curves and the peak the curve's.
+ */
+function onFinalSet(e: Evaluation): Evaluation {
+  return e.full ? { step: e.step, perBenchmark: e.full.perBenchmark, avg: e.full.avg, pooled: e.full.pooled } : e;
 }
 
 function columnValue(e: Evaluation, col: AccuracyColumn): number {
@@ -168,10 +182,18 @@ export function accuracyTable(records: SweepRecords, variant: Variant): Accuracy
     best[col] = candidates.filter((r) => round2(r.values[col].mean) === top).map((r) => r.row);
   }
   const splits = evalSplits(records);
+  // Rows of the final set's size, where runs evaluated one at their last step (train --final-eval-items).
+  const finalRows = [...new Set(reportRowsList.flatMap((r) => r.cells).flatMap((c) => c.evaluations.flatMap((e) => (e.full ? [e.full.n] : []))))];
+  const finalSet =
+    finalRows.length === 0
+      ? ''
+      : variant === 'last'
+        ? ` (over the final set, ${finalRows.join(' / ')} rows, where a run evaluated one at its last step; its curve evaluates the set's first problems)`
+        : ' (on the curve\'s problems: the larger final set is evaluated only at the last step)';
   const which =
     variant === 'last'
-      ? "each run's last evaluation"
-      : "each run's peak evaluation (its highest Avg, the earliest on a tie). The peak is chosen on the reported split itself, so it is optimistic; the last evaluation is the unbiased figure";
+      ? `each run's last evaluation${finalSet}`
+      : `each run's peak evaluation${finalSet} (its highest Avg, the earliest on a tie). The peak is chosen on the reported split itself, so it is optimistic; the last evaluation is the unbiased figure`;
   const caption =
     `Held-out greedy accuracy (%) on the mini ${splits.join('/') || '—'} split at ${which}. ` +
     `Mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval); where that interval would run past 0–100 it is clipped to 0–100 and printed as [low, high]. ` +
@@ -462,6 +484,7 @@ export function pairedTable(records: SweepRecords, comparisons: readonly Compari
     if (A.length !== B.length) notes.push(`${a} vs ${b}: ${a} has ${A.length} done seeds and ${b} ${B.length}; the first ${n} of each are paired in seed order.`);
     for (const variant of VARIANTS) {
       const pairs: SeedPair[] = [];
+      const groupOf = new Map<string, string>();
       for (let i = 0; i < n; i++) {
         const verdicts = [A[i]!, B[i]!].map((c) => {
           const e = chosenEvaluation(c, variant);
@@ -476,21 +499,32 @@ export function pairedTable(records: SweepRecords, comparisons: readonly Compari
           }
         });
         if (verdicts[0] && verdicts[1]) pairs.push({ a: verdicts[0], b: verdicts[1] });
+        for (const c of [A[i]!, B[i]!]) {
+          const e = chosenEvaluation(c, variant);
+          try {
+            for (const [k, g] of (e && c.itemGroups(e.step)) ?? []) groupOf.set(k, `${benchmarkOf(k)}/${g.group}`);
+          } catch {
+            // an unreadable file is noted above, with its verdicts
+          }
+        }
       }
+      // Rows of one problem group (WeMath's one-step items and their composite) are drawn together.
+      const cluster = (k: string): string | undefined => groupOf.get(k);
       const rng = (bench: string): number => (opts.seed ^ hashString(`${a}:${b}/${variant}/${bench}`)) >>> 0;
       const benches = benchmarkOrder(pairs.flatMap((p) => [...p.a.keys()].map(benchmarkOf)));
       const points = (r: BootstrapResult): BootstrapResult => ({ ...r, diff: 100 * r.diff, lo: 100 * r.lo, hi: 100 * r.hi, se: 100 * r.se });
       for (const bench of benches) {
         const sub = pairs.map((p) => ({ a: subset(p.a, bench), b: subset(p.b, bench) }));
-        rows.push({ a, b, variant, benchmark: bench, result: points(pairedBootstrap(sub, { resamples: opts.resamples, seed: rng(bench) })) });
+        rows.push({ a, b, variant, benchmark: bench, result: points(pairedBootstrap(sub, { resamples: opts.resamples, seed: rng(bench), cluster })) });
       }
-      if (benches.length > 0) rows.push({ a, b, variant, benchmark: 'avg', result: points(pairedBootstrap(pairs, { resamples: opts.resamples, seed: rng('avg'), stratum: benchmarkOf })) });
+      if (benches.length > 0) rows.push({ a, b, variant, benchmark: 'avg', result: points(pairedBootstrap(pairs, { resamples: opts.resamples, seed: rng('avg'), stratum: benchmarkOf, cluster })) });
     }
   }
   const caption =
     `Paired bootstrap of the accuracy difference A − B (points) on the same held-out items: seed pairs matched in seed order, items by benchmark and uid; ` +
     `each of ${opts.resamples} resamples (seed ${opts.seed}) draws the seed pairs and the items with replacement. 95 % CI: percentile interval; ` +
     `p: two-sided, 2 × (resamples at or beyond 0 against the observed sign + 1) / (resamples + 1). Avg: the mean of the per-benchmark differences, items resampled within each benchmark. ` +
+    `Items of one problem group (WeMath's one-step items and their composite, where the per-item records name the group) are drawn together, as one unit. ` +
     `last / peak: each cell's last or peak (highest Avg) evaluation. Against the base checkpoint every seed is paired with the base's step-0 evaluation.`;
   return { rows, notes, resamples: opts.resamples, seed: opts.seed, caption };
 }
@@ -710,6 +744,71 @@ export function excludedCells(records: SweepRecords): ExcludedCell[] {
 
 // ---- Everything at once.
 
+// ---- Official scores beside the headline (WeMath's Score (Strict)), from the last evaluation's per-item records.
+
+export interface OfficialColumn {
+  benchmark: string;
+  metric: string;
+  label: string;
+}
+
+export interface OfficialRow {
+  row: string;
+  label: string;
+  seeds: number;
+  /** Per column: mean ± CI over seeds, in points. */
+  values: Summary[];
+  /** Per column: the problem groups each seed's score is over (their mean). */
+  groups: number[];
+}
+
+export interface OfficialTable {
+  columns: OfficialColumn[];
+  rows: OfficialRow[];
+  caption: string;
+}
+
+/**
+ * The official numbers benchmarks declare (officialScore) at each run's last evaluation, rebuilt by the benchmark's own
+ * aggregate from the verdicts and group fields of evals/step_N.jsonl. Empty when no record names its groups.
+ */
+export function officialTable(records: SweepRecords): OfficialTable {
+  const columns: OfficialColumn[] = Object.values(benchmarks).flatMap((b) => (b.officialScore ? [{ benchmark: b.name, ...b.officialScore }] : []));
+  const rows: OfficialRow[] = [];
+  for (const r of reportRows(records)) {
+    const perColumn = columns.map(() => ({ values: [] as number[], groups: [] as number[] }));
+    for (const c of r.cells) {
+      const e = chosenEvaluation(c, 'last');
+      if (!e) continue;
+      let verdicts: ReturnType<CellRecord['items']>;
+      let groups: ReturnType<CellRecord['itemGroups']>;
+      try {
+        verdicts = c.items(e.step);
+        groups = c.itemGroups(e.step);
+      } catch {
+        continue; // the paired table notes an unreadable file
+      }
+      if (!verdicts || !groups || groups.size === 0) continue;
+      columns.forEach((col, i) => {
+        const itemRecords = [...groups].filter(([k]) => benchmarkOf(k) === col.benchmark).map(([k, g]) => ({ id: k, response: '', extracted: null, gold: '', extractor: '', correct: verdicts!.get(k) === 1, group: g.group, key: g.key }));
+        if (itemRecords.length === 0) return;
+        const m = benchmarks[col.benchmark as keyof typeof benchmarks].aggregate(itemRecords);
+        const v = m[col.metric];
+        if (typeof v !== 'number' || !Number.isFinite(v)) return;
+        perColumn[i]!.values.push(100 * v);
+        if (typeof m['groups'] === 'number') perColumn[i]!.groups.push(m['groups']);
+      });
+    }
+    if (perColumn.some((p) => p.values.length > 0))
+      rows.push({ row: r.row, label: r.label, seeds: Math.max(...perColumn.map((p) => p.values.length)), values: perColumn.map((p) => summarize(p.values)), groups: perColumn.map((p) => (p.groups.length ? mean(p.groups) : NaN)) });
+  }
+  const caption =
+    `The official numbers beside a benchmark's column, at each run's last evaluation, rebuilt by the benchmark's own aggregate from the per-item records (${columns.map((c) => `${c.label}: ${c.metric}`).join('; ')}). ` +
+    'Mean ± 95 % CI over seeds (Student t; "n=1": one seed). groups: the complete problem groups the score is over (a group missing a row is left out, as the official script cannot score it). ' +
+    'These are not in the Avg; the accuracy tables use each benchmark\'s headline metric.';
+  return { columns, rows, caption };
+}
+
 export interface ReportTables {
   /** The comparisons in one sentence each (the report opens with it). */
   verdict: VerdictTable;
@@ -722,6 +821,8 @@ export interface ReportTables {
   excluded: ExcludedCell[];
   /** Grid rows side by side with the value chosen (empty without grid rows). */
   tuning: TuningTable;
+  /** Official scores beside the headline, e.g. WeMath's Score (Strict) (no rows when no record names its groups). */
+  official: OfficialTable;
 }
 
 export interface TableOptions {
@@ -741,5 +842,6 @@ export function buildTables(records: SweepRecords, opts: TableOptions): ReportTa
     paired,
     excluded: excludedCells(records),
     tuning: tuningTable(records),
+    official: officialTable(records),
   };
 }

@@ -22,10 +22,18 @@ export interface Evaluation {
   avg: number;
   /** Pooled over all evaluated rows (val-core/all/acc/mean@1). */
   pooled: number;
+  /**
+   * The last step's evaluation over the larger final set (val-full/*, train --final-eval-items), when the run has
+   * one; the fields above are then its first problems, the curve's.
+   */
+  full?: { perBenchmark: Partial<Record<ReportBenchmark, number>>; avg: number; pooled: number; n: number };
 }
 
 /** Per-item verdicts of one evaluation (evals/step_N.jsonl), keyed `${benchmark}/${uid}`. */
 export type ItemVerdicts = Map<string, 0 | 1>;
+
+/** The problem group and place of the items that have one (WeMath's `ID` and `key`), keyed as ItemVerdicts. */
+export type ItemGroups = Map<string, { group: string; key: string }>;
 
 /** How a cell ran, from its run.json (the report's configuration section); a field is absent when not recorded. */
 export interface RunDescription {
@@ -66,6 +74,8 @@ export interface CellRecord {
   run?: RunDescription;
   /** Loads the per-item verdicts of the evaluation at `step` (null when that file is missing). */
   items(step: number): ItemVerdicts | null;
+  /** The groups of the items of that evaluation (empty when none has one; null when the file is missing). */
+  itemGroups(step: number): ItemGroups | null;
 }
 
 export interface SweepRecords {

@@ -143,7 +143,7 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
   // every:N (src/commands.ts), so yargs leaves the flag unset.
   option({ field: 'evalSchedule', flag: 'eval-schedule', default: 'dense', shownDefault: 'dense', rule: { kind: 'text', syntax: EVAL_SCHEDULE_SYNTAX, problem: evalScheduleProblem }, help: `when the held-out greedy evaluation runs, always at step 0 and the last step: ${EVAL_SCHEDULE_SYNTAX}` }),
   option({ field: 'evalPerBenchmark', flag: 'eval-items', default: MINI_EVAL_ITEMS, rule: size(TRAIN_BOUNDS.items), help: 'held-out problems per mini benchmark' }),
-  option({ field: 'finalEvalPerBenchmark', flag: 'final-eval-items', default: 0, rule: { kind: 'number', integer: true, min: 0, max: TRAIN_BOUNDS.items.max, why: TRAIN_BOUNDS.items.why }, help: `held-out problems per mini benchmark at the last step's evaluation, the accuracy tables' (0: the suite's — ${MINI_SUITES.map((s) => `${SUITE_FINAL_EVAL_ITEMS[s]} for ${s}`).join(', ')}); the curve reads its first --eval-items` }),
+  option({ field: 'finalEvalPerBenchmark', flag: 'final-eval-items', default: 0, rule: { kind: 'number', integer: true, min: 0, max: TRAIN_BOUNDS.items.max, why: TRAIN_BOUNDS.items.why }, help: `held-out problems per mini benchmark at the last step's evaluation, the accuracy tables' (0: the suite's — ${MINI_SUITES.map((s) => `${SUITE_FINAL_EVAL_ITEMS[s] || '--eval-items'} for ${s}`).join(', ')}); the curve reads its first --eval-items` }),
   option({ field: 'evalSplit', flag: 'eval-split', default: 'test', rule: { kind: 'choice', choices: EVAL_SPLITS }, help: 'mini split of the in-run evaluation: test (the set tables report) | validation (for tuning)' }),
   option({ field: 'trainPerBenchmark', flag: 'train-items', default: 400, rule: size(TRAIN_BOUNDS.items), help: 'training problems per mini benchmark' }),
   // Balanced was not better (results/reference/README.md), so the row order the reference runs used stays the default.
@@ -232,7 +232,7 @@ export function withSuite(cfg: TrainConfig): TrainConfig & { suite: MiniSuite } 
   return { ...cfg, suite, finalEvalPerBenchmark: finalEvalItems({ ...cfg, suite }) };
 }
 
-/** Held-out problems per benchmark of the last step's evaluation: --final-eval-items, else the suite's, never fewer than the curve's. */
+/** Held-out problems per benchmark of the last step's evaluation: --final-eval-items, else the suite's (0: the curve's), never fewer than the curve's. */
 export function finalEvalItems(cfg: TrainConfig & { suite: MiniSuite }): number {
   return Math.max(cfg.evalPerBenchmark, cfg.finalEvalPerBenchmark > 0 ? cfg.finalEvalPerBenchmark : SUITE_FINAL_EVAL_ITEMS[cfg.suite]);
 }
