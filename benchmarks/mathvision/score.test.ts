@@ -187,7 +187,7 @@ test('aggregate: overall, per level, per subject, and the original _result.json 
   assert.deepEqual(aggregate([]), { accuracy: 0, correct: 0, total: 0, level: {}, subject: {}, official: {} });
 });
 
-test('speed: 10,000 predictions (2,500 items × 4 samples, a quarter needing compute-engine) in well under 2 s', () => {
+test('10,000 predictions (2,500 items × 4 samples, a quarter needing compute-engine) all score (its speed: npm run bench:benchmarks)', () => {
   const items: ScorableItem[] = [];
   const responses: string[][] = [];
   for (let i = 0; i < 2_500; i++) {
@@ -228,7 +228,6 @@ test('speed: 10,000 predictions (2,500 items × 4 samples, a quarter needing com
         responses.push(samples((k) => `Therefore x = ${n + k}/4, so \\boxed{${n + k}/4}`));
     }
   }
-  const t0 = performance.now();
   let correct = 0;
   let scored = 0;
   for (let i = 0; i < items.length; i++) {
@@ -237,10 +236,8 @@ test('speed: 10,000 predictions (2,500 items × 4 samples, a quarter needing com
       if (scoreResponse(items[i]!, r).correct) correct++;
     }
   }
-  const ms = performance.now() - t0;
   assert.equal(scored, 10_000);
   assert.ok(correct > 2500 && correct < 7500, `correct ${correct}`);
-  assert.ok(ms < 2000, `10,000 predictions took ${ms.toFixed(0)} ms`);
 });
 
 // Expected values of the utils.py functions, from the original code.

@@ -216,18 +216,15 @@ test('aggregate: overall and per-group counts, skills counted per skill, sorted 
   assert.deepEqual(aggregate([]).average, { accuracy: 0, correct: 0, total: 0 });
 });
 
-test('speed: 10,000 scorings well under 2 s', () => {
+test('10,000 scorings of short and long responses (its speed: npm run bench:benchmarks)', () => {
   const long = 'Looking at the figure, the angle at B is 35 degrees, so the remaining angle follows. '.repeat(4);
   const problems: MathVistaItem[] = [MC, MC_SPACE, INT, F1, LIST];
-  const t0 = performance.now();
   let n = 0;
   for (let i = 0; i < 10_000; i++) {
     const p = problems[i % problems.length]!;
     if (scoreResponse(p, i % 2 ? long : String(i)).correct) n++;
   }
-  const ms = performance.now() - t0;
-  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
-  assert.ok(n >= 0);
+  assert.ok(n > 0 && n < 10_000, `correct ${n}`);
 });
 
 // keep the Problem type exercised: a bare problem (no item) is enough for extraction

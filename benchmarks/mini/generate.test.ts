@@ -206,13 +206,8 @@ test('finishTask renders a PNG and raw pixels of the same scene; substeps share 
   for (const s of t.substeps!) assert.equal(s.image, t.image);
 });
 
-test('speed: 1000 rendered items (PNG + pixels) in well under a few seconds', async () => {
-  const t0 = performance.now();
+test('1000 rendered items (PNG + pixels), 200 of each first-suite family', async () => {
   const perFamily = await Promise.all(SUITE_FAMILIES['mini-1'].map((f) => generateTasks(f, 'train', 200, 77)));
-  const ms = performance.now() - t0;
   assert.equal(perFamily.flat().length, 1000);
-  const rate = 1000 / (ms / 1000);
-  console.log(`# mini generation: ${rate.toFixed(0)} items/s (1000 items in ${ms.toFixed(0)} ms)`);
-  // generous bound: test files run in parallel on 2 shared cores (about 0.3 s when the machine is idle)
-  assert.ok(ms < 6000, `1000 items took ${ms.toFixed(0)} ms`);
+  assert.ok(perFamily.flat().every((t) => t.image.length > 0), 'every item has its PNG');
 });

@@ -85,12 +85,9 @@ test('scene keys are canonical: object order does not matter, content does', () 
   assert.equal(sceneKey({ kind: 'grid', rect: { x: 1, y: 2, w: 3, h: 4, colour: 'red' } }), 'grid|x1y2w3h4r');
 });
 
-test('raw pixels are much faster than PNG rendering (10 000 scenes well under a second)', () => {
+test('raw pixels of 200 scenes, rasterised twice, are the same bytes', () => {
   const scenes = Array.from({ length: 200 }, (_, i) => draftTask(FAMILY_NAMES[i % 5]!, 'train', i, 9).scene);
-  const t0 = performance.now();
-  for (let k = 0; k < 50; k++) for (const s of scenes) scenePixels(s);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1000, `10 000 rasterisations took ${ms.toFixed(0)} ms`);
+  for (const s of scenes) assert.deepEqual(scenePixels(s), scenePixels(s));
 });
 
 test('perception: seeded noise in both renderers, finer bar units without rules, no checkerboard, faint objects', async () => {

@@ -400,16 +400,15 @@ test('bad inputs: missing column, unknown field value, bad options, empty file, 
   assert.deepEqual([openEmpty.extracted, openEmpty.extractor, openEmpty.correct], ['[""]', 'open_whole_response', false]);
 });
 
-test('scoring 10,000 responses takes well under 2 s', () => {
+test('scoring 10,000 realistic responses (its speed: npm run bench:benchmarks)', () => {
   const bench = createMmmu();
   const items = REALISTIC.map((c, i) => fakeItem(i, c.type, c.options, c.gold));
-  const started = performance.now();
+  let scored = 0;
   for (let n = 0; n < 10_000; n++) {
     const i = n % items.length;
-    bench.score(items[i]!, REALISTIC[i]!.response);
+    if (typeof bench.score(items[i]!, REALISTIC[i]!.response).correct === 'boolean') scored++;
   }
-  const elapsed = performance.now() - started;
-  assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+  assert.equal(scored, 10_000);
 });
 
 const SHARED = realData('mmmu');

@@ -283,7 +283,7 @@ test('result tables formatted as the official scripts print them', () => {
   assert.deepEqual(accuracyCells(m), { 'One-step(S1)': '57.89%', 'Two-step(S2)': '60.00%', 'Three-step(S3)': '33.33%' });
 });
 
-test('speed: scoring 10,000 responses and aggregating takes well under 2 s', () => {
+test('scoring 10,000 responses and aggregating them (its speed: npm run bench:benchmarks)', () => {
   const items = Array.from({ length: 10_000 }, (_, i) => ({
     id: String(i),
     group: `2steps_${Math.floor(i / 3)}`,
@@ -293,14 +293,11 @@ test('speed: scoring 10,000 responses and aggregating takes well under 2 s', () 
     domain: 'Direction',
   }));
   const responses = items.map((_, i) => `<Thought process>: step ${i} of the reasoning, with Answer mentioned.\n<Answer>: ${'ABCD'[(i * 7) % 4]}`);
-  const t0 = performance.now();
   const records: WeMathRecord[] = items.map((it, i) => scoreResponse(it, responses[i]!));
   const m = aggregateRecords(records);
-  const ms = performance.now() - t0;
   assert.equal(records.length, 10_000);
   assert.equal(m.groups, 3333); // the 10,000th item opens a group whose partners are missing
   assert.equal(m.groups_incomplete, 1);
-  assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
 });
 
 test('the Benchmark object wires the same functions', () => {

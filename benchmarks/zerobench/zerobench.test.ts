@@ -204,15 +204,12 @@ test('bad inputs: missing column, wrong field type, absent split, empty file, co
   assert.throws(() => itemFromRow({ question_id: '8', question_text: 'Q', question_images_decoded: [{ bytes: null, path: 'x.png' }], question_answer: '1' }, 'zerobench'), /image 1 has no bytes/);
 });
 
-test('scoring 10,000 responses takes well under 2 s', () => {
+test('scoring 10,000 responses (its speed: npm run bench:benchmarks)', () => {
   const item = itemFromRow({ question_id: '1', question_text: 'Q', question_images_decoded: [], question_answer: '11.90' }, 'zerobench');
   const long = 'Step 1: there are {3} bottles on the first shelf and {4} on the second. '.repeat(20) + 'Final answer: {11.90}';
-  const started = performance.now();
   let correct = 0;
   for (let n = 0; n < 10_000; n++) if (zerobench.score(item, n % 2 ? long : CASES[n % CASES.length]![0]).correct) correct++;
-  const elapsed = performance.now() - started;
   assert.ok(correct >= 5000);
-  assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
 });
 
 const SHARED = realData('zerobench');
