@@ -24,7 +24,7 @@ import { TrainingError } from '../util/errors.ts';
 import { appendJsonLine, cleanCrashLitter, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
 import { lockDir } from '../util/lock.ts';
 import { hashString, Rng } from '../util/rng.ts';
-import { checkTrainConfig, finalEvalItems, withSuite, type TrainConfig } from './config.ts';
+import { checkTrainConfig, withSuite, type TrainConfig } from './config.ts';
 import { baseIdentity, checkpointDue, chooseResumePoint, metricsLastStep, metricsLine, recordedSettings, restoreTrainer, saveCheckpoint, settingsDiff, trajectorySettings, truncateMetrics } from './checkpoint.ts';
 import { evaluateTasks, evaluationDue, finalValMetrics, formatEvalSchedule, parseEvalSchedule, pruneItemVerdicts, valMetrics, writeItemVerdicts, type HeldOutAccuracy } from './evaluate.ts';
 import { currentNames, stepMetrics, timer } from './metrics.ts';
@@ -156,10 +156,11 @@ function evaluation(out: string, step: number, acc: HeldOutAccuracy): Record<str
  * larger final set when it is larger — loaded then, so a run does not hold it throughout.
  */
 async function evaluateAt(run: RunContext, done: number): Promise<Record<string, number>> {
-  const cfg = { ...run.cfg, suite: run.cfg.suite ?? 'mini-1' };
-  const full = finalEvalItems(cfg);
+  // train() resolved the final set's size with the suite (withSuite): nothing to work out again here.
+  const { cfg } = run;
+  const full = cfg.finalEvalPerBenchmark;
   if (done !== cfg.steps || full <= cfg.evalPerBenchmark) return evaluation(cfg.out, done, evaluateTasks(run.policy, run.evalTasks, cfg.maxNewTokens));
-  const tasks = await loadMiniTasks(run.policy, { split: cfg.evalSplit, perBenchmark: full, seed: cfg.dataSeed, reserve: cfg.maxNewTokens, suite: cfg.suite });
+  const tasks = await loadMiniTasks(run.policy, { split: cfg.evalSplit, perBenchmark: full, seed: cfg.dataSeed, reserve: cfg.maxNewTokens, suite: cfg.suite ?? 'mini-1' });
   const acc = evaluateTasks(run.policy, tasks, cfg.maxNewTokens);
   writeItemVerdicts(cfg.out, done, acc);
   return finalValMetrics(acc, run.evalTasks).metrics;
