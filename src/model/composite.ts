@@ -431,13 +431,17 @@ function splitRowsInfo(k: Kernels, dy: Info, s: number): [Info, Info] {
   return [k.view(da!, [n, s, d]), k.view(db!, [n, st - s, d])];
 }
 
-function attentionForward(k: Kernels, { q, k: keys0, v: values0, mask, pastK, pastV }: Inputs, { B, H, conv, flags }: Attrs): Info[] {
+/** What attention's forward pass and its gradient both start from: the shapes, the keys and values with any past rows, the products. */
+function attentionOperands(k: Kernels, { q, k: keys0, v: values0, pastK, pastV }: Inputs, { B, H, conv, flags }: Attrs) {
   const [n, Tq, dh] = q!.shape as [number, number, number];
-  const [b, h] = [B as number, H as number];
   const keys = pastK ? concatRowsInfo(k, pastK, keys0!) : keys0!;
   const values = pastV ? concatRowsInfo(k, pastV, values0!) : values0!;
-  const Tk = keys.shape[1]!;
-  const prod = new Products(k, conv as boolean, flags as boolean);
+  return { n, Tq, dh, b: B as number, h: H as number, keys, values, Tk: keys.shape[1]!, prod: new Products(k, conv as boolean, flags as boolean) };
+}
+
+function attentionForward(k: Kernels, inputs: Inputs, attrs: Attrs): Info[] {
+  const { q, mask } = inputs;
+  const { n, Tq, dh, b, h, keys, values, Tk, prod } = attentionOperands(k, inputs, attrs);
   const scores = prod.bmmT(k.mul(q!, k.scalar(1 / Math.sqrt(dh))), keys);
   const probs = k.run('Softmax', { logits: k.add(k.view(scores, [b, h, Tq, Tk]), mask!) }, { dim: 3 });
   const o = prod.bmm(k.view(probs, [n, Tq, Tk]), values);
@@ -449,13 +453,9 @@ composite('RlsdAttention', attentionForward);
 composite('RlsdAttentionPast', attentionForward);
 
 /** The gradients of attention in tfjs's order: mergeHeads, bmm, the mask's reshapes, softmax, bmmT, the scaling, the concatenations. */
-composite('RlsdAttentionGrad', (k, { dy, q, k: keys0, v: values0, pastK, pastV, probs }, { B, H, conv, flags }) => {
-  const [n, Tq, dh] = q!.shape as [number, number, number];
-  const [b, h] = [B as number, H as number];
-  const keys = pastK ? concatRowsInfo(k, pastK, keys0!) : keys0!;
-  const values = pastV ? concatRowsInfo(k, pastV, values0!) : values0!;
-  const Tk = keys.shape[1]!;
-  const prod = new Products(k, conv as boolean, flags as boolean);
+composite('RlsdAttentionGrad', (k, inputs, attrs) => {
+  const { dy, q, probs, pastK, pastV } = inputs;
+  const { n, Tq, dh, b, h, keys, values, Tk, prod } = attentionOperands(k, inputs, attrs);
   const scale = k.scalar(1 / Math.sqrt(dh));
   const qs = k.mul(q!, scale);
   const dO = k.view(k.transpose(k.view(dy!, [b, Tq, h, dh]), [0, 2, 1, 3]), [n, Tq, dh]);
