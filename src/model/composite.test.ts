@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim } from './config.ts';
-import { compositeKernels, gradientNormComposite, setCompositeKernels } from './composite.ts';
+import { compositeKernels, gradientNormComposite, withCompositeKernels } from './composite.ts';
 import { layoutBatch } from './layout.ts';
 import { cachedTensorCount, setAttentionKernel, type AttentionKernel } from './ops.ts';
 import { initParams, disposeParams, type Params } from './params.ts';
@@ -49,15 +49,6 @@ function lossAndGrads(params: Params, g: Grouped): Map<string, Int32Array> {
   return out;
 }
 
-function withComposites<T>(on: boolean, f: () => T): T {
-  setCompositeKernels(on);
-  try {
-    return f();
-  } finally {
-    setCompositeKernels(true);
-  }
-}
-
 for (const kernel of ['conv', 'matmul'] as AttentionKernel[])
   test(`composite kernels (${kernel} attention): an update's loss and every parameter's gradient equal the tfjs composition bit for bit`, () => {
     setAttentionKernel(kernel);
@@ -74,9 +65,9 @@ for (const kernel of ['conv', 'matmul'] as AttentionKernel[])
         const g = groupedBatch(new Rng(P * 100 + R), P, G, ctx, R);
         const live = (): number => tf.memory().numTensors - cachedTensorCount();
         const before = live();
-        const composite = withComposites(true, () => lossAndGrads(params, g));
+        const composite = withCompositeKernels(true, () => lossAndGrads(params, g));
         assert.equal(live(), before, 'no tensor left behind');
-        const reference = withComposites(false, () => lossAndGrads(params, g));
+        const reference = withCompositeKernels(false, () => lossAndGrads(params, g));
         for (const [name, expected] of reference) assert.deepEqual(composite.get(name), expected, `${name} (P ${P}, G ${G}, context ${ctx}, R ${R})`);
         g.weights.dispose();
       }
@@ -91,7 +82,7 @@ test('composite kernels: prefill (no tape; the fused matMul with its relu) gives
   for (const v of params.values()) v.assign(v.mul(7));
   const g = groupedBatch(new Rng(4), 4, 1, 8, 1);
   const run = (on: boolean): Int32Array[] =>
-    withComposites(on, () => {
+    withCompositeKernels(on, () => {
       const { cache, logits } = prefill(params, cfg, g.prefix.batch);
       const out = [bits(logits), ...cache.layers.flatMap((l) => [bits(l.k), bits(l.v)])];
       logits.dispose();
@@ -114,8 +105,8 @@ test('composite kernels: NaN, ±Infinity and −0 in the hidden state propagate 
   patches[0] = NaN;
   patches[patchDim(cfg) * numImageTokens(cfg) + 3] = Infinity;
   patches[5] = -0;
-  const composite = withComposites(true, () => lossAndGrads(params, g));
-  const reference = withComposites(false, () => lossAndGrads(params, g));
+  const composite = withCompositeKernels(true, () => lossAndGrads(params, g));
+  const reference = withCompositeKernels(false, () => lossAndGrads(params, g));
   assert.ok(Number.isNaN(new Float32Array(composite.get('loss')!.buffer)[0]), 'the loss is NaN');
   for (const [name, expected] of reference) assert.deepEqual(composite.get(name), expected, name);
   g.weights.dispose();
@@ -139,9 +130,8 @@ test('the gradient norm of Adam\'s clipping: the composition\'s float, bit for b
 
 test('composite kernels run on wasm only, and a test can turn them off', async () => {
   assert.equal(compositeKernels(), true);
-  setCompositeKernels(false);
-  assert.equal(compositeKernels(), false);
-  setCompositeKernels(true);
+  assert.equal(withCompositeKernels(false, compositeKernels), false);
+  assert.equal(compositeKernels(), true, 'restored afterwards');
   await tf.setBackend('cpu');
   assert.equal(compositeKernels(), false);
   await tf.setBackend('wasm');

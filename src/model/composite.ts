@@ -173,9 +173,15 @@ export function compositeKernels(): boolean {
   return enabled && tf.getBackend() === 'wasm';
 }
 
-/** Tests: runs the tfjs composition on WASM too, the reference the composite kernels are compared with. */
-export function setCompositeKernels(on: boolean): void {
+/** Tests: runs `f` with the composite kernels on or off (off: the tfjs composition they are compared with), then restores them. */
+export function withCompositeKernels<T>(on: boolean, f: () => T): T {
+  const before = enabled;
   enabled = on;
+  try {
+    return f();
+  } finally {
+    enabled = before;
+  }
 }
 
 /** Whether products read transposed operands in place (BLAS) rather than from an explicit transpose (ops.ts). */

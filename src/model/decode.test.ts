@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { attentionSimd } from './attention-simd.ts';
-import { setCompositeKernels } from './composite.ts';
+import { withCompositeKernels } from './composite.ts';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim } from './config.ts';
 import { generate, type Generation } from './generate.ts';
 import { initParams, disposeParams } from './params.ts';
@@ -86,12 +86,12 @@ test('decoding in place (one kernel a token, SIMD attention) samples the same to
   }));
   const runs: [string, (on: boolean) => Generation][] = [
     // 70 new tokens: attention over more than 48 keys (the matMul loop's blocks).
-    ['greedy, 70 tokens', (on) => withComposites(on, () => generate(params, cfg, prompts, { maxNewTokens: 70, temperature: 1, topP: 1, greedy: true, rng: new Rng(1), eosId: -1, padId: 0 }))],
+    ['greedy, 70 tokens', (on) => withCompositeKernels(on, () => generate(params, cfg, prompts, { maxNewTokens: 70, temperature: 1, topP: 1, greedy: true, rng: new Rng(1), eosId: -1, padId: 0 }))],
     // An EOS that is often sampled: sequences leave the batch (in place, and the last one kept beside another).
-    ['sampled, groups of 4, EOS', (on) => withComposites(on, () => generate(params, cfg, prompts, { maxNewTokens: 40, temperature: 1.3, topP: 0.9, greedy: false, rng: new Rng(7), eosId: 3, padId: 0 }, 4))],
+    ['sampled, groups of 4, EOS', (on) => withCompositeKernels(on, () => generate(params, cfg, prompts, { maxNewTokens: 40, temperature: 1.3, topP: 0.9, greedy: false, rng: new Rng(7), eosId: 3, padId: 0 }, 4))],
     // Inputs given several times (the same objects, as repeated samples of an item): prefilled once each.
-    ['repeated inputs', (on) => withComposites(on, () => generate(params, cfg, [prompts[0]!, prompts[1]!, prompts[0]!, prompts[2]!, prompts[1]!, prompts[0]!], { maxNewTokens: 25, temperature: 1, topP: 1, greedy: false, rng: new Rng(3), eosId: 4, padId: 0 }))],
-    ['one stream per row', (on) => withComposites(on, () => generate(params, cfg, prompts.slice(0, 2), { maxNewTokens: 30, temperature: 1, topP: 1, greedy: false, rng: new Rng(0), rngs: Array.from({ length: 6 }, (_, i) => new Rng(100 + i)), eosId: 5, padId: 0 }, 3))],
+    ['repeated inputs', (on) => withCompositeKernels(on, () => generate(params, cfg, [prompts[0]!, prompts[1]!, prompts[0]!, prompts[2]!, prompts[1]!, prompts[0]!], { maxNewTokens: 25, temperature: 1, topP: 1, greedy: false, rng: new Rng(3), eosId: 4, padId: 0 }))],
+    ['one stream per row', (on) => withCompositeKernels(on, () => generate(params, cfg, prompts.slice(0, 2), { maxNewTokens: 30, temperature: 1, topP: 1, greedy: false, rng: new Rng(0), rngs: Array.from({ length: 6 }, (_, i) => new Rng(100 + i)), eosId: 5, padId: 0 }, 3))],
   ];
   for (const [what, run] of runs) {
     const before = tf.memory().numTensors;
@@ -102,11 +102,3 @@ test('decoding in place (one kernel a token, SIMD attention) samples the same to
   disposeParams(params);
 });
 
-function withComposites<T>(on: boolean, f: () => T): T {
-  setCompositeKernels(on);
-  try {
-    return f();
-  } finally {
-    setCompositeKernels(true);
-  }
-}
