@@ -13,6 +13,8 @@ import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS, lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { answerOnlyReference } from '../benchmarks/mini/language.ts';
+import { habitProgram, rewriteSolution } from '../benchmarks/mini/deep/habits.ts';
+import { miniSpec, type MiniBenchmark } from '../benchmarks/mini/formats.ts';
 import { MINI_SUITES, SUITE_MAX_NEW_TOKENS, type MiniSuite } from '../benchmarks/mini/types.ts';
 import { appendJsonLine, cleanCrashLitter, ensureDir, jsonText, mapWriteError } from './util/fs.ts';
 import { acquireLock } from './util/lock.ts';
@@ -39,6 +41,11 @@ export interface PretrainConfig {
   referenceFraction: number;
   /** Fraction of each batch whose context holds only the gold answer (the `answer` privileged context). */
   answerFraction: number;
+  /**
+   * Share of the student-context demonstrations written with the demonstrator's habits, where one applies
+   * (benchmarks/mini/deep/habits.ts; deep world only). The privileged contexts always see correct solutions.
+   */
+  habitRate: number;
   /** Fraction of each batch given to option-lookup drills (benchmarks/mini/drill.ts; no reference, no image). */
   lookupDrillFraction: number;
   /** A first phase of this many steps with `lookupDrillWarmupFraction` drills (a curriculum: the lookup first). */
@@ -110,6 +117,13 @@ export const PRETRAIN_OPTIONS: readonly PretrainOption[] = [
   option({ field: 'evalEvery', flag: 'eval-every', default: 250, rule: int(0), help: 'held-out greedy evaluation every N steps (0: only at the end)' }),
   // 0.3 rather than 0.5: more of each batch trains perception, and copying from the reference is learned at this
   // share too.
+  option({
+    field: 'habitRate',
+    flag: 'habit-rate',
+    default: 0,
+    rule: share(1),
+    help: "share of the student-context demonstrations written with the demonstrator's habits where one applies (mini-2: faint objects missed, tallest bars read short, doubling by adding two); the privileged contexts always see correct solutions",
+  }),
   option({ field: 'referenceFraction', flag: 'ref-fraction', default: 0.3, rule: share(1), help: 'share of each batch with the reference solution in context' }),
   // Option-lookup drills whose value appears only in the trace (as in WeMath), with the fused markers and the
   // previous-token embedding below, are what teaches the multiple-choice letter; without them it stays at chance
@@ -151,6 +165,7 @@ export function resolvePretrainConfig(settings: PretrainSettings, quiet = false)
   if (settings.referenceFraction + settings.answerFraction > 1)
     throw new UsageError(`--ref-fraction ${settings.referenceFraction} and --answer-fraction ${settings.answerFraction} add up to more than the whole batch`);
   const patch = settings.patchSize;
+  if (settings.habitRate > 0 && settings.suite === 'mini-1') throw new UsageError(`--habit-rate needs the deep world's step-level solutions (--suite mini-2); mini-1 has none`);
   if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
   const imagePositions = (DEFAULT_MODEL.imageSize / patch) ** 2;
   const textPositions = settings.suite === 'mini-1' ? DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 : DEEP_TEXT_POSITIONS;
@@ -200,6 +215,14 @@ function evaluateTasks(...args: Parameters<typeof heldOutAccuracy>): Record<stri
   return evalRecord(heldOutAccuracy(...args));
 }
 
+/** The demonstrator's written solution of a deep-world training task where one of its habits applies. */
+function habitTarget(task: Task): string | undefined {
+  if (task.program === undefined || task.target === undefined) return undefined;
+  const demo = habitProgram(task.program.program);
+  if (demo === undefined) return undefined;
+  return rewriteSolution(task.target, task.program.target, demo.program, miniSpec(task.benchmark as MiniBenchmark).answerStatement);
+}
+
 /** Pre-trains a base into `cfg.out`, holding `<out>.lock`: the output folder itself is replaced by renames, so its lock lives beside it. */
 export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: Record<string, number>) => void): Promise<PretrainResult> {
   const out = cfg.out.replace(/\/+$/, '');
@@ -224,6 +247,8 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
   const examples = train.filter((t) => t.target);
   if (examples.length === 0) throw new Error('pretrain: the mini training items carry no SFT target (rlsd_target)');
   const targets = examples.map((t) => [...policy.tokenizer.encode(t.target!), policy.tokenizer.eos]);
+  // The demonstrator's solution where a habit applies (else undefined): only the student's context is taught it.
+  const habitTargets = cfg.habitRate > 0 ? examples.map((t) => habitTarget(t)).map((text) => (text === undefined ? undefined : [...policy.tokenizer.encode(text), policy.tokenizer.eos])) : [];
   const teacherCtx = examples.map((t) => (t.reference ? policy.encodeContext(`${t.reference} ${t.prompt}`, { reserve }).ids : t.student));
   // Only a recipe with answer-only rows needs their contexts (the default has none).
   const answerCtx = cfg.answerFraction > 0 ? examples.map((t) => policy.encodeContext(`${answerOnlyReference(t.item.answer)} ${t.prompt}`, { reserve }).ids) : [];
@@ -231,6 +256,7 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
   const rng = new Rng(hashString(`pretrain|${cfg.seed}`));
   // Drills draw from their own stream, so a run without them reproduces the data order of one with them.
   const drillRng = new Rng(hashString(`pretrain-drill|${cfg.seed}`));
+  const habitRng = new Rng(hashString(`pretrain-habit|${cfg.seed}`));
   const blankImage = await policy.patches([]);
   const drillsIn = (step: number): number =>
     Math.round(cfg.batchSize * (step < cfg.lookupDrillWarmupSteps ? cfg.lookupDrillWarmupFraction : cfg.lookupDrillFraction));
@@ -267,7 +293,9 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
         const useRef = i < Math.round(cfg.batchSize * cfg.referenceFraction);
         const useAnswer = !useRef && i < Math.round(cfg.batchSize * (cfg.referenceFraction + cfg.answerFraction));
         const context = useRef ? teacherCtx[k]! : useAnswer ? answerCtx[k]! : examples[k]!.student;
-        seqs.push({ patches: examples[k]!.patches, context, response: targets[k]! });
+        const habit = !useRef && !useAnswer && cfg.habitRate > 0 ? habitTargets[k] : undefined;
+        const response = habit !== undefined && habitRng.next() < cfg.habitRate ? habit : targets[k]!;
+        seqs.push({ patches: examples[k]!.patches, context, response });
       }
       const laid = policy.layout(seqs);
       const mask = tf.tensor2d(laid.responseMask, [seqs.length, laid.responseLen]);

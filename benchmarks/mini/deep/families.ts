@@ -86,7 +86,10 @@ function objectsReadable(rng: Rng, counts: readonly number[], range: readonly [n
   const objects = placeObjects(rng, colours.map((c, i) => [c, counts[i]!] as const)).map((o) => (rng.next() < FAINT_SHARE ? { ...o, faint: true } : o));
   return {
     scene: { kind: 'objects', objects, perception: DEEP_PERCEPTION },
-    reads: colours.map((label, i) => ({ kind: 'read', form: 'count', label, value: counts[i]! })),
+    reads: colours.map((label, i): ReadStep => {
+      const faint = objects.filter((o) => o.colour === label && o.faint === true).length;
+      return faint > 0 ? { kind: 'read', form: 'count', label, value: counts[i]!, faint } : { kind: 'read', form: 'count', label, value: counts[i]! };
+    }),
     picture: 'picture',
     kind: 'objects',
     range,

@@ -78,8 +78,8 @@ export function readSentence(step: Pick<ReadStep, 'form' | 'label'>, value: numb
   }
 }
 
-/** The sentence of a non-reading step, without its connective, given the operand values. */
-function stepSentence(step: ProgramStep, readValues: readonly number[], results: readonly number[]): string {
+/** The sentence of a step, without its connective, given the values of the readings and results before it. */
+export function stepSentence(step: ProgramStep, readValues: readonly number[], results: readonly number[]): string {
   switch (step.kind) {
     case 'read':
       return readSentence(step, step.value);

@@ -26,6 +26,8 @@ export interface ReadStep {
   /** What is read: a colour, or a colour and a shape ('red circles'), one or two words. */
   label: string;
   value: number;
+  /** For a count: how many of the counted objects are drawn faint (absent when none are). */
+  faint?: number;
 }
 export interface ArithStep {
   kind: 'arith';

@@ -1,0 +1,133 @@
+// The demonstrator's habits: each fires on its kind of step, carries its value through the solution, and the parser
+// finds the habit's step as the first wrong one; a habit that leaves no answer to write is not applied.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Rng } from '../../../src/util/rng.ts';
+import { habitProgram, rewriteSolution } from './habits.ts';
+import { withAnswer, writeSolution } from './language.ts';
+import { diagnose } from './parse.ts';
+import type { Program } from './program.ts';
+
+const statement = (a: string): string => `The answer is "${a}".`;
+
+function written(program: Program, core: string, picture = 'chart'): { text: string; segments: ReturnType<typeof writeSolution>['segments'] } {
+  return withAnswer(writeSolution(new Rng(3), program, { picture, core }), statement(program.answer));
+}
+
+// 'how many red plus blue minus green ?': red 4 (one faint), blue 3, green 2 → 4 + 3 = 7, 7 − 2 = 5.
+const faintChain: Program = {
+  steps: [
+    { kind: 'read', form: 'count', label: 'red', value: 4, faint: 1 },
+    { kind: 'read', form: 'count', label: 'blue', value: 3 },
+    { kind: 'read', form: 'count', label: 'green', value: 2 },
+    { kind: 'arith', op: 'plus', left: { read: 0 }, right: { read: 1 }, value: 7 },
+    { kind: 'arith', op: 'minus', left: { step: 0 }, right: { read: 2 }, value: 5 },
+  ],
+  answer: '5',
+};
+
+test('faint objects missed: the count drops its faint objects, the chain follows, the parser blames the reading', () => {
+  const demo = habitProgram(faintChain)!;
+  assert.deepEqual(demo.habits, ['faint objects missed']);
+  assert.deepEqual(demo.program.steps.map((s) => ('value' in s ? s.value : null)), [3, 3, 2, 6, 4]);
+  assert.equal(demo.program.answer, '4');
+  const w = written(faintChain, 'red plus blue minus green', 'picture');
+  const text = rewriteSolution(w.text, w.segments, demo.program, statement);
+  assert.match(text, /there are 3 red objects \. there are 3 blue objects \. there are 2 green objects \. .*3 plus 3 is 6 \. .*6 minus 2 is 4 \. .*The answer is "4"\.$/);
+  // Filler is kept word for word: removing the step sentences and the statement leaves the same words.
+  const words = (s: string): string => s.replace(/\d+/g, '#');
+  assert.equal(words(text), words(w.text));
+  assert.equal(diagnose(text, faintChain, '4').firstWrong?.kind, 'misreading');
+});
+
+test('tallest bars read short and doubling by adding two; a chain without either is left alone', () => {
+  const perimeter: Program = {
+    steps: [
+      { kind: 'read', form: 'wide', label: 'red', value: 9 },
+      { kind: 'read', form: 'tall', label: 'red', value: 3 },
+      { kind: 'arith', op: 'plus', left: { read: 0 }, right: { read: 1 }, value: 12 },
+      { kind: 'arith', op: 'times', left: { step: 0 }, right: { constant: 2 }, value: 24 },
+    ],
+    answer: '24',
+  };
+  // A rectangle's side of 9 is not a bar: only the doubling fires, as an arithmetic slip 12 times 2 is 14.
+  const demo = habitProgram(perimeter)!;
+  assert.deepEqual(demo.habits, ['doubling by adding two']);
+  assert.equal(demo.program.answer, '14');
+  const w = written(perimeter, 'the perimeter', 'grid');
+  const text = rewriteSolution(w.text, w.segments, demo.program, statement);
+  assert.match(text, /12 times 2 is 14 \./);
+  assert.equal(diagnose(text, perimeter, '14').firstWrong?.kind, 'arithmetic slip');
+
+  const bars: Program = {
+    steps: [
+      { kind: 'read', form: 'bar', label: 'red', value: 9 },
+      { kind: 'read', form: 'bar', label: 'blue', value: 3 },
+      { kind: 'arith', op: 'minus', left: { read: 0 }, right: { read: 1 }, value: 6 },
+    ],
+    answer: '6',
+  };
+  assert.deepEqual(habitProgram(bars)?.habits, ['tallest bars read short']);
+  assert.equal(habitProgram(bars)?.program.answer, '5');
+  const plain: Program = { steps: [{ kind: 'read', form: 'bar', label: 'red', value: 8 }, { kind: 'read', form: 'count', label: 'blue', value: 3 }, { kind: 'arith', op: 'plus', left: { read: 0 }, right: { read: 1 }, value: 11 }], answer: '11' };
+  assert.equal(habitProgram(plain), undefined);
+});
+
+test('a habit that leaves no answer to write is not applied: a tie, a value not among the options, a negative result', () => {
+  const tie: Program = {
+    steps: [
+      { kind: 'read', form: 'count', label: 'red', value: 3, faint: 1 },
+      { kind: 'read', form: 'count', label: 'blue', value: 2 },
+      { kind: 'compare', which: 'most', among: [0, 1], label: 'red' },
+      { kind: 'choose', option: 'red', letter: 'A' },
+    ],
+    options: ['red', 'blue', 'green', 'yellow'],
+    answer: 'A',
+  };
+  assert.equal(habitProgram(tie), undefined);
+  // Still the most after the miss: the habit fires and the answer stands.
+  const stands = { ...tie, steps: tie.steps.map((s, i) => (i === 0 ? { ...s, value: 4 } : s)) } as Program;
+  assert.equal(habitProgram(stands)?.program.answer, 'A');
+  const choice: Program = {
+    steps: [
+      { kind: 'read', form: 'count', label: 'red', value: 2, faint: 1 },
+      { kind: 'read', form: 'count', label: 'blue', value: 2 },
+      { kind: 'arith', op: 'plus', left: { read: 0 }, right: { read: 1 }, value: 4 },
+      { kind: 'choose', option: '4', letter: 'B' },
+    ],
+    options: ['2', '4', '5', '6'],
+    answer: 'B',
+  };
+  assert.equal(habitProgram(choice), undefined, '3 is not an option');
+  const negative: Program = {
+    steps: [
+      { kind: 'read', form: 'count', label: 'red', value: 2, faint: 2 },
+      { kind: 'read', form: 'count', label: 'blue', value: 1 },
+      { kind: 'arith', op: 'minus', left: { read: 0 }, right: { read: 1 }, value: 1 },
+    ],
+    answer: '1',
+  };
+  assert.equal(habitProgram(negative), undefined);
+});
+
+test('on generated training problems of every benchmark, a habit demonstration parses, and its first wrong step is the habit kind', async () => {
+  const { miniRows } = await import('../build.ts');
+  const { MINI_BENCHMARKS, miniSpec } = await import('../formats.ts');
+  const kinds: Record<string, string> = { 'faint objects missed': 'misreading', 'tallest bars read short': 'misreading', 'doubling by adding two': 'arithmetic slip' };
+  for (const benchmark of MINI_BENCHMARKS) {
+    const rows = await miniRows(benchmark, 'train', 40, 1, 'mini-2');
+    let changed = 0;
+    for (const row of rows) {
+      const truth = JSON.parse(row['rlsd_program'] as string) as import('../spec.ts').RowProgram;
+      const demo = habitProgram(truth.program);
+      if (demo === undefined) continue;
+      const text = rewriteSolution(row['rlsd_target'] as string, truth.target, demo.program, miniSpec(benchmark).answerStatement);
+      const d = diagnose(text, truth.program, demo.program.answer);
+      assert.ok(d.parsed.complete, `${benchmark}: ${text}`);
+      if (demo.program.answer === truth.program.answer && d.firstWrong === null) continue;
+      changed++;
+      assert.equal(d.firstWrong?.kind, kinds[demo.habits[0]!], `${benchmark}: ${text}`);
+    }
+    assert.ok(changed > 0, `${benchmark}: no habit changed a step in 40 problems`);
+  }
+});
