@@ -7,65 +7,19 @@ import { basename, join } from 'node:path';
 import { ensureDir, jsonText, mapWriteError } from '../util/fs.ts';
 import { creditHtml } from './html.ts';
 import { creditPng } from './png.ts';
-import type { CreditView, SpanKind } from './view.ts';
+import { responseRecords, type CreditRecord } from './records.ts';
+import type { CreditView } from './view.ts';
 
 export const CREDIT_FILES = { jsonl: 'credit.jsonl', html: 'credit.html', png: 'credit.png', json: 'credit.json' } as const;
 
-/** One token of one response as one run's method credits it (a line of credit.jsonl). */
-export interface CreditRecord {
-  /** The checkpoint's training step. */
-  step: number;
-  /** 'a' for the run given first, 'b' for --method-b. */
-  run: 'a' | 'b';
-  method: string;
-  problem: string;
-  benchmark: string;
-  /** The response's place in its group (0 … G−1), and the token's in the response (0 …). */
-  response: number;
-  token: number;
-  text: string;
-  span: SpanKind;
-  /** The reasoning step (0, 1, …) whose body holds the token, else null. */
-  reasoningStep: number | null;
-  firstWrongStep: boolean;
-  /** log P_T − log P_S of the token where the teacher scored the response with privileged context, else null. */
-  delta: number | null;
-  /** The factor of the token's advantage (RLSD's (1−λ) + λ·clip(w_t)), else null. */
-  weight: number | null;
-  credit: number;
-  /** The reward the method saw, and the verifier's verdict. */
-  reward: number;
-  correct: boolean;
-}
+export type { CreditRecord };
 
 export function creditRecords(view: CreditView): CreditRecord[] {
   const out: CreditRecord[] = [];
   for (const c of view.checkpoints)
     c.sides.forEach((side, k) => {
       for (const p of c.problems)
-        for (const r of p.responses) {
-          const s = r.sides[k]!;
-          r.tokens.forEach((text, t) =>
-            out.push({
-              step: c.step,
-              run: k === 0 ? 'a' : 'b',
-              method: side.method,
-              problem: p.uid,
-              benchmark: p.benchmark,
-              response: r.index,
-              token: t,
-              text,
-              span: r.spans[t]!,
-              reasoningStep: r.steps[t]! >= 0 ? r.steps[t]! : null,
-              firstWrongStep: r.firstWrong[t] === 1,
-              delta: s.delta ? s.delta[t]! : null,
-              weight: s.weight ? s.weight[t]! : null,
-              credit: s.credit[t]!,
-              reward: s.reward,
-              correct: r.verdict >= 1,
-            }),
-          );
-        }
+        for (const r of p.responses) out.push(...responseRecords(r, k, { step: c.step, method: side.method, problem: p.uid, benchmark: p.benchmark, gold: p.answer }));
     });
   return out;
 }

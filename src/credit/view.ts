@@ -23,13 +23,13 @@ import { Policy } from '../policy.ts';
 import { stepDirName } from '../run-dir.ts';
 import { loadMiniTasks, type Task } from '../tasks.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../train/config.ts';
-import { responseWithTruth } from '../train/credit.ts';
 import { teacherRegimeOf } from '../train/fit.ts';
 import { reward } from '../train/reward.ts';
 import { laidOutRollout, rollout, type Rollout } from '../train/rollout.ts';
 import { referencePass, teacherPass, TeacherWeights } from '../train/teacher.ts';
 import type { RunContext, StepMetrics } from '../train/types.ts';
 import { lossForward } from '../train/update.ts';
+import { responseView } from './records.ts';
 import { UsageError } from '../util/errors.ts';
 import { hashString, Rng } from '../util/rng.ts';
 
@@ -300,10 +300,6 @@ function scoreBatch(side: Side, ro: Rollout, rewards: Float32Array, step: number
   return { scores, metrics: { ...lf.metrics, ...(scratch['teacher/pass_fraction'] !== undefined ? { 'teacher/pass_fraction': scratch['teacher/pass_fraction'] } : {}) } };
 }
 
-function spanKinds(tokens: readonly string[], truth: ReturnType<typeof responseWithTruth>['truth']): SpanKind[] {
-  return tokens.map((tok, t) => (tok === '' ? 'end' : truth.steps[t]! >= 0 ? 'step' : truth.filler[t] ? 'filler' : truth.reasoning[t] ? 'unparsed' : 'answer'));
-}
-
 /** Checks that run B can score run A's responses: the same model and tokenizer; says what its column then shows. */
 function comparison(a: RunFolder, b: RunFolder, steps: readonly number[]): { sentence: string; notes: string[] } {
   for (const s of steps) if (!b.steps.includes(s)) throw new UsageError(`--method-b ${b.dir} has no checkpoint at step ${s} (its checkpoints: ${b.steps.join(', ')})`);
@@ -386,23 +382,7 @@ export async function creditView(req: CreditRequest): Promise<CreditView> {
           for (let j = 0; j < G; j++) {
             const bIdx = g * G + j;
             const ids = ro.responses[bIdx]!;
-            const { tokens, record, truth } = responseWithTruth(task, ids, ro.texts[bIdx]!, sideA.side.policy.tokenizer);
-            const wrong = truth.firstWrongStep;
-            responses.push({
-              index: j,
-              text: ro.texts[bIdx]!,
-              tokens: tokens.map((t, k) => (t === '' ? sideA.side.policy.tokenizer.vocab[ids[k]!]! : t)),
-              spans: spanKinds(tokens, truth),
-              steps: truth.steps,
-              firstWrong: wrong ? wrong.tokens : new Uint8Array(tokens.length),
-              error: wrong ? { kind: wrong.kind, detail: wrong.detail, inReasoning: wrong.inReasoning } : null,
-              reasoning: truth.reasoning,
-              filler: truth.filler,
-              parsed: truth.parsed,
-              verdict: rw.verdicts[bIdx]!,
-              extracted: record.extracted,
-              sides: perSide.map((s) => s.scores[bIdx]!),
-            });
+            responses.push(responseView(task, ids, ro.texts[bIdx]!, sideA.side.policy.tokenizer, j, rw.verdicts[bIdx]!, perSide.map((s) => s.scores[bIdx]!)));
           }
           problems.push({ uid: task.uid, benchmark: task.benchmark, prompt: task.prompt, answer: task.item.answer, image: null, responses });
         });

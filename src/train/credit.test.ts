@@ -66,3 +66,20 @@ test('credit metrics: uniform credit reads the chance level; a teacher that blam
   const plain = { ...ro, prompts: [{ score: () => ({ extracted: null }) } as unknown as Task] } as Rollout;
   assert.deepEqual(creditMetrics({ ro: plain, verdicts: Float32Array.from([1, 0]), tokenizer: tok, teacher: null, credit }), {});
 });
+
+test('credit metrics: the uniform baseline over the responses that carry credit, beside the chance level over all', () => {
+  // A third response misreads the first bar after a preamble; its group's credit is 0 everywhere, so the method's view
+  // leaves it out: the chance level counts it (6 of its 24 span tokens), the matched baseline does not.
+  const preambled = 'looking at the chart , the red bar is 6 . the blue bar is 3 . so 6 plus 3 is 9 . {9}';
+  const { ro, tokens } = rolloutOf([right, wrong, preambled]);
+  const R = ro.R;
+  const credit = new Float32Array(3 * R);
+  for (let t = 0; t < tokens[0]!.length; t++) credit[t] = 0.7;
+  for (let t = 0; t < tokens[1]!.length; t++) credit[R + t] = -0.7;
+  const m = creditMetrics({ ro, verdicts: Float32Array.from([1, 0, 0]), tokenizer: tok, teacher: null, credit });
+  assert.equal(m['credit/first_wrong_share'], 6 / 19);
+  assert.equal(m['credit/first_wrong_uniform'], 6 / 19, 'GRPO reads its baseline');
+  assert.ok(Math.abs(m['credit/first_wrong_chance']! - (6 / 19 + 6 / 24) / 2) < 1e-12, `chance over both: ${m['credit/first_wrong_chance']}`);
+  assert.equal(m['credit/filler_uniform'], 1 / 19);
+  assert.equal(m['credit/filler_share'], 1 / 19);
+});

@@ -7,8 +7,11 @@
 //   credit/first_wrong_chance           that step's share of the span's tokens: what uniform credit gives
 //   credit/first_wrong_share, _top      the method's credit (MethodOutput.credit): share of |c| on the first wrong
 //                                       step, and how often its most-credited token lies there
+//   credit/first_wrong_uniform          what uniform credit gives over the same responses as first_wrong_share (those
+//                                       with credit): the baseline to hold it against (GRPO's share equals it)
 //   credit/filler_token_share           filler's share of a correct response's span tokens (uniform credit's share)
 //   credit/filler_share                 the method's |c| on filler, correct responses
+//   credit/filler_uniform               filler's share of tokens over the same responses as filler_share
 //   credit/teacher_auroc                the teacher's Δ summed over the span, correct against incorrect (0.5: chance)
 //   credit/teacher_first_wrong_share, credit/teacher_first_wrong_top, credit/teacher_filler_share
 //                                       the same for the teacher's own view exp(±Δ) (methods/credit.ts)
@@ -92,7 +95,13 @@ export function creditMetrics({ ro, verdicts, tokenizer, teacher, credit }: Cred
   };
   if (credit) {
     const s = summariseCredit(methodView);
-    Object.assign(m, { 'credit/first_wrong_share': s.firstWrongShare, 'credit/first_wrong_top': s.firstWrongTopRate, 'credit/filler_share': s.fillerShare });
+    Object.assign(m, {
+      'credit/first_wrong_share': s.firstWrongShare,
+      'credit/first_wrong_top': s.firstWrongTopRate,
+      'credit/first_wrong_uniform': s.firstWrongChance,
+      'credit/filler_share': s.fillerShare,
+      'credit/filler_uniform': s.fillerTokenShare,
+    });
   }
   if (teacher && teacherView.length > 0) {
     const s = summariseCredit(teacherView);

@@ -35,6 +35,7 @@ import { referencePass, teacherPass, TeacherWeights } from './teacher.ts';
 import type { RunContext, StepMetrics, TrainerState } from './types.ts';
 import { update } from './update.ts';
 import { creditMetrics } from './credit.ts';
+import { creditExamples, pruneCreditExamples, writeCreditExamples } from './credit-examples.ts';
 
 export interface TrainResult {
   finalStep: number;
@@ -100,7 +101,10 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
       const teacher = time('teacher', () => teacherPass(run, ro, rw.rewards, step, m));
       const reference = time('teacher', () => referencePass(run, ro, m));
       const credit = ro.prompts.some((t) => t.program) ? new Float32Array(ro.B * ro.R) : undefined;
-      Object.assign(m, time('update_actor', () => (run.method.trains ? update(run, ro, rw.rewards, teacher, reference, step, credit) : { 'actor/loss': 0 })));
+      // The last step keeps worked examples of its batch (credit-examples.ts), with each token's weight where the method has one.
+      const examplesDue = credit !== undefined && run.method.trains && step + 1 === cfg.steps;
+      const creditWeight = examplesDue ? new Float32Array(ro.B * ro.R) : undefined;
+      Object.assign(m, time('update_actor', () => (run.method.trains ? update(run, ro, rw.rewards, teacher, reference, step, credit, creditWeight) : { 'actor/loss': 0 })));
       // Time blocked on the worker's answers is the teacher's, not the update's.
       for (const pass of [teacher?.scores, reference]) {
         if (!pass?.onWorker) continue;
@@ -113,6 +117,12 @@ async function trainLocked(cfg: TrainConfig, progress?: ProgressSink): Promise<T
       if (credit) {
         const scored = teacher ? { available: teacher.available, logProbs: teacher.scores.get().logProbs } : null;
         Object.assign(m, creditMetrics({ ro, verdicts: rw.verdicts, tokenizer: run.policy.tokenizer, teacher: scored, credit: run.method.trains ? credit : null }));
+        if (examplesDue) {
+          // A method without a weight (MethodOutput.creditWeight) leaves the array all zeros; RLSD's is never 0 on a token.
+          const weight = creditWeight && creditWeight.some((v) => v !== 0) ? creditWeight : null;
+          const examples = creditExamples({ ro, verdicts: rw.verdicts, rewards: rw.rewards, tokenizer: run.policy.tokenizer, teacher: scored, credit, weight, method: cfg.method, step });
+          writeCreditExamples(cfg.out, step + 1, examples);
+        }
       }
       const done = step + 1;
       // The regime after the step: a sync every N-th step, an EMA move every step (frozen and live: nothing).
@@ -267,6 +277,7 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
     if (state.step === 0) writeFileAtomic(metricsFile, state.lastEval ? metricsLine({ step: 0, ...currentNames(state.lastEval) }) : '');
     else truncateMetrics(metricsFile, state.step);
     pruneItemVerdicts(cfg.out, state.step);
+    pruneCreditExamples(cfg.out, state.step);
     writeSummary(cfg.out, summaryInfo(cfg));
     // After a fall-back to an earlier checkpoint the pointer names the one the run goes on from.
     writeFileAtomic(join(cfg.out, 'checkpoints', LATEST_POINTER), `${state.step}\n`);

@@ -14,9 +14,19 @@ import type { RunContext, StepMetrics } from './types.ts';
 /**
  * The step's updates; `teacher` and `reference` are read (waited for) inside the loss, after the student's forward pass.
  * `credit`, when given ([B·R], zeros), receives each row's per-token credit from the first update that covers it
- * (MethodOutput.credit; left as it is when the method gives none).
+ * (MethodOutput.credit; left as it is when the method gives none), and `creditWeight` likewise its weight
+ * (MethodOutput.creditWeight).
  */
-export function update(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, step: number, credit?: Float32Array): StepMetrics {
+export function update(
+  run: RunContext,
+  ro: Rollout,
+  rewards: Float32Array,
+  teacher: TeacherPass | null,
+  reference: Pending<Float32Array> | null,
+  step: number,
+  credit?: Float32Array,
+  creditWeight?: Float32Array,
+): StepMetrics {
   const P = ro.prompts.length;
   const perUpdate = run.cfg.ppoMiniBatch > 0 ? run.cfg.ppoMiniBatch : P;
   const sums: StepMetrics = {};
@@ -24,7 +34,7 @@ export function update(run: RunContext, ro: Rollout, rewards: Float32Array, teac
   for (let epoch = 0; epoch < run.cfg.ppoEpochs; epoch++)
     for (let first = 0; first < P; first += perUpdate) {
       const groups = Array.from({ length: Math.min(perUpdate, P - first) }, (_, k) => first + k);
-      const into = epoch === 0 ? credit : undefined;
+      const into = epoch === 0 ? { credit, creditWeight } : {};
       for (const [k, v] of Object.entries(updateOnce(run, ro, rewards, teacher, reference, groups, step, into))) sums[k] = (sums[k] ?? 0) + v;
       updates++;
     }
@@ -146,18 +156,28 @@ export function lossForward(run: LossContext, ro: Rollout, rewards: Float32Array
   }
 }
 
-/** One optimiser update on the rows of `groups`. */
-function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher: TeacherPass | null, reference: Pending<Float32Array> | null, groups: number[], step: number, credit?: Float32Array): StepMetrics {
+/** One optimiser update on the rows of `groups`; `into` receives their credit and its weight (see update). */
+function updateOnce(
+  run: RunContext,
+  ro: Rollout,
+  rewards: Float32Array,
+  teacher: TeacherPass | null,
+  reference: Pending<Float32Array> | null,
+  groups: number[],
+  step: number,
+  into: { credit?: Float32Array | undefined; creditWeight?: Float32Array | undefined },
+): StepMetrics {
   const { policy, method, mcfg, cfg, adam } = run;
   const lb = lossBatch(run, ro, rewards, teacher, reference, groups, step);
   const kept: Record<string, tf.Scalar> = {};
   // Set inside the loss closure (a holder, so the type checker sees it change).
-  const keptCredit: { tensor: tf.Tensor2D | null } = { tensor: null };
+  const keptCredit: { credit: tf.Tensor2D | null; weight: tf.Tensor2D | null } = { credit: null, weight: null };
   const lossOf = (): tf.Scalar => {
     const { x, scaled } = lb.inputs();
     const out = method.loss(x, mcfg);
     for (const [k, v] of Object.entries(out.metrics)) kept[k] = tf.keep(v);
-    if (credit && out.credit) keptCredit.tensor = tf.keep(out.credit);
+    if (into.credit && out.credit) keptCredit.credit = tf.keep(out.credit);
+    if (into.creditWeight && out.creditWeight) keptCredit.weight = tf.keep(out.creditWeight);
     if (!kept['actor/entropy']) kept['actor/entropy'] = tf.keep(meanEntropy(stopGradient(scaled), x.responseMask));
     return out.loss;
   };
@@ -166,16 +186,21 @@ function updateOnce(run: RunContext, ro: Rollout, rewards: Float32Array, teacher
     result = tf.variableGrads(lossOf, [...policy.params.values()]);
   } catch (e) {
     tf.dispose(Object.values(kept));
-    keptCredit.tensor?.dispose();
+    keptCredit.credit?.dispose();
+    keptCredit.weight?.dispose();
     throw e;
   } finally {
     lb.dispose();
   }
-  if (keptCredit.tensor) {
+  for (const [tensor, target] of [
+    [keptCredit.credit, into.credit],
+    [keptCredit.weight, into.creditWeight],
+  ] as const) {
+    if (!tensor || !target) continue;
     // The mini-batch's rows back to their places in the step's [B, R] layout (its padded length ≤ R).
-    const values = keptCredit.tensor.dataSync();
-    keptCredit.tensor.dispose();
-    lb.rows.forEach((b, k) => credit!.set(values.subarray(k * lb.R, (k + 1) * lb.R), b * ro.R));
+    const values = tensor.dataSync();
+    tensor.dispose();
+    lb.rows.forEach((b, k) => target.set(values.subarray(k * lb.R, (k + 1) * lb.R), b * ro.R));
   }
   const { value, grads } = result;
   const loss = value.dataSync()[0]!;
