@@ -1,5 +1,6 @@
 // `rlsd-bench credit` (src/credit/): two 1-step runs (GRPO, RLSD) from the committed deep-world base
 // (results/reference/mini2-candidate, read only) at 2 prompts × 4 samples, then
+//   - the worked examples train keeps of its last batch follow their rule;
 //   - the library view at K = 2: one record per response token, finite credit; GRPO's credit is the response's
 //     group advantage on every token; RLSD's view equals the credit the training loop's update records for the same
 //     batch; no tensor is left behind;
@@ -31,6 +32,9 @@ import { groupAdvantages } from '../methods/core.ts';
 import { diagnose } from '../benchmarks/mini/deep/parse.ts';
 import { tokenMask } from '../benchmarks/mini/deep/tokens.ts';
 import { errorLines, REPO, runCli } from './fixtures.ts';
+import { responseFromRecords } from '../src/credit/records.ts';
+import { readCreditExamples } from '../src/report/records.ts';
+import { creditExamplesFile } from '../src/train/credit-examples.ts';
 
 await initBackend('wasm');
 
@@ -46,6 +50,27 @@ test('credit: two 1-step deep-world runs to view', async () => {
   for (const method of ['grpo', 'rlsd'] as const)
     await train({ ...DEFAULT_TRAIN, method, methodOptions: {}, base: CANDIDATE, out: runs[method], steps: 1, promptsPerStep: 2, samplesPerPrompt: 4, trainPerBenchmark: 2, evalSchedule: 'never', checkpointEvery: 1, maxNewTokens: 80, lr: 1e-3, warmupSteps: 0, teacherWorker: false, quiet: true });
   for (const dir of Object.values(runs)) assert.deepEqual(openRun(dir).steps, [0, 1]);
+});
+
+test('train keeps worked examples of its last batch, by the rule (credit/step_N.jsonl): a correct multi-step response and a misreading', () => {
+  for (const method of ['grpo', 'rlsd'] as const) {
+    const kept = readCreditExamples(creditExamplesFile(runs[method], 1));
+    assert.ok(kept, `${method}: the last step keeps its examples (an empty file when none meets the rule)`);
+    const byResponse = new Map<number, CreditRecord[]>();
+    for (const x of kept) byResponse.set(x.response, [...(byResponse.get(x.response) ?? []), x]);
+    assert.ok(byResponse.size <= 2, `${method}: at most one example of each kind`);
+    const kinds = [...byResponse.values()].map((recs) => recs[0]!.correct);
+    assert.equal(new Set(kinds).size, kinds.length, `${method}: one of each kind`);
+    for (const recs of byResponse.values()) {
+      assert.ok(recs.every((x) => x.step === 0 && x.method === method && x.run === 'a'), 'the weights before the last update, the run itself');
+      const view = responseFromRecords(recs);
+      assert.ok(view.sides[0]!.credit.some((c) => c !== 0), 'credit not zero on every token');
+      if (view.verdict >= 1) assert.ok(view.parsed && Math.max(...view.steps) + 1 >= 2 && view.error === null, 'correct: parsed, at least two steps, none wrong');
+      else assert.ok(view.error?.kind === 'misreading' && view.error.inReasoning && view.firstWrong.some((v) => v === 1), `incorrect: a misreading in the reasoning (${JSON.stringify(view.error)})`);
+      if (method === 'grpo') assert.equal(new Set(view.sides[0]!.credit).size, 1, 'GRPO: one credit per response');
+      assert.equal(view.sides[0]!.weight === null, method === 'grpo', `${method}: a weight where the method has one`);
+    }
+  }
 });
 
 test('credit view: a record per response token, finite credit; GRPO credits every token its response advantage; no tensor left', async () => {

@@ -1,7 +1,8 @@
 // The report's charts and HTML page end to end: a synthetic sweep folder (src/report/synthetic.ts) → tables, charts
 // and report.html → the page opened in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core),
-// where every table must have rows, every chart an SVG with a nonzero box and marks, and no request may leave the
-// page. The full-page screenshot is kept as results/test-artifacts/report.png (git-ignored).
+// where every table must have rows, every chart an SVG with a nonzero box and marks, every token of the worked
+// examples of "Where the credit went" a background colour and the boxed first wrong step the recorded one, and no
+// request may leave the page. The full-page screenshot is kept as results/test-artifacts/report.png (git-ignored).
 // Without /usr/bin/chromium the browser test is skipped, saying why — except under CI, which installs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,10 +14,12 @@ import { writeReport } from '../src/report/command.ts';
 import { CHARTS_DIR, HTML_FILE, renderHtml, writeChartsAndHtml } from '../src/report/html.ts';
 import { REPO, runCli } from './fixtures.ts';
 import { writeSyntheticSweep } from '../src/report/synthetic.ts';
+import type { CreditRecord } from '../src/credit/records.ts';
+import { creditExamplesFile } from '../src/train/credit-examples.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO, 'results', 'test-artifacts');
-const CHART_NAMES = ['convergence', 'convergence-benchmarks', 'dynamics'];
+const CHART_NAMES = ['convergence', 'convergence-benchmarks', 'dynamics', 'credit'];
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'rlsd-report-html-'));
@@ -30,7 +33,7 @@ function cliWritesHtml(): boolean {
 test('report.html: self-contained (no script, no external URL), every section, excluded cells named, same bytes twice', async () => {
   const root = tmp();
   try {
-    const sweep = writeSyntheticSweep(join(root, 'sweep'), { extras: true });
+    const sweep = writeSyntheticSweep(join(root, 'sweep'), { extras: true, credit: true });
     // Few resamples: the bootstrap is not under test here, and the test runs two reports.
     const res = await writeReport(sweep.dir, { resamples: 200 }, [writeChartsAndHtml]);
     for (const n of CHART_NAMES) for (const ext of ['svg', 'png']) assert.ok(res.written.includes(`${CHARTS_DIR}/${n}.${ext}`), `${n}.${ext} written`);
@@ -40,7 +43,7 @@ test('report.html: self-contained (no script, no external URL), every section, e
     // The only URLs are SVG namespace names, which are never fetched.
     for (const m of html.matchAll(/https?:\/\/[^"'\s)]+/g)) assert.match(m[0], /^http:\/\/www\.w3\.org\//, `external URL in the page: ${m[0]}`);
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
-    for (const id of ['excluded', 'accuracy', 'convergence', 'dynamics', 'paired']) assert.match(html, new RegExp(`<section id="${id}">`));
+    for (const id of ['excluded', 'accuracy', 'convergence', 'dynamics', 'credit', 'paired']) assert.match(html, new RegExp(`<section id="${id}">`));
     for (const n of CHART_NAMES) assert.match(html, new RegExp(`<figure id="chart-${n}"[^>]*>\\s*<svg `));
     for (const id of [...sweep.failed, ...sweep.running]) assert.ok(html.includes(id), `excluded cell ${id} named`);
     // The page opens with the verdict, then the configuration, whose rows link to their run folders (relative).
@@ -84,7 +87,7 @@ test('report.html in headless Chromium: tables have rows, charts draw, nothing l
   const root = tmp();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
-    const sweep = writeSyntheticSweep(join(root, 'sweep'), { extras: true });
+    const sweep = writeSyntheticSweep(join(root, 'sweep'), { extras: true, credit: true });
     // Through the CLI when the command writes the page, so the test covers what users run; else the library call.
     let out = join(sweep.dir, 'report');
     if (cliWritesHtml()) {
@@ -140,6 +143,52 @@ test('report.html in headless Chromium: tables have rows, charts draw, nothing l
       assert.ok(c.axisTitles.includes('Training step'), `${c.name}: x axis titled (${c.axisTitles.join(', ')})`);
       assert.ok(c.legend >= 5, `${c.name}: legend with the rows (${c.legend} labels)`);
     }
+    // Where the credit went: each row's worked examples, every token shown with a colour, the boxed first wrong step
+    // the one recorded (credit/step_N.jsonl), GRPO's credit one number per response; SDPO's runs kept none.
+    const examples = await page.$$eval('#credit .credit-examples', (rows) =>
+      rows.map((row) => ({
+        row: row.getAttribute('data-row')!,
+        bars: row.querySelectorAll('.legend .bar').length,
+        text: row.textContent ?? '',
+        shown: [...row.querySelectorAll('.credit-example')].map((ex) => {
+          const toks = [...ex.querySelectorAll('.t')];
+          return {
+            kind: ex.getAttribute('data-kind')!,
+            response: Number(ex.querySelector('.resp')?.getAttribute('data-response')),
+            tokens: toks.map((e) => Number(e.getAttribute('data-t'))),
+            credit: toks.map((e) => Number(e.getAttribute('data-credit'))),
+            coloured: toks.filter((e) => {
+              const bg = (globalThis as unknown as { getComputedStyle(el: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor;
+              const box = e.getBoundingClientRect();
+              return bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent' && box.width > 0 && box.height > 0;
+            }).length,
+            wrong: toks.filter((e) => e.classList.contains('fw')).map((e) => Number(e.getAttribute('data-t'))),
+          };
+        }),
+      })),
+    );
+    assert.deepEqual(examples.map((r) => r.row), ['grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd', 'grpo-lr=3e-5']);
+    for (const r of examples) {
+      if (r.row === 'sdpo') {
+        assert.deepEqual(r.shown, []);
+        assert.match(r.text, /no worked examples: none of its runs kept them/);
+        continue;
+      }
+      assert.equal(r.bars, 1, `${r.row}: one credit scale`);
+      assert.deepEqual(r.shown.map((x) => x.kind), ['correct', 'misreading']);
+      const kept = readFileSync(creditExamplesFile(join(sweep.dir, r.row, 'seed-1'), 60), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CreditRecord);
+      for (const x of r.shown) {
+        const recs = kept.filter((k) => k.response === x.response);
+        assert.deepEqual(x.tokens, recs.map((k) => k.token), `${r.row} ${x.kind}: every token shown`);
+        assert.equal(x.coloured, recs.length, `${r.row} ${x.kind}: every token has a background colour`);
+        // Credit is float32 as the loss computes it (the made-up records' decimals round to it).
+        assert.deepEqual(x.credit, recs.map((k) => Math.fround(k.credit)), `${r.row} ${x.kind}: the recorded credit`);
+        assert.deepEqual(x.wrong, recs.filter((k) => k.firstWrongStep).map((k) => k.token), `${r.row} ${x.kind}: the boxed first wrong step is the recorded one`);
+        if (x.kind === 'misreading') assert.ok(x.wrong.length > 0, `${r.row}: the misreading's first wrong step is boxed`);
+        if (r.row === 'grpo') assert.equal(new Set(x.credit).size, 1, 'GRPO: one credit for every token of a response');
+      }
+    }
+
     assert.deepEqual(outside, [], 'requests that left the page');
     assert.deepEqual(problems, [], 'console errors or warnings');
 

@@ -2,7 +2,7 @@
 // Content-Security-Policy forbids any load; each problem's picture is inline). Every token of every response is a span whose background is its credit
 // on the diverging scale of colour.ts; ground-truth reasoning steps are underlined, the first wrong step is boxed.
 // `responseHtml` renders one response for a page of its own (the report can show worked examples with it).
-import { escapeHtml } from '../report/html.ts';
+import { escapeHtml } from '../util/html.ts';
 import { creditScales, darkBackground, divergingColour, RDBU_11, signedNumber } from './colour.ts';
 import type { CheckpointView, CreditView, ProblemView, ResponseView, SideInfo } from './view.ts';
 
@@ -18,6 +18,10 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 13px; }
 table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; margin: 6px 0 10px; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 10px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+`;
+
+/** The rules of a response's tokens, its verdict line and the legend: credit.html's, and the report's worked examples'. */
+export const TOKEN_CSS = `
 .legend { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; margin: 8px 0 14px; font-size: 13px; }
 .bar { width: 260px; height: 14px; border: 1px solid #999; background: linear-gradient(to right, ${RDBU_11.join(', ')}); }
 .ticks { display: flex; justify-content: space-between; width: 262px; font-variant-numeric: tabular-nums; }
@@ -45,7 +49,7 @@ th:first-child, td:first-child { text-align: left; }
 `;
 
 /** The settings and each run's credit rule, for the page's head and the PNG's. */
-export function sideName(side: SideInfo, k: number): string {
+export function sideName(side: Pick<SideInfo, 'label'>, k: number): string {
   return `${side.label}${k === 0 ? ' (A)' : ' (B)'}`;
 }
 
@@ -83,7 +87,8 @@ export function tokensHtml(r: ResponseView, k: number, scale: number): string {
   return out.join('');
 }
 
-function verdictHtml(r: ResponseView, sides: readonly SideInfo[]): string {
+/** A response's verdict line: correct or not, the reward (each run's where they differ), the answer read, the first wrong step. */
+export function verdictHtml(r: ResponseView, sides: readonly Pick<SideInfo, 'label'>[]): string {
   const mark = r.verdict >= 1 ? '<span class="ok">✓ correct</span>' : '<span class="bad">✗ incorrect</span>';
   const seen = r.sides.some((s) => s.reward !== r.verdict) ? ` (rewards seen: ${r.sides.map((s, k) => `${sides[k]!.label} ${s.reward}`).join(', ')})` : '';
   const error = r.error ? ` · first wrong step: ${escapeHtml(r.error.kind)} — ${escapeHtml(r.error.detail)}${r.error.inReasoning ? '' : ' (in the answer statement)'}` : '';
@@ -92,8 +97,14 @@ function verdictHtml(r: ResponseView, sides: readonly SideInfo[]): string {
 }
 
 /** One response: its verdict line and its tokens under each run's credit, side by side. */
-export function responseHtml(r: ResponseView, sides: readonly SideInfo[], scales: readonly number[], ids: { step: number; problem: string }): string {
-  const cols = sides.map((s, k) => `<div class="col" data-side="${k === 0 ? 'a' : 'b'}"><div class="colhead">${escapeHtml(sideName(s, k))}</div><p class="toks">${tokensHtml(r, k, scales[k]!)}</p></div>`);
+export function responseHtml(
+  r: ResponseView,
+  sides: readonly Pick<SideInfo, 'label'>[],
+  scales: readonly number[],
+  ids: { step: number; problem: string },
+  name: (side: Pick<SideInfo, 'label'>, k: number) => string = sideName,
+): string {
+  const cols = sides.map((s, k) => `<div class="col" data-side="${k === 0 ? 'a' : 'b'}"><div class="colhead">${escapeHtml(name(s, k))}</div><p class="toks">${tokensHtml(r, k, scales[k]!)}</p></div>`);
   return `<div class="resp" data-step="${ids.step}" data-problem="${escapeHtml(ids.problem)}" data-response="${r.index}"><div class="head">${verdictHtml(r, sides)}</div><div class="cols" style="--sides:${sides.length}">${cols.join('')}</div></div>`;
 }
 
@@ -123,17 +134,23 @@ function summaryTable(c: CheckpointView): string {
   ].join('\n');
 }
 
-function legendHtml(sides: readonly SideInfo[], scales: readonly number[]): string {
+/** Each run's colour scale with its credit rule, and (`marks`) what the underlines and boxes mean. */
+export function legendHtml(
+  sides: readonly Pick<SideInfo, 'label' | 'creditMeaning'>[],
+  scales: readonly number[],
+  name: (side: Pick<SideInfo, 'label'>, k: number) => string = sideName,
+  marks = true,
+): string {
   const bars = sides.map(
     (s, k) =>
-      `<div><div><strong>${escapeHtml(sideName(s, k))}</strong>: ${escapeHtml(s.creditMeaning)}</div><div class="bar" role="img" aria-label="credit scale from ${signedNumber(-scales[k]!)} to ${signedNumber(scales[k]!)}"></div>` +
+      `<div><div><strong>${escapeHtml(name(s, k))}</strong>: ${escapeHtml(s.creditMeaning)}</div><div class="bar" role="img" aria-label="credit scale from ${signedNumber(-scales[k]!)} to ${signedNumber(scales[k]!)}"></div>` +
       `<div class="ticks"><span>${signedNumber(-scales[k]!)}</span><span>0</span><span>${signedNumber(scales[k]!)}</span></div>${scales[k] === 0 ? '<div>all its credit here is 0</div>' : ''}</div>`,
   );
-  const marks =
+  const explained =
     '<div><div><span class="toks"><span class="t st s0">underlined</span><span class="t st s1"> underlined</span></span>: a ground-truth reasoning step (alternate steps in black and grey); filler and the answer statement are not underlined</div>' +
     '<div><span class="toks"><span class="fwmark">✗</span><span class="t fw fw0 fw1">boxed</span></span>: the first wrong step as the parser finds it (benchmarks/mini/deep/parse.ts)</div>' +
     '<div>Hover a token for its credit, Δ and weight.</div></div>';
-  return `<div class="legend">${bars.join('')}${marks}</div>`;
+  return `<div class="legend">${bars.join('')}${marks ? explained : ''}</div>`;
 }
 
 export function creditHtml(view: CreditView): string {
@@ -156,7 +173,7 @@ export function creditHtml(view: CreditView): string {
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
     `<title>${escapeHtml(title)}</title>`,
-    `<style>${CSS}</style></head><body><main>`,
+    `<style>${CSS}${TOKEN_CSS}</style></head><body><main>`,
     `<h1>${escapeHtml(title)}</h1>`,
     ...how,
     legendHtml(sides, scales),

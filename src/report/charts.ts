@@ -37,7 +37,15 @@ const SPARE_COLOURS: readonly string[] = FREE.length > 0 ? FREE : PALETTE_YELLOW
  * The dynamics panels: metrics.jsonl keys (summed when several: the clip ratio is low + high), their axis titles, and
  * the factor a value is drawn with (rates in percent, as every accuracy of the report).
  */
-export const DYNAMICS_PANELS: readonly { panel: string; keys: readonly string[]; scale?: number }[] = [
+export interface Panel {
+  panel: string;
+  keys: readonly string[];
+  scale?: number;
+  /** The line's kind within its panel, when a panel draws more than one per row (credit: the method's, uniform's). */
+  series?: string;
+}
+
+export const DYNAMICS_PANELS: readonly Panel[] = [
   { panel: 'Reward (%, critic/score/mean)', keys: ['critic/score/mean'], scale: 100 },
   { panel: 'Entropy (actor/entropy)', keys: ['actor/entropy'] },
   { panel: 'Response length (tokens)', keys: ['response_length/mean'] },
@@ -45,6 +53,22 @@ export const DYNAMICS_PANELS: readonly { panel: string; keys: readonly string[];
   { panel: 'RLSD weight clip ratio (%, low + high)', keys: ['grpo_opsd/stgca_clip_low_ratio', 'grpo_opsd/stgca_clip_high_ratio'], scale: 100 },
   { panel: 'RLSD |Δ| (rlsd/delta_abs_mean)', keys: ['rlsd/delta_abs_mean'] },
   { panel: 'Teacher tokens per step', keys: ['perf/teacher_tokens'] },
+];
+
+/**
+ * The credit panels (src/train/credit.ts), drawn beside the dynamics panels: each row's share of |credit| as a solid
+ * line and what uniform credit gives over the same responses as a dashed one, in percent; the teacher's own view.
+ */
+export const CREDIT_SERIES = { method: "the method's credit", uniform: 'uniform credit' } as const;
+export const CREDIT_PANELS: readonly Panel[] = [
+  { panel: 'First wrong step: share of |credit| (%)', keys: ['credit/first_wrong_share'], scale: 100, series: CREDIT_SERIES.method },
+  { panel: 'First wrong step: share of |credit| (%)', keys: ['credit/first_wrong_uniform'], scale: 100, series: CREDIT_SERIES.uniform },
+  { panel: 'Filler: share of |credit| (%)', keys: ['credit/filler_share'], scale: 100, series: CREDIT_SERIES.method },
+  { panel: 'Filler: share of |credit| (%)', keys: ['credit/filler_uniform'], scale: 100, series: CREDIT_SERIES.uniform },
+  { panel: 'Most-credited token on the first wrong step (%)', keys: ['credit/first_wrong_top'], scale: 100, series: CREDIT_SERIES.method },
+  { panel: 'Most-credited token on the first wrong step (%)', keys: ['credit/first_wrong_uniform'], scale: 100, series: CREDIT_SERIES.uniform },
+  { panel: "Teacher: AUROC of the span's Δ, correct vs incorrect", keys: ['credit/teacher_auroc'], series: CREDIT_SERIES.method },
+  { panel: "Teacher's own view exp(±Δ): first wrong step share (%)", keys: ['credit/teacher_first_wrong_share'], scale: 100, series: CREDIT_SERIES.method },
 ];
 
 /** At most this many points per line in the dynamics panels: 600 steps × 6 rows × 7 panels stay a small SVG. */
@@ -205,7 +229,8 @@ function convergenceLayers(colour: { domain: string[]; range: string[] }, yTitle
 /**
  * The report's charts as Vega-Lite specs: (a) Avg accuracy against the training step per row, mean over seeds with
  * the seeds' min–max as a band and Base as a dashed line; (b) the same per benchmark as small multiples;
- * (c) training dynamics per row, averaged over seeds, smoothed by a trailing moving average and thinned.
+ * (c) training dynamics per row, averaged over seeds, smoothed by a trailing moving average and thinned; (d) the
+ * credit/* metrics the same way, each beside what uniform credit gives.
  * Charts with nothing to draw (no done training row, no dynamics key) are left out.
  */
 export function chartSpecs(records: SweepRecords): ChartSpec[] {
@@ -288,6 +313,40 @@ export function chartSpecs(records: SweepRecords): ChartSpec[] {
       },
     });
   }
+
+  const credit = dynamicsPoints(groups, CREDIT_PANELS);
+  if (credit.values.length > 0) {
+    const title = 'Where the credit went, over training';
+    const trainColour = { domain: colour.domain.filter((_, i) => groups[i]!.method !== 'base'), range: colour.range.filter((_, i) => groups[i]!.method !== 'base') };
+    const series = Object.values(CREDIT_SERIES);
+    out.push({
+      name: 'credit',
+      title,
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: {
+          text: title,
+          subtitle: `credit/* per training step (deep world), mean over seeds; solid: the method's credit, dashed: uniform credit over the same responses; trailing moving average over ${credit.window} step${credit.window === 1 ? '' : 's'}; ${seeds}; panels without data are omitted`,
+        },
+        config: CONFIG,
+        data: { values: credit.values },
+        facet: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(CREDIT_PANELS.map((p) => p.panel))].filter((p) => credit.panels.includes(p)) },
+        columns: 3,
+        spec: {
+          width: 260,
+          height: 150,
+          mark: { type: 'line', strokeWidth: 1.6 },
+          encoding: {
+            x: { field: 'step', type: 'quantitative', title: 'Training step' },
+            y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+            color: { field: 'label', type: 'nominal', title: 'Method', scale: trainColour, sort: trainColour.domain },
+            strokeDash: { field: 'series', type: 'nominal', title: 'Line', scale: { domain: series, range: [[1, 0], [5, 3]] }, sort: series },
+          },
+        },
+        resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
+      },
+    });
+  }
   return out;
 }
 
@@ -305,17 +364,18 @@ export interface DynamicsPoint {
   label: string;
   step: number;
   value: number;
+  series?: string;
 }
 
 /** Per row and panel: the seed mean at each step, its trailing moving average, every `stride`-th step (and the last). */
-export function dynamicsPoints(groups: ReportRow[]): { values: DynamicsPoint[]; panels: string[]; window: number; stride: number } {
+export function dynamicsPoints(groups: ReportRow[], panelList: readonly Panel[] = DYNAMICS_PANELS): { values: DynamicsPoint[]; panels: string[]; window: number; stride: number } {
   const training = groups.filter((g) => g.method !== 'base');
   let maxStep = 0;
   for (const g of training) for (const c of g.cells) for (const d of c.dynamics) maxStep = Math.max(maxStep, d.step);
   const { window, stride } = dynamicsSmoothing(maxStep);
   const values: DynamicsPoint[] = [];
   const panels = new Set<string>();
-  for (const { panel, keys, scale = 1 } of DYNAMICS_PANELS) {
+  for (const { panel, keys, scale = 1, series: line } of panelList) {
     for (const g of training) {
       const byStep = new Map<number, number[]>();
       for (const c of g.cells) {
@@ -344,7 +404,7 @@ export function dynamicsPoints(groups: ReportRow[]): { values: DynamicsPoint[]; 
         acc += series[i]!;
         if (i >= window) acc -= series[i - window]!;
         if (i % stride !== 0 && i !== series.length - 1) continue;
-        values.push({ panel, label: g.label, step: steps[i]!, value: round(acc / Math.min(i + 1, window)) });
+        values.push({ panel, label: g.label, step: steps[i]!, value: round(acc / Math.min(i + 1, window)), ...(line === undefined ? {} : { series: line }) });
       }
     }
   }

@@ -4,7 +4,7 @@
 import { relative, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationRow, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type OfficialTable, type PairedTable, type ReportTables, type TuningTable, type VerdictRow, type VerdictTable } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, CREDIT_MEASURES, type CreditExamples, type CreditRow, type CreditTable, type AccuracyTable, type ConfigurationRow, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type OfficialTable, type PairedTable, type ReportTables, type TuningTable, type VerdictRow, type VerdictTable } from './tables.ts';
 import { boundedInterval, minimumDetectableDifference, type Summary } from './stats.ts';
 
 const DASH = '—';
@@ -331,6 +331,68 @@ export function tuningCsv(t: TuningTable): string {
   ]);
 }
 
+// ---- Where the credit went.
+
+/** A difference in points: signed mean ± CI half-width (not clipped: a difference may be negative); "(n=1)" for one seed. */
+export function signedCi(s: Summary, digits = 2): string {
+  if (s.n === 0 || !Number.isFinite(s.mean)) return DASH;
+  if (s.n === 1) return `${signed(s.mean, digits)} (n=1)`;
+  return `${signed(s.mean, digits)} ± ${fixed(s.half, digits)}`;
+}
+
+/** The steps a credit row's values were read at: one number when every seed and measure agrees, else per measure. */
+export function creditStepsText(r: CreditRow): string {
+  const all = r.values.flatMap((v) => v.steps).filter((x) => Number.isFinite(x));
+  if (all.length === 0) return DASH;
+  if (all.every((x) => x === all[0])) return String(all[0]);
+  return r.values.map((v, j) => `${CREDIT_MEASURES[j]!.id}: ${v.steps.map((x) => (Number.isFinite(x) ? String(x) : DASH)).join('/')}`).join('; ');
+}
+
+export const CREDIT_HEADER = ['Method', 'at', 'step(s)', 'n', ...CREDIT_MEASURES.flatMap((m) => [`${m.label}: share (%)`, 'uniform (%)', 'Δ (pts)'])] as const;
+
+/** A credit row's cells in CREDIT_HEADER order. */
+export function creditCells(r: CreditRow): string[] {
+  return [r.label, r.at, creditStepsText(r), String(r.values[0]?.share.n ?? 0), ...r.values.flatMap((v) => [meanCi(v.share), meanCi(v.uniform), signedCi(v.diff)])];
+}
+
+/** Said instead of the credit section when no run has credit metrics or examples. */
+export const NO_CREDIT =
+  "No run logged credit/* metrics or kept worked examples: both need the deep world's step-level truth (runs on the mini-2 suite; train keeps the examples at its last step).";
+
+/** One line per row on its worked examples (shown token by token in report.html). */
+export function exampleLines(x: CreditExamples): string[] {
+  return x.rows.map((r) => {
+    const head = r.seed === undefined ? r.label : `${r.label}, seed ${r.seed}, step ${r.step}`;
+    const shown = r.examples.map((e) => {
+      const what = e.kind === 'correct' ? 'correct' : `misreading (${e.response.error?.detail ?? 'first wrong step'})`;
+      return `${what}: ${e.problem} response #${e.response.index + 1}`;
+    });
+    return `${head}: ${[...shown, ...r.notes].join('; ') || DASH}.`;
+  });
+}
+
+/** The credit section of report.md: the table (or why there is none) and the worked examples, named. */
+export function creditMarkdown(t: CreditTable, x: CreditExamples): string {
+  const shown = x.rows.some((r) => r.examples.length > 0);
+  if (t.rows.length === 0 && !shown) return `### Where the credit went\n\n${NO_CREDIT}\n`;
+  const align: Align[] = ['l', 'l', 'r', 'r', ...CREDIT_MEASURES.flatMap((): Align[] => ['r', 'r', 'r'])];
+  const table = t.rows.length ? `${markdownTable([...CREDIT_HEADER], t.rows.map(creditCells), align)}\n${t.caption}\n` : 'No run logged credit/* metrics.\n';
+  const examples = shown ? `\nWorked examples, token by token in report.html. ${x.rule}\n\n${exampleLines(x).map((l) => `- ${l}`).join('\n')}\n` : '\nNo worked examples: no run kept them.\n';
+  return `### Where the credit went\n\n${table}${examples}`;
+}
+
+export function creditCsv(t: CreditTable): string {
+  const header = ['row', 'label', 'at', 'seeds', ...CREDIT_MEASURES.flatMap((m) => [`${m.id}_steps`, `${m.id}_n`, `${m.id}_share`, `${m.id}_share_ci95`, `${m.id}_uniform`, `${m.id}_uniform_ci95`, `${m.id}_diff`, `${m.id}_diff_ci95`])];
+  const rows = t.rows.map((r) => [
+    r.row,
+    r.label,
+    r.at,
+    String(r.seeds),
+    ...r.values.flatMap((v) => [v.steps.map((x) => (Number.isFinite(x) ? String(x) : '')).join(';'), String(v.share.n), csvNum(v.share.mean), csvNum(v.share.half), csvNum(v.uniform.mean), csvNum(v.uniform.half), csvNum(v.diff.mean), csvNum(v.diff.half)]),
+  ]);
+  return csv(header, rows);
+}
+
 // ---- Excluded cells and the whole report.
 
 export function excludedMarkdown(cells: readonly ExcludedCell[]): string {
@@ -371,9 +433,14 @@ export function reportFiles(name: string, source: string, t: ReportTables, out?:
     files['tuning.md'] = withExcluded(tuning);
     files['tuning.csv'] = tuningCsv(t.tuning);
   }
+  const credit = creditMarkdown(t.credit, t.examples);
+  if (t.credit.rows.length > 0) {
+    files['credit.md'] = withExcluded(credit);
+    files['credit.csv'] = creditCsv(t.credit);
+  }
   files['report.md'] =
     `# rlsd-bench report: ${name}\n\nRebuilt from the records in ${source}.\n\n` +
-    [verdictMarkdown(t.verdict), configurationMarkdown(t.configuration, out), excluded, accuracy, ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), dynamicsMarkdown(t.dynamics), pairedMarkdown(t.paired)].join('\n');
+    [verdictMarkdown(t.verdict), configurationMarkdown(t.configuration, out), excluded, accuracy, ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), dynamicsMarkdown(t.dynamics), credit, pairedMarkdown(t.paired)].join('\n');
   return files;
 }
 

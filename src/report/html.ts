@@ -4,11 +4,13 @@
 // parsing Markdown. The page holds no timestamp: the same records give the same bytes.
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../util/fs.ts';
+import { escapeHtml } from '../util/html.ts';
 import { renderCharts, saveCharts, type RenderedChart } from './charts.ts';
 import type { ReportContext } from './command.ts';
-import { CONFIGURATION_HEADER, configurationCells, fixed, meanCi, pValue, runLink, signed, verdictSentence } from './formats.ts';
+import { legendHtml, responseHtml, TOKEN_CSS } from '../credit/html.ts';
+import { CONFIGURATION_HEADER, configurationCells, CREDIT_HEADER, creditCells, fixed, meanCi, NO_CREDIT, pValue, runLink, signed, verdictSentence } from './formats.ts';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, type AccuracyTable, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, type CreditExampleRow, type CreditExamples, type CreditTable, type AccuracyTable, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
 
 /** A table cell: text, optionally bold (the best value of a column), or links (a row's run folders). */
@@ -27,7 +29,9 @@ export type HtmlBlock =
   | { kind: 'paragraph'; text: string }
   | { kind: 'list'; items: readonly string[] }
   | { kind: 'table'; title?: string; table: HtmlTable }
-  | { kind: 'chart'; chart: RenderedChart };
+  | { kind: 'chart'; chart: RenderedChart }
+  /** Markup built here from escaped parts (the worked examples' tokens, src/credit/html.ts). */
+  | { kind: 'html'; html: string };
 
 export interface HtmlSection {
   /** Anchor of the section (table of contents). */
@@ -47,11 +51,7 @@ export interface HtmlReport {
 export const HTML_FILE = 'report.html';
 export const CHARTS_DIR = 'charts';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+export { escapeHtml };
 
 /** `**bold**` and `code` spans in captions and notes (the tables' captions are written for Markdown). */
 function inline(s: string): string {
@@ -109,6 +109,8 @@ function renderBlock(b: HtmlBlock): string {
       return `<ul class="excluded">\n${b.items.map((i) => `<li>${inline(i)}</li>`).join('\n')}\n</ul>`;
     case 'table':
       return `${b.title ? `<h3>${escapeHtml(b.title)}</h3>\n` : ''}${renderTable(b.table)}`;
+    case 'html':
+      return b.html;
     case 'chart':
       // The SVG comes from vega (its text is escaped there) with ids made unique per chart (charts.ts renameIds).
       return `<figure id="chart-${escapeHtml(b.chart.name)}" data-chart="${escapeHtml(b.chart.name)}">\n${b.chart.svg.trim()}\n<figcaption>${escapeHtml(b.chart.title)} — also saved as ${CHARTS_DIR}/${escapeHtml(b.chart.name)}.svg and .png</figcaption>\n</figure>`;
@@ -126,7 +128,7 @@ export function renderHtml(report: HtmlReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${escapeHtml(report.title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${TOKEN_CSS}</style>
 </head>
 <body>
 <main>
@@ -240,6 +242,50 @@ export function configurationHtmlTable(t: ConfigurationTable, linkFrom?: string)
   };
 }
 
+export function creditHtmlTable(t: CreditTable): HtmlTable {
+  return {
+    header: CREDIT_HEADER,
+    align: CREDIT_HEADER.map((_, j): 'l' | 'r' => (j < 2 ? 'l' : 'r')),
+    rows: t.rows.map(creditCells),
+    caption: t.caption,
+  };
+}
+
+/** One row's worked examples: its credit scale, then each response token by token (src/credit/html.ts renders them). */
+function exampleRowHtml(r: CreditExampleRow, explainMarks: boolean, linkFrom?: string): string {
+  const head = r.seed === undefined ? escapeHtml(r.label) : `${escapeHtml(r.label)} — <a href="${escapeHtml(runLink(r.dir!, linkFrom))}/">seed ${r.seed}</a>, training step ${r.step}`;
+  const notes = r.notes.map((n) => `<p class="caption">${escapeHtml(n)}.</p>`).join('');
+  if (r.examples.length === 0) return `<div class="credit-examples" data-row="${escapeHtml(r.row)}"><h3>${head}</h3>${notes}</div>`;
+  // One scale per row: each method's credit is in its own units (an advantage, a divergence, …).
+  let scale = 0;
+  for (const e of r.examples) for (const c of e.response.sides[0]!.credit) scale = Math.max(scale, Math.abs(c));
+  const side = [{ label: r.label, creditMeaning: r.creditMeaning }];
+  const plain = (s: { label: string }): string => s.label;
+  const examples = r.examples.map((e) => {
+    const what = e.kind === 'correct' ? 'Correct multi-step response' : 'Incorrect response, first wrong step a misreading';
+    const where = `${escapeHtml(e.problem)} (${escapeHtml(e.benchmark)})${e.gold === null ? '' : `, gold answer ${escapeHtml(e.gold)}`}, response #${e.response.index + 1} of its group`;
+    return `<div class="credit-example" data-kind="${e.kind}"><p class="caption"><strong>${what}</strong>: ${where}</p>${responseHtml(e.response, side, [scale], { step: r.step!, problem: e.problem }, plain)}</div>`;
+  });
+  return `<div class="credit-examples" data-row="${escapeHtml(r.row)}"><h3>${head}</h3>${legendHtml(side, [scale], plain, explainMarks)}${examples.join('\n')}${notes}</div>`;
+}
+
+/** The "Where the credit went" section: the table of shares against uniform credit, the chart, the worked examples. */
+function creditBlocks(t: CreditTable, x: CreditExamples, chart: HtmlBlock[], linkFrom?: string): HtmlBlock[] {
+  const shown = x.rows.some((r) => r.examples.length > 0);
+  if (t.rows.length === 0 && !shown && chart.length === 0) return [{ kind: 'paragraph', text: NO_CREDIT }];
+  return [
+    t.rows.length > 0 ? { kind: 'table', table: creditHtmlTable(t) } : { kind: 'paragraph', text: 'No run logged credit/* metrics.' },
+    ...chart,
+    ...(shown
+      ? [
+          { kind: 'paragraph' as const, text: `**Worked examples.** ${x.rule} Each token's background is its credit on a diverging scale centred on zero (red: pushed down, blue: pushed up), one scale per row; hover a token for its numbers.` },
+          // What the underlines and boxes mean is said once, beside the first row that shows examples.
+          ...x.rows.map((r): HtmlBlock => ({ kind: 'html', html: exampleRowHtml(r, r === x.rows.find((y) => y.examples.length > 0), linkFrom) })),
+        ]
+      : [{ kind: 'paragraph' as const, text: 'No worked examples: no run kept them.' }]),
+  ];
+}
+
 function excludedBlocks(cells: readonly ExcludedCell[]): HtmlBlock[] {
   if (cells.length === 0) return [{ kind: 'paragraph', text: 'None: every cell is done and in the tables and charts.' }];
   return [
@@ -250,7 +296,8 @@ function excludedBlocks(cells: readonly ExcludedCell[]): HtmlBlock[] {
 
 /**
  * The page's sections: the excluded cells first (never hidden), then accuracy (last and peak, the paper's Table 2
- * beside them), convergence with its charts, dynamics with its chart, the paired comparison. A chart this list does
+ * beside them), convergence with its charts, dynamics with its chart, where the credit went (its table, its chart
+ * and the worked examples), the paired comparison. A chart this list does
  * not place goes in a last "More charts" section, so none is dropped.
  */
 export function reportSections(tables: ReportTables, charts: readonly RenderedChart[], linkFrom?: string): HtmlSection[] {
@@ -294,6 +341,7 @@ export function reportSections(tables: ReportTables, charts: readonly RenderedCh
       blocks: [{ kind: 'table', table: convergenceHtmlTable(tables.convergence) }, ...chart('convergence'), ...chart('convergence-benchmarks')],
     },
     { id: 'dynamics', heading: 'Training dynamics', blocks: [{ kind: 'table', table: dynamicsHtmlTable(tables.dynamics) }, ...chart('dynamics')] },
+    { id: 'credit', heading: 'Where the credit went', blocks: creditBlocks(tables.credit, tables.examples, chart('credit'), linkFrom) },
     {
       id: 'paired',
       heading: 'Paired comparison',

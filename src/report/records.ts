@@ -15,6 +15,8 @@ import { currentNames, RENAMED_METRICS } from '../train/metrics.ts';
 import { BENCHMARK_MEAN, POOLED } from '../train/summary.ts';
 import { FULL_PREFIX } from '../train/evaluate.ts';
 import { DEFAULT_TRAIN } from '../train/config.ts';
+import { creditExamplesFile } from '../train/credit-examples.ts';
+import { creditRecordProblem, type CreditRecord } from '../credit/records.ts';
 import { getMethod, methodLr } from '../../methods/index.ts';
 import { formatTeacherRegime } from '../../methods/teacher-regime.ts';
 import type { MethodConfig } from '../../methods/types.ts';
@@ -34,6 +36,16 @@ export const DYNAMICS_KEYS = [
   'timing_s/teacher',
   'timing_s/step',
   'opsd/divergence',
+  // Where the credit went (src/train/credit.ts): the chart beside the dynamics panels and the credit table.
+  'credit/first_wrong_share',
+  'credit/first_wrong_uniform',
+  'credit/first_wrong_chance',
+  'credit/first_wrong_top',
+  'credit/filler_share',
+  'credit/filler_uniform',
+  'credit/filler_token_share',
+  'credit/teacher_auroc',
+  'credit/teacher_first_wrong_share',
 ] as const;
 
 const DYNAMICS_SET: ReadonlySet<string> = new Set(DYNAMICS_KEYS);
@@ -135,6 +147,7 @@ function runDescription(dir: string): RunDescription | null {
     const mcfg = { ...method.defaults, ...(isObject(cfg['methodConfig']) ? cfg['methodConfig'] : {}) } as MethodConfig;
     const context = method.trains ? method.teacherContext(mcfg) : null;
     out.teacherContext = context ?? '';
+    if (method.trains && method.creditMeaning) out.creditMeaning = method.creditMeaning(mcfg);
     if (out.teacherRegime === undefined) out.teacherRegime = context && method.teacherRegime ? formatTeacherRegime(method.teacherRegime(mcfg)) : '';
   } catch {
     // A method this version does not know (an endpoint series' label): its teacher is not known either.
@@ -370,6 +383,16 @@ export function readItemFile(file: string): { verdicts: ItemVerdicts; groups: It
   return { verdicts, groups };
 }
 
+/** A run's worked examples (src/train/credit-examples.ts), each line checked; null when the file is missing. */
+export function readCreditExamples(file: string): CreditRecord[] | null {
+  if (!existsSync(file)) return null;
+  return readJsonl(file).map(({ line, value }) => {
+    const problem = creditRecordProblem(value);
+    if (problem) throw new DataError(`${file} line ${line}: ${problem} (expected a record of src/credit/records.ts)`);
+    return value as unknown as CreditRecord;
+  });
+}
+
 /** One cell read back; never throws (see the top of this file). */
 function loadCell(root: string, spec: CellSpec): CellRecord {
   const dir = resolve(root, spec.dir);
@@ -398,6 +421,7 @@ function loadCell(root: string, spec: CellSpec): CellRecord {
     // Loaded on first use, and only for the steps a table asks for: a 600-step run has dozens of these files.
     items: (step: number): ItemVerdicts | null => itemFile(step)?.verdicts ?? null,
     itemGroups: (step: number): ItemGroups | null => itemFile(step)?.groups ?? null,
+    creditExamples: (step: number): CreditRecord[] | null => readCreditExamples(creditExamplesFile(dir, step)),
   };
   const set = (state: CellState, reason?: string): CellRecord => {
     cell.state = state;

@@ -5,6 +5,7 @@
 // method gets a recognisable curve (RLSD highest, GRPO next, …).
 import { join } from 'node:path';
 import { itemVerdictsFile } from '../train/evaluate.ts';
+import { creditExamplesFile } from '../train/credit-examples.ts';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
 import type { SweepCell } from '../sweep/cells.ts';
 import { REPORT_BENCHMARKS } from './types.ts';
@@ -20,6 +21,11 @@ export interface SyntheticSweepOptions {
   items?: number;
   /** Adds an override row (grpo-lr=3e-5), a failed cell and a running cell, which the report must name. */
   extras?: boolean;
+  /**
+   * Deep-world records: the credit/* metrics on every training line, and the worked examples train keeps at its last
+   * step (credit/step_N.jsonl) for every done cell but SDPO's, so the report also shows a row without them.
+   */
+  credit?: boolean;
 }
 
 export interface SyntheticSweep {
@@ -80,6 +86,83 @@ function dynamics(method: string, seed: number, step: number, steps: number): Re
   return v;
 }
 
+/** The credit/* metrics of a training line (src/train/credit.ts): RLSD's blame on the first wrong step grows, GRPO's is uniform. */
+function creditMetrics(method: string, seed: number, step: number, steps: number): Record<string, number> {
+  const t = step / Math.max(1, steps);
+  const n = (k: string): number => hash01(`${method}/${seed}/${step}/credit/${k}`) - 0.5;
+  const uniformWrong = 0.3 + 0.04 * n('uw');
+  const uniformFiller = 0.15 + 0.02 * n('uf');
+  const lift = method === 'grpo' ? 0 : method === 'rlsd' ? 0.04 + 0.08 * t : 0.02 * n('l');
+  const v: Record<string, number> = {
+    'credit/first_wrong_chance': uniformWrong + 0.01 * n('c'),
+    'credit/first_wrong_uniform': uniformWrong,
+    'credit/first_wrong_share': uniformWrong + lift,
+    'credit/first_wrong_top': uniformWrong + 2 * lift,
+    'credit/filler_token_share': uniformFiller + 0.01 * n('f'),
+    'credit/filler_uniform': uniformFiller,
+    'credit/filler_share': uniformFiller - lift / 2,
+  };
+  if (method !== 'grpo') {
+    v['credit/teacher_auroc'] = 0.6 + 0.1 * t + 0.04 * n('a');
+    v['credit/teacher_first_wrong_share'] = uniformWrong + 0.05 + 0.03 * n('tw');
+  }
+  return v;
+}
+
+/** A made-up response as the worked examples record it: its tokens, the step each belongs to, the first wrong step. */
+const EXAMPLE_TOKENS: Record<'correct' | 'misreading', { tokens: string[]; steps: (number | null)[]; wrong: number[]; answer: string }> = {
+  correct: {
+    tokens: ['the', ' red', ' bar', ' is', ' 5', ' .', ' the', ' blue', ' bar', ' is', ' 3', ' .', ' so', ' 5', ' plus', ' 3', ' is', ' 8', ' .', ' {8}', '<eos>'],
+    steps: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, null, 2, 2, 2, 2, 2, 2, null, null],
+    wrong: [],
+    answer: '8',
+  },
+  misreading: {
+    tokens: ['the', ' red', ' bar', ' is', ' 5', ' .', ' the', ' blue', ' bar', ' is', ' 4', ' .', ' so', ' 5', ' plus', ' 4', ' is', ' 9', ' .', ' {9}', '<eos>'],
+    steps: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, null, 2, 2, 2, 2, 2, 2, null, null],
+    wrong: [6, 7, 8, 9, 10, 11],
+    answer: '9',
+  },
+};
+
+/** The worked examples of a made-up last batch (src/train/credit-examples.ts's records): GRPO's credit uniform, the others' per token. */
+function creditExampleLines(method: string, seed: number, step: number): string[] {
+  const lines: string[] = [];
+  for (const [k, kind] of (['correct', 'misreading'] as const).entries()) {
+    const ex = EXAMPLE_TOKENS[kind];
+    const advantage = kind === 'correct' ? 0.8 : -0.6;
+    ex.tokens.forEach((text, t) => {
+      const span = text === '<eos>' ? 'end' : ex.steps[t] !== null ? 'step' : t === 12 ? 'filler' : 'answer';
+      const perToken = method === 'grpo' ? 1 : 0.8 + 0.4 * hash01(`${method}/${seed}/${kind}/${t}`) + (ex.wrong.includes(t) ? 0.3 : 0);
+      lines.push(
+        JSON.stringify({
+          step: step - 1,
+          run: 'a',
+          method,
+          problem: `zerobench/synthetic-${k + 1}`,
+          benchmark: 'zerobench',
+          response: 2 * k + 1,
+          token: t,
+          text,
+          span,
+          reasoningStep: ex.steps[t],
+          firstWrongStep: ex.wrong.includes(t),
+          delta: method === 'grpo' ? null : Number((hash01(`${method}/${seed}/${kind}/${t}/d`) - 0.5).toFixed(4)),
+          weight: method === 'rlsd' ? Number(perToken.toFixed(4)) : null,
+          credit: Number((advantage * perToken).toFixed(4)),
+          reward: kind === 'correct' ? 1 : 0,
+          correct: kind === 'correct',
+          gold: '8',
+          extracted: ex.answer,
+          error: kind === 'correct' ? null : { kind: 'misreading', detail: 'blue is 3, not 4', inReasoning: true },
+          parsed: true,
+        }),
+      );
+    });
+  }
+  return lines;
+}
+
 /** Writes a sweep folder into `dir` (created); see SyntheticSweepOptions. */
 export function writeSyntheticSweep(dir: string, opts: SyntheticSweepOptions = {}): SyntheticSweep {
   const methods = opts.methods ?? ['grpo', 'opsd', 'sdpo', 'hybrid', 'rlsd'];
@@ -122,6 +205,7 @@ export function writeSyntheticSweep(dir: string, opts: SyntheticSweepOptions = {
     for (let step = 0; step <= lastStep; step++) {
       const line: Record<string, number> = { step };
       if (step > 0 && c.method !== 'base') Object.assign(line, dynamics(c.method, c.seed, step, cellSteps));
+      if (step > 0 && c.method !== 'base' && opts.credit) Object.assign(line, creditMetrics(c.method, c.seed, step, cellSteps));
       if (step > 0 && c.method === 'base') line['critic/score/mean'] = 0.3;
       const evaluated = c.method === 'base' ? step === 0 : step === 0 || step % evalEvery === 0 || step === cellSteps;
       if (evaluated) {
@@ -150,6 +234,7 @@ export function writeSyntheticSweep(dir: string, opts: SyntheticSweepOptions = {
       lines.push(JSON.stringify(line));
     }
     writeFileAtomic(join(cellDir, 'metrics.jsonl'), lines.join('\n') + '\n');
+    if (opts.credit && c.state === 'done' && c.method !== 'base' && c.method !== 'sdpo') writeFileAtomic(creditExamplesFile(cellDir, cellSteps), creditExampleLines(c.method, c.seed, cellSteps).join('\n') + '\n');
     const at = '2025-01-01T00:00:00.000Z';
     const status =
       c.state === 'done'

@@ -6,6 +6,9 @@ import { hashString } from '../util/rng.ts';
 import { benchmarks } from '../../benchmarks/index.ts';
 import { headlineNotes } from '../headline-metrics.ts';
 import { MDD_FACTOR, mean, minimumDetectableDifference, pairedBootstrap, summarize, type BootstrapResult, type SeedPair, type Summary } from './stats.ts';
+import { responseFromRecords, type CreditRecord } from '../credit/records.ts';
+import type { ResponseView } from '../credit/view.ts';
+import { EXAMPLE_RULES, type ExampleKind } from '../train/credit-examples.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
 
 /** The methods' row order, as each declares it (reportRank: the paper's Table 2 for its methods); override rows follow. */
@@ -809,6 +812,177 @@ export function officialTable(records: SweepRecords): OfficialTable {
   return { columns, rows, caption };
 }
 
+// ---- Where the credit went: the credit/* metrics against the uniform baseline, and the worked examples.
+
+/** A credit measure of the table: the method's share of |credit| on some tokens and what uniform credit gives there. */
+export interface CreditMeasure {
+  id: 'first_wrong' | 'filler';
+  label: string;
+  share: string;
+  /** The baseline's keys, the first a line has wins: over the same responses as the share, else (older runs) over the whole batch. */
+  uniform: readonly [string, string];
+}
+
+export const CREDIT_MEASURES: readonly CreditMeasure[] = [
+  { id: 'first_wrong', label: 'first wrong step', share: 'credit/first_wrong_share', uniform: ['credit/first_wrong_uniform', 'credit/first_wrong_chance'] },
+  { id: 'filler', label: 'filler', share: 'credit/filler_share', uniform: ['credit/filler_uniform', 'credit/filler_token_share'] },
+];
+
+export interface CreditCell {
+  /** Mean ± 95 % CI over seeds, in percent: the method's share, the uniform share, and share − uniform (per seed). */
+  share: Summary;
+  uniform: Summary;
+  diff: Summary;
+  /** The training step each seed's value was read at (seed order; NaN for a seed that never logs it). */
+  steps: number[];
+  /** Seeds whose line predates the matched baseline and was read against the whole batch's (credit/*_chance, _token_share). */
+  olderBaseline: number;
+}
+
+export interface CreditRow {
+  row: string;
+  label: string;
+  /** first: each seed's earliest training step that logs the measure; last: its latest. */
+  at: 'first' | 'last';
+  seeds: number;
+  /** Per CREDIT_MEASURES. */
+  values: CreditCell[];
+}
+
+export interface CreditTable {
+  rows: CreditRow[];
+  caption: string;
+}
+
+/** A seed's value of one measure at its first or last logged step, in percent, or null when it never logs it. */
+function creditReading(cell: CellRecord, m: CreditMeasure, at: CreditRow['at']): { step: number; share: number; uniform: number; older: boolean } | null {
+  const lines = at === 'first' ? cell.dynamics : [...cell.dynamics].reverse();
+  for (const d of lines) {
+    const share = d.values[m.share];
+    const key = m.uniform.find((k) => typeof d.values[k] === 'number');
+    if (typeof share !== 'number' || key === undefined) continue;
+    return { step: d.step, share: 100 * share, uniform: 100 * d.values[key]!, older: key !== m.uniform[0] };
+  }
+  return null;
+}
+
+/**
+ * Per training row with credit metrics, at each seed's first and last logged step: the share of |credit| on the first
+ * wrong step and on filler against what uniform credit gives over the same responses, mean ± CI over seeds.
+ */
+export function creditTable(records: SweepRecords): CreditTable {
+  const rows: CreditRow[] = [];
+  for (const r of reportRows(records)) {
+    if (r.method === 'base' || r.cells.length === 0) continue;
+    if (!r.cells.some((c) => CREDIT_MEASURES.some((m) => c.dynamics.some((d) => typeof d.values[m.share] === 'number')))) continue;
+    for (const at of ['first', 'last'] as const) {
+      const values = CREDIT_MEASURES.map((m): CreditCell => {
+        const read = r.cells.map((c) => creditReading(c, m, at));
+        const got = read.filter((x): x is NonNullable<typeof x> => x !== null);
+        return {
+          share: summarize(got.map((x) => x.share)),
+          uniform: summarize(got.map((x) => x.uniform)),
+          diff: summarize(got.map((x) => x.share - x.uniform)),
+          steps: read.map((x) => x?.step ?? NaN),
+          olderBaseline: got.filter((x) => x.older).length,
+        };
+      });
+      rows.push({ row: r.row, label: r.label, at, seeds: r.cells.length, values });
+    }
+  }
+  const older = [...new Set(rows.filter((r) => r.values.some((v) => v.olderBaseline > 0)).map((r) => r.label))];
+  const caption =
+    `Where each method's per-token credit falls against the deep world's step-level truth (metrics.jsonl, src/train/credit.ts; runs on the mini-2 suite). ` +
+    `first wrong step: over the batch's incorrect responses whose first wrong step (benchmarks/mini/deep/parse.ts) lies in the reasoning span, the mean share of |credit| on that step's tokens (credit/first_wrong_share); ` +
+    `filler: over its correct responses, the mean share on filler tokens (credit/filler_share). Only responses with credit count (a group whose rewards are all equal has none). ` +
+    `uniform: what uniform credit gives over the same responses, the marked tokens' share of the span (credit/first_wrong_uniform, credit/filler_uniform): GRPO's credit is one number per response, so its Δ is 0. ` +
+    `Δ: share − uniform, in points, per seed then averaged: above 0, the method puts more than a uniform share there. ` +
+    `first: each seed's earliest training step that logs the measure (normally step 1, the batch the base weights sampled and credited); last: its latest (normally the run's last step). ` +
+    `Percent; mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval).` +
+    (older.length > 0
+      ? ` ${older.join(', ')}: runs that predate the matched baseline are read against the whole batch's (credit/first_wrong_chance, credit/filler_token_share, which count responses without credit too).`
+      : '');
+  return { rows, caption };
+}
+
+/** One worked example: a response of a run's last rollout batch as train kept it, read back for the page. */
+export interface CreditExample {
+  kind: ExampleKind;
+  problem: string;
+  benchmark: string;
+  gold: string | null;
+  response: ResponseView;
+}
+
+export interface CreditExampleRow {
+  row: string;
+  label: string;
+  method: string;
+  /** The run shown (its seed and folder) and the training step of the batch; absent when no run kept examples. */
+  seed?: number;
+  dir?: string;
+  step?: number;
+  creditMeaning: string;
+  /** The correct example first; a kind the batch held none of is absent. */
+  examples: CreditExample[];
+  /** Why a kind (or every one) is missing, in a sentence. */
+  notes: string[];
+}
+
+export interface CreditExamples {
+  rows: CreditExampleRow[];
+  /** How the examples were chosen, as the report prints it beside them. */
+  rule: string;
+}
+
+/** The step whose batch a run kept its examples of: its last training step. */
+function lastTrainingStep(cell: CellRecord): number {
+  return cell.steps > 0 ? cell.steps : (cell.dynamics.at(-1)?.step ?? 0);
+}
+
+/**
+ * Per training row: the worked examples of its lowest seed that kept them (credit/step_N.jsonl at the run's last step
+ * N), read back into the credit view's response model; rows without any say why.
+ */
+export function creditExamples(records: SweepRecords): CreditExamples {
+  const rows: CreditExampleRow[] = [];
+  for (const r of reportRows(records)) {
+    if (r.method === 'base' || r.cells.length === 0) continue;
+    const out: CreditExampleRow = { row: r.row, label: r.label, method: r.method, creditMeaning: 'its per-token credit (MethodOutput.credit)', examples: [], notes: [] };
+    rows.push(out);
+    for (const c of r.cells) {
+      const step = lastTrainingStep(c);
+      let kept: ReturnType<NonNullable<CellRecord['creditExamples']>>;
+      try {
+        kept = c.creditExamples?.(step) ?? null;
+      } catch (e) {
+        out.notes.push(`seed ${c.seed}: ${(e as Error).message.split('\n')[0]}`);
+        continue;
+      }
+      if (kept === null) continue;
+      Object.assign(out, { seed: c.seed, dir: c.dir, step }, c.run?.creditMeaning ? { creditMeaning: c.run.creditMeaning } : {});
+      const byResponse = new Map<number, CreditRecord[]>();
+      for (const x of kept) byResponse.set(x.response, [...(byResponse.get(x.response) ?? []), x]);
+      for (const recs of byResponse.values()) {
+        const response = responseFromRecords(recs);
+        out.examples.push({ kind: response.verdict >= 1 ? 'correct' : 'misreading', problem: recs[0]!.problem, benchmark: recs[0]!.benchmark, gold: recs[0]!.gold ?? null, response });
+      }
+      out.examples.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'correct' ? -1 : 1));
+      for (const kind of ['correct', 'misreading'] as const)
+        if (!out.examples.some((x) => x.kind === kind)) out.notes.push(`its batch at step ${step} held no ${kind === 'correct' ? 'correct multi-step response' : 'misreading'} that met the rule`);
+      break;
+    }
+    if (out.seed === undefined)
+      out.notes.push('no worked examples: none of its runs kept them (train keeps them at its last step on the mini-2 suite; runs on mini-1, which has no step-level truth, and runs of versions before this one have none)');
+  }
+  const rule =
+    `Chosen by a rule, never by hand: for each row, the run of its lowest seed that kept examples, and from the rollout batch of that run's last training step ` +
+    `(sampled and credited by the weights before its last update, with the credit the update applied), the correct example is ${EXAMPLE_RULES.correct}; ` +
+    `the misreading is ${EXAMPLE_RULES.misreading}. train applies the rule when it writes credit/step_N.jsonl (src/train/credit-examples.ts); the report only reads it. ` +
+    `Each row's examples come from its own run's batch, so the responses differ between rows.`;
+  return { rows, rule };
+}
+
 export interface ReportTables {
   /** The comparisons in one sentence each (the report opens with it). */
   verdict: VerdictTable;
@@ -823,6 +997,9 @@ export interface ReportTables {
   tuning: TuningTable;
   /** Official scores beside the headline, e.g. WeMath's Score (Strict) (no rows when no record names its groups). */
   official: OfficialTable;
+  /** Where the credit went: the credit/* shares against uniform credit (no rows without credit metrics), and the worked examples. */
+  credit: CreditTable;
+  examples: CreditExamples;
 }
 
 export interface TableOptions {
@@ -843,5 +1020,7 @@ export function buildTables(records: SweepRecords, opts: TableOptions): ReportTa
     excluded: excludedCells(records),
     tuning: tuningTable(records),
     official: officialTable(records),
+    credit: creditTable(records),
+    examples: creditExamples(records),
   };
 }

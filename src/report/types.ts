@@ -2,6 +2,7 @@
 // run.json, metrics.jsonl, summary.json, evals/step_N.jsonl, cell.json). Tables and charts are functions of it
 // alone, so a report is rebuilt from records, never from memory, and is the same whatever order cells finished in.
 import { reportColumns, type BenchmarkName } from '../../benchmarks/index.ts';
+import type { CreditRecord } from '../credit/records.ts';
 
 /** The registry's benchmarks in the report's column order (each one's reportRank: the paper's for the five). */
 export const REPORT_BENCHMARKS: readonly BenchmarkName[] = reportColumns;
@@ -50,6 +51,8 @@ export interface RunDescription {
   /** The threads the products ran on (backend.threadCount), when recorded. */
   threads?: number;
   commit?: string;
+  /** What the method's per-token credit is, in its own terms (Method.creditMeaning with the run's options). */
+  creditMeaning?: string;
 }
 
 export interface CellRecord {
@@ -76,6 +79,11 @@ export interface CellRecord {
   items(step: number): ItemVerdicts | null;
   /** The groups of the items of that evaluation (empty when none has one; null when the file is missing). */
   itemGroups(step: number): ItemGroups | null;
+  /**
+   * The worked examples train kept of training step `step`'s rollout batch (credit/step_N.jsonl: a record per token;
+   * src/train/credit-examples.ts), or null when the run kept none there. Throws a DataError on a malformed file.
+   */
+  creditExamples?(step: number): CreditRecord[] | null;
 }
 
 export interface SweepRecords {
