@@ -254,7 +254,7 @@ export function creditHtmlTable(t: CreditTable): HtmlTable {
 /** One row's worked examples: its credit scale, then each response token by token (src/credit/html.ts renders them). */
 function exampleRowHtml(r: CreditExampleRow, explainMarks: boolean, linkFrom?: string): string {
   const head = r.seed === undefined ? escapeHtml(r.label) : `${escapeHtml(r.label)} — <a href="${escapeHtml(runLink(r.dir!, linkFrom))}/">seed ${r.seed}</a>, training step ${r.step}`;
-  const notes = r.notes.map((n) => `<p class="caption">${escapeHtml(n)}.</p>`).join('');
+  const notes = r.notes.map((n) => `<p class="caption">${escapeHtml(n.charAt(0).toUpperCase() + n.slice(1))}.</p>`).join('');
   if (r.examples.length === 0) return `<div class="credit-examples" data-row="${escapeHtml(r.row)}"><h3>${head}</h3>${notes}</div>`;
   // One scale per row: each method's credit is in its own units (an advantage, a divergence, …).
   let scale = 0;
