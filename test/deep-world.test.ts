@@ -57,7 +57,7 @@ test('a mini-2 base trains on the deep world and logs where the credit went', as
         assert.ok(l['credit/parsed_rate']! >= 0 && l['credit/parsed_rate']! <= 1, `${method}: credit/parsed_rate`);
         if (l['credit/first_wrong_share'] !== undefined && method === 'grpo') {
           // GRPO's credit is one number per response: on the first wrong step it is exactly the step's share of tokens.
-          assert.ok(Math.abs(l['credit/first_wrong_share'] - l['credit/first_wrong_chance']!) < 1e-9, 'GRPO reads the chance level');
+          assert.ok(Math.abs(l['credit/first_wrong_share'] - l['credit/first_wrong_uniform']!) < 1e-9, 'GRPO reads the chance level');
         }
         if (method === 'grpo') assert.ok(!('credit/teacher_auroc' in l), 'no teacher, no teacher view');
       }
