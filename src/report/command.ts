@@ -100,7 +100,7 @@ export const reportCommand = (cli: Argv): Argv =>
           type: 'string',
           describe: 'a sweep folder (the --out of `rlsd-bench sweep`, with sweep.json), or a folder of runs trained by hand (each a `train --out` with run.json, up to 4 levels below it, e.g. results/runs): grouped by method and the settings in run.json, with their seeds; laid out <row>/seed-<n>/, the folder names give the rows',
         })
-        .option('out', { type: 'string', defaultDescription: 'DIR/report', describe: 'folder to write the report to (accuracy, convergence, dynamics, paired: .md and .csv; accuracy.tex; report.md)' })
+        .option('out', { type: 'string', defaultDescription: 'DIR/report', describe: 'folder to write the report to (accuracy, convergence, dynamics, paired, credit when runs logged it: .md and .csv; accuracy.tex; report.md, report.html and its charts)' })
         .option('compare', { type: 'string', array: true, defaultDescription: 'each method against grpo and against base', describe: 'paired bootstrap of row A against row B (A:B, rows as named in the sweep; `base`: the base checkpoint; repeatable); the report opens with their verdict' })
         .option('bootstrap', { type: 'number', default: DEFAULT_BOOTSTRAP, describe: 'bootstrap resamples of the paired comparison' })
         .option('seed', { type: 'number', default: DEFAULT_BOOTSTRAP_SEED, describe: "seed of the bootstrap's resampling (the same seed gives the same intervals)" }),
