@@ -1,5 +1,6 @@
-// Paths shared by the tests.
+// Paths and helpers shared by the tests: the CLI run as a subprocess (runCli) or, for refusals, in this process.
 import { fileURLToPath } from 'node:url';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { benchmarkDataRoot } from '../src/paths.ts';
@@ -61,6 +62,89 @@ export function cliEnv(extra: CliOptions['env'] = {}): NodeJS.ProcessEnv {
 export function runCli(args: string[], opts: CliOptions = {}): CliResult {
   const r = spawnSync(process.execPath, cliArgs(args, opts), { cwd: opts.cwd ?? REPO, encoding: 'utf8', timeout: 180_000, env: cliEnv(opts.env) });
   return { code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Marks the async context of an in-process run, so that only its own writes are captured. */
+const inProcessRun = new AsyncLocalStorage<{ stdout: string[]; stderr: string[]; exits: (number | string | null | undefined)[] }>();
+let inProcessBusy = false;
+
+/**
+ * Runs `fn` with the writes it makes to process.stdout and process.stderr captured, and process.exit refused (it
+ * would end the test). Writes from outside its async context (the test runner's own reports) go through untouched.
+ */
+async function captureOutput(opts: Pick<CliOptions, 'cwd' | 'env'>, fn: () => Promise<number>): Promise<CliResult> {
+  // One at a time: the working directory, the environment and process.exitCode are the process's own.
+  if (inProcessBusy) throw new Error('in-process CLI runs cannot overlap');
+  inProcessBusy = true;
+  const store = { stdout: [] as string[], stderr: [] as string[], exits: [] as (number | string | null | undefined)[] };
+  const streams = [process.stdout, process.stderr] as const;
+  const writes = streams.map((s) => s.write);
+  const exit = process.exit;
+  const exitCode = process.exitCode;
+  const envBefore = { ...process.env };
+  streams.forEach((stream, i) => {
+    const sink = i === 0 ? 'stdout' : 'stderr';
+    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+      const run = inProcessRun.getStore();
+      if (run === undefined) return (writes[i] as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+      run[sink].push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      if (callback) process.nextTick(callback);
+      return true;
+    } as typeof stream.write;
+  });
+  process.exit = function (code?: number | string | null) {
+    const run = inProcessRun.getStore();
+    if (run === undefined) return exit.call(process, code);
+    run.exits.push(code);
+    throw new Error(`process.exit(${code}) called by an in-process run`);
+  } as typeof process.exit;
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  process.exitCode = undefined;
+  // The working directory runCli's child would have.
+  const cwd = process.cwd();
+  process.chdir(opts.cwd ?? REPO);
+  try {
+    const code = await inProcessRun.run(store, fn);
+    if (store.exits.length > 0) throw new Error(`the in-process run called process.exit(${store.exits[0]}); run it as a subprocess (runCli)`);
+    return { code, signal: null, stdout: store.stdout.join(''), stderr: store.stderr.join('') };
+  } finally {
+    streams.forEach((stream, i) => (stream.write = writes[i]!));
+    process.exit = exit;
+    process.exitCode = exitCode;
+    process.chdir(cwd);
+    for (const k of Object.keys(process.env)) if (!(k in envBefore)) delete process.env[k];
+    Object.assign(process.env, envBefore);
+    inProcessBusy = false;
+  }
+}
+
+/**
+ * Runs rlsd-bench's own entry (main of src/cli.ts, which bin/rlsd-bench.mjs calls) in this process, with the
+ * arguments runCli would give, and returns what a subprocess would have printed and its exit code. For command lines
+ * that are refused before any work (flag checks, missing files): it spares the 2–3 s a subprocess spends loading
+ * tsx and tfjs. Not for --help (yargs exits the process) or anything that runs the model or writes.
+ */
+export async function runCliInProcess(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const { main } = await import('../src/cli.ts');
+  return captureOutput(opts, () => main(cliArgs(args, opts).slice(1)));
+}
+
+/**
+ * What `rlsd-bench ARGS --help` prints to stdout, from the CLI's own yargs definitions in this process (yargs told not
+ * to exit). test/docs-cli.test.ts checks the subprocess --help of every command against docs/cli.md.
+ */
+export async function helpInProcess(args: string[]): Promise<string> {
+  const { buildCli } = await import('../src/cli.ts');
+  const r = await captureOutput({}, async () => {
+    await buildCli([...args, '--help']).exitProcess(false).parseAsync();
+    return 0;
+  });
+  if (r.stderr !== '') throw new Error(`${args.join(' ')} --help wrote to stderr: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** The `rlsd-bench: error:` lines of a run's stderr (tfjs may print its own banner beside them). */
