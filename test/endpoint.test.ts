@@ -15,7 +15,7 @@ import { miniRows, miniSplitName } from '../benchmarks/mini/build.ts';
 import { chatRequestMessages } from '../src/endpoint/protocol.ts';
 import { DEMO_PROMPT } from '../src/endpoint/mathvista-judge.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
-import { errorLines, runCli } from './fixtures.ts';
+import { errorLines, runCli, runCliInProcess } from './fixtures.ts';
 import { promptKey, promptText, requestPromptKey, runCliAsync, startLoopback, type Loopback } from './endpoint-fixtures.ts';
 
 interface MiniItemInfo {
@@ -516,9 +516,13 @@ test('eval --endpoint: a folder where a cache entry should be is skipped with a 
   );
 });
 
-test('eval --endpoint: bad input is one line and a non-zero exit, before any request', () => {
-  const expectError = (args: string[], pattern: RegExp, env: Record<string, string | undefined> = {}) => {
-    const r = runCli(['eval', ...args, '--data', 'mini', '--out', join(tmpdir(), 'rlsd-endpoint-never')], { env });
+test('eval --endpoint: bad input is one line and a non-zero exit, before any request', async () => {
+  // The first through the real binary, the others in this process (runCliInProcess: the same entry and output).
+  let viaBinary = true;
+  const expectError = async (args: string[], pattern: RegExp, env: Record<string, string | undefined> = {}) => {
+    const argv = ['eval', ...args, '--data', 'mini', '--out', join(tmpdir(), 'rlsd-endpoint-never')];
+    const r = viaBinary ? runCli(argv, { env }) : await runCliInProcess(argv, { env });
+    viaBinary = false;
     assert.equal(r.code, 2, `${args.join(' ')}: exit 2\n${r.stderr}`);
     const lines = errorLines(r.stderr);
     assert.equal(lines.length, 1, r.stderr);
@@ -526,13 +530,13 @@ test('eval --endpoint: bad input is one line and a non-zero exit, before any req
     assert.ok(!existsSync(join(tmpdir(), 'rlsd-endpoint-never')));
     return lines[0]!;
   };
-  expectError(['--endpoint', 'localhost:8000', '--model', 'm'], /--endpoint must be an http\(s\) URL such as http:\/\/127\.0\.0\.1:8000\/v1 \(got 'localhost:8000'\)/);
-  expectError(['--endpoint', 'http://127.0.0.1:9/v1'], /--endpoint needs --model NAME/);
-  expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--checkpoint', 'results/reference/base'], /--checkpoint and --endpoint both given/);
-  const line = expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--api-key-env', 'RLSD_TEST_NO_SUCH_VAR'], /--api-key-env RLSD_TEST_NO_SUCH_VAR: the environment variable RLSD_TEST_NO_SUCH_VAR is not set/, { RLSD_TEST_NO_SUCH_VAR: undefined });
+  await expectError(['--endpoint', 'localhost:8000', '--model', 'm'], /--endpoint must be an http\(s\) URL such as http:\/\/127\.0\.0\.1:8000\/v1 \(got 'localhost:8000'\)/);
+  await expectError(['--endpoint', 'http://127.0.0.1:9/v1'], /--endpoint needs --model NAME/);
+  await expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--checkpoint', 'results/reference/base'], /--checkpoint and --endpoint both given/);
+  const line = await expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--api-key-env', 'RLSD_TEST_NO_SUCH_VAR'], /--api-key-env RLSD_TEST_NO_SUCH_VAR: the environment variable RLSD_TEST_NO_SUCH_VAR is not set/, { RLSD_TEST_NO_SUCH_VAR: undefined });
   assert.ok(line.length < 200);
-  expectError(['--model', 'm'], /--model applies only with --endpoint URL/);
-  expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--judge-endpoint', 'http://127.0.0.1:9/v1'], /--judge-endpoint needs --judge-model NAME/);
-  expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--models', 'base,final'], /--models: cannot tell the step of 'base'/);
-  expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--concurrency', '0'], /--concurrency must be ≥ 1 \(got 0\)/);
+  await expectError(['--model', 'm'], /--model applies only with --endpoint URL/);
+  await expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--judge-endpoint', 'http://127.0.0.1:9/v1'], /--judge-endpoint needs --judge-model NAME/);
+  await expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--models', 'base,final'], /--models: cannot tell the step of 'base'/);
+  await expectError(['--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--concurrency', '0'], /--concurrency must be ≥ 1 \(got 0\)/);
 });
