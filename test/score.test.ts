@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeParquet, type ColumnSpec } from '../benchmarks/common/parquet.ts';
-import { BASE, errorLines, runCli, type CliResult } from './fixtures.ts';
+import { BASE, errorLines, runCli, runCliInProcess, type CliResult } from './fixtures.ts';
 
 
 const run = (args: string[]): CliResult => runCli(args);
@@ -162,25 +162,27 @@ function miniMathvista(dir: string): { data: string; ids: string[] } {
   return { data: join(dir, 'mini', 'mathvista'), ids: ['1', '2', '3', '4'] };
 }
 
-test('score --out: never the predictions file (by path, symlink or hard link) nor a folder; nothing is written', () => {
+test('score --out: never the predictions file (by path, symlink or hard link) nor a folder; nothing is written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-score-out-'));
   try {
     const { data } = miniMathvista(dir);
     const preds = join(dir, 'preds.jsonl');
     const text = jsonl([{ id: '1', response: '1' }]);
     writeFileSync(preds, text);
-    const score = (out: string, p = preds) => run(['score', '--benchmark', 'mathvista', '--data', data, '--predictions', p, '--out', out]);
-    assert.equal(errorLine(score(preds)), `rlsd-bench: error: --out ${preds} is the predictions file: writing it would overwrite the input; give another --out`);
+    // The first through the real binary, the others in this process (runCliInProcess: the same entry and output).
+    const args = (out: string, p = preds) => ['score', '--benchmark', 'mathvista', '--data', data, '--predictions', p, '--out', out];
+    const score = (out: string, p = preds) => runCliInProcess(args(out, p));
+    assert.equal(errorLine(run(args(preds))), `rlsd-bench: error: --out ${preds} is the predictions file: writing it would overwrite the input; give another --out`);
     symlinkSync(preds, join(dir, 'link.jsonl'));
-    assert.match(errorLine(score(join(dir, 'link.jsonl'))), /--out .*link\.jsonl is the predictions file .*preds\.jsonl \(through a symlink\): writing it would overwrite the input/);
+    assert.match(errorLine(await score(join(dir, 'link.jsonl'))), /--out .*link\.jsonl is the predictions file .*preds\.jsonl \(through a symlink\): writing it would overwrite the input/);
     mkdirSync(join(dir, 'real'));
     symlinkSync(join(dir, 'real'), join(dir, 'alias'));
     writeFileSync(join(dir, 'real', 'p.jsonl'), text);
-    assert.match(errorLine(score(join(dir, 'real', 'p.jsonl'), join(dir, 'alias', 'p.jsonl'))), /is the predictions file .*alias\/p\.jsonl \(through a symlink\)/);
+    assert.match(errorLine(await score(join(dir, 'real', 'p.jsonl'), join(dir, 'alias', 'p.jsonl'))), /is the predictions file .*alias\/p\.jsonl \(through a symlink\)/);
     linkSync(preds, join(dir, 'hard.jsonl'));
-    assert.match(errorLine(score(join(dir, 'hard.jsonl'))), /hard\.jsonl is the predictions file .*preds\.jsonl \(a hard link\)/);
+    assert.match(errorLine(await score(join(dir, 'hard.jsonl'))), /hard\.jsonl is the predictions file .*preds\.jsonl \(a hard link\)/);
     mkdirSync(join(dir, 'outdir'));
-    assert.equal(errorLine(score(join(dir, 'outdir'))), `rlsd-bench: error: --out ${join(dir, 'outdir')} is a directory, expected a JSON file to write`);
+    assert.equal(errorLine(await score(join(dir, 'outdir'))), `rlsd-bench: error: --out ${join(dir, 'outdir')} is a directory, expected a JSON file to write`);
     assert.equal(readFileSync(preds, 'utf8'), text, 'the input is untouched');
     assert.deepEqual(readdirSync(join(dir, 'outdir')), []);
     assert.ok(!readdirSync(dir).some((f) => f.endsWith('.lock') || f.endsWith('.tmp')));
@@ -189,13 +191,17 @@ test('score --out: never the predictions file (by path, symlink or hard link) no
   }
 });
 
-test('score input: uneven repeats refused naming an id and the counts; even repeats are k samples; UTF-8 errors name line and offset; a BOM is read; folders are named', () => {
+test('score input: uneven repeats refused naming an id and the counts; even repeats are k samples; UTF-8 errors name line and offset; a BOM is read; folders are named', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-score-in-'));
   try {
     const { data } = miniMathvista(dir);
     const preds = join(dir, 'preds.jsonl');
     const out = join(dir, 'scored.json');
-    const score = (p = preds) => run(['score', '--benchmark', 'mathvista', '--data', data, '--predictions', p, '--out', out]);
+    const args = (p = preds) => ['score', '--benchmark', 'mathvista', '--data', data, '--predictions', p, '--out', out];
+    // Runs that score go through the real binary, as does the first refusal; the other refusals (before the output's
+    // lock is taken) run in this process (runCliInProcess: the same entry and output).
+    const score = (p = preds) => run(args(p));
+    const refused = (p = preds) => runCliInProcess(args(p));
 
     // 3 responses for item 1 and 1 for item 2 weighted item 1 three times (75.00 / 25.00 before): refused.
     writeFileSync(preds, jsonl([{ id: '1', response: 'x' }, { id: '1', response: 'x' }, { id: '1', response: 'x' }, { id: '2', response: 'x' }]));
@@ -204,7 +210,7 @@ test('score input: uneven repeats refused naming an id and the counts; even repe
       `rlsd-bench: error: ${preds}: uneven repeats — id '2' has 1 response while 1 other item has 3; repeated ids are k samples and every item needs the same k (uneven counts would weight items unequally, so they are refused)`,
     );
     writeFileSync(preds, jsonl([{ id: '1', response: 'x' }, { id: '2', response: 'x' }, { id: '3', response: 'x' }, { id: '3', response: 'x' }]));
-    assert.match(errorLine(score()), /id '3' has 2 responses while 2 other items have 1/);
+    assert.match(errorLine(await refused()), /id '3' has 2 responses while 2 other items have 1/);
     assert.ok(!existsSync(out));
 
     writeFileSync(preds, jsonl([{ id: '1', response: 'x' }, { id: '2', response: 'y' }, { id: '1', response: 'z' }, { id: '2', response: 'w' }]));
@@ -220,9 +226,9 @@ test('score input: uneven repeats refused naming an id and the counts; even repe
     const line1 = Buffer.from(JSON.stringify({ id: '1', response: '1' }) + '\n');
     const before = Buffer.from('{"id": "2", "response": "caf');
     writeFileSync(preds, Buffer.concat([line1, before, Buffer.from([0xe9]), Buffer.from('"}\n')]));
-    assert.equal(errorLine(score()), `rlsd-bench: error: ${preds} line 2: not valid UTF-8 at byte offset ${line1.length + before.length} (0xe9); save the file as UTF-8`);
+    assert.equal(errorLine(await refused()), `rlsd-bench: error: ${preds} line 2: not valid UTF-8 at byte offset ${line1.length + before.length} (0xe9); save the file as UTF-8`);
     writeFileSync(preds, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), line1, Buffer.from('{"id": "2", "response": "\xed\xa0\x80"}\n', 'latin1')]));
-    assert.match(errorLine(score()), /line 2: not valid UTF-8 at byte offset \d+ \(0xed\)/); // an encoded surrogate
+    assert.match(errorLine(await refused()), /line 2: not valid UTF-8 at byte offset \d+ \(0xed\)/); // an encoded surrogate
     assert.ok(!existsSync(out));
 
     // A BOM (as Windows editors write) is not part of the first line.
@@ -232,9 +238,9 @@ test('score input: uneven repeats refused naming an id and the counts; even repe
     assert.equal((JSON.parse(readFileSync(out, 'utf8')) as { items: { response: string }[] }).items[0]!.response, 'café');
 
     mkdirSync(join(dir, 'folder'));
-    assert.equal(errorLine(score(join(dir, 'folder'))), `rlsd-bench: error: ${join(dir, 'folder')} is a directory, expected a JSONL file (--predictions)`);
+    assert.equal(errorLine(await refused(join(dir, 'folder'))), `rlsd-bench: error: ${join(dir, 'folder')} is a directory, expected a JSONL file (--predictions)`);
     assert.equal(
-      errorLine(run(['score', '--benchmark', 'mathvista', '--data', join(dir, 'nope'), '--predictions', preds, '--out', join(dir, 'x.json')])),
+      errorLine(await runCliInProcess(['score', '--benchmark', 'mathvista', '--data', join(dir, 'nope'), '--predictions', preds, '--out', join(dir, 'x.json')])),
       `rlsd-bench: error: ${join(dir, 'nope')}: no such file or directory (--data)`,
     );
     assert.ok(!existsSync(join(dir, 'x.json')));
