@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE, errorLines, runCli, type CliOptions, type CliResult } from './fixtures.ts';
+import { BASE, errorLines, runCli, runCliInProcess, type CliOptions, type CliResult } from './fixtures.ts';
 import { DEFAULT_TRAIN } from '../src/train/index.ts';
 import { DEFAULT_PRETRAIN } from '../src/pretrain.ts';
 import { MINI_EVAL_ITEMS, miniRows, miniTasks, VALIDATION_EXCLUDES_TEST } from '../benchmarks/mini/build.ts';
@@ -158,7 +158,7 @@ test('eval --checkpoint RUN_DIR: the latest checkpoint by the pointer file, else
   }
 });
 
-test('eval: size flags are bounded, --max-new-tokens is checked against the checkpoint, all before anything is written', () => {
+test('eval: size flags are bounded, --max-new-tokens is checked against the checkpoint, all before anything is written', async () => {
   const out = join(tmpdir(), `rlsd-never-${process.pid}`);
   const cases: [string[], RegExp][] = [
     [['--samples', '1e9', '--temperature', '1'], /--samples must be ≤ 1024 \(got 1000000000\)/],
@@ -169,7 +169,11 @@ test('eval: size flags are bounded, --max-new-tokens is checked against the chec
     [['--max-new-tokens', '150'], /--max-new-tokens 150 leaves no room for a prompt/],
     [['--split', 'dev'], /--split 'dev': the mini suite's splits are train, validation, test/],
   ];
-  for (const [flags, pattern] of cases) assert.match(errorLine(run(['eval', ...flags, '--out', out])), pattern);
+  // The first through the real binary, the others in this process (runCliInProcess: the same entry and output).
+  for (const [i, [flags, pattern]] of cases.entries()) {
+    const args = ['eval', ...flags, '--out', out];
+    assert.match(errorLine(i === 0 ? run(args) : await runCliInProcess(args)), pattern);
+  }
   assert.ok(!existsSync(out), 'nothing written');
 });
 
