@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errorLines, runCli } from './fixtures.ts';
+import { errorLines, runCli, runCliInProcess } from './fixtures.ts';
 import { loadSweepRecords } from '../src/report/records.ts';
 
 const BENCHES = ['mmmu', 'mathvista', 'mathvision', 'zerobench', 'wemath'] as const;
@@ -272,28 +272,29 @@ test('report records: old metric names read under today\'s, per-item verdicts lo
   }
 });
 
-test('report: bad input is refused with one line and exit 2', () => {
+test('report: bad input is refused with one line and exit 2', async () => {
   const dir = tmp();
   try {
+    // The first through the real binary, the others in this process (runCliInProcess: the same entry and output).
     const missing = runCli(['report', join(dir, 'nope')]);
     assert.equal(missing.code, 2);
     assert.equal(errorLines(missing.stderr).length, 1);
     assert.match(missing.stderr, /nope: no such folder/);
 
-    const empty = runCli(['report', dir]);
+    const empty = await runCliInProcess(['report', dir]);
     assert.equal(empty.code, 2);
     assert.match(errorLines(empty.stderr)[0]!, /sweep\.json: no such file, and no run folders/);
 
     const sweep = join(dir, 'sweep');
     mkdirSync(sweep);
     writeSweep(sweep);
-    const unknown = runCli(['report', sweep, '--compare', 'rlsd:ppo']);
+    const unknown = await runCliInProcess(['report', sweep, '--compare', 'rlsd:ppo']);
     assert.equal(unknown.code, 2);
     assert.deepEqual(errorLines(unknown.stderr), ["rlsd-bench: error: --compare rlsd:ppo: no row 'ppo' in this sweep; rows: base, grpo, opsd, sdpo, hybrid, rlsd"]);
-    const malformed = runCli(['report', sweep, '--compare', 'rlsd']);
+    const malformed = await runCliInProcess(['report', sweep, '--compare', 'rlsd']);
     assert.equal(malformed.code, 2);
     assert.match(errorLines(malformed.stderr)[0]!, /--compare expects A:B/);
-    const few = runCli(['report', sweep, '--bootstrap', '5']);
+    const few = await runCliInProcess(['report', sweep, '--bootstrap', '5']);
     assert.equal(few.code, 2);
     assert.match(errorLines(few.stderr)[0]!, /--bootstrap must be ≥ 100 \(got 5\)$/);
   } finally {
