@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { BASE, BIN, cliEnv, errorLines, REPO, runCli } from './fixtures.ts';
+import { BASE, BIN, cliEnv, errorLines, REPO, runCli, runCliInProcess } from './fixtures.ts';
 import { getBenchmark, MINI_BENCHMARKS } from '../benchmarks/index.ts';
 import { miniRows, miniSplitName } from '../benchmarks/mini/build.ts';
 import { chatRequestMessages } from '../src/endpoint/protocol.ts';
@@ -217,8 +217,10 @@ test('serve: bad flags get one line and a non-zero exit', async () => {
     [['serve', '--port', '0', '--queue', '-3'], 2, /--queue must be ≥ 0/],
     [['serve', '--port', '0', '--max-body-mb', '0'], 2, /--max-body-mb must be > 0/],
   ];
-  for (const [args, code, line] of cases) {
-    const r = runCli(['--backend', 'wasm', ...args]);
+  // The first through the real binary, the others in this process (runCliInProcess: the same entry and output).
+  for (const [i, [args, code, line]] of cases.entries()) {
+    const argv = ['--backend', 'wasm', ...args];
+    const r = i === 0 ? runCli(argv) : await runCliInProcess(argv);
     assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
     const errors = errorLines(r.stderr);
     assert.equal(errors.length, 1, r.stderr);
