@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockDir } from '../src/util/lock.ts';
 import { trainArgs, type SweepCell } from '../src/sweep/cells.ts';
-import { BASE, cliArgs, cliEnv, errorLines, runCli } from './fixtures.ts';
+import { BASE, cliArgs, cliEnv, errorLines, runCli, runCliInProcess } from './fixtures.ts';
 
 const TINY = 'train: { steps: 2, prompts: 2, samples: 2, eval-items: 2, train-items: 4, eval-schedule: every:1 }';
 
@@ -24,7 +24,7 @@ function setup(yaml: string): { dir: string; config: string; out: string } {
 
 const readJson = (f: string): Record<string, unknown> => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
 
-test('sweep: base + grpo end to end — cells, records, report; a rerun recomputes nothing; --status; another config is refused', () => {
+test('sweep: base + grpo end to end — cells, records, report; a rerun recomputes nothing; --status; another config is refused', async () => {
   const { config, out, dir } = setup(`name: tiny\nmethods: [base, grpo]\nseeds: [1]\n${TINY}\n`);
   const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm']);
   assert.equal(r.code, 0, r.stderr);
@@ -64,19 +64,21 @@ test('sweep: base + grpo end to end — cells, records, report; a rerun recomput
 
   const other = join(dir, 'other.yaml');
   writeFileSync(other, `name: tiny\nmethods: [base, grpo]\nseeds: [1]\n${TINY.replace('steps: 2', 'steps: 3')}\n`);
-  const refused = runCli(['sweep', other, '--out', out]);
+  const refused = await runCliInProcess(['sweep', other, '--out', out]); // a refusal: in this process (runCliInProcess)
   assert.equal(refused.code, 2);
   assert.deepEqual(errorLines(refused.stderr), [`rlsd-bench: error: ${join(out, 'sweep.json')} holds another sweep (train.steps: 2 → 3); rerun it with its own config, or use another --out`]);
 });
 
-test('sweep: a cell that breaks a rule between train\'s settings is refused by the sweep\'s check before anything is written, with the line train gives', () => {
+test('sweep: a cell that breaks a rule between train\'s settings is refused by the sweep\'s check before anything is written, with the line train gives', async () => {
   // --samples 1 passes the config's range rule (≥ 1) but not the rule between it and the method, which the sweep's
   // check and train both read from src/train/config.ts.
   const { config, out } = setup(`name: bad\nmethods: [base, grpo]\nseeds: [1]\n${TINY}\noverrides: [{ name: one-sample, methods: [grpo], train: { samples: 1 } }]\n`);
   const trainSays = errorLines(runCli(['train', '--method', 'grpo', '--samples', '1', '--out', join(out, 'never')]).stderr);
   assert.deepEqual(trainSays, ['rlsd-bench: error: --samples must be ≥ 2 for group-relative methods']);
+  // The first refusal through the real binary, the others in this process (runCliInProcess: the same entry and output).
   for (const extra of [[], ['--dry-run'], ['--print-jobs']]) {
-    const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report', ...extra]);
+    const args = ['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report', ...extra];
+    const r = extra.length === 0 ? runCli(args) : await runCliInProcess(args);
     assert.equal(r.code, 2, r.stderr);
     assert.deepEqual(errorLines(r.stderr), [`rlsd-bench: error: ${config}: overrides[0]: row 'grpo-one-sample': --samples must be ≥ 2 for group-relative methods`]);
     assert.equal(existsSync(out), false, 'nothing written');
@@ -123,7 +125,7 @@ test('sweep: every tensor flag reaches every cell, --threads included; cell.json
   for (const [k, v] of Object.entries(cell.config)) assert.deepEqual(run.config[k], v, `run.json's ${k} is the cell's`);
 });
 
-test('sweep: a second sweep on a folder in use refuses, naming the holder; --print-jobs and --dry-run write nothing', () => {
+test('sweep: a second sweep on a folder in use refuses, naming the holder; --print-jobs and --dry-run write nothing', async () => {
   const { config, out } = setup(`name: busy\nmethods: [base, grpo]\nseeds: [1, 2]\n${TINY}\n`);
   const jobs = runCli(['sweep', config, '--out', out, '--print-jobs', '--backend', 'wasm']);
   assert.equal(jobs.code, 0, jobs.stderr);
@@ -148,15 +150,16 @@ test('sweep: a second sweep on a folder in use refuses, naming the holder; --pri
   } finally {
     lock.release();
   }
-  const slurmFlag = runCli(['sweep', config, '--out', out, '--wait']);
+  // Two more refusals, in this process (runCliInProcess: the same entry and output).
+  const slurmFlag = await runCliInProcess(['sweep', config, '--out', out, '--wait']);
   assert.equal(slurmFlag.code, 2);
   assert.deepEqual(errorLines(slurmFlag.stderr), ['rlsd-bench: error: --wait applies to --executor slurm only (this sweep runs locally)']);
-  const none = runCli(['sweep', '--status', out]);
+  const none = await runCliInProcess(['sweep', '--status', out]);
   assert.equal(none.code, 2);
   assert.match(errorLines(none.stderr)[0]!, /holds no sweep\.json: no sweep was started there/);
 });
 
-test('sweep: a bound broken in a config (steps: 1e12) is refused before anything is written, then the corrected config runs; its name is the file\'s and its base is read from the config\'s folder (issue 30 items 9, 20)', () => {
+test('sweep: a bound broken in a config (steps: 1e12) is refused before anything is written, then the corrected config runs; its name is the file\'s and its base is read from the config\'s folder (issue 30 items 9, 20)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-sweep-'));
   mkdirSync(join(dir, 'configs'));
   cpSync(BASE, join(dir, 'bases', 'mine'), { recursive: true });
@@ -165,8 +168,10 @@ test('sweep: a bound broken in a config (steps: 1e12) is refused before anything
   const elsewhere = mkdtempSync(join(tmpdir(), 'rlsd-sweep-cwd-'));
   const yaml = (steps: string): string => `base: ../bases/mine\nmethods: [base, grpo]\nseeds: [1]\n${TINY.replace('steps: 2', `steps: ${steps}`)}\n`;
   writeFileSync(config, yaml('1e12'));
+  // The first refusal through the real binary, the other in this process (runCliInProcess: the same entry and output).
   for (const extra of [[], ['--dry-run']]) {
-    const r = runCli(['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report', ...extra], { cwd: elsewhere });
+    const args = ['sweep', config, '--out', out, '--workers', '2', '--backend', 'wasm', '--no-report', ...extra];
+    const r = extra.length === 0 ? runCli(args, { cwd: elsewhere }) : await runCliInProcess(args, { cwd: elsewhere });
     assert.equal(r.code, 2, r.stderr);
     assert.deepEqual(errorLines(r.stderr), [`rlsd-bench: error: ${config}: train.steps: must be an integer in [1, 1000000] (got 1000000000000): metrics.jsonl holds a line per step (1–2 KB each), read whole by the report and a resume: 1000000 ≈ 1–2 GB`]);
     assert.equal(existsSync(out), false, 'nothing written');
@@ -238,8 +243,10 @@ test('sweep: the base weights\' sha256 is recorded in sweep.json and every cell;
   cpSync(join(BASE, '..', 'base-v1', 'weights.bin'), join(base, 'weights.bin'));
   const second = sha(join(base, 'weights.bin'));
   assert.notEqual(second, first);
+  // The first refusal through the real binary, the others in this process (runCliInProcess: the same entry and output).
   for (const args of [['--shard', '1/2'], [], ['--dry-run']]) {
-    const r = runCli(['sweep', config, '--out', out, '--backend', 'wasm', ...args]);
+    const argv = ['sweep', config, '--out', out, '--backend', 'wasm', ...args];
+    const r = args[0] === '--shard' ? runCli(argv) : await runCliInProcess(argv);
     assert.equal(r.code, 2, r.stderr);
     assert.deepEqual(errorLines(r.stderr), [
       `rlsd-bench: error: ${join(out, 'sweep.json')} was started from base weights sha256 ${first.slice(0, 12)}…; ${base} now holds weights sha256 ${second.slice(0, 12)}…: finish it with the base it started from, or start another sweep (another --out)`,
@@ -257,7 +264,7 @@ test('sweep: the base weights\' sha256 is recorded in sweep.json and every cell;
     assert.equal(e.message, `${out}: cells from two base checkpoints cannot share a table: grpo/seed-1 started from base weights sha256 ${first.slice(0, 12)}…, grpo/seed-2 from ${second.slice(0, 12)}…; report each base's cells separately`);
     return true;
   });
-  const report = runCli(['report', out]);
+  const report = await runCliInProcess(['report', out]);
   assert.notEqual(report.code, 0);
   assert.equal(errorLines(report.stderr).length, 1);
 });
