@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE, BIN, cliArgs, REPO, runCli, type CliResult } from './fixtures.ts';
+import { BASE, BIN, cliArgs, REPO, runCli, runCliInProcess, type CliResult } from './fixtures.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
 const SMALL = ['--method', 'grpo', '--prompts', '2', '--samples', '2', '--eval-items', '2', '--train-items', '4', '--lr-schedule', 'constant'];
@@ -188,16 +188,18 @@ test('crash litter of dead writers is removed by the next run, a live writer\'s 
   assert.deepEqual(readdirSync(parent).sort(), ['base'], 'no litter and no lock left');
 });
 
-test('size flags are bounded with the reason, before anything is written', () => {
+test('size flags are bounded with the reason, before anything is written', async () => {
   const out = join(scratch, 'never');
+  // The first of each command through the real binary, the others in this process (runCliInProcess: the same entry
+  // and output).
   oneError(run(['train', ...TINY.slice(0, 2), '--prompts', '1e9', '--out', out]), /--prompts must be ≤ 1024 \(got 1000000000\): responses per step/);
-  oneError(run(['train', ...TINY.slice(0, 2), '--samples', '1e9', '--out', out]), /--samples must be ≤ 1024/);
-  oneError(run(['train', ...TINY.slice(0, 2), '--prompts', '64', '--samples', '32', '--out', out]), /--prompts × --samples must be ≤ 1024 \(got 64 × 32 = 2048\)/);
-  oneError(run(['train', ...TINY.slice(0, 2), '--train-items', '1e7', '--out', out]), /--train-items must be ≤ 20000 \(got 10000000\): problems per benchmark held in memory/);
-  oneError(run(['train', ...TINY.slice(0, 2), '--eval-items', '1e6', '--out', out]), /--eval-items must be ≤ 20000/);
+  oneError(await runCliInProcess(['train', ...TINY.slice(0, 2), '--samples', '1e9', '--out', out]), /--samples must be ≤ 1024/);
+  oneError(await runCliInProcess(['train', ...TINY.slice(0, 2), '--prompts', '64', '--samples', '32', '--out', out]), /--prompts × --samples must be ≤ 1024 \(got 64 × 32 = 2048\)/);
+  oneError(await runCliInProcess(['train', ...TINY.slice(0, 2), '--train-items', '1e7', '--out', out]), /--train-items must be ≤ 20000 \(got 10000000\): problems per benchmark held in memory/);
+  oneError(await runCliInProcess(['train', ...TINY.slice(0, 2), '--eval-items', '1e6', '--out', out]), /--eval-items must be ≤ 20000/);
   oneError(run(['pretrain', '--batch', '1e6', '--out', out]), /--batch must be ≤ 1024/);
-  oneError(run(['pretrain', '--train-items', '1e7', '--out', out]), /--train-items must be ≤ 20000/);
-  oneError(run(['pretrain', '--d-model', '4096', '--out', out]), /--d-model must be ≤ 512/);
+  oneError(await runCliInProcess(['pretrain', '--train-items', '1e7', '--out', out]), /--train-items must be ≤ 20000/);
+  oneError(await runCliInProcess(['pretrain', '--d-model', '4096', '--out', out]), /--d-model must be ≤ 512/);
   assert.ok(!existsSync(out));
 });
 
