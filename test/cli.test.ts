@@ -5,18 +5,28 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE, errorLines, runCli, type CliResult } from './fixtures.ts';
+import { BASE, errorLines, runCli, runCliInProcess, type CliResult } from './fixtures.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
 
 const run = (args: string[]): CliResult => runCli(args);
 
-function expectError(args: string[], pattern: RegExp): void {
-  const r = run(args);
+/** A refusal: a non-zero exit and exactly one error line, matching the pattern. */
+function assertRefused(r: CliResult, args: string[], pattern: RegExp): void {
   assert.notEqual(r.code, 0, `exit code for ${args.join(' ')}`);
   const lines = errorLines(r.stderr);
   assert.equal(lines.length, 1, `exactly one error line, got:\n${r.stderr}`);
   assert.match(lines[0]!, pattern);
+}
+
+/** A refusal through the real binary. */
+function expectError(args: string[], pattern: RegExp): void {
+  assertRefused(run(args), args, pattern);
+}
+
+/** A refusal through the same entry in this process (runCliInProcess: the same output and exit code, no start-up). */
+async function expectRefusal(args: string[], pattern: RegExp): Promise<void> {
+  assertRefused(await runCliInProcess(args), args, pattern);
 }
 
 test('methods lists the six methods, one line each', () => {
@@ -26,70 +36,72 @@ test('methods lists the six methods, one line each', () => {
   assert.deepEqual(names, ['base', 'grpo', 'opsd', 'hybrid', 'rlsd', 'sdpo']);
 });
 
-test('bad input: unknown method, backend, benchmark, option; bad flag values', () => {
+test('bad input: unknown method, backend, benchmark, option; bad flag values', async () => {
+  // One refusal per command through the real binary (expectError: train, eval, pretrain), the others in this process.
   expectError(['train', '--method', 'ppo'], /unknown method 'ppo' \(known: base, grpo, opsd, hybrid, rlsd, sdpo\)/);
   expectError(['--backend', 'tpu', 'eval'], /unknown backend 'tpu' \(known: auto, tensorflow, wasm, cpu\)/);
-  expectError(['eval', '--benchmarks', 'mmmu,gsm8k'], /unknown benchmark 'gsm8k' \(known: .*mmmu.*\)/);
-  expectError(['train', '--method', 'rlsd', '--opt', 'lambda=2'], /unknown option 'lambda' for method 'rlsd' \(valid: .*lambdaInit/);
-  expectError(['train', '--method', 'rlsd', '--opt', 'lambdaInit=2'], /lambdaInit/);
-  expectError(['train', '--method', 'grpo', '--steps', 'abc'], /error: --steps must be an integer \(got 'abc'\)$/);
-  expectError(['train', '--method', 'grpo', '--steps', '-3'], /--steps must be ≥ 1 \(got -3\)/);
-  expectError(['train', '--method', 'grpo', '--top-p', '1.5'], /--top-p must be ≤ 1/);
-  expectError(['train', '--method', 'grpo', '--lr-schedule', 'linear'], /--lr-schedule must be constant or cosine \(got 'linear'\)/);
-  expectError(['train', '--method', 'grpo', '--train-mix', 'uniform'], /--train-mix must be balanced or rows \(got 'uniform'\)/);
-  expectError(['train', '--method', 'grpo', '--ppo-mini-batch', '5', '--out', join(tmpdir(), 'rlsd-never')], /--ppo-mini-batch 5 must divide --prompts 16/);
-  expectError(['train', '--method', 'grpo', '--ppo-epochs', '0'], /--ppo-epochs must be ≥ 1 \(got 0\)/);
-  expectError(['train', '--method', 'rlsd', '--teacher-sync', '5'], /--teacher-sync is gone: the self-teacher's regime is a method option, --opt teacher=sync:N/);
-  expectError(['train', '--method', 'grpo', '--eval-schedule', 'sparse'], /--eval-schedule must be dense \(= 5@50,25\), every:N \(N = 0: never\), never, or EVERY@UNTIL,…,EVERY \(e\.g\. 5@50,25: every 5 steps to step 50, then every 25\) \(got "sparse"\)/);
-  expectError(['train', '--method', 'grpo', '--eval-schedule', '5@50,10@40,25'], /--eval-schedule must list its UNTIL steps in increasing order/);
-  expectError(['train', '--method', 'grpo', '--eval-every', '10', '--eval-schedule', 'dense'], /--eval-every 10 and --eval-schedule dense both given: --eval-every N is --eval-schedule every:N, give one/);
-  expectError(['train', '--method', 'grpo', '--eval-every', '-1'], /--eval-every must be ≥ 0 \(got -1\)/);
+  await expectRefusal(['eval', '--benchmarks', 'mmmu,gsm8k'], /unknown benchmark 'gsm8k' \(known: .*mmmu.*\)/);
+  await expectRefusal(['train', '--method', 'rlsd', '--opt', 'lambda=2'], /unknown option 'lambda' for method 'rlsd' \(valid: .*lambdaInit/);
+  await expectRefusal(['train', '--method', 'rlsd', '--opt', 'lambdaInit=2'], /lambdaInit/);
+  await expectRefusal(['train', '--method', 'grpo', '--steps', 'abc'], /error: --steps must be an integer \(got 'abc'\)$/);
+  await expectRefusal(['train', '--method', 'grpo', '--steps', '-3'], /--steps must be ≥ 1 \(got -3\)/);
+  await expectRefusal(['train', '--method', 'grpo', '--top-p', '1.5'], /--top-p must be ≤ 1/);
+  await expectRefusal(['train', '--method', 'grpo', '--lr-schedule', 'linear'], /--lr-schedule must be constant or cosine \(got 'linear'\)/);
+  await expectRefusal(['train', '--method', 'grpo', '--train-mix', 'uniform'], /--train-mix must be balanced or rows \(got 'uniform'\)/);
+  await expectRefusal(['train', '--method', 'grpo', '--ppo-mini-batch', '5', '--out', join(tmpdir(), 'rlsd-never')], /--ppo-mini-batch 5 must divide --prompts 16/);
+  await expectRefusal(['train', '--method', 'grpo', '--ppo-epochs', '0'], /--ppo-epochs must be ≥ 1 \(got 0\)/);
+  await expectRefusal(['train', '--method', 'rlsd', '--teacher-sync', '5'], /--teacher-sync is gone: the self-teacher's regime is a method option, --opt teacher=sync:N/);
+  await expectRefusal(['train', '--method', 'grpo', '--eval-schedule', 'sparse'], /--eval-schedule must be dense \(= 5@50,25\), every:N \(N = 0: never\), never, or EVERY@UNTIL,…,EVERY \(e\.g\. 5@50,25: every 5 steps to step 50, then every 25\) \(got "sparse"\)/);
+  await expectRefusal(['train', '--method', 'grpo', '--eval-schedule', '5@50,10@40,25'], /--eval-schedule must list its UNTIL steps in increasing order/);
+  await expectRefusal(['train', '--method', 'grpo', '--eval-every', '10', '--eval-schedule', 'dense'], /--eval-every 10 and --eval-schedule dense both given: --eval-every N is --eval-schedule every:N, give one/);
+  await expectRefusal(['train', '--method', 'grpo', '--eval-every', '-1'], /--eval-every must be ≥ 0 \(got -1\)/);
   expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-warmup-fraction', '1'], /--drill-warmup-fraction must be ≤ 0.9/);
-  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-form', 'sideways'], /--drill-form must be question or trace \(got 'sideways'\)/);
-  expectError(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);
-  expectError(['eval', '--attention-kernel', 'fft', '--out', join(tmpdir(), 'rlsd-never')], /--attention-kernel must be conv or matmul \(got 'fft'\)/);
-  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--patch-size', '5'], /--patch-size must divide the image side 32 \(got 5\)/);
-  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--image-attention', 'sideways'], /--image-attention must be causal or bidirectional/);
-  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--ref-fraction', '1.5'], /--ref-fraction must be ≤ 1/);
-  expectError(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--lookup-drill', '0.95'], /--lookup-drill must be ≤ 0.9/);
-  expectError(['train', '--method', 'opsd', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--std-norm \/ --no-std-norm: method 'opsd' has no group-normalised advantage \(grpo, hybrid, rlsd have\)/);
-  expectError(['train', '--method', 'sdpo', '--opt', 'privileged=answer'], /unknown option 'privileged' for method 'sdpo'/);
-  expectError(['train', '--method', 'grpo', '--opt', 'stdNorm=true', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--opt stdNorm=true contradicts --no-std-norm/);
-  expectError(['train', '--method', 'grpo', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt: the model has 160 positions, 16 of them image tokens \(at most 141\)/);
-  expectError(['train', '--method', 'grpo', '--max-new-tokens', '130', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 130 leaves 12 positions for the prompt, too few for \w+ item/);
-  expectError(['eval', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt/);
+  await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--drill-form', 'sideways'], /--drill-form must be question or trace \(got 'sideways'\)/);
+  await expectRefusal(['eval', '--samples', '4'], /--samples > 1 needs --temperature > 0/);
+  await expectRefusal(['eval', '--attention-kernel', 'fft', '--out', join(tmpdir(), 'rlsd-never')], /--attention-kernel must be conv or matmul \(got 'fft'\)/);
+  await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--patch-size', '5'], /--patch-size must divide the image side 32 \(got 5\)/);
+  await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--image-attention', 'sideways'], /--image-attention must be causal or bidirectional/);
+  await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--ref-fraction', '1.5'], /--ref-fraction must be ≤ 1/);
+  await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--lookup-drill', '0.95'], /--lookup-drill must be ≤ 0.9/);
+  await expectRefusal(['train', '--method', 'opsd', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--std-norm \/ --no-std-norm: method 'opsd' has no group-normalised advantage \(grpo, hybrid, rlsd have\)/);
+  await expectRefusal(['train', '--method', 'sdpo', '--opt', 'privileged=answer'], /unknown option 'privileged' for method 'sdpo'/);
+  await expectRefusal(['train', '--method', 'grpo', '--opt', 'stdNorm=true', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--opt stdNorm=true contradicts --no-std-norm/);
+  await expectRefusal(['train', '--method', 'grpo', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt: the model has 160 positions, 16 of them image tokens \(at most 141\)/);
+  await expectRefusal(['train', '--method', 'grpo', '--max-new-tokens', '130', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 130 leaves 12 positions for the prompt, too few for \w+ item/);
+  await expectRefusal(['eval', '--max-new-tokens', '150', '--out', join(tmpdir(), 'rlsd-never')], /--max-new-tokens 150 leaves no room for a prompt/);
   assert.ok(!existsSync(join(tmpdir(), 'rlsd-never')), 'nothing written by the refused commands');
 });
 
-test('bad input: missing and corrupt checkpoints name the file; nothing is written', () => {
+test('bad input: missing and corrupt checkpoints name the file; nothing is written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-cli-ck-'));
+  // The first through the real binary, the others in this process.
   try {
     const out = join(dir, 'out');
     expectError(['eval', '--checkpoint', join(dir, 'nope'), '--out', out], /nope\/checkpoint\.json: checkpoint not found/);
     const bad = join(dir, 'bad');
     mkdirSync(bad);
     writeFileSync(join(bad, 'checkpoint.json'), '{"format": "rlsd-bench-checkpoint/1", "model": ');
-    expectError(['eval', '--checkpoint', bad, '--out', out], /bad\/checkpoint\.json: corrupt checkpoint metadata/);
+    await expectRefusal(['eval', '--checkpoint', bad, '--out', out], /bad\/checkpoint\.json: corrupt checkpoint metadata/);
     const trunc = join(dir, 'trunc');
     mkdirSync(trunc);
     writeFileSync(join(trunc, 'checkpoint.json'), readFileSync(join(BASE, 'checkpoint.json')));
     writeFileSync(join(trunc, 'weights.bin'), readFileSync(join(BASE, 'weights.bin')).subarray(0, 1000));
-    expectError(['eval', '--checkpoint', trunc, '--out', out], /trunc\/weights\.bin: truncated/);
+    await expectRefusal(['eval', '--checkpoint', trunc, '--out', out], /trunc\/weights\.bin: truncated/);
     const badTok = join(dir, 'badtok');
     mkdirSync(badTok);
     const meta = JSON.parse(readFileSync(join(BASE, 'checkpoint.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(badTok, 'checkpoint.json'), JSON.stringify({ ...meta, tokenizer: { words: 3 } }));
     writeFileSync(join(badTok, 'weights.bin'), readFileSync(join(BASE, 'weights.bin')));
-    expectError(['eval', '--checkpoint', badTok, '--out', out], /badtok\/checkpoint\.json: field 'tokenizer'/);
+    await expectRefusal(['eval', '--checkpoint', badTok, '--out', out], /badtok\/checkpoint\.json: field 'tokenizer'/);
     writeFileSync(join(badTok, 'checkpoint.json'), JSON.stringify({ ...meta, tensors: 'all of them' }));
-    expectError(['eval', '--checkpoint', badTok, '--out', out], /badtok\/checkpoint\.json: field 'tensors' must be a list/);
+    await expectRefusal(['eval', '--checkpoint', badTok, '--out', out], /badtok\/checkpoint\.json: field 'tensors' must be a list/);
     assert.ok(!existsSync(out), 'no output directory for a failed run');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('issue 30 item 23: a missing or corrupt checkpoint is refused before the backend starts (no banner first)', () => {
+test('issue 30 item 23: a missing or corrupt checkpoint is refused before the backend starts (no banner first)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-cli-ck-'));
   try {
     const nope = join(dir, 'nope');
@@ -103,8 +115,10 @@ test('issue 30 item 23: a missing or corrupt checkpoint is refused before the ba
       [['pretrain', '--init', nope, '--steps', '1', '--out', join(dir, 'pre')], /nope\/checkpoint\.json: checkpoint not found/],
       [['serve', '--checkpoint', nope, '--port', '0'], /nope\/checkpoint\.json: checkpoint not found/],
     ];
+    // serve's through the real binary, the others in this process (see runCliInProcess).
     for (const [args, pattern] of cases) {
-      const r = runCli(['--backend', 'wasm', ...args], { raw: true });
+      const argv = ['--backend', 'wasm', ...args];
+      const r = args[0] === 'serve' ? runCli(argv, { raw: true }) : await runCliInProcess(argv, { raw: true });
       assert.notEqual(r.code, 0, args.join(' '));
       const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
       assert.equal(lines.length, 1, `${args.join(' ')}: only the error, no backend banner before it:\n${r.stderr}`);
@@ -146,7 +160,7 @@ test('train --no-std-norm runs Dr.GRPO: the resolved method config has stdNorm f
   }
 });
 
-test('data mini → eval → score, end to end on parquet files the CLI writes', () => {
+test('data mini → eval → score, end to end on parquet files the CLI writes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlsd-cli-e2e-'));
   try {
     const data = join(dir, 'mini');
@@ -177,9 +191,9 @@ test('data mini → eval → score, end to end on parquet files the CLI writes',
 
     // Bad predictions: an unknown id and a malformed line are reported with their line numbers.
     writeFileSync(preds, `${JSON.stringify({ id: samples[0]!.id, response: 'x' })}\n${JSON.stringify({ id: 'no-such-id', response: 'x' })}\n`);
-    expectError(['score', '--benchmark', 'mathvista', '--data', join(data, 'mathvista'), '--predictions', preds, '--out', join(dir, 'x.json')], /preds\.jsonl line 2: id 'no-such-id' is not in mathvista/);
+    await expectRefusal(['score', '--benchmark', 'mathvista', '--data', join(data, 'mathvista'), '--predictions', preds, '--out', join(dir, 'x.json')], /preds\.jsonl line 2: id 'no-such-id' is not in mathvista/);
     writeFileSync(preds, `${JSON.stringify({ id: samples[0]!.id, response: 'x' })}\n{"id": 1, "response"\n`);
-    expectError(['score', '--benchmark', 'mathvista', '--data', join(data, 'mathvista'), '--predictions', preds, '--out', join(dir, 'x.json')], /preds\.jsonl line 2: not valid JSON/);
+    await expectRefusal(['score', '--benchmark', 'mathvista', '--data', join(data, 'mathvista'), '--predictions', preds, '--out', join(dir, 'x.json')], /preds\.jsonl line 2: not valid JSON/);
     assert.ok(!existsSync(join(dir, 'x.json')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
