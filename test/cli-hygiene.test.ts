@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { errorLines, REPO, runCli, type CliOptions, type CliResult } from './fixtures.ts';
+import { errorLines, helpInProcess, REPO, runCli, runCliInProcess, type CliOptions, type CliResult } from './fixtures.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 
 type Result = CliResult;
@@ -17,9 +17,21 @@ function cli(args: string[], opts: { cwd?: string; env?: CliOptions['env'] } = {
   return runCli(args, { ...opts, raw: true });
 }
 
+/** The command line exactly as given, in this process (runCliInProcess): for refusals. */
+function cliInProcess(args: string[]): Promise<Result> {
+  return runCliInProcess(args, { raw: true });
+}
+
 function script(name: string, args: string[], cwd = REPO): Result {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', `${name}.ts`), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A script's --help, run once and shared by the tests that read it (each run is a 2–3 s start-up). */
+const scriptHelps = new Map<string, Result>();
+function scriptHelp(name: string): Result {
+  if (!scriptHelps.has(name)) scriptHelps.set(name, script(name, ['--help']));
+  return scriptHelps.get(name)!;
 }
 
 /** Exactly one `rlsd-bench: error:` line on stderr, matching the pattern, and a non-zero exit. */
@@ -74,7 +86,7 @@ test('item 15: every script takes --help and refuses an unknown flag with one li
   const scripts = readdirSync(join(REPO, 'scripts')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
   assert.equal(scripts.length, 17);
   for (const s of scripts) {
-    const help = script(s, ['--help']);
+    const help = scriptHelp(s);
     assert.equal(help.code, 0, `${s} --help: ${help.stderr}`);
     assert.match(help.stdout, /Options:/, `${s} --help prints usage`);
     assertOneError(script(s, ['--no-such-flag', '1']), /Unknown argument|Missing required argument/, `${s} --no-such-flag`);
@@ -103,26 +115,29 @@ function undocumented(help: string): string[] {
     .map((e) => e.trim().split(/\s+/)[0]!);
 }
 
-test('item 16: every flag of every command has help text', () => {
-  for (const command of ['methods', 'benchmarks', 'pretrain', 'train', 'eval', 'score', 'data mini', 'credit']) {
-    const r = cli([...command.split(' '), '--help']);
-    assert.equal(r.code, 0, `${command} --help: ${r.stderr}`);
-    assert.deepEqual(undocumented(r.stdout), [], `${command}: flags without a description`);
-  }
-  for (const s of ['demo', 'bench', 'bench-benchmarks', 'teacher-forced', 'verify-wemath']) assert.deepEqual(undocumented(script(s, ['--help']).stdout), [], `${s}: flags without a description`);
+test('item 16: every flag of every command has help text', async () => {
+  // The commands' help from their yargs definitions in this process (helpInProcess); train's through the binary too,
+  // which must exit 0 and print the same text. (test/docs-cli.test.ts runs every command's --help as a subprocess.)
+  const train = cli(['train', '--help']);
+  assert.equal(train.code, 0, `train --help: ${train.stderr}`);
+  assert.equal(await helpInProcess(['train']), train.stdout, 'the help read in this process is what the binary prints');
+  for (const command of ['methods', 'benchmarks', 'pretrain', 'train', 'eval', 'score', 'data mini', 'credit'])
+    assert.deepEqual(undocumented(await helpInProcess(command.split(' '))), [], `${command}: flags without a description`);
+  for (const s of ['demo', 'bench', 'bench-benchmarks', 'teacher-forced', 'verify-wemath']) assert.deepEqual(undocumented(scriptHelp(s).stdout), [], `${s}: flags without a description`);
 });
 
-test('item 16: --backend, --attention-kernel and --matmul only on the commands that run the model', () => {
-  for (const command of ['pretrain', 'train', 'eval', 'serve', 'credit']) assert.match(cli([command, '--help']).stdout, /--backend[\s\S]*--attention-kernel[\s\S]*--matmul/, command);
+test('item 16: --backend, --attention-kernel and --matmul only on the commands that run the model', async () => {
+  // Help texts and refusals in this process (helpInProcess, runCliInProcess); one refusal through the binary.
+  for (const command of ['pretrain', 'train', 'eval', 'serve', 'credit']) assert.match(await helpInProcess([command]), /--backend[\s\S]*--attention-kernel[\s\S]*--matmul/, command);
   for (const command of ['methods', 'benchmarks', 'score', 'data mini']) {
-    const help = cli([...command.split(' '), '--help']).stdout;
+    const help = await helpInProcess(command.split(' '));
     assert.doesNotMatch(help, /--backend|--attention-kernel|--matmul/, `${command} offers no backend`);
   }
-  assertOneError(cli(['methods', '--matmul', 'blas']), /--matmul applies only .*'methods' does no tensor work/, 'methods');
+  assertOneError(await cliInProcess(['methods', '--matmul', 'blas']), /--matmul applies only .*'methods' does no tensor work/, 'methods');
   assertOneError(cli(['--backend', 'wasm', 'methods']), /--backend applies only to the commands that run the model \(pretrain, train, eval, serve, credit\); 'methods' does no tensor work/, 'methods');
-  assertOneError(cli(['benchmarks', '--attention-kernel', 'conv']), /--attention-kernel applies only .*'benchmarks' does no tensor work/, 'benchmarks');
+  assertOneError(await cliInProcess(['benchmarks', '--attention-kernel', 'conv']), /--attention-kernel applies only .*'benchmarks' does no tensor work/, 'benchmarks');
   // Before the command name, as the README and the tests write it, it still reaches the tensor commands.
-  assertOneError(cli(['--backend', 'tpu', 'eval']), /unknown backend 'tpu'/, 'eval');
+  assertOneError(await cliInProcess(['--backend', 'tpu', 'eval']), /unknown backend 'tpu'/, 'eval');
 });
 
 test('item 16/19: rlsd-bench benchmarks lists the five with splits, metrics, layouts, data location and mini versions', () => {
@@ -211,7 +226,7 @@ test("issue 30 item 13: eval's WeMath row, Avg and results.json say WeMath's hea
   }
 });
 
-test('issue 30 item 17: default eval folders differ when the settings differ; a missing --data is named as such', () => {
+test('issue 30 item 17: default eval folders differ when the settings differ; a missing --data is named as such', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'rlsd-cwd-'));
   const env = { RLSD_BENCH_DATA: undefined };
   try {
@@ -226,9 +241,11 @@ test('issue 30 item 17: default eval folders differ when the settings differ; a 
     // The same settings again: the same folder, resumed (nothing to do), not a new one.
     assert.equal(cli(['--backend', 'wasm', '--quiet', 'eval', '--benchmarks', 'zerobench', '--mini-items', '2', '--samples', '4', '--temperature', '1'], { cwd, env }).code, 0);
     assert.equal(readdirSync(join(cwd, 'results', 'eval')).length, 2);
-    // A --data that does not exist is said first, whatever the output folder holds; nothing is written.
+    // A --data that does not exist is said first, whatever the output folder holds; nothing is written. The first
+    // refusal through the real binary, the second in this process (runCliInProcess: the same entry and output).
     for (const extra of [[], ['--out', join(cwd, 'results', 'eval', 'base')]]) {
-      const r = cli(['--backend', 'wasm', 'eval', '--data', '/nonexistent', ...extra], { cwd, env });
+      const args = ['--backend', 'wasm', 'eval', '--data', '/nonexistent', ...extra];
+      const r = extra.length === 0 ? cli(args, { cwd, env }) : await runCliInProcess(args, { cwd, env, raw: true });
       assertOneError(r, /^rlsd-bench: error: --data \/nonexistent: no such directory$/, `--data /nonexistent ${extra.join(' ')}`);
       assert.doesNotMatch(r.stderr, /other settings|backend wasm/);
     }
