@@ -15,7 +15,7 @@ import { checkSweepConfig } from '../src/sweep/config.ts';
 import { planSweep, readCellFile, readSweepFile } from '../src/sweep/state.ts';
 import { arraySpec, parseSubmission, resolveSlurmSettings, sbatchScript, settingsFor, SlurmError, slurmSection } from '../src/sweep/slurm.ts';
 import { UsageError } from '../src/util/errors.ts';
-import { BIN, cliEnv, errorLines, REPO, runCli } from './fixtures.ts';
+import { BIN, cliEnv, errorLines, REPO, runCli, runCliInProcess } from './fixtures.ts';
 
 const made: string[] = [];
 after(() => {
@@ -139,7 +139,7 @@ test('parseSubmission: `jobid` or `jobid;cluster`; anything else is an error', (
   assert.throws(() => parseSubmission('Submitted batch job 42'), SlurmError);
 });
 
-test('--dry-run prints the script (config section and flags) and writes nothing; refusals are one line', () => {
+test('--dry-run prints the script (config section and flags) and writes nothing; refusals are one line', async () => {
   const root = tmp();
   const cfg = writeConfig(root, `${TINY_YAML}slurm: { partition: debug, time: 20, cpus: 4, extra: ["--mem=1G"] }\n`);
   const out = join(root, 'sweep');
@@ -150,14 +150,16 @@ test('--dry-run prints the script (config section and flags) and writes nothing;
   assert.match(r.stdout, /\n#SBATCH --cpus-per-task=2\n#SBATCH --partition=debug\n#SBATCH --time=20\n#SBATCH --mem=1G\n/);
   assert.ok(r.stdout.includes(`exec ${process.execPath} ${BIN} sweep ${cfg} --out ${out} --shard "$SLURM_ARRAY_TASK_ID/2" --no-report\n`), r.stdout);
   assert.equal(existsSync(out), false, 'a dry run writes nothing');
-  const s = runCli(['sweep', cfg, '--executor', 'slurm', '--out', out, '--shard', '0/2']);
+  // The refusals in this process (runCliInProcess: the same entry and output; sweep.test.ts sends the sweep's through
+  // the binary).
+  const s = await runCliInProcess(['sweep', cfg, '--executor', 'slurm', '--out', out, '--shard', '0/2']);
   assert.equal(s.code, 2);
   assert.match(errorLines(s.stderr)[0] ?? '', /--shard .* does not combine with --executor slurm/);
-  const t = runCli(['sweep', cfg, '--executor', 'slurm', '--out', out, '--dry-run', '--time', 'tomorrow']);
+  const t = await runCliInProcess(['sweep', cfg, '--executor', 'slurm', '--out', out, '--dry-run', '--time', 'tomorrow']);
   assert.equal(t.code, 2);
   assert.deepEqual(errorLines(t.stderr), ["rlsd-bench: error: --time must be a Slurm time limit: minutes, HH:MM:SS or D-HH:MM:SS (got 'tomorrow')"]);
   const badCfg = writeConfig(join(root, 'bad'), `${TINY_YAML}slurm: { partitions: debug }\n`);
-  const u = runCli(['sweep', badCfg, '--executor', 'slurm', '--out', out, '--dry-run']);
+  const u = await runCliInProcess(['sweep', badCfg, '--executor', 'slurm', '--out', out, '--dry-run']);
   assert.equal(u.code, 2);
   assert.deepEqual(errorLines(u.stderr), [`rlsd-bench: error: ${badCfg}: slurm.partitions: unknown key (known: partition, time, cpus, extra)`]);
   assert.equal(existsSync(out), false);
