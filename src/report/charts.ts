@@ -281,73 +281,58 @@ export function chartSpecs(records: SweepRecords): ChartSpec[] {
     });
   }
 
+  // Training rows only: the base checkpoint has no training steps.
+  const trainColour = { domain: colour.domain.filter((_, i) => groups[i]!.method !== 'base'), range: colour.range.filter((_, i) => groups[i]!.method !== 'base') };
   const dyn = dynamicsPoints(groups);
-  if (dyn.values.length > 0) {
-    const title = 'Training dynamics';
-    const trainColour = { domain: colour.domain.filter((_, i) => groups[i]!.method !== 'base'), range: colour.range.filter((_, i) => groups[i]!.method !== 'base') };
-    out.push({
-      name: 'dynamics',
-      title,
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        title: {
-          text: title,
-          subtitle: `per training step, mean over seeds; trailing moving average over ${dyn.window} step${dyn.window === 1 ? '' : 's'}, ${dyn.stride === 1 ? 'every step drawn' : `a point every ${dyn.stride} steps`}; ${seeds}; panels without data are omitted`,
-        },
-        config: CONFIG,
-        data: { values: dyn.values },
-        facet: { field: 'panel', type: 'nominal', title: null, sort: DYNAMICS_PANELS.map((p) => p.panel).filter((p) => dyn.panels.includes(p)) },
-        columns: 3,
-        spec: {
-          width: 260,
-          height: 150,
-          mark: { type: 'line', strokeWidth: 1.6 },
-          encoding: {
-            x: { field: 'step', type: 'quantitative', title: 'Training step' },
-            y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-            color: { field: 'label', type: 'nominal', title: 'Method', scale: trainColour, sort: trainColour.domain },
-          },
-        },
-        // Every panel gets its own axes: a panel above an empty slot would otherwise have no step axis.
-        resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
-      },
-    });
-  }
-
+  if (dyn.values.length > 0)
+    out.push(panelLines('dynamics', 'Training dynamics', `per training step, mean over seeds; trailing moving average over ${dyn.window} step${dyn.window === 1 ? '' : 's'}, ${dyn.stride === 1 ? 'every step drawn' : `a point every ${dyn.stride} steps`}; ${seeds}; panels without data are omitted`, dyn, DYNAMICS_PANELS, trainColour));
   const credit = dynamicsPoints(groups, CREDIT_PANELS);
   if (credit.values.length > 0) {
-    const title = 'Where the credit went, over training';
-    const trainColour = { domain: colour.domain.filter((_, i) => groups[i]!.method !== 'base'), range: colour.range.filter((_, i) => groups[i]!.method !== 'base') };
     const series = Object.values(CREDIT_SERIES);
-    out.push({
-      name: 'credit',
-      title,
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        title: {
-          text: title,
-          subtitle: `credit/* per training step (deep world), mean over seeds; solid: the method's credit, dashed: uniform credit over the same responses; trailing moving average over ${credit.window} step${credit.window === 1 ? '' : 's'}; ${seeds}; panels without data are omitted`,
-        },
-        config: CONFIG,
-        data: { values: credit.values },
-        facet: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(CREDIT_PANELS.map((p) => p.panel))].filter((p) => credit.panels.includes(p)) },
-        columns: 3,
-        spec: {
-          width: 260,
-          height: 150,
-          mark: { type: 'line', strokeWidth: 1.6 },
-          encoding: {
-            x: { field: 'step', type: 'quantitative', title: 'Training step' },
-            y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-            color: { field: 'label', type: 'nominal', title: 'Method', scale: trainColour, sort: trainColour.domain },
-            strokeDash: { field: 'series', type: 'nominal', title: 'Line', scale: { domain: series, range: [[1, 0], [5, 3]] }, sort: series },
-          },
-        },
-        resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
-      },
-    });
+    out.push(
+      panelLines(
+        'credit',
+        'Where the credit went, over training',
+        `credit/* per training step (deep world), mean over seeds; solid: the method's credit, dashed: uniform credit over the same responses; trailing moving average over ${credit.window} step${credit.window === 1 ? '' : 's'}; ${seeds}; panels without data are omitted`,
+        credit,
+        CREDIT_PANELS,
+        trainColour,
+        { strokeDash: { field: 'series', type: 'nominal', title: 'Line', scale: { domain: series, range: [[1, 0], [5, 3]] }, sort: series } },
+      ),
+    );
   }
   return out;
+}
+
+type PanelPoints = ReturnType<typeof dynamicsPoints>;
+
+/** Per-step lines of the training rows, one facet per panel in `panelList`'s order (panels without data left out). */
+function panelLines(name: string, title: string, subtitle: string, points: PanelPoints, panelList: readonly Panel[], trainColour: { domain: string[]; range: string[] }, extraEncoding: Record<string, unknown> = {}): ChartSpec {
+  return {
+    name,
+    title,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: title, subtitle },
+      config: CONFIG,
+      data: { values: points.values },
+      facet: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(panelList.map((p) => p.panel))].filter((p) => points.panels.includes(p)) },
+      columns: 3,
+      spec: {
+        width: 260,
+        height: 150,
+        mark: { type: 'line', strokeWidth: 1.6 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'Training step' },
+          y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+          color: { field: 'label', type: 'nominal', title: 'Method', scale: trainColour, sort: trainColour.domain },
+          ...extraEncoding,
+        },
+      },
+      // Every panel gets its own axes: a panel above an empty slot would otherwise have no step axis.
+      resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
+    },
+  };
 }
 
 /**
