@@ -1,9 +1,10 @@
 // What `eval --checkpoint` names: a checkpoint directory, or a run folder whose latest checkpoint it means. A run
 // folder's latest checkpoint is the step in its pointer file (checkpoints/latest_checkpointed_iteration.txt, as
 // veRL writes), else the highest checkpoints/step_N that holds a checkpoint.json.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './util/errors.ts';
+import { ensureDir, writeFileAtomic } from './util/fs.ts';
 
 /** The pointer file a run folder keeps beside its checkpoints (the step number of the latest one). */
 export const LATEST_POINTER = 'latest_checkpointed_iteration.txt';
@@ -17,6 +18,27 @@ export interface ResolvedCheckpoint {
 /** step_000020 for 20 (the run folder's checkpoint names). */
 export function stepDirName(step: number): string {
   return `step_${String(step).padStart(6, '0')}`;
+}
+
+/** FOLDER/step_000050.jsonl: step 50's records in one of a run's per-step folders (evals/, credit/). */
+export function stepRecordsFile(out: string, folder: string, step: number): string {
+  return join(out, folder, `${stepDirName(step)}.jsonl`);
+}
+
+/** Writes step `step`'s records to its file in `folder`, a JSON line each, atomically (empty when there are none). */
+export function writeStepRecords(out: string, folder: string, step: number, records: readonly unknown[]): void {
+  ensureDir(join(out, folder));
+  writeFileAtomic(stepRecordsFile(out, folder, step), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}
+
+/** Removes the records in `folder` of steps after `step` (a resume goes on from a checkpoint before them). */
+export function pruneStepRecords(out: string, folder: string, step: number): void {
+  const dir = join(out, folder);
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const m = /^step_(\d+)\.jsonl$/.exec(name);
+    if (m && Number(m[1]) > step) rmSync(join(dir, name), { force: true });
+  }
 }
 
 function isCheckpoint(dir: string): boolean {

@@ -5,12 +5,9 @@
 // computed for them that the step has not computed already: the credit is the update's (MethodOutput.credit, and
 // creditWeight where the method has one), Δ the teacher pass's log-probs against the rollout's, as the credit/*
 // metrics read them (src/train/credit.ts). Only deep-world runs (suite mini-2: tasks with a program) write the file.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { responseRecords, responseView, type CreditRecord } from '../credit/records.ts';
-import { stepDirName } from '../run-dir.ts';
+import { pruneStepRecords, stepRecordsFile, writeStepRecords } from '../run-dir.ts';
 import type { Tokenizer } from '../tokenizer.ts';
-import { ensureDir, writeFileAtomic } from '../util/fs.ts';
 import type { Rollout } from './rollout.ts';
 
 /** The folder of a run that holds the worked examples, one file per step that kept them. */
@@ -18,7 +15,7 @@ export const CREDIT_EXAMPLES_DIR = 'credit';
 
 /** credit/step_N.jsonl: the examples of training step N's rollout batch (a line per token). */
 export function creditExamplesFile(out: string, step: number): string {
-  return join(out, CREDIT_EXAMPLES_DIR, `${stepDirName(step)}.jsonl`);
+  return stepRecordsFile(out, CREDIT_EXAMPLES_DIR, step);
 }
 
 /** The two kinds of worked example and the rule that picks each from a batch, in the words the report prints. */
@@ -72,16 +69,10 @@ export function creditExamples(x: ExampleInputs): CreditRecord[] {
 
 /** Writes the examples of training step `step` (an empty file when no response met a rule: the run looked, found none). */
 export function writeCreditExamples(out: string, step: number, records: readonly CreditRecord[]): void {
-  ensureDir(join(out, CREDIT_EXAMPLES_DIR));
-  writeFileAtomic(creditExamplesFile(out, step), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  writeStepRecords(out, CREDIT_EXAMPLES_DIR, step, records);
 }
 
 /** Removes the examples of steps after `step` (a resume goes on from a checkpoint before them). */
 export function pruneCreditExamples(out: string, step: number): void {
-  const dir = join(out, CREDIT_EXAMPLES_DIR);
-  if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir)) {
-    const m = /^step_(\d+)\.jsonl$/.exec(name);
-    if (m && Number(m[1]) > step) rmSync(join(dir, name), { force: true });
-  }
+  pruneStepRecords(out, CREDIT_EXAMPLES_DIR, step);
 }

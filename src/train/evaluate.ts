@@ -2,11 +2,8 @@
 // step 0 and the last step). Evaluation draws nothing from the run's RNG, so its schedule leaves the trajectory as
 // it is (a resume may change it). The records go to metrics.jsonl under veRL's validation names
 // (`val-core/<benchmark>/acc/mean@1`: greedy, one sample), and summary.ts keeps the run's peak and last.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Policy } from '../policy.ts';
-import { stepDirName } from '../run-dir.ts';
-import { ensureDir, writeFileAtomic } from '../util/fs.ts';
+import { pruneStepRecords, stepRecordsFile, writeStepRecords } from '../run-dir.ts';
 import type { Task } from '../tasks.ts';
 import { TrainingError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
@@ -122,7 +119,7 @@ export const ITEM_VERDICTS_DIR = 'evals';
 
 /** evals/step_000050.jsonl for step 50. */
 export function itemVerdictsFile(out: string, step: number): string {
-  return join(out, ITEM_VERDICTS_DIR, `${stepDirName(step)}.jsonl`);
+  return stepRecordsFile(out, ITEM_VERDICTS_DIR, step);
 }
 
 /**
@@ -130,18 +127,12 @@ export function itemVerdictsFile(out: string, step: number): string {
  * item by item, which the aggregate accuracies of metrics.jsonl cannot give.
  */
 export function writeItemVerdicts(out: string, step: number, acc: HeldOutAccuracy): void {
-  ensureDir(join(out, ITEM_VERDICTS_DIR));
-  writeFileAtomic(itemVerdictsFile(out, step), acc.verdicts.map((v) => `${JSON.stringify(v)}\n`).join(''));
+  writeStepRecords(out, ITEM_VERDICTS_DIR, step, acc.verdicts);
 }
 
 /** Removes the verdict files of evaluations after `step` (a resume goes on from a checkpoint before them). */
 export function pruneItemVerdicts(out: string, step: number): void {
-  const dir = join(out, ITEM_VERDICTS_DIR);
-  if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir)) {
-    const m = /^step_(\d+)\.jsonl$/.exec(name);
-    if (m && Number(m[1]) > step) rmSync(join(dir, name), { force: true });
-  }
+  pruneStepRecords(out, ITEM_VERDICTS_DIR, step);
 }
 
 /**
