@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../../src/util/rng.ts';
 import { habitProgram, rewriteSolution } from './habits.ts';
-import { withAnswer, writeSolution } from './language.ts';
+import { withAnswer, writeSolution, type Written } from './language.ts';
 import { diagnose } from './parse.ts';
 import type { Program } from './program.ts';
 
 const statement = (a: string): string => `The answer is "${a}".`;
 
-function written(program: Program, core: string, picture = 'chart'): { text: string; segments: ReturnType<typeof writeSolution>['segments'] } {
+function written(program: Program, core: string, picture = 'chart'): Written {
   return withAnswer(writeSolution(new Rng(3), program, { picture, core }), statement(program.answer));
 }
 
