@@ -398,9 +398,11 @@ test('report: opens with the verdict (each method vs GRPO and vs Base by default
       assert.ok(line, `${a} vs ${b} in\n${verdict}`);
       return line;
     };
-    // Difference, interval, p-value and minimum detectable difference at the seed count, then the verdict in words.
+    // Difference, interval, p-value and minimum detectable difference at the seed count, what common random numbers
+    // bought (two trained rows of 2 seeds), then the verdict in words.
     const number = '[+−]?\\d+\\.\\d\\d';
-    const shape = new RegExp(`^- RLSD vs GRPO: ${number} points \\(95 % CI ${number} to ${number}, p (= |< )\\d\\.\\d{3}, MDD \\d+\\.\\d\\d points at 2 seeds\\) — (RLSD above GRPO|RLSD below GRPO|not resolvable at 2 seeds)\\.$`);
+    const crn = `; common random numbers: seed sd of the difference \\d+\\.\\d\\d paired by seed against \\d+\\.\\d\\d unpaired \\(variance ×(\\d+\\.\\d\\d|—)\\)`;
+    const shape = new RegExp(`^- RLSD vs GRPO: ${number} points \\(95 % CI ${number} to ${number}, p (= |< )\\d\\.\\d{3}, MDD \\d+\\.\\d\\d points at 2 seeds${crn}\\) — (RLSD above GRPO|RLSD below GRPO|not resolvable at 2 seeds)\\.$`);
     assert.match(sentence('RLSD', 'GRPO'), shape);
     assert.match(sentence('RLSD', 'GRPO'), /^- RLSD vs GRPO: \+15\.00 points/);
     for (const [a, b] of [['OPSD', 'GRPO'], ['GRPO', 'Base'], ['OPSD', 'Base'], ['RLSD', 'Base']] as const) sentence(a, b);

@@ -276,7 +276,8 @@ export function verdictSentence(r: VerdictRow): string {
   if (!Number.isFinite(x.diff)) return `${head}: ${r.words}.`;
   const p = x.p < 0.001 ? 'p < 0.001' : `p = ${x.p.toFixed(3)}`;
   const ci = Number.isFinite(x.lo) ? `95 % CI ${signed(x.lo)} to ${signed(x.hi)}` : '95 % CI —';
-  return `${head}: ${signed(x.diff)} points (${ci}, ${p}, MDD ${fixed(r.mdd)} points at ${x.seeds} seed${x.seeds === 1 ? '' : 's'}) — ${r.words}.`;
+  const crn = r.crn ? `; common random numbers: seed sd of the difference ${fixed(r.crn.matchedSd)} paired by seed against ${fixed(r.crn.unmatchedSd)} unpaired (variance ×${fixed(r.crn.unmatchedSd ** 2 / r.crn.matchedSd ** 2)})` : '';
+  return `${head}: ${signed(x.diff)} points (${ci}, ${p}, MDD ${fixed(r.mdd)} points at ${x.seeds} seed${x.seeds === 1 ? '' : 's'}${crn}) — ${r.words}.`;
 }
 
 export function verdictMarkdown(t: VerdictTable): string {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accuracyCsv, accuracyLatex, accuracyMarkdown, latexEscape, markdownTable, reportFiles } from './formats.ts';
-import { accuracyTable, buildTables, convergenceTable, dynamicsTable, excludedCells, pairedTable, pickSteps, reportRows } from './tables.ts';
+import { accuracyTable, buildTables, commonRandomNumbers, convergenceTable, dynamicsTable, excludedCells, pairedTable, pickSteps, reportRows } from './tables.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type SweepRecords } from './types.ts';
 
 /** An evaluation whose five benchmarks all score `acc` (so Avg = acc). */
@@ -339,4 +339,18 @@ test("tables: WeMath's Score (Strict) rebuilt from the last evaluation's records
   // rows drawn alone give SE √(0.25 / 6) = 20.4 points.
   assert.ok(Math.abs(seWith - 35.36) < 2, `group SE ${seWith}`);
   assert.ok(Math.abs(seWithout - 20.41) < 2, `row SE ${seWithout}`);
+});
+
+test('commonRandomNumbers: seed sd of the paired difference against the unpaired √(s_A² + s_B²), hand-computed', () => {
+  // A − B = [2, 1, 2]: mean 5/3, variance ((1/3)² + (2/3)² + (1/3)²) / 2 = 1/3. s_A² = (4 + 0 + 4) / 2 = 4;
+  // B's mean 181/3, deviations −7/3, 2/3, 5/3: s_B² = (49 + 4 + 25) / 9 / 2 = 13/3. Unpaired: √(4 + 13/3) = √(25/3).
+  const r = commonRandomNumbers([60, 62, 64], [58, 61, 62])!;
+  assert.equal(r.seeds, 3);
+  assert.ok(Math.abs(r.matchedSd - Math.sqrt(1 / 3)) < 1e-12);
+  assert.ok(Math.abs(r.unmatchedSd - Math.sqrt(25 / 3)) < 1e-12);
+  // Pairs in seed order, the longer row cut to the shorter.
+  assert.deepEqual(commonRandomNumbers([1, 2, 9], [1, 2]), { matchedSd: 0, unmatchedSd: 1, seeds: 2 });
+  assert.equal(commonRandomNumbers([60], [58]), undefined, 'one seed: no seed variance');
+  assert.equal(commonRandomNumbers([60, NaN], [58, 59]), undefined, 'a missing evaluation: no estimate');
+  assert.equal(commonRandomNumbers([], []), undefined);
 });

@@ -546,6 +546,35 @@ export interface VerdictRow {
   mdd: number;
   /** The verdict in words: "RLSD above GRPO", "RLSD below GRPO", "not resolvable at 3 seeds", or why there is none. */
   words: string;
+  /** What pairing by seed index bought (commonRandomNumbers), when both rows are trained runs with at least 2 seeds. */
+  crn?: CommonRandomNumbers;
+}
+
+/**
+ * The effect of common random numbers on one comparison. Runs of one seed index share their data order and rollout
+ * sampling stream across methods, so a paired difference at the same seed cancels the noise the two runs share. Runs
+ * without that sharing behave like runs of different seed indices, whose difference has variance Var(A) + Var(B).
+ * Both from the per-seed Avg at the last evaluation (points): `matchedSd` the sample sd of A_i − B_i, `unmatchedSd`
+ * √(s_A² + s_B²); their variance ratio is the factor by which sharing the streams shrinks the seed variance of the
+ * difference (> 1: it helps; an estimate from `seeds` pairs, itself noisy at few seeds).
+ */
+export interface CommonRandomNumbers {
+  matchedSd: number;
+  unmatchedSd: number;
+  seeds: number;
+}
+
+/** CommonRandomNumbers of two rows' per-seed Avg (points, paired in seed order); undefined below 2 pairs. */
+export function commonRandomNumbers(a: readonly number[], b: readonly number[]): CommonRandomNumbers | undefined {
+  const n = Math.min(a.length, b.length);
+  const A = a.slice(0, n);
+  const B = b.slice(0, n);
+  if (n < 2 || ![...A, ...B].every(Number.isFinite)) return undefined;
+  const variance = (xs: readonly number[]): number => {
+    const m = mean(xs);
+    return xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1);
+  };
+  return { matchedSd: Math.sqrt(variance(A.map((x, i) => x - B[i]!))), unmatchedSd: Math.sqrt(variance(A) + variance(B)), seeds: n };
 }
 
 export interface VerdictTable {
@@ -566,21 +595,30 @@ export function verdictWords(aLabel: string, bLabel: string, r: BootstrapResult)
  * p-value from the paired table, the minimum detectable difference and the verdict in words.
  */
 export function verdictTable(records: SweepRecords, paired: PairedTable, comparisons: readonly Comparison[]): VerdictTable {
-  const labels = new Map(reportRows(records).map((r) => [r.row, r.label]));
+  const all = reportRows(records);
+  const labels = new Map(all.map((r) => [r.row, r.label]));
   const label = (row: string): string => labels.get(row) ?? (row === BASE_ROW ? 'Base' : row);
+  const seedAvgs = (row: string): number[] => {
+    const r = all.find((x) => x.row === row);
+    return !r || r.method === 'base' ? [] : r.cells.map((c) => 100 * (chosenEvaluation(c, 'last')?.avg ?? NaN));
+  };
   const rows: VerdictRow[] = [];
   for (const { a, b } of comparisons) {
     const found = paired.rows.find((r) => r.a === a && r.b === b && r.variant === 'last' && r.benchmark === 'avg');
     const result = found?.result ?? { diff: NaN, lo: NaN, hi: NaN, p: NaN, se: NaN, items: 0, seeds: 0, resamples: 0 };
     const aLabel = label(a);
     const bLabel = label(b);
-    rows.push({ a, b, aLabel, bLabel, result, mdd: minimumDetectableDifference(result.se), words: verdictWords(aLabel, bLabel, result) });
+    const crn = commonRandomNumbers(seedAvgs(a), seedAvgs(b));
+    rows.push({ a, b, aLabel, bLabel, result, mdd: minimumDetectableDifference(result.se), words: verdictWords(aLabel, bLabel, result), ...(crn ? { crn } : {}) });
   }
   const caption =
     `Avg accuracy at each run's last evaluation, A − B in points, from the paired bootstrap (Paired comparison below: ${paired.resamples} resamples of seed pairs and items). ` +
     `A is above or below B when the 95 % interval excludes 0; otherwise the difference is not resolvable at that many seeds. ` +
     `MDD, the minimum detectable difference: the smallest true difference this design (these seeds and items) finds with 80 % power in a two-sided test at α = 0.05, ` +
     `(z0.975 + z0.80) × SE = ${MDD_FACTOR.toFixed(2)} × the standard deviation of the bootstrap differences. ` +
+    `Common random numbers (two trained rows, 2 seeds or more): runs of one seed index share their data order and rollout sampling stream whatever the method; ` +
+    `the seed-level sd of A − B paired at the same seed index, against √(s_A² + s_B²), what it would be with independent streams (from each row's per-seed Avg at the last evaluation); ` +
+    `their variance ratio is the reduction sharing the streams buys, estimated from that many seeds. ` +
     `Unless --compare names pairs: each method against GRPO and against the base checkpoint.`;
   return { rows, caption };
 }
