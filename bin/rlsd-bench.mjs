@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Launcher: runs the TypeScript CLI through tsx (a runtime dependency), so no build step is needed, in this very
-// process — so a signal sent to it reaches the CLI's handler (src/cli.ts) directly.
+// process — so a signal sent to it reaches the CLI's handler (src/cli/main.ts) directly.
 import { register } from 'tsx/esm/api';
 
 // Under `npx` (npm exec) this process is npm's grandchild, and a SIGTERM sent to npm ends npm and its shell without
@@ -20,5 +20,5 @@ if (process.env.npm_command === 'exec' || process.env.npm_lifecycle_event === 'n
 }
 
 register();
-const { main } = await import('../src/cli.ts');
+const { main } = await import('../src/cli/main.ts');
 process.exit(await main(process.argv.slice(2)));

@@ -13,8 +13,8 @@ import { getBenchmark } from '../benchmarks/index.ts';
 import { ResponseCache } from '../src/endpoint/cache.ts';
 import { EndpointClient, runPool, type ChatRequest } from '../src/endpoint/client.ts';
 import { chatRequestMessages } from '../src/endpoint/protocol.ts';
-import { num } from '../src/cli-util.ts';
-import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
+import { num } from '../src/cli/util.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/cli/script.ts';
 
 const flags = parseOrExit(
   scriptCli('npm run bench:endpoint -- [options]', "The endpoint client's sustained requests/s against a loopback server that answers at once (no cache, cache writes, cache reads). Writes only a temporary cache folder, removed at the end.")

@@ -9,11 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { num } from '../src/cli-util.ts';
+import { num } from '../src/cli/util.ts';
 import { writeReport } from '../src/report/command.ts';
 import { HTML_FILE } from '../src/report/html.ts';
 import { PACKAGE_ROOT } from '../src/paths.ts';
-import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/cli/script.ts';
 import { writeSyntheticSweep } from '../src/report/synthetic.ts';
 
 const flags = parseOrExit(

@@ -29,10 +29,10 @@ import { DEFAULT_TRAIN, train } from '../src/train/index.ts';
 import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
 import { cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
-import { num, productsDescription, tensorFlags, tensorOptions } from '../src/cli-util.ts';
+import { num, productsDescription, tensorFlags, tensorOptions } from '../src/cli/util.ts';
 import { blasInfo, describeBlas, setMatmulKernel } from '../src/model/blas.ts';
 import { PACKAGE_BASE, PACKAGE_ROOT, userPath } from '../src/paths.ts';
-import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/cli/script.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 import { Tokenizer } from '../src/tokenizer.ts';
 

@@ -6,7 +6,7 @@
 // Usage: npx tsx scripts/curves.ts results/runs/grpo-s1 results/runs/rlsd-s1 …
 import { basename, join } from 'node:path';
 import { pct } from '../src/progress.ts';
-import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/cli/script.ts';
 import { BENCHMARK_MEAN, currentNames, POOLED, traces, type Trace } from '../src/train/index.ts';
 import { UsageError } from '../src/util/errors.ts';
 import { readJsonl } from '../src/util/jsonl.ts';

@@ -8,9 +8,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCHMARK_MEAN, resolveTrainConfig, train } from '../src/train/index.ts';
 import { getMethod } from '../methods/index.ts';
-import { num, setupBackend, tensorOptions } from '../src/cli-util.ts';
+import { num, setupBackend, tensorOptions } from '../src/cli/util.ts';
 import { PACKAGE_BASE, userPath } from '../src/paths.ts';
-import { runScript, scriptCli } from '../src/script-cli.ts';
+import { runScript, scriptCli } from '../src/cli/script.ts';
 import { pct, startProgress, type ProgressTask } from '../src/progress.ts';
 import { UsageError } from '../src/util/errors.ts';
 

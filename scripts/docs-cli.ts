@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../src/util/fs.ts';
-import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/cli/script.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_DOC = join(root, 'docs', 'cli.md');

@@ -9,7 +9,7 @@ import { MINI_BENCHMARKS } from '../benchmarks/index.ts';
 import { miniRows } from '../benchmarks/mini/build.ts';
 import { diagnose, type ErrorKind } from '../benchmarks/mini/deep/parse.ts';
 import type { RowProgram } from '../benchmarks/mini/spec.ts';
-import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/cli/script.ts';
 import { UsageError } from '../src/util/errors.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pct } from '../src/progress.ts';
-import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/cli/script.ts';
 import { DataError, UsageError } from '../src/util/errors.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 import { textTableLines } from '../src/util/text-table.ts';

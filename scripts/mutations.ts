@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.ts';
-import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/cli/script.ts';
 import { UsageError } from '../src/util/errors.ts';
 
 interface Edit {

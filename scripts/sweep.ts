@@ -4,7 +4,7 @@
 // only the preset (quick, when no config is named) and --out (results/sweeps/<preset or config file name>) have
 // defaults here.
 import { basename, extname } from 'node:path';
-import { main } from '../src/cli.ts';
+import { main } from '../src/cli/main.ts';
 
 const args = process.argv.slice(2);
 const valueOf = (flag: string): string | undefined => {

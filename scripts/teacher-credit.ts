@@ -9,9 +9,9 @@
 // Prints a Markdown table and, with --out FILE, writes the figures as JSON (written whole, by rename).
 // Usage: npx tsx scripts/teacher-credit.ts CHECKPOINT_DIR [--items 60] [--samples 8] [--temperature 1] [--seed 1] [--out FILE]
 import { checkpointSuite, checkCheckpoint } from '../src/checkpoint.ts';
-import { num, setupBackend, tensorOptions } from '../src/cli-util.ts';
+import { num, setupBackend, tensorOptions } from '../src/cli/util.ts';
 import { Policy } from '../src/policy.ts';
-import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/cli/script.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
 import { responseWithTruth } from '../src/train/credit.ts';
 import { UsageError } from '../src/util/errors.ts';

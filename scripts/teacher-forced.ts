@@ -5,8 +5,8 @@
 // It isolates skills that greedy accuracy mixes: a letter at chance caps WeMath whatever the readings.
 // Usage: npx tsx scripts/teacher-forced.ts CHECKPOINT_DIR [--eval-items 60] [--backend wasm]
 import * as tf from '@tensorflow/tfjs';
-import { setupBackend, tensorOptions, num } from '../src/cli-util.ts';
-import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
+import { setupBackend, tensorOptions, num } from '../src/cli/util.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/cli/script.ts';
 import { Policy, type PolicyInput } from '../src/policy.ts';
 import { loadMiniTasks } from '../src/tasks.ts';
 import { DRILL_FORMS, lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';

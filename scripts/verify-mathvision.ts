@@ -12,8 +12,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { resultTable, scoreResponse, type ScorableItem } from '../benchmarks/mathvision/index.ts';
-import { num } from '../src/cli-util.ts';
-import { parseOrExit, runScript, scriptCli } from '../src/script-cli.ts';
+import { num } from '../src/cli/util.ts';
+import { parseOrExit, runScript, scriptCli } from '../src/cli/script.ts';
 import { UsageError } from '../src/util/errors.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 

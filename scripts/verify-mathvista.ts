@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { itemFromRow, type MathVistaItem } from '../benchmarks/mathvista/item.ts';
 import { aggregate, GROUP_KEYS, normalizeExtractedAnswer, safeEqual, scoreResponse } from '../benchmarks/mathvista/score.ts';
 import type { ItemRecord, Metrics } from '../benchmarks/common/types.ts';
-import { num } from '../src/cli-util.ts';
-import { parseOrExit, scriptCli } from '../src/script-cli.ts';
+import { num } from '../src/cli/util.ts';
+import { parseOrExit, scriptCli } from '../src/cli/script.ts';
 import { UsageError } from '../src/util/errors.ts';
 
 const { outputPath, scoresPath, show } = parseOrExit(

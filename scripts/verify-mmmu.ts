@@ -29,7 +29,7 @@ import {
   type OpenPred,
 } from '../benchmarks/mmmu/index.ts';
 import type { ItemRecord } from '../benchmarks/common/types.ts';
-import { parseOrExit, scriptCli } from '../src/script-cli.ts';
+import { parseOrExit, scriptCli } from '../src/cli/script.ts';
 import { UsageError } from '../src/util/errors.ts';
 
 /** Published validation accuracy (%) of the two example models, MMMU paper (CVPR 2024) Table 2. */

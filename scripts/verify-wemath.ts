@@ -22,8 +22,8 @@ import { readFileSync } from 'node:fs';
 import { itemFromRow, readJsonArray, readKnowledgeNodes } from '../benchmarks/wemath/index.ts';
 import { aggregateRecords, scoreResponse, type WeMathRecord } from '../benchmarks/wemath/score.ts';
 import { accuracyCells, fourDimensionalCells } from '../benchmarks/wemath/report.ts';
-import { num } from '../src/cli-util.ts';
-import { parseOrExit, reportError, scriptCli } from '../src/script-cli.ts';
+import { num } from '../src/cli/util.ts';
+import { parseOrExit, reportError, scriptCli } from '../src/cli/script.ts';
 import { DataError } from '../src/util/errors.ts';
 
 /** Minimal CSV reader (RFC 4180 quoting) → header + rows. */

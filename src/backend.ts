@@ -175,7 +175,7 @@ export interface TensorSettings {
 const tensorOption = optionsOf<TensorSettings>();
 
 /**
- * The tensor flags of every command that runs the model (src/cli-util.ts tensorOptions), declared once; a sweep passes
+ * The tensor flags of every command that runs the model (src/cli/util.ts tensorOptions), declared once; a sweep passes
  * the ones it is given to every cell (src/sweep/command.ts).
  */
 export const TENSOR_OPTIONS: readonly FlagOption<TensorSettings>[] = [

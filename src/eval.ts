@@ -72,7 +72,7 @@ export const EVAL_BOUNDS = { samples: 1024, batch: 4096, miniItems: 100_000, max
 
 /**
  * The values eval's flags set, by field: EvalConfig's, with the benchmarks as the comma-separated list the flag
- * takes and the mini suite under its flag's name (an endpoint's flags are src/endpoint/eval-options.ts's).
+ * takes and the mini suite under its flag's name (an endpoint's flags are src/cli/eval-endpoint.ts's).
  */
 export type EvalSettings = Omit<EvalConfig, 'endpoint' | 'judge' | 'client' | 'benchmarks' | 'miniSuite' | 'overwrite' | 'checkpoint' | 'out' | 'split' | 'limit' | 'maxNewTokens'> & {
   checkpoint: string | undefined;
@@ -103,7 +103,7 @@ const TEXT: OptionRule = { kind: 'text', syntax: 'a text', problem: () => null }
 
 /**
  * Every eval flag but the endpoint's, in the order `eval --help` lists them. The defaults of the settings an
- * evaluation folder records are the ones its default name leaves out (src/commands.ts evalSettingsSuffix).
+ * evaluation folder records are the ones its default name leaves out (src/cli/commands.ts evalSettingsSuffix).
  */
 export const EVAL_OPTIONS: readonly FlagOption<EvalSettings>[] = [
   evalOption({ field: 'checkpoint', flag: 'checkpoint', default: undefined, shownDefault: PACKAGE_BASE_SHOWN, rule: TEXT, help: 'checkpoint directory to evaluate (a path you give is relative to the working directory)' }),

@@ -123,13 +123,13 @@ async function captureOutput(opts: Pick<CliOptions, 'cwd' | 'env'>, fn: () => Pr
 }
 
 /**
- * Runs rlsd-bench's own entry (main of src/cli.ts, which bin/rlsd-bench.mjs calls) in this process, with the
+ * Runs rlsd-bench's own entry (main of src/cli/main.ts, which bin/rlsd-bench.mjs calls) in this process, with the
  * arguments runCli would give, and returns what a subprocess would have printed and its exit code. For command lines
  * that are refused before any work (flag checks, missing files): it spares the 2–3 s a subprocess spends loading
  * tsx and tfjs. Not for --help (yargs exits the process) or anything that runs the model or writes.
  */
 export async function runCliInProcess(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const { main } = await import('../src/cli.ts');
+  const { main } = await import('../src/cli/main.ts');
   return captureOutput(opts, () => main(cliArgs(args, opts).slice(1)));
 }
 
@@ -138,7 +138,7 @@ export async function runCliInProcess(args: string[], opts: CliOptions = {}): Pr
  * to exit). test/docs-cli.test.ts checks the subprocess --help of every command against docs/cli.md.
  */
 export async function helpInProcess(args: string[]): Promise<string> {
-  const { buildCli } = await import('../src/cli.ts');
+  const { buildCli } = await import('../src/cli/main.ts');
   const r = await captureOutput({}, async () => {
     await buildCli([...args, '--help']).exitProcess(false).parseAsync();
     return 0;

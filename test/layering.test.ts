@@ -5,9 +5,8 @@
 //   src/util/    the leaf layer: helpers (errors, rng, fs, jsonl, lock, …) that import nothing else of the project
 //   methods/     methods/ and the leaf layer
 //   benchmarks/  benchmarks/ and the leaf layer
-//   src/         the engine: src/, methods/, benchmarks/ — but not the CLI modules
-//   CLI modules  src/cli.ts, src/commands.ts, src/cli-util.ts, src/script-cli.ts (flag parsing and error lines):
-//                anything of src/, methods/, benchmarks/
+//   src/         the engine: src/, methods/, benchmarks/ — but not src/cli/
+//   src/cli/     the CLI (commands, flag parsing and error lines): anything of src/, methods/, benchmarks/
 //   scripts/     entry points: anything of src/, methods/, benchmarks/ and the CLI modules
 //   bin/         the launcher: the CLI
 //   tests        test/ and every *.test.ts (and methods/test-*.ts, the methods' test batches): anything
@@ -22,14 +21,13 @@ import { REPO } from './fixtures.ts';
 
 const ROOTS = ['src', 'methods', 'benchmarks', 'scripts', 'test', 'bin'];
 const SOURCE = /\.(ts|mts|mjs|js)$/;
-const CLI_MODULES = new Set(['src/cli.ts', 'src/commands.ts', 'src/cli-util.ts', 'src/script-cli.ts']);
 
 type Layer = 'leaf' | 'methods' | 'benchmarks' | 'engine' | 'cli' | 'scripts' | 'bin' | 'test';
 
 export function layerOf(path: string): Layer {
   if (/\.test\.[cm]?[jt]s$/.test(path) || path.startsWith('test/') || /^methods\/test-[^/]+\.ts$/.test(path)) return 'test';
   if (path.startsWith('src/util/')) return 'leaf';
-  if (CLI_MODULES.has(path)) return 'cli';
+  if (path.startsWith('src/cli/')) return 'cli';
   if (path.startsWith('src/')) return 'engine';
   if (path.startsWith('methods/')) return 'methods';
   if (path.startsWith('benchmarks/')) return 'benchmarks';
@@ -99,9 +97,9 @@ test('layering: the rule itself (a few arrows it must refuse and allow)', () => 
   assert.equal(may('benchmarks/mini/build.ts', 'src/util/rng.ts'), true);
   assert.equal(may('benchmarks/mini/build.ts', 'src/tokenizer.ts'), false);
   assert.equal(may('methods/grpo.ts', 'benchmarks/index.ts'), false);
-  assert.equal(may('src/run-dir.ts', 'src/cli-util.ts'), false);
+  assert.equal(may('src/run-dir.ts', 'src/cli/util.ts'), false);
   assert.equal(may('src/util/fs.ts', 'src/policy.ts'), false);
-  assert.equal(may('src/cli.ts', 'src/train/index.ts'), true);
+  assert.equal(may('src/cli/main.ts', 'src/train/index.ts'), true);
   assert.equal(may('src/eval.ts', 'scripts/demo.ts'), false);
   assert.equal(may('benchmarks/mini/drill.test.ts', 'src/tokenizer.ts'), true);
 });

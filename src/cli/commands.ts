@@ -3,30 +3,30 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
-import { getMethod, methodNames, methods, resolveMethodConfig } from '../methods/index.ts';
-import { num, parseOptions, setupBackend, tensorOptions } from './cli-util.ts';
-import { pretrain, PRETRAIN_OPTIONS, resolvePretrainConfig, type PretrainSettings } from './pretrain.ts';
-import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, PACKAGE_BASE_SHOWN } from './paths.ts';
-import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, resolveTrainConfig, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainSettings } from './train/index.ts';
-import { defaultsOf, flagOptions, readFlags } from './util/options.ts';
-import { benchmarkAverage, benchmarkListProblem, benchmarkSource, ENDPOINT_MAX_NEW_TOKENS, EVAL_BOUNDS, EVAL_OPTIONS, evalRulesProblem, evaluate, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, parseBenchmarkList, type EvalConfig, type EvalProgress, type EvalSettings } from './eval.ts';
-import { defaultEndpointOut, ENDPOINT_BOUNDS, ENDPOINT_OPTIONS, endpointEvalConfig, extractionAndErrorLines, INCOMPLETE_EXIT_CODE, judgeTarget, readEndpointFlags, seriesTable } from './endpoint/eval-options.ts';
-import { evaluateSeries, seriesRunDir } from './endpoint/series.ts';
-import { pct, startProgress, type ProgressTask } from './progress.ts';
-import { headline, headlineEvalNote } from './headline-metrics.ts';
-import { setActivity } from './util/activity.ts';
-import { defaultEvalOut, resolveCheckpoint } from './run-dir.ts';
-import { checkCheckpoint, checkpointSuite } from './checkpoint.ts';
-import { scorePredictions } from './score.ts';
-import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } from '../benchmarks/index.ts';
-import { writeMiniSuite } from '../benchmarks/mini/build.ts';
-import { SUITE_MAX_NEW_TOKENS } from '../benchmarks/mini/types.ts';
-import { UsageError } from './util/errors.ts';
-import { reportCommand } from './report/command.ts';
-import { sweepCommand } from './sweep/command.ts';
-import { regressCommand } from './regress/command.ts';
-import { serveCommand } from './endpoint/serve-command.ts';
-import { creditCommand } from './credit/command.ts';
+import { getMethod, methodNames, methods, resolveMethodConfig } from '../../methods/index.ts';
+import { num, parseOptions, setupBackend, tensorOptions } from './util.ts';
+import { pretrain, PRETRAIN_OPTIONS, resolvePretrainConfig, type PretrainSettings } from '../pretrain.ts';
+import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, PACKAGE_BASE_SHOWN } from '../paths.ts';
+import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, resolveTrainConfig, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainSettings } from '../train/index.ts';
+import { defaultsOf, flagOptions, readFlags } from '../util/options.ts';
+import { benchmarkAverage, benchmarkListProblem, benchmarkSource, ENDPOINT_MAX_NEW_TOKENS, EVAL_BOUNDS, EVAL_OPTIONS, evalRulesProblem, evaluate, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, parseBenchmarkList, type EvalConfig, type EvalProgress, type EvalSettings } from '../eval.ts';
+import { defaultEndpointOut, ENDPOINT_BOUNDS, ENDPOINT_OPTIONS, endpointEvalConfig, extractionAndErrorLines, INCOMPLETE_EXIT_CODE, judgeTarget, readEndpointFlags, seriesTable } from './eval-endpoint.ts';
+import { evaluateSeries, seriesRunDir } from '../endpoint/series.ts';
+import { pct, startProgress, type ProgressTask } from '../progress.ts';
+import { headline, headlineEvalNote } from '../headline-metrics.ts';
+import { setActivity } from '../util/activity.ts';
+import { defaultEvalOut, resolveCheckpoint } from '../run-dir.ts';
+import { checkCheckpoint, checkpointSuite } from '../checkpoint.ts';
+import { scorePredictions } from '../score.ts';
+import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } from '../../benchmarks/index.ts';
+import { writeMiniSuite } from '../../benchmarks/mini/build.ts';
+import { SUITE_MAX_NEW_TOKENS } from '../../benchmarks/mini/types.ts';
+import { UsageError } from '../util/errors.ts';
+import { reportCommand } from '../report/command.ts';
+import { sweepCommand } from '../sweep/command.ts';
+import { regressCommand } from '../regress/command.ts';
+import { serveCommand } from './serve.ts';
+import { creditCommand } from './credit.ts';
 
 /** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
 export const DEFAULT_BASE = PACKAGE_BASE;
@@ -260,7 +260,7 @@ const evalCommand: Builder = (cli) =>
       if (cfg.limit !== undefined) process.stderr.write(`rlsd-bench: warning: ${LIMIT_WARNING}\n`);
       if (checkpoint !== undefined) checkCheckpoint(checkpoint); // a wrong path is said before the backend's banner
       if (!remote) await setupBackend(argv); // a served model needs no tensor backend here
-      setActivity({ command: 'eval' }); // for the Ctrl-C line (src/cli.ts)
+      setActivity({ command: 'eval' }); // for the Ctrl-C line (src/cli/main.ts)
       if (remote?.series) {
         // --out is the report's folder; the series is the run folder <out>/<label>/seed-<seed> inside it.
         const steps = await evaluateSeries({ eval: cfg, models: remote.series.models, label: remote.series.label, root: cfg.out }, evalProgress(Boolean(argv.quiet)));

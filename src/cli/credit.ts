@@ -1,6 +1,6 @@
 // `rlsd-bench credit RUN_DIR --out DIR`: where each method's credit went, token by token, at a checkpoint of a run on
 // the deep world (view.ts), written as credit.jsonl, credit.html, credit.png and credit.json (output.ts). The CLI's
-// backend helpers are handed in by src/commands.ts, since an engine module may not import the CLI modules.
+// backend helpers are handed in by src/cli/commands.ts, since an engine module may not import the CLI modules.
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { backendInfo } from '../backend.ts';
@@ -9,10 +9,10 @@ import { stepDirName } from '../run-dir.ts';
 import type { Argv } from 'yargs';
 import { UsageError } from '../util/errors.ts';
 import { num } from '../util/flags.ts';
-import { writeCreditFiles } from './output.ts';
-import { assertTextRenders } from './png.ts';
-import { checkCreditRequest, CREDIT_MAX_ITEMS, creditView, openRun, parseSteps, type CheckpointView } from './view.ts';
-import { sideName } from './html.ts';
+import { writeCreditFiles } from '../credit/output.ts';
+import { assertTextRenders } from '../credit/png.ts';
+import { checkCreditRequest, CREDIT_MAX_ITEMS, creditView, openRun, parseSteps, type CheckpointView } from '../credit/view.ts';
+import { sideName } from '../credit/html.ts';
 
 /** What the command needs of the CLI: the tensor flags, and starting the backend they name. */
 export interface CliTools {

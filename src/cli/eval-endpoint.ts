@@ -5,9 +5,9 @@ import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from '../util/errors.ts';
 import { num } from '../util/flags.ts';
-import { chatCompletionsUrl, DEFAULT_CLIENT, readApiKey, type ClientSettings, type EndpointTarget } from './client.ts';
+import { chatCompletionsUrl, DEFAULT_CLIENT, readApiKey, type ClientSettings, type EndpointTarget } from '../endpoint/client.ts';
 import type { BenchmarkResult, EvalConfig } from '../eval.ts';
-import { parseModelList, readModelsFile, type SeriesModel, type SeriesStep } from './series.ts';
+import { parseModelList, readModelsFile, type SeriesModel, type SeriesStep } from '../endpoint/series.ts';
 
 /** Where responses are cached unless --cache or --no-cache says otherwise (shared by every --out, so re-runs reuse it). */
 export const DEFAULT_CACHE_DIR = 'results/cache/endpoint';

@@ -2,15 +2,15 @@
 // on bad input), prints the backend it runs on, and writes results atomically.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { setRawArgs, TENSOR_COMMANDS } from './cli-util.ts';
-import { TENSOR_OPTIONS } from './backend.ts';
-import { listBenchmarks } from './benchmark-info.ts';
-import { formatMethods } from '../methods/describe.ts';
-import { getMethod, methodNames, methods } from '../methods/index.ts';
+import { setRawArgs, TENSOR_COMMANDS } from './util.ts';
+import { TENSOR_OPTIONS } from '../backend.ts';
+import { listBenchmarks } from '../benchmark-info.ts';
+import { formatMethods } from '../../methods/describe.ts';
+import { getMethod, methodNames, methods } from '../../methods/index.ts';
 import { commandRegistry } from './commands.ts';
-import { stopAllProgress } from './progress.ts';
-import { currentActivity } from './util/activity.ts';
-import { exitCodeOf, UsageError } from './util/errors.ts';
+import { stopAllProgress } from '../progress.ts';
+import { currentActivity } from '../util/activity.ts';
+import { exitCodeOf, UsageError } from '../util/errors.ts';
 
 /** `rlsd-bench methods [METHOD] [--verbose]`: the text comes from the method declarations (methods/describe.ts). */
 function listMethods(verbose: boolean, only?: string): void {
@@ -32,7 +32,7 @@ export function buildCli(args: string[]): Argv {
   let cli: Argv = yargs(args)
     .scriptName('rlsd-bench')
     .usage('$0 <command> [options]')
-    // --backend, --attention-kernel, --matmul and --threads belong to the commands that run the model (cli-util.ts tensorOptions).
+    // --backend, --attention-kernel, --matmul and --threads belong to the commands that run the model (util.ts tensorOptions).
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars or banners' })
     .command(
       'methods [method]',
@@ -116,4 +116,4 @@ export async function main(args = hideBin(process.argv)): Promise<number> {
   }
 }
 
-if (process.argv[1]?.endsWith('src/cli.ts')) main().then((code) => process.exit(code));
+if (process.argv[1]?.endsWith('src/cli/main.ts')) main().then((code) => process.exit(code));

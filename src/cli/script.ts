@@ -1,9 +1,9 @@
 // Flag parsing for the scripts in scripts/: the CLI's parser (yargs, strict, with --help) and the CLI's validation
-// helpers (num, choice in cli-util.ts), so a script refuses bad input with one line `rlsd-bench: error: …` and a
+// helpers (num, choice in util.ts), so a script refuses bad input with one line `rlsd-bench: error: …` and a
 // non-zero exit before it deletes or writes anything.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { exitCodeOf, UsageError } from './util/errors.ts';
+import { exitCodeOf, UsageError } from '../util/errors.ts';
 
 /** One error line on stderr and the exit code: 2 for bad flags, the error's own code for the others, else 1. */
 export function reportError(e: unknown): number {

@@ -1,5 +1,5 @@
 // `rlsd-bench serve`: the command builder of the OpenAI-compatible server (serve.ts). The CLI's backend helpers
-// (src/cli-util.ts) are handed in by src/commands.ts, since an engine module may not import the CLI modules.
+// (src/cli/util.ts) are handed in by src/cli/commands.ts, since an engine module may not import the CLI modules.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
@@ -10,7 +10,7 @@ import { resolveCheckpoint } from '../run-dir.ts';
 import { setActivity } from '../util/activity.ts';
 import { UsageError } from '../util/errors.ts';
 import { num } from '../util/flags.ts';
-import { defaultModelName, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_QUEUE, SERVE_BOUNDS, startServer, type RunningServer } from './serve.ts';
+import { defaultModelName, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_QUEUE, SERVE_BOUNDS, startServer, type RunningServer } from '../endpoint/serve.ts';
 
 /** What the command needs of the CLI: --backend / --attention-kernel, and starting the backend they name. */
 export interface CliTools {
@@ -73,8 +73,8 @@ export function serveCommand(tools: CliTools): (cli: Argv) => Argv {
         } catch (e) {
           throw listenError(e as NodeJS.ErrnoException, host, port);
         }
-        setActivity({ command: 'serve' }); // for the Ctrl-C line (src/cli.ts)
-        // Ctrl-C / SIGTERM: stop accepting and end open connections before src/cli.ts's handler exits 130 / 143.
+        setActivity({ command: 'serve' }); // for the Ctrl-C line (src/cli/main.ts)
+        // Ctrl-C / SIGTERM: stop accepting and end open connections before src/cli/main.ts's handler exits 130 / 143.
         const stop = (): void => {
           running.server.close();
           running.server.closeAllConnections();

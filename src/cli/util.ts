@@ -1,13 +1,13 @@
 // Flag validation and backend start-up shared by every command.
-import { type BackendInfo, initBackend, parseBackendName, resolveTensorSettings, TENSOR_OPTIONS, type TensorSettings } from './backend.ts';
+import { type BackendInfo, initBackend, parseBackendName, resolveTensorSettings, TENSOR_OPTIONS, type TensorSettings } from '../backend.ts';
 import type { Argv } from 'yargs';
-import { describeBlas } from './model/blas.ts';
-import type { AttentionKernel } from './model/ops.ts';
-import { UsageError } from './util/errors.ts';
-import { flagOptions, readGivenFlags } from './util/options.ts';
+import { describeBlas } from '../model/blas.ts';
+import type { AttentionKernel } from '../model/ops.ts';
+import { UsageError } from '../util/errors.ts';
+import { flagOptions, readGivenFlags } from '../util/options.ts';
 
 // The flag checks live in the leaf layer, so that the sweep's and the report's command builders use them too.
-export { choice, num, setRawArgs } from './util/flags.ts';
+export { choice, num, setRawArgs } from '../util/flags.ts';
 
 /** Parses repeated `--opt key=value` into a record (values stay strings; the method registry coerces). */
 export function parseOptions(flag: string, raw: unknown): Record<string, string> {

@@ -89,7 +89,7 @@ export async function writeReport(from: string | SweepRecords, opts: ReportOptio
   return { records, tables, out, written, summary: stdoutSummary(tables) };
 }
 
-/** The `report` command for the CLI's registry (src/commands.ts). */
+/** The `report` command for the CLI's registry (src/cli/commands.ts). */
 export const reportCommand = (cli: Argv): Argv =>
   cli.command(
     'report <dir>',

@@ -1,6 +1,6 @@
 // `rlsd-bench sweep`: a config (a file or a preset) expanded into cells (cells.ts), recorded in DIR/sweep.json
 // (state.ts), run by an executor (executor.ts: the local pool or a shard of it, local.ts; Slurm, slurm.ts; the
-// registry, executors.ts), then the report (src/report). The builder is registered in src/commands.ts; flags are
+// registry, executors.ts), then the report (src/report). The builder is registered in src/cli/commands.ts; flags are
 // checked here, before anything is written.
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -132,7 +132,7 @@ const EXAMPLE = `A config (YAML or JSON; every key but methods and seeds optiona
     - { name: full-solution, methods: [opsd], opt: { privileged: reference } }
   include_plain: true                       # with a grid or overrides: also the plain rows`;
 
-/** The `sweep` command for the CLI's registry (src/commands.ts). */
+/** The `sweep` command for the CLI's registry (src/cli/commands.ts). */
 export const sweepCommand = (cli: Argv): Argv =>
   cli.command(
     'sweep [config]',

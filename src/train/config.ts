@@ -1,7 +1,7 @@
 // A training run's settings, each train flag declared once (TRAIN_OPTIONS: field, flag, default, help, rule, in the
 // shared form of src/util/options.ts). DEFAULT_TRAIN, the library's check of a TrainConfig, the rules between
 // fields, the learning-rate resolution (resolveTrainConfig) and the CLI's flags, --help and range checks
-// (src/commands.ts) are all derived from the table — no option is stated a second time. `train`, a sweep cell and
+// (src/cli/commands.ts) are all derived from the table — no option is stated a second time. `train`, a sweep cell and
 // the demo resolve their configs through resolveTrainConfig.
 import { MINI_EVAL_ITEMS } from '../../benchmarks/mini/build.ts';
 import { getMethod, methodLr, resolveMethodConfig, untunedLrNotice } from '../../methods/index.ts';
@@ -140,7 +140,7 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
   }),
   // Dense early, where the methods differ (RLSD's λ decays to 0 by step 50; OPSD peaks early), sparse late. The
   // schedule leaves the trajectory as it is: evaluation draws nothing from the run's RNG. --eval-every N is
-  // every:N (src/commands.ts), so yargs leaves the flag unset.
+  // every:N (src/cli/commands.ts), so yargs leaves the flag unset.
   option({ field: 'evalSchedule', flag: 'eval-schedule', default: 'dense', shownDefault: 'dense', rule: { kind: 'text', syntax: EVAL_SCHEDULE_SYNTAX, problem: evalScheduleProblem }, help: `when the held-out greedy evaluation runs, always at step 0 and the last step: ${EVAL_SCHEDULE_SYNTAX}` }),
   option({ field: 'evalPerBenchmark', flag: 'eval-items', default: MINI_EVAL_ITEMS, rule: size(TRAIN_BOUNDS.items), help: 'held-out problems per mini benchmark' }),
   option({ field: 'finalEvalPerBenchmark', flag: 'final-eval-items', default: 0, rule: { kind: 'number', integer: true, min: 0, max: TRAIN_BOUNDS.items.max, why: TRAIN_BOUNDS.items.why }, help: `held-out problems per mini benchmark at the last step's evaluation, the accuracy tables' (0: the suite's — ${MINI_SUITES.map((s) => `${SUITE_FINAL_EVAL_ITEMS[s] || '--eval-items'} for ${s}`).join(', ')}); the curve reads its first --eval-items` }),

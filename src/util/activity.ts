@@ -1,4 +1,4 @@
-// What the running command is doing, for the Ctrl-C handler in src/cli.ts: a long loop publishes its last
+// What the running command is doing, for the Ctrl-C handler in src/cli/main.ts: a long loop publishes its last
 // completed step here, so an interrupted run can say where it stopped and how to go on.
 
 export interface Activity {

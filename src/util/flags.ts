@@ -1,4 +1,4 @@
-// The checks of a command-line flag's value, shared by the CLI (src/cli-util.ts re-exports them) and the command
+// The checks of a command-line flag's value, shared by the CLI (src/cli/util.ts re-exports them) and the command
 // builders that live beside their library code (src/sweep/command.ts, src/report/command.ts): one wording of every
 // refusal, `--flag must be … (got …)`, thrown as a UsageError.
 import { UsageError } from './errors.ts';
