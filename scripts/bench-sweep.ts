@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { num } from '../src/cli/util.ts';
-import { writeReport } from '../src/report/command.ts';
+import { writeReport } from '../src/report/write.ts';
 import { HTML_FILE } from '../src/report/html.ts';
 import { PACKAGE_ROOT } from '../src/paths.ts';
 import { parseOrExit, runScript, scriptCli } from '../src/cli/script.ts';

@@ -176,7 +176,7 @@ const tensorOption = optionsOf<TensorSettings>();
 
 /**
  * The tensor flags of every command that runs the model (src/cli/util.ts tensorOptions), declared once; a sweep passes
- * the ones it is given to every cell (src/sweep/command.ts).
+ * the ones it is given to every cell (src/cli/sweep.ts).
  */
 export const TENSOR_OPTIONS: readonly FlagOption<TensorSettings>[] = [
   tensorOption({

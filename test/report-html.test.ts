@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeReport } from '../src/report/command.ts';
+import { writeReport } from '../src/report/write.ts';
 import { CHARTS_DIR, HTML_FILE, renderHtml, writeChartsAndHtml } from '../src/report/html.ts';
 import { REPO, runCli } from './fixtures.ts';
 import { writeSyntheticSweep } from '../src/report/synthetic.ts';
@@ -25,9 +25,9 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'rlsd-report-html-'));
 }
 
-/** Whether `rlsd-bench report` writes the page itself (command.ts lists writeChartsAndHtml among its artifact writers). */
+/** Whether `rlsd-bench report` writes the page itself (src/report/write.ts lists writeChartsAndHtml among its artifact writers). */
 function cliWritesHtml(): boolean {
-  return readFileSync(join(REPO, 'src', 'report', 'command.ts'), 'utf8').includes('writeChartsAndHtml');
+  return readFileSync(join(REPO, 'src', 'report', 'write.ts'), 'utf8').includes('writeChartsAndHtml');
 }
 
 test('report.html: self-contained (no script, no external URL), every section, excluded cells named, same bytes twice', async () => {

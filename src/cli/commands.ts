@@ -4,11 +4,12 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Argv, Options } from 'yargs';
 import { getMethod, methodNames, methods, resolveMethodConfig } from '../../methods/index.ts';
-import { num, parseOptions, setupBackend, tensorOptions } from './util.ts';
+import { flagOptions, num, readFlags } from './flags.ts';
+import { parseOptions, setupBackend, tensorOptions } from './util.ts';
 import { pretrain, PRETRAIN_OPTIONS, resolvePretrainConfig, type PretrainSettings } from '../pretrain.ts';
 import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, PACKAGE_BASE_SHOWN } from '../paths.ts';
 import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, resolveTrainConfig, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainSettings } from '../train/index.ts';
-import { defaultsOf, flagOptions, readFlags } from '../util/options.ts';
+import { defaultsOf } from '../util/options.ts';
 import { benchmarkAverage, benchmarkListProblem, benchmarkSource, ENDPOINT_MAX_NEW_TOKENS, EVAL_BOUNDS, EVAL_OPTIONS, evalRulesProblem, evaluate, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, parseBenchmarkList, type EvalConfig, type EvalProgress, type EvalSettings } from '../eval.ts';
 import { defaultEndpointOut, ENDPOINT_BOUNDS, ENDPOINT_OPTIONS, endpointEvalConfig, extractionAndErrorLines, INCOMPLETE_EXIT_CODE, judgeTarget, readEndpointFlags, seriesTable } from './eval-endpoint.ts';
 import { evaluateSeries, seriesRunDir } from '../endpoint/series.ts';
@@ -22,9 +23,9 @@ import { benchmarkNames, getBenchmark, MINI_BENCHMARKS, type MiniBenchmark } fro
 import { writeMiniSuite } from '../../benchmarks/mini/build.ts';
 import { SUITE_MAX_NEW_TOKENS } from '../../benchmarks/mini/types.ts';
 import { UsageError } from '../util/errors.ts';
-import { reportCommand } from '../report/command.ts';
-import { sweepCommand } from '../sweep/command.ts';
-import { regressCommand } from '../regress/command.ts';
+import { reportCommand } from './report.ts';
+import { sweepCommand } from './sweep.ts';
+import { regressCommand } from './regress.ts';
 import { serveCommand } from './serve.ts';
 import { creditCommand } from './credit.ts';
 
@@ -346,4 +347,4 @@ const dataCommand: Builder = (cli) =>
     },
   );
 
-export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand, sweepCommand, serveCommand({ tensorOptions, setupBackend }), creditCommand({ tensorOptions, setupBackend }), regressCommand];
+export const commandRegistry: Builder[] = [pretrainCommand, trainCommand, evalCommand, scoreCommand, dataCommand, reportCommand, sweepCommand, serveCommand, creditCommand, regressCommand];

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { Options } from 'yargs';
 import { UsageError } from '../util/errors.ts';
-import { num } from '../util/flags.ts';
+import { num } from './flags.ts';
 import { chatCompletionsUrl, DEFAULT_CLIENT, readApiKey, type ClientSettings, type EndpointTarget } from '../endpoint/client.ts';
 import type { BenchmarkResult, EvalConfig } from '../eval.ts';
 import { parseModelList, readModelsFile, type SeriesModel, type SeriesStep } from '../endpoint/series.ts';

@@ -4,10 +4,10 @@ import type { Argv } from 'yargs';
 import { describeBlas } from '../model/blas.ts';
 import type { AttentionKernel } from '../model/ops.ts';
 import { UsageError } from '../util/errors.ts';
-import { flagOptions, readGivenFlags } from '../util/options.ts';
+import { flagOptions, readGivenFlags } from './flags.ts';
 
-// The flag checks live in the leaf layer, so that the sweep's and the report's command builders use them too.
-export { choice, num, setRawArgs } from '../util/flags.ts';
+// The flag checks (flags.ts), for the scripts that import this module for the tensor flags.
+export { choice, num, setRawArgs } from './flags.ts';
 
 /** Parses repeated `--opt key=value` into a record (values stay strings; the method registry coerces). */
 export function parseOptions(flag: string, raw: unknown): Record<string, string> {

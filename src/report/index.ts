@@ -6,4 +6,4 @@ export * from './stats.ts';
 export * from './tables.ts';
 export * from './formats.ts';
 export * from './paper.ts';
-export { DEFAULT_BOOTSTRAP, DEFAULT_BOOTSTRAP_SEED, parseComparisons, REPORT_DIR, writeReport, type ArtifactWriter, type ReportContext, type ReportOptions, type ReportResult } from './command.ts';
+export { DEFAULT_BOOTSTRAP, DEFAULT_BOOTSTRAP_SEED, REPORT_DIR, writeReport, type ArtifactWriter, type ReportContext, type ReportOptions, type ReportResult } from './write.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { getMethod, methodNames, reportOrder } from '../../methods/index.ts';
 import { expandCells, trainArgs } from './cells.ts';
 import { checkSweepConfig, expandRows, formatValue, parseSweepText, readSweepConfig, sweepBase, type SweepConfig } from './config.ts';
-import { parseShard, shardCells } from './command.ts';
+import { parseShard, shardCells } from './run.ts';
 import { describePreset, presetNames, readPreset } from './presets.ts';
 import { jsonDiff } from './state.ts';
 import { resolveTrainConfig } from '../train/config.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { resolveTensorSettings, TENSOR_OPTIONS, type TensorSettings } from '../backend.ts';
 import { packagePath } from '../paths.ts';
 import { formatDuration, pct, startProgress, type ProgressTask } from '../progress.ts';
-import { writeReport } from '../report/command.ts';
+import { writeReport } from '../report/write.ts';
 import { resolveTrainConfig } from '../train/config.ts';
 import { LockError, TrainingError } from '../util/errors.ts';
 import { ensureDir } from '../util/fs.ts';

@@ -1,6 +1,6 @@
 // `sweep --executor slurm`: the grid as one Slurm job array, one array task per cell. The sweep folder is written
 // exactly as the local executor writes it (sweep.json through state.ts), then DIR/slurm/sweep.sbatch, whose task i
-// runs `rlsd-bench sweep <same config> --out DIR --shard i/N --no-report`: the shard path of command.ts, which runs
+// runs `rlsd-bench sweep <same config> --out DIR --shard i/N --no-report`: the shard path of run.ts, which runs
 // cell i by the local executor's own functions (so cell.json, resumption and failures are the same), and the
 // report is built from the shared folder afterwards. Slurm is the engine: nothing here schedules, retries or
 // places work; it only writes the script, submits it with `sbatch --parsable` and, with --wait, polls `squeue`.
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatDuration, startProgress } from '../progress.ts';
-import { writeReport } from '../report/command.ts';
+import { writeReport } from '../report/write.ts';
 import { RlsdBenchError, TrainingError, UsageError } from '../util/errors.ts';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
 import { lockDir } from '../util/lock.ts';

@@ -1,5 +1,5 @@
 // One range rule for a numeric setting, checked in one place: train's flags (src/train/config.ts), the CLI's
-// num() (src/cli/util.ts) and a library caller's TrainConfig all read their failures from checkNumber.
+// num() (src/cli/flags.ts) and a library caller's TrainConfig all read their failures from checkNumber.
 export interface NumberRule {
   integer?: boolean;
   min?: number;

@@ -1,11 +1,8 @@
 // An option declared once: its default, help line and rule, and for a command's option also the config field it
 // sets and its flag. Commands keep tables of these (train: src/train/config.ts TRAIN_OPTIONS, pretrain:
 // src/pretrain.ts, eval: src/eval.ts); a method keeps a record of them by option name (methods/options.ts). Defaults,
-// the checks of a library caller's config, a command's yargs flags, --help, the sweep schema and docs/cli.md are all
-// read from those declarations.
-import type { Options } from 'yargs';
-import { UsageError } from './errors.ts';
-import { choice, num } from './flags.ts';
+// the checks of a library caller's config, a command's yargs flags and their checks (src/cli/flags.ts), --help, the
+// sweep schema and docs/cli.md are all read from those declarations.
 import { checkNumber, describeNumberRule, type NumberRule } from './number-rule.ts';
 
 export type OptionValue = string | number | boolean;
@@ -66,53 +63,6 @@ export function configProblem<C>(table: readonly FlagOption<C>[], cfg: C, name: 
     if (problem) return `${name(o)} ${problem}`;
   }
   return null;
-}
-
-/** One flag's value read and checked; a refusal is one line, `--flag must be … (got …)` (a size bound says why it is there). */
-export function readFlag(o: Pick<FlagOption<unknown>, 'flag' | 'rule'>, v: unknown): OptionValue {
-  const r = o.rule;
-  if (r.kind === 'boolean') return Boolean(v);
-  if (r.kind === 'choice') return choice(o.flag, v, r.choices);
-  if (r.kind === 'text') {
-    const problem = typeof v === 'string' ? r.problem(v) : `must be a text (got ${JSON.stringify(v)})`;
-    if (problem) throw new UsageError(`--${o.flag} ${problem}`);
-    return r.canonical ? r.canonical(String(v)) : String(v);
-  }
-  if (r.why !== undefined && r.max !== undefined) {
-    const x = num(o.flag, v, { ...r, max: undefined });
-    if (x > r.max) throw new UsageError(`--${o.flag} must be ≤ ${r.max} (got ${x}): ${r.why}`);
-    return x;
-  }
-  return num(o.flag, v, r);
-}
-
-/**
- * A command's flags from yargs' argv as config fields, each checked by its rule; a flag with a shownDefault, or
- * without a default, only when it is given (the command settles the rest).
- */
-export function readFlags<C>(table: readonly FlagOption<C>[], argv: Record<string, unknown>): Partial<C> {
-  const out: Record<string, unknown> = {};
-  for (const o of table) if (!((o.shownDefault !== undefined || o.default === undefined) && argv[o.flag] === undefined)) out[o.field] = readFlag(o, argv[o.flag]);
-  return out as Partial<C>;
-}
-
-/** The flags of a table given in argv (the others absent, whatever their default), each checked by its rule. */
-export function readGivenFlags<C>(table: readonly FlagOption<C>[], argv: Record<string, unknown>): Partial<C> {
-  const out: Record<string, unknown> = {};
-  for (const o of table) if (argv[o.flag] !== undefined) out[o.field] = readFlag(o, argv[o.flag]);
-  return out as Partial<C>;
-}
-
-/** A table as yargs options, in its order: type from the rule, the default (or how --help shows it), the help line. */
-export function flagOptions<C>(table: readonly FlagOption<C>[]): Record<string, Options> {
-  const out: Record<string, Options> = {};
-  for (const o of table) {
-    const type = o.rule.kind === 'boolean' ? 'boolean' : o.rule.kind === 'number' ? 'number' : 'string';
-    if (o.shownDefault !== undefined) out[o.flag] = { type, defaultDescription: o.shownDefault, describe: o.help };
-    else if (o.default === undefined) out[o.flag] = { type, describe: o.help };
-    else out[o.flag] = { type, default: o.default, describe: o.help };
-  }
-  return out;
 }
 
 /** A config's fields as a command line, in the table's order (booleans as --x / --no-x); fields absent are left out. */

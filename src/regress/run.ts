@@ -1,21 +1,19 @@
-// `rlsd-bench regress FILE…`: runs what each baseline file says (its sweep, through the sweep's own local executor)
+// A regression check: runs what each baseline file says (its sweep, through the sweep's own local executor)
 // and checks the runs against it — golden trajectories or learning bands (src/regress/baseline.ts). `--update`
 // rewrites the file from fresh runs and prints what changed. Exit codes: 0 every check passed, 1 a regression
 // (a value moved, a statistic left its band, a method fell to the control), 2 a usage error or a malformed
 // baseline, 3 the runs themselves failed (nothing to compare), 130/143 interrupted.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { Argv } from 'yargs';
 import { provenance } from '../provenance.ts';
 import { formatDuration } from '../progress.ts';
 import { parseBackendName } from '../backend.ts';
-import { runSweep } from '../sweep/command.ts';
+import { runSweep } from '../sweep/run.ts';
 import { expandRows, trains, type SweepConfig } from '../sweep/config.ts';
 import { readSweepFile } from '../sweep/state.ts';
 import { RlsdBenchError, UsageError } from '../util/errors.ts';
 import { checkReplaceable, ensureDir, jsonText, replaceFileAtomic, writeJsonAtomic } from '../util/fs.ts';
-import { num } from '../util/flags.ts';
 import { readBaseline, type Baseline, type GoldenBaseline, type GoldenCell, type LearningBaseline } from './baseline.ts';
 import { compareGolden, goldenCell, goldenDiffTable } from './golden.ts';
 import { learningChecks, learningTable, leaveOneOut, normalCdf, referenceBands, runStats, type SweepStats } from './learning.ts';
@@ -156,7 +154,7 @@ function checkLearning(file: string, b: LearningBaseline, dirs: readonly string[
   return EXIT_REGRESSION;
 }
 
-/** The regress command without yargs; returns the exit code. */
+/** Runs (or with --runs, reads) each baseline's sweep and checks it; returns the exit code (EXIT_*). */
 export async function runRegress(a: RegressArgs): Promise<number> {
   if (a.files.length === 0) throw new UsageError('give a baseline file (e.g. results/reference/regress/golden.json)');
   if (a.runs !== undefined && a.files.length > 1) throw new UsageError('--runs checks one baseline against runs already made: give one file');
@@ -196,36 +194,3 @@ export async function runRegress(a: RegressArgs): Promise<number> {
   }
   return worst;
 }
-
-function parseSeeds(raw: unknown): number[] {
-  const parts = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new UsageError('--seeds is empty (give e.g. 6,7,8)');
-  return parts.map((p) => num('seeds', p === '' ? NaN : Number(p), { integer: true, min: 0 }));
-}
-
-export const regressCommand = (cli: Argv): Argv =>
-  cli.command(
-    'regress <files..>',
-    'run a regression baseline (golden trajectories or learning bands) and check the runs against it; --update rewrites it',
-    (y) =>
-      y
-        .positional('files', { type: 'string', array: true, describe: 'baseline files (results/reference/regress/golden.json, learning.json, or your own)' })
-        .option('update', { type: 'boolean', default: false, describe: 'rerun and rewrite the baseline (golden: the values; learning: the bands from its reference seeds), printing what changed' })
-        .option('out', { type: 'string', describe: 'keep the runs under DIR/<baseline name> (default: a temporary folder, removed when every check passed)' })
-        .option('runs', { type: 'string', array: true, describe: 'check (or with --update, record) folders of runs already made — the kept --out of an earlier regress; repeat it to merge seeds from several — instead of running' })
-        .option('seeds', { type: 'string', describe: "learning baselines: check these seeds instead of the file's (comma-separated), e.g. to measure the false-failure rate" })
-        .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: `${availableParallelism()} (the cores here)`, describe: 'runs at once' })
-        .epilogue('Exit codes: 0 every check passed · 1 a regression (a value moved, a statistic left its band, a method fell to the shuffled-reward control) · 2 usage error or malformed baseline · 3 the runs failed (nothing to compare) · 130/143 interrupted.'),
-    async (argv) => {
-      const code = await runRegress({
-        files: (argv.files as string[] | undefined) ?? [],
-        update: Boolean(argv.update),
-        ...(argv.out !== undefined ? { out: String(argv.out) } : {}),
-        ...(argv.runs !== undefined ? { runs: (argv.runs as unknown[]).map(String) } : {}),
-        ...(argv.seeds !== undefined ? { seeds: parseSeeds(argv.seeds) } : {}),
-        workers: num('workers', argv.workers, { integer: true, min: 1, max: 1024 }),
-        quiet: Boolean(argv.quiet),
-      });
-      if (code !== 0) process.exitCode = code;
-    },
-  );
