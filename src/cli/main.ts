@@ -4,7 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { setRawArgs, TENSOR_COMMANDS } from './util.ts';
 import { TENSOR_OPTIONS } from '../backend.ts';
-import { listBenchmarks } from '../benchmark-info.ts';
+import { listBenchmarks } from './benchmarks.ts';
 import { formatMethods } from '../../methods/describe.ts';
 import { getMethod, methodNames, methods } from '../../methods/index.ts';
 import { commandRegistry } from './commands.ts';

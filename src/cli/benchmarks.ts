@@ -4,12 +4,12 @@
 // version of it. Writes nothing.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchmarkNames, getBenchmark, isBenchmarkName, MINI_BENCHMARKS, miniSpec } from '../benchmarks/index.ts';
-import { MINI_SPLITS, miniTrainDrafts } from '../benchmarks/mini/build.ts';
-import { targetWith } from '../benchmarks/mini/spec.ts';
-import { MINI_SUITES, type MiniSuite } from '../benchmarks/mini/types.ts';
-import { Tokenizer } from './tokenizer.ts';
-import { benchmarkDataRoot, DATA_ENV } from './paths.ts';
+import { benchmarkNames, getBenchmark, isBenchmarkName, MINI_BENCHMARKS, miniSpec } from '../../benchmarks/index.ts';
+import { MINI_SPLITS, miniTrainDrafts } from '../../benchmarks/mini/build.ts';
+import { targetWith } from '../../benchmarks/mini/spec.ts';
+import { MINI_SUITES, type MiniSuite } from '../../benchmarks/mini/types.ts';
+import { Tokenizer } from '../tokenizer.ts';
+import { benchmarkDataRoot, DATA_ENV } from '../paths.ts';
 
 /** Where real files of a benchmark are looked for: $RLSD_BENCH_DATA/<name> (existing or not), or undefined. */
 export function dataLocation(name: string, env: NodeJS.ProcessEnv = process.env): { path: string; exists: boolean } | undefined {
