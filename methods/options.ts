@@ -3,11 +3,17 @@
 // `resolveMethodConfig` (methods/index.ts) checks command-line values against, are derived from these declarations —
 // never stated a second time. They are keyed by name: `--opt key=value` sets them, not a flag each.
 import { parseTeacherRegime, formatTeacherRegime, TEACHER_REGIME_FORMS } from './teacher-regime.ts';
-import { PRIVILEGED_CONTEXTS, type MethodConfig, type PrivilegedContext } from './types.ts';
 import { checkNumber, describeNumberRule } from '../src/util/number-rule.ts';
 import type { OptionDecl, OptionRule, OptionValue } from '../src/util/options.ts';
 
 export type { OptionRule, OptionValue };
+
+/** A method's options by name (what `--opt key=value` sets). */
+export type MethodConfig = Record<string, number | string | boolean>;
+
+/** What a privileged self-teacher may see: the reference solution, or only the gold answer (both in `[ref] … [/ref]`). */
+export type PrivilegedContext = 'reference' | 'answer';
+export const PRIVILEGED_CONTEXTS: readonly PrivilegedContext[] = ['reference', 'answer'];
 
 export type OptionRules<C extends MethodConfig = MethodConfig> = Record<keyof C & string, OptionRule>;
 

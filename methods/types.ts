@@ -1,7 +1,7 @@
 // The method contract (docs/design.md §3.1). A method is a pure function over one rollout batch: it never
 // sees the loop, and the loop never tests a method's name — it reads the flags declared here.
 import type * as tf from '@tensorflow/tfjs';
-import type { OptionSpecs, Sourced } from './options.ts';
+import type { MethodConfig, OptionSpecs, Sourced } from './options.ts';
 import type { TeacherRegime } from './teacher-regime.ts';
 
 /** One rollout batch: B = prompts × G responses, T = padded response length, V = vocabulary size. */
@@ -56,10 +56,8 @@ export interface MethodOutput {
 
 /** The self-teacher's privileged context: the reference solution, only the gold answer (both in `[ref] … [/ref]`), or a successful response of the group (SDPO). */
 export type TeacherContext = 'reference' | 'answer' | 'group_success';
-export type PrivilegedContext = 'reference' | 'answer';
-export const PRIVILEGED_CONTEXTS: readonly PrivilegedContext[] = ['reference', 'answer'];
-
-export type MethodConfig = Record<string, number | string | boolean>;
+// A method's option values and the privileged contexts a teacher option may name are declared with the options.
+export { PRIVILEGED_CONTEXTS, type MethodConfig, type PrivilegedContext } from './options.ts';
 
 export interface Method<C extends MethodConfig = MethodConfig> {
   name: string;

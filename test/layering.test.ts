@@ -14,13 +14,11 @@
 // Nothing but tests imports test/ or scripts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import ts from 'typescript';
+import { join } from 'node:path';
 import { REPO } from './fixtures.ts';
+import { importsOf, repoPath, sourceFiles } from './import-graph.ts';
 
 const ROOTS = ['src', 'methods', 'benchmarks', 'scripts', 'test', 'bin'];
-const SOURCE = /\.(ts|mts|mjs|js)$/;
 
 type Layer = 'leaf' | 'methods' | 'benchmarks' | 'engine' | 'cli' | 'scripts' | 'bin' | 'test';
 
@@ -48,34 +46,12 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   test: ['test', 'scripts', 'cli', 'engine', 'methods', 'benchmarks', 'leaf', 'bin'],
 };
 
-function sourceFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) sourceFiles(p, out);
-    else if (SOURCE.test(name)) out.push(p);
-  }
-  return out;
-}
-
-const posix = (p: string): string => p.split(sep).join('/');
-
-/** Every project file a file imports (static, re-export, dynamic import(), worker URLs), as repository paths. */
-export function importsOf(file: string): { spec: string; target: string }[] {
-  const text = readFileSync(file, 'utf8');
-  const specs = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
-  // A worker is started from a URL, not an import: new URL('./util/ts-worker.mjs', import.meta.url). Other URLs
-  // (the package root, package.json) are files, not modules.
-  for (const m of text.matchAll(/new URL\(\s*['"](\.[^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g)) if (SOURCE.test(m[1]!)) specs.push(m[1]!);
-  return specs.filter((s) => s.startsWith('.')).map((spec) => ({ spec, target: posix(relative(REPO, resolve(dirname(file), spec))) }));
-}
-
 test('layering: no import points against the layers of docs/design.md §2', () => {
   const broken: string[] = [];
   let checked = 0;
   for (const root of ROOTS) {
     for (const file of sourceFiles(join(REPO, root))) {
-      const from = posix(relative(REPO, file));
+      const from = repoPath(file);
       const layer = layerOf(from);
       for (const { spec, target } of importsOf(file)) {
         if (!ROOTS.some((r) => target.startsWith(`${r}/`))) {

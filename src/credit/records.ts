@@ -7,7 +7,45 @@ import type { ErrorKind } from '../../benchmarks/mini/deep/parse.ts';
 import type { Task } from '../tasks.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import { responseWithTruth } from '../train/credit.ts';
-import type { ResponseView, SideScores, SpanKind } from './view.ts';
+
+/** What a token of a response is, by its place in the response's parse. */
+export type SpanKind = 'step' | 'filler' | 'unparsed' | 'answer' | 'end';
+
+/** One run's numbers for one response. */
+export interface SideScores {
+  /** The reward its method saw (the verifier's verdict, permuted under a shuffled-rewards control). */
+  reward: number;
+  /** Per token: Δ = log P_T − log P_S where the teacher scored this response with privileged context, else null. */
+  delta: Float64Array | null;
+  /** Per token: the factor of the advantage (MethodOutput.creditWeight), or null when the method has none. */
+  weight: Float32Array | null;
+  /** Per token: the credit its loss applies (MethodOutput.credit). */
+  credit: Float32Array;
+}
+
+export interface ResponseView {
+  /** Its place in the group (0 … G−1). */
+  index: number;
+  text: string;
+  /** Per token: its surface text ('<eos>' for the end token). */
+  tokens: string[];
+  spans: SpanKind[];
+  /** Per token: the reasoning step (0, 1, …) whose body holds it, else -1. */
+  steps: Int32Array;
+  /** Per token: 1 on the first wrong step wherever it lies (the answer statement too). */
+  firstWrong: Uint8Array;
+  /** The first wrong step's kind and what was expected, or null for a response without one. */
+  error: { kind: ErrorKind; detail: string; inReasoning: boolean } | null;
+  /** Per token: 1 on the reasoning span and on filler (the credit metrics' masks). */
+  reasoning: Uint8Array;
+  filler: Uint8Array;
+  parsed: boolean;
+  /** The verifier's verdict and what its extractor read. */
+  verdict: number;
+  extracted: string | null;
+  /** One per run: A's, then B's. */
+  sides: SideScores[];
+}
 
 /** One token of one response as one run's method credits it (a line of credit.jsonl). */
 export interface CreditRecord {

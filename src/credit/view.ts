@@ -12,7 +12,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { getBenchmark, MINI_BENCHMARKS } from '../../benchmarks/index.ts';
-import type { ErrorKind } from '../../benchmarks/mini/deep/parse.ts';
 import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import { summariseCredit, type CreditResponse } from '../../methods/credit.ts';
 import { formatTeacherRegime, type TeacherRegime } from '../../methods/teacher-regime.ts';
@@ -23,13 +22,13 @@ import { Policy } from '../policy.ts';
 import { stepDirName } from '../run-dir.ts';
 import { loadMiniTasks, type Task } from '../tasks.ts';
 import { DEFAULT_TRAIN, type TrainConfig } from '../train/config.ts';
-import { teacherRegimeOf } from '../train/fit.ts';
 import { reward } from '../train/reward.ts';
 import { laidOutRollout, rollout, type Rollout } from '../train/rollout.ts';
-import { referencePass, teacherPass, TeacherWeights } from '../train/teacher.ts';
+import { referencePass, teacherPass } from '../train/teacher.ts';
+import { teacherRegimeOf, TeacherWeights } from '../train/teacher-weights.ts';
 import type { RunContext, StepMetrics } from '../train/types.ts';
 import { lossForward } from '../train/update.ts';
-import { responseView } from './records.ts';
+import { responseView, type ResponseView, type SideScores } from './records.ts';
 import { UsageError } from '../util/errors.ts';
 import { hashString, Rng } from '../util/rng.ts';
 
@@ -132,44 +131,7 @@ export function parseSteps(raw: string | undefined, run: RunFolder, flag = 'step
   return steps.sort((a, b) => a - b);
 }
 
-/** What a token of a response is, by its place in the response's parse. */
-export type SpanKind = 'step' | 'filler' | 'unparsed' | 'answer' | 'end';
-
-/** One run's numbers for one response. */
-export interface SideScores {
-  /** The reward its method saw (the verifier's verdict, permuted under a shuffled-rewards control). */
-  reward: number;
-  /** Per token: Δ = log P_T − log P_S where the teacher scored this response with privileged context, else null. */
-  delta: Float64Array | null;
-  /** Per token: the factor of the advantage (MethodOutput.creditWeight), or null when the method has none. */
-  weight: Float32Array | null;
-  /** Per token: the credit its loss applies (MethodOutput.credit). */
-  credit: Float32Array;
-}
-
-export interface ResponseView {
-  /** Its place in the group (0 … G−1). */
-  index: number;
-  text: string;
-  /** Per token: its surface text ('<eos>' for the end token). */
-  tokens: string[];
-  spans: SpanKind[];
-  /** Per token: the reasoning step (0, 1, …) whose body holds it, else -1. */
-  steps: Int32Array;
-  /** Per token: 1 on the first wrong step wherever it lies (the answer statement too). */
-  firstWrong: Uint8Array;
-  /** The first wrong step's kind and what was expected, or null for a response without one. */
-  error: { kind: ErrorKind; detail: string; inReasoning: boolean } | null;
-  /** Per token: 1 on the reasoning span and on filler (the credit metrics' masks). */
-  reasoning: Uint8Array;
-  filler: Uint8Array;
-  parsed: boolean;
-  /** The verifier's verdict and what its extractor read. */
-  verdict: number;
-  extracted: string | null;
-  /** One per run: A's, then B's. */
-  sides: SideScores[];
-}
+export type { ResponseView, SideScores, SpanKind } from './records.ts';
 
 export interface ProblemView {
   uid: string;

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, mapWriteError, writeJsonAtomic } from '../util/fs.ts';
-import type { Completion } from './client.ts';
+import type { Completion } from './protocol.ts';
 
 // 2: entries in scope folders (format 1 kept answers of every weights under one name together, and is never read).
 const FORMAT = 'rlsd-bench-endpoint-cache/2';

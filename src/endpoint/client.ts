@@ -12,7 +12,7 @@
 // (whatever text a server sends — an answer, its finish reason, an error — has it redacted before it is kept or
 // quoted, since some servers echo request headers back).
 import { durationWords, requestKey, type CacheScope, type ResponseCache } from './cache.ts';
-import type { ChatMessage } from './protocol.ts';
+import type { ChatMessage, Completion } from './protocol.ts';
 import { RlsdBenchError, UsageError } from '../util/errors.ts';
 
 /** A server and the model name it serves (the `model` of the request). */
@@ -55,12 +55,6 @@ export interface ChatRequest {
   max_tokens: number;
   n: 1;
   seed?: number;
-}
-
-export interface Completion {
-  /** The message content ('' when the server sent null content). */
-  text: string;
-  finishReason: string | null;
 }
 
 /** A request that failed for good (retries used up, or a refusal retrying cannot fix); the item gets an error record. */

@@ -5,6 +5,13 @@
 // decodes exactly the pixels a local evaluation decodes). Only data URLs are accepted: nothing is downloaded.
 import type { EncodedImage, PromptParts } from '../../benchmarks/common/types.ts';
 
+/** What a chat completion answers, as the client keeps it (and the cache stores it). */
+export interface Completion {
+  /** The message content ('' when the server sent null content). */
+  text: string;
+  finishReason: string | null;
+}
+
 export interface TextPart {
   type: 'text';
   text: string;

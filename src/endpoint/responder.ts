@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { BenchItem, ItemRecord } from '../../benchmarks/common/types.ts';
 import type { BenchmarkModule } from '../../benchmarks/index.ts';
 import type { MathVistaItem } from '../../benchmarks/mathvista/index.ts';
-import type { EvalConfig, Responder, Scorer } from '../eval.ts';
+import type { EvalConfig, Responder, Scorer } from '../eval-types.ts';
 import { hashString } from '../util/rng.ts';
 import { ResponseCache } from './cache.ts';
 import { DEFAULT_CLIENT, EndpointClient, EndpointError, EndpointRequestError, readApiKey, runPool, type ClientSettings, type ClientStats, type EndpointTarget } from './client.ts';

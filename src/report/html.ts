@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../util/fs.ts';
 import { escapeHtml } from '../util/html.ts';
 import { renderCharts, saveCharts, type RenderedChart } from './charts.ts';
-import type { ReportContext } from './write.ts';
+import type { ReportContext } from './artifacts.ts';
 import { legendHtml, responseHtml, TOKEN_CSS } from '../credit/html.ts';
 import { CONFIGURATION_HEADER, configurationCells, CREDIT_HEADER, creditCells, fixed, meanCi, NO_CREDIT, pValue, runLink, signed, verdictSentence } from './formats.ts';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
@@ -376,7 +376,7 @@ export function writeHtml(file: string, html: string): void {
 }
 
 /**
- * The report command's artifact writer (write.ts ArtifactWriter): renders the charts once, writes them as SVG and
+ * The report command's artifact writer (artifacts.ts ArtifactWriter): renders the charts once, writes them as SVG and
  * PNG under `charts/`, then `report.html` with the same SVG inline. Returns the names written, relative to ctx.out.
  */
 export async function writeChartsAndHtml(ctx: Pick<ReportContext, 'records' | 'tables' | 'out'>): Promise<string[]> {

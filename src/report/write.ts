@@ -8,6 +8,9 @@ import { writeChartsAndHtml } from './html.ts';
 import { loadSweepRecords } from './records.ts';
 import { buildTables, defaultComparisons, type Comparison, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
+import type { ArtifactWriter } from './artifacts.ts';
+
+export type { ArtifactWriter, ReportContext } from './artifacts.ts';
 
 export const DEFAULT_BOOTSTRAP = 2000;
 export const DEFAULT_BOOTSTRAP_SEED = 1;
@@ -22,18 +25,6 @@ export interface ReportOptions {
   resamples?: number;
   seed?: number;
 }
-
-/** What the report's other artifacts are built from: the records, the tables, and the text files already written. */
-export interface ReportContext {
-  records: SweepRecords;
-  tables: ReportTables;
-  out: string;
-  /** File name → text of the tables written (report.md, accuracy.md, …). */
-  files: Readonly<Record<string, string>>;
-}
-
-/** Writes some of the report's artifacts into ctx.out and returns the names of the files it wrote. */
-export type ArtifactWriter = (ctx: ReportContext) => Promise<string[]> | string[];
 
 /**
  * The artifacts written after the tables: the charts and the HTML page (src/report/charts.ts, html.ts). They see

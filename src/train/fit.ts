@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { Method, MethodConfig } from '../../methods/types.ts';
-import { formatTeacherRegime, type TeacherRegime } from '../../methods/teacher-regime.ts';
+import { formatTeacherRegime } from '../../methods/teacher-regime.ts';
 import { backendInfo } from '../backend.ts';
 import { loadCheckpoint, weightsSha256 } from '../checkpoint.ts';
 import { disposeParams } from '../model/params.ts';
@@ -31,7 +31,8 @@ import { currentNames, stepMetrics, timer } from './metrics.ts';
 import { reward } from './reward.ts';
 import { epochOrder, nextPrompts, rollout } from './rollout.ts';
 import { evaluationLines, writeSummary, type RunSummary } from './summary.ts';
-import { referencePass, teacherPass, TeacherWeights } from './teacher.ts';
+import { referencePass, teacherPass } from './teacher.ts';
+import { teacherRegimeOf, TeacherWeights } from './teacher-weights.ts';
 import type { RunContext, StepMetrics, TrainerState } from './types.ts';
 import { update } from './update.ts';
 import { creditMetrics } from './credit.ts';
@@ -50,13 +51,6 @@ export interface ProgressSink {
   start(total: number, startStep: number): void;
   update(step: number, m: StepMetrics): void;
   stop(): void;
-}
-
-/** How the method's self-teacher keeps its weights (methods/teacher-regime.ts); null when it has none. */
-export function teacherRegimeOf(method: Method, mcfg: MethodConfig): TeacherRegime | null {
-  if (!method.teacherContext(mcfg) || !method.trains) return null;
-  if (!method.teacherRegime) throw new TrainingError(`method '${method.name}' has a self-teacher but declares no teacher regime`);
-  return method.teacherRegime(mcfg);
 }
 
 /** Runs (or resumes) a training run, holding the lock of its folder: one writer per run. */

@@ -7,7 +7,7 @@ import type { Task } from '../tasks.ts';
 import type { TeacherWorker } from '../teacher-worker.ts';
 import type { RngState } from '../util/rng.ts';
 import type { TrainConfig } from './config.ts';
-import type { TeacherWeights } from './teacher.ts';
+import type { TeacherWeights } from './teacher-weights.ts';
 import type { Params } from '../model/params.ts';
 
 export { TrainingError } from '../util/errors.ts';
