@@ -363,7 +363,7 @@ if (!skipLoop) {
   const variants = { grpo: { method: 'grpo', teacherWorker: true }, rlsd: { method: 'rlsd', teacherWorker: true }, 'rlsd-in-turn': { method: 'rlsd', teacherWorker: false } };
   const perStep: Record<string, Record<string, number>[]> = { grpo: [], rlsd: [], 'rlsd-in-turn': [] };
   // Three rounds with the order rotated, so each variant runs once in each position (the first run of a round
-  // was measured 0.1–0.2 s slower per step on identical work).
+  // runs 0.1–0.2 s slower per step on identical work).
   const names = Object.keys(variants) as (keyof typeof variants)[];
   for (let round = 0; round < names.length; round++)
     for (const name of [...names.slice(round), ...names.slice(0, round)]) {

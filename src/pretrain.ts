@@ -103,7 +103,7 @@ export const PRETRAIN_OPTIONS: readonly PretrainOption[] = [
     rule: { kind: 'choice', choices: MINI_SUITES },
     help: `the mini suite's version: ${MINI_SUITES.join(' | ')} (mini-2: the deep world, multi-step problems; its base gets the deep vocabulary, ${DEEP_TEXT_POSITIONS} text positions and --max-new-tokens ${DEEP_MAX_NEW_TOKENS})`,
   }),
-  // The first base never saw the answer-only context (results/reference/README.md, "The faithful regimes").
+  // 0: the committed base's recipe, without the answer-only context (results/reference/README.md, "The faithful regimes").
   option({ field: 'answerFraction', flag: 'answer-fraction', default: 0, rule: share(1), help: 'share of each batch with only the gold answer in context (the answer-only self-teacher)' }),
   // 750, not more: trained longer, the same recipe leaves RL little room above the base.
   option({ field: 'steps', flag: 'steps', default: 750, rule: int(1), help: 'optimiser steps' }),

@@ -162,8 +162,8 @@ test('blas: two threads give the same bytes run to run; another thread count may
     const two = products();
     assert.deepEqual(products(), two, 'the same bytes on the same count');
     // Across counts only closeness holds: how OpenBLAS splits a product between threads depends on its CPU kernels
-    // (on a Sapphire Rapids core the model's large products split evenly and gave one thread's bytes; on an AMD EPYC
-    // core they did not), and a four-row product's edge columns round differently everywhere.
+    // (on a Sapphire Rapids core the model's large products split evenly and give one thread's bytes; on an AMD EPYC
+    // core they do not), and a four-row product's edge columns round differently everywhere.
     for (let i = 0; i < 4; i++) assert.ok(maxAbsDiff(two[i]!, one[i]!) <= 1e-4, `product ${i}: ${maxAbsDiff(two[i]!, one[i]!)}`);
   } finally {
     setMatmulKernel('blas', 1);

@@ -7,7 +7,7 @@
 //
 // It is a different kernel, not a faster copy of the same one: BLAS sums each product in another order, so its floats
 // differ from XNNPACK's in the last bits and a training run follows another (equally valid) trajectory. It gives the
-// same bytes run to run for the same library and core type, which the backend record names. The default stays
+// same bytes run to run for the same library and core type, which the backend record names. The default is
 // 'xnnpack', so that committed checkpoints and baselines keep their numbers.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';

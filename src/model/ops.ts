@@ -205,7 +205,7 @@ export function bmmT(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
         const g = dy as tf.Tensor3D;
         const [, p, q] = as.shape;
         return [
-          // ∂a = ∂y·b reads b as [r,n,q]; ∂b is (aᵀ·∂y)ᵀ, the convolution with q output rows (r of them was 2× slower).
+          // ∂a = ∂y·b reads b as [r,n,q]; ∂b is (aᵀ·∂y)ᵀ, the convolution with q output rows (with r it is 2× slower).
           convolves(p) ? convProduct(g.transpose([1, 2, 0]), bs.transpose([1, 0, 2])) : tf.matMul(g, bs),
           convolves(q) ? channelMatMul(as.transpose([2, 1, 0]), g.transpose([1, 0, 2])).transpose([1, 2, 0]) : matMulAT(g, as),
         ];

@@ -202,7 +202,7 @@ export function forwardLogits(params: Params, cfg: ModelConfig, batch: SeqBatch,
 
 /**
  * The rows of sequences `rows` of a [B*H, …] tensor (H rows a sequence), as a new tensor. On WASM a copy on the host:
- * its Gather kernel took 7.6 ms for a [512, 50, 16] cache where copying the sequences' slices takes 1.1 ms.
+ * its Gather kernel takes 7.6 ms for a [512, 50, 16] cache where copying the sequences' slices takes 1.1 ms.
  */
 function keepSequences(x: tf.Tensor3D, rows: readonly number[], H: number): tf.Tensor3D {
   const [, t, dh] = x.shape;
@@ -316,7 +316,7 @@ function groupRows(P: number, G: number): Int32Array {
 
 /**
  * Repeats each of P rows G times along the batch axis of a [P*H, a, b] tensor → [P*G*H, a, b], as a row
- * lookup (one-hot product): WASM's Tile kernel took 29 ms for this shape, the lookup well under 1 ms.
+ * lookup (one-hot product): WASM's Tile kernel takes 29 ms for this shape, the lookup well under 1 ms.
  */
 export function repeatGroups(t: tf.Tensor3D, P: number, G: number, H: number): tf.Tensor3D {
   if (G === 1) return t;

@@ -85,7 +85,7 @@ test('learning checks: bands per row and statistic, and the margin over the cont
   const broken = learningChecks(baseline, { grpo: { 7: stats(0.36, 0.54) }, 'grpo-shuffled-rewards': { 7: stats(0.33, 0.35) } });
   assert.deepEqual(broken.filter((c) => !c.pass).map((c) => c.what), ['reward', 'reward − control']);
   assert.match(learningTable(broken), /grpo\s+7\s+reward − control\s+3\.00\s+≥ 10\.00\s+FAIL/);
-  // issue 30 item 14: the pooled statistic says that it is pooled.
+  // The pooled statistic says that it is pooled.
   assert.match(learningTable(broken), /\nreward: .*; heldout: greedy accuracy pooled over the held-out items at the last evaluation \(pooled, not the report's Avg over benchmarks\)\n$/);
   assert.throws(() => learningChecks(baseline, { rlsd: { 1: stats(0.5, 0.5) } }), /no band for rlsd: run `rlsd-bench regress FILE --update`/);
 });

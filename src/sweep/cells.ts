@@ -78,10 +78,10 @@ export function expandCells(cfg: SweepConfig, file = 'sweep config'): SweepCell[
 /**
  * Seconds per unit of work with two cells at once on 2 cores (wasm), at the default 16 prompts × 8 responses and 60
  * evaluation items per benchmark (449 rows): a GRPO step ~0.75 s (`npm run bench`: 0.64–0.68 s alone), a step with a
- * self-teacher ~1 s (its worker thread no longer finds a free core), an evaluation ~1.5 s, and ~12 s to start a
- * cell (Node, the backend, the base, the data; the smoke preset's cells here). The quick preset comes to ~3.7 min
- * with 2 workers, against 3 min 14 s to 4 min measured end to end on 2 quiet cores. A sweep folder with finished
- * cells calibrates these from their own step times (calibrateCost). Used for ordering cells and for estimates only.
+ * self-teacher ~1 s (its worker thread finds no free core), an evaluation ~1.5 s, and ~12 s to start a cell (Node,
+ * the backend, the base, the data). By these the quick preset takes ~3.7 min with 2 workers; end to end it takes
+ * 3¼–4 min on 2 quiet cores. A sweep folder with finished cells calibrates these from their own step times
+ * (calibrateCost). Used for ordering cells and for estimates only.
  */
 export const COST = { startS: 12, stepS: 0.75, teacherStepS: 1, evalS: 1.5 } as const;
 

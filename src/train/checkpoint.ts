@@ -182,7 +182,7 @@ export function recordedSettings(recorded: Record<string, unknown>, method: Meth
       rec['teacherRegime'] = every > 0 ? `sync:${every}` : 'frozen';
       if (recMcfg && 'teacher' in method.defaults && !('teacher' in recMcfg)) recMcfg['teacher'] = rec['teacherRegime'];
     }
-    // RLSD's `teacherSyncInterval` option is now its `teacher` regime.
+    // RLSD's recorded `teacherSyncInterval` is the `teacher` regime set above; RLSD has no such option to compare.
     if (recMcfg && !('teacherSyncInterval' in method.defaults)) delete recMcfg['teacherSyncInterval'];
   }
   if (recMcfg) rec['methodConfig'] = { ...method.defaults, ...recMcfg };

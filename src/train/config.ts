@@ -88,7 +88,7 @@ export interface TrainConfig {
  * Upper bounds of train's and pretrain's size flags, checked before anything is written: past them a run does
  * not fail cleanly but exhausts memory mid-run. Measured on the default model: a training problem per benchmark
  * holds ~185 KiB of images and tokens (the five benchmarks, WeMath's groups expanded), a response of the update
- * ~6 MB of activations (64 prompts × 8 samples took 3.0 GB).
+ * ~6 MB of activations (64 prompts × 8 samples take 3.0 GB).
  */
 export const TRAIN_BOUNDS = {
   steps: { max: 1_000_000, why: 'metrics.jsonl holds a line per step (1–2 KB each), read whole by the report and a resume: 1000000 ≈ 1–2 GB' },
@@ -121,7 +121,7 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
   option({ field: 'ppoMiniBatch', flag: 'ppo-mini-batch', default: 0, rule: int(0), help: 'prompts per optimiser update (veRL ppo_mini_batch_size); 0: the whole step in one on-policy update' }),
   option({ field: 'ppoEpochs', flag: 'ppo-epochs', default: 1, rule: int(1), help: "passes over each step's batch (veRL ppo_epochs)" }),
   // docs/design.md §7's 1e-4, decayed by a cosine to 10 % over the run: the decay keeps the early pace and settles
-  // the end, where a constant rate kept wandering (results/reference/README.md). Unless --lr is given,
+  // the end, where a constant rate wanders (results/reference/README.md). Unless --lr is given,
   // resolveTrainConfig takes the method's own recommendation when it declares one; a method without one trains at
   // this rate.
   option({ field: 'lr', flag: 'lr', default: UNTUNED_LR.value, shownDefault: "the method's recommended lr (methods --verbose)", rule: { kind: 'number', min: 0 }, help: 'peak Adam learning rate' }),
@@ -146,7 +146,8 @@ export const TRAIN_OPTIONS: readonly TrainOption[] = [
   option({ field: 'finalEvalPerBenchmark', flag: 'final-eval-items', default: 0, rule: { kind: 'number', integer: true, min: 0, max: TRAIN_BOUNDS.items.max, why: TRAIN_BOUNDS.items.why }, help: `held-out problems per mini benchmark at the last step's evaluation, the accuracy tables' (0: the suite's — ${MINI_SUITES.map((s) => `${SUITE_FINAL_EVAL_ITEMS[s] || '--eval-items'} for ${s}`).join(', ')}); the curve reads its first --eval-items` }),
   option({ field: 'evalSplit', flag: 'eval-split', default: 'test', rule: { kind: 'choice', choices: EVAL_SPLITS }, help: 'mini split of the in-run evaluation: test (the set tables report) | validation (for tuning)' }),
   option({ field: 'trainPerBenchmark', flag: 'train-items', default: 400, rule: size(TRAIN_BOUNDS.items), help: 'training problems per mini benchmark' }),
-  // Balanced was not better (results/reference/README.md), so the row order the reference runs used stays the default.
+  // 'rows' is the order the reference runs trained in, so their numbers hold (results/reference/README.md compares
+  // it with 'balanced').
   option({ field: 'trainMix', flag: 'train-mix', default: 'rows', rule: { kind: 'choice', choices: TRAIN_MIXES }, help: 'balanced: every benchmark weighs the same in an epoch | rows: every training row once' }),
   option({ field: 'checkpointEvery', flag: 'checkpoint-every', default: 25, rule: int(0), help: 'write a resumable checkpoint every N steps (and at the end; 0: only at the end)' }),
   option({ field: 'seed', flag: 'seed', default: 1, rule: int(0), help: 'seed of sampling and data order (names the default --out)' }),

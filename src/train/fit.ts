@@ -224,7 +224,8 @@ async function startRun(cfg: TrainConfig): Promise<StartedRun> {
   if (resumeFrom && typeof startInfo['base'] === 'string' && startInfo['base'] !== baseIdentity(baseInfo))
     throw new TrainingError(`${cfg.out} holds a run started from another base checkpoint (${startInfo['base']}) than ${cfg.base}; use another --out`);
   // Another backend or kernel continues the run with other float rounding: allowed, but the resumed run no longer
-  // equals an uninterrupted one, so say it (checkpoints from before --attention-kernel used matmul, before --matmul XNNPACK).
+  // equals an uninterrupted one, so say it (a checkpoint that names no attention kernel ran matmul; one that names no
+  // product kernel, XNNPACK).
   // BLAS's thread count decides some products' rounding too (model/blas.ts).
   const numerics = (backend: unknown, kernel: unknown, products: unknown, blasThreads: unknown): string =>
     `${String(backend)} with --attention-kernel ${typeof kernel === 'string' ? kernel : 'matmul'}${products === 'blas' ? ` --matmul blas --threads ${Number(blasThreads ?? 1)}` : ''}`;
