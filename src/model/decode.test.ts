@@ -5,6 +5,7 @@ import { initBackend } from '../backend.ts';
 import { attentionSimd } from './attention-simd.ts';
 import { withCompositeKernels } from './composite.ts';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim } from './config.ts';
+import { embedRowsAt } from './decode.ts';
 import { generate, type Generation } from './generate.ts';
 import { initParams, disposeParams } from './params.ts';
 import { Rng } from '../util/rng.ts';
@@ -41,6 +42,10 @@ test("attention-simd: scores and weighted sums equal WASM's batched matMul (and 
     [1, 2, 53, 60, 64, true],
     [2, 3, 1, 5, 8, false],
     [4, 4, 96, 96, 16, true],
+    // 16-output steps and a 4-output remainder; heads of 32 floats (two 16-output steps of the weighted sum)
+    [2, 4, 40, 43, 16, true],
+    [3, 2, 21, 21, 32, false],
+    [2, 2, 64, 70, 20, true],
   ] as const) {
     const n = B * H;
     const before = tf.memory().numTensors;
@@ -102,3 +107,49 @@ test('decoding in place (one kernel a token, SIMD attention) samples the same to
   disposeParams(params);
 });
 
+
+test("embedding lookups as row copies equal the one-hot products and their sums bit for bit (−0 in the tables, a one-row batch)", () => {
+  const rng = new Rng(4);
+  for (const [B, prev] of [[1, true], [2, false], [7, true], [128, true]] as const) {
+    const [V, P, d] = [13, 11, 8];
+    const table = (rows: number): Float32Array => {
+      const t = values(rng, rows * d, false);
+      // Zeros of both signs, and a column of negatives whose chosen row is −0 (every 0·w of its product is −0).
+      for (let i = 0; i < t.length; i += 5) t[i] = i % 2 ? -0 : 0;
+      for (let r = 0; r < rows; r++) t[r * d + 1] = r % 4 === 0 ? -0 : -1 - rng.next();
+      return t;
+    };
+    const ids = Int32Array.from({ length: B }, () => rng.int(0, V - 1));
+    const prevIds = Int32Array.from({ length: B }, () => rng.int(0, V - 1));
+    const posIds = Int32Array.from({ length: B }, () => rng.int(0, P - 1));
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const [tok, prv, pos] = [tf.tensor2d(table(V), [V, d]), tf.tensor2d(table(V), [V, d]), tf.tensor2d(table(P), [P, d])];
+      const oneHot = (rows: Int32Array, n: number): tf.Tensor2D => tf.oneHot(tf.tensor1d(rows, 'int32'), n).toFloat() as tf.Tensor2D;
+      let expected = tf.matMul(oneHot(ids, V), tok);
+      if (prev) expected = expected.add(tf.matMul(oneHot(prevIds, V), prv));
+      expected = expected.add(tf.matMul(oneHot(posIds, P), pos));
+      const out = tf.zeros([B, d]);
+      const f = (t: tf.Tensor): number => at(t) / 4;
+      embedRowsAt(heap().wasm.HEAPF32, f(out), d, f(tok), prev ? f(prv) : null, f(pos), ids, prevIds, posIds);
+      assert.deepEqual(Array.from(new Int32Array(out.dataSync().slice().buffer)), Array.from(new Int32Array(expected.dataSync().slice().buffer)), `B ${B}${prev ? ', previous token' : ''}`);
+    });
+    assert.equal(tf.memory().numTensors, before);
+  }
+});
+
+// A non-finite entry makes the prefill's one-hot products NaN in its column for every token, so both paths then decode
+// NaN logits; this runs the one-hot products of the in-place step.
+test('decoding in place with a non-finite embedding table (the lookups as one-hot products) samples what decodeStep samples', () => {
+  const params = initParams(cfg, 12);
+  const pos = params.get('pos_emb')!;
+  const data = pos.dataSync().slice();
+  data[pos.shape[1]! * (cfg.maxPositions - 1) + 3] = Infinity; // a row no token reaches: its column is NaN for all
+  pos.assign(tf.tensor(data, pos.shape));
+  const rng = new Rng(6);
+  const nImg = numImageTokens(cfg);
+  const prompts = Array.from({ length: 3 }, () => ({ patches: new Float32Array(nImg * patchDim(cfg)).map(() => rng.next()), context: [1, 2, 3, rng.int(4, 9)] }));
+  const run = (on: boolean): Generation => withCompositeKernels(on, () => generate(params, cfg, prompts, { maxNewTokens: 6, temperature: 1, topP: 1, greedy: false, rng: new Rng(1), eosId: -1, padId: 0 }, 2));
+  same(run(true), run(false), 'non-finite table');
+  disposeParams(params);
+});

@@ -35,6 +35,9 @@ export interface Generation {
   logProbs: Float32Array[];
 }
 
+/** exp((logit − max) / τ) of a row, kept from call to call (sampling is not re-entered). */
+let probsScratch = new Float64Array(0);
+
 /** Samples one index from a row of logits; returns [index, log-prob of that index under logits/temperature]. */
 export function sampleRow(row: Float32Array, temperature: number, topP: number, greedy: boolean, rng: Rng): [number, number] {
   const V = row.length;
@@ -47,18 +50,17 @@ export function sampleRow(row: Float32Array, temperature: number, topP: number, 
       argmax = i;
     }
   let z = 0;
-  const probs = new Float64Array(V);
+  if (probsScratch.length < V) probsScratch = new Float64Array(V);
+  const probs = probsScratch;
   for (let i = 0; i < V; i++) {
     probs[i] = Math.exp((row[i]! - max) / tau);
     z += probs[i]!;
   }
   const logZ = Math.log(z);
-  const logProbOf = (i: number): number => (row[i]! - max) / tau - logZ;
-  if (greedy) return [argmax, logProbOf(argmax)];
-  let order: number[] | null = null;
-  let mass = 1;
+  if (greedy) return [argmax, (row[argmax]! - max) / tau - logZ];
+  let pick = V - 1;
   if (topP < 1) {
-    order = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b]! - probs[a]! || a - b);
+    const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b]! - probs[a]! || a - b);
     let cum = 0;
     let keep = 0;
     while (keep < V) {
@@ -66,17 +68,26 @@ export function sampleRow(row: Float32Array, temperature: number, topP: number, 
       keep++;
       if (cum >= topP) break;
     }
-    order = order.slice(0, keep);
-    mass = cum * z;
+    let u = rng.next() * (cum * z);
+    pick = order[keep - 1]!;
+    for (let r = 0; r < keep; r++) {
+      u -= probs[order[r]!]!;
+      if (u < 0) {
+        pick = order[r]!;
+        break;
+      }
+    }
+  } else {
+    let u = rng.next() * z;
+    for (let i = 0; i < V; i++) {
+      u -= probs[i]!;
+      if (u < 0) {
+        pick = i;
+        break;
+      }
+    }
   }
-  let u = rng.next() * (order ? mass : z);
-  const candidates = order ?? Array.from({ length: V }, (_, i) => i);
-  for (const i of candidates) {
-    u -= probs[i]!;
-    if (u < 0) return [i, logProbOf(i)];
-  }
-  const last = candidates[candidates.length - 1]!;
-  return [last, logProbOf(last)];
+  return [pick, (row[pick]! - max) / tau - logZ];
 }
 
 /** The inputs, each once (the same patches array and context), and for each input which of them it is. */
