@@ -48,7 +48,7 @@ test('report.html: self-contained (no script, no external URL), every section, e
     for (const id of [...sweep.failed, ...sweep.running]) assert.ok(html.includes(id), `excluded cell ${id} named`);
     // The page opens with the verdict, then the configuration, whose rows link to their run folders (relative).
     assert.deepEqual([...html.matchAll(/<section id="([^"]+)">/g)].map((m) => m[1]).slice(0, 3), ['verdict', 'configuration', 'excluded']);
-    assert.match(html, /<li>RLSD vs GRPO: [+−]\d+\.\d\d points \(95 % CI .*MDD .* at 2 seeds\) — /);
+    assert.match(html, /<li>RLSD vs GRPO: [+−]\d+\.\d\d points \(95 % CI .*MDD .* at 2 seeds; common random numbers: seed sd of the difference \d+\.\d\d paired by seed against \d+\.\d\d unpaired \(variance ×[^)]*\)\) — /);
     const links = [...html.matchAll(/<a href="([^"#][^"]*)">/g)].map((m) => m[1]!);
     assert.ok(links.includes('../grpo/seed-1/') && links.includes('../rlsd/seed-2/'), links.join(' '));
     for (const l of links) assert.ok(existsSync(join(res.out, l, 'run.json')), `link ${l} reaches a run folder`);
