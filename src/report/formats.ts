@@ -1,72 +1,13 @@
 // The report's tables as text: Markdown (padded, so it also reads on a terminal), CSV (csv-stringify) and, for the
 // accuracy table, LaTeX with booktabs rules. Output is a function of the table data alone, with fixed decimals and a
 // fixed order, so two reports of the same records are byte-identical.
-import { relative, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
 import { ACCURACY_COLUMNS, COLUMN_LABELS, CREDIT_MEASURES, type CreditExamples, type CreditRow, type CreditTable, type AccuracyTable, type ConfigurationRow, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type OfficialTable, type PairedTable, type ReportTables, type TuningTable, type VerdictRow, type VerdictTable } from './tables.ts';
 import { boundedInterval, minimumDetectableDifference, type Summary } from './stats.ts';
+import { csv, csvNum, DASH, fixed, markdownTable, meanCi, pValue, runLink, signed, wallText, type Align } from './text.ts';
 
-const DASH = '—';
-
-/** A number with fixed decimals, or — when it is missing. */
-export function fixed(x: number, digits = 2): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : DASH;
-}
-
-/** A signed difference (+1.23 / −0.50), or —. */
-export function signed(x: number, digits = 2): string {
-  if (!Number.isFinite(x)) return DASH;
-  const s = Math.abs(x).toFixed(digits);
-  return Number(s) === 0 ? s : `${x > 0 ? '+' : '−'}${s}`;
-}
-
-/**
- * An accuracy in percent: mean ± CI half-width; "mean [low, high]" when the interval would run past 0–100 and is
- * clipped to it (stats.ts boundedInterval); "mean (n=1)" for one seed; — for none.
- */
-export function meanCi(s: Summary, digits = 2): string {
-  if (s.n === 0 || !Number.isFinite(s.mean)) return DASH;
-  if (s.n === 1) return `${s.mean.toFixed(digits)} (n=1)`;
-  const b = boundedInterval(s);
-  return b.clipped ? `${s.mean.toFixed(digits)} [${b.lo.toFixed(digits)}, ${b.hi.toFixed(digits)}]` : `${s.mean.toFixed(digits)} ± ${fixed(s.half, digits)}`;
-}
-
-/** A p-value as printed: three decimals, "< 0.001" below that. */
-export function pValue(p: number): string {
-  if (!Number.isFinite(p)) return DASH;
-  return p < 0.001 ? '< 0.001' : p.toFixed(3);
-}
-
-/** CSV numbers: fixed decimals, empty when missing. */
-function csvNum(x: number, digits = 4): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : '';
-}
-
-// ---- Generic Markdown.
-
-export type Align = 'l' | 'r';
-
-function mdEscape(s: string): string {
-  return s.replace(/\|/g, '\\|');
-}
-
-/** A Markdown table with its columns padded to equal width (numbers right-aligned). */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[]): string {
-  const cells = [header, ...rows].map((r) => r.map(mdEscape));
-  const width = header.map((_, j) => Math.max(3, ...cells.map((r) => [...(r[j] ?? '')].length)));
-  const pad = (s: string, j: number): string => {
-    const fill = ' '.repeat(width[j]! - [...s].length);
-    return align[j] === 'r' ? fill + s : s + fill;
-  };
-  const line = (r: readonly string[]): string => `| ${r.map((s, j) => pad(s, j)).join(' | ')} |`;
-  const rule = `| ${width.map((w, j) => (align[j] === 'r' ? '-'.repeat(w - 1) + ':' : '-'.repeat(w))).join(' | ')} |`;
-  return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n') + '\n';
-}
-
-function csv(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return stringify([header as string[], ...(rows as string[][])], { record_delimiter: 'unix' });
-}
+export { fixed, markdownTable, meanCi, pValue, runLink, signed, wallText, type Align } from './text.ts';
 
 // ---- The accuracy table.
 
@@ -283,18 +224,6 @@ export function verdictSentence(r: VerdictRow): string {
 export function verdictMarkdown(t: VerdictTable): string {
   const body = t.rows.length ? t.rows.map((r) => `- ${verdictSentence(r)}`).join('\n') : '- No comparison: no two rows with done cells.';
   return `### Verdict\n\n${body}\n\n${t.caption}\n`;
-}
-
-/** A duration as the configuration prints it: 42 s, 3.5 min, 1.2 h. */
-export function wallText(seconds: number): string {
-  if (!Number.isFinite(seconds)) return DASH;
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  return seconds < 3600 ? `${(seconds / 60).toFixed(1)} min` : `${(seconds / 3600).toFixed(1)} h`;
-}
-
-/** A run folder's link target: relative to `from` (the report's folder) with / separators, else the absolute path. */
-export function runLink(dir: string, from?: string): string {
-  return from === undefined ? dir : relative(from, dir).split(sep).join('/') || '.';
 }
 
 export const CONFIGURATION_HEADER = ['Method', 'lr (schedule)', 'teacher', 'privileged context', 'steps', 'seeds', 'backend (kernels)', 'commit', 'wall time / seed', 'runs'] as const;
