@@ -1,11 +1,11 @@
 // The report's tables as text: Markdown (padded, so it also reads on a terminal), CSV (csv-stringify) and, for the
 // accuracy table, LaTeX with booktabs rules. Output is a function of the table data alone, with fixed decimals and a
 // fixed order, so two reports of the same records are byte-identical.
-import { stringify } from 'csv-stringify/sync';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, CREDIT_MEASURES, type CreditExamples, type CreditRow, type CreditTable, type AccuracyTable, type ConfigurationRow, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, METHOD_LABELS, type OfficialTable, type PairedTable, type ReportTables, type TuningTable, type VerdictRow, type VerdictTable } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, CREDIT_MEASURES, type CreditExamples, type CreditRow, type CreditTable, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables, type VerdictRow, type VerdictTable } from './tables.ts';
 import { boundedInterval, minimumDetectableDifference, type Summary } from './stats.ts';
-import { csv, csvNum, DASH, fixed, markdownTable, meanCi, pValue, runLink, signed, wallText, type Align } from './text.ts';
+import { REPORT_PARTS, shownTables, tableMarkdown, type RegisteredTable, type ReportPart } from './table-spec.ts';
+import { csv, csvNum, DASH, fixed, markdownTable, meanCi, pValue, signed, type Align } from './text.ts';
 
 export { fixed, markdownTable, meanCi, pValue, runLink, signed, wallText, type Align } from './text.ts';
 
@@ -226,41 +226,6 @@ export function verdictMarkdown(t: VerdictTable): string {
   return `### Verdict\n\n${body}\n\n${t.caption}\n`;
 }
 
-export const CONFIGURATION_HEADER = ['Method', 'lr (schedule)', 'teacher', 'privileged context', 'steps', 'seeds', 'backend (kernels)', 'commit', 'wall time / seed', 'runs'] as const;
-
-/** A configuration row's text cells, in CONFIGURATION_HEADER order without the runs. */
-export function configurationCells(r: ConfigurationRow): string[] {
-  return [r.label, r.lr, r.teacher, r.context, r.steps, r.seeds, r.backend, r.commit, wallText(r.wallSeconds)];
-}
-
-/** The configuration table; each row links to its run folders, relative to `linkFrom` (the report's folder). */
-export function configurationMarkdown(t: ConfigurationTable, linkFrom?: string): string {
-  const rows = t.rows.map((r) => [...configurationCells(r), r.runs.map((x) => `[seed ${x.seed}](${runLink(x.dir, linkFrom)})`).join(' ')]);
-  const table = rows.length ? markdownTable([...CONFIGURATION_HEADER], rows, CONFIGURATION_HEADER.map((): Align => 'l')) : 'No row with a done cell.\n';
-  return `### Configuration\n\n${table}\n${t.caption}\n`;
-}
-
-export function tuningMarkdown(t: TuningTable): string {
-  if (t.groups.length === 0) return '';
-  const rows = t.groups.flatMap((g) =>
-    g.values.map((v) => [METHOD_LABELS[g.method] ?? g.method, g.key, v.chosen ? `**${v.value}**` : v.value, String(v.seeds), fixed(v.last), fixed(v.peak), v.peakStep === null ? '—' : String(v.peakStep)]),
-  );
-  const split = t.splits.length ? t.splits.join(', ') : 'unrecorded';
-  return (
-    `### Tuning grid\n\n${markdownTable(['Method', 'setting', 'value', 'n', 'last Avg', 'peak Avg', 'peak step'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r'])}\n` +
-    `Avg accuracy (%, mean over seeds) on the ${split} split, per grid value; bold: the value chosen, the highest Avg at the last evaluation (the peak is shown, not used: a run that only falls peaks at step 0).` +
-    (t.splits.includes('test') ? ' Warning: this grid was evaluated on the test split; tune on validation.' : '') +
-    '\n'
-  );
-}
-
-export function tuningCsv(t: TuningTable): string {
-  return stringify([
-    ['method', 'setting', 'value', 'row', 'seeds', 'last_avg', 'peak_avg', 'peak_step', 'chosen'],
-    ...t.groups.flatMap((g) => g.values.map((v) => [g.method, g.key, v.value, v.row, v.seeds, fixed(v.last, 4), fixed(v.peak, 4), v.peakStep ?? '', v.chosen ? 1 : 0])),
-  ]);
-}
-
 // ---- Where the credit went.
 
 /** A difference in points: signed mean ± CI half-width (not clipped: a difference may be negative); "(n=1)" for one seed. */
@@ -338,6 +303,11 @@ export function officialMarkdown(t: OfficialTable): string {
   return `### Official scores (last evaluation)\n\n${markdownTable(header, rows, header.map((_, i): Align => (i === 0 ? 'l' : 'r')))}\n${t.caption}\n`;
 }
 
+/** Each part of report.md in order, with the registered tables that go after it (table-spec.ts `after`). */
+function inReportOrder(parts: Readonly<Record<ReportPart, string>>, registered: readonly RegisteredTable[], out?: string): string[] {
+  return REPORT_PARTS.flatMap((p) => [parts[p], ...registered.filter((r) => r.spec.after === p).map((r) => tableMarkdown(r, { out }))]);
+}
+
 /**
  * The text of every report file, by file name (report.md combines the tables; stdout shows a part of it). `out`: the
  * report's folder, which the links to run folders are relative to (absolute paths without it).
@@ -347,6 +317,7 @@ export function reportFiles(name: string, source: string, t: ReportTables, out?:
   const withExcluded = (md: string): string => `${md}\n${excluded}`;
   const official = officialMarkdown(t.official);
   const accuracy = `${accuracyMarkdown(t.accuracy.last)}\n${official ? `${official}\n` : ''}${accuracyMarkdown(t.accuracy.peak)}\n${paperMarkdown()}`;
+  const registered = shownTables(t.registered);
   const files: Record<string, string> = {
     'accuracy.md': withExcluded(accuracy),
     'accuracy.csv': accuracyCsv([t.accuracy.last, t.accuracy.peak]),
@@ -358,24 +329,27 @@ export function reportFiles(name: string, source: string, t: ReportTables, out?:
     'paired.md': withExcluded(pairedMarkdown(t.paired)),
     'paired.csv': pairedCsv(t.paired),
   };
-  const tuning = tuningMarkdown(t.tuning);
-  if (tuning) {
-    files['tuning.md'] = withExcluded(tuning);
-    files['tuning.csv'] = tuningCsv(t.tuning);
+  for (const r of registered) {
+    if (!r.spec.csv) continue;
+    files[`${r.spec.name}.md`] = withExcluded(tableMarkdown(r, { out }));
+    files[`${r.spec.name}.csv`] = r.spec.csv(r.data);
   }
   const credit = creditMarkdown(t.credit, t.examples);
   if (t.credit.rows.length > 0) {
     files['credit.md'] = withExcluded(credit);
     files['credit.csv'] = creditCsv(t.credit);
   }
-  files['report.md'] =
-    `# rlsd-bench report: ${name}\n\nRebuilt from the records in ${source}.\n\n` +
-    [verdictMarkdown(t.verdict), configurationMarkdown(t.configuration, out), excluded, accuracy, ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), dynamicsMarkdown(t.dynamics), credit, pairedMarkdown(t.paired)].join('\n');
+  const parts = { verdict: verdictMarkdown(t.verdict), excluded, accuracy, convergence: convergenceMarkdown(t.convergence), dynamics: dynamicsMarkdown(t.dynamics), credit, paired: pairedMarkdown(t.paired) };
+  files['report.md'] = `# rlsd-bench report: ${name}\n\nRebuilt from the records in ${source}.\n\n` + inReportOrder(parts, registered, out).join('\n');
   return files;
 }
 
-/** What `report` (and a sweep at its end) prints: both accuracy tables, the convergence table, the excluded cells, then the verdict. */
+/**
+ * What `report` (and a sweep at its end) prints: both accuracy tables, the convergence table and the registered
+ * tables that say `terminal`, in report.md's order, then the excluded cells and the verdict.
+ */
 export function stdoutSummary(t: ReportTables): string {
-  const tuning = tuningMarkdown(t.tuning);
-  return [accuracyMarkdown(t.accuracy.last), accuracyMarkdown(t.accuracy.peak), ...(tuning ? [tuning] : []), convergenceMarkdown(t.convergence), excludedMarkdown(t.excluded), verdictMarkdown(t.verdict)].join('\n');
+  const parts = { verdict: '', excluded: '', accuracy: `${accuracyMarkdown(t.accuracy.last)}\n${accuracyMarkdown(t.accuracy.peak)}`, convergence: convergenceMarkdown(t.convergence), dynamics: '', credit: '', paired: '' };
+  const terminal = shownTables(t.registered).filter((r) => r.spec.terminal);
+  return [...inReportOrder(parts, terminal).filter((x) => x !== ''), excludedMarkdown(t.excluded), verdictMarkdown(t.verdict)].join('\n');
 }

@@ -8,27 +8,16 @@ import { escapeHtml } from '../util/html.ts';
 import { renderCharts, saveCharts, type RenderedChart } from './charts.ts';
 import type { ReportContext } from './artifacts.ts';
 import { legendHtml, responseHtml, TOKEN_CSS } from '../credit/html.ts';
-import { CONFIGURATION_HEADER, configurationCells, CREDIT_HEADER, creditCells, fixed, meanCi, NO_CREDIT, pValue, runLink, signed, verdictSentence } from './formats.ts';
+import { CREDIT_HEADER, creditCells, fixed, meanCi, NO_CREDIT, pValue, runLink, signed, verdictSentence } from './formats.ts';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, type CreditExampleRow, type CreditExamples, type CreditTable, type AccuracyTable, type ConfigurationTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, type CreditExampleRow, type CreditExamples, type CreditTable, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
+import { REPORT_PARTS, shownTables, type HtmlCell, type HtmlTable, type ReportPart, type TableBlock } from './table-spec.ts';
 
-/** A table cell: text, optionally bold (the best value of a column), or links (a row's run folders). */
-export type HtmlCell = string | { text: string; strong: boolean } | { links: readonly { text: string; href: string }[] };
-
-export interface HtmlTable {
-  header: readonly string[];
-  rows: readonly (readonly HtmlCell[])[];
-  /** Per column: l(eft) for labels, r(ight) for numbers. */
-  align: readonly ('l' | 'r')[];
-  /** Shown under the table. */
-  caption?: string;
-}
+export type { HtmlCell, HtmlTable } from './table-spec.ts';
 
 export type HtmlBlock =
-  | { kind: 'paragraph'; text: string }
-  | { kind: 'list'; items: readonly string[] }
-  | { kind: 'table'; title?: string; table: HtmlTable }
+  | TableBlock
   | { kind: 'chart'; chart: RenderedChart }
   /** Markup built here from escaped parts (the worked examples' tokens, src/credit/html.ts). */
   | { kind: 'html'; html: string };
@@ -232,16 +221,6 @@ export function pairedHtmlTable(t: PairedTable): HtmlTable {
   };
 }
 
-/** The configuration table; each row links to its run folders, relative to `linkFrom` (the page's folder). */
-export function configurationHtmlTable(t: ConfigurationTable, linkFrom?: string): HtmlTable {
-  return {
-    header: CONFIGURATION_HEADER,
-    align: CONFIGURATION_HEADER.map((): 'l' => 'l'),
-    rows: t.rows.map((r) => [...configurationCells(r), { links: r.runs.map((x) => ({ text: `seed ${x.seed}`, href: `${runLink(x.dir, linkFrom)}/` })) }]),
-    caption: t.caption,
-  };
-}
-
 export function creditHtmlTable(t: CreditTable): HtmlTable {
   return {
     header: CREDIT_HEADER,
@@ -295,10 +274,10 @@ function excludedBlocks(cells: readonly ExcludedCell[]): HtmlBlock[] {
 }
 
 /**
- * The page's sections: the excluded cells first (never hidden), then accuracy (last and peak, the paper's Table 2
+ * The page's sections: the verdict, the excluded cells (never hidden), accuracy (last and peak, the paper's Table 2
  * beside them), convergence with its charts, dynamics with its chart, where the credit went (its table, its chart
- * and the worked examples), the paired comparison. A chart this list does
- * not place goes in a last "More charts" section, so none is dropped.
+ * and the worked examples), the paired comparison; each registered table that has a section goes after the part it
+ * names (table-spec.ts). A chart this list does not place goes in a last "More charts" section, so none is dropped.
  */
 export function reportSections(tables: ReportTables, charts: readonly RenderedChart[], linkFrom?: string): HtmlSection[] {
   const placed = new Set<string>();
@@ -308,20 +287,13 @@ export function reportSections(tables: ReportTables, charts: readonly RenderedCh
     placed.add(name);
     return [{ kind: 'chart', chart: c }];
   };
-  const sections: HtmlSection[] = [
+  const parts: (HtmlSection & { id: ReportPart })[] = [
     {
       id: 'verdict',
       heading: 'Verdict',
       blocks: [
         tables.verdict.rows.length > 0 ? { kind: 'list', items: tables.verdict.rows.map(verdictSentence) } : { kind: 'paragraph', text: 'No comparison: no two rows with done cells.' },
         { kind: 'paragraph', text: tables.verdict.caption },
-      ],
-    },
-    {
-      id: 'configuration',
-      heading: 'Configuration',
-      blocks: [
-        tables.configuration.rows.length > 0 ? { kind: 'table', table: configurationHtmlTable(tables.configuration, linkFrom) } : { kind: 'paragraph', text: 'No row with a done cell.' },
       ],
     },
     { id: 'excluded', heading: 'Excluded cells', blocks: excludedBlocks(tables.excluded) },
@@ -354,6 +326,11 @@ export function reportSections(tables: ReportTables, charts: readonly RenderedCh
       ],
     },
   ];
+  const registered = shownTables(tables.registered).flatMap((r) => {
+    const blocks = r.spec.html?.(r.data, { out: linkFrom });
+    return blocks ? [{ after: r.spec.after, section: { id: r.spec.name, heading: r.spec.title, blocks } }] : [];
+  });
+  const sections: HtmlSection[] = REPORT_PARTS.flatMap((p): HtmlSection[] => [...parts.filter((s) => s.id === p), ...registered.filter((r) => r.after === p).map((r) => r.section)]);
   const rest = charts.filter((c) => !placed.has(c.name));
   if (rest.length > 0) sections.push({ id: 'charts', heading: 'More charts', blocks: rest.map((c) => ({ kind: 'chart', chart: c })) });
   return sections;

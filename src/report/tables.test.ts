@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accuracyCsv, accuracyLatex, accuracyMarkdown, latexEscape, markdownTable, reportFiles } from './formats.ts';
+import { tuningTable } from './sections/tuning.ts';
 import { accuracyTable, buildTables, commonRandomNumbers, convergenceTable, dynamicsTable, excludedCells, pairedTable, pickSteps, reportRows } from './tables.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type SweepRecords } from './types.ts';
 
@@ -234,7 +235,7 @@ test('tuning: grid rows of one method and key side by side; the value with the h
     cell('opsd-answer', 1, [[0, 0.6], [50, 0.1]], { method: 'opsd', override: 'answer' }), // not key=value
     cell('grpo', 1, [[0, 0.6], [50, 0.7]]),
   ]);
-  const t = buildTables(r, { comparisons: [], resamples: 100, seed: 1 }).tuning;
+  const t = tuningTable(r);
   assert.deepEqual(t.splits, ['test']);
   assert.equal(t.groups.length, 1);
   const g = t.groups[0]!;

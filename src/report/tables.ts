@@ -1,6 +1,7 @@
 // The report's tables as data: pure functions of SweepRecords (records.ts), so the same records give the same tables
 // whatever order the cells finished in. Only `done` cells enter a table; the others are listed by excludedCells.
 // Accuracies are in percent (points) from here on; formats.ts turns these structures into Markdown, CSV and LaTeX.
+// The report's other tables are declared one file each in sections/ (table-spec.ts); buildTables builds them too.
 import { hashString } from '../util/rng.ts';
 import { benchmarks } from '../../benchmarks/index.ts';
 import { headlineNotes } from '../headline-metrics.ts';
@@ -10,6 +11,8 @@ import type { ResponseView } from '../credit/view.ts';
 import { EXAMPLE_RULES, type ExampleKind } from '../train/credit-examples.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type ReportBenchmark, type SweepRecords } from './types.ts';
 import { chosenEvaluation, reportRows, VARIANTS, type ReportRow, type Variant } from './rows.ts';
+import { REPORT_TABLES } from './sections/index.ts';
+import type { RegisteredTable } from './table-spec.ts';
 
 export { chosenEvaluation, METHOD_LABELS, peakEvaluation, reportRows, ROW_ORDER, rowLabel, rowNames, VARIANTS, type ReportRow, type Variant } from './rows.ts';
 
@@ -534,150 +537,6 @@ export function verdictTable(records: SweepRecords, paired: PairedTable, compari
   return { rows, caption };
 }
 
-// ---- The configuration each row ran with.
-
-export interface ConfigurationRow {
-  row: string;
-  label: string;
-  /** One text per field, the values of the row's done cells joined when they differ ('—': not recorded). */
-  lr: string;
-  teacher: string;
-  context: string;
-  steps: string;
-  seeds: string;
-  backend: string;
-  commit: string;
-  /** Mean over seeds of Σ timing_s/step, in seconds (NaN: not logged). */
-  wallSeconds: number;
-  /** The run folders averaged in the row (absolute), in seed order. */
-  runs: { seed: number; dir: string }[];
-}
-
-export interface ConfigurationTable {
-  rows: ConfigurationRow[];
-  caption: string;
-}
-
-/** A learning rate as the sweep writes it: 3e-5 rather than 0.00003. */
-function lrText(lr: number): string {
-  return lr !== 0 && Math.abs(lr) < 1e-3 ? lr.toExponential() : String(lr);
-}
-
-/** The distinct values of the cells, joined; — when none is recorded. */
-function distinct(values: readonly (string | undefined)[]): string {
-  const known = [...new Set(values.filter((v): v is string => v !== undefined))];
-  return known.length === 0 ? '—' : known.join(' / ');
-}
-
-export function configurationTable(records: SweepRecords): ConfigurationTable {
-  const rows: ConfigurationRow[] = [];
-  for (const r of reportRows(records)) {
-    if (r.cells.length === 0) continue;
-    const runs = r.cells.map((c) => c.run ?? {});
-    const training = r.method !== 'base';
-    const walls = r.cells.map((c) => {
-      const t = c.dynamics.map((d) => d.values['timing_s/step']).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-      return t.length ? t.reduce((x, y) => x + y, 0) : NaN;
-    });
-    rows.push({
-      row: r.row,
-      label: r.label,
-      lr: training
-        ? distinct(runs.map((d) => (d.lr === undefined ? undefined : `${lrText(d.lr)} (${d.lrSchedule ?? '?'}${d.warmupSteps !== undefined ? `, warmup ${d.warmupSteps}` : ''})`)))
-        : '—',
-      teacher: distinct(runs.map((d) => (d.teacherRegime === '' ? undefined : d.teacherRegime))),
-      context: distinct(runs.map((d) => (d.teacherContext === '' ? undefined : d.teacherContext))),
-      steps: distinct(r.cells.map((c) => (c.steps > 0 ? String(c.steps) : undefined))),
-      seeds: r.cells.map((c) => c.seed).join(', '),
-      backend: distinct(
-        runs.map((d) => {
-          if (d.backend === undefined) return undefined;
-          const kernels = [d.attentionKernel && `attention ${d.attentionKernel}`, d.matmulKernel && `matmul ${d.matmulKernel}${d.threads && d.threads > 1 ? ` ×${d.threads}` : ''}`].filter(Boolean);
-          return kernels.length ? `${d.backend} (${kernels.join(', ')})` : d.backend;
-        }),
-      ),
-      commit: distinct(runs.map((d) => d.commit && (d.commit.endsWith('-dirty') ? `${d.commit.slice(0, 12)}-dirty` : d.commit.slice(0, 12)))),
-      wallSeconds: mean(walls),
-      runs: r.cells.map((c) => ({ seed: c.seed, dir: c.dir })),
-    });
-  }
-  const caption =
-    `How each row ran, from its runs' run.json (values that differ between seeds are joined by /; —: not recorded or not applicable). ` +
-    `lr: peak learning rate, its schedule and warmup steps; teacher: the self-teacher's weights (live, frozen, sync:N — replaced by the student's every N steps —, ema:RATE); ` +
-    `privileged context: what the teacher sees that the student does not; commit: the code's (‑dirty: with uncommitted changes); ` +
-    `wall time / seed: the mean over seeds of Σ timing_s/step (steps with their evaluations; start-up and checkpoint writes not counted); runs: the run folders.`;
-  return { rows, caption };
-}
-
-// ---- The tuning table.
-// The tuning table: a sweep's grid rows (`<method>-<key>=<value>`, e.g. grpo-lr=3e-5) side by side per method and
-// key, with the value chosen. The choice is the highest seed-mean Avg at the last evaluation — the run as its
-// budget leaves it, which is what a default produces; the peak is shown beside it but not used, because on a curve
-// that collapses (OPSD with the answer-only context) the peak is the untouched base at step 0. Tuning sweeps
-// evaluate on the validation split (`eval-split: validation`), never on the test split the tables report.
-export interface TuningValue {
-  row: string;
-  value: string;
-  seeds: number;
-  /** Seed-mean Avg (points) at the last evaluation, and at the peak with its (first seed's) step. */
-  last: number;
-  peak: number;
-  peakStep: number | null;
-  chosen: boolean;
-}
-
-export interface TuningGroup {
-  method: string;
-  key: string;
-  values: TuningValue[];
-}
-
-export interface TuningTable {
-  splits: string[];
-  groups: TuningGroup[];
-}
-
-/** `key=value` of an override name, or null for an ablation row named otherwise. */
-export function overrideSetting(override: string): { key: string; value: string } | null {
-  const m = /^([A-Za-z][\w-]*)=(.+)$/.exec(override);
-  return m ? { key: m[1]!, value: m[2]! } : null;
-}
-
-/** Groups of at least two done grid rows of one method and one key. */
-export function tuningTable(records: SweepRecords): TuningTable {
-  const groups = new Map<string, TuningGroup>();
-  const splits = new Set<string>();
-  for (const r of reportRows(records)) {
-    if (r.override === null || r.cells.length === 0) continue;
-    const s = overrideSetting(r.override);
-    if (!s) continue;
-    for (const c of r.cells) if (c.evalSplit) splits.add(c.evalSplit);
-    const id = `${r.method}\u0000${s.key}`;
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { method: r.method, key: s.key, values: [] }));
-    const last = r.cells.map((c) => chosenEvaluation(c, 'last'));
-    const peak = r.cells.map((c) => chosenEvaluation(c, 'peak'));
-    g.values.push({
-      row: r.row,
-      value: s.value,
-      seeds: r.cells.length,
-      last: 100 * mean(last.map((e) => e?.avg ?? NaN)),
-      peak: 100 * mean(peak.map((e) => e?.avg ?? NaN)),
-      peakStep: peak[0]?.step ?? null,
-      chosen: false,
-    });
-  }
-  const out = [...groups.values()].filter((g) => g.values.length >= 2);
-  for (const g of out) {
-    g.values.sort((a, b) => Number(a.value) - Number(b.value) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-    let best: TuningValue | undefined;
-    for (const v of g.values) if (Number.isFinite(v.last) && (best === undefined || v.last > best.last)) best = v;
-    if (best) best.chosen = true;
-  }
-  return { splits: [...splits].sort(), groups: out };
-}
-
-
 // ---- Excluded cells.
 
 export interface ExcludedCell {
@@ -693,8 +552,6 @@ export function excludedCells(records: SweepRecords): ExcludedCell[] {
     .filter((c) => c.state !== 'done')
     .map((c) => ({ id: c.id, state: c.state, reason: c.reason ?? c.state }));
 }
-
-// ---- Everything at once.
 
 // ---- Official scores beside the headline (WeMath's Score (Strict)), from the last evaluation's per-item records.
 
@@ -932,23 +789,23 @@ export function creditExamples(records: SweepRecords): CreditExamples {
   return { rows, rule };
 }
 
+// ---- Everything at once.
+
 export interface ReportTables {
   /** The comparisons in one sentence each (the report opens with it). */
   verdict: VerdictTable;
-  /** How each row ran (lr, teacher, steps, seeds, backend, commit, wall time) and its run folders. */
-  configuration: ConfigurationTable;
   accuracy: Record<Variant, AccuracyTable>;
   convergence: ConvergenceTable;
   dynamics: DynamicsTable;
   paired: PairedTable;
   excluded: ExcludedCell[];
-  /** Grid rows side by side with the value chosen (empty without grid rows). */
-  tuning: TuningTable;
   /** Official scores beside the headline, e.g. WeMath's Score (Strict) (no rows when no record names its groups). */
   official: OfficialTable;
   /** Where the credit went: the credit/* shares against uniform credit (no rows without credit metrics), and the worked examples. */
   credit: CreditTable;
   examples: CreditExamples;
+  /** The registered tables (sections/index.ts: the configuration, the tuning grid, …), in registry order, each with its data. */
+  registered: readonly RegisteredTable[];
 }
 
 export interface TableOptions {
@@ -961,15 +818,14 @@ export function buildTables(records: SweepRecords, opts: TableOptions): ReportTa
   const paired = pairedTable(records, opts.comparisons, { resamples: opts.resamples, seed: opts.seed });
   return {
     verdict: verdictTable(records, paired, opts.comparisons),
-    configuration: configurationTable(records),
     accuracy: { last: accuracyTable(records, 'last'), peak: accuracyTable(records, 'peak') },
     convergence: convergenceTable(records),
     dynamics: dynamicsTable(records),
     paired,
     excluded: excludedCells(records),
-    tuning: tuningTable(records),
     official: officialTable(records),
     credit: creditTable(records),
     examples: creditExamples(records),
+    registered: REPORT_TABLES.map((spec) => ({ spec, data: spec.build(records) })),
   };
 }
