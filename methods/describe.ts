@@ -14,6 +14,8 @@ export interface MethodCard {
   /** The default privileged context (null: the method has no self-teacher). */
   context: Sourced<string> | null;
   lr: Sourced<number>;
+  /** Rates tuned on other mini suites' bases, by suite (a run from such a base trains with its suite's). */
+  lrBySuite: Array<{ suite: string } & Sourced<number>>;
   options: Array<{ key: string } & OptionSpec>;
 }
 
@@ -29,6 +31,7 @@ export function describeMethod(method: Method): MethodCard {
     teacher: regime ? { value: formatTeacherRegime(regime), source: specs['teacher']?.source ?? 'fixed by the method' } : null,
     context: kind !== null ? { value: kind, source: specs['privileged']?.source ?? method.teacherContextSource ?? 'fixed by the method' } : null,
     lr: method.recommendedLr ?? UNTUNED_LR,
+    lrBySuite: Object.entries(method.recommendedLrBySuite ?? {}).map(([suite, lr]) => ({ suite, ...lr })),
     options: Object.entries(specs).map(([key, spec]) => ({ key, ...spec })),
   };
 }
@@ -51,6 +54,7 @@ export function formatMethods(methods: readonly Method[], verbose: boolean): str
       ['teacher regime', card.teacher?.value ?? 'none', card.teacher?.source ?? 'no self-teacher'],
       ['privileged context', card.context?.value ?? 'none', card.context?.source ?? 'no self-teacher'],
       ['learning rate', formatLr(card.lr.value), card.lr.source],
+      ...card.lrBySuite.map((r): [string, string, string] => [`  on ${r.suite}`, formatLr(r.value), r.source]),
     ];
     const valueWidth = Math.max(...setup.map(([, v]) => v.length));
     for (const [label, value, source] of setup) lines.push(`${pad}${label.padEnd(19)} ${value.padEnd(valueWidth)}  ${source}`);

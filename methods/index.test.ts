@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { base } from './base.ts';
 import { getMethod, methodLr, methodNames, methodOptionRules, methods, reportOrder, resolveMethodConfig, untunedLrNotice } from './index.ts';
-import { UNTUNED_LR } from './tuned-lr.ts';
+import { DEFAULT_TUNING_SUITE, UNTUNED_LR } from './tuned-lr.ts';
 import { DEFAULT_TRAIN } from '../src/train/config.ts';
 import { coerceOption, type OptionSpec } from './options.ts';
 
@@ -183,4 +183,17 @@ test('a method without a tuned rate trains at the stated default, with a one-lin
   assert.deepEqual(methodLr(fresh), { ...UNTUNED_LR, tuned: false });
   assert.equal(untunedLrNotice(fresh), `method 'fresh' declares no tuned learning rate: training at --lr 1e-4 (${UNTUNED_LR.source})`);
   assert.deepEqual(methodLr(getMethod('rlsd')), { ...getMethod('rlsd').recommendedLr!, tuned: true });
+});
+
+test("a method's rate follows the run's mini suite: its own tuned rate there, else the default suite's, said so", () => {
+  const grpo = getMethod('grpo');
+  const tuned = { ...grpo, recommendedLrBySuite: { 'mini-2': { value: 2e-5, source: 'mini-2 grid' } } };
+  assert.deepEqual(methodLr(tuned, 'mini-2'), { value: 2e-5, source: 'mini-2 grid', tuned: true });
+  assert.deepEqual(methodLr(tuned, DEFAULT_TUNING_SUITE), { ...grpo.recommendedLr!, tuned: true });
+  assert.deepEqual(methodLr(tuned), { ...grpo.recommendedLr!, tuned: true }, 'no suite: the recommendation');
+  const elsewhere = methodLr(grpo, 'mini-9');
+  assert.equal(elsewhere.value, grpo.recommendedLr!.value);
+  assert.equal(elsewhere.source, `${grpo.recommendedLr!.source} — tuned on ${DEFAULT_TUNING_SUITE}; none tuned on mini-9 yet`);
+  const { recommendedLr: _, ...untuned } = grpo;
+  assert.deepEqual(methodLr({ ...untuned, name: 'fresh' }, 'mini-2'), { ...UNTUNED_LR, tuned: false });
 });

@@ -9,7 +9,7 @@ import { opsd } from './opsd.ts';
 import { coerceOption, rulesOf, type OptionRules, type OptionSpec, type Sourced } from './options.ts';
 import { rlsd } from './rlsd.ts';
 import { sdpo } from './sdpo.ts';
-import { UNTUNED_LR } from './tuned-lr.ts';
+import { DEFAULT_TUNING_SUITE, UNTUNED_LR } from './tuned-lr.ts';
 import type { Method, MethodConfig } from './types.ts';
 
 // The order `rlsd-bench methods` lists them in; the report orders its rows by each method's reportRank.
@@ -28,9 +28,16 @@ export const reportOrder: readonly string[] = Object.values(methods)
   .sort((a, b) => (a.rank === b.rank ? 0 : a.rank - b.rank) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   .map((m) => m.name);
 
-/** The learning rate a method trains with when --lr is not given: its recommendation, else UNTUNED_LR. */
-export function methodLr(method: Method): Sourced<number> & { tuned: boolean } {
-  return method.recommendedLr ? { ...method.recommendedLr, tuned: true } : { ...UNTUNED_LR, tuned: false };
+/**
+ * The learning rate a method trains with when --lr is not given: its rate for the run's mini suite, else its
+ * recommendation (said to come from another suite when `suite` names one it was not tuned on), else UNTUNED_LR.
+ */
+export function methodLr(method: Method, suite?: string): Sourced<number> & { tuned: boolean } {
+  const own = suite === undefined ? undefined : method.recommendedLrBySuite?.[suite];
+  if (own) return { ...own, tuned: true };
+  if (!method.recommendedLr) return { ...UNTUNED_LR, tuned: false };
+  const elsewhere = suite !== undefined && suite !== DEFAULT_TUNING_SUITE;
+  return { value: method.recommendedLr.value, source: elsewhere ? `${method.recommendedLr.source} — tuned on ${DEFAULT_TUNING_SUITE}; none tuned on ${suite} yet` : method.recommendedLr.source, tuned: true };
 }
 
 /** The one-line notice train prints for a method without a tuned rate (null when it has one). */

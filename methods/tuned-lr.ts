@@ -6,6 +6,9 @@
 // The grid, its table and the curves are in results/reference/README.md ("The tuning grid").
 import type { Sourced } from './options.ts';
 
+/** The mini suite whose base the rates of TUNED_LR were tuned from (a method's `recommendedLr`). */
+export const DEFAULT_TUNING_SUITE = 'mini-1';
+
 const GRID = 'tuning grid (sweep --preset tuning, validation, 150 steps, 1 seed; results/reference/README.md): last Avg';
 
 export const TUNED_LR = {

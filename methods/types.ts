@@ -100,6 +100,11 @@ export interface Method<C extends MethodConfig = MethodConfig> {
    * one the method trains at UNTUNED_LR (methods/tuned-lr.ts) and train says so in one line.
    */
   recommendedLr?: Sourced<number>;
+  /**
+   * A rate tuned on one mini suite's base (keyed by suite version, e.g. 'mini-2'): a run from a base of that suite
+   * trains with it; a suite without an entry takes `recommendedLr`, and its source says it was tuned elsewhere.
+   */
+  recommendedLrBySuite?: Readonly<Record<string, Sourced<number>>>;
   /** What its per-token credit (MethodOutput.credit) is, in its own terms: one line for credit views (src/credit/). */
   creditMeaning?(cfg: C): string;
   loss(x: MethodInputs, cfg: C): MethodOutput;

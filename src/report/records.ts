@@ -216,12 +216,12 @@ function runSettings(cfg: Record<string, unknown>): Map<string, unknown> {
   return out;
 }
 
-/** What a setting is when not given: the method's recommended lr, train's default, the method option's default (undefined: unknown). */
-function settingDefault(method: string, key: string): unknown {
+/** What a setting is when not given: the method's recommended lr on the run's suite, train's default, the method option's default (undefined: unknown). */
+function settingDefault(method: string, key: string, suite: string | undefined): unknown {
   const train = DEFAULT_TRAIN as unknown as Record<string, unknown>;
   try {
     const m = getMethod(method);
-    if (key === 'lr') return methodLr(m).value;
+    if (key === 'lr') return methodLr(m, suite).value;
     if (key in train) return train[key];
     return (m.defaults as Record<string, unknown>)[key];
   } catch {
@@ -261,7 +261,7 @@ function groupedCells(root: string, rels: readonly string[]): CellSpec[] {
     const others = runs.filter((r) => r.method === method);
     const keys = [...new Set(others.flatMap((r) => [...r.settings.keys()]))].sort();
     const differing = keys.filter((k) => others.some((r) => !same(r.settings.get(k), run.settings.get(k))));
-    const own = differing.filter((k) => run.settings.has(k) && !same(run.settings.get(k), settingDefault(method, k)));
+    const own = differing.filter((k) => run.settings.has(k) && !same(run.settings.get(k), settingDefault(method, k, typeof run.cfg?.['suite'] === 'string' ? run.cfg['suite'] : undefined)));
     const override = own.length ? own.map((k) => `${k}=${settingText(run.settings.get(k))}`).join(',') : null;
     const row = override === null ? method : `${method}-${override}`;
     const seed = typeof run.cfg?.['seed'] === 'number' ? run.cfg['seed'] : 0;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getMethod, methods } from '../../methods/index.ts';
 import { TUNED_LR, UNTUNED_LR } from '../../methods/tuned-lr.ts';
-import { PACKAGE_BASE } from '../paths.ts';
+import { PACKAGE_BASE, packagePath } from '../paths.ts';
 import { SUITE_FINAL_EVAL_ITEMS, SUITE_MAX_NEW_TOKENS } from '../../benchmarks/mini/types.ts';
 import { DEFAULT_TRAIN, resolveTrainConfig, TRAIN_OPTIONS } from './config.ts';
 
@@ -25,6 +25,12 @@ test('resolveTrainConfig: lr is the method\'s recommended rate with its source, 
     assert.match(r.notice!, /declares no tuned learning rate/);
   }
   assert.equal(resolveTrainConfig({ ...request, method: 'base' }).notice, null, 'base trains nothing: no notice');
+  // From a deep-world base the rate is the one tuned on its suite; without one, the default suite's, said so.
+  const deep = resolveTrainConfig({ ...request, base: packagePath('results', 'reference', 'mini2-habits'), method: 'grpo' });
+  assert.equal(deep.config.suite, 'mini-2');
+  const mini2 = getMethod('grpo').recommendedLrBySuite?.['mini-2'];
+  if (mini2) assert.deepEqual([deep.config.lr, deep.config.lrSource], [mini2.value, `method 'grpo': ${mini2.source}`]);
+  else assert.deepEqual([deep.config.lr, deep.config.lrSource], [TUNED_LR.grpo.value, `method 'grpo': ${TUNED_LR.grpo.source} — tuned on mini-1; none tuned on mini-2 yet`]);
 });
 
 test('resolveTrainConfig: every other setting is its declared default, the suite the base\'s (and with it max-new-tokens and the last evaluation\'s size), and the method options are checked', () => {

@@ -214,11 +214,13 @@ export function resolveTrainConfig(req: TrainRequest): ResolvedTrainConfig {
   const methodOptions = { ...(req.methodOptions ?? {}) };
   resolveMethodConfig(method, methodOptions);
   const given = req.settings ?? {};
-  const recommended = methodLr(method);
+  const checked: TrainConfig = { ...DEFAULT_TRAIN, ...given, method: method.name, methodOptions, base: req.base, out: req.out, quiet: req.quiet ?? false };
+  const problem = configProblem(TRAIN_OPTIONS, checked, (o) => `--${o.flag}`) ?? trainRulesProblem(checked);
+  if (problem) throw new UsageError(problem);
+  // The rate is the one tuned on the base's suite, so the suite comes first.
+  const recommended = methodLr(method, withSuite(checked).suite);
   const lr = given.lr !== undefined ? { value: given.lr, source: '--lr' } : { value: recommended.value, source: `method '${method.name}': ${recommended.source}` };
   const config: TrainConfig = { ...DEFAULT_TRAIN, ...given, lr: lr.value, lrSource: lr.source, method: method.name, methodOptions, base: req.base, out: req.out, quiet: req.quiet ?? false };
-  const problem = configProblem(TRAIN_OPTIONS, config, (o) => `--${o.flag}`) ?? trainRulesProblem(config);
-  if (problem) throw new UsageError(problem);
   const suited = withSuite(config);
   if (given.maxNewTokens === undefined) suited.maxNewTokens = SUITE_MAX_NEW_TOKENS[suited.suite];
   return { config: suited, notice: given.lr === undefined && method.trains ? untunedLrNotice(method) : null };
