@@ -7,8 +7,8 @@ import { installedWasmKernels } from './wasm-kernels.ts';
 
 await initBackend('wasm');
 
-test('the wasm backend runs the project\'s Identity, Cast, Slice, SplitV and Concat', () => {
-  assert.deepEqual([...installedWasmKernels()].sort(), ['Cast', 'Concat', 'Identity', 'Slice', 'SplitV']);
+test('the wasm backend runs the project\'s Identity, Cast, Slice, SplitV, Concat and Transpose', () => {
+  assert.deepEqual([...installedWasmKernels()].sort(), ['Cast', 'Concat', 'Identity', 'Slice', 'SplitV', 'Transpose']);
 });
 
 test('wasm Cast to a tensor\'s own dtype shares its data; to another dtype converts; both freed with their tensors', () => {
@@ -146,4 +146,63 @@ test('wasm: the tensors a gradient reads are kept without an Identity call, with
   assert.deepEqual(Array.from(grads[w.name]!.dataSync()), [-0.25, 4.8125, 6]);
   assert.equal(tf.memory().numTensors, before + 2, 'only the two gradients remain');
   tf.dispose([...Object.values(grads), x, w]);
+});
+
+/** The transpose of `data` (shape, perm) by index arithmetic. */
+function referenceTranspose(data: ArrayLike<number>, shape: number[], perm: number[]): number[] {
+  const outShape = perm.map((a) => shape[a]!);
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((x, y) => x * y, 1));
+  const total = shape.reduce((a, b) => a * b, 1);
+  const out: number[] = [];
+  for (let n = 0; n < total; n++) {
+    let rest = n;
+    let src = 0;
+    for (let j = outShape.length - 1; j >= 0; j--) {
+      src += (rest % outShape[j]!) * strides[perm[j]!]!;
+      rest = Math.floor(rest / outShape[j]!);
+    }
+    out.push(data[src]!);
+  }
+  return out;
+}
+
+test('wasm Transpose: every rank 1–5 and permutation (size-1 axes, edges of the 4×4 tiles) and the model\'s shapes equal index arithmetic, bit for bit', () => {
+  const rng = new Rng(12);
+  const cases: [number[], number[]][] = [
+    [[512, 51, 85], [0, 2, 1]],
+    [[6528, 256], [1, 0]],
+    [[128, 51, 4, 16], [0, 2, 1, 3]],
+    [[51, 512, 85], [1, 2, 0]],
+    [[512, 85, 16], [2, 0, 1]],
+    [[16, 512, 85], [1, 0, 2]],
+    [[7, 0, 3], [2, 0, 1]],
+    [[1, 1], [1, 0]],
+  ];
+  for (let trial = 0; trial < 300; trial++) {
+    const rank = 1 + (trial % 5);
+    const shape = Array.from({ length: rank }, () => (rng.next() < 0.15 ? 1 : 1 + rng.int(0, rank <= 3 ? 13 : 6)));
+    const perm = Array.from({ length: rank }, (_, a) => a);
+    for (let a = rank - 1; a > 0; a--) {
+      const b = rng.int(0, a);
+      [perm[a], perm[b]] = [perm[b]!, perm[a]!];
+    }
+    cases.push([shape, perm]);
+  }
+  // Float bits with NaN payloads, −0 and ±Infinity among them: a copy keeps every bit.
+  const nanBits = [0x7fa00001, 0xffc00002 | 0, 0x7f800000, 0xff800000 | 0, 0x80000000 | 0];
+  for (const [shape, perm] of cases) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const ints = Int32Array.from({ length: n }, (_, i) => (i % 11 === 5 ? nanBits[i % 5]! : (i * 2654435761) | 0));
+    tf.tidy(() => {
+      const expected = referenceTranspose(ints, shape, perm);
+      const asInt = tf.transpose(tf.tensor(ints, shape, 'int32'), perm);
+      assert.deepEqual(asInt.shape, perm.map((a) => shape[a]!));
+      assert.deepEqual(Array.from(asInt.dataSync()), expected, `int32 [${shape}] perm [${perm}]`);
+      const asFloat = tf.transpose(tf.tensor(new Float32Array(ints.buffer), shape, 'float32'), perm);
+      assert.deepEqual(bits(asFloat), expected, `float32 [${shape}] perm [${perm}]`);
+    });
+  }
+  const before = tf.memory().numTensors;
+  tf.tidy(() => void tf.transpose(tf.ones([3, 4, 5]), [2, 0, 1]));
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
 });
