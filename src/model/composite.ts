@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeMatmulKernel } from './blas.ts';
 import { activeAttentionKernel, convolves } from './ops.ts';
+import { type Operand, stridedProduct, type StridedProducts, stridedProducts } from './strided-product.ts';
 
 export type Info = tf.TensorInfo;
 export type Inputs = Record<string, Info>;
@@ -445,10 +446,51 @@ function attentionOperands(k: Kernels, { q, k: keys0, v: values0, pastK, pastV }
   return { n, Tq, dh, b: B as number, h: H as number, keys, values, Tk: keys.shape[1]!, prod: new Products(k, conv as boolean, flags as boolean) };
 }
 
+/**
+ * strided-product.ts's kernels, where they run: on WASM with its memory exported, without BLAS's products, and a batch of
+ * more than one head (a batch of one product goes to XNNPACK, whose sums are another matter).
+ */
+function stridedKernels(k: Kernels, n: number, flags: boolean): StridedProducts | null {
+  const memory = k.memory();
+  return memory && !flags && n > 1 ? stridedProducts(memory) : null;
+}
+
+/** Whether the composition sums a product with `rows` rows as the convolution (else as the batched matMul). */
+function blockedSum(rows: number, conv: boolean): boolean {
+  return !convolves(rows, conv ? 'conv' : 'matmul');
+}
+
+/** The mask [b|1, 1, Tq|1, Tk] as an addend of the scores [b, h, Tq, Tk]: its strides, or null if its last axis is broadcast. */
+function maskOperand(k: Kernels, mask: Info, Tk: number): Operand | null {
+  const [mb, mh, mq, mk] = mask.shape as [number, number, number, number];
+  if (mask.shape.length !== 4 || mk !== Tk || mh !== 1) return null;
+  return { at: k.at(mask) * 4, b: mb === 1 ? 0 : mq * Tk, h: 0, row: mq === 1 ? 0 : Tk, col: 1 };
+}
+
+/** A tensor [.., rows, cols] read as b × h batches (strides of whole matrices), or `rowStride`/`colStride` for its axes. */
+function dense(k: Kernels, x: Info, h: number, rows: number, cols: number, rowStride = cols, colStride = 1): Operand {
+  return { at: k.at(x) * 4, b: h * rows * cols, h: rows * cols, row: rowStride, col: colStride };
+}
+
 function attentionForward(k: Kernels, inputs: Inputs, attrs: Attrs): Info[] {
   const { q, mask } = inputs;
   const { n, Tq, dh, b, h, keys, values, Tk, prod } = attentionOperands(k, inputs, attrs);
-  const scores = prod.bmmT(k.mul(q!, k.scalar(1 / Math.sqrt(dh))), keys);
+  const qs = k.mul(q!, k.scalar(1 / Math.sqrt(dh)));
+  const fns = stridedKernels(k, n, attrs['flags'] as boolean);
+  if (fns) {
+    // scores [b, h, Tq, Tk] = qs · keysᵀ (+ mask), then probabilities · values written as the merged heads [b·Tq, h·dh].
+    const conv = attrs['conv'] as boolean;
+    const keysT = k.transpose(keys, [0, 2, 1]);
+    let scores = k.empty([b, h, Tq, Tk]);
+    const m = maskOperand(k, mask!, Tk);
+    stridedProduct(fns, dense(k, qs, h, Tq, dh), dense(k, keysT, h, dh, Tk), m, dense(k, scores, h, Tq, Tk), b, h, Tq, Tk, dh, blockedSum(Tq, conv));
+    if (!m) scores = k.add(scores, mask!);
+    const probs = k.run('Softmax', { logits: scores }, { dim: 3 });
+    const merged = k.empty([b * Tq, h * dh]);
+    stridedProduct(fns, dense(k, probs, h, Tq, Tk), dense(k, values, h, Tk, dh), null, { at: k.at(merged) * 4, b: Tq * h * dh, h: dh, row: h * dh, col: 1 }, b, h, Tq, dh, Tk, blockedSum(Tq, conv));
+    return [merged, probs];
+  }
+  const scores = prod.bmmT(qs, keys);
   const probs = k.run('Softmax', { logits: k.add(k.view(scores, [b, h, Tq, Tk]), mask!) }, { dim: 3 });
   const o = prod.bmm(k.view(probs, [n, Tq, Tk]), values);
   const merged = k.view(k.transpose(k.view(o, [b, h, Tq, dh]), [0, 2, 1, 3]), [b * Tq, h * dh]);
@@ -458,17 +500,44 @@ function attentionForward(k: Kernels, inputs: Inputs, attrs: Attrs): Info[] {
 composite('RlsdAttention', attentionForward);
 composite('RlsdAttentionPast', attentionForward);
 
-/** The gradients of attention in tfjs's order: mergeHeads, bmm, the mask's reshapes, softmax, bmmT, the scaling, the concatenations. */
+/**
+ * The gradients of attention in tfjs's order: mergeHeads, bmm, the mask's reshapes, softmax, bmmT, the scaling, the
+ * concatenations. With the strided kernels, each product reads ∂y's heads in place and sums as the composition's does.
+ */
 composite('RlsdAttentionGrad', (k, inputs, attrs) => {
   const { dy, q, probs, pastK, pastV } = inputs;
   const { n, Tq, dh, b, h, keys, values, Tk, prod } = attentionOperands(k, inputs, attrs);
   const scale = k.scalar(1 / Math.sqrt(dh));
   const qs = k.mul(q!, scale);
-  const dO = k.view(k.transpose(k.view(dy!, [b, Tq, h, dh]), [0, 2, 1, 3]), [n, Tq, dh]);
-  const [dP, dValues] = prod.bmmGrad(k.view(probs!, [n, Tq, Tk]), values, dO);
-  const dyTimesY = k.mul(k.view(dP, [b, h, Tq, Tk]), probs!);
-  const dLogits = k.sub(dyTimesY, k.mul(k.sum(dyTimesY, [3], true), probs!));
-  const [dQs, dKeys] = prod.bmmTGrad(qs, keys, k.view(dLogits, [n, Tq, Tk]));
+  const fns = stridedKernels(k, n, attrs['flags'] as boolean);
+  let dQs: Info, dKeys: Info, dValues: Info;
+  if (fns) {
+    const conv = attrs['conv'] as boolean;
+    const d = h * dh;
+    // ∂y [b·Tq, h·dh] as the heads' ∂o [b, h, Tq, dh], as the product's first operand and as its second.
+    const dO: Operand = { at: k.at(dy!) * 4, b: Tq * d, h: dh, row: d, col: 1 };
+    // ∂P = ∂o · valuesᵀ; ∂values = Pᵀ · ∂o
+    const valuesT = k.transpose(values, [0, 2, 1]);
+    const dP = k.empty([b, h, Tq, Tk]);
+    stridedProduct(fns, dO, dense(k, valuesT, h, dh, Tk), null, dense(k, dP, h, Tq, Tk), b, h, Tq, Tk, dh, blockedSum(Tq, conv));
+    dValues = k.empty([n, Tk, dh]);
+    stridedProduct(fns, dense(k, probs!, h, Tq, Tk, 1, Tk), dO, null, dense(k, dValues, h, Tk, dh), b, h, Tk, dh, Tq, blockedSum(Tk, conv));
+    // softmax's gradient
+    const dLogits = k.empty([b, h, Tq, Tk]);
+    fns.softmaxGrad(k.at(dP) * 4, k.at(probs!) * 4, k.at(dLogits) * 4, n * Tq, Tk);
+    // ∂qs = ∂logits · keys; ∂keys = ∂logitsᵀ · qs
+    dQs = k.empty([n, Tq, dh]);
+    stridedProduct(fns, dense(k, dLogits, h, Tq, Tk), dense(k, keys, h, Tk, dh), null, dense(k, dQs, h, Tq, dh), b, h, Tq, dh, Tk, blockedSum(Tq, conv));
+    dKeys = k.empty([n, Tk, dh]);
+    stridedProduct(fns, dense(k, dLogits, h, Tq, Tk, 1, Tk), dense(k, qs, h, Tq, dh), null, dense(k, dKeys, h, Tk, dh), b, h, Tk, dh, Tq, blockedSum(dh, conv));
+  } else {
+    const dO = k.view(k.transpose(k.view(dy!, [b, Tq, h, dh]), [0, 2, 1, 3]), [n, Tq, dh]);
+    let dP: Info;
+    [dP, dValues] = prod.bmmGrad(k.view(probs!, [n, Tq, Tk]), values, dO);
+    const dyTimesY = k.mul(k.view(dP, [b, h, Tq, Tk]), probs!);
+    const dLogits = k.sub(dyTimesY, k.mul(k.sum(dyTimesY, [3], true), probs!));
+    [dQs, dKeys] = prod.bmmTGrad(qs, keys, k.view(dLogits, [n, Tq, Tk]));
+  }
   const dq = k.mul(dQs, scale);
   if (!pastK) return [dq, dKeys, dValues];
   const [dPastV, dv] = splitRowsInfo(k, dValues, pastV!.shape[1]!);

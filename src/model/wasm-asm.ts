@@ -77,14 +77,14 @@ export const f32x4Mul = [0xfd, ...uleb(0xe6)];
 
 const END = 0x0b;
 
-/** while (local < limit) { body; local += step } — `local` set to `from` first. */
-export function loop(local: number, from: number[], limit: number[], step: number, body: number[]): number[] {
+/** while (local < limit) { body; local += step } — `local` set to `from` first; `step` a constant or code that pushes it. */
+export function loop(local: number, from: number[], limit: number[], step: number | number[], body: number[]): number[] {
   return [
     ...from, ...set(local),
     0x02, 0x40, 0x03, 0x40,
     ...get(local), ...limit, ...geS, 0x0d, 1, // br_if out of the block
     ...body,
-    ...get(local), ...i32(step), ...add, ...set(local),
+    ...get(local), ...(typeof step === 'number' ? i32(step) : step), ...add, ...set(local),
     0x0c, 0, // br to the loop
     END, END,
   ];

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend.ts';
+import { stridedProduct, stridedProducts } from './strided-product.ts';
+import { Rng } from '../util/rng.ts';
+
+await initBackend('wasm');
+
+interface Heap {
+  wasm: { asm: { memory: object } };
+  getMemoryOffset(dataId: object): number;
+}
+const backend = (): Heap => tf.backend() as unknown as Heap;
+const at = (t: tf.Tensor): number => backend().getMemoryOffset(t.dataId);
+
+/** The bits of float32 values, every NaN as the canonical one (WebAssembly may give a NaN either sign). */
+function bits(v: Float32Array | ArrayLike<number>): number[] {
+  return Array.from(new Int32Array(Float32Array.from(v, (x) => (Number.isNaN(x) ? NaN : x)).buffer));
+}
+
+function values(rng: Rng, n: number, special: boolean): Float32Array {
+  const pick = [NaN, Infinity, -Infinity, -0, 0, 1e-45, 3e38, -3e38];
+  return Float32Array.from({ length: n }, () => (special && rng.next() < 0.03 ? pick[rng.int(0, pick.length - 1)]! : (rng.next() - 0.5) * 4));
+}
+
+test("strided products: the depthwise convolution's and the batched matMul's sums bit for bit, operands read by strides (NaN's sign aside)", () => {
+  const fns = stridedProducts(backend().wasm.asm.memory);
+  assert.ok(fns, 'the module compiles');
+  const rng = new Rng(21);
+  // [b, h, I, J, K]: the deep world's attention (51 queries over 85 keys, heads of 16), widths off the 16- and 4-wide
+  // steps, one shared index, more than 48 shared (the matMul's blocks).
+  for (const [nb, nh, I, J, K, special] of [
+    [2, 4, 51, 85, 16, false],
+    [2, 4, 51, 16, 85, true],
+    [1, 3, 13, 23, 7, true],
+    [3, 2, 12, 3, 100, false],
+    [1, 2, 14, 20, 1, false],
+    [2, 1, 16, 37, 49, true],
+  ] as const) {
+    const n = nb * nh;
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      // A stored as [b, I, h, K] (a head inside a row), read as [b, h, I, K]; B as [n, K, J].
+      const aData = values(rng, nb * I * nh * K, special);
+      const a = tf.tensor4d(aData, [nb, I, nh, K]);
+      const bMat = tf.tensor3d(values(rng, n * K * J, special), [n, K, J]);
+      const cData = tf.tensor3d(values(rng, nb * I * J, special), [nb, I, J]);
+      const aHeads = a.transpose([0, 2, 1, 3]).reshape([n, I, K]) as tf.Tensor3D;
+      // The convolution's product (ops.ts channelMatMul) and the matMul's.
+      const conv = tf.depthwiseConv2d(aHeads.transpose([1, 2, 0]).reshape([I, 1, K, n]) as tf.Tensor4D, bMat.transpose([1, 0, 2]).reshape([1, K, n, J]) as tf.Tensor4D, 1, 'valid').reshape([I, n, J]).transpose([1, 0, 2]);
+      const matmul = tf.matMul(aHeads, bMat);
+      for (const [blocked, expected] of [[false, conv], [true, matmul]] as const) {
+        for (const withC of [false, true]) {
+          // The output as [b, I, h, J] (merged heads); with C (broadcast over h) added after the sum.
+          const out = tf.zeros([nb, I, nh, J]);
+          stridedProduct(
+            fns!,
+            { at: at(a), b: I * nh * K, h: K, row: nh * K, col: 1 },
+            { at: at(bMat), b: nh * K * J, h: K * J, row: J, col: 1 },
+            withC ? { at: at(cData), b: I * J, h: 0, row: J, col: 1 } : null,
+            { at: at(out), b: I * nh * J, h: J, row: nh * J, col: 1 },
+            nb, nh, I, J, K, blocked,
+          );
+          let want = expected.reshape([nb, nh, I, J]);
+          if (withC) want = want.add(cData.reshape([nb, 1, I, J]));
+          assert.deepEqual(bits(out.transpose([0, 2, 1, 3]).dataSync()), bits(want.dataSync()), `${blocked ? 'matMul' : 'conv'} b${nb} h${nh} I${I} J${J} K${K}${withC ? ' + C' : ''}`);
+        }
+      }
+      // A read transposed (its row axis the stride-1 one): out = Aᵀ·B.
+      const aT = tf.tensor3d(values(rng, n * K * I, special), [n, K, I]);
+      const out = tf.zeros([n, I, J]);
+      stridedProduct(fns!, { at: at(aT), b: nh * K * I, h: K * I, row: 1, col: I }, { at: at(bMat), b: nh * K * J, h: K * J, row: J, col: 1 }, null, { at: at(out), b: nh * I * J, h: I * J, row: J, col: 1 }, nb, nh, I, J, K, true);
+      assert.deepEqual(bits(out.dataSync()), bits(tf.matMul(aT, bMat, true, false).dataSync()), `Aᵀ·B I${I} J${J} K${K}`);
+    });
+    assert.equal(tf.memory().numTensors, before);
+  }
+});
+
+test("strided products: softmaxGrad equals the softmax gradient's kernels (Multiply, Sum, Multiply, Sub) bit for bit", () => {
+  const fns = stridedProducts(backend().wasm.asm.memory)!;
+  const rng = new Rng(22);
+  for (const [rows, T, special] of [[0, 5, false], [7, 1, false], [40, 85, true], [9, 130, false]] as const) {
+    tf.tidy(() => {
+      const dp = tf.tensor2d(values(rng, rows * T, special), [rows, T]);
+      const p = tf.tensor2d(Float32Array.from({ length: rows * T }, () => rng.next()), [rows, T]);
+      const t = dp.mul(p);
+      const expected = t.sub(t.sum(1, true).mul(p));
+      const out = tf.zeros([rows, T]);
+      fns.softmaxGrad(at(dp), at(p), at(out), rows, T);
+      assert.deepEqual(bits(out.dataSync()), bits(expected.dataSync()), `rows ${rows} T ${T}`);
+    });
+  }
+});

@@ -1,0 +1,157 @@
+// Attention's batched products and its softmax's gradient in WebAssembly SIMD, over tfjs-backend-wasm's memory, with
+// the floats of the WASM kernels the composition runs (composite.ts's attention):
+// - as a depthwise convolution (ops.ts channelMatMul, --attention-kernel conv from 12 rows on), XNNPACK sums each output
+//   from +0, one product of the shared axis at a time in its order: acc = acc + a·b (checked bit for bit, NaN's sign
+//   aside, in the tests);
+// - as tfjs's batched matMul (fewer rows, or --attention-kernel matmul), the scalar loop sums blocks of 48 that way and
+//   adds each to the output, out = (out + block) + 0 (batch_mat_mul_impl.cc, attention-simd.ts).
+// One kernel covers both (`block` = the shared axis's length for the first, 48 for the second): with a single block,
+// (0 + acc) + 0 = acc, since a sum from +0 is never −0. Each product reads its operands where they lie, by strides —
+// the heads inside a [B·T, H·dh] row, a matrix transposed — so the transposes the composition makes around its
+// products are not made.
+//
+// product(A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI):
+//   out[b,h,i,j] = Σ_k A[b,h,i,k]·B[b,h,k,j] (+ C[b,h,i,j] after the sum, when C ≠ 0) for b < nb, h < nh, i < I, j < J;
+//   each operand at its pointer (bytes) plus index·stride (elements) per axis, j's stride 1 in B, C and out. Sixteen
+//   outputs of a row at a time (four vectors sharing each broadcast A value), then four, then one.
+// softmaxGrad(dp, p, out, rows, T): for each row of T, t = dp·p, out = t − (Σ t)·p, the sum a float32 sum from +0 in
+//   order (tfjs's softmax gradient in composite.ts: Multiply, Sum, Multiply, Sub).
+import {
+  add, f32, F32, f32Add, f32Load, f32Mul, f32Store, f32Sub, f32x4Add, f32x4Mul, get, I32, i32, instantiate, loop, ltS, mul, select, set, shl2,
+  splat, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
+} from './wasm-asm.ts';
+
+/** Vectors of four outputs per step of the wide loop. */
+const WIDE = 4;
+
+function productBody(): WasmFunction {
+  const [A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI] = Array.from({ length: 23 }, (_, i) => i) as [
+    number, number, number, number, number, number, number, number, number, number, number, number,
+    number, number, number, number, number, number, number, number, number, number, number,
+  ];
+  // i32 locals 23–40
+  const [b, h, i, j, k0, kend, k, aBase, bBase, cBase, oBase, aRow, cRow, oRow, aPtr, bPtr, wideEnd, fourEnd] = Array.from({ length: 18 }, (_, n) => 23 + n) as [
+    number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
+  ];
+  // v128 locals 41–49, f32 locals 50–51
+  const s = 41;
+  const acc = [42, 43, 44, 45];
+  const res = [46, 47, 48, 49];
+  const [accS, resS] = [50, 51];
+  /** base + (b·strideB + h·strideH)·4 */
+  const batchBase = (base: number, sB: number, sH: number): number[] => [...get(base), ...get(b), ...get(sB), ...mul, ...get(h), ...get(sH), ...mul, ...add, ...shl2, ...add];
+  /** Each block of the shared axis: kend = min(k0 + block, K), the pointers at k0, then `inner` for k0 ≤ k < kend. */
+  const blocks = (before: number[], inner: number[], after: number[]): number[] =>
+    loop(k0, i32(0), get(K), get(block), [
+      ...get(k0), ...get(block), ...add, ...get(K), ...get(k0), ...get(block), ...add, ...get(K), ...ltS, ...select, ...set(kend),
+      ...before,
+      ...get(aRow), ...get(k0), ...get(aK), ...mul, ...shl2, ...add, ...set(aPtr),
+      ...get(bBase), ...get(k0), ...get(bK), ...mul, ...get(j), ...add, ...shl2, ...add, ...set(bPtr),
+      ...loop(k, get(k0), get(kend), 1, [
+        ...inner,
+        ...get(aPtr), ...get(aK), ...shl2, ...add, ...set(aPtr),
+        ...get(bPtr), ...get(bK), ...shl2, ...add, ...set(bPtr),
+      ]),
+      ...after,
+    ]);
+  const vectors = (width: number): number[] => {
+    const [accs, ress] = [acc.slice(0, width), res.slice(0, width)];
+    return [
+      ...ress.flatMap((r) => [...v128Zero, ...set(r)]),
+      ...blocks(
+        accs.flatMap((a) => [...v128Zero, ...set(a)]),
+        [
+          ...get(aPtr), ...f32Load(), ...splat, ...set(s),
+          ...accs.flatMap((a, m) => [...get(a), ...get(s), ...get(bPtr), ...v128Load(16 * m), ...f32x4Mul, ...f32x4Add, ...set(a)]),
+        ],
+        ress.flatMap((r, m) => [...get(r), ...get(accs[m]!), ...f32x4Add, ...v128Zero, ...f32x4Add, ...set(r)]),
+      ),
+      ...when(get(C), ress.flatMap((r, m) => [...get(r), ...get(cRow), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...f32x4Add, ...set(r)])),
+      ...ress.flatMap((r, m) => [...get(oRow), ...get(j), ...shl2, ...add, ...get(r), ...v128Store(16 * m)]),
+    ];
+  };
+  const scalar = [
+    ...f32(0), ...set(resS),
+    ...blocks(
+      [...f32(0), ...set(accS)],
+      [...get(accS), ...get(aPtr), ...f32Load(), ...get(bPtr), ...f32Load(), ...f32Mul, ...f32Add, ...set(accS)],
+      [...get(resS), ...get(accS), ...f32Add, ...f32(0), ...f32Add, ...set(resS)],
+    ),
+    ...when(get(C), [...get(resS), ...get(cRow), ...get(j), ...shl2, ...add, ...f32Load(), ...f32Add, ...set(resS)]),
+    ...get(oRow), ...get(j), ...shl2, ...add, ...get(resS), ...f32Store(),
+  ];
+  const perRow = [
+    ...get(aBase), ...get(i), ...get(aI), ...mul, ...shl2, ...add, ...set(aRow),
+    ...get(cBase), ...get(i), ...get(cI), ...mul, ...shl2, ...add, ...set(cRow),
+    ...get(oBase), ...get(i), ...get(oI), ...mul, ...shl2, ...add, ...set(oRow),
+    ...loop(j, i32(0), get(wideEnd), 4 * WIDE, vectors(WIDE)),
+    ...loop(j, get(j), get(fourEnd), 4, vectors(1)),
+    ...loop(j, get(j), get(J), 1, scalar),
+  ];
+  const perBatch = [
+    ...batchBase(A, aB, aH), ...set(aBase),
+    ...batchBase(B, bB, bH), ...set(bBase),
+    ...batchBase(C, cB, cH), ...set(cBase),
+    ...batchBase(out, oB, oH), ...set(oBase),
+    ...loop(i, i32(0), get(I), 1, perRow),
+  ];
+  const code = [
+    // j < wideEnd ⇔ j + 16 ≤ J; j < fourEnd ⇔ j + 4 ≤ J
+    ...get(J), ...i32(1 - 4 * WIDE), ...add, ...set(wideEnd),
+    ...get(J), ...i32(-3), ...add, ...set(fourEnd),
+    ...loop(b, i32(0), get(nb), 1, loop(h, i32(0), get(nh), 1, perBatch)),
+  ];
+  return { name: 'product', params: 23, locals: [[18, I32], [9, V128], [2, F32]], code };
+}
+
+function softmaxGradBody(): WasmFunction {
+  const [dp, p, out, rows, T] = [0, 1, 2, 3, 4];
+  const [r, c, row, rowBytes] = [5, 6, 7, 8];
+  const [sum, t] = [9, 10];
+  const at = (base: number): number[] => [...get(base), ...get(row), ...add, ...get(c), ...add];
+  const product = [...at(dp), ...f32Load(), ...at(p), ...f32Load(), ...f32Mul];
+  const perRow = [
+    ...get(r), ...get(rowBytes), ...mul, ...set(row),
+    ...f32(0), ...set(sum),
+    ...loop(c, i32(0), get(rowBytes), 4, [...get(sum), ...product, ...f32Add, ...set(sum)]),
+    ...loop(c, i32(0), get(rowBytes), 4, [
+      ...product, ...set(t),
+      ...at(out), ...get(t), ...get(sum), ...at(p), ...f32Load(), ...f32Mul, ...f32Sub, ...f32Store(),
+    ]),
+  ];
+  return { name: 'softmaxGrad', params: 5, locals: [[4, I32], [2, F32]], code: [...get(T), ...shl2, ...set(rowBytes), ...loop(r, i32(0), get(rows), 1, perRow)] };
+}
+
+export interface StridedProducts {
+  product(
+    A: number, B: number, C: number, out: number, nb: number, nh: number, I: number, J: number, K: number, block: number,
+    aB: number, aH: number, aI: number, aK: number, bB: number, bH: number, bK: number, cB: number, cH: number, cI: number, oB: number, oH: number, oI: number,
+  ): void;
+  softmaxGrad(dp: number, p: number, out: number, rows: number, T: number): void;
+}
+
+const instances = new WeakMap<WasmMemory, StridedProducts>();
+
+export function stridedProducts(memory: WasmMemory): StridedProducts | null {
+  return instantiate(memory, () => [productBody(), softmaxGradBody()], instances);
+}
+
+/** An operand of a product: its data's byte address and its strides (elements) along b, h and its two matrix axes. */
+export interface Operand {
+  at: number;
+  b: number;
+  h: number;
+  /** The stride of the output row's axis (A) or of the shared axis (B). */
+  row: number;
+  /** The stride of the shared axis (A); 1 for B, C and out. */
+  col: number;
+}
+
+/**
+ * out[b,h,i,j] = Σ_k A[b,h,i,k]·B[b,h,k,j] (+ C) over nb × nh batches of I × J outputs and K shared, summed as the
+ * convolution does (`blocked` false) or as tfjs's batched matMul does (true).
+ */
+export function stridedProduct(fns: StridedProducts, A: Operand, B: Operand, C: Operand | null, out: Operand, nb: number, nh: number, I: number, J: number, K: number, blocked: boolean): void {
+  const c = C ?? { at: 0, b: 0, h: 0, row: 0, col: 1 };
+  fns.product(A.at, B.at, c.at, out.at, nb, nh, I, J, K, blocked ? 48 : Math.max(K, 1), A.b, A.h, A.row, A.col, B.b, B.h, B.row, c.b, c.h, c.row, out.b, out.h, out.row);
+}
