@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeMatmulKernel } from './blas.ts';
 import { activeAttentionKernel, convolves } from './ops.ts';
+import { type RowKernels, rowKernels } from './row-kernels.ts';
 import { type Operand, stridedProduct, type StridedProducts, stridedProducts } from './strided-product.ts';
 
 export type Info = tf.TensorInfo;
@@ -24,7 +25,7 @@ export type Attrs = Record<string, unknown>;
 interface CountedBackend {
   incRef(dataId: object): void;
   disposeData(dataId: object): boolean;
-  write(values: Float32Array, shape: number[], dtype: tf.DataType): object;
+  write(values: Float32Array | Int32Array, shape: number[], dtype: tf.DataType): object;
   wasm?: { HEAPF32: Float32Array; asm?: { memory?: object }; wasmMemory?: object };
   getMemoryOffset?(dataId: object): number;
 }
@@ -63,6 +64,13 @@ export class Kernels {
   /** A float32 constant, as tfjs makes one from a JavaScript number or array. */
   constant(values: Float32Array, shape: number[]): Info {
     const t = { dataId: this.backend.write(values, shape, 'float32'), shape, dtype: 'float32' as const };
+    this.temps.push(t);
+    return t;
+  }
+
+  /** An int32 constant. */
+  ints(values: Int32Array): Info {
+    const t = { dataId: this.backend.write(values, [values.length], 'int32'), shape: [values.length], dtype: 'int32' as const };
     this.temps.push(t);
     return t;
   }
@@ -572,6 +580,68 @@ export function attentionComposite(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3
   const [merged, probs] = runComposite(past ? 'RlsdAttentionPast' : 'RlsdAttention', inputs, { B, H, conv: activeAttentionKernel() === 'conv', flags: flagsTranspose() });
   probs!.dispose(); // the tape keeps its own reference
   return merged as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Embedding lookups: ops.ts's embedLookup, a product with a constant one-hot matrix, and its gradient, the product with
+// the transposed one-hot. XNNPACK sums each output of a product from +0, one product at a time in order (checked in the
+// tests), so over a finite table the lookup gives the chosen rows, a −0 as +0, and over a finite ∂y the gradient of a
+// row is the sum from +0, in order, of the ∂y rows that chose it: row-kernels.ts's gatherRows and scatterAddRows,
+// without the one-hot matrices ([N, V] and [V, N] floats built on the host and copied in). A non-finite table or ∂y
+// (where 0·∞ makes NaN in the other rows) takes the products.
+
+/** [N, V] one-hot rows of `ids`, or their transpose [V, N]. */
+function oneHot(ids: Int32Array, V: number, transposed: boolean): Float32Array {
+  const N = ids.length;
+  const out = new Float32Array(N * V);
+  ids.forEach((id, i) => (out[transposed ? id * N + i : i * V + id] = 1));
+  return out;
+}
+
+function rowKernelsOf(k: Kernels): RowKernels | null {
+  const memory = k.memory();
+  return memory ? rowKernels(memory) : null;
+}
+
+composite('RlsdEmbedLookup', (k, { table }, { ids }) => {
+  const idv = ids as Int32Array;
+  const [V, d] = table!.shape as [number, number];
+  const N = idv.length;
+  const rows = rowKernelsOf(k);
+  if (rows && rows.allFinite(k.at(table!) * 4, V * d)) {
+    const out = k.empty([N, d]);
+    rows.gatherRows(k.at(table!) * 4, k.at(k.ints(idv)) * 4, k.at(out) * 4, N, d);
+    return out;
+  }
+  return k.matMul(k.constant(oneHot(idv, V, false), [N, V]), table!);
+});
+
+composite('RlsdEmbedLookupGrad', (k, { dy }, { ids, V }) => {
+  const idv = ids as Int32Array;
+  const rowsV = V as number;
+  const [N, d] = dy!.shape as [number, number];
+  const rows = rowKernelsOf(k);
+  if (rows && rows.allFinite(k.at(dy!) * 4, N * d)) {
+    const out = k.empty([rowsV, d]);
+    rows.scatterAddRows(k.at(dy!) * 4, k.at(k.ints(idv)) * 4, k.at(out) * 4, N, d, rowsV);
+    return out;
+  }
+  return k.matMul(k.constant(oneHot(idv, rowsV, true), [rowsV, N]), dy!);
+});
+
+tf.registerGradient({
+  kernelName: 'RlsdEmbedLookup',
+  gradFunc: (dy, _saved, attrs) => {
+    const [grad] = runComposite('RlsdEmbedLookupGrad', { dy: dy as tf.Tensor }, attrs as Attrs);
+    return { table: () => grad! };
+  },
+});
+
+/** Rows `ids` of `table` [V, d] (ops.ts embedLookup, the same floats and gradient). */
+export function embedLookupComposite(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
+  const V = table.shape[0];
+  for (const id of ids) if (id < 0 || id >= V) throw new Error(`embedLookup: id ${id} out of range [0, ${V})`);
+  return runComposite('RlsdEmbedLookup', { table }, { ids, V })[0] as tf.Tensor2D;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

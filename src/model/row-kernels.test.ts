@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
-import { layerNormComposite } from './composite.ts';
+import { embedLookupComposite, layerNormComposite, withCompositeKernels } from './composite.ts';
+import { embedLookup } from './ops.ts';
 import { rowKernels } from './row-kernels.ts';
 import { Rng } from '../util/rng.ts';
 
@@ -70,4 +71,72 @@ test("row kernels: layerNorm (with and without the residual sum) equals WASM's A
     });
     assert.equal(tf.memory().numTensors, before);
   }
+});
+
+/** [N, V] one-hot rows of ids, or their transpose. */
+function oneHot(ids: Int32Array, V: number, transposed: boolean): tf.Tensor2D {
+  const N = ids.length;
+  const out = new Float32Array(N * V);
+  ids.forEach((id, i) => (out[transposed ? id * N + i : i * V + id] = 1));
+  return tf.tensor2d(out, transposed ? [V, N] : [N, V]);
+}
+
+test('row kernels: allFinite, and gatherRows / scatterAddRows equal the one-hot products and their gradient bit for bit', () => {
+  const kernels = rowKernels(backend().wasm.asm.memory)!;
+  const rng = new Rng(10);
+  for (const [n, bad] of [[0, null], [3, null], [17, NaN], [16, Infinity], [9, -Infinity], [64, null]] as const) {
+    tf.tidy(() => {
+      const v = values(rng, n, false, true);
+      if (bad !== null) v[rng.int(0, n - 1)] = bad;
+      assert.equal(kernels.allFinite(at(tf.tensor1d(v)), n), bad === null ? 1 : 0, `n ${n} ${bad}`);
+    });
+  }
+  // Tables with zeros of both signs and all-negative columns whose chosen entry is −0; repeated ids; ∂y with −0s.
+  for (const [N, V, d] of [[0, 5, 8], [1, 1, 3], [7, 4, 6], [300, 13, 64], [40, 130, 9]] as const) {
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const t = values(rng, V * d, false, false);
+      for (let i = 0; i < t.length; i += 3) t[i] = i % 2 ? -0 : 0;
+      for (let r = 0; r < V; r++) t[r * d] = r % 2 ? -0 : -1 - rng.next();
+      const ids = Int32Array.from({ length: N }, () => rng.int(0, V - 1));
+      const table = tf.tensor2d(t, [V, d]);
+      const idT = tf.tensor1d(ids, 'int32');
+      const out = tf.zeros([N, d]);
+      kernels.gatherRows(at(table), at(idT), at(out), N, d);
+      assert.deepEqual(bits(out.dataSync()), bits(tf.matMul(oneHot(ids, V, false), table).dataSync()), `gather N ${N} V ${V} d ${d}`);
+      const dyData = values(rng, N * d, false, false);
+      for (let i = 0; i < dyData.length; i += 4) dyData[i] = -0;
+      const dy = tf.tensor2d(dyData, [N, d]);
+      const grad = tf.fill([V, d], NaN);
+      kernels.scatterAddRows(at(dy), at(idT), at(grad), N, d, V);
+      // With no rows XNNPACK refuses the product (and leaves its output unwritten): the gradient is zeros.
+      const expected = N === 0 ? tf.zeros([V, d]) : tf.matMul(oneHot(ids, V, true), dy);
+      assert.deepEqual(bits(grad.dataSync()), bits(expected.dataSync()), `scatter N ${N} V ${V} d ${d}`);
+    });
+    assert.equal(tf.memory().numTensors, before);
+  }
+});
+
+test('embedding lookups (composite kernel): rows and gradient as the one-hot products, a non-finite table or ∂y by the products themselves', () => {
+  const rng = new Rng(13);
+  const [V, d] = [11, 5];
+  const ids = Int32Array.from({ length: 30 }, () => rng.int(0, V - 1));
+  for (const [tableBad, dyBad] of [[false, false], [true, false], [false, true]]) {
+    const t = values(rng, V * d, false, false);
+    if (tableBad) t[7] = Infinity;
+    const table = tf.variable(tf.tensor2d(t, [V, d]));
+    const w = values(rng, ids.length * d, false, false);
+    if (dyBad) w[3] = NaN;
+    const weights = tf.tensor2d(w, [ids.length, d]);
+    const run = (on: boolean): number[][] =>
+      withCompositeKernels(on, () => {
+        const { value, grads } = tf.variableGrads(() => (on ? embedLookupComposite(ids, table) : embedLookup(ids, table)).mul(weights).sum() as tf.Scalar, [table]);
+        const out = [bits(value.dataSync()), bits(grads[table.name]!.dataSync())];
+        tf.dispose([value, ...Object.values(grads)]);
+        return out;
+      });
+    assert.deepEqual(run(true), run(false), `table ${tableBad ? 'non-finite' : 'finite'}, ∂y ${dyBad ? 'non-finite' : 'finite'}`);
+    tf.dispose([table, weights]);
+  }
+  assert.throws(() => embedLookupComposite(Int32Array.of(0, V), tf.zeros([V, d]) as tf.Tensor2D), /embedLookup: id 11 out of range \[0, 11\)/);
 });

@@ -5,7 +5,19 @@
 //   must be x), then composite.ts's layerNormKernels of s: Mean (a float32 sum from 0 in order, then ÷ d — Mean.cc),
 //   s − mean, Square, Mean, + 1e-5, Rsqrt (1 / √, two roundings — Rsqrt.cc), × r, × g, + b (XNNPACK's element-wise
 //   operators, one rounding each).
-import { add, f32, F32, f32Add, f32Div, f32FromI32, f32Load, f32Mul, f32Sqrt, f32Store, f32Sub, get, I32, i32, instantiate, loop, mul, set, shl2, type WasmFunction, type WasmMemory, when } from './wasm-asm.ts';
+// allFinite(p, n): 1 if the n floats at p are all finite, else 0.
+// gatherRows(table, ids, out, N, d): out[n] = table[ids[n]] + 0 for the N int32 ids at `ids` (rows of d floats): the
+//   rows a one-hot product picks out of a finite table (XNNPACK sums each output from +0 in order: the row's value,
+//   a −0 as +0).
+// scatterAddRows(dy, ids, out, N, d, V): out [V, d] = 0, then out[ids[n]] += dy[n] for n in order: the one-hot
+//   product's gradient over a finite ∂y (each row the sum from +0, in order, of the ∂y rows that chose it; the other
+//   products are ±0, which change no sum from +0).
+import {
+  add, and, f32, F32, f32Add, f32Div, f32Eq, f32FromI32, f32Load, f32Mul, f32Sqrt, f32Store, f32Sub, f32x4Add, f32x4Sub, get, I32, i32, instantiate, lane, loop, mul, set,
+  shl2, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
+} from './wasm-asm.ts';
+
+const i32Load = [0x28, 0x00, 0x00];
 
 /** composite.ts layerNormKernels's ε. */
 const EPS = 1e-5;
@@ -52,13 +64,65 @@ function layerNormBody(): WasmFunction {
   };
 }
 
+function allFiniteBody(): WasmFunction {
+  const [p, n] = [0, 1];
+  const [i, n4] = [2, 3];
+  const [acc, x] = [4, 5];
+  const [sum, one] = [6, 7];
+  // Σ (x − x): 0 for finite floats, NaN as soon as one is ±Infinity or NaN.
+  const code = [
+    ...get(n), ...i32(-4), ...and, ...set(n4),
+    ...v128Zero, ...set(acc),
+    ...loop(i, i32(0), get(n4), 4, [...get(acc), ...get(p), ...get(i), ...shl2, ...add, ...v128Load(), ...set(x), ...get(x), ...get(x), ...f32x4Sub, ...f32x4Add, ...set(acc)]),
+    ...f32(0), ...set(sum),
+    ...loop(i, get(n4), get(n), 1, [...get(p), ...get(i), ...shl2, ...add, ...f32Load(), ...set(one), ...get(sum), ...get(one), ...get(one), ...f32Sub, ...f32Add, ...set(sum)]),
+    ...[0, 1, 2, 3].flatMap((l) => [...get(sum), ...get(acc), ...lane(l), ...f32Add, ...set(sum)]),
+    ...get(sum), ...f32(0), ...f32Eq,
+  ];
+  return { name: 'allFinite', params: 2, locals: [[2, I32], [2, V128], [2, F32]], code, result: I32 };
+}
+
+function gatherRowsBody(): WasmFunction {
+  const [table, ids, out, N, d] = [0, 1, 2, 3, 4];
+  const [n, c, src, dst, d4] = [5, 6, 7, 8, 9];
+  const perRow = [
+    ...get(table), ...get(ids), ...get(n), ...shl2, ...add, ...i32Load, ...get(d), ...mul, ...shl2, ...add, ...set(src),
+    ...get(out), ...get(n), ...get(d), ...mul, ...shl2, ...add, ...set(dst),
+    ...loop(c, i32(0), get(d4), 4, [...get(dst), ...get(c), ...shl2, ...add, ...get(src), ...get(c), ...shl2, ...add, ...v128Load(), ...v128Zero, ...f32x4Add, ...v128Store()]),
+    ...loop(c, get(d4), get(d), 1, [...get(dst), ...get(c), ...shl2, ...add, ...get(src), ...get(c), ...shl2, ...add, ...f32Load(), ...f32(0), ...f32Add, ...f32Store()]),
+  ];
+  return { name: 'gatherRows', params: 5, locals: [[5, I32]], code: [...get(d), ...i32(-4), ...and, ...set(d4), ...loop(n, i32(0), get(N), 1, perRow)] };
+}
+
+function scatterAddRowsBody(): WasmFunction {
+  const [dy, ids, out, N, d, V] = [0, 1, 2, 3, 4, 5];
+  const [n, c, src, dst, d4, total] = [6, 7, 8, 9, 10, 11];
+  const at = (base: number): number[] => [...get(base), ...get(c), ...shl2, ...add];
+  const perRow = [
+    ...get(dy), ...get(n), ...get(d), ...mul, ...shl2, ...add, ...set(src),
+    ...get(out), ...get(ids), ...get(n), ...shl2, ...add, ...i32Load, ...get(d), ...mul, ...shl2, ...add, ...set(dst),
+    ...loop(c, i32(0), get(d4), 4, [...at(dst), ...at(dst), ...v128Load(), ...at(src), ...v128Load(), ...f32x4Add, ...v128Store()]),
+    ...loop(c, get(d4), get(d), 1, [...at(dst), ...at(dst), ...f32Load(), ...at(src), ...f32Load(), ...f32Add, ...f32Store()]),
+  ];
+  const code = [
+    ...get(d), ...i32(-4), ...and, ...set(d4),
+    ...get(V), ...get(d), ...mul, ...set(total),
+    ...loop(c, i32(0), get(total), 1, [...get(out), ...get(c), ...shl2, ...add, ...f32(0), ...f32Store()]),
+    ...loop(n, i32(0), get(N), 1, perRow),
+  ];
+  return { name: 'scatterAddRows', params: 6, locals: [[6, I32]], code };
+}
+
 export interface RowKernels {
   layerNorm(x: number, y: number, s: number, out: number, g: number, b: number, N: number, d: number): void;
+  allFinite(p: number, n: number): number;
+  gatherRows(table: number, ids: number, out: number, N: number, d: number): void;
+  scatterAddRows(dy: number, ids: number, out: number, N: number, d: number, V: number): void;
 }
 
 const instances = new WeakMap<WasmMemory, RowKernels>();
 
 /** The kernels over `memory` (tfjs-backend-wasm's), or null where they do not compile. */
 export function rowKernels(memory: WasmMemory): RowKernels | null {
-  return instantiate(memory, () => [layerNormBody()], instances);
+  return instantiate(memory, () => [layerNormBody(), allFiniteBody(), gatherRowsBody(), scatterAddRowsBody()], instances);
 }

@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, numImageTokens, patchDim } from './config.ts';
 import type { Params } from './params.ts';
-import { attentionComposite, compositeKernels, layerNormComposite, linearComposite, splitHeadsComposite } from './composite.ts';
-import { bmm, bmmT, concatRows, embedLookup, linear, linearT, onesRow } from './ops.ts';
+import { attentionComposite, compositeKernels, embedLookupComposite, layerNormComposite, linearComposite, splitHeadsComposite } from './composite.ts';
+import { bmm, bmmT, concatRows, embedLookup as embedLookupOps, linear, linearT, onesRow } from './ops.ts';
 
 /**
  * A batch of B sequences laid out on T columns: the image tokens first (columns 0..nImg-1), then text
@@ -26,6 +26,11 @@ export interface SeqBatch {
 }
 
 const NEG = -1e9;
+
+/** Rows `ids` of `table`: ops.ts's one-hot product, or on WASM the composite kernel with its floats. */
+function embedLookup(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
+  return compositeKernels() ? embedLookupComposite(ids, table) : embedLookupOps(ids, table);
+}
 
 /** Number of leading image columns that attend to each other (0: fully causal). */
 function imageBlock(cfg: ModelConfig): number {

@@ -62,6 +62,7 @@ export const f32Sub = [0x93];
 export const f32Mul = [0x94];
 export const f32Div = [0x95];
 export const f32Sqrt = [0x91];
+export const f32Eq = [0x5b];
 /** f32.convert_i32_s */
 export const f32FromI32 = [0xb2];
 /** f32.reinterpret_i32: the float whose bits the integer is. */
@@ -71,6 +72,8 @@ export const v128Load = (offset = 0): number[] => [0xfd, 0x00, 0x00, ...uleb(off
 export const v128Store = (offset = 0): number[] => [0xfd, 0x0b, 0x00, ...uleb(offset)];
 export const v128Zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
 export const splat = [0xfd, 0x13];
+/** f32x4.extract_lane */
+export const lane = (i: number): number[] => [0xfd, 0x1f, i];
 export const f32x4Add = [0xfd, ...uleb(0xe4)];
 export const f32x4Sub = [0xfd, ...uleb(0xe5)];
 export const f32x4Mul = [0xfd, ...uleb(0xe6)];
@@ -95,16 +98,20 @@ export function when(condition: number[], then: number[]): number[] {
   return [...condition, 0x04, 0x40, ...then, END];
 }
 
-/** A function: its parameters (i32 each), its locals as [count, type] groups (numbered after the parameters), its code. */
+/**
+ * A function: its parameters (i32 each), its locals as [count, type] groups (numbered after the parameters), its code,
+ * and the type of the value it returns (left on the stack), if any.
+ */
 export interface WasmFunction {
   name: string;
   params: number;
   locals: [number, number][];
   code: number[];
+  result?: number;
 }
 
 function moduleBytes(functions: readonly WasmFunction[]): Uint8Array {
-  const types = functions.map((f) => [0x60, ...vec(new Array(f.params).fill([I32])), ...vec([])]);
+  const types = functions.map((f) => [0x60, ...vec(new Array(f.params).fill([I32])), ...vec(f.result === undefined ? [] : [[f.result]])]);
   const code = functions.map((f) => {
     const body = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.code, END];
     return [...uleb(body.length), ...body];
