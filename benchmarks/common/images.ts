@@ -1,6 +1,5 @@
 // Image decoding with sharp. Items keep their original bytes; pixels for the policy are produced
 // only here, at the model's edge.
-import sharp from 'sharp';
 import { type EncodedImage } from './types.ts';
 import { DataError } from '../../src/util/errors.ts';
 
@@ -13,6 +12,7 @@ export interface RgbImage {
 
 /** Decodes any image sharp reads to raw RGB, optionally resized (fill, no aspect preservation). */
 export async function decodeImage(img: EncodedImage, size?: { width: number; height: number }, label = 'image'): Promise<RgbImage> {
+  const { default: sharp } = await import('sharp');
   try {
     let pipe = sharp(img.bytes, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
     if (size) pipe = pipe.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });

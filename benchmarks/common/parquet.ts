@@ -2,8 +2,6 @@
 // standard compressors; byte arrays without a UTF8 annotation stay Uint8Array (image bytes).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { writeFileAtomic } from '../../src/util/fs.ts';
 import { DataError } from '../../src/util/errors.ts';
@@ -20,6 +18,8 @@ export async function readParquetRows(file: string): Promise<Row[]> {
   }
   if (bytes.length === 0) throw new DataError(`${file}: empty file`);
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  // The reader is loaded when a file is read, not with the module (which the CLI imports for every command).
+  const [{ parquetReadObjects }, { compressors }] = await Promise.all([import('hyparquet'), import('hyparquet-compressors')]);
   try {
     return (await parquetReadObjects({ file: buf, compressors, utf8: false } as never)) as Row[];
   } catch (e) {

@@ -6,7 +6,6 @@
 // task PNGs are encoded by sharp from the raster (encodeScenePng), which is much faster.
 // Objects sit in the 4×4 grid of 8×8 patches the policy sees (one object per patch); bar charts use one
 // patch column per bar; grid tasks draw a checkerboard of 4×4-pixel unit cells.
-import sharp from 'sharp';
 import { Rng, hashString } from '../../src/util/rng.ts';
 import { MINI_IMAGE_SIZE, MINI_PATCH } from './types.ts';
 
@@ -226,6 +225,7 @@ export function scenePixelsFloat(scene: Scene): Float32Array {
 
 /** PNG bytes rendered from the scene's SVG by sharp (RGB, no alpha, no metadata), noise added: the reference renderer. */
 export async function renderScenePng(scene: Scene): Promise<Uint8Array> {
+  const { default: sharp } = await import('sharp');
   const S = MINI_IMAGE_SIZE;
   if ((scene.perception?.noise ?? 0) <= 0) {
     const buf = await sharp(Buffer.from(sceneSvg(scene))).removeAlpha().png().toBuffer();
@@ -242,6 +242,7 @@ export async function renderScenePng(scene: Scene): Promise<Uint8Array> {
  * but about 7× faster, as it skips SVG parsing; the generators use this one.
  */
 export async function encodeScenePng(scene: Scene): Promise<Uint8Array> {
+  const { default: sharp } = await import('sharp');
   const S = MINI_IMAGE_SIZE;
   const buf = await sharp(scenePixels(scene), { raw: { width: S, height: S, channels: 3 } }).png().toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

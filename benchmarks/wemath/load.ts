@@ -10,7 +10,6 @@
 // Images keep their original bytes; decoding happens in validateImages / at the model's edge.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { listParquet, readParquetRows, requireColumns, type Row } from '../common/parquet.ts';
 import { type LoadOptions } from '../common/types.ts';
 import { itemFromRow, type WeMathItem } from './item.ts';
@@ -222,6 +221,7 @@ export async function loadWeMath(source: string, opts: LoadOptions = {}): Promis
  * the model's edge decodes again with `decodeImage` (resize, RGB) when it needs them.
  */
 export async function validateImages(items: WeMathItem[], concurrency = 4): Promise<number> {
+  const { default: sharp } = await import('sharp');
   const jobs: { item: WeMathItem; index: number }[] = [];
   for (const item of items) item.images.forEach((_, index) => jobs.push({ item, index }));
   let next = 0;

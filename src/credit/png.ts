@@ -2,7 +2,6 @@
 // font (so a token's width is its length) and rasterised by sharp (librsvg + fontconfig). Before anything is drawn,
 // a probe checks that text renders here at all: without a font the PNG would be coloured boxes with no words, so the
 // command refuses instead (RenderError) and writes nothing.
-import sharp from 'sharp';
 import { RenderError } from '../util/errors.ts';
 import { creditScales, darkBackground, divergingColour, RDBU_11, signedNumber } from './colour.ts';
 import { sideName } from './html.ts';
@@ -156,6 +155,7 @@ export function creditSvg(view: CreditView): { svg: string; width: number; heigh
 
 /** Dark pixels of `text` drawn black on white in the view's font (null when it cannot be drawn at all). */
 async function inkOf(text: string): Promise<number | null> {
+  const { default: sharp } = await import('sharp');
   const probe = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="30"><rect width="160" height="30" fill="#ffffff"/><text x="4" y="22" font-family="${FONT}" font-size="20" fill="#000000">${text}</text></svg>`;
   try {
     const { data } = await sharp(Buffer.from(probe)).greyscale().raw().toBuffer({ resolveWithObject: true });
@@ -189,5 +189,6 @@ export async function creditPng(view: CreditView): Promise<Buffer> {
   const { svg, height } = creditSvg(view);
   const scale = height * 2 <= MAX_PIXELS ? 2 : height <= MAX_PIXELS ? 1 : 0;
   if (scale === 0) throw new RenderError(`credit.png would be ${height} pixels tall, more than the ${MAX_PIXELS} the rasteriser draws: give fewer --items or steps — nothing was written`);
+  const { default: sharp } = await import('sharp');
   return sharp(Buffer.from(svg), { density: 72 * scale, limitInputPixels: false }).png({ compressionLevel: 9 }).toBuffer();
 }

@@ -10,7 +10,6 @@
 // shows how B's rule would credit A's responses (off-policy for B).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { getBenchmark, MINI_BENCHMARKS } from '../../benchmarks/index.ts';
 import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import { summariseCredit, type CreditResponse } from '../../methods/credit.ts';
@@ -200,6 +199,7 @@ export function chooseProblems(pool: readonly Task[], items: number, seed: numbe
 async function pictureOf(task: Task): Promise<string | null> {
   const image = getBenchmark(task.benchmark).prompt(task.item).images[0];
   if (!image) return null;
+  const { default: sharp } = await import('sharp');
   const pipeline = sharp(image.bytes);
   const { width } = await pipeline.metadata();
   const png = await pipeline.resize({ width: Math.min(4 * (width ?? 32), 256), kernel: 'nearest' }).png().toBuffer();

@@ -2,10 +2,10 @@
 // vega in Node (renderer 'none': no DOM, no canvas, no network — data is inlined, never loaded), then rasterised
 // to PNG by sharp (librsvg + fontconfig). The same records give byte-identical SVG: rows come in the tables' order,
 // numbers are rounded before they enter a spec, and vega's process-global clip/gradient ids are renamed per chart.
+// vega, vega-lite and sharp are loaded when a chart is rendered, not with the module: the CLI imports this module
+// for every command, and these packages take about a second to load.
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { Error as LogError, logger, parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { methods } from '../../methods/index.ts';
 import { ensureDir, writeFileAtomic } from '../util/fs.ts';
 import { OKABE_ITO } from '../util/palette.ts';
@@ -413,6 +413,7 @@ function renameIds(svg: string, prefix: string): string {
 
 /** Compiles and renders one spec to an SVG string (headless: no DOM, no canvas; inline data only). */
 export async function renderSvg(chart: ChartSpec): Promise<string> {
+  const [{ Error: LogError, logger, parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   // vega-lite warns about its own layout passes ("Maximum optimization runs reached"); errors still throw.
   const vgSpec = compile(chart.spec, { logger: logger(LogError) }).spec;
   const view = new View(parse(vgSpec), { renderer: 'none' });
@@ -432,6 +433,7 @@ export async function renderCharts(records: SweepRecords): Promise<RenderedChart
 
 /** SVG → PNG at 2× (144 dpi) so the PNG stays sharp when dropped into a paper or a slide. */
 export async function svgToPng(svg: string): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
   return sharp(Buffer.from(svg), { density: 144 }).png({ compressionLevel: 9 }).toBuffer();
 }
 

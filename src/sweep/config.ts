@@ -3,9 +3,9 @@
 // registry's resolveMethodConfig) — nothing about them is stated here a second time. Every refusal is one line
 // naming the file and the key: `sweep.yaml: train.stepz: unknown train option (known: steps, prompts, …)`.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { parse as parseYaml } from 'yaml';
+import type { Ajv, ErrorObject } from 'ajv';
 import { getMethod, methodNames, reportOrder, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
 import { PACKAGE_BASE } from '../paths.ts';
@@ -114,11 +114,15 @@ function schemaError(e: ErrorObject, raw: unknown): { key: string; message: stri
   return { key: at(), message: e.message ?? e.keyword };
 }
 
+// ajv and yaml (CommonJS packages) are required on first use rather than imported: every command of the CLI imports
+// this module, and only the ones that read a sweep's config need them.
+const requireHere = createRequire(import.meta.url);
+
 let validator: ReturnType<Ajv['compile']> | null = null;
 
 /** The raw value's shape against SWEEP_SCHEMA; throws the first problem. */
 function checkShape(raw: unknown, file: string): void {
-  validator ??= new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile(SWEEP_SCHEMA);
+  validator ??= new (requireHere('ajv') as typeof import('ajv')).Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile(SWEEP_SCHEMA);
   if (validator(raw)) return;
   const { key, message } = schemaError(validator.errors![0]!, raw);
   throw new SweepConfigError(`${file}: ${key}: ${message}`);
@@ -392,8 +396,9 @@ function checkRow(r: SweepRow, file: string): void {
 
 /** Parses YAML (JSON is YAML too) into a plain value; a syntax error is one line naming the file and position. */
 export function parseSweepText(text: string, file: string): unknown {
+  const { parse } = requireHere('yaml') as typeof import('yaml');
   try {
-    return parseYaml(text, { prettyErrors: false });
+    return parse(text, { prettyErrors: false });
   } catch (e) {
     const first = String((e as Error).message).split('\n')[0];
     throw new SweepConfigError(`${file}: not valid YAML or JSON: ${first}`);
