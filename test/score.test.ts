@@ -8,7 +8,7 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { writeParquet, type ColumnSpec } from '../benchmarks/common/parquet.ts';
+import { writeParquet, type ColumnSpec } from '../benchmarks/common/parquet-write.ts';
 import { BASE, errorLines, runCli, runCliInProcess, type CliResult } from './fixtures.ts';
 
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { realData } from '../../test/fixtures.ts';
-import { writeParquet, type ColumnSpec } from '../common/parquet.ts';
+import { writeParquet, type ColumnSpec } from '../common/parquet-write.ts';
 import { itemFromRow, load, mathvista, requireImages, validateImages } from './index.ts';
 import { DataError } from '../../src/util/errors.ts';
 

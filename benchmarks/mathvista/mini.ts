@@ -1,7 +1,8 @@
 // MathVista's version in the mini suite (docs/design.md §6.1): free-form integer counts and chart readings,
 // answered `The answer is "5".` as the quick extractor reads it, in the schema of AI4Math/MathVista (`query` holds
 // the full mini prompt).
-import type { Row, StructField } from '../common/parquet.ts';
+import type { Row } from '../common/parquet.ts';
+import type { StructField } from '../common/parquet-write.ts';
 import { miniImage, promptWith, RLSD_COLUMNS, rlsdColumns, type MiniSpec } from '../mini/spec.ts';
 import { MINI_IMAGE_SIZE, type MiniTask } from '../mini/types.ts';
 

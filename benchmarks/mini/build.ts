@@ -4,7 +4,8 @@
 // (benchmark, split, seed, i).
 import { join } from 'node:path';
 import { Rng, hashString } from '../../src/util/rng.ts';
-import { writeParquet, type ColumnSpec, type Row } from '../common/parquet.ts';
+import type { Row } from '../common/parquet.ts';
+import type { ColumnSpec } from '../common/parquet-write.ts';
 import { MINI_BENCHMARKS, miniSpec, type MiniBenchmark } from '../index.ts';
 import type { MiniSpec, MixEntry } from './spec.ts';
 import { SUITE_FINAL_EVAL_ITEMS, type MiniSplit, type MiniSuite, type MiniTask } from './types.ts';
@@ -150,6 +151,8 @@ export const DEFAULT_COUNTS = { train: 1000, eval: 300 } as const;
  * Returns the written files (sorted). The same seed gives byte-identical files.
  */
 export async function writeMiniSuite(outDir: string, opts: MiniSuiteOptions): Promise<string[]> {
+  // The parquet writer is loaded here, not with this module, which the CLI loads for every command.
+  const { writeParquet } = await import('../common/parquet-write.ts');
   const files: string[] = [];
   for (const benchmark of opts.benchmarks ?? MINI_BENCHMARKS) {
     const spec = miniSpec(benchmark);

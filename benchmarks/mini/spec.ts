@@ -7,7 +7,8 @@
 // `rlsd_target` (the SFT target: trace + answer statement) and `rlsd_family`. A mini row carries the full mini
 // prompt (question + options + format hint) where the benchmark keeps its prompt, and the benchmark's prompt()
 // returns it verbatim for mini rows (recognised by the `rlsd_family` column).
-import type { ColumnKind, Row, StructField } from '../common/parquet.ts';
+import type { Row } from '../common/parquet.ts';
+import type { ColumnKind, StructField } from '../common/parquet-write.ts';
 import type { GenOptions } from './families/common.ts';
 import { answerOnlyReference, optionsText } from './language.ts';
 import type { FamilyName, MiniSuite, MiniTask } from './types.ts';
