@@ -273,13 +273,50 @@ export function layerNormComposite(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): 
 // tfjs's fused matMul runs the fused kernel unless a tape records and the activation is not linear (shouldFuse):
 // then a product, a bias add and the activation, which round differently.
 
-/** act(x·W + b) as tfjs's fused matMul computes it: the fused kernel, or with `fuse` false product, bias add, activation. */
+// The project's kernels below compute every finite float as the kernels they replace do, operation for operation. A
+// NaN is another matter: which operand's NaN an operation passes on depends on how each module was compiled, and WASM's
+// Relu turns a NaN with its sign bit set into 0, so a NaN's bits can change later numbers. From finite operands the
+// only NaN an operation can make is the machine's default NaN (∞ − ∞, 0·∞), the same bits in both, so those kernels
+// run on finite operands and others take the kernels they replace.
+
+/** Whether each tensor given is all finite (a pass over each: Adam writes the parameters in place, so no answer is kept). */
+function allFinite(k: Kernels, xs: (Info | undefined)[]): boolean {
+  const rows = rowKernelsOf(k);
+  if (!rows) return false;
+  return xs.every((x) => !x || (x.dtype === 'float32' && rows.allFinite(k.at(x) * 4, x.shape.reduce((a, b) => a * b, 1)) === 1));
+}
+
+/**
+ * strided-product.ts's kernels for the dense layers' products, where they run: on WASM with its memory exported, the
+ * products not on BLAS, and finite operands. XNNPACK's 2-D product sums each output from +0 in order, as they do.
+ */
+function denseKernels(k: Kernels, operands: (Info | undefined)[]): StridedProducts | null {
+  const memory = k.memory();
+  return memory && !flagsTranspose() && allFinite(k, operands) ? stridedProducts(memory) : null;
+}
+
+/** A matrix [rows, cols] as a product's operand (`transposed`: read as its transpose). */
+function matrix(k: Kernels, x: Info, transposed = false): Operand {
+  const cols = x.shape[x.shape.length - 1]!;
+  return transposed ? { at: k.at(x) * 4, b: 0, h: 0, row: 1, col: cols } : { at: k.at(x) * 4, b: 0, h: 0, row: cols, col: 1 };
+}
+
+/**
+ * act(x·W + b) as tfjs's fused matMul computes it: the fused kernel, or with `fuse` false product, bias add, activation
+ * — on WASM one strided product with the bias added and the ReLU applied as it stores (the same floats).
+ */
 export function linearKernels(k: Kernels, x: Info, w: Info, b: Info, activation: string, fuse: boolean): Info {
-  const [N] = x.shape as [number];
+  const [N, inputs] = x.shape as [number, number];
   const out = (w.shape as number[])[1]!;
   if (fuse) {
     const fused = k.run('_FusedMatMul', { a: k.view(x, [1, ...x.shape]), b: k.view(w, [1, ...w.shape]), bias: b }, { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 });
     return k.view(fused, [N, out]);
+  }
+  const fns = activation === 'relu' || activation === 'linear' ? denseKernels(k, [x, w, b]) : null;
+  if (fns) {
+    const y = k.empty([N, out]);
+    stridedProduct(fns, matrix(k, x), matrix(k, w), { at: k.at(b) * 4, b: 0, h: 0, row: 0, col: 1 }, matrix(k, y), 1, 1, N, out, inputs, false, activation === 'relu');
+    return y;
   }
   const y = k.add(k.matMul(x, w), b);
   return activation === 'relu' ? k.run('Relu', { x: y }) : y;
@@ -291,6 +328,24 @@ composite('RlsdLinear', (k, { x, w, b, residual }, { activation, fuse }) => {
 });
 
 composite('RlsdLinearGrad', (k, { dy, x, w, y, ones }, { activation, flags }) => {
+  const fns = flags ? null : denseKernels(k, [dy, w, activation === 'relu' ? y : undefined]);
+  const rows = rowKernelsOf(k);
+  if (fns && rows) {
+    // ReLU's gradient in one pass, ∂x = g·Wᵀ as a strided product; ∂W = xᵀ·g and ∂b = 1ᵀ·g stay XNNPACK's (the same
+    // sums, and faster where the shared axis is the 6,528 tokens).
+    const [N, inputs] = x!.shape as [number, number];
+    const M = dy!.shape[1]!;
+    let g = dy!;
+    if (activation === 'relu') {
+      g = k.empty([N, M]);
+      rows.reluGrad(k.at(dy!) * 4, k.at(y!) * 4, k.at(g) * 4, N * M);
+    }
+    const dx = k.empty([N, inputs]);
+    stridedProduct(fns, matrix(k, g), matrix(k, k.transpose(w!, [1, 0])), null, matrix(k, dx), 1, 1, N, inputs, M, false);
+    const dw = k.matMul(k.transpose(x!, [1, 0]), g);
+    const db = k.view(k.matMul(ones!, g), [M]);
+    return [dy!, dx, dw, db];
+  }
   const g = activation === 'relu' ? k.mul(dy!, k.run('Step', { x: y! }, { alpha: 0 })) : dy!;
   const dx = flags ? k.matMul(g, w!, false, true) : k.matMul(g, k.transpose(w!, [1, 0]));
   const dw = flags ? k.matMul(x!, g, true, false) : k.matMul(k.transpose(x!, [1, 0]), g);
@@ -455,12 +510,12 @@ function attentionOperands(k: Kernels, { q, k: keys0, v: values0, pastK, pastV }
 }
 
 /**
- * strided-product.ts's kernels, where they run: on WASM with its memory exported, without BLAS's products, and a batch of
- * more than one head (a batch of one product goes to XNNPACK, whose sums are another matter).
+ * strided-product.ts's kernels, where they run: on WASM with its memory exported, without BLAS's products, a batch of
+ * more than one head (a batch of one product goes to XNNPACK, whose sums are another matter), and finite operands.
  */
-function stridedKernels(k: Kernels, n: number, flags: boolean): StridedProducts | null {
+function stridedKernels(k: Kernels, n: number, flags: boolean, operands: (Info | undefined)[]): StridedProducts | null {
   const memory = k.memory();
-  return memory && !flags && n > 1 ? stridedProducts(memory) : null;
+  return memory && !flags && n > 1 && allFinite(k, operands) ? stridedProducts(memory) : null;
 }
 
 /** Whether the composition sums a product with `rows` rows as the convolution (else as the batched matMul). */
@@ -484,7 +539,7 @@ function attentionForward(k: Kernels, inputs: Inputs, attrs: Attrs): Info[] {
   const { q, mask } = inputs;
   const { n, Tq, dh, b, h, keys, values, Tk, prod } = attentionOperands(k, inputs, attrs);
   const qs = k.mul(q!, k.scalar(1 / Math.sqrt(dh)));
-  const fns = stridedKernels(k, n, attrs['flags'] as boolean);
+  const fns = stridedKernels(k, n, attrs['flags'] as boolean, [q, keys, values, mask]);
   if (fns) {
     // scores [b, h, Tq, Tk] = qs · keysᵀ (+ mask), then probabilities · values written as the merged heads [b·Tq, h·dh].
     const conv = attrs['conv'] as boolean;
@@ -517,7 +572,7 @@ composite('RlsdAttentionGrad', (k, inputs, attrs) => {
   const { n, Tq, dh, b, h, keys, values, Tk, prod } = attentionOperands(k, inputs, attrs);
   const scale = k.scalar(1 / Math.sqrt(dh));
   const qs = k.mul(q!, scale);
-  const fns = stridedKernels(k, n, attrs['flags'] as boolean);
+  const fns = stridedKernels(k, n, attrs['flags'] as boolean, [dy, q, keys, values, probs]);
   let dQs: Info, dKeys: Info, dValues: Info;
   if (fns) {
     const conv = attrs['conv'] as boolean;

@@ -305,12 +305,14 @@ function embedRows(k: Kernels, a: StepAttrs, tok: Info, prev: Info | null, pos: 
 }
 
 /**
- * The residual sum s = x + y (s = x without y) and the layer norm of s, [N, d]: row-kernels.ts's layerNorm, or where it
- * does not run (no exported memory), WASM's Add and layerNormKernels.
+ * The residual sum s = x + y (s = x without y) and the layer norm of s, [N, d]: row-kernels.ts's layerNorm over finite
+ * inputs, else (or where it does not run, with no exported memory) WASM's Add and layerNormKernels — a NaN's bits are
+ * the kernels' own (composite.ts, before its dense layers).
  */
 function residualNorm(k: Kernels, x: Info, y: Info | null, g: Info, b: Info): [Info, Info] {
   const rows = k.memory() ? rowKernels(k.memory()!) : null;
-  if (!rows) {
+  const size = (t: Info): number => t.shape.reduce((p, q) => p * q, 1);
+  if (!rows || ![x, y, g, b].every((t) => !t || rows.allFinite(k.at(t) * 4, size(t)) === 1)) {
     const s = y ? k.add(x, y) : x;
     return [s, layerNormKernels(k, s, g, b)[0]];
   }

@@ -140,3 +140,19 @@ test('embedding lookups (composite kernel): rows and gradient as the one-hot pro
   }
   assert.throws(() => embedLookupComposite(Int32Array.of(0, V), tf.zeros([V, d]) as tf.Tensor2D), /embedLookup: id 11 out of range \[0, 11\)/);
 });
+
+test("row kernels: reluGrad equals WASM's Step and Multiply bit for bit (NaN payloads, −0, ±Infinity, subnormals)", () => {
+  const kernels = rowKernels(backend().wasm.asm.memory)!;
+  const rng = new Rng(14);
+  for (const n of [0, 3, 4, 37, 1000]) {
+    tf.tidy(() => {
+      // y as a ReLU's output (≥ +0, or a NaN) with every special value besides; ∂y anything.
+      const yv = Float32Array.from({ length: n }, (_, i) => [0, -0, NaN, Infinity, 1e-45, -1][i % 9] ?? rng.next() * 3);
+      const dy = tf.tensor1d(values(rng, n, true, true));
+      const y = tf.tensor1d(yv);
+      const out = tf.zeros([n]);
+      kernels.reluGrad(at(dy), at(y), at(out), n);
+      assert.deepEqual(bits(out.dataSync()), bits(dy.mul(tf.step(y, 0)).dataSync()), `n ${n}`);
+    });
+  }
+});

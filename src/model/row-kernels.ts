@@ -12,9 +12,11 @@
 // scatterAddRows(dy, ids, out, N, d, V): out [V, d] = 0, then out[ids[n]] += dy[n] for n in order: the one-hot
 //   product's gradient over a finite ∂y (each row the sum from +0, in order, of the ∂y rows that chose it; the other
 //   products are ±0, which change no sum from +0).
+// reluGrad(dy, y, out, n): out = dy · step(y) for n floats (the dense layer's ReLU gradient: WASM's Step — a NaN kept,
+//   1 where y > 0, else 0 — then Multiply).
 import {
-  add, and, f32, F32, f32Add, f32Div, f32Eq, f32FromI32, f32Load, f32Mul, f32Sqrt, f32Store, f32Sub, f32x4Add, f32x4Sub, get, I32, i32, instantiate, lane, loop, mul, set,
-  shl2, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
+  add, and, f32, F32, f32Gt, f32Ne, f32x4Gt, f32x4Mul, f32x4Ne, splat, v128And, v128Bitselect, f32Add, f32Div, f32Eq, f32FromI32, f32Load, f32Mul, f32Sqrt, f32Store, f32Sub, f32x4Add, f32x4Sub, get, I32, i32, instantiate, lane, loop, mul, set,
+  select, shl2, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
 } from './wasm-asm.ts';
 
 const i32Load = [0x28, 0x00, 0x00];
@@ -113,16 +115,43 @@ function scatterAddRowsBody(): WasmFunction {
   return { name: 'scatterAddRows', params: 6, locals: [[6, I32]], code };
 }
 
+function reluGradBody(): WasmFunction {
+  const [dy, y, out, n] = [0, 1, 2, 3];
+  const [i, n4] = [4, 5];
+  const [yv, step, ones] = [6, 7, 8];
+  const [ys, ss] = [9, 10];
+  const at = (base: number): number[] => [...get(base), ...get(i), ...shl2, ...add];
+  const code = [
+    ...get(n), ...i32(-4), ...and, ...set(n4),
+    ...f32(1), ...splat, ...set(ones),
+    ...loop(i, i32(0), get(n4), 4, [
+      ...at(y), ...v128Load(), ...set(yv),
+      // step = y > 0 ? 1 : 0, and y itself where y is NaN
+      ...get(yv), ...v128Zero, ...f32x4Gt, ...get(ones), ...v128And, ...set(step),
+      ...get(yv), ...get(step), ...get(yv), ...get(yv), ...f32x4Ne, ...v128Bitselect, ...set(step),
+      ...at(out), ...at(dy), ...v128Load(), ...get(step), ...f32x4Mul, ...v128Store(),
+    ]),
+    ...loop(i, get(n4), get(n), 1, [
+      ...at(y), ...f32Load(), ...set(ys),
+      ...f32(1), ...f32(0), ...get(ys), ...f32(0), ...f32Gt, ...select, ...set(ss),
+      ...get(ys), ...get(ss), ...get(ys), ...get(ys), ...f32Ne, ...select, ...set(ss),
+      ...at(out), ...at(dy), ...f32Load(), ...get(ss), ...f32Mul, ...f32Store(),
+    ]),
+  ];
+  return { name: 'reluGrad', params: 4, locals: [[2, I32], [3, V128], [2, F32]], code };
+}
+
 export interface RowKernels {
   layerNorm(x: number, y: number, s: number, out: number, g: number, b: number, N: number, d: number): void;
   allFinite(p: number, n: number): number;
   gatherRows(table: number, ids: number, out: number, N: number, d: number): void;
   scatterAddRows(dy: number, ids: number, out: number, N: number, d: number, V: number): void;
+  reluGrad(dy: number, y: number, out: number, n: number): void;
 }
 
 const instances = new WeakMap<WasmMemory, RowKernels>();
 
 /** The kernels over `memory` (tfjs-backend-wasm's), or null where they do not compile. */
 export function rowKernels(memory: WasmMemory): RowKernels | null {
-  return instantiate(memory, () => [layerNormBody(), allFiniteBody(), gatherRowsBody(), scatterAddRowsBody()], instances);
+  return instantiate(memory, () => [layerNormBody(), allFiniteBody(), gatherRowsBody(), scatterAddRowsBody(), reluGradBody()], instances);
 }

@@ -92,3 +92,22 @@ test("strided products: softmaxGrad equals the softmax gradient's kernels (Multi
     });
   }
 });
+
+test("strided products: with relu, a dense layer's product, bias add and WASM's Relu bit for bit (−0 and negative sums to +0)", () => {
+  const fns = stridedProducts(backend().wasm.asm.memory)!;
+  const rng = new Rng(23);
+  for (const [N, K, M] of [[1, 5, 3], [7, 64, 256], [6, 16, 37], [130, 64, 64]] as const) {
+    tf.tidy(() => {
+      const x = tf.tensor2d(values(rng, N * K, false), [N, K]);
+      const w = tf.tensor2d(values(rng, K * M, false), [K, M]);
+      const bias = values(rng, M, false);
+      for (let j = 0; j < M; j += 3) bias[j] = -0;
+      const b = tf.tensor1d(bias);
+      // Rows of zeros: their sums are +0, plus a −0 bias is +0; plus a negative bias, negative.
+      const xz = x.mul(tf.tensor2d(Float32Array.from({ length: N }, (_, i) => (i % 2 ? 0 : 1)), [N, 1]));
+      const out = tf.zeros([N, M]);
+      stridedProduct(fns, { at: at(xz), b: 0, h: 0, row: K, col: 1 }, { at: at(w), b: 0, h: 0, row: M, col: 1 }, { at: at(b), b: 0, h: 0, row: 0, col: 1 }, { at: at(out), b: 0, h: 0, row: M, col: 1 }, 1, 1, N, M, K, false, true);
+      assert.deepEqual(Array.from(new Int32Array(out.dataSync().slice().buffer)), Array.from(new Int32Array(tf.relu(tf.matMul(xz, w).add(b)).dataSync().slice().buffer)), `N ${N} K ${K} M ${M}`);
+    });
+  }
+});

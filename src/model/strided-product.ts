@@ -13,11 +13,12 @@
 // product(A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI):
 //   out[b,h,i,j] = Σ_k A[b,h,i,k]·B[b,h,k,j] (+ C[b,h,i,j] after the sum, when C ≠ 0) for b < nb, h < nh, i < I, j < J;
 //   each operand at its pointer (bytes) plus index·stride (elements) per axis, j's stride 1 in B, C and out. Sixteen
-//   outputs of a row at a time (four vectors sharing each broadcast A value), then four, then one.
+//   outputs of two rows at a time (four vectors sharing each broadcast A value, each B vector read once for both rows),
+//   then four, then one. With relu ≠ 0, then WASM's Relu (XNNPACK's clamp: the bits as an integer, max 0).
 // softmaxGrad(dp, p, out, rows, T): for each row of T, t = dp·p, out = t − (Σ t)·p, the sum a float32 sum from +0 in
 //   order (tfjs's softmax gradient in composite.ts: Multiply, Sum, Multiply, Sub).
 import {
-  add, f32, F32, f32Add, f32Load, f32Mul, f32Store, f32Sub, f32x4Add, f32x4Mul, get, I32, i32, instantiate, loop, ltS, mul, select, set, shl2,
+  add, f32, F32, f32Add, i32FromBits, i32x4MaxS, f32Load, f32Mul, f32Store, f32Sub, f32x4Add, f32x4Mul, get, I32, i32, instantiate, loop, ltS, mul, select, set, shl2,
   splat, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
 } from './wasm-asm.ts';
 
@@ -25,27 +26,35 @@ import {
 const WIDE = 4;
 
 function productBody(): WasmFunction {
-  const [A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI] = Array.from({ length: 23 }, (_, i) => i) as [
+  const [A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI, relu] = Array.from({ length: 24 }, (_, i) => i) as [
     number, number, number, number, number, number, number, number, number, number, number, number,
-    number, number, number, number, number, number, number, number, number, number, number,
+    number, number, number, number, number, number, number, number, number, number, number, number,
   ];
-  // i32 locals 23–40
-  const [b, h, i, j, k0, kend, k, aBase, bBase, cBase, oBase, aRow, cRow, oRow, aPtr, bPtr, wideEnd, fourEnd] = Array.from({ length: 18 }, (_, n) => 23 + n) as [
-    number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
-  ];
-  // v128 locals 41–49, f32 locals 50–51
-  const s = 41;
-  const acc = [42, 43, 44, 45];
-  const res = [46, 47, 48, 49];
-  const [accS, resS] = [50, 51];
+  let next = 24;
+  const local = (): number => next++;
+  // i32 locals
+  const [b, h, i, j, k0, kend, k, aBase, bBase, cBase, oBase, aRow, cRow, oRow, aPtr, bPtr, wideEnd, fourEnd, pairEnd, aStep, cStep, oStep] = Array.from({ length: 22 }, local);
+  const nI32 = next - 24;
+  // v128 locals: the broadcast A values of two rows, a B vector, and per row four accumulators and four results
+  const [s0, s1, bv] = [local(), local(), local()];
+  const acc = [Array.from({ length: WIDE }, local), Array.from({ length: WIDE }, local)];
+  const res = [Array.from({ length: WIDE }, local), Array.from({ length: WIDE }, local)];
+  const splats = [s0, s1];
+  const nV128 = next - 24 - nI32;
+  const [accS, resS] = [local(), local()];
   /** base + (b·strideB + h·strideH)·4 */
   const batchBase = (base: number, sB: number, sH: number): number[] => [...get(base), ...get(b), ...get(sB), ...mul, ...get(h), ...get(sH), ...mul, ...add, ...shl2, ...add];
-  /** Each block of the shared axis: kend = min(k0 + block, K), the pointers at k0, then `inner` for k0 ≤ k < kend. */
-  const blocks = (before: number[], inner: number[], after: number[]): number[] =>
+  /** The address of row r (0 or 1) of a pair: the row's own plus r steps. */
+  const rowAt = (row: number, step: number, r: number): number[] => (r === 0 ? get(row) : [...get(row), ...get(step), ...add]);
+  /**
+   * Each block of the shared axis for row `aAt` of A: kend = min(k0 + block, K), the pointers at k0, then `inner` for
+   * k0 ≤ k < kend.
+   */
+  const blocks = (aAt: number[], before: number[], inner: number[], after: number[]): number[] =>
     loop(k0, i32(0), get(K), get(block), [
       ...get(k0), ...get(block), ...add, ...get(K), ...get(k0), ...get(block), ...add, ...get(K), ...ltS, ...select, ...set(kend),
       ...before,
-      ...get(aRow), ...get(k0), ...get(aK), ...mul, ...shl2, ...add, ...set(aPtr),
+      ...aAt, ...get(k0), ...get(aK), ...mul, ...shl2, ...add, ...set(aPtr),
       ...get(bBase), ...get(k0), ...get(bK), ...mul, ...get(j), ...add, ...shl2, ...add, ...set(bPtr),
       ...loop(k, get(k0), get(kend), 1, [
         ...inner,
@@ -54,54 +63,72 @@ function productBody(): WasmFunction {
       ]),
       ...after,
     ]);
-  const vectors = (width: number): number[] => {
-    const [accs, ress] = [acc.slice(0, width), res.slice(0, width)];
+  /** Outputs j … j + 4·width − 1 of `rows` rows (1, or the pair i, i + 1), each B vector read once for both. */
+  const vectors = (width: number, rows: number): number[] => {
+    const rs = Array.from({ length: rows }, (_, r) => r);
+    const accs = rs.map((r) => acc[r]!.slice(0, width));
+    const ress = rs.map((r) => res[r]!.slice(0, width));
     return [
-      ...ress.flatMap((r) => [...v128Zero, ...set(r)]),
+      ...ress.flat().flatMap((x) => [...v128Zero, ...set(x)]),
       ...blocks(
-        accs.flatMap((a) => [...v128Zero, ...set(a)]),
+        get(aRow),
+        accs.flat().flatMap((x) => [...v128Zero, ...set(x)]),
         [
-          ...get(aPtr), ...f32Load(), ...splat, ...set(s),
-          ...accs.flatMap((a, m) => [...get(a), ...get(s), ...get(bPtr), ...v128Load(16 * m), ...f32x4Mul, ...f32x4Add, ...set(a)]),
+          ...rs.flatMap((r) => [...get(aPtr), ...(r === 0 ? [] : [...get(aStep), ...add]), ...f32Load(), ...splat, ...set(splats[r]!)]),
+          ...accs[0]!.flatMap((_, m) => [
+            ...get(bPtr), ...v128Load(16 * m), ...set(bv),
+            ...rs.flatMap((r) => [...get(accs[r]![m]!), ...get(splats[r]!), ...get(bv), ...f32x4Mul, ...f32x4Add, ...set(accs[r]![m]!)]),
+          ]),
         ],
-        ress.flatMap((r, m) => [...get(r), ...get(accs[m]!), ...f32x4Add, ...v128Zero, ...f32x4Add, ...set(r)]),
+        rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...get(x), ...get(accs[r]![m]!), ...f32x4Add, ...v128Zero, ...f32x4Add, ...set(x)])),
       ),
-      ...when(get(C), ress.flatMap((r, m) => [...get(r), ...get(cRow), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...f32x4Add, ...set(r)])),
-      ...ress.flatMap((r, m) => [...get(oRow), ...get(j), ...shl2, ...add, ...get(r), ...v128Store(16 * m)]),
+      ...when(get(C), rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...get(x), ...rowAt(cRow, cStep, r), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...f32x4Add, ...set(x)]))),
+      ...when(get(relu), ress.flat().flatMap((x) => [...get(x), ...v128Zero, ...i32x4MaxS, ...set(x)])),
+      ...rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...get(x), ...v128Store(16 * m)])),
     ];
   };
-  const scalar = [
+  /** Output j of row r of the pair (or of the single row), one lane's operations in scalar floats. */
+  const scalar = (r: number): number[] => [
     ...f32(0), ...set(resS),
     ...blocks(
+      rowAt(aRow, aStep, r),
       [...f32(0), ...set(accS)],
       [...get(accS), ...get(aPtr), ...f32Load(), ...get(bPtr), ...f32Load(), ...f32Mul, ...f32Add, ...set(accS)],
       [...get(resS), ...get(accS), ...f32Add, ...f32(0), ...f32Add, ...set(resS)],
     ),
-    ...when(get(C), [...get(resS), ...get(cRow), ...get(j), ...shl2, ...add, ...f32Load(), ...f32Add, ...set(resS)]),
-    ...get(oRow), ...get(j), ...shl2, ...add, ...get(resS), ...f32Store(),
+    ...when(get(C), [...get(resS), ...rowAt(cRow, cStep, r), ...get(j), ...shl2, ...add, ...f32Load(), ...f32Add, ...set(resS)]),
+    // relu as XNNPACK's clamp makes it: the bits as an integer, max 0 (so −0 and a NaN with its sign bit set give +0)
+    ...when(get(relu), [...f32(0), ...get(resS), ...get(resS), ...i32FromBits, ...i32(0), ...ltS, ...select, ...set(resS)]),
+    ...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...get(resS), ...f32Store(),
   ];
-  const perRow = [
+  const rowsOf = (rows: number): number[] => [
     ...get(aBase), ...get(i), ...get(aI), ...mul, ...shl2, ...add, ...set(aRow),
     ...get(cBase), ...get(i), ...get(cI), ...mul, ...shl2, ...add, ...set(cRow),
     ...get(oBase), ...get(i), ...get(oI), ...mul, ...shl2, ...add, ...set(oRow),
-    ...loop(j, i32(0), get(wideEnd), 4 * WIDE, vectors(WIDE)),
-    ...loop(j, get(j), get(fourEnd), 4, vectors(1)),
-    ...loop(j, get(j), get(J), 1, scalar),
+    ...loop(j, i32(0), get(wideEnd), 4 * WIDE, vectors(WIDE, rows)),
+    ...loop(j, get(j), get(fourEnd), 4, vectors(1, rows)),
+    ...loop(j, get(j), get(J), 1, Array.from({ length: rows }, (_, r) => scalar(r)).flat()),
   ];
   const perBatch = [
     ...batchBase(A, aB, aH), ...set(aBase),
     ...batchBase(B, bB, bH), ...set(bBase),
     ...batchBase(C, cB, cH), ...set(cBase),
     ...batchBase(out, oB, oH), ...set(oBase),
-    ...loop(i, i32(0), get(I), 1, perRow),
+    // rows in pairs, then the last one if I is odd
+    ...loop(i, i32(0), get(pairEnd), 2, rowsOf(2)),
+    ...loop(i, get(i), get(I), 1, rowsOf(1)),
   ];
   const code = [
-    // j < wideEnd ⇔ j + 16 ≤ J; j < fourEnd ⇔ j + 4 ≤ J
+    // j < wideEnd ⇔ j + 16 ≤ J; j < fourEnd ⇔ j + 4 ≤ J; i < pairEnd ⇔ i + 2 ≤ I
     ...get(J), ...i32(1 - 4 * WIDE), ...add, ...set(wideEnd),
     ...get(J), ...i32(-3), ...add, ...set(fourEnd),
+    ...get(I), ...i32(-1), ...add, ...set(pairEnd),
+    ...get(aI), ...shl2, ...set(aStep),
+    ...get(cI), ...shl2, ...set(cStep),
+    ...get(oI), ...shl2, ...set(oStep),
     ...loop(b, i32(0), get(nb), 1, loop(h, i32(0), get(nh), 1, perBatch)),
   ];
-  return { name: 'product', params: 23, locals: [[18, I32], [9, V128], [2, F32]], code };
+  return { name: 'product', params: 24, locals: [[nI32, I32], [nV128, V128], [2, F32]], code };
 }
 
 function softmaxGradBody(): WasmFunction {
@@ -126,6 +153,7 @@ export interface StridedProducts {
   product(
     A: number, B: number, C: number, out: number, nb: number, nh: number, I: number, J: number, K: number, block: number,
     aB: number, aH: number, aI: number, aK: number, bB: number, bH: number, bK: number, cB: number, cH: number, cI: number, oB: number, oH: number, oI: number,
+    relu: number,
   ): void;
   softmaxGrad(dp: number, p: number, out: number, rows: number, T: number): void;
 }
@@ -149,9 +177,10 @@ export interface Operand {
 
 /**
  * out[b,h,i,j] = Σ_k A[b,h,i,k]·B[b,h,k,j] (+ C) over nb × nh batches of I × J outputs and K shared, summed as the
- * convolution does (`blocked` false) or as tfjs's batched matMul does (true).
+ * convolution and XNNPACK's 2-D product do (`blocked` false) or as tfjs's batched matMul does (true); with `relu`, then
+ * WASM's Relu.
  */
-export function stridedProduct(fns: StridedProducts, A: Operand, B: Operand, C: Operand | null, out: Operand, nb: number, nh: number, I: number, J: number, K: number, blocked: boolean): void {
+export function stridedProduct(fns: StridedProducts, A: Operand, B: Operand, C: Operand | null, out: Operand, nb: number, nh: number, I: number, J: number, K: number, blocked: boolean, relu = false): void {
   const c = C ?? { at: 0, b: 0, h: 0, row: 0, col: 1 };
-  fns.product(A.at, B.at, c.at, out.at, nb, nh, I, J, K, blocked ? 48 : Math.max(K, 1), A.b, A.h, A.row, A.col, B.b, B.h, B.row, c.b, c.h, c.row, out.b, out.h, out.row);
+  fns.product(A.at, B.at, c.at, out.at, nb, nh, I, J, K, blocked ? 48 : Math.max(K, 1), A.b, A.h, A.row, A.col, B.b, B.h, B.row, c.b, c.h, c.row, out.b, out.h, out.row, relu ? 1 : 0);
 }

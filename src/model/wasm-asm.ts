@@ -67,6 +67,8 @@ export const f32Eq = [0x5b];
 export const f32FromI32 = [0xb2];
 /** f32.reinterpret_i32: the float whose bits the integer is. */
 export const f32FromBits = [0xbe];
+/** i32.reinterpret_f32: the float's bits as an integer. */
+export const i32FromBits = [0xbc];
 /** v128.load / v128.store at `offset` bytes past the address on the stack. */
 export const v128Load = (offset = 0): number[] => [0xfd, 0x00, 0x00, ...uleb(offset)];
 export const v128Store = (offset = 0): number[] => [0xfd, 0x0b, 0x00, ...uleb(offset)];
@@ -77,6 +79,15 @@ export const lane = (i: number): number[] => [0xfd, 0x1f, i];
 export const f32x4Add = [0xfd, ...uleb(0xe4)];
 export const f32x4Sub = [0xfd, ...uleb(0xe5)];
 export const f32x4Mul = [0xfd, ...uleb(0xe6)];
+export const f32x4Gt = [0xfd, ...uleb(0x44)];
+export const f32x4Ne = [0xfd, ...uleb(0x42)];
+export const v128And = [0xfd, ...uleb(0x4e)];
+/** v128.bitselect(a, b, mask): a's bits where the mask's are set, b's elsewhere. */
+export const v128Bitselect = [0xfd, ...uleb(0x52)];
+export const f32Gt = [0x5e];
+export const f32Ne = [0x5c];
+/** i32x4.max_s */
+export const i32x4MaxS = [0xfd, ...uleb(0xb8)];
 
 const END = 0x0b;
 
