@@ -7,6 +7,7 @@ import type { EncodedImage } from '../benchmarks/common/types.ts';
 import { loadCheckpoint, paramsFromWeights, saveCheckpoint, type SaveInput } from './checkpoint.ts';
 import { join } from 'node:path';
 import { DEFAULT_MODEL, type ModelConfig, numImageTokens, patchDim, validateModelConfig } from './model/config.ts';
+import { compositeKernels, logSoftmaxComposite, tokenGatherComposite } from './model/composite.ts';
 import { generate, type Generation, type SampleOptions } from './model/generate.ts';
 import { layoutBatch, patchify, type SequenceInput, type LaidOutBatch } from './model/layout.ts';
 import { disposeParams, initParams, type Params } from './model/params.ts';
@@ -214,6 +215,11 @@ export function atTemperature(logits: tf.Tensor3D, temperature: number): tf.Tens
 /** log-softmax of logits and the log-probs of the target tokens: ([B,R,V], [B,R]). */
 export function tokenLogProbs(logits: tf.Tensor3D, targets: Int32Array): { logp: tf.Tensor3D; tokenLogp: tf.Tensor2D } {
   const [B, R, V] = logits.shape;
+  if (compositeKernels()) {
+    // On WASM: the same floats and gradients as below, in two engine kernels (model/composite.ts).
+    const logp = logSoftmaxComposite(logits);
+    return { logp, tokenLogp: tokenGatherComposite(logp, targets) as tf.Tensor2D };
+  }
   const logp = tf.logSoftmax(logits) as tf.Tensor3D;
   const oneHot = tf.oneHot(tf.tensor1d(targets, 'int32'), V).reshape([B, R, V]);
   return { logp, tokenLogp: logp.mul(oneHot).sum(-1) as tf.Tensor2D };

@@ -700,6 +700,101 @@ export function embedLookupComposite(ids: Int32Array, table: tf.Tensor2D): tf.Te
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Log-softmax and the cross-entropy gather (policy.ts tokenLogProbs): tfjs's logSoftmax — Max, x − max, Exp, Sum, Log,
+// shifted − log, its gradient dy − Σdy·exp(value) — and Σ logp·oneHot(target) over the last axis, its gradient
+// dy·oneHot. Over finite inputs, row-kernels.ts's passes make each float32 operation of those kernels in their order
+// (Exp and Log stay WASM's: std::exp and std::log); otherwise the kernels themselves. No one-hot tensor is made.
+
+/** [rows, V] one-hot rows of `targets` as floats (tf.oneHot, an index out of range a row of zeros). */
+function oneHotTargets(targets: Int32Array, V: number): Float32Array {
+  const out = new Float32Array(targets.length * V);
+  targets.forEach((t, r) => {
+    if (t >= 0 && t < V) out[r * V + t] = 1;
+  });
+  return out;
+}
+
+composite('RlsdLogSoftmax', (k, { logits }) => {
+  const V = logits!.shape[logits!.shape.length - 1]!;
+  const rows = logits!.shape.reduce((a, b) => a * b, 1) / Math.max(V, 1);
+  const fns = allFinite(k, [logits]) ? rowKernelsOf(k) : null;
+  if (!fns) {
+    const keep = [...logits!.shape.slice(0, -1), 1];
+    const shifted = k.sub(logits!, k.view(k.run('Max', { x: logits! }, { reductionIndices: [-1], keepDims: false }), keep));
+    return k.sub(shifted, k.view(k.run('Log', { x: k.sum(k.run('Exp', { x: shifted }), [logits!.shape.length - 1], true) }), keep));
+  }
+  const shifted = k.empty(logits!.shape);
+  fns.maxShift(k.at(logits!) * 4, k.at(shifted) * 4, rows, V);
+  const e = k.run('Exp', { x: shifted });
+  const sums = k.empty([rows]);
+  fns.rowSums(k.at(e) * 4, k.at(sums) * 4, rows, V);
+  const l = k.run('Log', { x: sums });
+  const value = k.empty(logits!.shape);
+  fns.subRows(k.at(shifted) * 4, k.at(l) * 4, k.at(value) * 4, rows, V);
+  return value;
+});
+
+composite('RlsdLogSoftmaxGrad', (k, { dy, value }) => {
+  const V = value!.shape[value!.shape.length - 1]!;
+  const rows = value!.shape.reduce((a, b) => a * b, 1) / Math.max(V, 1);
+  const softmax = k.run('Exp', { x: value! });
+  const fns = allFinite(k, [dy, softmax]) ? rowKernelsOf(k) : null;
+  if (!fns) return k.sub(dy!, k.mul(k.sum(dy!, [dy!.shape.length - 1], true), softmax));
+  const out = k.empty(value!.shape);
+  fns.logSoftmaxGrad(k.at(dy!) * 4, k.at(softmax) * 4, k.at(out) * 4, rows, V);
+  return out;
+});
+
+tf.registerGradient({
+  kernelName: 'RlsdLogSoftmax',
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const [grad] = runComposite('RlsdLogSoftmaxGrad', { dy: dy as tf.Tensor, value: saved[0]! });
+    return { logits: () => grad! };
+  },
+});
+
+composite('RlsdTokenGather', (k, { logp }, { targets }) => {
+  const t = targets as Int32Array;
+  const V = logp!.shape[logp!.shape.length - 1]!;
+  const outShape = logp!.shape.slice(0, -1);
+  const fns = allFinite(k, [logp]) ? rowKernelsOf(k) : null;
+  if (!fns) return k.sum(k.mul(logp!, k.constant(oneHotTargets(t, V), logp!.shape)), [logp!.shape.length - 1]);
+  const out = k.empty(outShape);
+  fns.gatherTargets(k.at(logp!) * 4, k.at(k.ints(t)) * 4, k.at(out) * 4, t.length, V);
+  return out;
+});
+
+composite('RlsdTokenGatherGrad', (k, { dy }, { targets, shape }) => {
+  const t = targets as Int32Array;
+  const full = shape as number[];
+  const V = full[full.length - 1]!;
+  const fns = allFinite(k, [dy]) ? rowKernelsOf(k) : null;
+  if (!fns) return k.mul(k.mul(k.view(dy!, [...dy!.shape, 1]), k.constant(new Float32Array(t.length * V).fill(1), full)), k.constant(oneHotTargets(t, V), full));
+  const out = k.empty(full);
+  fns.gatherTargetsGrad(k.at(dy!) * 4, k.at(k.ints(t)) * 4, k.at(out) * 4, t.length, V);
+  return out;
+});
+
+tf.registerGradient({
+  kernelName: 'RlsdTokenGather',
+  gradFunc: (dy, _saved, attrs) => {
+    const [grad] = runComposite('RlsdTokenGatherGrad', { dy: dy as tf.Tensor }, attrs as Attrs);
+    return { logp: () => grad! };
+  },
+});
+
+/** tfjs's logSoftmax over the last axis (the same floats and gradient). */
+export function logSoftmaxComposite<T extends tf.Tensor>(logits: T): T {
+  return runComposite('RlsdLogSoftmax', { logits })[0] as T;
+}
+
+/** Σ_v logp[…, v]·oneHot(target)[v] over the last axis (policy.ts's gather with tf.oneHot: the same floats and gradient). */
+export function tokenGatherComposite(logp: tf.Tensor, targets: Int32Array): tf.Tensor {
+  return runComposite('RlsdTokenGather', { logp }, { targets, shape: logp.shape })[0]!;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The global gradient norm of Adam's clipping (optim.ts): sqrt(addN(sum(square(g)) for each g)).
 
 composite('RlsdGradNorm', (k, inputs) => {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { embedLookupComposite, layerNormComposite, withCompositeKernels } from './composite.ts';
 import { embedLookup } from './ops.ts';
+import { tokenLogProbs } from '../policy.ts';
 import { rowKernels } from './row-kernels.ts';
 import { Rng } from '../util/rng.ts';
 
@@ -154,5 +155,41 @@ test("row kernels: reluGrad equals WASM's Step and Multiply bit for bit (NaN pay
       kernels.reluGrad(at(dy), at(y), at(out), n);
       assert.deepEqual(bits(out.dataSync()), bits(dy.mul(tf.step(y, 0)).dataSync()), `n ${n}`);
     });
+  }
+});
+
+test('log-softmax and the cross-entropy gather (composite kernels): values and gradients equal tfjs logSoftmax and the one-hot gather bit for bit', () => {
+  const rng = new Rng(15);
+  // [B, R, V]: the model's vocabulary, two columns (tf.oneHot's least), an empty batch, a row with equal maxima of both zero signs, rows far
+  // apart in scale (one huge logit: probabilities of exactly 0), targets out of range (rows of zeros), and non-finite
+  // logits (the kernels themselves).
+  for (const [B, R, V, special] of [[2, 3, 130, 'none'], [3, 1, 2, 'none'], [0, 4, 7, 'none'], [4, 5, 9, 'zeros'], [2, 6, 40, 'extreme'], [2, 2, 5, 'nan'], [2, 2, 5, 'inf']] as const) {
+    const n = B * R * V;
+    const data = values(rng, n, false, special === 'extreme');
+    if (special === 'zeros' && n > 0) for (let r = 0; r < B * R; r++) [data[r * V + 2], data[r * V + 5]] = [r % 2 ? -0 : 0, r % 2 ? 0 : -0];
+    if (special === 'extreme') data[3] = 3e38;
+    if (special === 'nan') data[1] = NaN;
+    if (special === 'inf') data[6] = -Infinity;
+    const targets = Int32Array.from({ length: B * R }, (_, i) => (i === 1 ? V + 3 : i === 2 ? -1 : rng.int(0, V - 1)));
+    const logits = tf.variable(tf.tensor3d(data, [B, R, V]));
+    const w1 = tf.tensor2d(values(rng, B * R, false, false), [B, R]);
+    const w2 = tf.tensor3d(values(rng, n, false, false), [B, R, V]);
+    const run = (on: boolean): number[][] =>
+      withCompositeKernels(on, () => {
+        const outs: tf.Tensor[] = [];
+        const { value, grads } = tf.variableGrads(() => {
+          const { logp, tokenLogp } = tokenLogProbs(logits as unknown as tf.Tensor3D, targets);
+          outs.push(tf.keep(logp.clone()), tf.keep(tokenLogp.clone()));
+          // the gather's gradient and another consumer's, added as the engine adds them
+          return tokenLogp.mul(w1).sum().add(logp.mul(w2).sum()) as tf.Scalar;
+        }, [logits]);
+        const res = [...outs, value, grads[logits.name]!].map((t) => bits(t.dataSync()));
+        tf.dispose([...outs, value, ...Object.values(grads)]);
+        return res;
+      });
+    const [mine, reference] = [run(true), run(false)];
+    // (The sum of an empty product is whatever WASM's kernels leave in its output: no loss to compare then.)
+    ['logp', 'token log-probs', 'loss', 'gradient'].forEach((what, i) => n === 0 && what === 'loss' || assert.deepEqual(mine[i], reference[i], `${what}: B ${B} R ${R} V ${V} ${special}`));
+    tf.dispose([logits, w1, w2]);
   }
 });

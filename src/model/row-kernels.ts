@@ -12,6 +12,14 @@
 // scatterAddRows(dy, ids, out, N, d, V): out [V, d] = 0, then out[ids[n]] += dy[n] for n in order: the one-hot
 //   product's gradient over a finite ∂y (each row the sum from +0, in order, of the ∂y rows that chose it; the other
 //   products are ±0, which change no sum from +0).
+// Log-softmax and the cross-entropy gather over rows of V (tfjs's logSoftmax: max, x − max, Exp, Sum, Log, − log;
+// its gradient dy − Σdy · exp(value); policy.ts's gather Σ logp · oneHot(target) and its gradient dy · oneHot):
+// maxShift(x, shifted, rows, V): m = the row's first value, then each value greater (Max.cc, a finite row), shifted = x − m.
+// rowSums(x, out, rows, V): the float32 sum of each row from +0 in order (Sum.cc).
+// subRows(x, l, out, rows, V): out = x − l[row].
+// logSoftmaxGrad(dy, p, out, rows, V): out = dy − (Σ dy)·p, the sum from +0 in order.
+// gatherTargets(logp, targets, out, rows, V): out[r] = Σ_v logp[r,v] · (v = target ? 1 : 0), from +0 in order.
+// gatherTargetsGrad(dy, targets, out, rows, V): out[r,v] = dy[r] · (v = target ? 1 : 0).
 // reluGrad(dy, y, out, n): out = dy · step(y) for n floats (the dense layer's ReLU gradient: WASM's Step — a NaN kept,
 //   1 where y > 0, else 0 — then Multiply).
 import {
@@ -20,6 +28,7 @@ import {
 } from './wasm-asm.ts';
 
 const i32Load = [0x28, 0x00, 0x00];
+const eq = [0x46];
 
 /** composite.ts layerNormKernels's ε. */
 const EPS = 1e-5;
@@ -115,6 +124,84 @@ function scatterAddRowsBody(): WasmFunction {
   return { name: 'scatterAddRows', params: 6, locals: [[6, I32]], code };
 }
 
+/** A function over rows of V floats: params (p0, p1, out, rows, V) or as many pointers as given, then `rows`, `V`. */
+function rowsFunction(name: string, pointers: number, perRow: (l: { r: number; v: number; row: number; rowBytes: number; f: number[]; ptr: (i: number) => number }) => number[], extraI32 = 0, f32s = 2): WasmFunction {
+  const [rows, V] = [pointers, pointers + 1];
+  const [r, v, row, rowBytes] = [pointers + 2, pointers + 3, pointers + 4, pointers + 5];
+  const f = Array.from({ length: f32s }, (_, i) => pointers + 6 + extraI32 + i);
+  const body = perRow({ r, v, row, rowBytes, f, ptr: (i) => i });
+  return {
+    name,
+    params: pointers + 2,
+    locals: [[4 + extraI32, I32], [f32s, F32]],
+    code: [...get(V), ...shl2, ...set(rowBytes), ...loop(r, i32(0), get(rows), 1, [...get(r), ...get(rowBytes), ...mul, ...set(row), ...body])],
+  };
+}
+
+/** The float at byte offset v of row `row` of the tensor at pointer p. */
+const el = (p: number, row: number, v: number): number[] => [...get(p), ...get(row), ...add, ...get(v), ...add];
+
+function maxShiftBody(): WasmFunction {
+  return rowsFunction('maxShift', 2, ({ v, row, rowBytes, f: [m, x] }) => [
+    ...get(0), ...get(row), ...add, ...f32Load(), ...set(m!),
+    ...loop(v, i32(0), get(rowBytes), 4, [...el(0, row, v), ...f32Load(), ...set(x!), ...get(x!), ...get(m!), ...get(x!), ...get(m!), ...f32Gt, ...select, ...set(m!)]),
+    ...loop(v, i32(0), get(rowBytes), 4, [...el(1, row, v), ...el(0, row, v), ...f32Load(), ...get(m!), ...f32Sub, ...f32Store()]),
+  ]);
+}
+
+function rowSumsBody(): WasmFunction {
+  return rowsFunction('rowSums', 2, ({ r, v, row, rowBytes, f: [sum] }) => [
+    ...f32(0), ...set(sum!),
+    ...loop(v, i32(0), get(rowBytes), 4, [...get(sum!), ...el(0, row, v), ...f32Load(), ...f32Add, ...set(sum!)]),
+    ...get(1), ...get(r), ...shl2, ...add, ...get(sum!), ...f32Store(),
+  ]);
+}
+
+function subRowsBody(): WasmFunction {
+  return rowsFunction('subRows', 3, ({ r, v, row, rowBytes, f: [l] }) => [
+    ...get(1), ...get(r), ...shl2, ...add, ...f32Load(), ...set(l!),
+    ...loop(v, i32(0), get(rowBytes), 4, [...el(2, row, v), ...el(0, row, v), ...f32Load(), ...get(l!), ...f32Sub, ...f32Store()]),
+  ]);
+}
+
+function logSoftmaxGradBody(): WasmFunction {
+  return rowsFunction('logSoftmaxGrad', 3, ({ v, row, rowBytes, f: [sum] }) => [
+    ...f32(0), ...set(sum!),
+    ...loop(v, i32(0), get(rowBytes), 4, [...get(sum!), ...el(0, row, v), ...f32Load(), ...f32Add, ...set(sum!)]),
+    ...loop(v, i32(0), get(rowBytes), 4, [...el(2, row, v), ...el(0, row, v), ...f32Load(), ...get(sum!), ...el(1, row, v), ...f32Load(), ...f32Mul, ...f32Sub, ...f32Store()]),
+  ]);
+}
+
+/** (v = the row's target ? 1 : 0), v a byte offset: the target's byte offset compared. */
+const hot = (targetBytes: number, v: number): number[] => [...f32(1), ...f32(0), ...get(v), ...get(targetBytes), ...eq, ...select];
+
+function gatherTargetsBody(): WasmFunction {
+  return rowsFunction(
+    'gatherTargets',
+    3,
+    ({ r, v, row, rowBytes, f: [sum] }) => [
+      ...get(1), ...get(r), ...shl2, ...add, ...i32Load, ...shl2, ...set(rowBytes + 1),
+      ...f32(0), ...set(sum!),
+      ...loop(v, i32(0), get(rowBytes), 4, [...get(sum!), ...el(0, row, v), ...f32Load(), ...hot(rowBytes + 1, v), ...f32Mul, ...f32Add, ...set(sum!)]),
+      ...get(2), ...get(r), ...shl2, ...add, ...get(sum!), ...f32Store(),
+    ],
+    1,
+  );
+}
+
+function gatherTargetsGradBody(): WasmFunction {
+  return rowsFunction(
+    'gatherTargetsGrad',
+    3,
+    ({ r, v, row, rowBytes, f: [dy] }) => [
+      ...get(1), ...get(r), ...shl2, ...add, ...i32Load, ...shl2, ...set(rowBytes + 1),
+      ...get(0), ...get(r), ...shl2, ...add, ...f32Load(), ...set(dy!),
+      ...loop(v, i32(0), get(rowBytes), 4, [...el(2, row, v), ...get(dy!), ...hot(rowBytes + 1, v), ...f32Mul, ...f32Store()]),
+    ],
+    1,
+  );
+}
+
 function reluGradBody(): WasmFunction {
   const [dy, y, out, n] = [0, 1, 2, 3];
   const [i, n4] = [4, 5];
@@ -147,11 +234,20 @@ export interface RowKernels {
   gatherRows(table: number, ids: number, out: number, N: number, d: number): void;
   scatterAddRows(dy: number, ids: number, out: number, N: number, d: number, V: number): void;
   reluGrad(dy: number, y: number, out: number, n: number): void;
+  maxShift(x: number, shifted: number, rows: number, V: number): void;
+  rowSums(x: number, out: number, rows: number, V: number): void;
+  subRows(x: number, l: number, out: number, rows: number, V: number): void;
+  logSoftmaxGrad(dy: number, p: number, out: number, rows: number, V: number): void;
+  gatherTargets(logp: number, targets: number, out: number, rows: number, V: number): void;
+  gatherTargetsGrad(dy: number, targets: number, out: number, rows: number, V: number): void;
 }
 
 const instances = new WeakMap<WasmMemory, RowKernels>();
 
 /** The kernels over `memory` (tfjs-backend-wasm's), or null where they do not compile. */
 export function rowKernels(memory: WasmMemory): RowKernels | null {
-  return instantiate(memory, () => [layerNormBody(), allFiniteBody(), gatherRowsBody(), scatterAddRowsBody(), reluGradBody()], instances);
+  return instantiate(memory, () => [
+    layerNormBody(), allFiniteBody(), gatherRowsBody(), scatterAddRowsBody(), reluGradBody(),
+    maxShiftBody(), rowSumsBody(), subRowsBody(), logSoftmaxGradBody(), gatherTargetsBody(), gatherTargetsGradBody(),
+  ], instances);
 }
