@@ -214,7 +214,15 @@ export function layerNormKernels(k: Kernels, x: Info, g: Info, b: Info): [Info, 
   return [y, m, ve];
 }
 
-composite('RlsdLayerNorm', (k, { x, g, b }) => layerNormKernels(k, x!, g!, b!));
+composite('RlsdLayerNorm', (k, { x, g, b }) => {
+  const rows = allFinite(k, [x, g, b]) ? rowKernelsOf(k) : null;
+  if (!rows) return layerNormKernels(k, x!, g!, b!);
+  // row-kernels.ts's layerNorm: the same kernels' operations in one pass per row, its mean and variance + ε kept.
+  const [N, d] = x!.shape as [number, number];
+  const [y, m, ve] = [k.empty([N, d]), k.empty([N, 1]), k.empty([N, 1])];
+  rows.layerNorm(k.at(x!) * 4, 0, k.at(x!) * 4, k.at(y) * 4, k.at(g!) * 4, k.at(b!) * 4, N, d, k.at(m) * 4, k.at(ve) * 4);
+  return [y, m, ve];
+});
 
 /**
  * The gradients of layer norm in tfjs's order: the last node first. x's three gradients come out apart — from
@@ -222,6 +230,15 @@ composite('RlsdLayerNorm', (k, { x, g, b }) => layerNormKernels(k, x!, g!, b!));
  */
 composite('RlsdLayerNormGrad', (k, { dy, x, g, m, ve }) => {
   const [N, d] = x!.shape as [number, number];
+  const p15 = k.run('Pow', { a: ve!, b: k.scalar(1.5) });
+  const rows = allFinite(k, [dy, x, g, m, ve, p15]) ? rowKernelsOf(k) : null;
+  if (rows) {
+    // row-kernels.ts's layerNormGrad: every operation below in its order, in two passes per row.
+    const [dxOurs, dd, dxMean, dg, db] = [k.empty([N, d]), k.empty([N, d]), k.empty([N, d]), k.empty([d]), k.empty([d])];
+    const at = (t: Info): number => k.at(t) * 4;
+    rows.layerNormGrad(at(dy!), at(x!), at(g!), at(m!), at(ve!), at(p15), at(dxOurs), at(dd), at(dxMean), at(dg), at(db), N, d);
+    return [dxOurs, dd, dxMean, dg, db];
+  }
   // Recomputed as in the forward pass, bit for bit.
   const xc = k.sub(x!, m!);
   const r = k.run('Rsqrt', { x: ve! });
@@ -234,7 +251,7 @@ composite('RlsdLayerNormGrad', (k, { dy, x, g, m, ve }) => {
   const dxc = k.mul(dxn, r);
   const dr = k.reduceTo(k.mul(dxn, xc), [N, 1]);
   // r = rsqrt(ve): −dr / (ve^1.5 · 2); ve = v + eps
-  const dv = k.neg(k.div(dr, k.mul(k.run('Pow', { a: ve!, b: k.scalar(1.5) }), k.scalar(2))));
+  const dv = k.neg(k.div(dr, k.mul(p15, k.scalar(2))));
   // xc = x − m (ours): x's first gradient, and m's
   const dxOurs = dxc;
   const dmOurs = k.view(k.neg(k.sum(dxc, [1])), [N, 1]);

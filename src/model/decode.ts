@@ -319,7 +319,7 @@ function residualNorm(k: Kernels, x: Info, y: Info | null, g: Info, b: Info): [I
   const [N, d] = x.shape as [number, number];
   const s = y ? k.empty([N, d]) : x;
   const out = k.empty([N, d]);
-  rows.layerNorm(k.at(x) * 4, y ? k.at(y) * 4 : 0, k.at(s) * 4, k.at(out) * 4, k.at(g) * 4, k.at(b) * 4, N, d);
+  rows.layerNorm(k.at(x) * 4, y ? k.at(y) * 4 : 0, k.at(s) * 4, k.at(out) * 4, k.at(g) * 4, k.at(b) * 4, N, d, 0, 0);
   return [s, out];
 }
 

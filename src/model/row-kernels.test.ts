@@ -64,7 +64,7 @@ test("row kernels: layerNorm (with and without the residual sum) equals WASM's A
       for (const residual of [false, true]) {
         const expected = layerNormComposite(residual ? sum : x, g, b);
         const [s, out] = [tf.zeros([N, d]), tf.zeros([N, d])];
-        kernels!.layerNorm(at(x), residual ? at(y) : 0, residual ? at(s) : at(x), at(out), at(g), at(b), N, d);
+        kernels!.layerNorm(at(x), residual ? at(y) : 0, residual ? at(s) : at(x), at(out), at(g), at(b), N, d, 0, 0);
         const what = `N ${N} d ${d}${residual ? ', residual' : ''}`;
         if (residual) assert.deepEqual(bits(s.dataSync()), bits(sum.dataSync()), `${what}: the sum`);
         assert.deepEqual(bits(out.dataSync()), bits(expected.dataSync()), `${what}: the layer norm`);
@@ -191,5 +191,33 @@ test('log-softmax and the cross-entropy gather (composite kernels): values and g
     // (The sum of an empty product is whatever WASM's kernels leave in its output: no loss to compare then.)
     ['logp', 'token log-probs', 'loss', 'gradient'].forEach((what, i) => n === 0 && what === 'loss' || assert.deepEqual(mine[i], reference[i], `${what}: B ${B} R ${R} V ${V} ${special}`));
     tf.dispose([logits, w1, w2]);
+  }
+});
+
+test("layer norm (composite kernel, row-kernels.ts's passes): output and the gradients of x, g and b equal transformer.ts's tf.moments composition bit for bit", () => {
+  const rng = new Rng(16);
+  const composition = (x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor): tf.Tensor2D => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(g).add(b) as tf.Tensor2D;
+  };
+  // The model's width, odd widths, one row, rows of one value (variance 0) and of values a few ulps apart, huge
+  // values, −0s; and non-finite inputs (the kernels themselves).
+  for (const [N, d, kind] of [[40, 64, 'plain'], [7, 5, 'plain'], [1, 64, 'plain'], [6, 9, 'flat'], [5, 64, 'wide'], [4, 16, 'nan']] as const) {
+    const xs = values(rng, N * d, false, kind === 'wide');
+    if (kind === 'flat') for (let r = 0; r < N; r++) for (let c = 0; c < d; c++) xs[r * d + c] = r % 3 === 0 ? 2.5 : r % 3 === 1 ? -0 : Math.fround(1 + (c % 3) * 2 ** -23);
+    if (kind === 'nan') xs[5] = NaN;
+    const x = tf.variable(tf.tensor2d(xs, [N, d]));
+    const g = tf.variable(tf.tensor1d(values(rng, d, false, false)));
+    const b = tf.variable(tf.tensor1d(values(rng, d, false, false)));
+    const w = tf.tensor2d(values(rng, N * d, false, false), [N, d]);
+    const run = (mine: boolean): number[][] => {
+      const { value, grads } = tf.variableGrads(() => (mine ? layerNormComposite(x, g, b) : composition(x, g, b)).mul(w).sum() as tf.Scalar, [x, g, b]);
+      const out = [value, grads[x.name]!, grads[g.name]!, grads[b.name]!].map((t) => bits(t.dataSync()));
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const [mine, reference] = [run(true), run(false)];
+    ['loss', '∂x', '∂g', '∂b'].forEach((what, i) => assert.deepEqual(mine[i], reference[i], `${what}: N ${N} d ${d} ${kind}`));
+    tf.dispose([x, g, b, w]);
   }
 });

@@ -1,8 +1,9 @@
 // Row-wise kernels in WebAssembly over tfjs-backend-wasm's own memory, each the float32 operations of the WASM
 // kernels it replaces, in their order (wasm-asm.ts: the same bits, a NaN's sign aside).
 //
-// layerNorm(x, y, s, out, g, b, N, d): over the rows of [N, d], s = x + y (WASM's Add; with y = 0 no sum is made and s
-//   must be x), then composite.ts's layerNormKernels of s: Mean (a float32 sum from 0 in order, then ÷ d — Mean.cc),
+// layerNorm(x, y, s, out, g, b, N, d, mOut, veOut): over the rows of [N, d], s = x + y (WASM's Add; with y = 0 no sum is
+//   made and s must be x), then composite.ts's layerNormKernels of s (its mean and variance + ε stored at mOut and veOut
+//   when they are not 0): Mean (a float32 sum from 0 in order, then ÷ d — Mean.cc),
 //   s − mean, Square, Mean, + 1e-5, Rsqrt (1 / √, two roundings — Rsqrt.cc), × r, × g, + b (XNNPACK's element-wise
 //   operators, one rounding each).
 // allFinite(p, n): 1 if the n floats at p are all finite, else 0.
@@ -23,7 +24,7 @@
 // reluGrad(dy, y, out, n): out = dy · step(y) for n floats (the dense layer's ReLU gradient: WASM's Step — a NaN kept,
 //   1 where y > 0, else 0 — then Multiply).
 import {
-  add, and, f32, F32, f32Gt, f32Ne, f32x4Gt, f32x4Mul, f32x4Ne, splat, v128And, v128Bitselect, f32Add, f32Div, f32Eq, f32FromI32, f32Load, f32Mul, f32Sqrt, f32Store, f32Sub, f32x4Add, f32x4Sub, get, I32, i32, instantiate, lane, loop, mul, set,
+  add, and, f32, F32, f32Gt, f32Ne, f32Neg, f32x4Gt, f32x4Mul, f32x4Ne, splat, v128And, v128Bitselect, f32Add, f32Div, f32Eq, f32FromI32, f32Load, f32Mul, f32Sqrt, f32Store, f32Sub, f32x4Add, f32x4Sub, get, I32, i32, instantiate, lane, loop, mul, set,
   select, shl2, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
 } from './wasm-asm.ts';
 
@@ -34,11 +35,11 @@ const eq = [0x46];
 const EPS = 1e-5;
 
 function layerNormBody(): WasmFunction {
-  // params: x 0, y 1, s 2, out 3, g 4, b 5, N 6, d 7
-  const [x, y, s, out, g, b, N, d] = [0, 1, 2, 3, 4, 5, 6, 7];
-  // i32 locals 8–13, f32 locals 14–16
-  const [r, c, rowBytes, sr, or, xr] = [8, 9, 10, 11, 12, 13];
-  const [sum, mean, rs] = [14, 15, 16];
+  // params: x 0, y 1, s 2, out 3, g 4, b 5, N 6, d 7, mOut 8, veOut 9
+  const [x, y, s, out, g, b, N, d, mOut, veOut] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  // i32 locals 10–15, f32 locals 16–19
+  const [r, c, rowBytes, sr, or, xr] = [10, 11, 12, 13, 14, 15];
+  const [sum, mean, rs, ve] = [16, 17, 18, 19];
   const at = (base: number): number[] => [...get(base), ...get(c), ...add];
   /** Σ term(c) over the row, a float32 sum from +0 in order, into `sum`. */
   const rowSum = (term: number[]): number[] => [...f32(0), ...set(sum), ...loop(c, i32(0), get(rowBytes), 4, [...get(sum), ...term, ...f32Add, ...set(sum)])];
@@ -57,9 +58,12 @@ function layerNormBody(): WasmFunction {
     // mean = (Σ s) ÷ d
     ...rowSum([...at(sr), ...f32Load()]),
     ...get(sum), ...get(d), ...f32FromI32, ...f32Div, ...set(mean),
-    // r = 1 / √((Σ (s − mean)²) ÷ d + ε)
+    // ve = (Σ (s − mean)²) ÷ d + ε; r = 1 / √ve
     ...rowSum([...centred, ...set(rs), ...get(rs), ...get(rs), ...f32Mul]),
-    ...f32(1), ...get(sum), ...get(d), ...f32FromI32, ...f32Div, ...f32(EPS), ...f32Add, ...f32Sqrt, ...f32Div, ...set(rs),
+    ...get(sum), ...get(d), ...f32FromI32, ...f32Div, ...f32(EPS), ...f32Add, ...set(ve),
+    ...f32(1), ...get(ve), ...f32Sqrt, ...f32Div, ...set(rs),
+    ...when(get(mOut), [...get(mOut), ...get(r), ...shl2, ...add, ...get(mean), ...f32Store()]),
+    ...when(get(veOut), [...get(veOut), ...get(r), ...shl2, ...add, ...get(ve), ...f32Store()]),
     // out = ((s − mean)·r)·g + b
     ...loop(c, i32(0), get(rowBytes), 4, [
       ...at(or),
@@ -69,10 +73,61 @@ function layerNormBody(): WasmFunction {
   ];
   return {
     name: 'layerNorm',
-    params: 8,
-    locals: [[6, I32], [3, F32]],
+    params: 10,
+    locals: [[6, I32], [4, F32]],
     code: [...get(d), ...shl2, ...set(rowBytes), ...loop(r, i32(0), get(N), 1, perRow)],
   };
+}
+
+/**
+ * layerNormGrad(dy, x, g, m, ve, p15, dxOurs, dd, dxMean, dg, db, N, d): composite.ts's RlsdLayerNormGrad, each float32
+ * operation in its order, p15 = ve^1.5 (WASM's Pow, computed before): per row, xc = x − m, r = 1/√ve, xn = xc·r,
+ * dxn = dy·g, dxOurs = dxn·r, dr = Σ dxn·xc, dv = −(dr ÷ (p15·2)), dd = ((dv·1) ÷ d)·(xc·2), dm = −Σ dxOurs + −Σ dd,
+ * dxMean = (dm·1) ÷ d; over the rows in order, dg = Σ dy·xn, db = Σ dy (each sum from +0 in order).
+ */
+function layerNormGradBody(): WasmFunction {
+  const [dy, x, g, m, ve, p15, dxOurs, dd, dxMean, dg, db, N, d] = Array.from({ length: 13 }, (_, i) => i) as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const [r, c, rowBytes, row] = [13, 14, 15, 16];
+  const [mean, rs, dr, sdx, sdd, dd2, dxm, xc, dxn, xn, dyv, fd] = Array.from({ length: 12 }, (_, i) => 17 + i);
+  const at = (base: number): number[] => [...get(base), ...get(row), ...add, ...get(c), ...add];
+  const col = (base: number): number[] => [...get(base), ...get(c), ...add];
+  const perRow = [
+    ...get(r), ...get(rowBytes), ...mul, ...set(row),
+    ...get(m), ...get(r), ...shl2, ...add, ...f32Load(), ...set(mean),
+    ...f32(1), ...get(ve), ...get(r), ...shl2, ...add, ...f32Load(), ...f32Sqrt, ...f32Div, ...set(rs),
+    ...f32(0), ...set(dr),
+    ...f32(0), ...set(sdx),
+    ...loop(c, i32(0), get(rowBytes), 4, [
+      ...at(x), ...f32Load(), ...get(mean), ...f32Sub, ...set(xc),
+      ...get(xc), ...get(rs), ...f32Mul, ...set(xn),
+      ...at(dy), ...f32Load(), ...set(dyv),
+      ...get(dyv), ...col(g), ...f32Load(), ...f32Mul, ...set(dxn),
+      // dxOurs = dxn·r; Σ dxOurs; dr = Σ dxn·xc
+      ...at(dxOurs), ...get(dxn), ...get(rs), ...f32Mul, ...f32Store(),
+      ...get(sdx), ...at(dxOurs), ...f32Load(), ...f32Add, ...set(sdx),
+      ...get(dr), ...get(dxn), ...get(xc), ...f32Mul, ...f32Add, ...set(dr),
+      // the columns' sums over the rows: dg += dy·xn, db += dy
+      ...col(dg), ...col(dg), ...f32Load(), ...get(dyv), ...get(xn), ...f32Mul, ...f32Add, ...f32Store(),
+      ...col(db), ...col(db), ...f32Load(), ...get(dyv), ...f32Add, ...f32Store(),
+    ]),
+    // dd2 = (−(dr ÷ (p15·2))·1) ÷ d
+    ...get(dr), ...get(p15), ...get(r), ...shl2, ...add, ...f32Load(), ...f32(2), ...f32Mul, ...f32Div, ...f32Neg, ...f32(1), ...f32Mul, ...get(fd), ...f32Div, ...set(dd2),
+    ...f32(0), ...set(sdd),
+    ...loop(c, i32(0), get(rowBytes), 4, [
+      ...at(dd), ...get(dd2), ...at(x), ...f32Load(), ...get(mean), ...f32Sub, ...f32(2), ...f32Mul, ...f32Mul, ...f32Store(),
+      ...get(sdd), ...at(dd), ...f32Load(), ...f32Add, ...set(sdd),
+    ]),
+    // dm = −Σ dxOurs + −Σ dd; dxMean = (dm·1) ÷ d
+    ...get(sdx), ...f32Neg, ...get(sdd), ...f32Neg, ...f32Add, ...f32(1), ...f32Mul, ...get(fd), ...f32Div, ...set(dxm),
+    ...loop(c, i32(0), get(rowBytes), 4, [...at(dxMean), ...get(dxm), ...f32Store()]),
+  ];
+  const code = [
+    ...get(d), ...shl2, ...set(rowBytes),
+    ...get(d), ...f32FromI32, ...set(fd),
+    ...loop(c, i32(0), get(rowBytes), 4, [...col(dg), ...f32(0), ...f32Store(), ...col(db), ...f32(0), ...f32Store()]),
+    ...loop(r, i32(0), get(N), 1, perRow),
+  ];
+  return { name: 'layerNormGrad', params: 13, locals: [[4, I32], [12, F32]], code };
 }
 
 function allFiniteBody(): WasmFunction {
@@ -229,7 +284,8 @@ function reluGradBody(): WasmFunction {
 }
 
 export interface RowKernels {
-  layerNorm(x: number, y: number, s: number, out: number, g: number, b: number, N: number, d: number): void;
+  layerNorm(x: number, y: number, s: number, out: number, g: number, b: number, N: number, d: number, mOut: number, veOut: number): void;
+  layerNormGrad(dy: number, x: number, g: number, m: number, ve: number, p15: number, dxOurs: number, dd: number, dxMean: number, dg: number, db: number, N: number, d: number): void;
   allFinite(p: number, n: number): number;
   gatherRows(table: number, ids: number, out: number, N: number, d: number): void;
   scatterAddRows(dy: number, ids: number, out: number, N: number, d: number, V: number): void;
@@ -247,7 +303,7 @@ const instances = new WeakMap<WasmMemory, RowKernels>();
 /** The kernels over `memory` (tfjs-backend-wasm's), or null where they do not compile. */
 export function rowKernels(memory: WasmMemory): RowKernels | null {
   return instantiate(memory, () => [
-    layerNormBody(), allFiniteBody(), gatherRowsBody(), scatterAddRowsBody(), reluGradBody(),
+    layerNormBody(), layerNormGradBody(), allFiniteBody(), gatherRowsBody(), scatterAddRowsBody(), reluGradBody(),
     maxShiftBody(), rowSumsBody(), subRowsBody(), logSoftmaxGradBody(), gatherTargetsBody(), gatherTargetsGradBody(),
   ], instances);
 }

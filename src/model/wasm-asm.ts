@@ -62,6 +62,7 @@ export const f32Sub = [0x93];
 export const f32Mul = [0x94];
 export const f32Div = [0x95];
 export const f32Sqrt = [0x91];
+export const f32Neg = [0x8c];
 export const f32Eq = [0x5b];
 /** f32.convert_i32_s */
 export const f32FromI32 = [0xb2];
