@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
+import { canonicalBits, wasmMemory, wasmOffset } from './wasm-heap-testing.ts';
 import { embedLookupComposite, layerNormComposite, withCompositeKernels } from './composite.ts';
 import { embedLookup } from './ops.ts';
 import { tokenLogProbs } from '../policy.ts';
@@ -10,17 +11,8 @@ import { Rng } from '../util/rng.ts';
 
 await initBackend('wasm');
 
-interface Heap {
-  wasm: { asm: { memory: object } };
-  getMemoryOffset(dataId: object): number;
-}
-const backend = (): Heap => tf.backend() as unknown as Heap;
-const at = (t: tf.Tensor): number => backend().getMemoryOffset(t.dataId);
-
-/** The bits of float32 values, every NaN as the canonical one (a WebAssembly operation may give a NaN either sign). */
-function bits(v: Float32Array | ArrayLike<number>): number[] {
-  return Array.from(new Int32Array(Float32Array.from(v, (x) => (Number.isNaN(x) ? NaN : x)).buffer));
-}
+const at = wasmOffset;
+const bits = canonicalBits;
 
 /** Random floats of magnitudes from 1e-30 to 1e30 (`wide`) or about 1, with NaN, ±Infinity, −0, 0, subnormals and ±3e38 sprinkled in (`special`). */
 function values(rng: Rng, n: number, special: boolean, wide: boolean): Float32Array {
@@ -33,7 +25,7 @@ function values(rng: Rng, n: number, special: boolean, wide: boolean): Float32Ar
 }
 
 test("row kernels: layerNorm (with and without the residual sum) equals WASM's Add and the layer norm's kernels bit for bit, NaN's sign aside", () => {
-  const kernels = rowKernels(backend().wasm.asm.memory);
+  const kernels = rowKernels(wasmMemory());
   assert.ok(kernels, 'the module compiles');
   const rng = new Rng(9);
   // Empty, one column, odd widths, the model's 64; rows of one repeated value (variance 0), of −0s, of huge values, and
@@ -83,7 +75,7 @@ function oneHot(ids: Int32Array, V: number, transposed: boolean): tf.Tensor2D {
 }
 
 test('row kernels: allFinite, and gatherRows / scatterAddRows equal the one-hot products and their gradient bit for bit', () => {
-  const kernels = rowKernels(backend().wasm.asm.memory)!;
+  const kernels = rowKernels(wasmMemory())!;
   const rng = new Rng(10);
   for (const [n, bad] of [[0, null], [3, null], [17, NaN], [16, Infinity], [9, -Infinity], [64, null]] as const) {
     tf.tidy(() => {
@@ -143,7 +135,7 @@ test('embedding lookups (composite kernel): rows and gradient as the one-hot pro
 });
 
 test("row kernels: reluGrad equals WASM's Step and Multiply bit for bit (NaN payloads, −0, ±Infinity, subnormals)", () => {
-  const kernels = rowKernels(backend().wasm.asm.memory)!;
+  const kernels = rowKernels(wasmMemory())!;
   const rng = new Rng(14);
   for (const n of [0, 3, 4, 37, 1000]) {
     tf.tidy(() => {

@@ -2,22 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
+import { canonicalBits, wasmMemory, wasmOffset } from './wasm-heap-testing.ts';
 import { stridedProduct, stridedProducts } from './strided-product.ts';
 import { Rng } from '../util/rng.ts';
 
 await initBackend('wasm');
 
-interface Heap {
-  wasm: { asm: { memory: object } };
-  getMemoryOffset(dataId: object): number;
-}
-const backend = (): Heap => tf.backend() as unknown as Heap;
-const at = (t: tf.Tensor): number => backend().getMemoryOffset(t.dataId);
-
-/** The bits of float32 values, every NaN as the canonical one (WebAssembly may give a NaN either sign). */
-function bits(v: Float32Array | ArrayLike<number>): number[] {
-  return Array.from(new Int32Array(Float32Array.from(v, (x) => (Number.isNaN(x) ? NaN : x)).buffer));
-}
+const at = wasmOffset;
+const bits = canonicalBits;
 
 function values(rng: Rng, n: number, special: boolean): Float32Array {
   const pick = [NaN, Infinity, -Infinity, -0, 0, 1e-45, 3e38, -3e38];
@@ -25,7 +17,7 @@ function values(rng: Rng, n: number, special: boolean): Float32Array {
 }
 
 test("strided products: the depthwise convolution's and the batched matMul's sums bit for bit, operands read by strides (NaN's sign aside)", () => {
-  const fns = stridedProducts(backend().wasm.asm.memory);
+  const fns = stridedProducts(wasmMemory());
   assert.ok(fns, 'the module compiles');
   const rng = new Rng(21);
   // [b, h, I, J, K]: the deep world's attention (51 queries over 85 keys, heads of 16), widths off the 16- and 4-wide
@@ -78,7 +70,7 @@ test("strided products: the depthwise convolution's and the batched matMul's sum
 });
 
 test("strided products: softmaxGrad equals the softmax gradient's kernels (Multiply, Sum, Multiply, Sub) bit for bit", () => {
-  const fns = stridedProducts(backend().wasm.asm.memory)!;
+  const fns = stridedProducts(wasmMemory())!;
   const rng = new Rng(22);
   for (const [rows, T, special] of [[0, 5, false], [7, 1, false], [40, 85, true], [9, 130, false]] as const) {
     tf.tidy(() => {
@@ -94,7 +86,7 @@ test("strided products: softmaxGrad equals the softmax gradient's kernels (Multi
 });
 
 test("strided products: with relu, a dense layer's product, bias add and WASM's Relu bit for bit (−0 and negative sums to +0)", () => {
-  const fns = stridedProducts(backend().wasm.asm.memory)!;
+  const fns = stridedProducts(wasmMemory())!;
   const rng = new Rng(23);
   for (const [N, K, M] of [[1, 5, 3], [7, 64, 256], [6, 16, 37], [130, 64, 64]] as const) {
     tf.tidy(() => {
