@@ -27,7 +27,7 @@ import {
 } from './core.ts';
 import { defaultsOf, helpOf, rulesOf, type OptionRules, type OptionSpecs } from './options.ts';
 import type { Method, MethodInputs, MethodOutput } from './types.ts';
-import { TUNED_LR } from './tuned-lr.ts';
+import { TUNED_LR, TUNED_LR_MINI2 } from './tuned-lr.ts';
 import { OKABE_ITO } from '../src/util/palette.ts';
 
 export type GrpoConfig = {
@@ -155,6 +155,7 @@ export const grpo: Method<GrpoConfig> = {
   defaults: grpoDefaults,
   optionHelp: grpoOptionHelp,
   recommendedLr: TUNED_LR.grpo,
+  recommendedLrBySuite: { 'mini-2': TUNED_LR_MINI2.grpo },
   creditMeaning: (cfg) => `A, the response's group-${cfg.stdNorm ? 'normalised' : 'centred'} advantage, the same on every token`,
   loss(x, cfg) {
     batchShape(x, 'grpo');

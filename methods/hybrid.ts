@@ -13,7 +13,7 @@ import { grpo, grpoOptions, type GrpoConfig } from './grpo.ts';
 import { opsd, opsdOptions, type OpsdConfig } from './opsd.ts';
 import { defaultsOf, helpOf, rulesOf, type OptionRules, type OptionSpecs } from './options.ts';
 import type { Method, MethodOutput } from './types.ts';
-import { HYBRID_OPSD_WEIGHT_SOURCE, TUNED_LR } from './tuned-lr.ts';
+import { HYBRID_OPSD_WEIGHT_SOURCE, TUNED_LR, TUNED_LR_MINI2 } from './tuned-lr.ts';
 import { OKABE_ITO } from '../src/util/palette.ts';
 
 export type HybridConfig = GrpoConfig & OpsdConfig & { grpoWeight: number; opsdWeight: number };
@@ -71,6 +71,7 @@ export const hybrid: Method<HybridConfig> = {
   defaults: hybridDefaults,
   optionHelp: hybridOptionHelp,
   recommendedLr: TUNED_LR.hybrid,
+  recommendedLrBySuite: { 'mini-2': TUNED_LR_MINI2.hybrid },
   creditMeaning: (cfg) =>
     cfg.grpoWeight > 0
       ? `its GRPO term's ${grpo.creditMeaning!(cfg)}${cfg.opsdWeight > 0 ? ` (the OPSD term, weight ${cfg.opsdWeight}, pulls in other units and is not shown)` : ''}`

@@ -42,7 +42,7 @@ import { batchShape, grpoOptions } from './grpo.ts';
 import { ANSWER_CONTEXT_SOURCE, defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import { type Method, type MethodInputs, type MethodOutput, type PrivilegedContext } from './types.ts';
-import { TUNED_LR } from './tuned-lr.ts';
+import { TUNED_LR, TUNED_LR_MINI2 } from './tuned-lr.ts';
 import { OKABE_ITO } from '../src/util/palette.ts';
 
 export type OpsdVariant = 'jsd' | 'sampled-token';
@@ -205,6 +205,7 @@ export const opsd: Method<OpsdConfig> = {
   defaults: opsdDefaults,
   optionHelp: opsdOptionHelp,
   recommendedLr: TUNED_LR.opsd,
+  recommendedLrBySuite: { 'mini-2': TUNED_LR_MINI2.opsd },
   creditMeaning: (cfg) => distillationCreditMeaning(cfg),
   loss(x, cfg) {
     return distillationLoss(x, cfg, teacherMask(x, teacherRows(x, 'opsd')), 'opsd');

@@ -69,7 +69,7 @@ import { batchShape, grpoOptions, policyGradientLoss, type GrpoConfig } from './
 import { ANSWER_CONTEXT_SOURCE, defaultsOf, helpOf, privilegedOption, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import type { Method, PrivilegedContext } from './types.ts';
-import { TUNED_LR } from './tuned-lr.ts';
+import { TUNED_LR, TUNED_LR_MINI2 } from './tuned-lr.ts';
 import { OKABE_ITO } from '../src/util/palette.ts';
 
 export type RlsdConfig = GrpoConfig & {
@@ -166,6 +166,7 @@ export const rlsd: Method<RlsdConfig> = {
   defaults: rlsdDefaults,
   optionHelp: rlsdOptionHelp,
   recommendedLr: TUNED_LR.rlsd,
+  recommendedLrBySuite: { 'mini-2': TUNED_LR_MINI2.rlsd },
   creditMeaning: (cfg) =>
     `Â_t = A·[(1−λ) + λ·clip(w_t, ${1 - cfg.weightClip}, ${1 + cfg.weightClip})], w_t = exp(sign(A)·Δ_t), λ from ${cfg.lambdaInit} to 0 over ${cfg.lambdaDecaySteps} steps (weight: the bracket)` +
     `${cfg.negativeOnly ? '; re-weighted only where A < 0' : ''}${cfg.thoughtOnly ? '; re-weighted only on the reasoning span' : ''}`,

@@ -28,7 +28,7 @@ import { distillationCreditMeaning, distillationLoss, teacherMask, teacherRows, 
 import { defaultsOf, helpOf, rulesOf, teacherOption, type OptionRules, type OptionSpecs } from './options.ts';
 import { requireTeacherRegime } from './teacher-regime.ts';
 import type { Method } from './types.ts';
-import { TUNED_LR } from './tuned-lr.ts';
+import { TUNED_LR, TUNED_LR_MINI2 } from './tuned-lr.ts';
 import { OKABE_ITO } from '../src/util/palette.ts';
 
 /** OPSD's options without `privileged`: SDPO's teacher context is always a successful response of the group. */
@@ -67,6 +67,7 @@ export const sdpo: Method<SdpoConfig> = {
   defaults: sdpoDefaults,
   optionHelp: sdpoOptionHelp,
   recommendedLr: TUNED_LR.sdpo,
+  recommendedLrBySuite: { 'mini-2': TUNED_LR_MINI2.sdpo },
   creditMeaning: (cfg) => distillationCreditMeaning(cfg),
   loss(x, cfg) {
     const rows = teacherRows(x, 'sdpo', true)!;

@@ -4,6 +4,8 @@
 // with the highest benchmark-mean accuracy (Avg) at the last evaluation wins. One seed of 300 validation problems
 // separates values only by more than ~3 points: the sources say where the choice is within that noise.
 // The grid, its table and the curves are in results/reference/README.md ("The tuning grid").
+// TUNED_LR_MINI2 holds the rates the same protocol chose on the deep world (suite mini-2, the default base); a
+// method trains at the rate of its base's suite (methods/index.ts methodLr).
 import type { Sourced } from './options.ts';
 
 /** The mini suite whose base the rates of TUNED_LR were tuned from (a method's `recommendedLr`). */
@@ -17,6 +19,17 @@ export const TUNED_LR = {
   hybrid: { value: 3e-5, source: `${GRID} 57.0 at 3e-5, 15.6 at 1e-4, 6.9 at 3e-4 (with opsdWeight 1; the default pair 3e-5 with 0.25 is untested)` },
   rlsd: { value: 1e-4, source: `${GRID} 62.4 at 3e-5, 62.6 at 1e-4, 53.0 at 3e-4 (3e-5 vs 1e-4 within noise)` },
   sdpo: { value: 3e-5, source: `${GRID} 42.3 at 3e-5, 17.0 at 1e-4, 9.5 at 3e-4: every rate declines after a peak at steps 5–10` },
+} as const satisfies Record<string, Sourced<number>>;
+
+const GRID2 = 'mini-2 tuning grid (the tuning preset from results/reference/base, validation, 150 steps, 1 seed; results/reference/tuning-mini2-2026-12-07): Avg on the final set (2000 problems per benchmark) at step 150';
+
+/** The rates tuned on the deep world (suite mini-2) by the same protocol: a method's `recommendedLrBySuite['mini-2']`. */
+export const TUNED_LR_MINI2 = {
+  grpo: { value: 1e-4, source: `${GRID2}: 71.56 at 3e-5, 75.22 at 1e-4, 73.59 at 3e-4` },
+  opsd: { value: 3e-5, source: `${GRID2}: 17.46 at 3e-5, 0.46 at 1e-4, 0.46 at 3e-4 — every rate collapses after a peak at steps 5–20 (58–60 on the curve)` },
+  hybrid: { value: 1e-4, source: `${GRID2}: 75.0 at 1e-4 with the default opsdWeight 0.25 (0.67 with 4), and with opsdWeight 1: 73.34 at 3e-5, 71.82 at 1e-4, 59.02 at 3e-4 — the rate at which the default weight was measured best` },
+  rlsd: { value: 1e-4, source: `${GRID2}: 71.99 at 3e-5, 75.30 at 1e-4, 73.83 at 3e-4` },
+  sdpo: { value: 3e-5, source: `${GRID2}: 26.05 at 3e-5, 10.54 at 1e-4, 10.17 at 3e-4 — every rate declines after a peak by step 10` },
 } as const satisfies Record<string, Sourced<number>>;
 
 /** Hybrid's OPSD weight (grpoWeight 1), tuned on the same grid at lr 1e-4, one axis at a time. */

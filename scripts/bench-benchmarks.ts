@@ -11,7 +11,7 @@ import { benchmarkNames, benchmarks, getBenchmark } from '../benchmarks/index.ts
 import { miniRows } from '../benchmarks/mini/build.ts';
 import { initBackend } from '../src/backend.ts';
 import { productsDescription, tensorFlags, tensorOptions } from '../src/cli/util.ts';
-import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, userPath } from '../src/paths.ts';
+import { benchmarkDataRoot, DATA_ENV, defaultBase, userPath } from '../src/paths.ts';
 import { parseOrExit, reportError, scriptCli } from '../src/cli/script.ts';
 import { evaluate } from '../src/eval.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -29,7 +29,7 @@ const flags = parseOrExit(
   (argv) => {
     const data = argv['data'] !== undefined ? userPath(String(argv['data'])) : benchmarkDataRoot();
     if (argv['data'] !== undefined && String(argv['data']).trim() === '') throw new UsageError('--data is empty');
-    return { data, base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])), tensor: tensorFlags(argv) };
+    return { data, base: argv['base'] === undefined ? defaultBase() : userPath(String(argv['base'])), tensor: tensorFlags(argv) };
   },
 );
 const shared = flags.data;

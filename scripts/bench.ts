@@ -31,7 +31,7 @@ import { Rng } from '../src/util/rng.ts';
 import { cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
 import { num, productsDescription, tensorFlags, tensorOptions } from '../src/cli/util.ts';
 import { blasInfo, describeBlas, setMatmulKernel } from '../src/model/blas.ts';
-import { PACKAGE_BASE, PACKAGE_ROOT, userPath } from '../src/paths.ts';
+import { defaultBase, PACKAGE_ROOT, userPath } from '../src/paths.ts';
 import { parseOrExit, reportError, scriptCli } from '../src/cli/script.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 import { Tokenizer } from '../src/tokenizer.ts';
@@ -52,7 +52,7 @@ const flags = parseOrExit(
     memorySteps: num('memory-steps', argv['memory-steps'], { integer: true, min: 0, max: 1_000_000 }),
     loopSteps: num('loop-steps', argv['loop-steps'], { integer: true, min: 2, max: 10_000 }),
     skipLoop: Boolean(argv['skip-loop']),
-    base: argv['base'] === undefined ? PACKAGE_BASE : userPath(String(argv['base'])),
+    base: argv['base'] === undefined ? defaultBase() : userPath(String(argv['base'])),
   }),
 );
 // A backend that cannot start (--matmul blas without OpenBLAS, or on cpu) is one line, as bad flags are.

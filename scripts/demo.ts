@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BENCHMARK_MEAN, resolveTrainConfig, train } from '../src/train/index.ts';
 import { getMethod } from '../methods/index.ts';
 import { num, setupBackend, tensorOptions } from '../src/cli/util.ts';
-import { PACKAGE_BASE, userPath } from '../src/paths.ts';
+import { defaultBase, userPath } from '../src/paths.ts';
 import { runScript, scriptCli } from '../src/cli/script.ts';
 import { pct, startProgress, type ProgressTask } from '../src/progress.ts';
 import { UsageError } from '../src/util/errors.ts';
@@ -35,7 +35,7 @@ await runScript(async () => {
   const runsDir = userPath(String(argv['runs-dir']));
   const runs = methods.map((method) => {
     const out = join(runsDir, `demo-${method}`);
-    const { config, notice } = resolveTrainConfig({ method, base: PACKAGE_BASE, out, settings: { steps, evalSchedule: `every:${evalEvery}`, checkpointEvery: evalEvery }, quiet: true });
+    const { config, notice } = resolveTrainConfig({ method, base: defaultBase(), out, settings: { steps, evalSchedule: `every:${evalEvery}`, checkpointEvery: evalEvery }, quiet: true });
     if (notice) process.stderr.write(`rlsd-bench: note: ${notice}\n`);
     return { method, out, config };
   });

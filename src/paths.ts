@@ -15,8 +15,17 @@ export function packagePath(...parts: string[]): string {
 /** The committed base checkpoint every run starts from by default (results/reference/base in the package). */
 export const PACKAGE_BASE = packagePath('results', 'reference', 'base');
 
-/** How --help shows PACKAGE_BASE (the absolute path differs per machine). */
-export const PACKAGE_BASE_SHOWN = 'results/reference/base in the package';
+/** How --help shows the default base (the absolute path differs per machine). */
+export const PACKAGE_BASE_SHOWN = 'results/reference/base in the package, or $RLSD_BENCH_BASE';
+
+/** The environment variable naming another default base: a lab's own checkpoint, or a machinery test's cheaper one. */
+export const BASE_ENV = 'RLSD_BENCH_BASE';
+
+/** The checkpoint runs start from when none is named: $RLSD_BENCH_BASE resolved against the working directory, else PACKAGE_BASE. */
+export function defaultBase(env: NodeJS.ProcessEnv = process.env): string {
+  const v = env[BASE_ENV];
+  return v === undefined || v.trim() === '' ? PACKAGE_BASE : userPath(v);
+}
 
 /** A user-given path: relative to the working directory (absolute paths pass through). */
 export function userPath(p: string): string {

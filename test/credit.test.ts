@@ -31,7 +31,7 @@ import { hashString, Rng } from '../src/util/rng.ts';
 import { groupAdvantages } from '../methods/core.ts';
 import { diagnose } from '../benchmarks/mini/deep/parse.ts';
 import { tokenMask } from '../benchmarks/mini/deep/tokens.ts';
-import { errorLines, REPO, runCli, runCliInProcess } from './fixtures.ts';
+import { BASE, errorLines, REPO, runCli, runCliInProcess } from './fixtures.ts';
 import { responseFromRecords } from '../src/credit/records.ts';
 import { readCreditExamples } from '../src/report/records.ts';
 import { creditExamplesFile } from '../src/train/credit-examples.ts';
@@ -224,7 +224,7 @@ test('credit command: bad input is one line and a non-zero exit, nothing written
   const mini1 = join(root, 'mini1-run');
   mkdirSync(join(mini1, 'checkpoints', 'step_000000'), { recursive: true });
   writeFileSync(join(mini1, 'run.json'), JSON.stringify({ config: { method: 'grpo', suite: 'mini-1' } }));
-  cpSync(join(REPO, 'results', 'reference', 'base', 'checkpoint.json'), join(mini1, 'checkpoints', 'step_000000', 'checkpoint.json'));
+  cpSync(join(BASE, 'checkpoint.json'), join(mini1, 'checkpoints', 'step_000000', 'checkpoint.json'));
   const noFonts = join(root, 'fonts.conf');
   mkdirSync(join(root, 'no-fonts'));
   writeFileSync(noFonts, `<?xml version="1.0"?>\n<fontconfig><dir>${join(root, 'no-fonts')}</dir><cachedir>${join(root, 'no-fonts')}</cachedir></fontconfig>\n`);

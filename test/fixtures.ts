@@ -3,11 +3,18 @@ import { fileURLToPath } from 'node:url';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { benchmarkDataRoot } from '../src/paths.ts';
+import { BASE_ENV, benchmarkDataRoot } from '../src/paths.ts';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** The committed base checkpoint (results/reference/base). */
-export const BASE = join(REPO, 'results', 'reference', 'base');
+/**
+ * The first suite's base (results/reference/base-mini1): the machinery the tests check (flags, files, resumption,
+ * reports) runs on it, at a third of the deep world's cost. The commands the tests spawn take it as their default
+ * base ($RLSD_BENCH_BASE); a test of the default itself clears the variable for its child.
+ */
+export const BASE = join(REPO, 'results', 'reference', 'base-mini1');
+/** The committed default base: the deep world's (results/reference/base, suite mini-2). */
+export const DEFAULT_BASE = join(REPO, 'results', 'reference', 'base');
+process.env[BASE_ENV] = BASE;
 /**
  * Real benchmark data (one folder per benchmark, in the Hugging Face or the authors' layouts): $RLSD_BENCH_DATA when
  * set, else a `shared/benchmarks` folder beside the checkout (where CI keeps it). Tests that need it skip without it.

@@ -7,7 +7,7 @@ import { getMethod, methodNames, methods, resolveMethodConfig } from '../../meth
 import { flagOptions, num, readFlags } from './flags.ts';
 import { parseOptions, setupBackend, tensorOptions } from './util.ts';
 import { pretrain, PRETRAIN_OPTIONS, resolvePretrainConfig, type PretrainSettings } from '../pretrain.ts';
-import { benchmarkDataRoot, DATA_ENV, PACKAGE_BASE, PACKAGE_BASE_SHOWN } from '../paths.ts';
+import { benchmarkDataRoot, DATA_ENV, defaultBase, PACKAGE_BASE_SHOWN } from '../paths.ts';
 import { BENCHMARK_MEAN, DEFAULT_TRAIN, POOLED, resolveTrainConfig, TRAIN_BOUNDS, TRAIN_OPTIONS, train, type ProgressSink, type RunSummary, type StepMetrics, type TrainSettings } from '../train/index.ts';
 import { defaultsOf } from '../util/options.ts';
 import { benchmarkAverage, benchmarkListProblem, benchmarkSource, ENDPOINT_MAX_NEW_TOKENS, EVAL_BOUNDS, EVAL_OPTIONS, evalRulesProblem, evaluate, LIMIT_WARNING, MINI_DATA, miniSuiteSplit, parseBenchmarkList, type EvalConfig, type EvalProgress, type EvalSettings } from '../eval.ts';
@@ -29,9 +29,7 @@ import { regressCommand } from './regress.ts';
 import { serveCommand } from './serve.ts';
 import { creditCommand } from './credit.ts';
 
-/** The committed base checkpoint every run starts from by default (resolved from the package, not the cwd). */
-export const DEFAULT_BASE = PACKAGE_BASE;
-/** How --help shows DEFAULT_BASE (the absolute path differs per machine). */
+/** How --help shows the default base (the absolute path differs per machine). */
 const DEFAULT_BASE_SHOWN = PACKAGE_BASE_SHOWN;
 
 type Builder = (cli: Argv) => Argv;
@@ -132,7 +130,7 @@ const trainCommand: Builder = (cli) =>
     (y) =>
       tensorOptions(y)
         .option('method', { type: 'string', demandOption: true, describe: methodNames.join(' | ') })
-        .option('base', { type: 'string', default: DEFAULT_BASE, defaultDescription: DEFAULT_BASE_SHOWN, describe: 'starting checkpoint (a path you give is relative to the working directory)' })
+        .option('base', { type: 'string', default: defaultBase(), defaultDescription: DEFAULT_BASE_SHOWN, describe: 'starting checkpoint (a path you give is relative to the working directory)' })
         .option('out', { type: 'string', describe: 'run directory (default results/runs/<method>-s<seed>)' })
         .option('opt', { type: 'string', array: true, describe: 'method option key=value (see `rlsd-bench methods --verbose`)' })
         .option('std-norm', { type: 'boolean', describe: 'group-normalise advantages by their std (the default); --no-std-norm gives Dr.GRPO (= --opt stdNorm=false)' })
@@ -227,7 +225,7 @@ const evalCommand: Builder = (cli) =>
       // A served model instead of a checkpoint (src/endpoint/): flags checked here, before any request or file.
       const remote = readEndpointFlags(argv, given.checkpoint !== undefined);
       const judge = remote ? remote.judge : judgeTarget(argv);
-      const resolved = remote ? null : resolveCheckpoint(given.checkpoint ?? DEFAULT_BASE);
+      const resolved = remote ? null : resolveCheckpoint(given.checkpoint ?? defaultBase());
       const checkpoint = resolved?.checkpoint;
       // The mini suite a checkpoint learned is the one it is evaluated on, unless --suite says otherwise.
       const suite = given.suite ?? (checkpoint !== undefined ? checkpointSuite(checkCheckpoint(checkpoint).info) : 'mini-1');

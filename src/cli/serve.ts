@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { checkCheckpoint } from '../checkpoint.ts';
-import { PACKAGE_BASE } from '../paths.ts';
+import { defaultBase, PACKAGE_BASE_SHOWN } from '../paths.ts';
 import { Policy } from '../policy.ts';
 import { resolveCheckpoint } from '../run-dir.ts';
 import { setActivity } from '../util/activity.ts';
@@ -26,7 +26,7 @@ export const serveCommand = (cli: Argv): Argv =>
     'serve a checkpoint through the OpenAI chat-completions API (GET /v1/models, POST /v1/chat/completions)',
     (y) =>
       tensorOptions(y)
-        .option('checkpoint', { type: 'string', default: PACKAGE_BASE, defaultDescription: 'results/reference/base in the package', describe: 'checkpoint directory, or a run folder (its latest checkpoint), to serve' })
+        .option('checkpoint', { type: 'string', default: defaultBase(), defaultDescription: PACKAGE_BASE_SHOWN, describe: 'checkpoint directory, or a run folder (its latest checkpoint), to serve' })
         .option('port', { type: 'number', demandOption: true, describe: 'TCP port (0: any free one; the startup line says which)' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on (0.0.0.0: every interface; there is no authentication)' })
         .option('model-name', { type: 'string', describe: "the model id clients send as 'model' (default: the checkpoint folder's name, <run>/<step> for a run's checkpoint)" })

@@ -75,7 +75,7 @@ export function openRun(path: string): RunFolder {
   if (steps.length === 0) throw new UsageError(`${path} has no checkpoint (no checkpoints/step_N/checkpoint.json)`);
   const suite = typeof config['suite'] === 'string' ? config['suite'] : checkpointSuite(checkCheckpoint(join(ckDir, stepDirName(steps.at(-1)!))).info);
   if (suite !== 'mini-2')
-    throw new UsageError(`${path} is a run on the mini suite '${suite}', which has no step-level ground truth: credit views need the deep world's (a run on a mini-2 base, e.g. results/reference/mini2-candidate)`);
+    throw new UsageError(`${path} is a run on the mini suite '${suite}', which has no step-level ground truth: credit views need the deep world's (a run from a mini-2 base, such as the committed results/reference/base)`);
   let method: Method;
   try {
     method = getMethod(config['method']);

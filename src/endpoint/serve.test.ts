@@ -1,11 +1,11 @@
-// The OpenAI-compatible server in process, on port 0 with the committed base: the model list, chat completions
+// The OpenAI-compatible server in process, on port 0 with the first suite's base: the model list, chat completions
 // (greedy text equal to the policy's own decoding of the same prompts, sampling with a seed, streaming), OpenAI's
 // error object for every kind of bad request, a 500 the server survives, and the body and queue bounds.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../backend.ts';
 import { Policy } from '../policy.ts';
-import { PACKAGE_BASE } from '../paths.ts';
+import { packagePath } from '../paths.ts';
 import { Rng } from '../util/rng.ts';
 import { getBenchmark, MINI_BENCHMARKS } from '../../benchmarks/index.ts';
 import { miniRows, miniSplitName } from '../../benchmarks/mini/build.ts';
@@ -14,6 +14,8 @@ import { chatRequestMessages } from './protocol.ts';
 import { GenerationQueue, HttpError, startServer, type RunningServer } from './serve.ts';
 
 await initBackend('wasm', 'conv');
+// The first suite's base: its short answers keep the generation tests cheap (the default base is the deep world's).
+const PACKAGE_BASE = packagePath('results', 'reference', 'base-mini1');
 const { policy } = Policy.load(PACKAGE_BASE);
 const server = await startServer({ policy, checkpoint: PACKAGE_BASE, modelName: 'base', host: '127.0.0.1', port: 0 });
 after(async () => {

@@ -5,7 +5,7 @@
 // baseline, 3 the runs themselves failed (nothing to compare), 130/143 interrupted.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { provenance } from '../provenance.ts';
 import { formatDuration } from '../progress.ts';
 import { parseBackendName } from '../backend.ts';
@@ -48,9 +48,12 @@ function say(text: string): void {
   process.stdout.write(text);
 }
 
-/** Runs the baseline's sweep at `seeds` into `dir`; returns the interrupt exit code, if any. */
-async function runBaselineSweep(b: Baseline, seeds: number[], dir: string, a: RegressArgs): Promise<number> {
-  const config: SweepConfig = { ...b.sweep, seeds };
+/**
+ * Runs the baseline's sweep at `seeds` into `dir`; returns the interrupt exit code, if any. A base the baseline
+ * names is relative to the baseline file's folder (the sweep config written into `dir` carries it absolute).
+ */
+async function runBaselineSweep(b: Baseline, file: string, seeds: number[], dir: string, a: RegressArgs): Promise<number> {
+  const config: SweepConfig = { ...b.sweep, seeds, base: b.sweep.base === null ? null : resolve(dirname(file), b.sweep.base) };
   ensureDir(dir);
   const configFile = join(dir, 'regress-sweep.json');
   if (!existsSync(join(dir, 'sweep.json'))) writeJsonAtomic(configFile, config);
@@ -182,7 +185,7 @@ export async function runRegress(a: RegressArgs): Promise<number> {
         temporary = true;
       }
       const t0 = performance.now();
-      const interrupted = await runBaselineSweep(b, seeds, dir, a);
+      const interrupted = await runBaselineSweep(b, file, seeds, dir, a);
       if (interrupted !== 0) return interrupted;
       say(`regress ${basename(file)}: runs done in ${formatDuration((performance.now() - t0) / 1000)} → ${dir}\n`);
       dirs = [dir];

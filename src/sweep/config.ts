@@ -8,7 +8,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import type { Ajv, ErrorObject } from 'ajv';
 import { getMethod, methodNames, reportOrder, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
-import { PACKAGE_BASE } from '../paths.ts';
+import { defaultBase } from '../paths.ts';
 import { checkTrainConfig, DEFAULT_TRAIN, TRAIN_OPTIONS, ruleProblem, type TrainConfig, type TrainOption } from '../train/config.ts';
 import { parseEvalSchedule } from '../train/evaluate.ts';
 import { UsageError } from '../util/errors.ts';
@@ -436,7 +436,7 @@ export function readSweepConfig(path: string, shown: string = path): SweepConfig
 
 /** The base checkpoint's absolute path: the config's, against the config file's folder `from`, or the committed base. */
 export function sweepBase(cfg: SweepConfig, from: string): string {
-  return cfg.base === null ? PACKAGE_BASE : resolve(from, cfg.base);
+  return cfg.base === null ? defaultBase() : resolve(from, cfg.base);
 }
 
 /** The folder a config file's paths are relative to. */

@@ -5,10 +5,13 @@ import assert from 'node:assert/strict';
 import { getMethod, methods } from '../../methods/index.ts';
 import { TUNED_LR, UNTUNED_LR } from '../../methods/tuned-lr.ts';
 import { PACKAGE_BASE, packagePath } from '../paths.ts';
+
+/** The first suite's base (the committed default, PACKAGE_BASE, is the deep world's). */
+const MINI1_BASE = packagePath('results', 'reference', 'base-mini1');
 import { SUITE_FINAL_EVAL_ITEMS, SUITE_MAX_NEW_TOKENS } from '../../benchmarks/mini/types.ts';
 import { DEFAULT_TRAIN, resolveTrainConfig, TRAIN_OPTIONS } from './config.ts';
 
-const request = { base: PACKAGE_BASE, out: '/nowhere' };
+const request = { base: MINI1_BASE, out: '/nowhere' };
 
 test('resolveTrainConfig: lr is the method\'s recommended rate with its source, unless given; a method without one trains at UNTUNED_LR with a notice', () => {
   const grpo = resolveTrainConfig({ ...request, method: 'grpo' });
@@ -26,7 +29,7 @@ test('resolveTrainConfig: lr is the method\'s recommended rate with its source, 
   }
   assert.equal(resolveTrainConfig({ ...request, method: 'base' }).notice, null, 'base trains nothing: no notice');
   // From a deep-world base the rate is the one tuned on its suite; without one, the default suite's, said so.
-  const deep = resolveTrainConfig({ ...request, base: packagePath('results', 'reference', 'mini2-habits'), method: 'grpo' });
+  const deep = resolveTrainConfig({ ...request, base: PACKAGE_BASE, method: 'grpo' });
   assert.equal(deep.config.suite, 'mini-2');
   const mini2 = getMethod('grpo').recommendedLrBySuite?.['mini-2'];
   if (mini2) assert.deepEqual([deep.config.lr, deep.config.lrSource], [mini2.value, `method 'grpo': ${mini2.source}`]);
@@ -37,7 +40,7 @@ test('resolveTrainConfig: every other setting is its declared default, the suite
   const { config } = resolveTrainConfig({ ...request, method: 'rlsd', methodOptions: { teacher: 'sync:10' }, settings: { steps: 7 } });
   for (const o of TRAIN_OPTIONS) if (!['steps', 'lr', 'maxNewTokens', 'finalEvalPerBenchmark'].includes(o.field)) assert.deepEqual(config[o.field], o.default, o.flag);
   assert.equal(config.steps, 7);
-  assert.equal(config.suite, 'mini-1', "the committed base's suite");
+  assert.equal(config.suite, 'mini-1', "the first base's suite");
   assert.equal(config.maxNewTokens, SUITE_MAX_NEW_TOKENS['mini-1']);
   // mini-1's final set is the curve's own problems (SUITE_FINAL_EVAL_ITEMS 0): the last evaluation is no larger.
   assert.equal(SUITE_FINAL_EVAL_ITEMS['mini-1'], 0);
