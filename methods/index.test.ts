@@ -194,6 +194,6 @@ test("a method's rate follows the run's mini suite: its own tuned rate there, el
   const elsewhere = methodLr(grpo, 'mini-9');
   assert.equal(elsewhere.value, grpo.recommendedLr!.value);
   assert.equal(elsewhere.source, `${grpo.recommendedLr!.source} — tuned on ${DEFAULT_TUNING_SUITE}; none tuned on mini-9 yet`);
-  const { recommendedLr: _, ...untuned } = grpo;
+  const { recommendedLr: _, recommendedLrBySuite: __, ...untuned } = grpo;
   assert.deepEqual(methodLr({ ...untuned, name: 'fresh' }, 'mini-2'), { ...UNTUNED_LR, tuned: false });
 });

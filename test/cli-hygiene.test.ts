@@ -230,7 +230,8 @@ test("issue 30 item 13: eval's WeMath row, Avg and results.json say WeMath's hea
 
 test('issue 30 item 17: default eval folders differ when the settings differ; a missing --data is named as such', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'rlsd-cwd-'));
-  const env = { RLSD_BENCH_DATA: undefined };
+  // The default base itself (its folder's name is the default eval folder's), not the machinery tests' base-mini1.
+  const env = { RLSD_BENCH_DATA: undefined, RLSD_BENCH_BASE: undefined };
   try {
     const first = cli(['--backend', 'wasm', '--quiet', 'eval', '--benchmarks', 'mmmu'], { cwd, env }); // the tensor flags are no part of the name
     assert.equal(first.code, 0, first.stderr);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createServer } from 'node:net';
 import { BASE, BIN, cliEnv, errorLines, REPO, runCli, runCliInProcess } from './fixtures.ts';
 import { getBenchmark, MINI_BENCHMARKS } from '../benchmarks/index.ts';
@@ -79,11 +79,11 @@ async function miniItems(): Promise<{ name: string; id: string; messages: Return
 
 test('serve: greedy responses equal the in-process eval of the same checkpoint, item by item (eval at its default --batch 128), and so does eval --endpoint', async () => {
   const s = await serve(['--port', '0']);
-  assert.equal(s.model, 'base');
+  assert.equal(s.model, basename(BASE), 'the checkpoint folder\'s name');
   assert.equal(s.checkpoint, BASE);
   assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
   const models = (await (await fetch(`${s.url}/models`)).json()) as { data: { id: string }[] };
-  assert.deepEqual(models.data.map((m) => m.id), ['base']);
+  assert.deepEqual(models.data.map((m) => m.id), [basename(BASE)]);
 
   const out = join(tmp, 'eval');
   const ev = runCli(['eval', '--mini-items', String(MINI_ITEMS), '--out', out]);
@@ -137,7 +137,7 @@ test('serve --model-name: the name clients send; Ctrl-C exits 130', async () => 
   const ok = await chat(s.url, { model: 'tiny', messages: [{ role: 'user', content: 'how many red circles ?' }], temperature: 0 });
   assert.equal(ok.status, 200);
   assert.equal(ok.json.model, 'tiny');
-  assert.equal((await chat(s.url, { model: 'base', messages: [{ role: 'user', content: 'hi' }] })).status, 404);
+  assert.equal((await chat(s.url, { model: basename(BASE), messages: [{ role: 'user', content: 'hi' }] })).status, 404);
   s.child.kill('SIGINT');
   assert.deepEqual(await s.exit, { code: 130, signal: null });
   assert.match(s.stderr(), /rlsd-bench: interrupted/);
@@ -199,7 +199,7 @@ test('serve advertises its context in GET /v1/models (max_model_len, as vLLM); e
   const out = join(tmp, 'eval-capped');
   const r = await runCliAsync(['eval', '--endpoint', s.url, '--model', s.model, '--no-cache', '--mini-items', '2', '--benchmarks', 'mathvista', '--out', out], { quiet: false });
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(r.stderr.includes(`rlsd-bench: note: model 'base' at ${new URL(s.url).origin} takes responses of at most ${longest} tokens (max_model_len ${checkpoint.model.maxPositions}, prompt and response together): max_tokens 1024 is capped to ${longest}`), r.stderr);
+  assert.ok(r.stderr.includes(`rlsd-bench: note: model '${s.model}' at ${new URL(s.url).origin} takes responses of at most ${longest} tokens (max_model_len ${checkpoint.model.maxPositions}, prompt and response together): max_tokens 1024 is capped to ${longest}`), r.stderr);
   assert.match(r.stderr, /2 requests sent \(0 retries\), 0 answered from the cache, 0 failed for good/);
   assert.match(r.stdout, /^mathvista\s+test\s+2\s+accuracy\s+\d+\.\d\d$/m);
   const identity = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { sampling: { maxNewTokens: number } };

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMethod, resolveMethodConfig } from '../../methods/index.ts';
 import type { OptionValue } from '../../methods/options.ts';
-import { DEFAULT_TRAIN, TRAIN_OPTIONS, type TrainRequest, type TrainSettings } from '../train/config.ts';
+import { DEFAULT_TRAIN, finalEvalItems, TRAIN_OPTIONS, type TrainRequest, type TrainSettings } from '../train/config.ts';
+import type { MiniSuite } from '../../benchmarks/mini/types.ts';
 import { parseEvalSchedule } from '../train/evaluate.ts';
 import { readJsonl } from '../util/jsonl.ts';
 import { flagArgs } from '../util/options.ts';
@@ -75,18 +76,26 @@ export function expandCells(cfg: SweepConfig, file = 'sweep config'): SweepCell[
   return cells;
 }
 
+/** Cost figures, with how many finished cells they were measured from (0: the built-in COST_BY_SUITE). */
+export type CellCost = { startS: number; stepS: number; teacherStepS: number; evalS: number; from: number };
+
 /**
  * Seconds per unit of work with two cells at once on 2 cores (wasm), at the default 16 prompts × 8 responses and 60
- * evaluation items per benchmark (449 rows): a GRPO step ~0.75 s (`npm run bench`: 0.64–0.68 s alone), a step with a
- * self-teacher ~1 s (its worker thread finds no free core), an evaluation ~1.5 s, and ~12 s to start a cell (Node,
- * the backend, the base, the data). By these the quick preset takes ~3.7 min with 2 workers; end to end it takes
- * 3¼–4 min on 2 quiet cores. A sweep folder with finished cells calibrates these from their own step times
- * (calibrateCost). Used for ordering cells and for estimates only.
+ * evaluation items per benchmark, by the base's mini suite; an evaluation of N items per benchmark costs N/60 × evalS
+ * (the last one reads the suite's final set, train/config.ts finalEvalItems). A sweep folder with finished cells
+ * calibrates these from their own step times (calibrateCost). Used for ordering cells and for estimates only.
+ * - mini-1 (~17-token answers): a GRPO step ~0.75 s (`npm run bench`: 0.64–0.68 s alone), a step with a self-teacher
+ *   ~1 s (its worker thread finds no free core), an evaluation ~1.5 s, ~12 s to start a cell (Node, the backend, the
+ *   base, the data).
+ * - mini-2 (the deep world, ~60-token solutions): MINI2_COST_NOTE.
  */
-export const COST = { startS: 12, stepS: 0.75, teacherStepS: 1, evalS: 1.5 } as const;
+export const COST_BY_SUITE: Readonly<Record<MiniSuite, Omit<CellCost, 'from'>>> = {
+  'mini-1': { startS: 12, stepS: 0.75, teacherStepS: 1, evalS: 1.5 },
+  'mini-2': { startS: 12, stepS: 1.2, teacherStepS: 1.7, evalS: 3 },
+};
 
-/** Cost figures, with how many finished cells they were measured from (0: the built-in COST). */
-export type CellCost = { startS: number; stepS: number; teacherStepS: number; evalS: number; from: number };
+/** The first suite's figures (the default of the estimates' callers that know no base). */
+export const COST = COST_BY_SUITE['mini-1'];
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -98,21 +107,23 @@ function cellSettings(cell: SweepCell): TrainSettings {
   return { ...DEFAULT_TRAIN, ...cell.settings };
 }
 
-/** A cell's batch and evaluation size relative to COST's defaults. */
-function workScale(cell: SweepCell): { batch: number; items: number } {
+/** A cell's batch and evaluation sizes (the curve's and the last one's) relative to the cost figures' defaults. */
+function workScale(cell: SweepCell, suite: MiniSuite): { batch: number; items: number; finalItems: number } {
   const s = cellSettings(cell);
   return {
     batch: (s.promptsPerStep * s.samplesPerPrompt) / (DEFAULT_TRAIN.promptsPerStep * DEFAULT_TRAIN.samplesPerPrompt),
     items: s.evalPerBenchmark / DEFAULT_TRAIN.evalPerBenchmark,
+    finalItems: finalEvalItems({ ...s, suite }) / DEFAULT_TRAIN.evalPerBenchmark,
   };
 }
 
 /**
  * Cost figures measured on this machine from the finished cells of a sweep folder (cell.json's start and end,
- * metrics.jsonl's timing_s/step and timing_s/testing, per unit of work as COST counts it): the median of each; a
- * figure no finished cell measures stays COST's.
+ * metrics.jsonl's timing_s/step and timing_s/testing, per unit of work as COST_BY_SUITE counts it): the median of
+ * each; a figure no finished cell measures stays the suite's built-in one.
  */
-export function calibrateCost(dir: string, cells: readonly SweepCell[]): CellCost {
+export function calibrateCost(dir: string, cells: readonly SweepCell[], suite: MiniSuite = 'mini-1'): CellCost {
+  const built = COST_BY_SUITE[suite];
   const start: number[] = [];
   const step: number[] = [];
   const teacherStep: number[] = [];
@@ -128,12 +139,12 @@ export function calibrateCost(dir: string, cells: readonly SweepCell[]): CellCos
     }
     // One uninterrupted run gives the start-up too: its wall time less its steps and its step-0 evaluation.
     if (rec.state !== 'done' || rec.attempts !== 1 || !rec.startedAt || !rec.endedAt) continue;
-    const { batch, items } = workScale(cell);
+    const { batch, items, finalItems } = workScale(cell, suite);
     const teacher = hasTeacher(cell);
     let inSteps = 0;
     for (const l of lines) {
       const testing = typeof l['timing_s/testing'] === 'number' ? l['timing_s/testing'] : 0;
-      if (testing > 0) evaluation.push(testing / items);
+      if (testing > 0) evaluation.push(testing / (l['step'] === cell.steps ? finalItems : items));
       const s = l['timing_s/step'];
       if (typeof s !== 'number') {
         inSteps += testing;
@@ -144,12 +155,12 @@ export function calibrateCost(dir: string, cells: readonly SweepCell[]): CellCos
     }
     start.push(Math.max(0, (Date.parse(rec.endedAt) - Date.parse(rec.startedAt)) / 1000 - inSteps));
   }
-  if (start.length === 0) return { ...COST, from: 0 };
+  if (start.length === 0) return { ...built, from: 0 };
   return {
     startS: median(start),
-    stepS: step.length ? median(step) : COST.stepS,
-    teacherStepS: teacherStep.length ? median(teacherStep) : COST.teacherStepS,
-    evalS: evaluation.length ? median(evaluation) : COST.evalS,
+    stepS: step.length ? median(step) : built.stepS,
+    teacherStepS: teacherStep.length ? median(teacherStep) : built.teacherStepS,
+    evalS: evaluation.length ? median(evaluation) : built.evalS,
     from: start.length,
   };
 }
@@ -187,11 +198,13 @@ export function hasTeacher(cell: SweepCell): boolean {
 }
 
 /** A cell's expected run time in seconds (for ordering the longest first, and a first ETA before any step ends). */
-export function estimateCellSeconds(cell: SweepCell, cost: Omit<CellCost, 'from'> = COST): number {
-  const { batch, items } = workScale(cell);
+export function estimateCellSeconds(cell: SweepCell, cost: Omit<CellCost, 'from'> = COST, suite: MiniSuite = 'mini-1'): number {
+  const { batch, items, finalItems } = workScale(cell, suite);
   const evals = evaluationCount(cellSettings(cell).evalSchedule, cell.steps);
   const step = getMethod(cell.method).trains ? (hasTeacher(cell) ? cost.teacherStepS : cost.stepS) * batch : 0;
-  return cost.startS + cell.steps * step + evals * cost.evalS * items;
+  // The last evaluation reads the final set; the others the curve's items.
+  const evalUnits = evals === 0 ? 0 : (evals - 1) * items + finalItems;
+  return cost.startS + cell.steps * step + evalUnits * cost.evalS;
 }
 
 /** Wall time of jobs of these durations on `workers` slots, longest first, each to the slot that frees first (as runCells does). */

@@ -71,8 +71,8 @@ test('cells: the quick preset expands to a golden list of ids, folders and train
       [5, 'rlsd/seed-1', 'rlsd/seed-1', 50],
     ],
   );
-  assert.deepEqual(trainArgs(cells[0]!), ['--method', 'base', '--seed', '1', '--steps', '1', '--eval-schedule', '5@50,25', '--eval-items', '60']);
-  assert.deepEqual(trainArgs(cells[5]!), ['--method', 'rlsd', '--seed', '1', '--steps', '50', '--eval-schedule', '5@50,25', '--eval-items', '60']);
+  assert.deepEqual(trainArgs(cells[0]!), ['--method', 'base', '--seed', '1', '--steps', '1', '--eval-schedule', '5@50,25', '--eval-items', '60', '--final-eval-items', '300']);
+  assert.deepEqual(trainArgs(cells[5]!), ['--method', 'rlsd', '--seed', '1', '--steps', '50', '--eval-schedule', '5@50,25', '--eval-items', '60', '--final-eval-items', '300']);
 });
 
 test('cells: grid rows for every trainable method, overrides, method options, seeds; include_plain', () => {

@@ -11,12 +11,12 @@ import { resolveTensorSettings, TENSOR_OPTIONS, type TensorSettings } from '../b
 import { packagePath } from '../paths.ts';
 import { formatDuration, pct, startProgress, type ProgressTask } from '../progress.ts';
 import { writeReport } from '../report/write.ts';
-import { resolveTrainConfig } from '../train/config.ts';
+import { baseSuite, resolveTrainConfig } from '../train/config.ts';
 import { LockError, TrainingError } from '../util/errors.ts';
 import { ensureDir } from '../util/fs.ts';
 import { lockDir, type Lock } from '../util/lock.ts';
 import { flagArgs } from '../util/options.ts';
-import { calibrateCost, cellRequest, estimateCellSeconds, estimateMakespan, trainArgs, type SweepCell } from './cells.ts';
+import { calibrateCost, cellRequest, COST_BY_SUITE, estimateCellSeconds, estimateMakespan, trainArgs, type SweepCell } from './cells.ts';
 import type { Executor, SweepRun } from './executor.ts';
 import { cellDone, cellHolder, cellView, lastMetrics, markCellEnded, markCellStarted, openSweep, readCellFile, type CellFile, type ExecutorName, type SweepFile } from './state.ts';
 
@@ -104,7 +104,8 @@ export async function runCells(sweep: SweepFile, dir: string, cells: readonly Sw
     const begun = readCellFile(join(dir, c.dir))?.baseWeightsSha256;
     if (begun !== undefined && sweep.baseWeightsSha256 !== undefined && begun !== sweep.baseWeightsSha256) markCellStarted(join(dir, c.dir), opts.executor, sweep.baseWeightsSha256);
   }
-  const remaining = (c: SweepCell): number => estimateCellSeconds(c) * (1 - Math.min(1, (lastMetrics(join(dir, c.dir))?.step ?? 0) / c.steps));
+  const suite = baseSuite(sweep.base);
+  const remaining = (c: SweepCell): number => estimateCellSeconds(c, COST_BY_SUITE[suite], suite) * (1 - Math.min(1, (lastMetrics(join(dir, c.dir))?.step ?? 0) / c.steps));
   const cost = new Map(todo.map((c) => [c.id, remaining(c)]));
   const queue = [...todo].sort((a, b) => cost.get(b.id)! - cost.get(a.id)! || a.index - b.index);
   const result: RunResult = { outcomes: new Map(), interrupted: null };
@@ -253,8 +254,9 @@ async function takeLock(dir: string, shard: boolean): Promise<Lock> {
 /** --dry-run here: the cells in run order with their estimated times and commands, and the total; nothing is run. */
 async function printEstimate(run: SweepRun): Promise<number> {
   // Measured here when the folder has finished cells; else the built-in figures.
-  const cost = calibrateCost(run.dir, run.planned.cells);
-  const seconds = new Map(run.cells.map((c) => [c.id, estimateCellSeconds(c, cost)]));
+  const suite = baseSuite(run.planned.base);
+  const cost = calibrateCost(run.dir, run.planned.cells, suite);
+  const seconds = new Map(run.cells.map((c) => [c.id, estimateCellSeconds(c, cost, suite)]));
   const order = [...run.cells].sort((x, y) => seconds.get(y.id)! - seconds.get(x.id)! || x.index - y.index);
   let total = 0;
   for (const [i, c] of order.entries()) {

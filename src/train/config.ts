@@ -231,11 +231,16 @@ export function resolveTrainConfig(req: TrainRequest): ResolvedTrainConfig {
  * size of its last evaluation follows from it (finalEvalItems). `train` applies it to every config it is given.
  */
 export function withSuite(cfg: TrainConfig): TrainConfig & { suite: MiniSuite } {
-  const suite = checkpointSuite(checkCheckpoint(cfg.base).info);
+  const suite = baseSuite(cfg.base);
   return { ...cfg, suite, finalEvalPerBenchmark: finalEvalItems({ ...cfg, suite }) };
 }
 
+/** The mini suite a base checkpoint learned (its checkpoint.json; mini-1 when it names none). */
+export function baseSuite(base: string): MiniSuite {
+  return checkpointSuite(checkCheckpoint(base).info);
+}
+
 /** Held-out problems per benchmark of the last step's evaluation: --final-eval-items, else the suite's (0: the curve's), never fewer than the curve's. */
-export function finalEvalItems(cfg: TrainConfig & { suite: MiniSuite }): number {
+export function finalEvalItems(cfg: Pick<TrainConfig, 'evalPerBenchmark' | 'finalEvalPerBenchmark'> & { suite: MiniSuite }): number {
   return Math.max(cfg.evalPerBenchmark, cfg.finalEvalPerBenchmark > 0 ? cfg.finalEvalPerBenchmark : SUITE_FINAL_EVAL_ITEMS[cfg.suite]);
 }
