@@ -25,7 +25,7 @@ const flags = parseOrExit(
     ),
   )
     .option('data', { type: 'string', alias: 'shared', defaultDescription: `$${DATA_ENV}`, describe: 'real benchmark files, one folder per benchmark (wemath/, mathvision/)' })
-    .option('base', { type: 'string', defaultDescription: 'results/reference/base in the package', describe: 'checkpoint to evaluate' }),
+    .option('base', { type: 'string', defaultDescription: 'results/reference/base in the package, or $RLSD_BENCH_BASE', describe: 'checkpoint to evaluate' }),
   (argv) => {
     const data = argv['data'] !== undefined ? userPath(String(argv['data'])) : benchmarkDataRoot();
     if (argv['data'] !== undefined && String(argv['data']).trim() === '') throw new UsageError('--data is empty');

@@ -7,7 +7,8 @@
 //   3. decoding tokens/s with the KV cache against full recomputation, 32 new tokens
 //   3b. the deep world's shape (suite mini-2: 176 text positions, its vocabulary and previous-token embedding, context
 //      18, response 52, 80 new tokens): the update step, its kernel calls and PyTorch's ratio, and decoding tokens/s
-//   4. the step time of RLSD against GRPO (the real training loop, evaluation off)
+//   4. the step time of RLSD against GRPO (the real training loop, evaluation off) from each shape's base: the default
+//      (the deep world's, mini-2) and base-mini1, or only --base
 //   5. tensor count and resident memory across repeated update steps
 // With --threads N the multithreaded WASM build runs (experimental; see docs/gpu.md).
 // Usage: npm run bench [-- --backend wasm --attention-kernel conv --matmul xnnpack --memory-steps 100 --loop-steps 6 --skip-loop]
@@ -26,12 +27,13 @@ import { countParams } from '../src/model/params.ts';
 import { Adam, DEFAULT_ADAM } from '../src/optim.ts';
 import { Policy, tokenLogProbs, type GroupedBatch } from '../src/policy.ts';
 import { DEFAULT_TRAIN, train } from '../src/train/index.ts';
+import { baseSuite } from '../src/train/config.ts';
 import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
 import { cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
 import { num, productsDescription, tensorFlags, tensorOptions } from '../src/cli/util.ts';
 import { blasInfo, describeBlas, setMatmulKernel } from '../src/model/blas.ts';
-import { defaultBase, PACKAGE_ROOT, userPath } from '../src/paths.ts';
+import { defaultBase, PACKAGE_BASE, PACKAGE_ROOT, packagePath, userPath } from '../src/paths.ts';
 import { parseOrExit, reportError, scriptCli } from '../src/cli/script.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 import { Tokenizer } from '../src/tokenizer.ts';
@@ -46,13 +48,14 @@ const flags = parseOrExit(
     .option('memory-steps', { type: 'number', default: 100, describe: 'update steps over which tensor count and resident memory are watched' })
     .option('loop-steps', { type: 'number', default: 6, describe: 'training steps per run of the RLSD-against-GRPO loop (the first warms up)' })
     .option('skip-loop', { type: 'boolean', default: false, describe: 'skip the RLSD-against-GRPO loop' })
-    .option('base', { type: 'string', defaultDescription: 'results/reference/base in the package', describe: 'checkpoint the loop starts from' }),
+    .option('base', { type: 'string', defaultDescription: 'both shapes: results/reference/base (mini-2) and base-mini1 in the package', describe: 'checkpoint the real loop starts from (only that one)' }),
   (argv) => ({
     tensor: tensorFlags(argv),
     memorySteps: num('memory-steps', argv['memory-steps'], { integer: true, min: 0, max: 1_000_000 }),
     loopSteps: num('loop-steps', argv['loop-steps'], { integer: true, min: 2, max: 10_000 }),
     skipLoop: Boolean(argv['skip-loop']),
     base: argv['base'] === undefined ? defaultBase() : userPath(String(argv['base'])),
+    baseGiven: argv['base'] !== undefined,
   }),
 );
 // A backend that cannot start (--matmul blas without OpenBLAS, or on cpu) is one line, as bad flags are.
@@ -356,8 +359,11 @@ policy.dispose();
   deep.dispose();
 }
 
-// ---- 4. RLSD against GRPO in the real loop ----
-if (!skipLoop) {
+// ---- 4. RLSD against GRPO in the real loop, from each shape's base ----
+/** The loop's figures from one base, logged under its suite's name; returns them for the JSON line. */
+async function realLoop(base: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = { base: base.startsWith(PACKAGE_ROOT) ? base.slice(PACKAGE_ROOT.length + 1) : base, suite: baseSuite(base) };
+  log(`the real loop from ${out['base'] as string} (suite ${out['suite'] as string}; ${DEFAULT_TRAIN.promptsPerStep}×${DEFAULT_TRAIN.samplesPerPrompt} responses, lr 0, evaluation off):`);
   // Per-step medians over rounds of all variants, so machine drift and warm-up fall on every variant alike.
   // 'rlsd-in-turn': the teacher pass in the main thread between rollout and update (--no-teacher-worker).
   const variants = { grpo: { method: 'grpo', teacherWorker: true }, rlsd: { method: 'rlsd', teacherWorker: true }, 'rlsd-in-turn': { method: 'rlsd', teacherWorker: false } };
@@ -372,7 +378,7 @@ if (!skipLoop) {
       try {
         // lr 0: the policy stays at the base, so both methods sample the same responses from the same seed and
         // the comparison prices exactly the teacher pass and the loss (every kernel of an update still runs).
-        await train({ ...DEFAULT_TRAIN, ...variant, base, out: dir, steps: loopSteps, lr: 0, evalSchedule: 'never', checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
+        await train({ ...DEFAULT_TRAIN, ...variant, base, out: dir, maxNewTokens: SUITE_MAX_NEW_TOKENS[baseSuite(base)], steps: loopSteps, lr: 0, evalSchedule: 'never', checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
         const lines = readJsonl(join(dir, 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
         perStep[name]!.push(...lines.filter((l) => l['timing_s/gen'] !== undefined).slice(1)); // each run's first step warms up
       } finally {
@@ -410,6 +416,20 @@ if (!skipLoop) {
   out['rlsd_over_grpo_same_work'] = stepTimes['rlsd']! / (stepTimes['rlsd-in-turn']! - teacherTimes['rlsd-in-turn']!);
   log(`RLSD / GRPO step time: ${(out['rlsd_over_grpo'] as number).toFixed(2)}× with the teacher in a worker thread (default; same work: ${(out['rlsd_over_grpo_same_work'] as number).toFixed(2)}×); ${(out['rlsd_in_turn_over_grpo'] as number).toFixed(2)}× in turn (--no-teacher-worker; same work: ${(out['rlsd_in_turn_over_grpo_same_work'] as number).toFixed(2)}×)`);
   log(`over a default ${DEFAULT_TRAIN.steps}-step run, whose teacher pass stops when λ reaches 0 at step ${withTeacher}: ${(out['rlsd_over_grpo_default_run'] as number).toFixed(2)}×`);
+  return out;
+}
+
+if (!skipLoop) {
+  // Both shapes unless --base names one: the default base (the deep world's) and the first suite's.
+  const bases = flags.baseGiven ? [base] : [...new Set([PACKAGE_BASE, packagePath('results', 'reference', 'base-mini1')])];
+  const loops: Record<string, Record<string, unknown>> = {};
+  for (const b of bases) {
+    const figures = await realLoop(b);
+    loops[figures['suite'] as string] = figures;
+  }
+  // The default base's figures stay at the top level (the keys earlier JSON lines have); every shape's under `loop`.
+  const { base: _, suite: __, ...first } = Object.values(loops)[0]!;
+  Object.assign(out, first, { loop: loops });
 }
 log(JSON.stringify(out));
 // The multithreaded WASM build (--threads > 1) keeps its worker threads alive: end the process explicitly.

@@ -18,7 +18,7 @@ await runScript(async () => {
   const argv = tensorOptions(
     scriptCli(
       'npm run demo -- [options]',
-      'Post-trains the committed base (results/reference/base) with each method on the mini suite and prints held-out greedy accuracy per evaluated step. Each run starts afresh: <runs-dir>/demo-<method> is replaced.',
+      'Post-trains the default base (results/reference/base, or $RLSD_BENCH_BASE) with each method on the mini suite and prints held-out greedy accuracy per evaluated step. Each run starts afresh: <runs-dir>/demo-<method> is replaced.',
     ),
   )
     .option('steps', { type: 'number', default: 60, describe: 'training steps per method' })
@@ -40,7 +40,7 @@ await runScript(async () => {
     return { method, out, config };
   });
   const backend = await setupBackend({ ...argv, quiet: true });
-  process.stdout.write(`rlsd-bench demo: backend ${backend}; ${methods.join(', ')} × ${steps} steps from results/reference/base\n`);
+  process.stdout.write(`rlsd-bench demo: backend ${backend}; ${methods.join(', ')} × ${steps} steps from ${defaultBase()}\n`);
 
   const curves: Record<string, Map<number, number>> = {};
   for (const { method, out, config } of runs) {

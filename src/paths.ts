@@ -16,7 +16,7 @@ export function packagePath(...parts: string[]): string {
 export const PACKAGE_BASE = packagePath('results', 'reference', 'base');
 
 /** How --help shows the default base (the absolute path differs per machine). */
-export const PACKAGE_BASE_SHOWN = 'results/reference/base in the package, or $RLSD_BENCH_BASE';
+export const PACKAGE_BASE_SHOWN = '$RLSD_BENCH_BASE when set, else results/reference/base in the package';
 
 /** The environment variable naming another default base: a lab's own checkpoint, or a machinery test's cheaper one. */
 export const BASE_ENV = 'RLSD_BENCH_BASE';

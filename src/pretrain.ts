@@ -90,12 +90,13 @@ const share = (max: number): OptionRule => ({ kind: 'number', min: 0, max });
 const PATH: OptionRule = { kind: 'text', syntax: 'a path', problem: () => null };
 
 /**
- * Every pretrain flag, in the order `pretrain --help` lists them. The defaults are the committed base's recipe
- * (`results/reference/base/`): `rlsd-bench pretrain --out DIR` rebuilds it on the same backend. Its accuracy, the
+ * Every pretrain flag, in the order `pretrain --help` lists them. The defaults are the first suite's base's recipe
+ * (`results/reference/base-mini1/`): `rlsd-bench pretrain --out DIR` rebuilds it on the same backend (the deep
+ * world's default base is built in stages; results/reference/README.md). Its accuracy, the
  * probes that chose each value and the flags of the first base (`base-v1/`) are in results/reference/README.md.
  */
 export const PRETRAIN_OPTIONS: readonly PretrainOption[] = [
-  option({ field: 'out', flag: 'out', default: 'results/runs/pretrain', rule: PATH, help: 'checkpoint directory to write (the committed base is rebuilt only when named: --out results/reference/base)' }),
+  option({ field: 'out', flag: 'out', default: 'results/runs/pretrain', rule: PATH, help: 'checkpoint directory to write (a committed base is rebuilt only when named, e.g. --out results/reference/base-mini1, which these defaults rebuild)' }),
   option({
     field: 'suite',
     flag: 'suite',

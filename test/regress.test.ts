@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, cliArgs, cliEnv, errorLines, REPO, runCli } from './fixtures.ts';
+import { BASE, BIN, cliArgs, cliEnv, errorLines, REPO, runCli } from './fixtures.ts';
 
 const GOLDEN = join(REPO, 'results', 'reference', 'regress', 'golden.json');
 const LEARNING = join(REPO, 'results', 'reference', 'regress', 'learning.json');
@@ -87,7 +87,7 @@ test('regress refuses a malformed baseline (exit 2) and says when the runs canno
     // A backend this machine lacks: the cell fails, nothing to compare.
     const tf = join(dir, 'tf.json');
     const g = readJson(GOLDEN) as { sweep: Record<string, unknown> };
-    writeFileSync(tf, JSON.stringify({ ...g, backend: 'tensorflow', sweep: { ...g.sweep, methods: ['base'] } }));
+    writeFileSync(tf, JSON.stringify({ ...g, backend: 'tensorflow', sweep: { ...g.sweep, base: BASE, methods: ['base'] } }));
     const t = runCli(['regress', tf, '--out', join(dir, 'runs')]);
     if (existsSync(join(REPO, 'node_modules', '@tensorflow', 'tfjs-node'))) return; // a machine with the native backend runs it
     assert.equal(t.code, 3, t.stdout + t.stderr);
@@ -101,7 +101,7 @@ test('regress refuses a malformed baseline (exit 2) and says when the runs canno
 function tinyGolden(dir: string): string {
   const g = readJson(GOLDEN) as { sweep: Record<string, unknown> };
   const file = join(dir, 'tiny.json');
-  writeFileSync(file, JSON.stringify({ ...g, sweep: { ...g.sweep, name: 'tiny', methods: ['base'] }, expected: {} }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ ...g, sweep: { ...g.sweep, base: BASE, name: 'tiny', methods: ['base'] }, expected: {} }, null, 2) + '\n');
   return file;
 }
 

@@ -9,7 +9,8 @@ import { MINI_SPLITS, miniTrainDrafts } from '../../benchmarks/mini/build.ts';
 import { targetWith } from '../../benchmarks/mini/spec.ts';
 import { MINI_SUITES, type MiniSuite } from '../../benchmarks/mini/types.ts';
 import { Tokenizer } from '../tokenizer.ts';
-import { benchmarkDataRoot, DATA_ENV } from '../paths.ts';
+import { benchmarkDataRoot, DATA_ENV, defaultBase } from '../paths.ts';
+import { baseSuite } from '../train/config.ts';
 
 /** Where real files of a benchmark are looked for: $RLSD_BENCH_DATA/<name> (existing or not), or undefined. */
 export function dataLocation(name: string, env: NodeJS.ProcessEnv = process.env): { path: string; exists: boolean } | undefined {
@@ -64,6 +65,15 @@ const median = (xs: readonly number[]): number => {
 /** Problems per benchmark the suite listing measures (drafts only: no picture is rendered). */
 const LISTING_PROBLEMS = 200;
 
+/** The default base's suite, or undefined when that base cannot be read (the listing then names none). */
+function defaultSuite(): MiniSuite | undefined {
+  try {
+    return baseSuite(defaultBase());
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A mini suite's version in the listing: per benchmark its families and, over the rows of its first
  * LISTING_PROBLEMS training problems, the median number of steps (the deep world's, which records them) and the
@@ -71,7 +81,9 @@ const LISTING_PROBLEMS = 200;
  */
 export function suiteLines(suite: MiniSuite): string[] {
   const tokenizer = Tokenizer.default({ fusedOptionMarkers: true, deep: suite !== 'mini-1' });
-  const lines = [`mini suite ${suite}${suite === 'mini-1' ? ' (the first suite)' : ' (the deep world: multi-step problems with step-level ground truth)'}, over ${LISTING_PROBLEMS} training problems per benchmark:`];
+  const what = suite === 'mini-1' ? 'the first suite' : 'the deep world: multi-step problems with step-level ground truth';
+  const isDefault = suite === defaultSuite() ? "; the default base's" : '';
+  const lines = [`mini suite ${suite} (${what}${isDefault}), over ${LISTING_PROBLEMS} training problems per benchmark:`];
   for (const name of MINI_BENCHMARKS) {
     const spec = miniSpec(name);
     const rows = miniTrainDrafts(name, LISTING_PROBLEMS, 1, suite).flatMap((d) => [d, ...(d.substeps ?? [])]);

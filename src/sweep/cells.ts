@@ -87,7 +87,9 @@ export type CellCost = { startS: number; stepS: number; teacherStepS: number; ev
  * - mini-1 (~17-token answers): a GRPO step ~0.75 s (`npm run bench`: 0.64–0.68 s alone), a step with a self-teacher
  *   ~1 s (its worker thread finds no free core), an evaluation ~1.5 s, ~12 s to start a cell (Node, the backend, the
  *   base, the data).
- * - mini-2 (the deep world, ~60-token solutions): MINI2_COST_NOTE.
+ * - mini-2 (the deep world, ~60-token solutions, up to 80 new tokens): a GRPO step ~1.2 s, a step with a self-teacher
+ *   ~1.7 s, an evaluation ~3 s (the paper preset's first cells, 2026-12-07: OPSD at 1.6–1.8 s a step two at once;
+ *   one GRPO run alone takes ~1.0 s a step).
  */
 export const COST_BY_SUITE: Readonly<Record<MiniSuite, Omit<CellCost, 'from'>>> = {
   'mini-1': { startS: 12, stepS: 0.75, teacherStepS: 1, evalS: 1.5 },
