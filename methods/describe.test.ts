@@ -41,10 +41,12 @@ test('formatMethods: one line per method; verbose adds the setup block and two l
   assert.match(verbose[1]!, /^ {6}teacher regime {6}ema:0\.05 {7}lasgroup\/SDPO verl\/trainer\/config\/actor\/actor\.yaml self_distillation\.teacher_regularization: ema, teacher_update_rate: 0\.05$/);
   assert.match(verbose[2]!, /^ {6}privileged context {2}group_success {2}lasgroup\/SDPO/);
   assert.match(verbose[3]!, /^ {6}learning rate {7}3e-5 {11}tuning grid \(sweep --preset tuning, validation, 150 steps, 1 seed/);
-  assert.equal(verbose[4], '      options (--opt key=value):');
-  assert.equal(verbose.length, 5 + 2 * Object.keys(getMethod('sdpo').defaults).length);
-  assert.match(verbose[5]!, /^ {8}variant=jsd +jsd \(generalised JSD/);
-  assert.match(verbose[6]!, /^ {8} +default: lasgroup\/SDPO .*full_logit_distillation: True$/);
+  // The rate tuned on another suite, under the one tuned on the default suite.
+  assert.match(verbose[4]!, /^ {8}on mini-2 {9}3e-5 {11}mini-2 tuning grid \(/);
+  assert.equal(verbose[5], '      options (--opt key=value):');
+  assert.equal(verbose.length, 6 + 2 * Object.keys(getMethod('sdpo').defaults).length);
+  assert.match(verbose[6]!, /^ {8}variant=jsd +jsd \(generalised JSD/);
+  assert.match(verbose[7]!, /^ {8} +default: lasgroup\/SDPO .*full_logit_distillation: True$/);
   const base = formatMethods([getMethod('base')], true).trimEnd().split('\n');
   assert.deepEqual(base.slice(1).map((l) => l.trim().replace(/\s+/g, ' ')), [
     'teacher regime none no self-teacher',

@@ -19,7 +19,8 @@ function addDrGrpo(root: string): void {
   text = replaceOnce(text, '  reportRank: 1,', '  reportRank: 1.5,');
   text = replaceOnce(text, /  colour: .*,/, '  colour: OKABE_ITO.skyBlue,');
   text = replaceOnce(text, '  recommendedLr: TUNED_LR.grpo,\n', '');
-  text = replaceOnce(text, "import { TUNED_LR } from './tuned-lr.ts';\n", '');
+  text = replaceOnce(text, "  recommendedLrBySuite: { 'mini-2': TUNED_LR_MINI2.grpo },\n", '');
+  text = replaceOnce(text, "import { TUNED_LR, TUNED_LR_MINI2 } from './tuned-lr.ts';\n", '');
   text = replaceOnce(text, /(  stdNorm: \{\n    default: )true,/, '$1false,');
   writeFileSync(join(root, 'methods', 'drgrpo.ts'), text);
   let registry = readFileSync(join(root, 'methods', 'index.ts'), 'utf8');
