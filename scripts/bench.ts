@@ -27,7 +27,7 @@ import { countParams } from '../src/model/params.ts';
 import { Adam, DEFAULT_ADAM } from '../src/optim.ts';
 import { Policy, tokenLogProbs, type GroupedBatch } from '../src/policy.ts';
 import { DEFAULT_TRAIN, train } from '../src/train/index.ts';
-import { baseSuite } from '../src/train/config.ts';
+import { baseSuite, resolveTrainConfig } from '../src/train/config.ts';
 import { rlsdDefaults } from '../methods/rlsd.ts';
 import { Rng } from '../src/util/rng.ts';
 import { cachedTensorCount, setAttentionKernel } from '../src/model/ops.ts';
@@ -363,6 +363,7 @@ policy.dispose();
 /** The loop's figures from one base, logged under its suite's name; returns them for the JSON line. */
 async function realLoop(base: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { base: base.startsWith(PACKAGE_ROOT) ? base.slice(PACKAGE_ROOT.length + 1) : base, suite: baseSuite(base) };
+  const settings = { steps: loopSteps, lr: 0, evalSchedule: 'never', checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4 };
   log(`the real loop from ${out['base'] as string} (suite ${out['suite'] as string}; ${DEFAULT_TRAIN.promptsPerStep}×${DEFAULT_TRAIN.samplesPerPrompt} responses, lr 0, evaluation off):`);
   // Per-step medians over rounds of all variants, so machine drift and warm-up fall on every variant alike.
   // 'rlsd-in-turn': the teacher pass in the main thread between rollout and update (--no-teacher-worker).
@@ -378,7 +379,9 @@ async function realLoop(base: string): Promise<Record<string, unknown>> {
       try {
         // lr 0: the policy stays at the base, so both methods sample the same responses from the same seed and
         // the comparison prices exactly the teacher pass and the loss (every kernel of an update still runs).
-        await train({ ...DEFAULT_TRAIN, ...variant, base, out: dir, maxNewTokens: SUITE_MAX_NEW_TOKENS[baseSuite(base)], steps: loopSteps, lr: 0, evalSchedule: 'never', checkpointEvery: 0, trainPerBenchmark: 40, evalPerBenchmark: 4, quiet: true });
+        // Resolved as train resolves it, so the base's suite sets the response length (80 new tokens in mini-2).
+        const { config } = resolveTrainConfig({ method: variant.method, base, out: dir, quiet: true, settings: { ...settings, teacherWorker: variant.teacherWorker } });
+        await train(config);
         const lines = readJsonl(join(dir, 'metrics.jsonl')).map((l) => l.value as Record<string, number>);
         perStep[name]!.push(...lines.filter((l) => l['timing_s/gen'] !== undefined).slice(1)); // each run's first step warms up
       } finally {

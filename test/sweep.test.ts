@@ -278,9 +278,11 @@ test('sweep --dry-run: the estimate is calibrated from the finished cells in --o
   const sweep = readSweepFile(out)!;
   const cells = sweep.cells.map((c) => readJson(join(out, c.dir, 'cell.json')) as { startedAt: string; endedAt: string });
   const measured = (Math.max(...cells.map((c) => Date.parse(c.endedAt))) - Math.min(...cells.map((c) => Date.parse(c.startedAt)))) / 1000;
-  const cost = calibrateCost(out, sweep.cells);
+  const { baseSuite } = await import('../src/train/config.ts');
+  const suite = baseSuite(sweep.base);
+  const cost = calibrateCost(out, sweep.cells, suite);
   assert.equal(cost.from, 6, 'calibrated from the six finished cells');
-  const estimate = estimateMakespan(sweep.cells.map((c) => estimateCellSeconds(c, cost)), 2);
+  const estimate = estimateMakespan(sweep.cells.map((c) => estimateCellSeconds(c, suite, cost)), 2);
   assert.ok(estimate < measured * 1.5 && estimate > measured / 1.5, `estimate ${estimate.toFixed(1)} s against ${measured.toFixed(1)} s measured`);
   const dry = runCli(['sweep', '--preset', 'smoke', '--out', out, '--workers', '2', '--dry-run']);
   assert.match(dry.stdout, /^6 cells, ~.* with 2 workers \(estimate from the step times of 6 finished cells here; nothing was run\)$/m);

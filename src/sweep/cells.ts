@@ -96,9 +96,6 @@ export const COST_BY_SUITE: Readonly<Record<MiniSuite, Omit<CellCost, 'from'>>> 
   'mini-2': { startS: 12, stepS: 1.2, teacherStepS: 1.7, evalS: 3 },
 };
 
-/** The first suite's figures (the default of the estimates' callers that know no base). */
-export const COST = COST_BY_SUITE['mini-1'];
-
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -124,7 +121,7 @@ function workScale(cell: SweepCell, suite: MiniSuite): { batch: number; items: n
  * metrics.jsonl's timing_s/step and timing_s/testing, per unit of work as COST_BY_SUITE counts it): the median of
  * each; a figure no finished cell measures stays the suite's built-in one.
  */
-export function calibrateCost(dir: string, cells: readonly SweepCell[], suite: MiniSuite = 'mini-1'): CellCost {
+export function calibrateCost(dir: string, cells: readonly SweepCell[], suite: MiniSuite): CellCost {
   const built = COST_BY_SUITE[suite];
   const start: number[] = [];
   const step: number[] = [];
@@ -199,8 +196,11 @@ export function hasTeacher(cell: SweepCell): boolean {
   return teacher;
 }
 
-/** A cell's expected run time in seconds (for ordering the longest first, and a first ETA before any step ends). */
-export function estimateCellSeconds(cell: SweepCell, cost: Omit<CellCost, 'from'> = COST, suite: MiniSuite = 'mini-1'): number {
+/**
+ * A cell's expected run time in seconds from a base of `suite` (for ordering the longest first, and a first ETA
+ * before any step ends), by the suite's built-in figures unless `cost` gives measured ones.
+ */
+export function estimateCellSeconds(cell: SweepCell, suite: MiniSuite, cost: Omit<CellCost, 'from'> = COST_BY_SUITE[suite]): number {
   const { batch, items, finalItems } = workScale(cell, suite);
   const evals = evaluationCount(cellSettings(cell).evalSchedule, cell.steps);
   const step = getMethod(cell.method).trains ? (hasTeacher(cell) ? cost.teacherStepS : cost.stepS) * batch : 0;

@@ -2,7 +2,7 @@
 // (state.ts), the Executor interface (executor.ts) and its registry (executors.ts) with the local, shard and Slurm
 // executors (local.ts, slurm.ts), and a sweep's run (run.ts).
 export { checkSweepConfig, expandRows, formatValue, parseSweepText, readSweepConfig, sweepBase, SweepConfigError, SWEEP_TRAIN_OPTIONS, type OverrideSpec, type SweepConfig, type SweepRow, type TrainValue } from './config.ts';
-export { cellRequest, COST, estimateCellSeconds, expandCells, hasTeacher, settingsOf, trainArgs, type SweepCell } from './cells.ts';
+export { cellRequest, COST_BY_SUITE, estimateCellSeconds, expandCells, hasTeacher, settingsOf, trainArgs, type SweepCell } from './cells.ts';
 export { describePreset, presetFile, presetNames, readPreset } from './presets.ts';
 export {
   CELL_FILE, cellDone, cellHolder, cellView, checkSameSweep, jsonDiff, lastMetrics, markCellEnded, markCellStarted, openSweep, planSweep, readCellFile, readSweepFile, statusText, summaryLastStep, SWEEP_FILE, writeCellFile,

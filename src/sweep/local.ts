@@ -16,7 +16,7 @@ import { LockError, TrainingError } from '../util/errors.ts';
 import { ensureDir } from '../util/fs.ts';
 import { lockDir, type Lock } from '../util/lock.ts';
 import { flagArgs } from '../util/options.ts';
-import { calibrateCost, cellRequest, COST_BY_SUITE, estimateCellSeconds, estimateMakespan, trainArgs, type SweepCell } from './cells.ts';
+import { calibrateCost, cellRequest, estimateCellSeconds, estimateMakespan, trainArgs, type SweepCell } from './cells.ts';
 import type { Executor, SweepRun } from './executor.ts';
 import { cellDone, cellHolder, cellView, lastMetrics, markCellEnded, markCellStarted, openSweep, readCellFile, type CellFile, type ExecutorName, type SweepFile } from './state.ts';
 
@@ -105,7 +105,7 @@ export async function runCells(sweep: SweepFile, dir: string, cells: readonly Sw
     if (begun !== undefined && sweep.baseWeightsSha256 !== undefined && begun !== sweep.baseWeightsSha256) markCellStarted(join(dir, c.dir), opts.executor, sweep.baseWeightsSha256);
   }
   const suite = baseSuite(sweep.base);
-  const remaining = (c: SweepCell): number => estimateCellSeconds(c, COST_BY_SUITE[suite], suite) * (1 - Math.min(1, (lastMetrics(join(dir, c.dir))?.step ?? 0) / c.steps));
+  const remaining = (c: SweepCell): number => estimateCellSeconds(c, suite) * (1 - Math.min(1, (lastMetrics(join(dir, c.dir))?.step ?? 0) / c.steps));
   const cost = new Map(todo.map((c) => [c.id, remaining(c)]));
   const queue = [...todo].sort((a, b) => cost.get(b.id)! - cost.get(a.id)! || a.index - b.index);
   const result: RunResult = { outcomes: new Map(), interrupted: null };
@@ -256,7 +256,7 @@ async function printEstimate(run: SweepRun): Promise<number> {
   // Measured here when the folder has finished cells; else the built-in figures.
   const suite = baseSuite(run.planned.base);
   const cost = calibrateCost(run.dir, run.planned.cells, suite);
-  const seconds = new Map(run.cells.map((c) => [c.id, estimateCellSeconds(c, cost, suite)]));
+  const seconds = new Map(run.cells.map((c) => [c.id, estimateCellSeconds(c, suite, cost)]));
   const order = [...run.cells].sort((x, y) => seconds.get(y.id)! - seconds.get(x.id)! || x.index - y.index);
   let total = 0;
   for (const [i, c] of order.entries()) {
