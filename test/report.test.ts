@@ -159,22 +159,25 @@ test('report: accuracy (last and peak), convergence, dynamics, paired and exclud
     assert.deepEqual(mdRow(section(md, '### For reference'), 'GRPO+OPSD'), ['GRPO+OPSD', '63.22', '75.90', '48.52', '22.16', '54.76', '52.91']);
 
     // Convergence: seed-mean Avg GRPO 45, 51.67, 56.67; RLSD 45, 70, 70 → reaches GRPO's final 56.67 at step 10,
-    // GRPO at 20: × 0.50; OPSD never.
+    // GRPO at 20: × 0.50; OPSD never. Rows of several seeds give each value ± its interval over seeds (RLSD's step 10:
+    // seeds at 75 and 65, ± 12.706 · 7.071 / √2 = 63.53, clipped); OPSD's one seed, the plain mean.
     const conv = section(md, '### Convergence');
-    assert.deepEqual(mdRow(conv, 'GRPO'), ['GRPO', '3', '45.00', '51.67', '56.67', '20', '56.67', '20', '1.00']);
-    assert.deepEqual(mdRow(conv, 'RLSD'), ['RLSD', '2', '45.00', '70.00', '70.00', '10', '70.00', '10', '0.50']);
+    assert.deepEqual(mdRow(conv, 'GRPO'), ['GRPO', '3', '45.00 ± 0.00', '51.67 ± 7.17', '56.67 ± 7.17', '20', '56.67 ± 7.17', '20', '1.00']);
+    assert.deepEqual(mdRow(conv, 'RLSD'), ['RLSD', '2', '45.00 ± 0.00', '70.00 [6.47, 100.00]', '70.00 ± 0.00', '10', '70.00 [6.47, 100.00]', '10', '0.50']);
     assert.deepEqual(mdRow(conv, 'OPSD'), ['OPSD', '1', '45.00', '40.00', '45.00', '0', '45.00', 'never', '—']);
 
     // Dynamics: reward = step / 20, windows of 10 % of 20 steps → steps 1–2 (7.50 %) and 19–20 (97.50 %); the weight
     // clip ratio (0.15 → 15.00 %) only where logged.
     const dyn = readFileSync(join(out, 'dynamics.md'), 'utf8');
-    const rlsdRows = dyn.split('\n').filter((l) => l.startsWith('| RLSD '));
+    const rlsdRows = dyn.split('\n').filter((l) => /^\| RLSD +\| /.test(l));
     assert.deepEqual(rlsdRows.map((l) => l.split('|').map((s) => s.trim()).slice(1, 4)), [
-      ['RLSD', '1–2', '7.50'],
-      ['RLSD', '19–20', '97.50'],
+      ['RLSD', '1–2', '7.50 ± 0.00'],
+      ['RLSD', '19–20', '97.50 ± 0.00'],
     ]);
-    assert.match(rlsdRows[0]!, /\| +15\.00 \|/);
+    assert.match(rlsdRows[0]!, /\| +15\.00 ± 0\.00 \|/);
     assert.equal(mdRow(dyn, 'GRPO')[6], '—');
+    // The default comparison RLSD − GRPO, paired by seed (seeds 1 and 2 in both rows).
+    assert.deepEqual(mdRow(dyn, 'RLSD − GRPO').slice(0, 3), ['RLSD − GRPO', '1–2', '2']);
 
     // Paired RLSD − GRPO at the last evaluation, seeds 1 and 2 of each: MMMU (0 + 1/4) / 2 = +12.50, ZeroBench 0
     // (p = 1); Avg: the per-benchmark mean 15.00 = 70 − 55.

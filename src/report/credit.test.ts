@@ -34,7 +34,7 @@ function cell(row: string, seed: number, lines: [number, Line][], extra: Partial
 const records = (cells: CellRecord[]): SweepRecords => ({ dir: '/sweep', name: 'unit', source: 'sweep.json', cells });
 
 /** A line with the matched baseline (today's runs). */
-const fw = (share: number, uniform: number): Line => ({ 'credit/first_wrong_share': share, 'credit/first_wrong_uniform': uniform, 'credit/first_wrong_chance': 0.99 });
+const fw = (share: number, uniform: number, top?: number): Line => ({ 'credit/first_wrong_share': share, 'credit/first_wrong_uniform': uniform, 'credit/first_wrong_chance': 0.99, ...(top === undefined ? {} : { 'credit/first_wrong_top': top }) });
 const fi = (share: number, uniform: number): Line => ({ 'credit/filler_share': share, 'credit/filler_uniform': uniform, 'credit/filler_token_share': 0.99 });
 const t2 = 12.706204736174698; // t(0.975, 1)
 const t3 = 4.302652729749464; // t(0.975, 2)
@@ -43,13 +43,14 @@ function sweep(): SweepRecords {
   return records([
     cell('base', 1, [[1, { 'critic/score/mean': 0.3 }]]),
     // GRPO: uniform credit, its share is its baseline.
-    cell('grpo', 1, [[1, { ...fw(0.3, 0.3), ...fi(0.1, 0.1) }], [3, { ...fw(0.28, 0.28), ...fi(0.12, 0.12) }]]),
-    cell('grpo', 2, [[1, { ...fw(0.32, 0.32), ...fi(0.1, 0.1) }], [3, { ...fw(0.3, 0.3), ...fi(0.12, 0.12) }]]),
+    cell('grpo', 1, [[1, { ...fw(0.3, 0.3, 0.3), ...fi(0.1, 0.1) }], [3, { ...fw(0.28, 0.28, 0.28), ...fi(0.12, 0.12) }]]),
+    cell('grpo', 2, [[1, { ...fw(0.32, 0.32, 0.32), ...fi(0.1, 0.1) }], [3, { ...fw(0.3, 0.3, 0.3), ...fi(0.12, 0.12) }]]),
     // OPSD logs no credit metric: no row.
     cell('opsd', 1, [[1, { 'actor/entropy': 1 }]]),
-    // RLSD: seed 3 predates the matched baseline (only *_chance and *_token_share) and logs no first-wrong share at step 1.
-    cell('rlsd', 1, [[1, { ...fw(0.4, 0.3), ...fi(0.1, 0.15) }], [2, { 'actor/entropy': 1 }], [3, { ...fw(0.5, 0.3), ...fi(0.05, 0.15) }]]),
-    cell('rlsd', 2, [[1, { ...fw(0.3, 0.3), ...fi(0.1, 0.15) }], [3, { ...fw(0.4, 0.3), ...fi(0.05, 0.15) }]]),
+    // RLSD: seed 3 predates the matched baseline (only *_chance and *_token_share) and the top-token rate, and logs no
+    // first-wrong share at step 1.
+    cell('rlsd', 1, [[1, { ...fw(0.4, 0.3, 0.6), ...fi(0.1, 0.15) }], [2, { 'actor/entropy': 1 }], [3, { ...fw(0.5, 0.3, 0.8), ...fi(0.05, 0.15) }]]),
+    cell('rlsd', 2, [[1, { ...fw(0.3, 0.3, 0.5), ...fi(0.1, 0.15) }], [3, { ...fw(0.4, 0.3, 0.7), ...fi(0.05, 0.15) }]]),
     cell('rlsd', 3, [
       [1, { 'credit/filler_share': 0.2, 'credit/filler_token_share': 0.2, 'credit/first_wrong_chance': 0.25 }],
       [2, { 'credit/first_wrong_share': 0.35, 'credit/first_wrong_chance': 0.25 }],
@@ -67,7 +68,7 @@ test('credit table: shares against uniform credit at the first and last logged s
   // RLSD, first logged step. First wrong step: seeds read at steps 1, 1, 2 — shares 40, 30, 35 (mean 35, sd 5);
   // uniform 30, 30 and (seed 3, the older baseline) 25: mean 28.33, sd √(25/3) = 2.887; Δ 10, 0, 10: mean 6.67, sd 5.774.
   const first = row('rlsd', 'first');
-  const [wrong, filler] = first.values;
+  const [wrong, top, filler] = first.values;
   assert.deepEqual(wrong!.steps, [1, 1, 2]);
   close(wrong!.share.mean, 35, 'share');
   close(wrong!.share.half, (t3 * 5) / Math.sqrt(3), 'share ± (12.42)');
@@ -80,19 +81,42 @@ test('credit table: shares against uniform credit at the first and last logged s
   assert.deepEqual(filler!.steps, [1, 1, 1]);
   close(filler!.share.mean, 40 / 3, 'filler share');
   close(filler!.diff.mean, -10 / 3, 'filler Δ');
-  assert.deepEqual(creditCells(first), ['RLSD', 'first', 'first_wrong: 1/1/2; filler: 1/1/1', '3', '35.00 ± 12.42', '28.33 ± 7.17', '+6.67 ± 14.34', '13.33 [0.00, 27.68]', '16.67 ± 7.17', '−3.33 ± 7.17']);
+  // Most-credited token in the first wrong step: seeds 1 and 2 only (60, 50: mean 55, sd √50, ± t2·5 = 63.53, clipped to
+  // 0–100), against their uniform 30 and 30; Δ 30, 20.
+  assert.deepEqual(top!.steps, [1, 1, NaN]);
+  close(top!.share.half, t2 * 5, 'top ±');
+  assert.deepEqual(creditCells(first), ['RLSD', 'first', 'first_wrong: 1/1/2; first_wrong_top: 1/1/—; filler: 1/1/1', '3', '35.00 ± 12.42', '28.33 ± 7.17', '+6.67 ± 14.34', '55.00 [0.00, 100.00]', '30.00 ± 0.00', '+25.00 ± 63.53', '13.33 [0.00, 27.68]', '16.67 ± 7.17', '−3.33 ± 7.17']);
 
   // RLSD, last: step 3 for every seed. First wrong: 50, 40, 45 against 30 → Δ 20, 10, 15 (mean 15, sd 5); filler 5 against 15.
   const last = row('rlsd', 'last');
-  assert.deepEqual(creditCells(last), ['RLSD', 'last', '3', '3', '45.00 ± 12.42', '30.00 ± 0.00', '+15.00 ± 12.42', '5.00 ± 0.00', '15.00 ± 0.00', '−10.00 ± 0.00']);
+  assert.deepEqual(creditCells(last), ['RLSD', 'last', '3', '3', '45.00 ± 12.42', '30.00 ± 0.00', '+15.00 ± 12.42', '75.00 [11.47, 100.00]', '30.00 ± 0.00', '+45.00 ± 63.53', '5.00 ± 0.00', '15.00 ± 0.00', '−10.00 ± 0.00']);
 
   // GRPO: two seeds, share equal to its baseline, Δ 0; first 30 and 32 → 31.00 ± 12.706·√2/√2 = 12.71.
   const grpo = row('grpo', 'first');
   close(grpo.values[0]!.share.half, t2 * Math.SQRT2 / Math.SQRT2, 'GRPO ±');
-  assert.deepEqual(creditCells(grpo), ['GRPO', 'first', '1', '2', '31.00 ± 12.71', '31.00 ± 12.71', '0.00 ± 0.00', '10.00 ± 0.00', '10.00 ± 0.00', '0.00 ± 0.00']);
+  // Its most-credited token: every token ties, so the rate is the step's token share, its baseline.
+  assert.deepEqual(creditCells(grpo), ['GRPO', 'first', '1', '2', '31.00 ± 12.71', '31.00 ± 12.71', '0.00 ± 0.00', '31.00 ± 12.71', '31.00 ± 12.71', '0.00 ± 0.00', '10.00 ± 0.00', '10.00 ± 0.00', '0.00 ± 0.00']);
   // The caption says which rows read the older baseline.
   assert.match(t.caption, /RLSD: runs that predate the matched baseline are read against the whole batch's/);
   assert.doesNotMatch(t.caption, /GRPO: runs that predate/);
+});
+
+test("credit table: the early row is each seed's mean over the first 10 % of its steps (by hand)", () => {
+  // 20 steps: the window is steps 1–2. Seed 1 logs 40 and 60 against 30 and 20 (means 50 against 25); seed 2 logs 30
+  // at step 1 only (against 30), then nothing in the window; step 3 lies outside it.
+  const t = creditTable(
+    records([
+      cell('rlsd', 1, [[1, fw(0.4, 0.3)], [2, fw(0.6, 0.2)], [3, fw(0.9, 0.1)]], { steps: 20 }),
+      cell('rlsd', 2, [[1, fw(0.3, 0.3)], [3, fw(0.9, 0.1)]], { steps: 20 }),
+    ]),
+  );
+  assert.deepEqual(t.rows.map((r) => r.at), ['first', 'early', 'last']);
+  const early = t.rows[1]!;
+  assert.deepEqual(early.window, { from: 1, to: 2 });
+  // Shares 50 and 30: mean 40, sd √200, ± 12.706 · 10 = 127.06 (clipped); uniform 25 and 30 (27.50 ± 31.77, clipped); Δ 25 and 0.
+  assert.deepEqual(creditCells(early).slice(0, 7), ['RLSD', 'early', '1–2', '2', '40.00 [0.00, 100.00]', '27.50 [0.00, 59.27]', '+12.50 ± 158.83']);
+  assert.deepEqual(early.values[0]!.steps, [2, 1]);
+  assert.match(t.caption, /early: each seed's mean over the first 10 % of the run's steps/);
 });
 
 test('credit table in report.md and credit.md/csv; none without credit metrics, one line instead', () => {

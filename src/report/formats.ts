@@ -2,10 +2,10 @@
 // accuracy table, LaTeX with booktabs rules. Output is a function of the table data alone, with fixed decimals and a
 // fixed order, so two reports of the same records are byte-identical.
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
-import { ACCURACY_COLUMNS, COLUMN_LABELS, CREDIT_MEASURES, type CreditExamples, type CreditRow, type CreditTable, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables, type VerdictRow, type VerdictTable } from './tables.ts';
+import { ACCURACY_COLUMNS, COLUMN_LABELS, CREDIT_MEASURES, DYNAMICS_PAIRED_COLUMNS, type DynamicsColumn, type DynamicsDiffRow, type DynamicsRow, type CreditExamples, type CreditRow, type CreditTable, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables, type VerdictRow, type VerdictTable } from './tables.ts';
 import { boundedInterval, minimumDetectableDifference, type Summary } from './stats.ts';
 import { REPORT_PARTS, shownTables, tableMarkdown, type RegisteredTable, type ReportPart } from './table-spec.ts';
-import { csv, csvNum, DASH, fixed, markdownTable, meanCi, pValue, signed, type Align } from './text.ts';
+import { csv, csvNum, DASH, fixed, markdownTable, meanCi, pValue, seedMean, signed, type Align } from './text.ts';
 
 export { fixed, markdownTable, meanCi, pValue, runLink, signed, wallText, type Align } from './text.ts';
 
@@ -129,20 +129,22 @@ function reachText(step: number | null): string {
 
 export function convergenceMarkdown(t: ConvergenceTable): string {
   const header = ['Method', 'n', ...t.steps.map((s) => `step ${s}`), 'peak step', 'peak', 'steps to GRPO final', '× GRPO'];
-  const rows = t.rows.map((r) => [r.label, String(r.seeds), ...r.at.map((x) => fixed(x)), fixed(r.peakStep, 0), fixed(r.peakAcc), Number.isFinite(t.target) ? reachText(r.reachStep) : DASH, fixed(r.ratio)]);
+  const rows = t.rows.map((r) => [r.label, String(r.seeds), ...r.atSummary.map((x) => seedMean(x)), fixed(r.peakStep, 0), seedMean(r.peak), Number.isFinite(t.target) ? reachText(r.reachStep) : DASH, fixed(r.ratio)]);
   const align: Align[] = ['l', ...header.slice(1).map((): Align => 'r')];
   return `### Convergence\n\n${markdownTable(header, rows, align)}\n${t.caption}\n`;
 }
 
 export function convergenceCsv(t: ConvergenceTable): string {
-  const header = ['row', 'label', 'seeds', ...t.steps.map((s) => `avg_at_${s}`), 'peak_step', 'peak_avg', 'target_avg', 'steps_to_target', 'ratio_to_grpo'];
+  // _ci95: the Student-t half-width over seeds (empty for one seed).
+  const header = ['row', 'label', 'seeds', ...t.steps.flatMap((s) => [`avg_at_${s}`, `avg_at_${s}_ci95`]), 'peak_step', 'peak_avg', 'peak_avg_ci95', 'target_avg', 'steps_to_target', 'ratio_to_grpo'];
   const rows = t.rows.map((r) => [
     r.row,
     r.label,
     String(r.seeds),
-    ...r.at.map((x) => csvNum(x)),
+    ...r.atSummary.flatMap((x) => [csvNum(x.mean), csvNum(x.half)]),
     csvNum(r.peakStep, 0),
     csvNum(r.peakAcc),
+    csvNum(r.peak.half),
     csvNum(t.target),
     Number.isFinite(t.target) ? reachText(r.reachStep) : '',
     csvNum(r.ratio),
@@ -152,16 +154,56 @@ export function convergenceCsv(t: ConvergenceTable): string {
 
 // ---- Dynamics.
 
+/** A dynamics row's cells: each column's seed mean, ± its interval over seeds where there are several. */
+export function dynamicsCells(t: DynamicsTable, r: DynamicsRow): string[] {
+  return [r.label, `${r.from}–${r.to}`, ...r.summaries.map((x, j) => seedMean(x, t.columns[j]!.digits, t.columns[j]!.percent === true))];
+}
+
+/** The paired differences' columns: the dynamics columns a difference is given for. */
+export function dynamicsDiffColumns(t: DynamicsTable): DynamicsColumn[] {
+  return DYNAMICS_PAIRED_COLUMNS.map((id) => t.columns.find((c) => c.id === id)!);
+}
+
+/** A paired difference row's cells; one decimal more than the column's own, since the differences are small. */
+export function dynamicsDiffCells(t: DynamicsTable, r: DynamicsDiffRow): string[] {
+  const cols = dynamicsDiffColumns(t);
+  return [`${r.aLabel} − ${r.bLabel}`, r.steps, String(r.values[0]?.n ?? 0), ...r.values.map((x, j) => signedCi(x, cols[j]!.digits + 1))];
+}
+
+export function dynamicsDiffHeader(t: DynamicsTable): string[] {
+  return ['A − B', 'steps', 'seeds', ...dynamicsDiffColumns(t).map((c) => `Δ ${c.label}`)];
+}
+
 export function dynamicsMarkdown(t: DynamicsTable): string {
   const header = ['Method', 'steps', ...t.columns.map((c) => c.label)];
-  const rows = t.rows.map((r) => [r.label, `${r.from}–${r.to}`, ...r.values.map((x, j) => fixed(x, t.columns[j]!.digits))]);
   const align: Align[] = ['l', 'r', ...t.columns.map((): Align => 'r')];
-  return `### Training dynamics\n\n${markdownTable(header, rows, align)}\n${t.caption}\n`;
+  const table = `### Training dynamics\n\n${markdownTable(header, t.rows.map((r) => dynamicsCells(t, r)), align)}\n${t.caption}\n`;
+  if (t.diffs.length === 0) return table;
+  const diffHeader = dynamicsDiffHeader(t);
+  const diffs = markdownTable(diffHeader, t.diffs.map((r) => dynamicsDiffCells(t, r)), ['l', ...diffHeader.slice(1).map((): Align => 'r')]);
+  return `${table}\n#### Training dynamics, paired differences\n\n${diffs}\n${t.diffCaption}\n`;
 }
 
 export function dynamicsCsv(t: DynamicsTable): string {
-  const header = ['row', 'label', 'window', 'from_step', 'to_step', 'seeds', ...t.columns.map((c) => c.id)];
-  const rows = t.rows.map((r) => [r.row, r.label, r.window, String(r.from), String(r.to), String(r.seeds), ...r.values.map((x, j) => csvNum(x, Math.max(4, t.columns[j]!.digits)))]);
+  // One line per row and window, then per comparison and window (kind "paired": a − b, by seed); _ci95: the half-width.
+  const header = ['kind', 'row', 'label', 'window', 'from_step', 'to_step', 'seeds', ...t.columns.flatMap((c) => [c.id, `${c.id}_ci95`])];
+  const rows = t.rows.map((r) => ['row', r.row, r.label, r.window, String(r.from), String(r.to), String(r.seeds), ...r.summaries.flatMap((x, j) => [csvNum(x.n === 0 ? NaN : x.mean, Math.max(4, t.columns[j]!.digits)), csvNum(x.half, Math.max(4, t.columns[j]!.digits))])]);
+  for (const d of t.diffs) {
+    const [from, to] = d.steps.includes('/') ? ['', ''] : d.steps.split('–');
+    rows.push([
+      'paired',
+      `${d.a}-${d.b}`,
+      `${d.aLabel} − ${d.bLabel}`,
+      d.window,
+      from ?? '',
+      to ?? '',
+      String(d.values[0]?.n ?? 0),
+      ...t.columns.flatMap((c) => {
+        const j = DYNAMICS_PAIRED_COLUMNS.indexOf(c.id);
+        return j < 0 ? ['', ''] : [csvNum(d.values[j]!.mean, Math.max(4, c.digits + 1)), csvNum(d.values[j]!.half, Math.max(4, c.digits + 1))];
+      }),
+    ]);
+  }
   return csv(header, rows);
 }
 
@@ -237,13 +279,18 @@ export function signedCi(s: Summary, digits = 2): string {
 
 /** The steps a credit row's values were read at: one number when every seed and measure agrees, else per measure. */
 export function creditStepsText(r: CreditRow): string {
+  if (r.window) return `${r.window.from}–${r.window.to}`;
   const all = r.values.flatMap((v) => v.steps).filter((x) => Number.isFinite(x));
   if (all.length === 0) return DASH;
   if (all.every((x) => x === all[0])) return String(all[0]);
-  return r.values.map((v, j) => `${CREDIT_MEASURES[j]!.id}: ${v.steps.map((x) => (Number.isFinite(x) ? String(x) : DASH)).join('/')}`).join('; ');
+  // A measure no seed logs (runs that predate it) says nothing here; its cells say —.
+  return r.values
+    .map((v, j) => (v.steps.some((x) => Number.isFinite(x)) ? `${CREDIT_MEASURES[j]!.id}: ${v.steps.map((x) => (Number.isFinite(x) ? String(x) : DASH)).join('/')}` : ''))
+    .filter((x) => x !== '')
+    .join('; ');
 }
 
-export const CREDIT_HEADER = ['Method', 'at', 'step(s)', 'n', ...CREDIT_MEASURES.flatMap((m) => [`${m.label}: share (%)`, 'uniform (%)', 'Δ (pts)'])] as const;
+export const CREDIT_HEADER = ['Method', 'at', 'step(s)', 'n', ...CREDIT_MEASURES.flatMap((m) => [`${m.label}: ${m.value}`, 'uniform (%)', 'Δ (pts)'])] as const;
 
 /** A credit row's cells in CREDIT_HEADER order. */
 export function creditCells(r: CreditRow): string[] {

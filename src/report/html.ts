@@ -8,7 +8,8 @@ import { escapeHtml } from '../util/html.ts';
 import { renderCharts, saveCharts, type RenderedChart } from './charts.ts';
 import type { ReportContext } from './artifacts.ts';
 import { legendHtml, responseHtml, TOKEN_CSS } from '../credit/html.ts';
-import { CREDIT_HEADER, creditCells, fixed, meanCi, NO_CREDIT, pValue, runLink, signed, verdictSentence } from './formats.ts';
+import { CREDIT_HEADER, creditCells, dynamicsCells, dynamicsDiffCells, dynamicsDiffHeader, fixed, meanCi, NO_CREDIT, pValue, runLink, signed, verdictSentence } from './formats.ts';
+import { seedMean } from './text.ts';
 import { PAPER_CITATION, PAPER_COLUMNS, PAPER_MODEL, PAPER_TABLE2, WEMATH_PAPER_NOTE } from './paper.ts';
 import { ACCURACY_COLUMNS, COLUMN_LABELS, type CreditExampleRow, type CreditExamples, type CreditTable, type AccuracyTable, type ConvergenceTable, type DynamicsTable, type ExcludedCell, type OfficialTable, type PairedTable, type ReportTables } from './tables.ts';
 import type { SweepRecords } from './types.ts';
@@ -185,9 +186,9 @@ export function convergenceHtmlTable(t: ConvergenceTable): HtmlTable {
     rows: t.rows.map((r) => [
       r.label,
       String(r.seeds),
-      ...r.at.map((x) => num(x)),
+      ...r.atSummary.map((x) => seedMean(x)),
       num(r.peakStep, 0),
-      num(r.peakAcc),
+      seedMean(r.peak),
       Number.isFinite(t.target) ? (r.reachStep === null ? 'never' : String(r.reachStep)) : '—',
       num(r.ratio),
     ]),
@@ -199,9 +200,15 @@ export function dynamicsHtmlTable(t: DynamicsTable): HtmlTable {
   return {
     header: ['Method', 'steps', ...t.columns.map((c) => c.label)],
     align: ['l', 'r', ...t.columns.map((): 'r' => 'r')],
-    rows: t.rows.map((r) => [r.label, `${r.from}–${r.to}`, ...r.values.map((x, j) => num(x, t.columns[j]!.digits))]),
+    rows: t.rows.map((r) => dynamicsCells(t, r)),
     caption: t.caption,
   };
+}
+
+/** The compared pairs' dynamics, paired by seed (none without comparisons). */
+export function dynamicsDiffHtmlTable(t: DynamicsTable): HtmlTable {
+  const header = dynamicsDiffHeader(t);
+  return { header, align: ['l', ...header.slice(1).map((): 'r' => 'r')], rows: t.diffs.map((r) => dynamicsDiffCells(t, r)), caption: t.diffCaption };
 }
 
 export function pairedHtmlTable(t: PairedTable): HtmlTable {
@@ -312,7 +319,15 @@ export function reportSections(tables: ReportTables, charts: readonly RenderedCh
       heading: 'Convergence',
       blocks: [{ kind: 'table', table: convergenceHtmlTable(tables.convergence) }, ...chart('convergence'), ...chart('convergence-benchmarks')],
     },
-    { id: 'dynamics', heading: 'Training dynamics', blocks: [{ kind: 'table', table: dynamicsHtmlTable(tables.dynamics) }, ...chart('dynamics')] },
+    {
+      id: 'dynamics',
+      heading: 'Training dynamics',
+      blocks: [
+        { kind: 'table', table: dynamicsHtmlTable(tables.dynamics) },
+        ...(tables.dynamics.diffs.length > 0 ? [{ kind: 'table' as const, title: 'Paired differences', table: dynamicsDiffHtmlTable(tables.dynamics) }] : []),
+        ...chart('dynamics'),
+      ],
+    },
     { id: 'credit', heading: 'Where the credit went', blocks: creditBlocks(tables.credit, tables.examples, chart('credit'), linkFrom) },
     {
       id: 'paired',

@@ -288,6 +288,65 @@ test('certainty: a one-seed row is never marked best, and the caption says what 
   assert.match(t.caption, /bold: the highest mean of the column among rows with at least 2 seeds/i);
 });
 
+test('tables: dynamics with intervals over seeds, and each comparison paired by seed (by hand)', () => {
+  const t3 = 4.302652729749464; // t(0.975, 2)
+  // Ten steps: windows 1–1 and 10–10. GRPO's entropy 0.51, 0.52, 0.53 by seed, reward 50 %; RLSD's entropy above its
+  // own seed's GRPO by 0.001, 0.003, 0.002 and its reward by 1, 2, 3 points.
+  const line = (entropy: number, reward: number): Readonly<Record<string, number>> => ({ 'actor/entropy': entropy, 'critic/score/mean': reward });
+  const dyn = (entropy: number, reward: number): CellRecord['dynamics'] => Array.from({ length: 10 }, (_, i) => ({ step: i + 1, values: line(entropy, reward) }));
+  const up = [0.001, 0.003, 0.002];
+  const cells = [1, 2, 3].flatMap((seed) => [
+    cell('grpo', seed, [[0, 0.5]], { steps: 10, dynamics: dyn(0.5 + 0.01 * seed, 0.5) }),
+    cell('rlsd', seed, [[0, 0.5]], { steps: 10, dynamics: dyn(0.5 + 0.01 * seed + up[seed - 1]!, 0.5 + 0.01 * seed) }),
+  ]);
+  const base = cell('base', 1, [[0, 0.5]], { steps: 1, dynamics: [{ step: 1, values: line(0.5, 0.5) }] });
+  const t = dynamicsTable(records([...cells, base]), [
+    { a: 'rlsd', b: 'grpo' },
+    { a: 'rlsd', b: 'base' },
+  ]);
+  const entropy = t.columns.findIndex((c) => c.id === 'entropy');
+  const grpo = t.rows.find((r) => r.row === 'grpo' && r.window === 'first')!;
+  // 0.51, 0.52, 0.53: mean 0.52, sd 0.01, ± t3 · 0.01 / √3 = 0.0248.
+  assert.ok(Math.abs(grpo.summaries[entropy]!.half - (t3 * 0.01) / Math.sqrt(3)) < 1e-12);
+  const md = reportFiles('unit', '/sweep', buildTables(records([...cells, base]), { comparisons: [{ a: 'rlsd', b: 'grpo' }], resamples: 10, seed: 1 }))['dynamics.md']!;
+  assert.match(md, /\| GRPO +\| +1–1 \| +50\.00 ± 0\.00 \| +0\.520 ± 0\.025 \|/);
+  // The base row has one seed: its plain mean, no interval.
+  assert.match(md, /\| Base +\| +1–1 \| +50\.00 \| +0\.500 \|/);
+
+  // Paired: entropy differences 0.001, 0.003, 0.002 → +0.0020 ± t3 · 0.001 / √3 = 0.0025; reward 1, 2, 3 points →
+  // +2.000 ± 2.484. No difference against the base row (not a training window); length and leakage are not logged.
+  assert.deepEqual(
+    t.diffs.map((d) => [d.a, d.b, d.window, d.steps]),
+    [
+      ['rlsd', 'grpo', 'first', '1–1'],
+      ['rlsd', 'grpo', 'last', '10–10'],
+    ],
+  );
+  assert.ok(Math.abs(t.diffs[0]!.values[1]!.mean - 0.002) < 1e-12);
+  assert.ok(Math.abs(t.diffs[0]!.values[1]!.half - (t3 * 0.001) / Math.sqrt(3)) < 1e-12);
+  assert.match(md, /#### Training dynamics, paired differences\n\n\| A − B +\| steps \| seeds \| +Δ reward \(%\) \| +Δ entropy \| Δ resp\. length \| Δ leakage \(%\) \|/);
+  assert.match(md, /\| RLSD − GRPO \| +1–1 \| +3 \| +\+2\.000 ± 2\.484 \| +\+0\.0020 ± 0\.0025 \| +— \| +— \|/);
+  const csvLines = reportFiles('unit', '/sweep', buildTables(records([...cells, base]), { comparisons: [{ a: 'rlsd', b: 'grpo' }], resamples: 10, seed: 1 }))['dynamics.csv']!.trim().split('\n');
+  assert.match(csvLines[0]!, /^kind,row,label,window,from_step,to_step,seeds,reward,reward_ci95,entropy,entropy_ci95,/);
+  assert.match(csvLines.at(-1)!, /^paired,rlsd-grpo,RLSD − GRPO,last,10,10,3,2\.0000,2\.4841,0\.0020,0\.0025,/);
+  // Without comparisons, no paired table.
+  assert.deepEqual(dynamicsTable(records(cells)).diffs, []);
+});
+
+test('tables: convergence gives each step and the peak with its interval over seeds; one seed, the plain mean', () => {
+  const t3 = 4.302652729749464;
+  const r = records([1, 2, 3].map((seed) => cell('grpo', seed, [[0, 0.4], [10, 0.5 + 0.01 * seed]], { steps: 10 })));
+  const t = convergenceTable(r);
+  const row = t.rows[0]!;
+  // Step 10: 51, 52, 53 → 52.00 ± t3 · 1 / √3 = 2.48; the peak is that point.
+  assert.ok(Math.abs(row.peak.half - t3 / Math.sqrt(3)) < 1e-9);
+  const md = reportFiles('unit', '/sweep', buildTables(r, { comparisons: [], resamples: 10, seed: 1 }))['convergence.md']!;
+  assert.match(md, /\| GRPO +\| +3 \| 40\.00 ± 0\.00 \| 52\.00 ± 2\.48 \| +10 \| 52\.00 ± 2\.48 \|/);
+  assert.match(md, /mean over seeds ± 95 % CI, Student t over seeds/);
+  const one = reportFiles('unit', '/sweep', buildTables(records([cell('grpo', 1, [[0, 0.4], [10, 0.51]], { steps: 10 })]), { comparisons: [], resamples: 10, seed: 1 }))['convergence.md']!;
+  assert.match(one, /\| GRPO +\| +1 \| +40\.00 \| +51\.00 \| +10 \| 51\.00 \|/);
+});
+
 test('certainty: the dynamics table gives rates (reward, leakage, clip ratio) in percent', () => {
   const dyn: CellRecord['dynamics'] = [1, 2].map((step) => ({ step, values: { 'critic/score/mean': 0.25, 'leakage/rate': 0.1, 'grpo_opsd/stgca_clip_low_ratio': 0.01, 'grpo_opsd/stgca_clip_high_ratio': 0.02 } }));
   const t = dynamicsTable(records([cell('rlsd', 1, [[0, 0.5]], { steps: 2, dynamics: dyn })]));

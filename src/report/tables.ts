@@ -151,8 +151,12 @@ export interface ConvergenceRow {
   curve: CurvePoint[];
   /** Seed-mean Avg at each of the table's steps (NaN where the row has no evaluation there). */
   at: number[];
+  /** The same with its 95 % interval over seeds (n = 0 where the row has no evaluation there). */
+  atSummary: Summary[];
   peakStep: number;
   peakAcc: number;
+  /** The peak point of the seed-mean curve with its interval over seeds. */
+  peak: Summary;
   /** First evaluated step whose seed-mean Avg reaches GRPO's final one; null: never. */
   reachStep: number | null;
   /** reachStep over GRPO's own steps to reach it (NaN when either is missing or GRPO's is 0). */
@@ -185,6 +189,8 @@ export function pickSteps(steps: readonly number[], max = 6): number[] {
 }
 
 const EPS = 1e-9;
+/** No value: the summary of an empty set of seeds. */
+const NO_SUMMARY: Summary = { n: 0, mean: NaN, sd: NaN, half: NaN };
 
 export function convergenceTable(records: SweepRecords): ConvergenceTable {
   // The base row is one evaluation, not a curve; it is the step-0 column of every other row.
@@ -207,11 +213,13 @@ export function convergenceTable(records: SweepRecords): ConvergenceTable {
     for (const p of curve) if (peak === undefined || p.mean > peak.mean) peak = p;
     const reachStep = reach(curve);
     const ratio = reachStep !== null && grpoReach !== null && grpoReach > 0 ? reachStep / grpoReach : NaN;
-    const byStep = new Map(curve.map((p) => [p.step, p.mean]));
-    return { row: r.row, label: r.label, seeds: r.cells.length, curve, at: steps.map((s) => byStep.get(s) ?? NaN), peakStep: peak?.step ?? NaN, peakAcc: peak?.mean ?? NaN, reachStep, ratio };
+    const byStep = new Map(curve.map(({ step, ...summary }): [number, Summary] => [step, summary]));
+    const atSummary = steps.map((s): Summary => byStep.get(s) ?? NO_SUMMARY);
+    return { row: r.row, label: r.label, seeds: r.cells.length, curve, at: atSummary.map((p) => p.mean), atSummary, peakStep: peak?.step ?? NaN, peakAcc: peak?.mean ?? NaN, peak: peak ? { n: peak.n, mean: peak.mean, sd: peak.sd, half: peak.half } : NO_SUMMARY, reachStep, ratio };
   });
+  const seedCount = Math.max(0, ...out.map((r) => r.seeds));
   const caption =
-    `Avg accuracy (%, mean over seeds) at fixed evaluation steps, the peak of the seed-mean curve (step and value), and the first evaluated ` +
+    `Avg accuracy (%, mean over seeds${seedCount > 1 ? ' ± 95 % CI, Student t over seeds' : ''}) at fixed evaluation steps, the peak of the seed-mean curve (step and value), and the first evaluated ` +
     (Number.isFinite(target)
       ? `step at which each row's seed-mean Avg reaches GRPO's final ${target.toFixed(2)} % (step ${targetStep}); × GRPO: that step over GRPO's own (${grpoReach ?? 'never'}), the paper's "200 vs 400 steps". "never": not reached within the run.`
       : `step reaching GRPO's final Avg: no GRPO row with a done cell, so not computed.`);
@@ -225,6 +233,8 @@ export interface DynamicsColumn {
   label: string;
   /** Decimals printed. */
   digits: number;
+  /** A rate in percent: its interval over seeds is kept inside 0–100. */
+  percent?: boolean;
   /** The column's value on one training step, or undefined when the step has none of its keys. */
   value: (values: Readonly<Record<string, number>>) => number | undefined;
 }
@@ -237,14 +247,15 @@ const percent = (f: DynamicsColumn['value']): DynamicsColumn['value'] => (v) => 
 };
 
 export const DYNAMICS_COLUMNS: readonly DynamicsColumn[] = [
-  { id: 'reward', label: 'reward (%)', digits: 2, value: percent(key('critic/score/mean')) },
+  { id: 'reward', label: 'reward (%)', digits: 2, percent: true, value: percent(key('critic/score/mean')) },
   { id: 'entropy', label: 'entropy', digits: 3, value: key('actor/entropy') },
   { id: 'length', label: 'resp. length', digits: 1, value: key('response_length/mean') },
-  { id: 'leakage', label: 'leakage (%)', digits: 2, value: percent(key('leakage/rate')) },
+  { id: 'leakage', label: 'leakage (%)', digits: 2, percent: true, value: percent(key('leakage/rate')) },
   {
     id: 'clip_ratio',
     label: 'weight clip ratio (%)',
     digits: 2,
+    percent: true,
     value: percent((v) => {
       const lo = v['grpo_opsd/stgca_clip_low_ratio'];
       const hi = v['grpo_opsd/stgca_clip_high_ratio'];
@@ -269,45 +280,91 @@ export interface DynamicsRow {
   seeds: number;
   /** Per DYNAMICS_COLUMNS: the mean over seeds of each seed's mean over the window's steps (NaN: no such key). */
   values: number[];
+  /** The same with its 95 % interval over seeds (n: the seeds that log the column). */
+  summaries: Summary[];
+  /** Per DYNAMICS_COLUMNS, by seed: each seed's window mean (a seed that logs no such key is absent). */
+  bySeed: Map<number, number>[];
 }
+
+/** A compared pair's dynamics, paired by seed index: per seed, A's window mean minus B's, then mean ± CI over seeds. */
+export interface DynamicsDiffRow {
+  a: string;
+  b: string;
+  aLabel: string;
+  bLabel: string;
+  window: DynamicsRow['window'];
+  /** The window's steps; each row's own when the two ran different numbers of steps. */
+  steps: string;
+  /** Per DYNAMICS_PAIRED_COLUMNS (n: the seeds both rows have). */
+  values: Summary[];
+}
+
+/** The dynamics columns a paired difference means something for: what every method logs. */
+export const DYNAMICS_PAIRED_COLUMNS: readonly string[] = ['reward', 'entropy', 'length', 'leakage'];
 
 export interface DynamicsTable {
   columns: readonly DynamicsColumn[];
   rows: DynamicsRow[];
   caption: string;
+  /** The comparisons' paired differences (none without comparisons, or where a side has no training dynamics). */
+  diffs: DynamicsDiffRow[];
+  diffCaption: string;
 }
 
-export function dynamicsTable(records: SweepRecords): DynamicsTable {
-  const rows: DynamicsRow[] = [];
-  for (const r of reportRows(records)) {
-    if (r.cells.length === 0) continue;
-    const steps = Math.max(...r.cells.map((c) => c.steps || (c.dynamics.at(-1)?.step ?? 0)));
-    if (steps <= 0) continue;
-    const w = Math.max(1, Math.ceil(DYNAMICS_WINDOW * steps));
-    const windows: [DynamicsRow['window'], number, number][] = [['first', 1, Math.min(w, steps)]];
-    if (steps > w) windows.push(['last', steps - w + 1, steps]);
-    for (const [window, from, to] of windows) {
-      const values = DYNAMICS_COLUMNS.map((col) =>
+function dynamicsRows(r: ReportRow): DynamicsRow[] {
+  const steps = Math.max(...r.cells.map((c) => c.steps || (c.dynamics.at(-1)?.step ?? 0)));
+  if (steps <= 0) return [];
+  const w = Math.max(1, Math.ceil(DYNAMICS_WINDOW * steps));
+  const windows: [DynamicsRow['window'], number, number][] = [['first', 1, Math.min(w, steps)]];
+  if (steps > w) windows.push(['last', steps - w + 1, steps]);
+  return windows.map(([window, from, to]) => {
+    const perCell = DYNAMICS_COLUMNS.map((col) =>
+      r.cells.map((c) =>
         mean(
-          r.cells.map((c) =>
-            mean(
-              c.dynamics
-                .filter((d) => d.step >= from && d.step <= to)
-                .map((d) => col.value(d.values))
-                .filter((x): x is number => x !== undefined),
-            ),
-          ),
+          c.dynamics
+            .filter((d) => d.step >= from && d.step <= to)
+            .map((d) => col.value(d.values))
+            .filter((x): x is number => x !== undefined),
         ),
-      );
-      rows.push({ row: r.row, label: r.label, window, from, to, seeds: r.cells.length, values });
+      ),
+    );
+    const summaries = perCell.map((xs) => summarize(xs));
+    const bySeed = perCell.map((xs) => new Map(xs.map((x, i): [number, number] => [r.cells[i]!.seed, x]).filter(([, x]) => Number.isFinite(x))));
+    return { row: r.row, label: r.label, window, from, to, seeds: r.cells.length, values: summaries.map((x) => (x.n === 0 ? NaN : x.mean)), summaries, bySeed };
+  });
+}
+
+export function dynamicsTable(records: SweepRecords, comparisons: readonly Comparison[] = []): DynamicsTable {
+  const rows: DynamicsRow[] = [];
+  for (const r of reportRows(records)) if (r.cells.length > 0) rows.push(...dynamicsRows(r));
+  const diffs: DynamicsDiffRow[] = [];
+  const paired = DYNAMICS_PAIRED_COLUMNS.map((id) => DYNAMICS_COLUMNS.findIndex((c) => c.id === id));
+  for (const { a, b } of comparisons) {
+    for (const window of ['first', 'last'] as const) {
+      const ra = rows.find((r) => r.row === a && r.window === window);
+      const rb = rows.find((r) => r.row === b && r.window === window);
+      // The base row's one line is not a training window: no difference against it.
+      if (!ra || !rb || ra.seeds === 0 || rb.seeds === 0 || a === BASE_ROW || b === BASE_ROW) continue;
+      const values = paired.map((j) => {
+        const ma = ra.bySeed[j]!;
+        const mb = rb.bySeed[j]!;
+        return summarize([...ma.keys()].filter((seed) => mb.has(seed)).map((seed) => ma.get(seed)! - mb.get(seed)!));
+      });
+      const span = (r: DynamicsRow): string => `${r.from}–${r.to}`;
+      const steps = span(ra) === span(rb) ? span(ra) : `${span(ra)} / ${span(rb)}`;
+      diffs.push({ a, b, aLabel: ra.label, bLabel: rb.label, window, steps, values });
     }
   }
   const caption =
-    `Training dynamics per row: each seed's mean over the first and the last ${100 * DYNAMICS_WINDOW} % of its steps (the steps shown), then the mean over seeds. ` +
+    `Training dynamics per row: each seed's mean over the first and the last ${100 * DYNAMICS_WINDOW} % of its steps (the steps shown), then the mean over seeds` +
+    `${rows.some((r) => r.seeds > 1) ? ' ± 95 % CI (Student t over seeds)' : ''}. ` +
     `Rates in percent: reward (%): critic/score/mean × 100; leakage (%): leakage/rate × 100 (responses naming the reference); ` +
     `weight clip ratio (%): (grpo_opsd/stgca_clip_low_ratio + _high_ratio) × 100 (RLSD). entropy: actor/entropy (nats); resp. length: response_length/mean (tokens); abs Δ: rlsd/delta_abs_mean; teacher tokens/step: perf/teacher_tokens; s/step: timing_s/step. ` +
     `—: the method logs no such metric.`;
-  return { columns: DYNAMICS_COLUMNS, rows, caption };
+  const diffCaption =
+    `Paired by seed index (the same data order and rollout seeds under common random numbers): per seed, A's window mean minus B's, then the mean ± 95 % CI over the seeds both rows have (Student t, n−1 df; "(n=1)": one seed, no interval). ` +
+    `Rates in points; entropy in nats; length in tokens. The comparisons are the report's (--compare, or every method against GRPO).`;
+  return { columns: DYNAMICS_COLUMNS, rows, caption, diffs, diffCaption };
 }
 
 // ---- Paired comparison.
@@ -622,16 +679,20 @@ export function officialTable(records: SweepRecords): OfficialTable {
 
 /** A credit measure of the table: the method's share of |credit| on some tokens and what uniform credit gives there. */
 export interface CreditMeasure {
-  id: 'first_wrong' | 'filler';
+  id: 'first_wrong' | 'first_wrong_top' | 'filler';
   label: string;
+  /** What the measure's value is, as its column says. */
+  value: string;
   share: string;
   /** The baseline's keys, the first a line has wins: over the same responses as the share, else (older runs) over the whole batch. */
   uniform: readonly [string, string];
 }
 
 export const CREDIT_MEASURES: readonly CreditMeasure[] = [
-  { id: 'first_wrong', label: 'first wrong step', share: 'credit/first_wrong_share', uniform: ['credit/first_wrong_uniform', 'credit/first_wrong_chance'] },
-  { id: 'filler', label: 'filler', share: 'credit/filler_share', uniform: ['credit/filler_uniform', 'credit/filler_token_share'] },
+  { id: 'first_wrong', label: 'first wrong step', value: 'share (%)', share: 'credit/first_wrong_share', uniform: ['credit/first_wrong_uniform', 'credit/first_wrong_chance'] },
+  // Uniform credit ties every token, and a tie counts in proportion (methods/credit.ts): its rate is the step's token share.
+  { id: 'first_wrong_top', label: 'first wrong step', value: 'most-credited token in it (%)', share: 'credit/first_wrong_top', uniform: ['credit/first_wrong_uniform', 'credit/first_wrong_chance'] },
+  { id: 'filler', label: 'filler', value: 'share (%)', share: 'credit/filler_share', uniform: ['credit/filler_uniform', 'credit/filler_token_share'] },
 ];
 
 export interface CreditCell {
@@ -648,8 +709,13 @@ export interface CreditCell {
 export interface CreditRow {
   row: string;
   label: string;
-  /** first: each seed's earliest training step that logs the measure; last: its latest. */
-  at: 'first' | 'last';
+  /**
+   * first: each seed's earliest training step that logs the measure; early: its mean over the first 10 % of the run's
+   * steps (the dynamics table's window, `window`); last: its latest step.
+   */
+  at: 'first' | 'early' | 'last';
+  /** The early rows' steps, inclusive. */
+  window?: { from: number; to: number };
   seeds: number;
   /** Per CREDIT_MEASURES. */
   values: CreditCell[];
@@ -660,8 +726,21 @@ export interface CreditTable {
   caption: string;
 }
 
-/** A seed's value of one measure at its first or last logged step, in percent, or null when it never logs it. */
-function creditReading(cell: CellRecord, m: CreditMeasure, at: CreditRow['at']): { step: number; share: number; uniform: number; older: boolean } | null {
+/**
+ * A seed's value of one measure in percent: at its first or last logged step, or its mean over the steps of `window`
+ * (share and uniform each averaged over the steps that log both); null when it never logs it there.
+ */
+function creditReading(cell: CellRecord, m: CreditMeasure, at: CreditRow['at'], window?: { from: number; to: number }): { step: number; share: number; uniform: number; older: boolean } | null {
+  if (at === 'early') {
+    const got = cell.dynamics.flatMap((d) => {
+      if (!window || d.step < window.from || d.step > window.to) return [];
+      const share = d.values[m.share];
+      const key = m.uniform.find((k) => typeof d.values[k] === 'number');
+      return typeof share === 'number' && key !== undefined ? [{ step: d.step, share: 100 * share, uniform: 100 * d.values[key]!, older: key !== m.uniform[0] }] : [];
+    });
+    if (got.length === 0) return null;
+    return { step: got.at(-1)!.step, share: mean(got.map((x) => x.share)), uniform: mean(got.map((x) => x.uniform)), older: got.some((x) => x.older) };
+  }
   const lines = at === 'first' ? cell.dynamics : [...cell.dynamics].reverse();
   for (const d of lines) {
     const share = d.values[m.share];
@@ -681,9 +760,14 @@ export function creditTable(records: SweepRecords): CreditTable {
   for (const r of reportRows(records)) {
     if (r.method === 'base' || r.cells.length === 0) continue;
     if (!r.cells.some((c) => CREDIT_MEASURES.some((m) => c.dynamics.some((d) => typeof d.values[m.share] === 'number')))) continue;
-    for (const at of ['first', 'last'] as const) {
+    // The early window: the dynamics table's first 10 % of the row's steps.
+    const steps = Math.max(...r.cells.map((c) => c.steps || (c.dynamics.at(-1)?.step ?? 0)));
+    const window = { from: 1, to: Math.max(1, Math.ceil(DYNAMICS_WINDOW * steps)) };
+    for (const at of ['first', 'early', 'last'] as const) {
+      // A window of one step is the first row again.
+      if (at === 'early' && window.to <= 1) continue;
       const values = CREDIT_MEASURES.map((m): CreditCell => {
-        const read = r.cells.map((c) => creditReading(c, m, at));
+        const read = r.cells.map((c) => creditReading(c, m, at, window));
         const got = read.filter((x): x is NonNullable<typeof x> => x !== null);
         return {
           share: summarize(got.map((x) => x.share)),
@@ -693,17 +777,20 @@ export function creditTable(records: SweepRecords): CreditTable {
           olderBaseline: got.filter((x) => x.older).length,
         };
       });
-      rows.push({ row: r.row, label: r.label, at, seeds: r.cells.length, values });
+      rows.push({ row: r.row, label: r.label, at, ...(at === 'early' ? { window } : {}), seeds: r.cells.length, values });
     }
   }
   const older = [...new Set(rows.filter((r) => r.values.some((v) => v.olderBaseline > 0)).map((r) => r.label))];
   const caption =
     `Where each method's per-token credit falls against the deep world's step-level truth (metrics.jsonl, src/train/credit.ts; runs on the mini-2 suite). ` +
     `first wrong step: over the batch's incorrect responses whose first wrong step (benchmarks/mini/deep/parse.ts) lies in the reasoning span, the mean share of |credit| on that step's tokens (credit/first_wrong_share); ` +
+    `most-credited token in it: over the same responses, how often the token with the largest |credit| lies in that step (credit/first_wrong_top; a tie counts in proportion, so uniform credit gives the step's token share). ` +
     `filler: over its correct responses, the mean share on filler tokens (credit/filler_share). Only responses with credit count (a group whose rewards are all equal has none). ` +
     `uniform: what uniform credit gives over the same responses, the marked tokens' share of the span (credit/first_wrong_uniform, credit/filler_uniform): GRPO's credit is one number per response, so its Δ is 0. ` +
     `Δ: share − uniform, in points, per seed then averaged: above 0, the method puts more than a uniform share there. ` +
-    `first: each seed's earliest training step that logs the measure (normally step 1, the batch the base weights sampled and credited); last: its latest (normally the run's last step). ` +
+    `first: each seed's earliest training step that logs the measure (normally step 1, the batch the base weights sampled and credited); ` +
+    `early: each seed's mean over the first ${100 * DYNAMICS_WINDOW} % of the run's steps (the steps shown; share and uniform averaged over the steps that log them, Δ their difference), the dynamics table's window; ` +
+    `last: its latest (normally the run's last step). ` +
     `Percent; mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval).` +
     (older.length > 0
       ? ` ${older.join(', ')}: runs that predate the matched baseline are read against the whole batch's (credit/first_wrong_chance, credit/filler_token_share, which count responses without credit too).`
@@ -820,7 +907,7 @@ export function buildTables(records: SweepRecords, opts: TableOptions): ReportTa
     verdict: verdictTable(records, paired, opts.comparisons),
     accuracy: { last: accuracyTable(records, 'last'), peak: accuracyTable(records, 'peak') },
     convergence: convergenceTable(records),
-    dynamics: dynamicsTable(records),
+    dynamics: dynamicsTable(records, opts.comparisons),
     paired,
     excluded: excludedCells(records),
     official: officialTable(records),
