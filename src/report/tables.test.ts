@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accuracyCsv, accuracyLatex, accuracyMarkdown, latexEscape, markdownTable, reportFiles } from './formats.ts';
 import { tuningTable } from './sections/tuning.ts';
-import { accuracyTable, buildTables, commonRandomNumbers, convergenceTable, dynamicsTable, excludedCells, pairedTable, pickSteps, reportRows } from './tables.ts';
+import { accuracyTable, buildTables, commonRandomNumbers, convergenceTable, dynamicsTable, excludedCells, pairedTable, pickSteps, reportRows, verdictWords } from './tables.ts';
 import { REPORT_BENCHMARKS, type CellRecord, type CellState, type Evaluation, type SweepRecords } from './types.ts';
 
 /** An evaluation whose five benchmarks all score `acc` (so Avg = acc). */
@@ -413,4 +413,13 @@ test('commonRandomNumbers: seed sd of the paired difference against the unpaired
   assert.equal(commonRandomNumbers([60], [58]), undefined, 'one seed: no seed variance');
   assert.equal(commonRandomNumbers([60, NaN], [58, 59]), undefined, 'a missing evaluation: no estimate');
   assert.equal(commonRandomNumbers([], []), undefined);
+});
+
+test('verdict words: at 1 seed a resolved difference is said to be item noise only; at 2 seeds or more, between the methods', () => {
+  const r = (lo: number, hi: number, seeds: number) => ({ diff: (lo + hi) / 2, lo, hi, p: 0.01, se: 0.01, items: 100, seeds, resamples: 100 });
+  assert.equal(verdictWords('RLSD', 'GRPO', r(-0.04, -0.01, 1)), 'RLSD below GRPO at 1 seed (item noise only)');
+  assert.equal(verdictWords('RLSD', 'GRPO', r(0.01, 0.04, 1)), 'RLSD above GRPO at 1 seed (item noise only)');
+  assert.equal(verdictWords('RLSD', 'GRPO', r(-0.01, 0.04, 1)), 'not resolvable at 1 seed');
+  assert.equal(verdictWords('RLSD', 'GRPO', r(0.01, 0.04, 3)), 'RLSD above GRPO');
+  assert.equal(verdictWords('RLSD', 'GRPO', r(-0.01, 0.04, 3)), 'not resolvable at 3 seeds');
 });

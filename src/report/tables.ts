@@ -556,8 +556,11 @@ export interface VerdictTable {
 /** The verdict of one difference: above or below when its 95 % interval excludes 0, else not resolvable at this many seeds. */
 export function verdictWords(aLabel: string, bLabel: string, r: BootstrapResult): string {
   if (!Number.isFinite(r.diff)) return 'no comparison (no paired per-item records)';
-  if (r.lo > 0) return `${aLabel} above ${bLabel}`;
-  if (r.hi < 0) return `${aLabel} below ${bLabel}`;
+  // One seed: the interval holds the item noise only, so a resolved difference is between these two runs, not shown
+  // to be between the methods (another seed may reverse it).
+  const oneSeed = r.seeds === 1 ? ' at 1 seed (item noise only)' : '';
+  if (r.lo > 0) return `${aLabel} above ${bLabel}${oneSeed}`;
+  if (r.hi < 0) return `${aLabel} below ${bLabel}${oneSeed}`;
   return `not resolvable at ${r.seeds} seed${r.seeds === 1 ? '' : 's'}`;
 }
 
@@ -585,6 +588,7 @@ export function verdictTable(records: SweepRecords, paired: PairedTable, compari
   const caption =
     `Avg accuracy at each run's last evaluation, A − B in points, from the paired bootstrap (Paired comparison below: ${paired.resamples} resamples of seed pairs and items). ` +
     `A is above or below B when the 95 % interval excludes 0; otherwise the difference is not resolvable at that many seeds. ` +
+    `At 1 seed the interval holds the item noise only: "above" or "below" then says these two runs differ on these items, not that the methods do (the seed-to-seed spread is not in it). ` +
     `MDD, the minimum detectable difference: the smallest true difference this design (these seeds and items) finds with 80 % power in a two-sided test at α = 0.05, ` +
     `(z0.975 + z0.80) × SE = ${MDD_FACTOR.toFixed(2)} × the standard deviation of the bootstrap differences. ` +
     `Common random numbers (two trained rows, 2 seeds or more): runs of one seed index share their data order and rollout sampling stream whatever the method; ` +
