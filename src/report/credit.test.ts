@@ -116,7 +116,7 @@ test("credit table: the early row is each seed's mean over the first 10 % of its
   // Shares 50 and 30: mean 40, sd √200, ± 12.706 · 10 = 127.06 (clipped); uniform 25 and 30 (27.50 ± 31.77, clipped); Δ 25 and 0.
   assert.deepEqual(creditCells(early).slice(0, 7), ['RLSD', 'early', '1–2', '2', '40.00 [0.00, 100.00]', '27.50 [0.00, 59.27]', '+12.50 ± 158.83']);
   assert.deepEqual(early.values[0]!.steps, [2, 1]);
-  assert.match(t.caption, /early: each seed's mean over the first 10 % of the run's steps/);
+  assert.match(t.caption, /early: each seed's mean over the first 10 % of the row's steps \(its longest run/);
 });
 
 test('credit table in report.md and credit.md/csv; none without credit metrics, one line instead', () => {
@@ -125,7 +125,7 @@ test('credit table in report.md and credit.md/csv; none without credit metrics, 
   assert.match(files['report.md']!, /### Where the credit went\n\n\| Method +\| at +\| +step\(s\) \|/);
   assert.ok(files['report.md']!.indexOf('### Where the credit went') > files['report.md']!.indexOf('### Training dynamics'));
   assert.match(files['credit.md']!, /\| RLSD +\| last +\| +3 \| +3 \| +45\.00 ± 12\.42 \| +30\.00 ± 0\.00 \| +\+15\.00 ± 12\.42 \|/);
-  assert.match(files['credit.csv']!.split('\n')[0]!, /^row,label,at,seeds,first_wrong_steps,first_wrong_n,first_wrong_share,/);
+  assert.match(files['credit.csv']!.split('\n')[0]!, /^row,label,at,window_from,window_to,seeds,first_wrong_steps,first_wrong_n,first_wrong_share,/);
   assert.equal(files['credit.csv']!.trim().split('\n').length, 1 + 4);
 
   const plain = records([cell('grpo', 1, [[1, { 'actor/entropy': 1 }]])]);

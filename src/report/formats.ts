@@ -129,7 +129,7 @@ function reachText(step: number | null): string {
 
 export function convergenceMarkdown(t: ConvergenceTable): string {
   const header = ['Method', 'n', ...t.steps.map((s) => `step ${s}`), 'peak step', 'peak', 'steps to GRPO final', '× GRPO'];
-  const rows = t.rows.map((r) => [r.label, String(r.seeds), ...r.atSummary.map((x) => seedMean(x)), fixed(r.peakStep, 0), seedMean(r.peak), Number.isFinite(t.target) ? reachText(r.reachStep) : DASH, fixed(r.ratio)]);
+  const rows = t.rows.map((r) => [r.label, String(r.seeds), ...r.atSummary.map((x) => seedMean(x, 2, true)), fixed(r.peakStep, 0), seedMean(r.peak, 2, true), Number.isFinite(t.target) ? reachText(r.reachStep) : DASH, fixed(r.ratio)]);
   const align: Align[] = ['l', ...header.slice(1).map((): Align => 'r')];
   return `### Convergence\n\n${markdownTable(header, rows, align)}\n${t.caption}\n`;
 }
@@ -167,7 +167,7 @@ export function dynamicsDiffColumns(t: DynamicsTable): DynamicsColumn[] {
 /** A paired difference row's cells; one decimal more than the column's own, since the differences are small. */
 export function dynamicsDiffCells(t: DynamicsTable, r: DynamicsDiffRow): string[] {
   const cols = dynamicsDiffColumns(t);
-  return [`${r.aLabel} − ${r.bLabel}`, r.steps, String(r.values[0]?.n ?? 0), ...r.values.map((x, j) => signedCi(x, cols[j]!.digits + 1))];
+  return [`${r.aLabel} − ${r.bLabel}`, r.steps, String(r.seeds), ...r.values.map((x, j) => signedCi(x, cols[j]!.digits + 1))];
 }
 
 export function dynamicsDiffHeader(t: DynamicsTable): string[] {
@@ -181,23 +181,25 @@ export function dynamicsMarkdown(t: DynamicsTable): string {
   if (t.diffs.length === 0) return table;
   const diffHeader = dynamicsDiffHeader(t);
   const diffs = markdownTable(diffHeader, t.diffs.map((r) => dynamicsDiffCells(t, r)), ['l', ...diffHeader.slice(1).map((): Align => 'r')]);
-  return `${table}\n#### Training dynamics, paired differences\n\n${diffs}\n${t.diffCaption}\n`;
+  const notes = t.diffNotes.length ? `\n${t.diffNotes.map((n) => `- ${n}`).join('\n')}\n` : '';
+  return `${table}\n#### Training dynamics, paired differences\n\n${diffs}\n${t.diffCaption}\n${notes}`;
 }
 
 export function dynamicsCsv(t: DynamicsTable): string {
-  // One line per row and window, then per comparison and window (kind "paired": a − b, by seed); _ci95: the half-width.
+  // One line per row and window, then per comparison and window (kind "paired": row a:b, the difference a − b by seed,
+  // seeds: the seeds both ran; a column's own n may be smaller where a seed logs no such key); _ci95: the half-width.
   const header = ['kind', 'row', 'label', 'window', 'from_step', 'to_step', 'seeds', ...t.columns.flatMap((c) => [c.id, `${c.id}_ci95`])];
   const rows = t.rows.map((r) => ['row', r.row, r.label, r.window, String(r.from), String(r.to), String(r.seeds), ...r.summaries.flatMap((x, j) => [csvNum(x.n === 0 ? NaN : x.mean, Math.max(4, t.columns[j]!.digits)), csvNum(x.half, Math.max(4, t.columns[j]!.digits))])]);
   for (const d of t.diffs) {
     const [from, to] = d.steps.includes('/') ? ['', ''] : d.steps.split('–');
     rows.push([
       'paired',
-      `${d.a}-${d.b}`,
+      `${d.a}:${d.b}`,
       `${d.aLabel} − ${d.bLabel}`,
       d.window,
       from ?? '',
       to ?? '',
-      String(d.values[0]?.n ?? 0),
+      String(d.seeds),
       ...t.columns.flatMap((c) => {
         const j = DYNAMICS_PAIRED_COLUMNS.indexOf(c.id);
         return j < 0 ? ['', ''] : [csvNum(d.values[j]!.mean, Math.max(4, c.digits + 1)), csvNum(d.values[j]!.half, Math.max(4, c.digits + 1))];
@@ -324,11 +326,14 @@ export function creditMarkdown(t: CreditTable, x: CreditExamples): string {
 }
 
 export function creditCsv(t: CreditTable): string {
-  const header = ['row', 'label', 'at', 'seeds', ...CREDIT_MEASURES.flatMap((m) => [`${m.id}_steps`, `${m.id}_n`, `${m.id}_share`, `${m.id}_share_ci95`, `${m.id}_uniform`, `${m.id}_uniform_ci95`, `${m.id}_diff`, `${m.id}_diff_ci95`])];
+  // window_from / window_to: the early rows' steps (the *_steps columns then give each seed's last step in it).
+  const header = ['row', 'label', 'at', 'window_from', 'window_to', 'seeds', ...CREDIT_MEASURES.flatMap((m) => [`${m.id}_steps`, `${m.id}_n`, `${m.id}_share`, `${m.id}_share_ci95`, `${m.id}_uniform`, `${m.id}_uniform_ci95`, `${m.id}_diff`, `${m.id}_diff_ci95`])];
   const rows = t.rows.map((r) => [
     r.row,
     r.label,
     r.at,
+    r.window ? String(r.window.from) : '',
+    r.window ? String(r.window.to) : '',
     String(r.seeds),
     ...r.values.flatMap((v) => [v.steps.map((x) => (Number.isFinite(x) ? String(x) : '')).join(';'), String(v.share.n), csvNum(v.share.mean), csvNum(v.share.half), csvNum(v.uniform.mean), csvNum(v.uniform.half), csvNum(v.diff.mean), csvNum(v.diff.half)]),
   ]);

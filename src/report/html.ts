@@ -186,9 +186,9 @@ export function convergenceHtmlTable(t: ConvergenceTable): HtmlTable {
     rows: t.rows.map((r) => [
       r.label,
       String(r.seeds),
-      ...r.atSummary.map((x) => seedMean(x)),
+      ...r.atSummary.map((x) => seedMean(x, 2, true)),
       num(r.peakStep, 0),
-      seedMean(r.peak),
+      seedMean(r.peak, 2, true),
       Number.isFinite(t.target) ? (r.reachStep === null ? 'never' : String(r.reachStep)) : '—',
       num(r.ratio),
     ]),
@@ -325,6 +325,7 @@ export function reportSections(tables: ReportTables, charts: readonly RenderedCh
       blocks: [
         { kind: 'table', table: dynamicsHtmlTable(tables.dynamics) },
         ...(tables.dynamics.diffs.length > 0 ? [{ kind: 'table' as const, title: 'Paired differences', table: dynamicsDiffHtmlTable(tables.dynamics) }] : []),
+        ...(tables.dynamics.diffNotes.length > 0 ? [{ kind: 'list' as const, items: tables.dynamics.diffNotes }] : []),
         ...chart('dynamics'),
       ],
     },

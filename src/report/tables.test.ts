@@ -328,9 +328,15 @@ test('tables: dynamics with intervals over seeds, and each comparison paired by 
   assert.match(md, /\| RLSD − GRPO \| +1–1 \| +3 \| +\+2\.000 ± 2\.484 \| +\+0\.0020 ± 0\.0025 \| +— \| +— \|/);
   const csvLines = reportFiles('unit', '/sweep', buildTables(records([...cells, base]), { comparisons: [{ a: 'rlsd', b: 'grpo' }], resamples: 10, seed: 1 }))['dynamics.csv']!.trim().split('\n');
   assert.match(csvLines[0]!, /^kind,row,label,window,from_step,to_step,seeds,reward,reward_ci95,entropy,entropy_ci95,/);
-  assert.match(csvLines.at(-1)!, /^paired,rlsd-grpo,RLSD − GRPO,last,10,10,3,2\.0000,2\.4841,0\.0020,0\.0025,/);
+  assert.match(csvLines.at(-1)!, /^paired,rlsd:grpo,RLSD − GRPO,last,10,10,3,2\.0000,2\.4841,0\.0020,0\.0025,/);
   // Without comparisons, no paired table.
   assert.deepEqual(dynamicsTable(records(cells)).diffs, []);
+  // A seed one row lacks is left out of the pairs, and a note says so.
+  const extra = cell('rlsd', 4, [[0, 0.5]], { steps: 10, dynamics: dyn(0.9, 0.9) });
+  const withExtra = dynamicsTable(records([...cells, extra]), [{ a: 'rlsd', b: 'grpo' }]);
+  assert.deepEqual(withExtra.diffs.map((d) => d.seeds), [3, 3]);
+  assert.ok(Math.abs(withExtra.diffs[0]!.values[1]!.mean - 0.002) < 1e-12);
+  assert.deepEqual(withExtra.diffNotes, ['rlsd − grpo: seed 4 ran in one row only, so it is not in the paired differences.']);
 });
 
 test('tables: convergence gives each step and the peak with its interval over seeds; one seed, the plain mean', () => {

@@ -228,8 +228,10 @@ export function convergenceTable(records: SweepRecords): ConvergenceTable {
 
 // ---- Training dynamics.
 
+export type DynamicsColumnId = 'reward' | 'entropy' | 'length' | 'leakage' | 'clip_ratio' | 'delta_abs' | 'teacher_tokens' | 'step_s';
+
 export interface DynamicsColumn {
-  id: string;
+  id: DynamicsColumnId;
   label: string;
   /** Decimals printed. */
   digits: number;
@@ -295,12 +297,14 @@ export interface DynamicsDiffRow {
   window: DynamicsRow['window'];
   /** The window's steps; each row's own when the two ran different numbers of steps. */
   steps: string;
-  /** Per DYNAMICS_PAIRED_COLUMNS (n: the seeds both rows have). */
+  /** Per DYNAMICS_PAIRED_COLUMNS (n: the seeds both rows have that log the column). */
   values: Summary[];
+  /** The seeds paired: those both rows ran (a seed one row lacks is left out, and the table's note says so). */
+  seeds: number;
 }
 
 /** The dynamics columns a paired difference means something for: what every method logs. */
-export const DYNAMICS_PAIRED_COLUMNS: readonly string[] = ['reward', 'entropy', 'length', 'leakage'];
+export const DYNAMICS_PAIRED_COLUMNS: readonly DynamicsColumnId[] = ['reward', 'entropy', 'length', 'leakage'];
 
 export interface DynamicsTable {
   columns: readonly DynamicsColumn[];
@@ -309,6 +313,8 @@ export interface DynamicsTable {
   /** The comparisons' paired differences (none without comparisons, or where a side has no training dynamics). */
   diffs: DynamicsDiffRow[];
   diffCaption: string;
+  /** One line per comparison whose rows ran different seeds (the unmatched ones are not in its differences). */
+  diffNotes: string[];
 }
 
 function dynamicsRows(r: ReportRow): DynamicsRow[] {
@@ -338,8 +344,14 @@ export function dynamicsTable(records: SweepRecords, comparisons: readonly Compa
   const rows: DynamicsRow[] = [];
   for (const r of reportRows(records)) if (r.cells.length > 0) rows.push(...dynamicsRows(r));
   const diffs: DynamicsDiffRow[] = [];
+  const diffNotes: string[] = [];
   const paired = DYNAMICS_PAIRED_COLUMNS.map((id) => DYNAMICS_COLUMNS.findIndex((c) => c.id === id));
+  const seedsOf = (row: string): number[] => records.cells.filter((c) => c.row === row && c.state === 'done').map((c) => c.seed);
   for (const { a, b } of comparisons) {
+    const [sa, sb] = [seedsOf(a), seedsOf(b)];
+    const unmatched = [...sa.filter((x) => !sb.includes(x)), ...sb.filter((x) => !sa.includes(x))].sort((x, y) => x - y);
+    if (a !== BASE_ROW && b !== BASE_ROW && sa.length > 0 && sb.length > 0 && unmatched.length > 0)
+      diffNotes.push(`${a} − ${b}: seed${unmatched.length === 1 ? '' : 's'} ${unmatched.join(', ')} ran in one row only, so ${unmatched.length === 1 ? 'it is' : 'they are'} not in the paired differences.`);
     for (const window of ['first', 'last'] as const) {
       const ra = rows.find((r) => r.row === a && r.window === window);
       const rb = rows.find((r) => r.row === b && r.window === window);
@@ -352,11 +364,11 @@ export function dynamicsTable(records: SweepRecords, comparisons: readonly Compa
       });
       const span = (r: DynamicsRow): string => `${r.from}–${r.to}`;
       const steps = span(ra) === span(rb) ? span(ra) : `${span(ra)} / ${span(rb)}`;
-      diffs.push({ a, b, aLabel: ra.label, bLabel: rb.label, window, steps, values });
+      diffs.push({ a, b, aLabel: ra.label, bLabel: rb.label, window, steps, values, seeds: sa.filter((x) => sb.includes(x)).length });
     }
   }
   const caption =
-    `Training dynamics per row: each seed's mean over the first and the last ${100 * DYNAMICS_WINDOW} % of its steps (the steps shown), then the mean over seeds` +
+    `Training dynamics per row: each seed's mean over the first and the last ${100 * DYNAMICS_WINDOW} % of the row's steps (its longest run; the steps shown), then the mean over seeds` +
     `${rows.some((r) => r.seeds > 1) ? ' ± 95 % CI (Student t over seeds)' : ''}. ` +
     `Rates in percent: reward (%): critic/score/mean × 100; leakage (%): leakage/rate × 100 (responses naming the reference); ` +
     `weight clip ratio (%): (grpo_opsd/stgca_clip_low_ratio + _high_ratio) × 100 (RLSD). entropy: actor/entropy (nats); resp. length: response_length/mean (tokens); abs Δ: rlsd/delta_abs_mean; teacher tokens/step: perf/teacher_tokens; s/step: timing_s/step. ` +
@@ -364,7 +376,7 @@ export function dynamicsTable(records: SweepRecords, comparisons: readonly Compa
   const diffCaption =
     `Paired by seed index (the same data order and rollout seeds under common random numbers): per seed, A's window mean minus B's, then the mean ± 95 % CI over the seeds both rows have (Student t, n−1 df; "(n=1)": one seed, no interval). ` +
     `Rates in points; entropy in nats; length in tokens. The comparisons are the report's (--compare, or every method against GRPO).`;
-  return { columns: DYNAMICS_COLUMNS, rows, caption, diffs, diffCaption };
+  return { columns: DYNAMICS_COLUMNS, rows, caption, diffs, diffCaption, diffNotes };
 }
 
 // ---- Paired comparison.
@@ -515,7 +527,10 @@ export interface VerdictRow {
   result: BootstrapResult;
   /** Minimum detectable difference in points at this comparison's seeds and items (stats.ts MDD_FACTOR × se). */
   mdd: number;
-  /** The verdict in words: "RLSD above GRPO", "RLSD below GRPO", "not resolvable at 3 seeds", or why there is none. */
+  /**
+   * The verdict in words: "RLSD above GRPO", "RLSD below GRPO", "not resolvable at 3 seeds", at one seed "RLSD below
+   * GRPO at 1 seed (item noise only)", or why there is none.
+   */
   words: string;
   /** What pairing by seed index bought (commonRandomNumbers), when both rows are trained runs with at least 2 seeds. */
   crn?: CommonRandomNumbers;
@@ -756,8 +771,10 @@ function creditReading(cell: CellRecord, m: CreditMeasure, at: CreditRow['at'], 
 }
 
 /**
- * Per training row with credit metrics, at each seed's first and last logged step: the share of |credit| on the first
- * wrong step and on filler against what uniform credit gives over the same responses, mean ± CI over seeds.
+ * Per training row with credit metrics, at each seed's first logged step, over the first 10 % of the row's steps
+ * (early) and at its last logged step: the share of |credit| on the first wrong step, how often the most-credited token
+ * lies in it, and the share on filler, each against what uniform credit gives over the same responses, mean ± CI over
+ * seeds.
  */
 export function creditTable(records: SweepRecords): CreditTable {
   const rows: CreditRow[] = [];
@@ -793,7 +810,7 @@ export function creditTable(records: SweepRecords): CreditTable {
     `uniform: what uniform credit gives over the same responses, the marked tokens' share of the span (credit/first_wrong_uniform, credit/filler_uniform): GRPO's credit is one number per response, so its Δ is 0. ` +
     `Δ: share − uniform, in points, per seed then averaged: above 0, the method puts more than a uniform share there. ` +
     `first: each seed's earliest training step that logs the measure (normally step 1, the batch the base weights sampled and credited); ` +
-    `early: each seed's mean over the first ${100 * DYNAMICS_WINDOW} % of the run's steps (the steps shown; share and uniform averaged over the steps that log them, Δ their difference), the dynamics table's window; ` +
+    `early: each seed's mean over the first ${100 * DYNAMICS_WINDOW} % of the row's steps (its longest run; the steps shown; share and uniform averaged over the steps that log them, Δ their difference), the dynamics table's window; ` +
     `last: its latest (normally the run's last step). ` +
     `Percent; mean ± 95 % CI over seeds (Student t, n−1 df; "n=1": one seed, no interval).` +
     (older.length > 0

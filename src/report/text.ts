@@ -35,7 +35,7 @@ export function meanCi(s: Summary, digits = 2): string {
  * A seed mean where one seed is common (convergence, dynamics): the plain mean for one seed (no interval to give),
  * else "mean ± half"; a percentage (`percent`) as meanCi gives it, its interval kept inside 0–100.
  */
-export function seedMean(s: Summary, digits = 2, percent = true): string {
+export function seedMean(s: Summary, digits: number, percent: boolean): string {
   if (s.n === 1) return fixed(s.mean, digits);
   if (percent || s.n === 0 || !Number.isFinite(s.mean)) return meanCi(s, digits);
   return `${s.mean.toFixed(digits)} ± ${fixed(s.half, digits)}`;
