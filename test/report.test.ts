@@ -188,7 +188,7 @@ test('report: accuracy (last and peak), convergence, dynamics, paired and exclud
     assert.equal(prow('ZeroBench')[5], '1.000');
     assert.equal(prow('Avg')[3], '+15.00');
     assert.equal(prow('Avg')[6], '20 × 2');
-    assert.match(paired, /rlsd has 2 done seeds and grpo 3/);
+    assert.match(paired, /rlsd vs grpo: seed 3 ran in one row only and is left out; the seeds both ran are paired\./);
 
     // Excluded cells: named with their state and reason, in the report and in stdout.
     for (const text of [md, r.stdout]) {

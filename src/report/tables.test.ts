@@ -429,3 +429,17 @@ test('verdict words: at 1 seed a resolved difference is said to be item noise on
   assert.equal(verdictWords('RLSD', 'GRPO', r(0.01, 0.04, 3)), 'RLSD above GRPO');
   assert.equal(verdictWords('RLSD', 'GRPO', r(-0.01, 0.04, 3)), 'not resolvable at 3 seeds');
 });
+
+test('paired comparison: two trained rows are paired by seed number; a seed one row lacks is left out with a note', () => {
+  // Each seed's verdicts on one MMMU item: GRPO right at seeds 1 and 3, wrong at 2; RLSD right at seeds 2 and 3, and
+  // seed 4 right. Paired by seed number (2↔2, 3↔3): differences +1 and 0 → +50 points; by position (1↔2, 2↔3, 3↔4)
+  // it would be 0, +1, 0 → +33.33.
+  const right = (seed: number, rights: number[]): Map<string, 0 | 1> => new Map([['mmmu/a', rights.includes(seed) ? 1 : 0]]);
+  const grpo = [1, 2, 3].map((seed) => ({ ...cell('grpo', seed, [[0, 0.5], [10, 0.5]]), items: () => right(seed, [1, 3]) }));
+  const rlsd = [2, 3, 4].map((seed) => ({ ...cell('rlsd', seed, [[0, 0.5], [10, 0.5]]), items: () => right(seed, [2, 3, 4]) }));
+  const p = pairedTable(records([...grpo, ...rlsd]), [{ a: 'rlsd', b: 'grpo' }], { resamples: 200, seed: 1 });
+  const avg = p.rows.find((x) => x.variant === 'last' && x.benchmark === 'avg')!;
+  assert.equal(avg.result.seeds, 2);
+  assert.ok(Math.abs(avg.result.diff - 50) < 1e-9, `diff ${avg.result.diff}`);
+  assert.deepEqual(p.notes, ['rlsd vs grpo: seeds 1, 4 ran in one row only and are left out; the seeds both ran are paired.']);
+});

@@ -460,14 +460,24 @@ export function pairedTable(records: SweepRecords, comparisons: readonly Compari
   };
   for (const { a, b } of comparisons) {
     const own = (name: string): CellRecord[] => (isBase(name) ? [] : (byRow.get(name)?.cells ?? []));
-    const A = isBase(a) ? baseSide(own(b)) : own(a);
-    const B = isBase(b) ? baseSide(own(a)) : own(b);
-    const n = Math.min(A.length, B.length);
-    if (n === 0) {
+    let A = isBase(a) ? baseSide(own(b)) : own(a);
+    let B = isBase(b) ? baseSide(own(a)) : own(b);
+    if (A.length === 0 || B.length === 0) {
       notes.push(`${a} vs ${b}: no done cell in ${A.length === 0 ? a : b}, so no comparison.`);
       continue;
     }
-    if (A.length !== B.length) notes.push(`${a} vs ${b}: ${a} has ${A.length} done seeds and ${b} ${B.length}; the first ${n} of each are paired in seed order.`);
+    // Two trained rows are paired by seed number (runs of one seed index share their data order and rollout stream);
+    // rows with no seed in common fall back to seed order.
+    if (!isBase(a) && !isBase(b)) {
+      const common = A.map((c) => c.seed).filter((x) => B.some((c) => c.seed === x));
+      const unmatched = [...A, ...B].map((c) => c.seed).filter((x) => !common.includes(x));
+      if (common.length > 0) {
+        if (unmatched.length > 0) notes.push(`${a} vs ${b}: seed${unmatched.length === 1 ? '' : 's'} ${[...new Set(unmatched)].sort((x, y) => x - y).join(', ')} ran in one row only and ${unmatched.length === 1 ? 'is' : 'are'} left out; the seeds both ran are paired.`);
+        A = common.map((x) => A.find((c) => c.seed === x)!);
+        B = common.map((x) => B.find((c) => c.seed === x)!);
+      } else notes.push(`${a} vs ${b}: the two rows share no seed; the first ${Math.min(A.length, B.length)} of each are paired in seed order.`);
+    } else if (A.length !== B.length) notes.push(`${a} vs ${b}: ${a} has ${A.length} done seeds and ${b} ${B.length}; the first ${Math.min(A.length, B.length)} of each are paired in seed order.`);
+    const n = Math.min(A.length, B.length);
     for (const variant of VARIANTS) {
       const pairs: SeedPair[] = [];
       const groupOf = new Map<string, string>();
