@@ -1,6 +1,7 @@
 // `rlsd-bench regress` end to end with the committed baselines (results/reference/regress/): the golden
-// trajectories of all six methods and the learning check (every method's reward and held-out accuracy in their
-// bands, GRPO and RLSD above the shuffled-reward control) pass on this tree; a baseline whose recorded values differ
+// trajectories of all six methods (from the deep world's base, and from the first suite's) and the learning check
+// (every method's reward and held-out accuracy in their bands, GRPO and RLSD above the shuffled-reward control) pass
+// on this tree; a baseline whose recorded values differ
 // fails with exit 1 and a table of what moved, `--update` records the runs and says what changed; a malformed
 // baseline is exit 2, runs that cannot run are exit 3. (`npm run regress:mutations` shows that the checks catch
 // broken learning: it runs them on mutated copies of the tree.)
@@ -14,6 +15,7 @@ import { BASE, BIN, cliArgs, cliEnv, errorLines, REPO, runCli } from './fixtures
 
 const GOLDEN = join(REPO, 'results', 'reference', 'regress', 'golden.json');
 const LEARNING = join(REPO, 'results', 'reference', 'regress', 'learning.json');
+const GOLDEN_MINI1 = join(REPO, 'results', 'reference', 'regress', 'golden-mini1.json');
 const readJson = (f: string): Record<string, unknown> => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
 
 test('golden: the six methods reproduce their recorded trajectories and weights; a moved value fails with its table; --update records it', () => {
@@ -47,6 +49,12 @@ test('golden: the six methods reproduce their recorded trajectories and weights;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('golden, first suite: the six methods reproduce their trajectories from the mini-1 base (the committed mini-1 tables stay reproducible)', () => {
+  const r = runCli(['regress', GOLDEN_MINI1], { quiet: false });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /golden golden-mini1\.json: 6 cells, \d+ values and final weights as recorded \(tolerance 0\.000001\) — pass/);
 });
 
 test('learning: every method inside its bands and GRPO and RLSD above the shuffled-reward control (the CI smoke)', () => {
