@@ -317,10 +317,21 @@ export interface DynamicsTable {
   diffNotes: string[];
 }
 
-function dynamicsRows(r: ReportRow): DynamicsRow[] {
+/** Steps from … to, inclusive. */
+export interface StepWindow {
+  from: number;
+  to: number;
+}
+
+/** A row's steps (its longest run) and the width of its first and last DYNAMICS_WINDOW of them. */
+function rowWindow(r: ReportRow): { steps: number; width: number } {
   const steps = Math.max(...r.cells.map((c) => c.steps || (c.dynamics.at(-1)?.step ?? 0)));
+  return { steps, width: Math.max(1, Math.ceil(DYNAMICS_WINDOW * steps)) };
+}
+
+function dynamicsRows(r: ReportRow): DynamicsRow[] {
+  const { steps, width: w } = rowWindow(r);
   if (steps <= 0) return [];
-  const w = Math.max(1, Math.ceil(DYNAMICS_WINDOW * steps));
   const windows: [DynamicsRow['window'], number, number][] = [['first', 1, Math.min(w, steps)]];
   if (steps > w) windows.push(['last', steps - w + 1, steps]);
   return windows.map(([window, from, to]) => {
@@ -346,17 +357,18 @@ export function dynamicsTable(records: SweepRecords, comparisons: readonly Compa
   const diffs: DynamicsDiffRow[] = [];
   const diffNotes: string[] = [];
   const paired = DYNAMICS_PAIRED_COLUMNS.map((id) => DYNAMICS_COLUMNS.findIndex((c) => c.id === id));
-  const seedsOf = (row: string): number[] => records.cells.filter((c) => c.row === row && c.state === 'done').map((c) => c.seed);
+  const seedsOf = new Map(reportRows(records).map((r) => [r.row, r.cells.map((c) => c.seed)]));
   for (const { a, b } of comparisons) {
-    const [sa, sb] = [seedsOf(a), seedsOf(b)];
-    const unmatched = [...sa.filter((x) => !sb.includes(x)), ...sb.filter((x) => !sa.includes(x))].sort((x, y) => x - y);
-    if (a !== BASE_ROW && b !== BASE_ROW && sa.length > 0 && sb.length > 0 && unmatched.length > 0)
+    // The base row's one line is not a training window: no difference against it.
+    if (a === BASE_ROW || b === BASE_ROW) continue;
+    const [sa, sb] = [seedsOf.get(a) ?? [], seedsOf.get(b) ?? []];
+    const { common, unmatched } = matchSeeds(sa, sb);
+    if (sa.length > 0 && sb.length > 0 && unmatched.length > 0)
       diffNotes.push(`${a} − ${b}: seed${unmatched.length === 1 ? '' : 's'} ${unmatched.join(', ')} ran in one row only, so ${unmatched.length === 1 ? 'it is' : 'they are'} not in the paired differences.`);
     for (const window of ['first', 'last'] as const) {
       const ra = rows.find((r) => r.row === a && r.window === window);
       const rb = rows.find((r) => r.row === b && r.window === window);
-      // The base row's one line is not a training window: no difference against it.
-      if (!ra || !rb || ra.seeds === 0 || rb.seeds === 0 || a === BASE_ROW || b === BASE_ROW) continue;
+      if (!ra || !rb) continue;
       const values = paired.map((j) => {
         const ma = ra.bySeed[j]!;
         const mb = rb.bySeed[j]!;
@@ -364,7 +376,7 @@ export function dynamicsTable(records: SweepRecords, comparisons: readonly Compa
       });
       const span = (r: DynamicsRow): string => `${r.from}–${r.to}`;
       const steps = span(ra) === span(rb) ? span(ra) : `${span(ra)} / ${span(rb)}`;
-      diffs.push({ a, b, aLabel: ra.label, bLabel: rb.label, window, steps, values, seeds: sa.filter((x) => sb.includes(x)).length });
+      diffs.push({ a, b, aLabel: ra.label, bLabel: rb.label, window, steps, values, seeds: common.length });
     }
   }
   const caption =
@@ -384,6 +396,13 @@ export function dynamicsTable(records: SweepRecords, comparisons: readonly Compa
 export interface Comparison {
   a: string;
   b: string;
+}
+
+/** The seeds two rows share (in the first row's order) and those only one of them ran (sorted, once each). */
+function matchSeeds(a: readonly number[], b: readonly number[]): { common: number[]; unmatched: number[] } {
+  const common = a.filter((x) => b.includes(x));
+  const unmatched = [...new Set([...a, ...b].filter((x) => !common.includes(x)))].sort((x, y) => x - y);
+  return { common, unmatched };
 }
 
 /** The name a comparison gives the base checkpoint when the records have no base row (each run's step-0 evaluation). */
@@ -469,10 +488,9 @@ export function pairedTable(records: SweepRecords, comparisons: readonly Compari
     // Two trained rows are paired by seed number (runs of one seed index share their data order and rollout stream);
     // rows with no seed in common fall back to seed order.
     if (!isBase(a) && !isBase(b)) {
-      const common = A.map((c) => c.seed).filter((x) => B.some((c) => c.seed === x));
-      const unmatched = [...A, ...B].map((c) => c.seed).filter((x) => !common.includes(x));
+      const { common, unmatched } = matchSeeds(A.map((c) => c.seed), B.map((c) => c.seed));
       if (common.length > 0) {
-        if (unmatched.length > 0) notes.push(`${a} vs ${b}: seed${unmatched.length === 1 ? '' : 's'} ${[...new Set(unmatched)].sort((x, y) => x - y).join(', ')} ran in one row only and ${unmatched.length === 1 ? 'is' : 'are'} left out; the seeds both ran are paired.`);
+        if (unmatched.length > 0) notes.push(`${a} vs ${b}: seed${unmatched.length === 1 ? '' : 's'} ${unmatched.join(', ')} ran in one row only and ${unmatched.length === 1 ? 'is' : 'are'} left out; the seeds both ran are paired.`);
         A = common.map((x) => A.find((c) => c.seed === x)!);
         B = common.map((x) => B.find((c) => c.seed === x)!);
       } else notes.push(`${a} vs ${b}: the two rows share no seed; the first ${Math.min(A.length, B.length)} of each are paired in seed order.`);
@@ -743,8 +761,8 @@ export interface CreditRow {
    * steps (the dynamics table's window, `window`); last: its latest step.
    */
   at: 'first' | 'early' | 'last';
-  /** The early rows' steps, inclusive. */
-  window?: { from: number; to: number };
+  /** The early rows' steps. */
+  window?: StepWindow;
   seeds: number;
   /** Per CREDIT_MEASURES. */
   values: CreditCell[];
@@ -755,27 +773,33 @@ export interface CreditTable {
   caption: string;
 }
 
+/** One measure on one training line, in percent (null when the line lacks the share or both baseline keys). */
+type CreditReading = { step: number; share: number; uniform: number; older: boolean };
+
+function lineReading(d: CellRecord['dynamics'][number], m: CreditMeasure): CreditReading | null {
+  const share = d.values[m.share];
+  const key = m.uniform.find((k) => typeof d.values[k] === 'number');
+  if (typeof share !== 'number' || key === undefined) return null;
+  return { step: d.step, share: 100 * share, uniform: 100 * d.values[key]!, older: key !== m.uniform[0] };
+}
+
 /**
  * A seed's value of one measure in percent: at its first or last logged step, or its mean over the steps of `window`
  * (share and uniform each averaged over the steps that log both); null when it never logs it there.
  */
-function creditReading(cell: CellRecord, m: CreditMeasure, at: CreditRow['at'], window?: { from: number; to: number }): { step: number; share: number; uniform: number; older: boolean } | null {
+function creditReading(cell: CellRecord, m: CreditMeasure, at: CreditRow['at'], window: StepWindow): CreditReading | null {
   if (at === 'early') {
-    const got = cell.dynamics.flatMap((d) => {
-      if (!window || d.step < window.from || d.step > window.to) return [];
-      const share = d.values[m.share];
-      const key = m.uniform.find((k) => typeof d.values[k] === 'number');
-      return typeof share === 'number' && key !== undefined ? [{ step: d.step, share: 100 * share, uniform: 100 * d.values[key]!, older: key !== m.uniform[0] }] : [];
-    });
+    const got = cell.dynamics
+      .filter((d) => d.step >= window.from && d.step <= window.to)
+      .map((d) => lineReading(d, m))
+      .filter((x): x is CreditReading => x !== null);
     if (got.length === 0) return null;
     return { step: got.at(-1)!.step, share: mean(got.map((x) => x.share)), uniform: mean(got.map((x) => x.uniform)), older: got.some((x) => x.older) };
   }
   const lines = at === 'first' ? cell.dynamics : [...cell.dynamics].reverse();
   for (const d of lines) {
-    const share = d.values[m.share];
-    const key = m.uniform.find((k) => typeof d.values[k] === 'number');
-    if (typeof share !== 'number' || key === undefined) continue;
-    return { step: d.step, share: 100 * share, uniform: 100 * d.values[key]!, older: key !== m.uniform[0] };
+    const x = lineReading(d, m);
+    if (x) return x;
   }
   return null;
 }
@@ -792,8 +816,7 @@ export function creditTable(records: SweepRecords): CreditTable {
     if (r.method === 'base' || r.cells.length === 0) continue;
     if (!r.cells.some((c) => CREDIT_MEASURES.some((m) => c.dynamics.some((d) => typeof d.values[m.share] === 'number')))) continue;
     // The early window: the dynamics table's first 10 % of the row's steps.
-    const steps = Math.max(...r.cells.map((c) => c.steps || (c.dynamics.at(-1)?.step ?? 0)));
-    const window = { from: 1, to: Math.max(1, Math.ceil(DYNAMICS_WINDOW * steps)) };
+    const window: StepWindow = { from: 1, to: rowWindow(r).width };
     for (const at of ['first', 'early', 'last'] as const) {
       // A window of one step is the first row again.
       if (at === 'early' && window.to <= 1) continue;
