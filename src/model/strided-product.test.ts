@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { canonicalBits, wasmMemory, wasmOffset } from './wasm-heap-testing.ts';
-import { stridedProduct, stridedProducts } from './strided-product.ts';
+import { stridedProduct, stridedProductChunked, stridedProducts } from './strided-product.ts';
 import { Rng } from '../util/rng.ts';
 
 await initBackend('wasm');
@@ -101,5 +101,38 @@ test("strided products: with relu, a dense layer's product, bias add and WASM's 
       stridedProduct(fns, { at: at(xz), b: 0, h: 0, row: K, col: 1 }, { at: at(w), b: 0, h: 0, row: M, col: 1 }, { at: at(b), b: 0, h: 0, row: 0, col: 1 }, { at: at(out), b: 0, h: 0, row: M, col: 1 }, 1, 1, N, M, K, false, true);
       assert.deepEqual(Array.from(new Int32Array(out.dataSync().slice().buffer)), Array.from(new Int32Array(tf.relu(tf.matMul(xz, w).add(b)).dataSync().slice().buffer)), `N ${N} K ${K} M ${M}`);
     });
+  }
+});
+
+test("strided products: a weight's and a bias's gradient in chunks of the shared axis, resumed, are XNNPACK's sequential sums bit for bit", () => {
+  const fns = stridedProducts(wasmMemory())!;
+  const rng = new Rng(24);
+  // [N tokens, inputs, outputs, chunk]: chunks that divide N, that do not, of one token, longer than N; widths off the
+  // 16- and 4-wide steps; special values (NaN's sign aside).
+  for (const [N, K, M, chunk, special] of [
+    [600, 64, 256, 256, false],
+    [601, 13, 37, 64, true],
+    [50, 8, 5, 1, false],
+    [20, 7, 33, 256, true],
+    [1, 3, 4, 2, false],
+  ] as const) {
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const x = tf.tensor2d(values(rng, N * K, special), [N, K]);
+      const g = tf.tensor2d(values(rng, N * M, special), [N, M]);
+      const ones = tf.ones([1, N]);
+      const dw = tf.fill([K, M], 7); // stale values, overwritten by the first pass
+      stridedProductChunked(fns, { at: at(x), b: 0, h: 0, row: 1, col: K }, { at: at(g), b: 0, h: 0, row: M, col: 1 }, null, { at: at(dw), b: 0, h: 0, row: M, col: 1 }, 1, 1, K, M, N, chunk);
+      assert.deepEqual(bits(dw.dataSync()), bits(tf.matMul(x.transpose(), g).dataSync()), `xᵀ·g N${N} K${K} M${M} chunk ${chunk}`);
+      const db = tf.fill([M], 7);
+      stridedProductChunked(fns, { at: at(ones), b: 0, h: 0, row: N, col: 1 }, { at: at(g), b: 0, h: 0, row: M, col: 1 }, null, { at: at(db), b: 0, h: 0, row: M, col: 1 }, 1, 1, 1, M, N, chunk);
+      assert.deepEqual(bits(db.dataSync()), bits(tf.matMul(ones, g).dataSync()), `1ᵀ·g N${N} M${M} chunk ${chunk}`);
+      // C and relu come with the last pass: relu(xᵀ·g + c)
+      const c = tf.tensor1d(values(rng, M, false));
+      const out = tf.zeros([K, M]);
+      stridedProductChunked(fns, { at: at(x), b: 0, h: 0, row: 1, col: K }, { at: at(g), b: 0, h: 0, row: M, col: 1 }, { at: at(c), b: 0, h: 0, row: 0, col: 1 }, { at: at(out), b: 0, h: 0, row: M, col: 1 }, 1, 1, K, M, N, chunk, true);
+      if (!special) assert.deepEqual(bits(out.dataSync()), bits(tf.relu(tf.matMul(x.transpose(), g).add(c)).dataSync()), `relu(xᵀ·g + c) N${N} chunk ${chunk}`);
+    });
+    assert.equal(tf.memory().numTensors, before);
   }
 });

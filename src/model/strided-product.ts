@@ -10,11 +10,12 @@
 // the heads inside a [B·T, H·dh] row, a matrix transposed — so the transposes the composition makes around its
 // products are not made.
 //
-// product(A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI):
+// product(A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI, relu, resume):
 //   out[b,h,i,j] = Σ_k A[b,h,i,k]·B[b,h,k,j] (+ C[b,h,i,j] after the sum, when C ≠ 0) for b < nb, h < nh, i < I, j < J;
 //   each operand at its pointer (bytes) plus index·stride (elements) per axis, j's stride 1 in B, C and out. Sixteen
 //   outputs of two rows at a time (four vectors sharing each broadcast A value, each B vector read once for both rows),
-//   then four, then one. With relu ≠ 0, then WASM's Relu (XNNPACK's clamp: the bits as an integer, max 0).
+//   then four, then one. With relu ≠ 0, then WASM's Relu (XNNPACK's clamp: the bits as an integer, max 0). With
+//   resume ≠ 0 (one block), each sum starts from the value stored in out instead of +0: the same sequential sum, resumed.
 // softmaxGrad(dp, p, out, rows, T): for each row of T, t = dp·p, out = t − (Σ t)·p, the sum a float32 sum from +0 in
 //   order (tfjs's softmax gradient in composite.ts: Multiply, Sum, Multiply, Sub).
 import {
@@ -26,21 +27,21 @@ import {
 const WIDE = 4;
 
 function productBody(): WasmFunction {
-  const [A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI, relu] = Array.from({ length: 24 }, (_, i) => i) as [
+  const [A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI, relu, resume] = Array.from({ length: 25 }, (_, i) => i) as [
     number, number, number, number, number, number, number, number, number, number, number, number,
-    number, number, number, number, number, number, number, number, number, number, number, number,
+    number, number, number, number, number, number, number, number, number, number, number, number, number,
   ];
-  let next = 24;
+  let next = 25;
   const local = (): number => next++;
   // i32 locals
   const [b, h, i, j, k0, kend, k, aBase, bBase, cBase, oBase, aRow, cRow, oRow, aPtr, bPtr, wideEnd, fourEnd, pairEnd, aStep, cStep, oStep] = Array.from({ length: 22 }, local);
-  const nI32 = next - 24;
+  const nI32 = next - 25;
   // v128 locals: the broadcast A values of two rows, a B vector, and per row four accumulators and four results
   const [s0, s1, bv] = [local(), local(), local()];
   const acc = [Array.from({ length: WIDE }, local), Array.from({ length: WIDE }, local)];
   const res = [Array.from({ length: WIDE }, local), Array.from({ length: WIDE }, local)];
   const splats = [s0, s1];
-  const nV128 = next - 24 - nI32;
+  const nV128 = next - 25 - nI32;
   const [accS, resS] = [local(), local()];
   /** base + (b·strideB + h·strideH)·4 */
   const batchBase = (base: number, sB: number, sH: number): number[] => [...get(base), ...get(b), ...get(sB), ...mul, ...get(h), ...get(sH), ...mul, ...add, ...shl2, ...add];
@@ -72,7 +73,11 @@ function productBody(): WasmFunction {
       ...ress.flat().flatMap((x) => [...v128Zero, ...set(x)]),
       ...blocks(
         get(aRow),
-        accs.flat().flatMap((x) => [...v128Zero, ...set(x)]),
+        [
+          ...accs.flat().flatMap((x) => [...v128Zero, ...set(x)]),
+          // resuming a sum: the accumulators start from the partial sums stored in out
+          ...when(get(resume), rs.flatMap((r) => accs[r]!.flatMap((x, m) => [...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...set(x)]))),
+        ],
         [
           ...rs.flatMap((r) => [...get(aPtr), ...(r === 0 ? [] : [...get(aStep), ...add]), ...f32Load(), ...splat, ...set(splats[r]!)]),
           ...accs[0]!.flatMap((_, m) => [
@@ -92,7 +97,7 @@ function productBody(): WasmFunction {
     ...f32(0), ...set(resS),
     ...blocks(
       rowAt(aRow, aStep, r),
-      [...f32(0), ...set(accS)],
+      [...f32(0), ...set(accS), ...when(get(resume), [...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...f32Load(), ...set(accS)])],
       [...get(accS), ...get(aPtr), ...f32Load(), ...get(bPtr), ...f32Load(), ...f32Mul, ...f32Add, ...set(accS)],
       [...get(resS), ...get(accS), ...f32Add, ...f32(0), ...f32Add, ...set(resS)],
     ),
@@ -128,7 +133,7 @@ function productBody(): WasmFunction {
     ...get(oI), ...shl2, ...set(oStep),
     ...loop(b, i32(0), get(nb), 1, loop(h, i32(0), get(nh), 1, perBatch)),
   ];
-  return { name: 'product', params: 24, locals: [[nI32, I32], [nV128, V128], [2, F32]], code };
+  return { name: 'product', params: 25, locals: [[nI32, I32], [nV128, V128], [2, F32]], code };
 }
 
 function softmaxGradBody(): WasmFunction {
@@ -153,7 +158,7 @@ export interface StridedProducts {
   product(
     A: number, B: number, C: number, out: number, nb: number, nh: number, I: number, J: number, K: number, block: number,
     aB: number, aH: number, aI: number, aK: number, bB: number, bH: number, bK: number, cB: number, cH: number, cI: number, oB: number, oH: number, oI: number,
-    relu: number,
+    relu: number, resume: number,
   ): void;
   softmaxGrad(dp: number, p: number, out: number, rows: number, T: number): void;
 }
@@ -182,5 +187,25 @@ export interface Operand {
  */
 export function stridedProduct(fns: StridedProducts, A: Operand, B: Operand, C: Operand | null, out: Operand, nb: number, nh: number, I: number, J: number, K: number, blocked: boolean, relu = false): void {
   const c = C ?? { at: 0, b: 0, h: 0, row: 0, col: 1 };
-  fns.product(A.at, B.at, c.at, out.at, nb, nh, I, J, K, blocked ? 48 : Math.max(K, 1), A.b, A.h, A.row, A.col, B.b, B.h, B.row, c.b, c.h, c.row, out.b, out.h, out.row, relu ? 1 : 0);
+  fns.product(A.at, B.at, c.at, out.at, nb, nh, I, J, K, blocked ? 48 : Math.max(K, 1), A.b, A.h, A.row, A.col, B.b, B.h, B.row, c.b, c.h, c.row, out.b, out.h, out.row, relu ? 1 : 0, 0);
+}
+
+/**
+ * The unblocked product (each output summed from +0 in order over k, as the convolution and XNNPACK's 2-D product do)
+ * over `chunk` shared indices at a time: each pass resumes its sums from the partial sums the last one stored, so the
+ * floats are the one sequential sum's, while a pass's rows of A and B stay in the cache for every output. That is what
+ * a long shared axis needs (a weight's gradient sums over the batch's thousands of tokens); C and relu come with the
+ * last pass.
+ */
+export function stridedProductChunked(fns: StridedProducts, A: Operand, B: Operand, C: Operand | null, out: Operand, nb: number, nh: number, I: number, J: number, K: number, chunk: number, relu = false): void {
+  if (K <= chunk) return stridedProduct(fns, A, B, C, out, nb, nh, I, J, K, false, relu);
+  const c = C ?? { at: 0, b: 0, h: 0, row: 0, col: 1 };
+  for (let k0 = 0; k0 < K; k0 += chunk) {
+    const n = Math.min(chunk, K - k0);
+    const last = k0 + n >= K;
+    fns.product(
+      A.at + 4 * k0 * A.col, B.at + 4 * k0 * B.row, last ? c.at : 0, out.at, nb, nh, I, J, n, n,
+      A.b, A.h, A.row, A.col, B.b, B.h, B.row, c.b, c.h, c.row, out.b, out.h, out.row, last && relu ? 1 : 0, k0 > 0 ? 1 : 0,
+    );
+  }
 }
