@@ -421,6 +421,49 @@ export function linearComposite(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The tied output embedding: ops.ts's linearT, y = x·Wᵀ for W [V, d], as matMul(x, transpose(W)); its gradient
+// ∂x = ∂y·W (the transpose of the saved transpose) and ∂W = ∂yᵀ·x. On WASM the three products are strided products
+// with XNNPACK's sums (∂W over the tokens in chunks, as a dense layer's).
+
+composite('RlsdLinearT', (k, { x, w }) => {
+  const [N, d] = x!.shape as [number, number];
+  const V = w!.shape[0]!;
+  const wt = k.transpose(w!, [1, 0]);
+  const fns = denseKernels(k, [x, w]);
+  if (!fns) return k.matMul(x!, wt);
+  const y = k.empty([N, V]);
+  stridedProduct(fns, matrix(k, x!), matrix(k, wt), null, matrix(k, y), 1, 1, N, V, d, false);
+  return y;
+});
+
+composite('RlsdLinearTGrad', (k, { dy, x, w }) => {
+  const [N, d] = x!.shape as [number, number];
+  const V = w!.shape[0]!;
+  const fns = denseKernels(k, [dy, x, w]);
+  if (!fns) return [k.matMul(dy!, w!), k.matMul(k.transpose(dy!, [1, 0]), x!)];
+  const dx = k.empty([N, d]);
+  stridedProduct(fns, matrix(k, dy!), matrix(k, w!), null, matrix(k, dx), 1, 1, N, d, V, false);
+  const dw = k.empty([V, d]);
+  stridedProductChunked(fns, matrix(k, dy!, true), matrix(k, x!), null, matrix(k, dw), 1, 1, V, d, N, WEIGHT_GRAD_CHUNK);
+  return [dx, dw];
+});
+
+tf.registerGradient({
+  kernelName: 'RlsdLinearT',
+  inputsToSave: ['x', 'w'],
+  gradFunc: (dy, saved) => {
+    const [x, w] = saved as tf.Tensor[];
+    const [dx, dw] = runComposite('RlsdLinearTGrad', { dy: dy as tf.Tensor, x: x!, w: w! });
+    return { x: () => dx!, w: () => dw! };
+  },
+});
+
+/** y = x·Wᵀ for x [N, d], W [V, d] (ops.ts linearT: the same floats and gradients). */
+export function linearTComposite(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return runComposite('RlsdLinearT', { x, w })[0] as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Attention heads: transformer.ts's splitHeads (split of the fused projection, then [B,T,H,dh] → [B*H,T,dh]) and
 // attention with its mergeHeads. Splitting moves data only, but WASM transposes 4-D tensors far faster than 5-D ones:
 // the split first, then a 4-D transpose of each part, as the composition does.

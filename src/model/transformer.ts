@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, numImageTokens, patchDim } from './config.ts';
 import type { Params } from './params.ts';
-import { attentionComposite, compositeKernels, embedLookupComposite, layerNormComposite, linearComposite, splitHeadsComposite } from './composite.ts';
+import { attentionComposite, compositeKernels, embedLookupComposite, flagsTranspose, layerNormComposite, linearComposite, linearTComposite, splitHeadsComposite } from './composite.ts';
 import { bmm, bmmT, concatRows, embedLookup as embedLookupOps, linear, linearT, onesRow } from './ops.ts';
 
 /**
@@ -189,7 +189,8 @@ function mlpHalf(params: Params, l: number, x: tf.Tensor2D, att: tf.Tensor2D): t
 
 function unembed(params: Params, h: tf.Tensor2D): tf.Tensor2D {
   const hn = layerNorm(h, p(params, 'lnf_g'), p(params, 'lnf_b'));
-  return linearT(hn, p(params, 'tok_emb') as tf.Tensor2D);
+  const table = p(params, 'tok_emb') as tf.Tensor2D;
+  return compositeKernels() && !flagsTranspose() ? linearTComposite(hn, table) : linearT(hn, table);
 }
 
 /**
