@@ -13,6 +13,7 @@
 // Other backends keep the composition: these run where `compositeKernels()` says so.
 import * as tf from '@tensorflow/tfjs';
 import { activeMatmulKernel } from './blas.ts';
+import { EXP_TABLE_WORDS, expKernel } from './exp-kernel.ts';
 import { activeAttentionKernel, convolves } from './ops.ts';
 import { type RowKernels, rowKernels } from './row-kernels.ts';
 import { type Operand, stridedProduct, stridedProductChunked, type StridedProducts, stridedProducts } from './strided-product.ts';
@@ -772,7 +773,18 @@ export function embedLookupComposite(ids: Int32Array, table: tf.Tensor2D): tf.Te
 // Log-softmax and the cross-entropy gather (policy.ts tokenLogProbs): tfjs's logSoftmax — Max, x − max, Exp, Sum, Log,
 // shifted − log, its gradient dy − Σdy·exp(value) — and Σ logp·oneHot(target) over the last axis, its gradient
 // dy·oneHot. Over finite inputs, row-kernels.ts's passes make each float32 operation of those kernels in their order
-// (Exp and Log stay WASM's: std::exp and std::log); otherwise the kernels themselves. No one-hot tensor is made.
+// (Exp as exp-kernel.ts's copy of WASM's, Log stays WASM's std::log); otherwise the kernels themselves. No one-hot
+// tensor is made.
+
+/** WASM's Exp: exp-kernel.ts's copy of it (the same bits for every float, twice as fast) where its module compiles. */
+function expInfo(k: Kernels, x: Info): Info {
+  const memory = k.memory();
+  const fns = memory ? expKernel(memory) : null;
+  if (!fns || x.dtype !== 'float32') return k.run('Exp', { x });
+  const out = k.empty(x.shape);
+  fns.exp(k.at(x) * 4, k.at(out) * 4, x.shape.reduce((a, b) => a * b, 1), k.at(k.constant(EXP_TABLE_WORDS, [EXP_TABLE_WORDS.length])) * 4);
+  return out;
+}
 
 /** [rows, V] one-hot rows of `targets` as floats (tf.oneHot, an index out of range a row of zeros). */
 function oneHotTargets(targets: Int32Array, V: number): Float32Array {
@@ -794,7 +806,7 @@ composite('RlsdLogSoftmax', (k, { logits }) => {
   }
   const shifted = k.empty(logits!.shape);
   fns.maxShift(k.at(logits!) * 4, k.at(shifted) * 4, rows, V);
-  const e = k.run('Exp', { x: shifted });
+  const e = expInfo(k, shifted);
   const sums = k.empty([rows]);
   fns.rowSums(k.at(e) * 4, k.at(sums) * 4, rows, V);
   const l = k.run('Log', { x: sums });
@@ -806,7 +818,7 @@ composite('RlsdLogSoftmax', (k, { logits }) => {
 composite('RlsdLogSoftmaxGrad', (k, { dy, value }) => {
   const V = value!.shape[value!.shape.length - 1]!;
   const rows = value!.shape.reduce((a, b) => a * b, 1) / Math.max(V, 1);
-  const softmax = k.run('Exp', { x: value! });
+  const softmax = expInfo(k, value!);
   const fns = allFinite(k, [dy, softmax]) ? rowKernelsOf(k) : null;
   if (!fns) return k.sub(dy!, k.mul(k.sum(dy!, [dy!.shape.length - 1], true), softmax));
   const out = k.empty(value!.shape);
