@@ -16,7 +16,7 @@ import { activeMatmulKernel } from './blas.ts';
 import { EXP_TABLE_WORDS, expKernel } from './exp-kernel.ts';
 import { activeAttentionKernel, convolves } from './ops.ts';
 import { type RowKernels, rowKernels } from './row-kernels.ts';
-import { type Operand, stridedProduct, stridedProductChunked, type StridedProducts, stridedProducts } from './strided-product.ts';
+import { type Operand, stridedProduct, stridedProductChunked, stridedProductFromBias, type StridedProducts, stridedProducts } from './strided-product.ts';
 
 export type Info = tf.TensorInfo;
 export type Inputs = Record<string, Info>;
@@ -320,13 +320,19 @@ function matrix(k: Kernels, x: Info, transposed = false): Operand {
 }
 
 /**
- * act(x·W + b) as tfjs's fused matMul computes it: the fused kernel, or with `fuse` false product, bias add, activation
- * — on WASM one strided product with the bias added and the ReLU applied as it stores (the same floats).
+ * act(x·W + b) as tfjs's fused matMul computes it (each sum from the bias), or with `fuse` false product, bias add,
+ * activation — on WASM one strided product either way, the ReLU applied as it stores (the same floats).
  */
 export function linearKernels(k: Kernels, x: Info, w: Info, b: Info, activation: string, fuse: boolean): Info {
   const [N, inputs] = x.shape as [number, number];
   const out = (w.shape as number[])[1]!;
   if (fuse) {
+    const fromBias = activation === 'relu' || activation === 'linear' ? denseKernels(k, [x, w, b]) : null;
+    if (fromBias) {
+      const y = k.empty([N, out]);
+      stridedProductFromBias(fromBias, matrix(k, x), matrix(k, w), { at: k.at(b) * 4, b: 0, h: 0, row: 0, col: 1 }, matrix(k, y), N, out, inputs, activation === 'relu');
+      return y;
+    }
     const fused = k.run('_FusedMatMul', { a: k.view(x, [1, ...x.shape]), b: k.view(w, [1, ...w.shape]), bias: b }, { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 });
     return k.view(fused, [N, out]);
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { canonicalBits, wasmMemory, wasmOffset } from './wasm-heap-testing.ts';
-import { stridedProduct, stridedProductChunked, stridedProducts } from './strided-product.ts';
+import { stridedProduct, stridedProductChunked, stridedProductFromBias, stridedProducts } from './strided-product.ts';
 import { Rng } from '../util/rng.ts';
 
 await initBackend('wasm');
@@ -134,5 +134,28 @@ test("strided products: a weight's and a bias's gradient in chunks of the shared
       if (!special) assert.deepEqual(bits(out.dataSync()), bits(tf.relu(tf.matMul(x.transpose(), g).add(c)).dataSync()), `relu(xᵀ·g + c) N${N} chunk ${chunk}`);
     });
     assert.equal(tf.memory().numTensors, before);
+  }
+});
+
+test("strided products: from the bias, tfjs's fused matMul (XNNPACK's fully connected operator) bit for bit, linear and relu", () => {
+  const fns = stridedProducts(wasmMemory())!;
+  const rng = new Rng(25);
+  for (const [N, K, M] of [[1, 5, 3], [7, 64, 256], [6, 16, 37], [130, 64, 64], [9, 1, 19]] as const) {
+    for (const relu of [false, true]) {
+      tf.tidy(() => {
+        const x = tf.tensor2d(values(rng, N * K, false), [N, K]);
+        const w = tf.tensor2d(values(rng, K * M, false), [K, M]);
+        const bias = values(rng, M, false);
+        for (let j = 0; j < M; j += 3) bias[j] = -0;
+        const b = tf.tensor1d(bias);
+        // Rows of zeros against negative weights: products of −0, whose sum from a −0 bias stays −0.
+        const xz = x.mul(tf.tensor2d(Float32Array.from({ length: N }, (_, i) => (i % 2 ? 0 : 1)), [N, 1])).abs();
+        const wn = w.abs().neg();
+        const out = tf.fill([N, M], 7);
+        stridedProductFromBias(fns, { at: at(xz), b: 0, h: 0, row: K, col: 1 }, { at: at(wn), b: 0, h: 0, row: M, col: 1 }, { at: at(b), b: 0, h: 0, row: 0, col: 1 }, { at: at(out), b: 0, h: 0, row: M, col: 1 }, N, M, K, relu);
+        const want = tf.fused.matMul({ a: xz as tf.Tensor2D, b: wn as tf.Tensor2D, bias: b, activation: relu ? 'relu' : 'linear' });
+        assert.deepEqual(Array.from(new Int32Array(out.dataSync().slice().buffer)), Array.from(new Int32Array(want.dataSync().slice().buffer)), `N ${N} K ${K} M ${M}${relu ? ' relu' : ''}`);
+      });
+    }
   }
 });

@@ -15,16 +15,23 @@
 //   each operand at its pointer (bytes) plus index·stride (elements) per axis, j's stride 1 in B, C and out. Sixteen
 //   outputs of two rows at a time (four vectors sharing each broadcast A value, each B vector read once for both rows),
 //   then four, then one. With relu ≠ 0, then WASM's Relu (XNNPACK's clamp: the bits as an integer, max 0). With
-//   resume ≠ 0 (one block), each sum starts from the value stored in out instead of +0: the same sequential sum, resumed.
+//   resume = 1 (one block), each sum starts from the value stored in out instead of +0: the same sequential sum,
+//   resumed; resume = 2, from C (not added again): XNNPACK's fully connected operator, whose sums start from the bias.
+//   A resumed sum is stored as it ends (a −0 kept).
 // softmaxGrad(dp, p, out, rows, T): for each row of T, t = dp·p, out = t − (Σ t)·p, the sum a float32 sum from +0 in
 //   order (tfjs's softmax gradient in composite.ts: Multiply, Sum, Multiply, Sub).
 import {
-  add, f32, F32, f32Add, i32FromBits, i32x4MaxS, f32Load, f32Mul, f32Store, f32Sub, f32x4Add, f32x4Mul, get, I32, i32, instantiate, loop, ltS, mul, select, set, shl2,
+  add, and, f32, F32, f32Add, i32FromBits, i32x4MaxS, f32Load, f32Mul, f32Store, f32Sub, f32x4Add, f32x4Mul, get, I32, i32, instantiate, loop, ltS, mul, select, set, shl2,
   splat, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
 } from './wasm-asm.ts';
 
 /** Vectors of four outputs per step of the wide loop. */
 const WIDE = 4;
+
+const i32Eq = [0x46];
+const i32Ne = [0x47];
+/** local = value, as an i32 condition */
+const is = (l: number, value: number): number[] => [...get(l), ...i32(value), ...i32Eq];
 
 function productBody(): WasmFunction {
   const [A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI, relu, resume] = Array.from({ length: 25 }, (_, i) => i) as [
@@ -34,7 +41,7 @@ function productBody(): WasmFunction {
   let next = 25;
   const local = (): number => next++;
   // i32 locals
-  const [b, h, i, j, k0, kend, k, aBase, bBase, cBase, oBase, aRow, cRow, oRow, aPtr, bPtr, wideEnd, fourEnd, pairEnd, aStep, cStep, oStep] = Array.from({ length: 22 }, local);
+  const [b, h, i, j, k0, kend, k, aBase, bBase, cBase, oBase, aRow, cRow, oRow, aPtr, bPtr, wideEnd, fourEnd, pairEnd, aStep, cStep, oStep, addC] = Array.from({ length: 23 }, local);
   const nI32 = next - 25;
   // v128 locals: the broadcast A values of two rows, a B vector, and per row four accumulators and four results
   const [s0, s1, bv] = [local(), local(), local()];
@@ -76,7 +83,8 @@ function productBody(): WasmFunction {
         [
           ...accs.flat().flatMap((x) => [...v128Zero, ...set(x)]),
           // resuming a sum: the accumulators start from the partial sums stored in out
-          ...when(get(resume), rs.flatMap((r) => accs[r]!.flatMap((x, m) => [...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...set(x)]))),
+          ...when(is(resume, 1), rs.flatMap((r) => accs[r]!.flatMap((x, m) => [...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...set(x)]))),
+          ...when(is(resume, 2), rs.flatMap((r) => accs[r]!.flatMap((x, m) => [...rowAt(cRow, cStep, r), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...set(x)]))),
         ],
         [
           ...rs.flatMap((r) => [...get(aPtr), ...(r === 0 ? [] : [...get(aStep), ...add]), ...f32Load(), ...splat, ...set(splats[r]!)]),
@@ -85,9 +93,13 @@ function productBody(): WasmFunction {
             ...rs.flatMap((r) => [...get(accs[r]![m]!), ...get(splats[r]!), ...get(bv), ...f32x4Mul, ...f32x4Add, ...set(accs[r]![m]!)]),
           ]),
         ],
-        rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...get(x), ...get(accs[r]![m]!), ...f32x4Add, ...v128Zero, ...f32x4Add, ...set(x)])),
+        [
+          ...rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...get(x), ...get(accs[r]![m]!), ...f32x4Add, ...v128Zero, ...f32x4Add, ...set(x)])),
+          // a resumed sum is stored as it is (XNNPACK's, from the bias: a −0 stays −0)
+          ...when(get(resume), rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...get(accs[r]![m]!), ...set(x)]))),
+        ],
       ),
-      ...when(get(C), rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...get(x), ...rowAt(cRow, cStep, r), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...f32x4Add, ...set(x)]))),
+      ...when(get(addC), rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...get(x), ...rowAt(cRow, cStep, r), ...get(j), ...shl2, ...add, ...v128Load(16 * m), ...f32x4Add, ...set(x)]))),
       ...when(get(relu), ress.flat().flatMap((x) => [...get(x), ...v128Zero, ...i32x4MaxS, ...set(x)])),
       ...rs.flatMap((r) => ress[r]!.flatMap((x, m) => [...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...get(x), ...v128Store(16 * m)])),
     ];
@@ -97,11 +109,15 @@ function productBody(): WasmFunction {
     ...f32(0), ...set(resS),
     ...blocks(
       rowAt(aRow, aStep, r),
-      [...f32(0), ...set(accS), ...when(get(resume), [...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...f32Load(), ...set(accS)])],
+      [
+        ...f32(0), ...set(accS),
+        ...when(is(resume, 1), [...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...f32Load(), ...set(accS)]),
+        ...when(is(resume, 2), [...rowAt(cRow, cStep, r), ...get(j), ...shl2, ...add, ...f32Load(), ...set(accS)]),
+      ],
       [...get(accS), ...get(aPtr), ...f32Load(), ...get(bPtr), ...f32Load(), ...f32Mul, ...f32Add, ...set(accS)],
-      [...get(resS), ...get(accS), ...f32Add, ...f32(0), ...f32Add, ...set(resS)],
+      [...get(resS), ...get(accS), ...f32Add, ...f32(0), ...f32Add, ...set(resS), ...when(get(resume), [...get(accS), ...set(resS)])],
     ),
-    ...when(get(C), [...get(resS), ...rowAt(cRow, cStep, r), ...get(j), ...shl2, ...add, ...f32Load(), ...f32Add, ...set(resS)]),
+    ...when(get(addC), [...get(resS), ...rowAt(cRow, cStep, r), ...get(j), ...shl2, ...add, ...f32Load(), ...f32Add, ...set(resS)]),
     // relu as XNNPACK's clamp makes it: the bits as an integer, max 0 (so −0 and a NaN with its sign bit set give +0)
     ...when(get(relu), [...f32(0), ...get(resS), ...get(resS), ...i32FromBits, ...i32(0), ...ltS, ...select, ...set(resS)]),
     ...rowAt(oRow, oStep, r), ...get(j), ...shl2, ...add, ...get(resS), ...f32Store(),
@@ -124,6 +140,8 @@ function productBody(): WasmFunction {
     ...loop(i, get(i), get(I), 1, rowsOf(1)),
   ];
   const code = [
+    // C is added after the sum unless the sum started from it
+    ...get(C), ...i32(0), ...i32Ne, ...get(resume), ...i32(2), ...i32Ne, ...and, ...set(addC),
     // j < wideEnd ⇔ j + 16 ≤ J; j < fourEnd ⇔ j + 4 ≤ J; i < pairEnd ⇔ i + 2 ≤ I
     ...get(J), ...i32(1 - 4 * WIDE), ...add, ...set(wideEnd),
     ...get(J), ...i32(-3), ...add, ...set(fourEnd),
@@ -208,4 +226,12 @@ export function stridedProductChunked(fns: StridedProducts, A: Operand, B: Opera
       A.b, A.h, A.row, A.col, B.b, B.h, B.row, c.b, c.h, c.row, out.b, out.h, out.row, last && relu ? 1 : 0, k0 > 0 ? 1 : 0,
     );
   }
+}
+
+/**
+ * act(A·B + bias) as XNNPACK's fully connected operator computes it (tfjs's fused matMul): each sum starts from the
+ * bias and adds the products in order; with `relu`, then XNNPACK's clamp.
+ */
+export function stridedProductFromBias(fns: StridedProducts, A: Operand, B: Operand, bias: Operand, out: Operand, I: number, J: number, K: number, relu = false): void {
+  fns.product(A.at, B.at, bias.at, out.at, 1, 1, I, J, K, Math.max(K, 1), 0, 0, A.row, A.col, 0, 0, B.row, 0, 0, bias.row, 0, 0, out.row, relu ? 1 : 0, 2);
 }
