@@ -34,48 +34,69 @@ const eq = [0x46];
 /** composite.ts layerNormKernels's ε. */
 const EPS = 1e-5;
 
+/**
+ * The columns of a row: four at a time (`vector`, c a byte offset, c + 16 ≤ vecBytes), then one (`scalar`). Each
+ * float32 operation is the same in a lane as alone; a sum over the row adds a vector's lanes in order.
+ */
+function columns(c: number, vecBytes: number, rowBytes: number, vector: number[], scalar: number[]): number[] {
+  return [...loop(c, i32(0), get(vecBytes), 16, vector), ...loop(c, get(c), get(rowBytes), 4, scalar)];
+}
+
+/** sum = (((sum + v[0]) + v[1]) + v[2]) + v[3]: a vector's lanes added to a sum in order. */
+function addLanes(sum: number, v: number): number[] {
+  return [0, 1, 2, 3].flatMap((i) => [...get(sum), ...get(v), ...lane(i), ...f32Add, ...set(sum)]);
+}
+
 function layerNormBody(): WasmFunction {
   // params: x 0, y 1, s 2, out 3, g 4, b 5, N 6, d 7, mOut 8, veOut 9
   const [x, y, s, out, g, b, N, d, mOut, veOut] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  // i32 locals 10–15, f32 locals 16–19
-  const [r, c, rowBytes, sr, or, xr] = [10, 11, 12, 13, 14, 15];
-  const [sum, mean, rs, ve] = [16, 17, 18, 19];
+  // i32 locals 10–16, f32 locals 17–20, v128 locals 21–23
+  const [r, c, rowBytes, sr, or, xr, vecBytes] = [10, 11, 12, 13, 14, 15, 16];
+  const [sum, mean, rs, ve] = [17, 18, 19, 20];
+  const [vm, vr, vt] = [21, 22, 23];
   const at = (base: number): number[] => [...get(base), ...get(c), ...add];
-  /** Σ term(c) over the row, a float32 sum from +0 in order, into `sum`. */
-  const rowSum = (term: number[]): number[] => [...f32(0), ...set(sum), ...loop(c, i32(0), get(rowBytes), 4, [...get(sum), ...term, ...f32Add, ...set(sum)])];
+  const atRow = (base: number): number[] => [...get(base), ...get(xr), ...add, ...get(c), ...add];
   const centred = [...at(sr), ...f32Load(), ...get(mean), ...f32Sub];
+  const centredV = [...at(sr), ...v128Load(), ...get(vm), ...f32x4Sub];
   const perRow = [
     ...get(r), ...get(rowBytes), ...mul, ...set(xr),
     ...get(s), ...get(xr), ...add, ...set(sr),
     ...get(out), ...get(xr), ...add, ...set(or),
     // s = x + y
-    ...when(get(y), loop(c, i32(0), get(rowBytes), 4, [
-      ...at(sr),
-      ...get(x), ...get(xr), ...add, ...get(c), ...add, ...f32Load(),
-      ...get(y), ...get(xr), ...add, ...get(c), ...add, ...f32Load(),
-      ...f32Add, ...f32Store(),
-    ])),
-    // mean = (Σ s) ÷ d
-    ...rowSum([...at(sr), ...f32Load()]),
+    ...when(get(y), columns(c, vecBytes, rowBytes,
+      [...at(sr), ...atRow(x), ...v128Load(), ...atRow(y), ...v128Load(), ...f32x4Add, ...v128Store()],
+      [...at(sr), ...atRow(x), ...f32Load(), ...atRow(y), ...f32Load(), ...f32Add, ...f32Store()],
+    )),
+    // mean = (Σ s) ÷ d, the sum from +0 in order
+    ...f32(0), ...set(sum),
+    ...columns(c, vecBytes, rowBytes,
+      [...at(sr), ...v128Load(), ...set(vt), ...addLanes(sum, vt)],
+      [...get(sum), ...at(sr), ...f32Load(), ...f32Add, ...set(sum)],
+    ),
     ...get(sum), ...get(d), ...f32FromI32, ...f32Div, ...set(mean),
+    ...get(mean), ...splat, ...set(vm),
     // ve = (Σ (s − mean)²) ÷ d + ε; r = 1 / √ve
-    ...rowSum([...centred, ...set(rs), ...get(rs), ...get(rs), ...f32Mul]),
+    ...f32(0), ...set(sum),
+    ...columns(c, vecBytes, rowBytes,
+      [...centredV, ...set(vt), ...get(vt), ...get(vt), ...f32x4Mul, ...set(vt), ...addLanes(sum, vt)],
+      [...get(sum), ...centred, ...set(rs), ...get(rs), ...get(rs), ...f32Mul, ...f32Add, ...set(sum)],
+    ),
     ...get(sum), ...get(d), ...f32FromI32, ...f32Div, ...f32(EPS), ...f32Add, ...set(ve),
     ...f32(1), ...get(ve), ...f32Sqrt, ...f32Div, ...set(rs),
+    ...get(rs), ...splat, ...set(vr),
     ...when(get(mOut), [...get(mOut), ...get(r), ...shl2, ...add, ...get(mean), ...f32Store()]),
     ...when(get(veOut), [...get(veOut), ...get(r), ...shl2, ...add, ...get(ve), ...f32Store()]),
     // out = ((s − mean)·r)·g + b
-    ...loop(c, i32(0), get(rowBytes), 4, [
-      ...at(or),
-      ...centred, ...get(rs), ...f32Mul, ...at(g), ...f32Load(), ...f32Mul, ...at(b), ...f32Load(), ...f32Add,
-      ...f32Store(),
-    ]),
+    ...columns(c, vecBytes, rowBytes,
+      [...at(or), ...centredV, ...get(vr), ...f32x4Mul, ...at(g), ...v128Load(), ...f32x4Mul, ...at(b), ...v128Load(), ...f32x4Add, ...v128Store()],
+      [...at(or), ...centred, ...get(rs), ...f32Mul, ...at(g), ...f32Load(), ...f32Mul, ...at(b), ...f32Load(), ...f32Add, ...f32Store()],
+    ),
   ];
   return {
     name: 'layerNorm',
     params: 10,
-    locals: [[6, I32], [4, F32]],
-    code: [...get(d), ...shl2, ...set(rowBytes), ...loop(r, i32(0), get(N), 1, perRow)],
+    locals: [[7, I32], [4, F32], [3, V128]],
+    code: [...get(d), ...shl2, ...set(rowBytes), ...get(rowBytes), ...i32(-16), ...and, ...set(vecBytes), ...loop(r, i32(0), get(N), 1, perRow)],
   };
 }
 
@@ -87,47 +108,69 @@ function layerNormBody(): WasmFunction {
  */
 function layerNormGradBody(): WasmFunction {
   const [dy, x, g, m, ve, p15, dxOurs, dd, dxMean, dg, db, N, d] = Array.from({ length: 13 }, (_, i) => i) as [number, number, number, number, number, number, number, number, number, number, number, number, number];
-  const [r, c, rowBytes, row] = [13, 14, 15, 16];
-  const [mean, rs, dr, sdx, sdd, dd2, dxm, xc, dxn, xn, dyv, fd] = Array.from({ length: 12 }, (_, i) => 17 + i);
+  const [r, c, rowBytes, row, vecBytes] = [13, 14, 15, 16, 17];
+  const [mean, rs, dr, sdx, sdd, dd2, dxm, xc, dxn, xn, dyv, fd] = Array.from({ length: 12 }, (_, i) => 18 + i);
+  const [vmean, vrs, vxc, vxn, vdy, vdxn, vt, vdd2] = Array.from({ length: 8 }, (_, i) => 30 + i);
   const at = (base: number): number[] => [...get(base), ...get(row), ...add, ...get(c), ...add];
   const col = (base: number): number[] => [...get(base), ...get(c), ...add];
   const perRow = [
     ...get(r), ...get(rowBytes), ...mul, ...set(row),
     ...get(m), ...get(r), ...shl2, ...add, ...f32Load(), ...set(mean),
     ...f32(1), ...get(ve), ...get(r), ...shl2, ...add, ...f32Load(), ...f32Sqrt, ...f32Div, ...set(rs),
+    ...get(mean), ...splat, ...set(vmean),
+    ...get(rs), ...splat, ...set(vrs),
     ...f32(0), ...set(dr),
     ...f32(0), ...set(sdx),
-    ...loop(c, i32(0), get(rowBytes), 4, [
+    ...columns(c, vecBytes, rowBytes, [
+      ...at(x), ...v128Load(), ...get(vmean), ...f32x4Sub, ...set(vxc),
+      ...get(vxc), ...get(vrs), ...f32x4Mul, ...set(vxn),
+      ...at(dy), ...v128Load(), ...set(vdy),
+      ...get(vdy), ...col(g), ...v128Load(), ...f32x4Mul, ...set(vdxn),
+      // dxOurs = dxn·r; Σ dxOurs; dr = Σ dxn·xc
+      ...get(vdxn), ...get(vrs), ...f32x4Mul, ...set(vt),
+      ...at(dxOurs), ...get(vt), ...v128Store(),
+      ...addLanes(sdx, vt),
+      ...get(vdxn), ...get(vxc), ...f32x4Mul, ...set(vt),
+      ...addLanes(dr, vt),
+      // the columns' sums over the rows: dg += dy·xn, db += dy
+      ...col(dg), ...col(dg), ...v128Load(), ...get(vdy), ...get(vxn), ...f32x4Mul, ...f32x4Add, ...v128Store(),
+      ...col(db), ...col(db), ...v128Load(), ...get(vdy), ...f32x4Add, ...v128Store(),
+    ], [
       ...at(x), ...f32Load(), ...get(mean), ...f32Sub, ...set(xc),
       ...get(xc), ...get(rs), ...f32Mul, ...set(xn),
       ...at(dy), ...f32Load(), ...set(dyv),
       ...get(dyv), ...col(g), ...f32Load(), ...f32Mul, ...set(dxn),
-      // dxOurs = dxn·r; Σ dxOurs; dr = Σ dxn·xc
       ...at(dxOurs), ...get(dxn), ...get(rs), ...f32Mul, ...f32Store(),
       ...get(sdx), ...at(dxOurs), ...f32Load(), ...f32Add, ...set(sdx),
       ...get(dr), ...get(dxn), ...get(xc), ...f32Mul, ...f32Add, ...set(dr),
-      // the columns' sums over the rows: dg += dy·xn, db += dy
       ...col(dg), ...col(dg), ...f32Load(), ...get(dyv), ...get(xn), ...f32Mul, ...f32Add, ...f32Store(),
       ...col(db), ...col(db), ...f32Load(), ...get(dyv), ...f32Add, ...f32Store(),
     ]),
     // dd2 = (−(dr ÷ (p15·2))·1) ÷ d
     ...get(dr), ...get(p15), ...get(r), ...shl2, ...add, ...f32Load(), ...f32(2), ...f32Mul, ...f32Div, ...f32Neg, ...f32(1), ...f32Mul, ...get(fd), ...f32Div, ...set(dd2),
+    ...get(dd2), ...splat, ...set(vdd2),
     ...f32(0), ...set(sdd),
-    ...loop(c, i32(0), get(rowBytes), 4, [
+    ...columns(c, vecBytes, rowBytes, [
+      ...get(vdd2), ...at(x), ...v128Load(), ...get(vmean), ...f32x4Sub, ...f32(2), ...splat, ...f32x4Mul, ...f32x4Mul, ...set(vt),
+      ...at(dd), ...get(vt), ...v128Store(),
+      ...addLanes(sdd, vt),
+    ], [
       ...at(dd), ...get(dd2), ...at(x), ...f32Load(), ...get(mean), ...f32Sub, ...f32(2), ...f32Mul, ...f32Mul, ...f32Store(),
       ...get(sdd), ...at(dd), ...f32Load(), ...f32Add, ...set(sdd),
     ]),
     // dm = −Σ dxOurs + −Σ dd; dxMean = (dm·1) ÷ d
     ...get(sdx), ...f32Neg, ...get(sdd), ...f32Neg, ...f32Add, ...f32(1), ...f32Mul, ...get(fd), ...f32Div, ...set(dxm),
-    ...loop(c, i32(0), get(rowBytes), 4, [...at(dxMean), ...get(dxm), ...f32Store()]),
+    ...get(dxm), ...splat, ...set(vt),
+    ...columns(c, vecBytes, rowBytes, [...at(dxMean), ...get(vt), ...v128Store()], [...at(dxMean), ...get(dxm), ...f32Store()]),
   ];
   const code = [
     ...get(d), ...shl2, ...set(rowBytes),
+    ...get(rowBytes), ...i32(-16), ...and, ...set(vecBytes),
     ...get(d), ...f32FromI32, ...set(fd),
     ...loop(c, i32(0), get(rowBytes), 4, [...col(dg), ...f32(0), ...f32Store(), ...col(db), ...f32(0), ...f32Store()]),
     ...loop(r, i32(0), get(N), 1, perRow),
   ];
-  return { name: 'layerNormGrad', params: 13, locals: [[4, I32], [12, F32]], code };
+  return { name: 'layerNormGrad', params: 13, locals: [[5, I32], [12, F32], [8, V128]], code };
 }
 
 function allFiniteBody(): WasmFunction {
