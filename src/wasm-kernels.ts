@@ -3,13 +3,13 @@
 //   float32. Tensors are immutable, so these share the data under a reference count, as WASM's Reshape and the cpu
 //   backend's Identity do. The engine's own clones of the tensors a gradient will read share it without the call.
 // - Slice reads the whole input through `readSync` (a copy of every element, per slice) and then copies each row
-//   through a fresh `subarray`; Concat makes a `subarray` per row and input. These copy only the data, row by row
-//   inside WASM memory (`copyWithin`): SplitV of the attention's [2944, 192] projection takes 0.5 ms a call instead
-//   of 4 ms, and the gradient of a concatenation 0.3 ms instead of 1.7 ms.
+//   through a fresh `subarray`; Concat makes a `subarray` per row and input. These copy only the data inside WASM
+//   memory: runs of 4-byte elements in one WebAssembly call (model/transpose.ts's `runs`), others row by row
+//   (`copyWithin`).
 // - Transpose moves one element at a time with an index computation each; model/transpose.ts copies runs and 4×4 tiles
 //   in WebAssembly.
 import * as tf from '@tensorflow/tfjs';
-import { transposeInto, transposeWasm } from './model/transpose.ts';
+import { type TransposeWasm, transposeInto, transposeWasm } from './model/transpose.ts';
 
 /** What the project's WASM kernels use of tfjs-backend-wasm's backend: its heap and its tensor bookkeeping. */
 export interface WasmBackend {
@@ -79,6 +79,24 @@ function sliceCopy(backend: WasmBackend, x: tf.TensorInfo, begin: number[], size
   let base = src0;
   for (let a = 0; a <= j; a++) base += begin[a]! * strides[a]!;
   const outer = total / run;
+  const fns = bytes === 4 ? runsOf(backend) : null;
+  if (fns) {
+    // The runs over the last two outer axes in one WebAssembly call; the axes before them counted here.
+    const [a1, a2] = [j - 2, j - 1];
+    const n1 = a1 >= 0 ? size[a1]! : 1;
+    const n2 = a2 >= 0 ? size[a2]! : 1;
+    const per = n1 * n2 * run;
+    for (let n = 0; n < total / per; n++) {
+      let src = base;
+      for (let a = 0, rest = n; a < Math.max(0, a1); a++) {
+        const below = size.slice(a + 1, Math.max(0, a1)).reduce((p, q) => p * q, 1);
+        src += Math.floor(rest / below) * strides[a]!;
+        rest %= below;
+      }
+      fns.runs(4 * src, 4 * (dst + n * per), n1, n2, run, a1 >= 0 ? strides[a1]! : 0, a2 >= 0 ? strides[a2]! : 0, n2 * run, run);
+    }
+    return out;
+  }
   for (let n = 0; n < outer; n++) {
     let src = base;
     for (let a = 0; a < j; a++) src += index[a]! * strides[a]!;
@@ -133,6 +151,16 @@ function concat(original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.Kernel
   const inner = nonEmpty.map((t) => size(t) / rows);
   const starts = nonEmpty.map((t) => backend.getMemoryOffset(t.dataId) / bytes);
   let dst = backend.getMemoryOffset(out.dataId) / bytes;
+  const fns = bytes === 4 ? runsOf(backend) : null;
+  if (fns) {
+    // Each input's rows in one WebAssembly call.
+    const outInner = inner.reduce((a, b) => a + b, 0);
+    nonEmpty.forEach((_, i) => {
+      fns.runs(4 * starts[i]!, 4 * dst, rows, 1, inner[i]!, inner[i]!, 0, outInner, 0);
+      dst += inner[i]!;
+    });
+    return out;
+  }
   for (let r = 0; r < rows; r++)
     for (let i = 0; i < nonEmpty.length; i++) {
       const n = inner[i]!;
@@ -142,6 +170,12 @@ function concat(original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.Kernel
       dst += n;
     }
   return out;
+}
+
+/** model/transpose.ts's kernels over the backend's memory, where it exports it. */
+function runsOf(backend: WasmBackend): TransposeWasm | null {
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  return memory ? transposeWasm(memory) : null;
 }
 
 /** Transposes of 4-byte elements in WebAssembly (model/transpose.ts); others, and without an exported memory, WASM's own. */
