@@ -363,7 +363,7 @@ composite('RlsdLinearGrad', (k, { dy, x, w, y, ones }, { activation, flags }) =>
   const rows = rowKernelsOf(k);
   if (fns && rows) {
     // ReLU's gradient in one pass, ∂x = g·Wᵀ and ∂W = xᵀ·g as strided products (∂W over the tokens in chunks, the
-    // same sequential sums as XNNPACK's), and ∂b = 1ᵀ·g the same way.
+    // same sequential sums as XNNPACK's), and ∂b = 1ᵀ·g as the column sums of g.
     const [N, inputs] = x!.shape as [number, number];
     const M = dy!.shape[1]!;
     let g = dy!;
@@ -376,13 +376,26 @@ composite('RlsdLinearGrad', (k, { dy, x, w, y, ones }, { activation, flags }) =>
     const dw = k.empty([inputs, M]);
     stridedProductChunked(fns, matrix(k, x!, true), matrix(k, g), null, matrix(k, dw), 1, 1, inputs, M, N, WEIGHT_GRAD_CHUNK);
     const db = k.empty([M]);
-    stridedProductChunked(fns, matrix(k, ones!), matrix(k, g), null, { at: k.at(db) * 4, b: 0, h: 0, row: M, col: 1 }, 1, 1, 1, M, N, WEIGHT_GRAD_CHUNK);
+    rows.columnSums(k.at(g) * 4, k.at(db) * 4, N, M);
     return [dy!, dx, dw, db];
   }
-  const g = activation === 'relu' ? k.mul(dy!, k.run('Step', { x: y! }, { alpha: 0 })) : dy!;
+  // BLAS's products (or finite operands missing): ReLU's gradient and ∂b as row kernels where they run (the same
+  // floats as Step·∂y and as XNNPACK's 1ᵀ·g), the products as matMuls.
+  const fast = rows && allFinite(k, [dy, activation === 'relu' ? y : undefined]);
+  let g = dy!;
+  if (activation === 'relu') {
+    if (fast) {
+      g = k.empty(dy!.shape);
+      rows.reluGrad(k.at(dy!) * 4, k.at(y!) * 4, k.at(g) * 4, dy!.shape[0]! * dy!.shape[1]!);
+    } else g = k.mul(dy!, k.run('Step', { x: y! }, { alpha: 0 }));
+  }
   const dx = flags ? k.matMul(g, w!, false, true) : k.matMul(g, k.transpose(w!, [1, 0]));
   const dw = flags ? k.matMul(x!, g, true, false) : k.matMul(k.transpose(x!, [1, 0]), g);
-  const db = k.view(k.matMul(ones!, g), [g.shape[1]!]);
+  let db: Info;
+  if (fast) {
+    db = k.empty([g.shape[1]!]);
+    rows.columnSums(k.at(g) * 4, k.at(db) * 4, g.shape[0]!, g.shape[1]!);
+  } else db = k.view(k.matMul(ones!, g), [g.shape[1]!]);
   // A residual's gradient is dy itself (Add's reshape of it), as a tensor of its own.
   return [dy!, dx, dw, db];
 });

@@ -213,3 +213,22 @@ test("layer norm (composite kernel, row-kernels.ts's passes): output and the gra
     tf.dispose([x, g, b, w]);
   }
 });
+
+test("row kernels: columnSums equals XNNPACK's 1ᵀ·x (the bias gradient's product) bit for bit, NaN's sign aside", () => {
+  const kernels = rowKernels(wasmMemory())!;
+  const rng = new Rng(41);
+  for (const [N, M, special] of [[0, 8, false], [1, 3, false], [600, 256, false], [37, 130, true], [9, 5, true]] as const) {
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const xs = values(rng, N * M, special, false);
+      if (N > 2) xs.fill(-0, 0, Math.min(M, 3)); // a column of −0 rows and +0 from the others: the sum from +0 stays +0
+      const x = tf.tensor2d(xs, [N, M]);
+      const out = tf.fill([M], 7);
+      kernels.columnSums(at(x), at(out), N, M);
+      // No rows: +0 (tfjs's product over an empty shared axis returns whatever its output memory held).
+      if (N === 0) assert.deepEqual(Array.from(out.dataSync()), new Array(M).fill(0));
+      else assert.deepEqual(bits(out.dataSync()), bits(tf.matMul(tf.ones([1, N]), x).dataSync()), `N ${N} M ${M}`);
+    });
+    assert.equal(tf.memory().numTensors, before);
+  }
+});

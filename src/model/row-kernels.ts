@@ -21,6 +21,7 @@
 // logSoftmaxGrad(dy, p, out, rows, V): out = dy − (Σ dy)·p, the sum from +0 in order.
 // gatherTargets(logp, targets, out, rows, V): out[r] = Σ_v logp[r,v] · (v = target ? 1 : 0), from +0 in order.
 // gatherTargetsGrad(dy, targets, out, rows, V): out[r,v] = dy[r] · (v = target ? 1 : 0).
+// columnSums(x, out, N, M): each column's float32 sum from +0 over the rows in order (a bias gradient, 1ᵀ·∂y).
 // reluGrad(dy, y, out, n): out = dy · step(y) for n floats (the dense layer's ReLU gradient: WASM's Step — a NaN kept,
 //   1 where y > 0, else 0 — then Multiply).
 import {
@@ -326,6 +327,27 @@ function reluGradBody(): WasmFunction {
   return { name: 'reluGrad', params: 4, locals: [[2, I32], [3, V128], [2, F32]], code };
 }
 
+/**
+ * columnSums(x, out, N, M): out[j] = Σ_n x[n, j] over the N rows of [N, M], each a float32 sum from +0 in row order —
+ * a dense layer's bias gradient 1ᵀ·∂y as XNNPACK's product sums it (1·x = x exactly), the rows read once, in order.
+ */
+function columnSumsBody(): WasmFunction {
+  const [x, out, N, M] = [0, 1, 2, 3];
+  const [n, c, rowBytes, vecBytes, row] = [4, 5, 6, 7, 8];
+  const at = (base: number): number[] => [...get(base), ...get(c), ...add];
+  const code = [
+    ...get(M), ...shl2, ...set(rowBytes),
+    ...get(rowBytes), ...i32(-16), ...and, ...set(vecBytes),
+    ...loop(c, i32(0), get(rowBytes), 4, [...at(out), ...f32(0), ...f32Store()]),
+    ...loop(n, i32(0), get(N), 1, [
+      ...get(x), ...get(n), ...get(rowBytes), ...mul, ...add, ...set(row),
+      ...loop(c, i32(0), get(vecBytes), 16, [...at(out), ...at(out), ...v128Load(), ...at(row), ...v128Load(), ...f32x4Add, ...v128Store()]),
+      ...loop(c, get(c), get(rowBytes), 4, [...at(out), ...at(out), ...f32Load(), ...at(row), ...f32Load(), ...f32Add, ...f32Store()]),
+    ]),
+  ];
+  return { name: 'columnSums', params: 4, locals: [[5, I32]], code };
+}
+
 export interface RowKernels {
   layerNorm(x: number, y: number, s: number, out: number, g: number, b: number, N: number, d: number, mOut: number, veOut: number): void;
   layerNormGrad(dy: number, x: number, g: number, m: number, ve: number, p15: number, dxOurs: number, dd: number, dxMean: number, dg: number, db: number, N: number, d: number): void;
@@ -339,6 +361,7 @@ export interface RowKernels {
   logSoftmaxGrad(dy: number, p: number, out: number, rows: number, V: number): void;
   gatherTargets(logp: number, targets: number, out: number, rows: number, V: number): void;
   gatherTargetsGrad(dy: number, targets: number, out: number, rows: number, V: number): void;
+  columnSums(x: number, out: number, N: number, M: number): void;
 }
 
 const instances = new WeakMap<WasmMemory, RowKernels>();
@@ -347,6 +370,6 @@ const instances = new WeakMap<WasmMemory, RowKernels>();
 export function rowKernels(memory: WasmMemory): RowKernels | null {
   return instantiate(memory, () => [
     layerNormBody(), layerNormGradBody(), allFiniteBody(), gatherRowsBody(), scatterAddRowsBody(), reluGradBody(),
-    maxShiftBody(), rowSumsBody(), subRowsBody(), logSoftmaxGradBody(), gatherTargetsBody(), gatherTargetsGradBody(),
+    maxShiftBody(), rowSumsBody(), subRowsBody(), logSoftmaxGradBody(), gatherTargetsBody(), gatherTargetsGradBody(), columnSumsBody(),
   ], instances);
 }
