@@ -88,15 +88,23 @@ const blasLine = (): string => {
   return info ? describeBlas(info) : '';
 };
 
+/**
+ * Seconds per call of `f`: the median over calls for at least `minMs` and at least 7 calls, after `warm` calls. A median,
+ * not a mean, so that a slow call (another tenant on the host, a collection) does not move the figure; PyTorch's script
+ * reports its median the same way.
+ */
 function timeIt(f: () => void, minMs = 1500, warm = 2): number {
   for (let i = 0; i < warm; i++) f();
   const t0 = performance.now();
-  let n = 0;
-  while (performance.now() - t0 < minMs || n < 3) {
+  const times: number[] = [];
+  while (performance.now() - t0 < minMs || times.length < 7) {
+    const t = performance.now();
     f();
-    n++;
+    times.push(performance.now() - t);
   }
-  return (performance.now() - t0) / n / 1000;
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  return (times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2) / 1000;
 }
 
 // ---- 1. matmul yardstick ----

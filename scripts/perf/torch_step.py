@@ -8,6 +8,7 @@
 # Usage: torch_step.py [--shape mini-1|mini-2] [threads ...]; mini-2 is the deep world's shape (npm run bench's second
 # shape): 18 context and 52 response tokens, its vocabulary of 130.
 import math
+import statistics
 import sys
 import time
 
@@ -82,11 +83,13 @@ def main():
         torch.set_num_threads(threads)
         for _ in range(3):
             step()
-        start, n = time.time(), 0
-        while time.time() - start < 6 or n < 5:
+        # the median step over at least 6 s and 7 steps (npm run bench takes its own median the same way)
+        start, times = time.time(), []
+        while time.time() - start < 6 or len(times) < 7:
+            t = time.time()
             step()
-            n += 1
-        print(f'torch {torch.__version__} {threads}-thread update step: {(time.time() - start) / n * 1000:.0f} ms', flush=True)
+            times.append(time.time() - t)
+        print(f'torch {torch.__version__} {threads}-thread update step: {statistics.median(times) * 1000:.0f} ms', flush=True)
 
 
 main()
