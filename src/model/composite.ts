@@ -686,8 +686,17 @@ composite('RlsdAttentionGrad', (k, inputs, attrs) => {
     const dO = k.view(k.transpose(k.view(dy!, [b, Tq, h, dh]), [0, 2, 1, 3]), [n, Tq, dh]);
     let dP: Info;
     [dP, dValues] = prod.bmmGrad(k.view(probs!, [n, Tq, Tk]), values, dO);
-    const dyTimesY = k.mul(k.view(dP, [b, h, Tq, Tk]), probs!);
-    const dLogits = k.sub(dyTimesY, k.mul(k.sum(dyTimesY, [3], true), probs!));
+    // softmax's gradient: strided-product.ts's softmaxGrad (the same floats as these four kernels) where it runs
+    const memory = k.memory();
+    const grad = memory && allFinite(k, [dP, probs]) ? stridedProducts(memory) : null;
+    let dLogits: Info;
+    if (grad) {
+      dLogits = k.empty([b, h, Tq, Tk]);
+      grad.softmaxGrad(k.at(dP) * 4, k.at(probs!) * 4, k.at(dLogits) * 4, n * Tq, Tk);
+    } else {
+      const dyTimesY = k.mul(k.view(dP, [b, h, Tq, Tk]), probs!);
+      dLogits = k.sub(dyTimesY, k.mul(k.sum(dyTimesY, [3], true), probs!));
+    }
     [dQs, dKeys] = prod.bmmTGrad(qs, keys, k.view(dLogits, [n, Tq, Tk]));
   }
   const dq = k.mul(dQs, scale);
