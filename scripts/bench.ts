@@ -83,6 +83,16 @@ function withBlas<T>(f: () => T, threads = 1): { value: T } | { error: string } 
     setAttentionKernel(backend.attentionKernel);
   }
 }
+/**
+ * The matmul-bound limit of a step of `flops`: its arithmetic at the 256² matmul's rate on OpenBLAS (the machine's BLAS
+ * peak, measured above); null without OpenBLAS.
+ */
+function matmulBound(flops: number): { seconds: number; text: string } | null {
+  const peak = out['matmul256_gflops_blas'] as number | undefined;
+  if (!peak) return null;
+  const seconds = flops / (peak * 1e9);
+  return { seconds, text: `matmul-bound limit (${(flops / 1e9).toFixed(2)} GFLOP at OpenBLAS's ${peak.toFixed(1)} GFLOP/s) ${(seconds * 1e3).toFixed(0)} ms` };
+}
 const blasLine = (): string => {
   const info = blasInfo();
   return info ? describeBlas(info) : '';
@@ -183,8 +193,9 @@ const nImg = numImageTokens(cfg);
 const { prompts, responses, batch } = randomBatch(policy, CTX, RESP);
 
 /** Forward FLOPs of the grouped pass: every matmul counted as 2·m·n·k, attention over the keys actually used. */
-function forwardFlops(Pn: number, Gn: number, ctx: number, resp: number): number {
+function forwardFlops(cfg: ModelConfig, Pn: number, Gn: number, ctx: number, resp: number): number {
   const d = cfg.dModel;
+  const nImg = numImageTokens(cfg);
   const Tp = nImg + ctx;
   const Rq = resp - 1;
   const B = Pn * Gn;
@@ -228,7 +239,7 @@ function referenceBlas(blas: string): boolean {
   const mask = tf.tensor2d(batch.responseMask, [batch.B, batch.R]);
   const step = updateStep(policy, adam, batch, mask);
   const s = timeIt(step, 4000);
-  const flops = 3 * forwardFlops(P, G, CTX, RESP);
+  const flops = 3 * forwardFlops(cfg, P, G, CTX, RESP);
   const gflops = flops / s / 1e9;
   out['update_step_s'] = s;
   out['update_gflops'] = gflops;
@@ -236,6 +247,12 @@ function referenceBlas(blas: string): boolean {
   log(
     `update step (${P}×${G} sequences, context ${CTX}, response ${RESP}, ${policy.params.size} tensors / ${countParams(policy.params)} params): ${(s * 1e3).toFixed(0)} ms, ${(flops / 1e9).toFixed(2)} GFLOP → ${gflops.toFixed(2)} GFLOP/s = ${(100 * (out['update_fraction_of_matmul'] as number)).toFixed(0)} % of matmul`,
   );
+  const bound = matmulBound(flops);
+  if (bound) {
+    out['matmul_bound_s'] = bound.seconds;
+    out['update_over_matmul_bound'] = s / bound.seconds;
+    log(`  ${bound.text} → update step ${(s / bound.seconds).toFixed(2)}× it`);
+  }
   // The same step in PyTorch, one thread, right after ours on the same machine: the ratio is what compares.
   const torch = torchStepSeconds();
   if (torch === null) log('  PyTorch: /usr/bin/python3 has no torch (apt-get install -y python3-torch for the ratio)');
@@ -261,7 +278,9 @@ function referenceBlas(blas: string): boolean {
       if (threads === 1) out['blas'] = { ...blasInfo() };
       const vsTorch = torch === null ? '' : ` → engine / PyTorch ${(sb.value / torch.seconds).toFixed(2)}× (goal ≤ ${TORCH_GOAL.blas.toFixed(2)})`;
       if (torch !== null) out[key.replace(/^update_step_(.*)_s$/, 'update_$1_over_torch')] = sb.value / torch.seconds;
-      log(`  same step with --matmul blas${threads > 1 ? ` --threads ${threads}` : ''} (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}`);
+      if (bound) out[key.replace(/^update_step_(.*)_s$/, 'update_$1_over_matmul_bound')] = sb.value / bound.seconds;
+      const vsBound = bound ? `, ${(sb.value / bound.seconds).toFixed(2)}× the matmul-bound limit` : '';
+      log(`  same step with --matmul blas${threads > 1 ? ` --threads ${threads}` : ''} (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}${vsBound}`);
     }
   }
   // The same step with attention's batched products on tfjs's batched matMul (--attention-kernel matmul).
@@ -352,11 +371,29 @@ policy.dispose();
   const calls = await kernelCalls(step);
   const deepOut: Record<string, unknown> = { context: ctx, response: resp, new_tokens: newTokens, update_step_s: s, update_kernel_calls: calls.total, update_kernel_calls_by_kind: Object.fromEntries(calls.byKind) };
   log(`deep world's shape (mini-2: ${deep.cfg.vocabSize} tokens, ${textPositions} text positions, previous-token embedding; ${P}×${G} sequences, context ${ctx}, response ${resp}):`);
-  log(`  update step: ${(s * 1e3).toFixed(0)} ms; kernel calls per update step: ${describeCalls(calls)}`);
+  const deepFlops = 3 * forwardFlops(deep.cfg, P, G, ctx, resp);
+  deepOut['update_gflops'] = deepFlops / s / 1e9;
+  log(`  update step: ${(s * 1e3).toFixed(0)} ms, ${(deepFlops / 1e9).toFixed(2)} GFLOP → ${(deepFlops / s / 1e9).toFixed(2)} GFLOP/s; kernel calls per update step: ${describeCalls(calls)}`);
+  const deepBound = matmulBound(deepFlops);
+  if (deepBound) {
+    Object.assign(deepOut, { matmul_bound_s: deepBound.seconds, update_over_matmul_bound: s / deepBound.seconds });
+    log(`  ${deepBound.text} → update step ${(s / deepBound.seconds).toFixed(2)}× it`);
+  }
   const torch = torchStepSeconds('mini-2');
   if (torch !== null) {
     Object.assign(deepOut, { torch_update_step_s: torch.seconds, update_over_torch: s / torch.seconds });
     log(`  PyTorch ${torch.version} (scripts/perf/torch_step.py --shape mini-2, 1 thread): ${(torch.seconds * 1e3).toFixed(0)} ms → engine / PyTorch ${(s / torch.seconds).toFixed(2)}× (goal ≤ ${TORCH_GOAL.default.toFixed(2)})`);
+  }
+  if (backend.matmulKernel === 'xnnpack') {
+    const sb = withBlas(() => timeIt(step, 4000));
+    if ('error' in sb) log(`  same step with --matmul blas: not measured (${sb.error})`);
+    else {
+      deepOut['update_step_blas_s'] = sb.value;
+      if (torch !== null) deepOut['update_blas_over_torch'] = sb.value / torch.seconds;
+      if (deepBound) deepOut['update_blas_over_matmul_bound'] = sb.value / deepBound.seconds;
+      const vsTorch = torch === null ? '' : ` → engine / PyTorch ${(sb.value / torch.seconds).toFixed(2)}× (goal ≤ ${TORCH_GOAL.blas.toFixed(2)})`;
+      log(`  same step with --matmul blas (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}${deepBound ? `, ${(sb.value / deepBound.seconds).toFixed(2)}× the matmul-bound limit` : ''}`);
+    }
   }
   const decode = decodeSeconds(deep, d.prompts, newTokens);
   deepOut['decode_tokens_per_s_kv'] = (P * G * newTokens) / decode;
