@@ -93,6 +93,11 @@ function matmulBound(flops: number): { seconds: number; text: string } | null {
   const seconds = flops / (peak * 1e9);
   return { seconds, text: `matmul-bound limit (${(flops / 1e9).toFixed(2)} GFLOP at OpenBLAS's ${peak.toFixed(1)} GFLOP/s) ${(seconds * 1e3).toFixed(0)} ms` };
 }
+/** What a step on OpenBLAS is against PyTorch's (with the goal) and against the matmul-bound limit, for its line. */
+function blasRatios(seconds: number, torch: { seconds: number } | null, bound: { seconds: number } | null): string {
+  const vsTorch = torch === null ? '' : ` → engine / PyTorch ${(seconds / torch.seconds).toFixed(2)}× (goal ≤ ${TORCH_GOAL.blas.toFixed(2)})`;
+  return vsTorch + (bound ? `, ${(seconds / bound.seconds).toFixed(2)}× the matmul-bound limit` : '');
+}
 const blasLine = (): string => {
   const info = blasInfo();
   return info ? describeBlas(info) : '';
@@ -276,11 +281,9 @@ function referenceBlas(blas: string): boolean {
       const key = threads === 1 ? 'update_step_blas_s' : `update_step_blas_${threads}_threads_s`;
       out[key] = sb.value;
       if (threads === 1) out['blas'] = { ...blasInfo() };
-      const vsTorch = torch === null ? '' : ` → engine / PyTorch ${(sb.value / torch.seconds).toFixed(2)}× (goal ≤ ${TORCH_GOAL.blas.toFixed(2)})`;
       if (torch !== null) out[key.replace(/^update_step_(.*)_s$/, 'update_$1_over_torch')] = sb.value / torch.seconds;
       if (bound) out[key.replace(/^update_step_(.*)_s$/, 'update_$1_over_matmul_bound')] = sb.value / bound.seconds;
-      const vsBound = bound ? `, ${(sb.value / bound.seconds).toFixed(2)}× the matmul-bound limit` : '';
-      log(`  same step with --matmul blas${threads > 1 ? ` --threads ${threads}` : ''} (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}${vsBound}`);
+      log(`  same step with --matmul blas${threads > 1 ? ` --threads ${threads}` : ''} (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${blasRatios(sb.value, torch, bound)}`);
     }
   }
   // The same step with attention's batched products on tfjs's batched matMul (--attention-kernel matmul).
@@ -391,8 +394,7 @@ policy.dispose();
       deepOut['update_step_blas_s'] = sb.value;
       if (torch !== null) deepOut['update_blas_over_torch'] = sb.value / torch.seconds;
       if (deepBound) deepOut['update_blas_over_matmul_bound'] = sb.value / deepBound.seconds;
-      const vsTorch = torch === null ? '' : ` → engine / PyTorch ${(sb.value / torch.seconds).toFixed(2)}× (goal ≤ ${TORCH_GOAL.blas.toFixed(2)})`;
-      log(`  same step with --matmul blas (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${vsTorch}${deepBound ? `, ${(sb.value / deepBound.seconds).toFixed(2)}× the matmul-bound limit` : ''}`);
+      log(`  same step with --matmul blas (${blasLine()}; attention kernel matmul): ${(sb.value * 1e3).toFixed(0)} ms (${(sb.value / s).toFixed(2)}×)${blasRatios(sb.value, torch, deepBound)}`);
     }
   }
   const decode = decodeSeconds(deep, d.prompts, newTokens);

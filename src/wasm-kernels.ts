@@ -78,32 +78,20 @@ function sliceCopy(backend: WasmBackend, x: tf.TensorInfo, begin: number[], size
   const index = new Array<number>(j).fill(0);
   let base = src0;
   for (let a = 0; a <= j; a++) base += begin[a]! * strides[a]!;
-  const outer = total / run;
   const fns = bytes === 4 ? runsOf(backend) : null;
-  if (fns) {
-    // The runs over the last two outer axes in one WebAssembly call; the axes before them counted here.
-    const [a1, a2] = [j - 2, j - 1];
-    const n1 = a1 >= 0 ? size[a1]! : 1;
-    const n2 = a2 >= 0 ? size[a2]! : 1;
-    const per = n1 * n2 * run;
-    for (let n = 0; n < total / per; n++) {
-      let src = base;
-      for (let a = 0, rest = n; a < Math.max(0, a1); a++) {
-        const below = size.slice(a + 1, Math.max(0, a1)).reduce((p, q) => p * q, 1);
-        src += Math.floor(rest / below) * strides[a]!;
-        rest %= below;
-      }
-      fns.runs(4 * src, 4 * (dst + n * per), n1, n2, run, a1 >= 0 ? strides[a1]! : 0, a2 >= 0 ? strides[a2]! : 0, n2 * run, run);
-    }
-    return out;
-  }
-  for (let n = 0; n < outer; n++) {
+  // With WebAssembly, one call copies the runs of the last two outer axes; the axes before them (`lead`) are counted
+  // here. Without, each run is copied here.
+  const lead = fns ? Math.max(0, j - 2) : j;
+  const [n1, n2] = [j - 2 >= 0 ? size[j - 2]! : 1, j - 1 >= 0 ? size[j - 1]! : 1];
+  const per = fns ? n1 * n2 * run : run;
+  for (let n = 0; n < total / per; n++) {
     let src = base;
-    for (let a = 0; a < j; a++) src += index[a]! * strides[a]!;
-    if (run < SHORT_RUN) for (let i = 0; i < run; i++) view[dst + i] = view[src + i]!;
+    for (let a = 0; a < lead; a++) src += index[a]! * strides[a]!;
+    if (fns) fns.runs(4 * src, 4 * dst, n1, n2, run, j - 2 >= 0 ? strides[j - 2]! : 0, j - 1 >= 0 ? strides[j - 1]! : 0, n2 * run, run);
+    else if (run < SHORT_RUN) for (let i = 0; i < run; i++) view[dst + i] = view[src + i]!;
     else view.copyWithin(dst, src, src + run);
-    dst += run;
-    for (let a = j - 1; a >= 0; a--) {
+    dst += per;
+    for (let a = lead - 1; a >= 0; a--) {
       if (++index[a]! < size[a]!) break;
       index[a] = 0;
     }
@@ -183,8 +171,7 @@ function transpose(original: tf.KernelFunc, args: KernelArgs): ReturnType<tf.Ker
   const x = (args.inputs as { x: tf.TensorInfo }).x;
   const perm = (args.attrs as { perm: number[] }).perm;
   const backend = args.backend as unknown as WasmBackend;
-  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
-  const fns = memory && (x.dtype === 'float32' || x.dtype === 'int32') ? transposeWasm(memory) : null;
+  const fns = x.dtype === 'float32' || x.dtype === 'int32' ? runsOf(backend) : null;
   if (!fns) return original(args);
   const out = backend.makeOutput(perm.map((a) => x.shape[a]!), x.dtype);
   transposeInto(fns, backend.getMemoryOffset(x.dataId), backend.getMemoryOffset(out.dataId), x.shape, perm);

@@ -359,43 +359,37 @@ composite('RlsdLinear', (k, { x, w, b, residual }, { activation, fuse }) => {
 const WEIGHT_GRAD_CHUNK = 256;
 
 composite('RlsdLinearGrad', (k, { dy, x, w, y, ones }, { activation, flags }) => {
-  const fns = flags ? null : denseKernels(k, [dy, w, activation === 'relu' ? y : undefined]);
+  const relu = activation === 'relu';
+  const fns = flags ? null : denseKernels(k, [dy, w, relu ? y : undefined]);
   const rows = rowKernelsOf(k);
-  if (fns && rows) {
-    // ReLU's gradient in one pass, ∂x = g·Wᵀ and ∂W = xᵀ·g as strided products (∂W over the tokens in chunks, the
-    // same sequential sums as XNNPACK's), and ∂b = 1ᵀ·g as the column sums of g.
-    const [N, inputs] = x!.shape as [number, number];
-    const M = dy!.shape[1]!;
-    let g = dy!;
-    if (activation === 'relu') {
-      g = k.empty([N, M]);
-      rows.reluGrad(k.at(dy!) * 4, k.at(y!) * 4, k.at(g) * 4, N * M);
-    }
-    const dx = k.empty([N, inputs]);
-    stridedProduct(fns, matrix(k, g), matrix(k, k.transpose(w!, [1, 0])), null, matrix(k, dx), 1, 1, N, inputs, M, false);
-    const dw = k.empty([inputs, M]);
-    stridedProductChunked(fns, matrix(k, x!, true), matrix(k, g), null, matrix(k, dw), 1, 1, inputs, M, N, WEIGHT_GRAD_CHUNK);
-    const db = k.empty([M]);
-    rows.columnSums(k.at(g) * 4, k.at(db) * 4, N, M);
-    return [dy!, dx, dw, db];
-  }
-  // BLAS's products (or finite operands missing): ReLU's gradient and ∂b as row kernels where they run (the same
-  // floats as Step·∂y and as XNNPACK's 1ᵀ·g), the products as matMuls.
-  const fast = rows && allFinite(k, [dy, activation === 'relu' ? y : undefined]);
+  // ReLU's gradient and ∂b = 1ᵀ·g as row kernels where they run (the same floats as Step·∂y and as XNNPACK's 1ᵀ·g);
+  // ∂x = g·Wᵀ and ∂W = xᵀ·g as strided products (∂W over the tokens in chunks, the same sequential sums as
+  // XNNPACK's), else — BLAS's products, or operands not finite — as matMuls.
+  const fast = rows && (fns !== null || allFinite(k, [dy, relu ? y : undefined])) ? rows : null;
+  const [N, inputs] = x!.shape as [number, number];
+  const M = dy!.shape[1]!;
   let g = dy!;
-  if (activation === 'relu') {
+  if (relu) {
     if (fast) {
-      g = k.empty(dy!.shape);
-      rows.reluGrad(k.at(dy!) * 4, k.at(y!) * 4, k.at(g) * 4, dy!.shape[0]! * dy!.shape[1]!);
+      g = k.empty([N, M]);
+      fast.reluGrad(k.at(dy!) * 4, k.at(y!) * 4, k.at(g) * 4, N * M);
     } else g = k.mul(dy!, k.run('Step', { x: y! }, { alpha: 0 }));
   }
-  const dx = flags ? k.matMul(g, w!, false, true) : k.matMul(g, k.transpose(w!, [1, 0]));
-  const dw = flags ? k.matMul(x!, g, true, false) : k.matMul(k.transpose(x!, [1, 0]), g);
+  let dx: Info, dw: Info;
+  if (fns) {
+    dx = k.empty([N, inputs]);
+    stridedProduct(fns, matrix(k, g), matrix(k, k.transpose(w!, [1, 0])), null, matrix(k, dx), 1, 1, N, inputs, M, false);
+    dw = k.empty([inputs, M]);
+    stridedProductChunked(fns, matrix(k, x!, true), matrix(k, g), null, matrix(k, dw), 1, 1, inputs, M, N, WEIGHT_GRAD_CHUNK);
+  } else {
+    dx = flags ? k.matMul(g, w!, false, true) : k.matMul(g, k.transpose(w!, [1, 0]));
+    dw = flags ? k.matMul(x!, g, true, false) : k.matMul(k.transpose(x!, [1, 0]), g);
+  }
   let db: Info;
   if (fast) {
-    db = k.empty([g.shape[1]!]);
-    rows.columnSums(k.at(g) * 4, k.at(db) * 4, g.shape[0]!, g.shape[1]!);
-  } else db = k.view(k.matMul(ones!, g), [g.shape[1]!]);
+    db = k.empty([M]);
+    fast.columnSums(k.at(g) * 4, k.at(db) * 4, N, M);
+  } else db = k.view(k.matMul(ones!, g), [M]);
   // A residual's gradient is dy itself (Add's reshape of it), as a tensor of its own.
   return [dy!, dx, dw, db];
 });

@@ -8,7 +8,7 @@
 //   r = z − kd; s = the float64 whose bits are T[ki mod 32] + ki·2⁴⁷  (2^(k/32))
 //   y = ((C0·r + C1)·r² + (C2·r + 1))·s, returned rounded to float32;
 // x > 88.72283935546875 (0x1.62e42ep6) gives +∞, x < −103.97207641601562 (0x1.9fe368p6) gives +0, a NaN gives x + x.
-import { add, and, f32, F32, f32Add, f32Load, f32Ne, f32Store, get, I32, i32, instantiate, loop, select, set, shl2, type WasmFunction, type WasmMemory } from './wasm-asm.ts';
+import { add, and, f32, F32, f32Add, f32Gt, f32Load, f32Lt, f32Ne, f32Store, get, I32, i32, instantiate, loop, select, set, shl2, type WasmFunction, type WasmMemory } from './wasm-asm.ts';
 
 const F64 = 0x7c;
 const I64 = 0x7e;
@@ -25,8 +25,6 @@ const i32FromI64 = [0xa7];
 const i64Add = [0x7c];
 const i64Shl = [0x86];
 const i64Load = [0x29, 0x03, 0x00];
-const f32Gt = [0x5e];
-const f32Lt = [0x5d];
 const i32Shl = [0x74];
 
 /** Arm's __exp2f_data.tab: the bits of 2^(i/32) with i·2⁴⁷ subtracted, so that adding ki·2⁴⁷ gives 2^(ki/32). */

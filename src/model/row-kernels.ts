@@ -25,12 +25,11 @@
 // reluGrad(dy, y, out, n): out = dy · step(y) for n floats (the dense layer's ReLU gradient: WASM's Step — a NaN kept,
 //   1 where y > 0, else 0 — then Multiply).
 import {
-  add, and, f32, F32, f32Gt, f32Ne, f32Neg, f32x4Gt, f32x4Mul, f32x4Ne, splat, v128And, v128Bitselect, f32Add, f32Div, f32Eq, f32FromI32, f32Load, f32Mul, f32Sqrt, f32Store, f32Sub, f32x4Add, f32x4Sub, get, I32, i32, instantiate, lane, loop, mul, set,
+  add, and, eq, f32, F32, f32Gt, f32Ne, f32Neg, f32x4Gt, f32x4Mul, f32x4Ne, splat, v128And, v128Bitselect, f32Add, f32Div, f32Eq, f32FromI32, f32Load, f32Mul, f32Sqrt, f32Store, f32Sub, f32x4Add, f32x4Sub, get, I32, i32, instantiate, lane, loop, mul, set,
   select, shl2, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
 } from './wasm-asm.ts';
 
 const i32Load = [0x28, 0x00, 0x00];
-const eq = [0x46];
 
 /** composite.ts layerNormKernels's ε. */
 const EPS = 1e-5;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { canonicalBits, wasmMemory, wasmOffset } from './wasm-heap-testing.ts';
-import { stridedProduct, stridedProductChunked, stridedProductFromBias, stridedProducts } from './strided-product.ts';
+import { type Operand, stridedProduct, stridedProductChunked, stridedProductFromBias, stridedProducts } from './strided-product.ts';
 import { Rng } from '../util/rng.ts';
 
 await initBackend('wasm');
@@ -14,6 +14,24 @@ const bits = canonicalBits;
 function values(rng: Rng, n: number, special: boolean): Float32Array {
   const pick = [NaN, Infinity, -Infinity, -0, 0, 1e-45, 3e38, -3e38];
   return Float32Array.from({ length: n }, () => (special && rng.next() < 0.03 ? pick[rng.int(0, pick.length - 1)]! : (rng.next() - 0.5) * 4));
+}
+
+/** A matrix operand of a 2-D product (strides in elements: its row axis, its column axis). */
+function matrixAt(t: tf.Tensor, row: number, col = 1): Operand {
+  return { at: at(t), b: 0, h: 0, row, col };
+}
+
+/**
+ * A dense layer's operands [N, K]·[K, M] + [M]: every third bias −0, and every other row of x zeros (whose sums are
+ * +0 from +0, or the bias itself when the sum starts from it).
+ */
+function denseOperands(rng: Rng, N: number, K: number, M: number): { xz: tf.Tensor2D; w: tf.Tensor2D; b: tf.Tensor1D } {
+  const x = tf.tensor2d(values(rng, N * K, false), [N, K]);
+  const w = tf.tensor2d(values(rng, K * M, false), [K, M]);
+  const bias = values(rng, M, false);
+  for (let j = 0; j < M; j += 3) bias[j] = -0;
+  const xz = x.mul(tf.tensor2d(Float32Array.from({ length: N }, (_, i) => (i % 2 ? 0 : 1)), [N, 1])) as tf.Tensor2D;
+  return { xz, w, b: tf.tensor1d(bias) };
 }
 
 test("strided products: the depthwise convolution's and the batched matMul's sums bit for bit, operands read by strides (NaN's sign aside)", () => {
@@ -90,15 +108,10 @@ test("strided products: with relu, a dense layer's product, bias add and WASM's 
   const rng = new Rng(23);
   for (const [N, K, M] of [[1, 5, 3], [7, 64, 256], [6, 16, 37], [130, 64, 64]] as const) {
     tf.tidy(() => {
-      const x = tf.tensor2d(values(rng, N * K, false), [N, K]);
-      const w = tf.tensor2d(values(rng, K * M, false), [K, M]);
-      const bias = values(rng, M, false);
-      for (let j = 0; j < M; j += 3) bias[j] = -0;
-      const b = tf.tensor1d(bias);
       // Rows of zeros: their sums are +0, plus a −0 bias is +0; plus a negative bias, negative.
-      const xz = x.mul(tf.tensor2d(Float32Array.from({ length: N }, (_, i) => (i % 2 ? 0 : 1)), [N, 1]));
+      const { xz, w, b } = denseOperands(rng, N, K, M);
       const out = tf.zeros([N, M]);
-      stridedProduct(fns, { at: at(xz), b: 0, h: 0, row: K, col: 1 }, { at: at(w), b: 0, h: 0, row: M, col: 1 }, { at: at(b), b: 0, h: 0, row: 0, col: 1 }, { at: at(out), b: 0, h: 0, row: M, col: 1 }, 1, 1, N, M, K, false, true);
+      stridedProduct(fns, matrixAt(xz, K), matrixAt(w, M), matrixAt(b, 0), matrixAt(out, M), 1, 1, N, M, K, false, true);
       assert.deepEqual(Array.from(new Int32Array(out.dataSync().slice().buffer)), Array.from(new Int32Array(tf.relu(tf.matMul(xz, w).add(b)).dataSync().slice().buffer)), `N ${N} K ${K} M ${M}`);
     });
   }
@@ -122,15 +135,15 @@ test("strided products: a weight's and a bias's gradient in chunks of the shared
       const g = tf.tensor2d(values(rng, N * M, special), [N, M]);
       const ones = tf.ones([1, N]);
       const dw = tf.fill([K, M], 7); // stale values, overwritten by the first pass
-      stridedProductChunked(fns, { at: at(x), b: 0, h: 0, row: 1, col: K }, { at: at(g), b: 0, h: 0, row: M, col: 1 }, null, { at: at(dw), b: 0, h: 0, row: M, col: 1 }, 1, 1, K, M, N, chunk);
+      stridedProductChunked(fns, matrixAt(x, 1, K), matrixAt(g, M), null, matrixAt(dw, M), 1, 1, K, M, N, chunk);
       assert.deepEqual(bits(dw.dataSync()), bits(tf.matMul(x.transpose(), g).dataSync()), `xᵀ·g N${N} K${K} M${M} chunk ${chunk}`);
       const db = tf.fill([M], 7);
-      stridedProductChunked(fns, { at: at(ones), b: 0, h: 0, row: N, col: 1 }, { at: at(g), b: 0, h: 0, row: M, col: 1 }, null, { at: at(db), b: 0, h: 0, row: M, col: 1 }, 1, 1, 1, M, N, chunk);
+      stridedProductChunked(fns, matrixAt(ones, N), matrixAt(g, M), null, matrixAt(db, M), 1, 1, 1, M, N, chunk);
       assert.deepEqual(bits(db.dataSync()), bits(tf.matMul(ones, g).dataSync()), `1ᵀ·g N${N} M${M} chunk ${chunk}`);
       // C and relu come with the last pass: relu(xᵀ·g + c)
       const c = tf.tensor1d(values(rng, M, false));
       const out = tf.zeros([K, M]);
-      stridedProductChunked(fns, { at: at(x), b: 0, h: 0, row: 1, col: K }, { at: at(g), b: 0, h: 0, row: M, col: 1 }, { at: at(c), b: 0, h: 0, row: 0, col: 1 }, { at: at(out), b: 0, h: 0, row: M, col: 1 }, 1, 1, K, M, N, chunk, true);
+      stridedProductChunked(fns, matrixAt(x, 1, K), matrixAt(g, M), matrixAt(c, 0), matrixAt(out, M), 1, 1, K, M, N, chunk, true);
       if (!special) assert.deepEqual(bits(out.dataSync()), bits(tf.relu(tf.matMul(x.transpose(), g).add(c)).dataSync()), `relu(xᵀ·g + c) N${N} chunk ${chunk}`);
     });
     assert.equal(tf.memory().numTensors, before);
@@ -143,16 +156,12 @@ test("strided products: from the bias, tfjs's fused matMul (XNNPACK's fully conn
   for (const [N, K, M] of [[1, 5, 3], [7, 64, 256], [6, 16, 37], [130, 64, 64], [9, 1, 19]] as const) {
     for (const relu of [false, true]) {
       tf.tidy(() => {
-        const x = tf.tensor2d(values(rng, N * K, false), [N, K]);
-        const w = tf.tensor2d(values(rng, K * M, false), [K, M]);
-        const bias = values(rng, M, false);
-        for (let j = 0; j < M; j += 3) bias[j] = -0;
-        const b = tf.tensor1d(bias);
         // Rows of zeros against negative weights: products of −0, whose sum from a −0 bias stays −0.
-        const xz = x.mul(tf.tensor2d(Float32Array.from({ length: N }, (_, i) => (i % 2 ? 0 : 1)), [N, 1])).abs();
+        const { xz: x, w, b } = denseOperands(rng, N, K, M);
+        const xz = x.abs();
         const wn = w.abs().neg();
         const out = tf.fill([N, M], 7);
-        stridedProductFromBias(fns, { at: at(xz), b: 0, h: 0, row: K, col: 1 }, { at: at(wn), b: 0, h: 0, row: M, col: 1 }, { at: at(b), b: 0, h: 0, row: 0, col: 1 }, { at: at(out), b: 0, h: 0, row: M, col: 1 }, N, M, K, relu);
+        stridedProductFromBias(fns, matrixAt(xz, K), matrixAt(wn, M), matrixAt(b, 0), matrixAt(out, M), N, M, K, relu);
         const want = tf.fused.matMul({ a: xz as tf.Tensor2D, b: wn as tf.Tensor2D, bias: b, activation: relu ? 'relu' : 'linear' });
         assert.deepEqual(Array.from(new Int32Array(out.dataSync().slice().buffer)), Array.from(new Int32Array(want.dataSync().slice().buffer)), `N ${N} K ${K} M ${M}${relu ? ' relu' : ''}`);
       });

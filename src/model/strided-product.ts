@@ -21,17 +21,15 @@
 // softmaxGrad(dp, p, out, rows, T): for each row of T, t = dp·p, out = t − (Σ t)·p, the sum a float32 sum from +0 in
 //   order (tfjs's softmax gradient in composite.ts: Multiply, Sum, Multiply, Sub).
 import {
-  add, and, f32, F32, f32Add, i32FromBits, i32x4MaxS, f32Load, f32Mul, f32Store, f32Sub, f32x4Add, f32x4Mul, get, I32, i32, instantiate, loop, ltS, mul, select, set, shl2,
+  add, and, eq, f32, F32, f32Add, i32FromBits, i32x4MaxS, f32Load, f32Mul, f32Store, f32Sub, f32x4Add, f32x4Mul, get, I32, i32, instantiate, loop, ltS, mul, ne, select, set, shl2,
   splat, v128Load, v128Store, v128Zero, V128, type WasmFunction, type WasmMemory, when,
 } from './wasm-asm.ts';
 
 /** Vectors of four outputs per step of the wide loop. */
 const WIDE = 4;
 
-const i32Eq = [0x46];
-const i32Ne = [0x47];
 /** local = value, as an i32 condition */
-const is = (l: number, value: number): number[] => [...get(l), ...i32(value), ...i32Eq];
+const is = (l: number, value: number): number[] => [...get(l), ...i32(value), ...eq];
 
 function productBody(): WasmFunction {
   const [A, B, C, out, nb, nh, I, J, K, block, aB, aH, aI, aK, bB, bH, bK, cB, cH, cI, oB, oH, oI, relu, resume] = Array.from({ length: 25 }, (_, i) => i) as [
@@ -141,7 +139,7 @@ function productBody(): WasmFunction {
   ];
   const code = [
     // C is added after the sum unless the sum started from it
-    ...get(C), ...i32(0), ...i32Ne, ...get(resume), ...i32(2), ...i32Ne, ...and, ...set(addC),
+    ...get(C), ...i32(0), ...ne, ...get(resume), ...i32(2), ...ne, ...and, ...set(addC),
     // j < wideEnd ⇔ j + 16 ≤ J; j < fourEnd ⇔ j + 4 ≤ J; i < pairEnd ⇔ i + 2 ≤ I
     ...get(J), ...i32(1 - 4 * WIDE), ...add, ...set(wideEnd),
     ...get(J), ...i32(-3), ...add, ...set(fourEnd),
@@ -203,8 +201,11 @@ export interface Operand {
  * convolution and XNNPACK's 2-D product do (`blocked` false) or as tfjs's batched matMul does (true); with `relu`, then
  * WASM's Relu.
  */
+/** No addend: C's pointer 0. */
+const NO_C: Operand = { at: 0, b: 0, h: 0, row: 0, col: 1 };
+
 export function stridedProduct(fns: StridedProducts, A: Operand, B: Operand, C: Operand | null, out: Operand, nb: number, nh: number, I: number, J: number, K: number, blocked: boolean, relu = false): void {
-  const c = C ?? { at: 0, b: 0, h: 0, row: 0, col: 1 };
+  const c = C ?? NO_C;
   fns.product(A.at, B.at, c.at, out.at, nb, nh, I, J, K, blocked ? 48 : Math.max(K, 1), A.b, A.h, A.row, A.col, B.b, B.h, B.row, c.b, c.h, c.row, out.b, out.h, out.row, relu ? 1 : 0, 0);
 }
 
@@ -217,7 +218,7 @@ export function stridedProduct(fns: StridedProducts, A: Operand, B: Operand, C: 
  */
 export function stridedProductChunked(fns: StridedProducts, A: Operand, B: Operand, C: Operand | null, out: Operand, nb: number, nh: number, I: number, J: number, K: number, chunk: number, relu = false): void {
   if (K <= chunk) return stridedProduct(fns, A, B, C, out, nb, nh, I, J, K, false, relu);
-  const c = C ?? { at: 0, b: 0, h: 0, row: 0, col: 1 };
+  const c = C ?? NO_C;
   for (let k0 = 0; k0 < K; k0 += chunk) {
     const n = Math.min(chunk, K - k0);
     const last = k0 + n >= K;

@@ -52,6 +52,8 @@ export const mul = [0x6c];
 export const and = [0x71];
 export const shl2 = [...i32(2), 0x74];
 export const eqz = [0x45];
+export const eq = [0x46];
+export const ne = [0x47];
 export const geS = [0x4e];
 export const ltS = [0x48];
 export const select = [0x1b];
@@ -86,6 +88,7 @@ export const v128And = [0xfd, ...uleb(0x4e)];
 /** v128.bitselect(a, b, mask): a's bits where the mask's are set, b's elsewhere. */
 export const v128Bitselect = [0xfd, ...uleb(0x52)];
 export const f32Gt = [0x5e];
+export const f32Lt = [0x5d];
 export const f32Ne = [0x5c];
 /** i32x4.max_s */
 export const i32x4MaxS = [0xfd, ...uleb(0xb8)];
