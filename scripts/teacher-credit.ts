@@ -6,7 +6,9 @@
 //   outcome, what a group-relative method sees); the share of the teacher's blame exp(−Δ) on an incorrect response's
 //   first wrong step against that step's share of tokens (chance); how often its most-blamed token lies in that step;
 //   the share of its credit exp(Δ) on a correct response's filler against filler's share of tokens.
-// Prints a Markdown table and, with --out FILE, writes the figures as JSON (written whole, by rename).
+// The first-wrong-step figures also by that step's kind (misreading, arithmetic slip, …) and by benchmark: which
+// errors each context can place. Prints Markdown tables and, with --out FILE, writes the figures as JSON (written
+// whole, by rename).
 // Usage: npx tsx scripts/teacher-credit.ts CHECKPOINT_DIR [--items 60] [--samples 8] [--temperature 1] [--seed 1] [--out FILE]
 import { checkpointSuite, checkCheckpoint } from '../src/checkpoint.ts';
 import { num, setupBackend, tensorOptions } from '../src/cli/util.ts';
@@ -78,9 +80,9 @@ async function main(): Promise<number> {
     answer: (t: (typeof tasks)[number]) => answerOnlyReference(t.item.answer),
     reference: (t: (typeof tasks)[number]) => t.reference ?? answerOnlyReference(t.item.answer),
   };
-  const per: Record<keyof typeof contexts, { views: CreditResponse[]; scores: number[]; labels: boolean[]; groupAurocs: number[]; absDelta: number[] }> = {
-    answer: { views: [], scores: [], labels: [], groupAurocs: [], absDelta: [] },
-    reference: { views: [], scores: [], labels: [], groupAurocs: [], absDelta: [] },
+  const per: Record<keyof typeof contexts, { views: CreditResponse[]; scores: number[]; labels: boolean[]; groupAurocs: number[]; absDelta: number[]; kinds: string[]; benchmarks: string[] }> = {
+    answer: { views: [], scores: [], labels: [], groupAurocs: [], absDelta: [], kinds: [], benchmarks: [] },
+    reference: { views: [], scores: [], labels: [], groupAurocs: [], absDelta: [], kinds: [], benchmarks: [] },
   };
   let sampleCorrect = 0;
   let total = 0;
@@ -93,7 +95,7 @@ async function main(): Promise<number> {
       const task = chunk[Math.floor(b / G)]!;
       const text = tok.decode(ids);
       const { tokens, truth } = responseWithTruth(task, ids, text, tok);
-      return { truth, correct: task.reward(text) >= 1, len: tokens.length };
+      return { truth, correct: task.reward(text) >= 1, len: tokens.length, benchmark: task.benchmark };
     });
     sampleCorrect += truths.filter((t) => t.correct).length;
     total += truths.length;
@@ -101,13 +103,15 @@ async function main(): Promise<number> {
       const teacherInputs = chunk.map((t) => ({ patches: t.patches, context: policy.encodeContext(`${contextOf(t)} ${t.prompt}`, { reserve }).ids }));
       const scored = policy.scoreGrouped(teacherInputs, G, gen.responses, { temperature: opts.temperature, full: false });
       const acc = per[name];
-      truths.forEach(({ truth, correct, len }, b) => {
+      truths.forEach(({ truth, correct, len, benchmark }, b) => {
         const delta = Float64Array.from({ length: len }, (_, t) => scored.logProbs[b]![t]! - gen.logProbs[b]![t]!);
         const span = truth.reasoning;
         for (let t = 0; t < len; t++) if (span[t] === 1) acc.absDelta.push(Math.abs(delta[t]!));
         acc.views.push({ correct, reasoning: span, firstWrong: truth.firstWrong, filler: truth.filler, credit: teacherCredit(delta, correct) });
         acc.scores.push(spanSum(delta, span));
         acc.labels.push(correct);
+        acc.kinds.push(truth.errorKind ?? 'none');
+        acc.benchmarks.push(benchmark);
       });
       // Within each group of G: AUROC where the group has both outcomes.
       for (let g = 0; g < chunk.length; g++) {
@@ -148,8 +152,27 @@ async function main(): Promise<number> {
         `| ${x.context === 'answer' ? 'gold answer only' : 'full reference solution'} | ${f(x.meanAbsDelta)} | ${f(x.auroc)} | ${f(x.aurocWithinGroup)} (${x.groupsMixed}) | ${f(x.firstWrongShare)} (n=${x.firstWrongN}) | ${f(x.firstWrongChance)} | ${f(x.firstWrongShare / x.firstWrongChance, 2)}× | ${f(x.firstWrongTop)} | ${f(x.fillerShare)} (n=${x.fillerN}) | ${f(x.fillerTokenShare)} |`,
     ),
   ];
+  // Where the first wrong step's blame lands, by the step's kind and by benchmark: which errors each context places.
+  const breakdown = (key: 'kinds' | 'benchmarks') =>
+    (Object.keys(per) as (keyof typeof per)[]).flatMap((name) => {
+      const acc = per[name];
+      const groups = [...new Set(acc[key])].filter((g) => g !== 'none').sort();
+      return groups.map((group) => {
+        const s = summariseCredit(acc.views.filter((_, i) => acc[key][i] === group));
+        return { context: name, group, firstWrongN: s.firstWrongN, firstWrongShare: s.firstWrongShare, firstWrongChance: s.firstWrongChance, firstWrongTop: s.firstWrongTopRate };
+      });
+    });
+  const byKind = breakdown('kinds');
+  const byBenchmark = breakdown('benchmarks');
+  const breakdownLines = (title: string, rows: typeof byKind) => [
+    '',
+    `| ${title} | context | incorrect with the step in the span | blame share | chance | ratio | most-blamed token in it |`,
+    '|---|---|--:|--:|--:|--:|--:|',
+    ...rows.map((r) => `| ${r.group} | ${r.context === 'answer' ? 'gold answer only' : 'full reference'} | ${r.firstWrongN} | ${f(r.firstWrongShare)} | ${f(r.firstWrongChance)} | ${f(r.firstWrongShare / r.firstWrongChance, 2)}× | ${f(r.firstWrongTop)} |`),
+  ];
+  lines.push(...breakdownLines('first wrong step', byKind), ...breakdownLines('benchmark', byBenchmark));
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (opts.out) writeJsonAtomic(opts.out, { checkpoint: opts.dir, suite, rows: tasks.length, samples: G, temperature: opts.temperature, seed: opts.seed, sampleAccuracy: sampleCorrect / total, figures });
+  if (opts.out) writeJsonAtomic(opts.out, { checkpoint: opts.dir, suite, rows: tasks.length, samples: G, temperature: opts.temperature, seed: opts.seed, sampleAccuracy: sampleCorrect / total, figures, byKind, byBenchmark });
   return 0;
 }
 

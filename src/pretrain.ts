@@ -13,7 +13,7 @@ import { loadMiniTasks, type Task } from './tasks.ts';
 import { MINI_EVAL_ITEMS } from '../benchmarks/mini/build.ts';
 import { DRILL_FORMS, lookupDrill, type DrillForm } from '../benchmarks/mini/drill.ts';
 import { answerOnlyReference } from '../benchmarks/mini/language.ts';
-import { habitProgram, rewriteSolution } from '../benchmarks/mini/deep/habits.ts';
+import { DEFAULT_HABIT_KEYS, habitProgram, parseHabitKeys, rewriteSolution, type HabitKey } from '../benchmarks/mini/deep/habits.ts';
 import { miniSpec, type MiniBenchmark } from '../benchmarks/mini/formats.ts';
 import { MINI_SUITES, SUITE_MAX_NEW_TOKENS, type MiniSuite } from '../benchmarks/mini/types.ts';
 import { appendJsonLine, cleanCrashLitter, ensureDir, jsonText, mapWriteError } from './util/fs.ts';
@@ -46,6 +46,8 @@ export interface PretrainConfig {
    * (benchmarks/mini/deep/habits.ts; deep world only). The privileged contexts always see correct solutions.
    */
   habitRate: number;
+  /** The habits demonstrated, as comma-separated keys (benchmarks/mini/deep/habits.ts HABIT_KEYS). */
+  habits: string;
   /** Fraction of each batch given to option-lookup drills (benchmarks/mini/drill.ts; no reference, no image). */
   lookupDrillFraction: number;
   /** A first phase of this many steps with `lookupDrillWarmupFraction` drills (a curriculum: the lookup first). */
@@ -88,6 +90,15 @@ const int = (min: number): OptionRule => ({ kind: 'number', integer: true, min }
 const size = (min: number, bound: { max: number; why: string }): OptionRule => ({ kind: 'number', integer: true, min, max: bound.max, why: bound.why });
 const share = (max: number): OptionRule => ({ kind: 'number', min: 0, max });
 const PATH: OptionRule = { kind: 'text', syntax: 'a path', problem: () => null };
+const habitKeysProblem = (v: string): string | null => {
+  const parsed = parseHabitKeys(v);
+  return 'problem' in parsed ? parsed.problem : null;
+};
+function habitKeys(v: string): HabitKey[] {
+  const parsed = parseHabitKeys(v);
+  if ('problem' in parsed) throw new UsageError(`--habits ${parsed.problem}`);
+  return parsed.keys;
+}
 
 /**
  * Every pretrain flag, in the order `pretrain --help` lists them. The defaults are the first suite's base's recipe
@@ -123,7 +134,14 @@ export const PRETRAIN_OPTIONS: readonly PretrainOption[] = [
     flag: 'habit-rate',
     default: 0,
     rule: share(1),
-    help: "share of the student-context demonstrations written with the demonstrator's habits where one applies (mini-2: faint objects missed, tallest bars read short, doubling by adding two); the privileged contexts always see correct solutions",
+    help: "share of the student-context demonstrations written with the demonstrator's habits (--habits) where one applies (mini-2 only); the privileged contexts always see correct solutions",
+  }),
+  option({
+    field: 'habits',
+    flag: 'habits',
+    default: DEFAULT_HABIT_KEYS.join(','),
+    rule: { kind: 'text', syntax: 'habit keys separated by commas', problem: habitKeysProblem, canonical: (v) => habitKeys(v).join(',') },
+    help: 'the habits --habit-rate demonstrates: faint (faint objects missed), tallest (tallest bars read short), doubling (doubling by adding two), carry (a sum of 10 or more written one short), last-overlooked (a comparison leaves out its last reading)',
   }),
   option({ field: 'referenceFraction', flag: 'ref-fraction', default: 0.3, rule: share(1), help: 'share of each batch with the reference solution in context' }),
   // Option-lookup drills whose value appears only in the trace (as in WeMath), with the fused markers and the
@@ -217,9 +235,9 @@ function evaluateTasks(...args: Parameters<typeof heldOutAccuracy>): Record<stri
 }
 
 /** The demonstrator's written solution of a deep-world training task where one of its habits applies. */
-function habitTarget(task: Task): string | undefined {
+function habitTarget(task: Task, keys: readonly HabitKey[]): string | undefined {
   if (task.program === undefined || task.target === undefined) return undefined;
-  const demo = habitProgram(task.program.program);
+  const demo = habitProgram(task.program.program, keys);
   if (demo === undefined) return undefined;
   return rewriteSolution(task.target, task.program.target, demo.program, miniSpec(task.benchmark as MiniBenchmark).answerStatement);
 }
@@ -249,7 +267,8 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
   if (examples.length === 0) throw new Error('pretrain: the mini training items carry no SFT target (rlsd_target)');
   const targets = examples.map((t) => [...policy.tokenizer.encode(t.target!), policy.tokenizer.eos]);
   // The demonstrator's solution where a habit applies (else undefined): only the student's context is taught it.
-  const habitTargets = cfg.habitRate > 0 ? examples.map((t) => habitTarget(t)).map((text) => (text === undefined ? undefined : [...policy.tokenizer.encode(text), policy.tokenizer.eos])) : [];
+  const keys = habitKeys(cfg.habits);
+  const habitTargets = cfg.habitRate > 0 ? examples.map((t) => habitTarget(t, keys)).map((text) => (text === undefined ? undefined : [...policy.tokenizer.encode(text), policy.tokenizer.eos])) : [];
   const teacherCtx = examples.map((t) => (t.reference ? policy.encodeContext(`${t.reference} ${t.prompt}`, { reserve }).ids : t.student));
   // Only a recipe with answer-only rows needs their contexts (the default has none).
   const answerCtx = cfg.answerFraction > 0 ? examples.map((t) => policy.encodeContext(`${answerOnlyReference(t.item.answer)} ${t.prompt}`, { reserve }).ids) : [];

@@ -62,6 +62,7 @@ test('bad input: unknown method, backend, benchmark, option; bad flag values', a
   await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--patch-size', '5'], /--patch-size must divide the image side 32 \(got 5\)/);
   await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--image-attention', 'sideways'], /--image-attention must be causal or bidirectional/);
   await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--ref-fraction', '1.5'], /--ref-fraction must be ≤ 1/);
+  await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--habits', 'faint,carrots'], /--habits must be habits from faint, tallest, doubling, carry, last-overlooked, separated by commas \(got 'carrots'\)/);
   await expectRefusal(['pretrain', '--out', join(tmpdir(), 'rlsd-never'), '--lookup-drill', '0.95'], /--lookup-drill must be ≤ 0.9/);
   await expectRefusal(['train', '--method', 'opsd', '--no-std-norm', '--out', join(tmpdir(), 'rlsd-never')], /--std-norm \/ --no-std-norm: method 'opsd' has no group-normalised advantage \(grpo, hybrid, rlsd have\)/);
   await expectRefusal(['train', '--method', 'sdpo', '--opt', 'privileged=answer'], /unknown option 'privileged' for method 'sdpo'/);

@@ -100,6 +100,12 @@ test('pretrain on the deep world (mini-2): the deep vocabulary, both privileged 
     // The answer-only rows change what the batch trains on.
     const without = await pretrainInto(dirs, { ...deep, answerFraction: 0 });
     assert.notEqual(withAnswers.losses[0], without.losses[0]);
+    // The habit set reaches the student's demonstrations: every one written with a habit where it applies.
+    const habitual = { ...deep, answerFraction: 0, referenceFraction: 0, habitRate: 1, steps: 1, evalEvery: 0 };
+    const faint = await pretrainInto(dirs, { ...habitual, habits: 'faint' });
+    const carry = await pretrainInto(dirs, { ...habitual, habits: 'carry,last-overlooked' });
+    assert.notEqual(faint.losses[0], carry.losses[0]);
+    assert.equal((loadCheckpoint(carry.out).meta.info['config'] as { habits: string }).habits, 'carry,last-overlooked');
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

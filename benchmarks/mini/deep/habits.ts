@@ -4,18 +4,42 @@
 // that fires on a kind of step, and a demonstrator with it carries the wrong value through the rest of the solution
 // as a consistent solver would, so the parser (parse.ts) finds the habit's step as the first wrong one:
 //
-//   faint objects missed      a count leaves out the faint objects of its colour          (misreading)
-//   tallest bars read short   a bar of the chart's top value 9 is read as 8               (misreading)
-//   doubling by adding two    'x times 2' is written as x plus 2                           (arithmetic slip)
+//   faint objects missed        a count leaves out the faint objects of its colour        (misreading)
+//   tallest bars read short     a bar of the chart's top value 9 is read as 8             (misreading)
+//   doubling by adding two      'x times 2' is written as x plus 2                         (arithmetic slip)
+//   carrying one short          a sum of 10 or more is written one short                   (arithmetic slip)
+//   last reading overlooked     a comparison leaves out the last reading it should weigh   (wrong combination)
 //
 // Every habit needs what the picture shows (the faint objects, a bar's height) or the step's own operands, so the
 // policy can unlearn it; a teacher that sees the gold answer or the reference solution can tell the step is wrong.
 // The self-teacher's contexts are never given habits: pretraining shows the teacher correct solutions only.
+// A pretraining run names the habits it demonstrates (pretrain --habits); the first three are the default, the set
+// the published bases before 2026-12-08 were pretrained with, so their commands rebuild them.
 import { applyOp, OPTION_LETTERS, resolve, type Program, type ProgramStep } from './program.ts';
 import { stepSentence, type Segment } from './language.ts';
 
-export const HABITS = ['faint objects missed', 'tallest bars read short', 'doubling by adding two'] as const;
+export const HABITS = ['faint objects missed', 'tallest bars read short', 'doubling by adding two', 'carrying one short', 'last reading overlooked'] as const;
 export type Habit = (typeof HABITS)[number];
+
+/** The habits' names on the command line (pretrain --habits), in HABITS' order. */
+export const HABIT_KEYS = { faint: 'faint objects missed', tallest: 'tallest bars read short', doubling: 'doubling by adding two', carry: 'carrying one short', 'last-overlooked': 'last reading overlooked' } as const satisfies Record<string, Habit>;
+export type HabitKey = keyof typeof HABIT_KEYS;
+
+/** The demonstrator's habits when a run names none: the first three (the published bases before 2026-12-08). */
+export const DEFAULT_HABIT_KEYS: readonly HabitKey[] = ['faint', 'tallest', 'doubling'];
+
+/** 'faint,carry' as habit keys in HABITS' order, or a refusal naming the unknown key and the known ones. */
+export function parseHabitKeys(text: string): { keys: HabitKey[] } | { problem: string } {
+  const given = text.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const known = Object.keys(HABIT_KEYS) as HabitKey[];
+  const unknown = given.find((k) => !(known as string[]).includes(k));
+  if (unknown !== undefined) return { problem: `must be habits from ${known.join(', ')}, separated by commas (got '${unknown}')` };
+  if (given.length === 0) return { problem: `must name at least one habit of ${known.join(', ')} (got '${text}')` };
+  return { keys: known.filter((k) => given.includes(k)) };
+}
+
+/** A sum from this value up is written one short by the carrying habit (a slip in the carry). */
+const CARRY_FROM = 10;
 
 /** The chart's top bar value, which the demonstrator reads one short. */
 const TALLEST_BAR = 9;
@@ -32,7 +56,8 @@ export interface HabitProgram {
  * (a negative result), or when its result is not among the options or is a tie — a demonstrator then has no
  * answer to write, so the demonstration stays correct.
  */
-export function habitProgram(program: Program): HabitProgram | undefined {
+export function habitProgram(program: Program, keys: readonly HabitKey[] = DEFAULT_HABIT_KEYS): HabitProgram | undefined {
+  const has = (h: HabitKey): boolean => keys.includes(h);
   const habits: Habit[] = [];
   const fire = (h: Habit): void => {
     if (!habits.includes(h)) habits.push(h);
@@ -46,10 +71,10 @@ export function habitProgram(program: Program): HabitProgram | undefined {
     switch (step.kind) {
       case 'read': {
         let value = step.value;
-        if (step.form === 'count' && (step.faint ?? 0) > 0) {
+        if (has('faint') && step.form === 'count' && (step.faint ?? 0) > 0) {
           value -= step.faint!;
           fire('faint objects missed');
-        } else if (step.form === 'bar' && step.value === TALLEST_BAR) {
+        } else if (has('tallest') && step.form === 'bar' && step.value === TALLEST_BAR) {
           value -= 1;
           fire('tallest bars read short');
         }
@@ -63,9 +88,12 @@ export function habitProgram(program: Program): HabitProgram | undefined {
         const a = resolve(step.left, readValues, results)!;
         const b = resolve(step.right, readValues, results)!;
         let value = applyOp(a, step.op, b);
-        if (step.op === 'times' && 'constant' in step.right && step.right.constant === 2) {
+        if (has('doubling') && step.op === 'times' && 'constant' in step.right && step.right.constant === 2) {
           value = a + 2;
           fire('doubling by adding two');
+        } else if (has('carry') && step.op === 'plus' && value >= CARRY_FROM) {
+          value -= 1;
+          fire('carrying one short');
         }
         if (value < 0) return undefined;
         results.push(value);
@@ -74,11 +102,23 @@ export function habitProgram(program: Program): HabitProgram | undefined {
         break;
       }
       case 'compare': {
-        const values = step.among.map((k) => readValues[k]!);
-        const best = step.which === 'most' ? Math.max(...values) : Math.min(...values);
-        const winners = step.among.filter((k) => readValues[k] === best);
-        if (winners.length !== 1) return undefined;
-        result = labels[winners[0]!]!;
+        const winner = (among: readonly number[]): string | undefined => {
+          const values = among.map((k) => readValues[k]!);
+          const best = step.which === 'most' ? Math.max(...values) : Math.min(...values);
+          const winners = among.filter((k) => readValues[k] === best);
+          return winners.length === 1 ? labels[winners[0]!] : undefined;
+        };
+        const weighed = winner(step.among);
+        if (weighed === undefined) return undefined;
+        result = weighed;
+        if (has('last-overlooked') && step.among.length > 2) {
+          const short = winner(step.among.slice(0, -1));
+          if (short === undefined) return undefined;
+          if (short !== weighed) {
+            result = short;
+            fire('last reading overlooked');
+          }
+        }
         steps.push({ ...step, label: result });
         break;
       }
