@@ -110,7 +110,8 @@ async function main(): Promise<number> {
         acc.views.push({ correct, reasoning: span, firstWrong: truth.firstWrong, filler: truth.filler, credit: teacherCredit(delta, correct) });
         acc.scores.push(spanSum(delta, span));
         acc.labels.push(correct);
-        acc.kinds.push(truth.errorKind ?? 'none');
+        // Only responses whose first wrong step lies in the span have first-wrong-step figures.
+        acc.kinds.push(truth.firstWrong !== null ? truth.errorKind! : 'none');
         acc.benchmarks.push(benchmark);
       });
       // Within each group of G: AUROC where the group has both outcomes.

@@ -185,6 +185,7 @@ export function resolvePretrainConfig(settings: PretrainSettings, quiet = false)
     throw new UsageError(`--ref-fraction ${settings.referenceFraction} and --answer-fraction ${settings.answerFraction} add up to more than the whole batch`);
   const patch = settings.patchSize;
   if (settings.habitRate > 0 && settings.suite === 'mini-1') throw new UsageError(`--habit-rate needs the deep world's step-level solutions (--suite mini-2); mini-1 has none`);
+  const habits = habitKeys(settings.habits).join(',');
   if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
   const imagePositions = (DEFAULT_MODEL.imageSize / patch) ** 2;
   const textPositions = settings.suite === 'mini-1' ? DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 : DEEP_TEXT_POSITIONS;
@@ -196,6 +197,7 @@ export function resolvePretrainConfig(settings: PretrainSettings, quiet = false)
   return {
     ...DEFAULT_PRETRAIN,
     ...run,
+    habits,
     out,
     ...(init !== undefined ? { init } : {}),
     model,

@@ -98,9 +98,28 @@ test('carrying one short: a sum of 10 or more is written one short and carried o
   const d = diagnose(text, chain, '8');
   assert.equal(d.firstWrong?.kind, 'arithmetic slip');
   assert.equal(d.firstWrong?.detail, '6 plus 5 is 11, not 10');
-  // A sum under 10 stays right; doubling takes precedence over carrying on 'x times 2' (it is not a sum).
+  // A sum under 10 stays right.
   const small = { ...chain, steps: chain.steps.map((s, i) => (i === 1 ? { ...s, value: 3 } : i === 3 ? { ...s, value: 9 } : i === 4 ? { ...s, value: 7 } : s)), answer: '7' } as Program;
   assert.equal(habitProgram(small, ['carry']), undefined);
+  // Area plus perimeter of a 4 × 3 rectangle: 12, 7, 7 times 2 is 9 (doubling), then 12 plus 9 is 20, not 21
+  // (carrying); the doubling is the first wrong step.
+  const areaPerimeter: Program = {
+    steps: [
+      { kind: 'read', form: 'wide', label: 'red', value: 4 },
+      { kind: 'read', form: 'tall', label: 'red', value: 3 },
+      { kind: 'arith', op: 'times', left: { read: 0 }, right: { read: 1 }, value: 12 },
+      { kind: 'arith', op: 'plus', left: { read: 0 }, right: { read: 1 }, value: 7 },
+      { kind: 'arith', op: 'times', left: { step: 1 }, right: { constant: 2 }, value: 14 },
+      { kind: 'arith', op: 'plus', left: { step: 0 }, right: { step: 2 }, value: 26 },
+    ],
+    answer: '26',
+  };
+  const both = habitProgram(areaPerimeter, ['doubling', 'carry'])!;
+  assert.deepEqual(both.habits, ['doubling by adding two', 'carrying one short']);
+  assert.deepEqual(both.program.steps.map((s) => ('value' in s ? s.value : null)), [4, 3, 12, 7, 9, 20]);
+  const wa = written(areaPerimeter, 'the area plus the perimeter', 'grid');
+  const ta = rewriteSolution(wa.text, wa.segments, both.program, statement);
+  assert.equal(diagnose(ta, areaPerimeter, '20').firstWrong?.detail, '7 times 2 is 14, not 9');
 });
 
 test('last reading overlooked: a comparison whose winner is its last reading names the runner-up; the choice follows', () => {
@@ -134,7 +153,7 @@ test('--habits keys: known ones in the table order, an unknown or empty list ref
   assert.deepEqual(parseHabitKeys('carry, faint'), { keys: ['faint', 'carry'] });
   assert.deepEqual(parseHabitKeys(ALL_KEYS.join(',')), { keys: ALL_KEYS });
   assert.deepEqual(parseHabitKeys('faint,carrots'), { problem: "must be habits from faint, tallest, doubling, carry, last-overlooked, separated by commas (got 'carrots')" });
-  assert.ok('problem' in parseHabitKeys(' , '));
+  assert.deepEqual(parseHabitKeys(' , '), { problem: "must be one or more habits from faint, tallest, doubling, carry, last-overlooked, separated by commas (got ' , ')" });
 });
 
 test('a habit that leaves no answer to write is not applied: a tie, a value not among the options, a negative result', () => {

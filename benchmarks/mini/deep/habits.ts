@@ -34,7 +34,7 @@ export function parseHabitKeys(text: string): { keys: HabitKey[] } | { problem: 
   const known = Object.keys(HABIT_KEYS) as HabitKey[];
   const unknown = given.find((k) => !(known as string[]).includes(k));
   if (unknown !== undefined) return { problem: `must be habits from ${known.join(', ')}, separated by commas (got '${unknown}')` };
-  if (given.length === 0) return { problem: `must name at least one habit of ${known.join(', ')} (got '${text}')` };
+  if (given.length === 0) return { problem: `must be one or more habits from ${known.join(', ')}, separated by commas (got '${text}')` };
   return { keys: known.filter((k) => given.includes(k)) };
 }
 
@@ -54,7 +54,7 @@ export interface HabitProgram {
 /**
  * The demonstrator's version of a program, or undefined when no habit fires, when its values leave the language
  * (a negative result), or when its result is not among the options or is a tie — a demonstrator then has no
- * answer to write, so the demonstration stays correct.
+ * answer to write, so the demonstration stays correct, without any of its habits (not only the one that failed).
  */
 export function habitProgram(program: Program, keys: readonly HabitKey[] = DEFAULT_HABIT_KEYS): HabitProgram | undefined {
   const has = (h: HabitKey): boolean => keys.includes(h);
