@@ -21,15 +21,19 @@ export const TUNED_LR = {
   sdpo: { value: 3e-5, source: `${GRID} 42.3 at 3e-5, 17.0 at 1e-4, 9.5 at 3e-4: every rate declines after a peak at steps 5–10` },
 } as const satisfies Record<string, Sourced<number>>;
 
-const GRID2 = 'mini-2 tuning grid (the tuning preset from results/reference/base, validation, 150 steps, 1 seed; results/reference/tuning-mini2-2026-12-07): Avg on the final set (2000 problems per benchmark) at step 150';
+const GRID2 = 'mini-2 tuning grid (the tuning preset from results/reference/base, the five-habit base, validation, 150 steps, 1 seed; results/reference/tuning-mini2-2026-12-08): Avg on the final set (2000 problems per benchmark) at step 150';
 
-/** The rates tuned on the deep world (suite mini-2) by the same protocol: a method's `recommendedLrBySuite['mini-2']`. */
+/**
+ * The rates tuned on the deep world (suite mini-2) by the same protocol: a method's `recommendedLrBySuite['mini-2']`.
+ * Re-tuned on 2026-12-08 when the five-habit base became the default; the grid from `mini2-habits` chose the same
+ * rates except RLSD's (1e-4 there).
+ */
 export const TUNED_LR_MINI2 = {
-  grpo: { value: 1e-4, source: `${GRID2}: 71.56 at 3e-5, 75.22 at 1e-4, 73.59 at 3e-4` },
-  opsd: { value: 3e-5, source: `${GRID2}: 17.46 at 3e-5, 0.46 at 1e-4, 0.46 at 3e-4 — every rate collapses after a peak at steps 5–20 (58–60 on the curve)` },
-  hybrid: { value: 1e-4, source: `${GRID2}: 75.0 at 1e-4 with the default opsdWeight 0.25 (0.67 with 4), and with opsdWeight 1: 73.34 at 3e-5, 71.82 at 1e-4, 59.02 at 3e-4 — the rate at which the default weight was measured best` },
-  rlsd: { value: 1e-4, source: `${GRID2}: 71.99 at 3e-5, 75.30 at 1e-4, 73.83 at 3e-4` },
-  sdpo: { value: 3e-5, source: `${GRID2}: 26.05 at 3e-5, 10.54 at 1e-4, 10.17 at 3e-4 — every rate declines after a peak by step 10` },
+  grpo: { value: 1e-4, source: `${GRID2}: 70.97 at 3e-5, 73.61 at 1e-4, 72.24 at 3e-4` },
+  opsd: { value: 3e-5, source: `${GRID2}: 16.20 at 3e-5, 0.46 at 1e-4, 0.00 at 3e-4 — every rate collapses after a peak at steps 5–20 (55–59 on the curve)` },
+  hybrid: { value: 1e-4, source: `${GRID2}: 72.57 at 1e-4 with the default opsdWeight 0.25 (0.05 with 4), and with opsdWeight 1: 69.96 at 3e-5, 67.92 at 1e-4, 0.34 at 3e-4 — the rate at which the default weight was measured best` },
+  rlsd: { value: 3e-4, source: `${GRID2}: 71.32 at 3e-5, 73.01 at 1e-4, 73.12 at 3e-4 (3e-4 vs 1e-4 within noise, 0.11 points against an item SE of ≈ 0.45)` },
+  sdpo: { value: 3e-5, source: `${GRID2}: 29.69 at 3e-5, 6.05 at 1e-4, 6.95 at 3e-4 — every rate declines after a peak at steps 5–45` },
 } as const satisfies Record<string, Sourced<number>>;
 
 /** Hybrid's OPSD weight (grpoWeight 1), tuned on the same grid at lr 1e-4, one axis at a time. */
