@@ -80,10 +80,13 @@ async function main(): Promise<number> {
     answer: (t: (typeof tasks)[number]) => answerOnlyReference(t.item.answer),
     reference: (t: (typeof tasks)[number]) => t.reference ?? answerOnlyReference(t.item.answer),
   };
-  const per: Record<keyof typeof contexts, { views: CreditResponse[]; scores: number[]; labels: boolean[]; groupAurocs: number[]; absDelta: number[]; kinds: string[]; benchmarks: string[] }> = {
-    answer: { views: [], scores: [], labels: [], groupAurocs: [], absDelta: [], kinds: [], benchmarks: [] },
-    reference: { views: [], scores: [], labels: [], groupAurocs: [], absDelta: [], kinds: [], benchmarks: [] },
+  const per: Record<keyof typeof contexts, { views: CreditResponse[]; scores: number[]; labels: boolean[]; groupAurocs: number[]; absDelta: number[] }> = {
+    answer: { views: [], scores: [], labels: [], groupAurocs: [], absDelta: [] },
+    reference: { views: [], scores: [], labels: [], groupAurocs: [], absDelta: [] },
   };
+  // Per response, in the order of every context's views: its first wrong step's kind ('none' when that step is not in
+  // the span, which has no first-wrong-step figures) and its benchmark.
+  const groupsOf = { kinds: [] as string[], benchmarks: [] as string[] };
   let sampleCorrect = 0;
   let total = 0;
   const CHUNK = 16;
@@ -97,22 +100,23 @@ async function main(): Promise<number> {
       const { tokens, truth } = responseWithTruth(task, ids, text, tok);
       return { truth, correct: task.reward(text) >= 1, len: tokens.length, benchmark: task.benchmark };
     });
+    for (const { truth, benchmark } of truths) {
+      groupsOf.kinds.push(truth.firstWrong !== null ? truth.errorKind! : 'none');
+      groupsOf.benchmarks.push(benchmark);
+    }
     sampleCorrect += truths.filter((t) => t.correct).length;
     total += truths.length;
     for (const [name, contextOf] of Object.entries(contexts) as [keyof typeof contexts, (t: (typeof tasks)[number]) => string][]) {
       const teacherInputs = chunk.map((t) => ({ patches: t.patches, context: policy.encodeContext(`${contextOf(t)} ${t.prompt}`, { reserve }).ids }));
       const scored = policy.scoreGrouped(teacherInputs, G, gen.responses, { temperature: opts.temperature, full: false });
       const acc = per[name];
-      truths.forEach(({ truth, correct, len, benchmark }, b) => {
+      truths.forEach(({ truth, correct, len }, b) => {
         const delta = Float64Array.from({ length: len }, (_, t) => scored.logProbs[b]![t]! - gen.logProbs[b]![t]!);
         const span = truth.reasoning;
         for (let t = 0; t < len; t++) if (span[t] === 1) acc.absDelta.push(Math.abs(delta[t]!));
         acc.views.push({ correct, reasoning: span, firstWrong: truth.firstWrong, filler: truth.filler, credit: teacherCredit(delta, correct) });
         acc.scores.push(spanSum(delta, span));
         acc.labels.push(correct);
-        // Only responses whose first wrong step lies in the span have first-wrong-step figures.
-        acc.kinds.push(truth.firstWrong !== null ? truth.errorKind! : 'none');
-        acc.benchmarks.push(benchmark);
       });
       // Within each group of G: AUROC where the group has both outcomes.
       for (let g = 0; g < chunk.length; g++) {
@@ -156,10 +160,10 @@ async function main(): Promise<number> {
   // Where the first wrong step's blame lands, by the step's kind and by benchmark: which errors each context places.
   const breakdown = (key: 'kinds' | 'benchmarks') =>
     (Object.keys(per) as (keyof typeof per)[]).flatMap((name) => {
-      const acc = per[name];
-      const groups = [...new Set(acc[key])].filter((g) => g !== 'none').sort();
+      const of = groupsOf[key];
+      const groups = [...new Set(of)].filter((g) => g !== 'none').sort();
       return groups.map((group) => {
-        const s = summariseCredit(acc.views.filter((_, i) => acc[key][i] === group));
+        const s = summariseCredit(per[name].views.filter((_, i) => of[i] === group));
         return { context: name, group, firstWrongN: s.firstWrongN, firstWrongShare: s.firstWrongShare, firstWrongChance: s.firstWrongChance, firstWrongTop: s.firstWrongTopRate };
       });
     });

@@ -185,7 +185,6 @@ export function resolvePretrainConfig(settings: PretrainSettings, quiet = false)
     throw new UsageError(`--ref-fraction ${settings.referenceFraction} and --answer-fraction ${settings.answerFraction} add up to more than the whole batch`);
   const patch = settings.patchSize;
   if (settings.habitRate > 0 && settings.suite === 'mini-1') throw new UsageError(`--habit-rate needs the deep world's step-level solutions (--suite mini-2); mini-1 has none`);
-  const habits = habitKeys(settings.habits).join(',');
   if (DEFAULT_MODEL.imageSize % patch !== 0) throw new UsageError(`--patch-size must divide the image side ${DEFAULT_MODEL.imageSize} (got ${patch})`);
   const imagePositions = (DEFAULT_MODEL.imageSize / patch) ** 2;
   const textPositions = settings.suite === 'mini-1' ? DEFAULT_MODEL.maxPositions - (DEFAULT_MODEL.imageSize / DEFAULT_MODEL.patchSize) ** 2 : DEEP_TEXT_POSITIONS;
@@ -197,7 +196,6 @@ export function resolvePretrainConfig(settings: PretrainSettings, quiet = false)
   return {
     ...DEFAULT_PRETRAIN,
     ...run,
-    habits,
     out,
     ...(init !== undefined ? { init } : {}),
     model,
@@ -258,6 +256,8 @@ export async function pretrain(cfg: PretrainConfig, onStep?: (step: number, m: R
 }
 
 async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Record<string, number>) => void): Promise<PretrainResult> {
+  // The flag's rule checked and canonicalised a typed --habits; a config built in code is checked here, before any work.
+  const keys = habitKeys(cfg.habits);
   const tokenizer = Tokenizer.default({ fusedOptionMarkers: cfg.fusedOptionMarkers, deep: cfg.suite !== 'mini-1' });
   const policy = cfg.init ? Policy.load(cfg.init).policy : Policy.init(cfg.seed, cfg.model, tokenizer);
   const reserve = cfg.maxNewTokens;
@@ -269,7 +269,6 @@ async function pretrainLocked(cfg: PretrainConfig, onStep?: (step: number, m: Re
   if (examples.length === 0) throw new Error('pretrain: the mini training items carry no SFT target (rlsd_target)');
   const targets = examples.map((t) => [...policy.tokenizer.encode(t.target!), policy.tokenizer.eos]);
   // The demonstrator's solution where a habit applies (else undefined): only the student's context is taught it.
-  const keys = habitKeys(cfg.habits);
   const habitTargets = cfg.habitRate > 0 ? examples.map((t) => habitTarget(t, keys)).map((text) => (text === undefined ? undefined : [...policy.tokenizer.encode(text), policy.tokenizer.eos])) : [];
   const teacherCtx = examples.map((t) => (t.reference ? policy.encodeContext(`${t.reference} ${t.prompt}`, { reserve }).ids : t.student));
   // Only a recipe with answer-only rows needs their contexts (the default has none).
